@@ -1,0 +1,535 @@
+//! Diagnostics: an error message with labelled source locations and hints,
+//! rendered like rustc's:
+//!
+//! ```text
+//! error: type `strng` does not exist
+//!   --> wit/greet.wit:4:20
+//!    |
+//!  4 |     greet: func(name: strng) -> string;
+//!    |                       ^^^^^
+//!    |
+//!    = help: did you mean `string`?
+//! ```
+//!
+//! wit-parser reports one structured error (`ParseError` or `ResolveError`)
+//! with a span, wrapped in anyhow context. This module finds it in the
+//! chain, resolves its spans to lines, and adds what wit-parser cannot know:
+//! names that are close to a misspelt one, and where `deps/` was searched.
+
+use crate::model::Location;
+use crate::source::{Resolved, SourceCache};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use wit_parser::{ParseError, ParseErrorKind, Resolve, ResolveError, ResolveErrorKind, Span};
+
+/// A failure to load or check WIT, ready to show to a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The headline, after `error: `.
+    pub message: String,
+    /// Source locations, the primary one first.
+    pub labels: Vec<Label>,
+    /// `= note: …` lines: facts that explain the error.
+    pub notes: Vec<String>,
+    /// `= help: …` lines: what to do about it.
+    pub help: Vec<String>,
+}
+
+/// A place in a source file that a [`Diagnostic`] points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub location: Location,
+    /// The source line, for the snippet.
+    pub line_text: String,
+    /// How many characters to underline.
+    pub width: usize,
+    /// Text beside the underline.
+    pub text: Option<String>,
+}
+
+impl std::error::Error for Diagnostic {}
+
+impl Diagnostic {
+    /// A diagnostic with only a message.
+    pub fn new(message: impl Into<String>) -> Self {
+        Diagnostic {
+            message: message.into(),
+            labels: Vec::new(),
+            notes: Vec::new(),
+            help: Vec::new(),
+        }
+    }
+
+    /// Adds a `help:` line.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help.push(help.into());
+        self
+    }
+
+    /// Adds a `note:` line.
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// The primary location, if the error has one.
+    pub fn location(&self) -> Option<&Location> {
+        self.labels.first().map(|l| &l.location)
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut lines = self.message.lines();
+        writeln!(f, "error: {}", lines.next().unwrap_or_default())?;
+        for extra in lines {
+            writeln!(f, "       {extra}")?;
+        }
+        let gutter = self
+            .labels
+            .iter()
+            .map(|l| l.location.line.to_string().len())
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        let pad = " ".repeat(gutter);
+        for label in &self.labels {
+            let loc = &label.location;
+            writeln!(f, "{pad}--> {loc}")?;
+            writeln!(f, "{pad} |")?;
+            writeln!(f, "{:>gutter$} | {}", loc.line, label.line_text)?;
+            // Tabs keep their width so the caret lines up under them.
+            let lead: String = label
+                .line_text
+                .chars()
+                .take(loc.col.saturating_sub(1) as usize)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            let carets = "^".repeat(label.width.max(1));
+            match &label.text {
+                Some(text) => writeln!(f, "{pad} | {lead}{carets} {text}")?,
+                None => writeln!(f, "{pad} | {lead}{carets}")?,
+            }
+        }
+        if !self.notes.is_empty() || !self.help.is_empty() {
+            if !self.labels.is_empty() {
+                writeln!(f, "{pad} |")?;
+            }
+            let prefix = if self.labels.is_empty() {
+                String::new()
+            } else {
+                format!("{pad} ")
+            };
+            for note in &self.notes {
+                write_indented(f, &prefix, "= note: ", note)?;
+            }
+            for help in &self.help {
+                write_indented(f, &prefix, "= help: ", help)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn write_indented(f: &mut fmt::Formatter<'_>, prefix: &str, head: &str, text: &str) -> fmt::Result {
+    let mut lines = text.lines();
+    writeln!(f, "{prefix}{head}{}", lines.next().unwrap_or_default())?;
+    let indent = " ".repeat(prefix.len() + head.len());
+    for line in lines {
+        writeln!(f, "{indent}{line}")?;
+    }
+    Ok(())
+}
+
+/// What the loader knew when wit-parser failed, for hints.
+#[derive(Debug, Default)]
+pub(crate) struct LoadContext {
+    /// The `deps/` directory that was searched, if any.
+    pub deps_dir: Option<PathBuf>,
+}
+
+/// Turns an error from a `Resolve::push_*` call into a diagnostic.
+pub(crate) fn from_wit_error(
+    err: &anyhow::Error,
+    resolve: &Resolve,
+    cx: &LoadContext,
+) -> Diagnostic {
+    let mut sources = SourceCache::default();
+    for layer in err.chain() {
+        if let Some(e) = layer.downcast_ref::<ParseError>() {
+            return from_parse_error(e, resolve, &mut sources);
+        }
+        if let Some(e) = layer.downcast_ref::<ResolveError>() {
+            return from_resolve_error(e, resolve, &mut sources, cx);
+        }
+    }
+    // No structured error: I/O, UTF-8, a malformed binary. wit-parser's
+    // context layers name the path; the innermost cause says what happened.
+    let mut chain: Vec<String> = err.chain().map(|l| l.to_string()).collect();
+    chain.dedup();
+    let message = chain.pop().unwrap_or_default();
+    let mut d = Diagnostic::new(message);
+    for outer in chain.into_iter().rev() {
+        d = d.with_note(outer);
+    }
+    d
+}
+
+fn label(
+    sources: &mut SourceCache,
+    resolve: &Resolve,
+    span: Span,
+    text: Option<&str>,
+) -> Option<Label> {
+    let Resolved {
+        location,
+        line_text,
+        width,
+    } = sources.resolve(resolve, span)?;
+    Some(Label {
+        location,
+        line_text,
+        width,
+        text: text.map(str::to_string),
+    })
+}
+
+fn from_parse_error(e: &ParseError, resolve: &Resolve, sources: &mut SourceCache) -> Diagnostic {
+    let kind = e.kind();
+    let mut d = match kind {
+        // The hint goes to `help:`, not into the headline.
+        ParseErrorKind::ItemNotFound { kind, name, .. } => {
+            Diagnostic::new(format!("{kind} `{name}` does not exist"))
+        }
+        other => Diagnostic::new(other.to_string()),
+    };
+    d.labels.extend(label(sources, resolve, kind.span(), None));
+    match kind {
+        ParseErrorKind::ItemNotFound {
+            kind, name, hint, ..
+        } => {
+            if let Some(hint) = hint {
+                d.help.push(hint.clone());
+            }
+            sources.load_all(resolve);
+            // wit-parser says `name` for an unknown type in a signature.
+            let is_type = kind == "type" || kind == "name";
+            let candidates = declared_names(sources.texts(), is_type);
+            if let Some(help) = did_you_mean(name, candidates.iter().map(String::as_str)) {
+                d.help.push(help);
+            } else if is_type {
+                d.help.push(
+                    "define it in this interface, or bring it in with `use other-interface.{name};`"
+                        .to_string(),
+                );
+            }
+        }
+        ParseErrorKind::TypeCycle { kind, .. } if kind == "type" => d.help.push(
+            "WIT types cannot contain themselves; break the cycle, for example with a resource"
+                .to_string(),
+        ),
+        ParseErrorKind::TypeCycle { .. } => d.help.push(
+            "interfaces and worlds cannot `use` each other in a cycle; move the shared types into an interface both can use"
+                .to_string(),
+        ),
+        _ => d.help.extend(syntax_help(&d)),
+    }
+    d
+}
+
+/// Help for syntax errors whose message is about a token, while the
+/// mistake is in how a version or gate is written.
+fn syntax_help(d: &Diagnostic) -> Option<String> {
+    if d.message.contains("no `package` header") {
+        return Some("start one of the package's files with `package namespace:name;` (or `namespace:name@1.0.0;`)".to_string());
+    }
+    let label = d.labels.first()?;
+    let before: String = label
+        .line_text
+        .chars()
+        .take(label.location.col.saturating_sub(1) as usize)
+        .collect();
+    let line = label.line_text.trim_start();
+    if line.starts_with("@unstable") {
+        Some("write the gate as `@unstable(feature = name-of-feature)`".to_string())
+    } else if line.starts_with('@') && before.contains("version") {
+        Some("gate versions are semver, as in `@since(version = 1.2.0)`".to_string())
+    } else if line.starts_with("package") && before.contains('@') {
+        Some(
+            "package versions are semver with three parts, as in `package ns:name@1.2.0;`"
+                .to_string(),
+        )
+    } else if line.starts_with("package") {
+        Some("a package is named `namespace:name`, as in `package my-org:my-app;`".to_string())
+    } else {
+        None
+    }
+}
+
+fn from_resolve_error(
+    e: &ResolveError,
+    resolve: &Resolve,
+    sources: &mut SourceCache,
+    cx: &LoadContext,
+) -> Diagnostic {
+    let kind = e.kind();
+    match kind {
+        ResolveErrorKind::PackageNotFound {
+            span,
+            requested,
+            known,
+        } => {
+            let mut d = Diagnostic::new(format!("package `{requested}` not found"));
+            d.labels.extend(label(sources, resolve, *span, None));
+            let mut present = Vec::new();
+            match &cx.deps_dir {
+                Some(deps) => {
+                    let shown = display_dir(deps);
+                    present = packages_in_deps(deps);
+                    if !deps.is_dir() {
+                        d.notes.push(format!("there is no `{shown}` folder"));
+                    } else if present.is_empty() {
+                        d.notes.push(format!("searched `{shown}`: it holds no packages"));
+                    } else {
+                        let names: Vec<String> = present.iter().map(|p| format!("`{p}`")).collect();
+                        d.notes.push(format!("searched `{shown}`: it holds {}", names.join(", ")));
+                    }
+                    d.help.push(format!(
+                        "put the package's WIT in `{shown}{}/` (a folder of .wit files) or `{shown}{}.wit`; `wkg wit fetch` or `wit-deps` can fetch it",
+                        requested.name, requested.name
+                    ));
+                }
+                None => d.help.push(
+                    "a single WIT file cannot use other packages; pass the directory that holds it and its `deps/` folder"
+                        .to_string(),
+                ),
+            }
+            // A version mismatch is the commonest cause: say so.
+            let same_name = format!("{}:{}", requested.namespace, requested.name);
+            let known = known.iter().map(|k| k.to_string());
+            if let Some(other) = present
+                .into_iter()
+                .chain(known)
+                .find(|k| k.split('@').next() == Some(same_name.as_str()))
+            {
+                d.help
+                    .push(format!("`{other}` is present: did you mean that version?"));
+            }
+            d
+        }
+        ResolveErrorKind::InterfaceNotFound {
+            span,
+            requested,
+            package,
+        }
+        | ResolveErrorKind::WorldNotFound {
+            span,
+            requested,
+            package,
+        } => {
+            let is_iface = matches!(kind, ResolveErrorKind::InterfaceNotFound { .. });
+            let what = if is_iface { "interface" } else { "world" };
+            let mut d = Diagnostic::new(format!(
+                "{what} `{requested}` not found in package `{package}`"
+            ));
+            d.labels.extend(label(sources, resolve, *span, None));
+            if let Some(pkg) = resolve.package_names.get(package) {
+                let pkg = &resolve.packages[*pkg];
+                let names: Vec<&str> = if is_iface {
+                    pkg.interfaces.keys().map(String::as_str).collect()
+                } else {
+                    pkg.worlds.keys().map(String::as_str).collect()
+                };
+                match did_you_mean(requested, names.iter().copied()) {
+                    Some(help) => d.help.push(help),
+                    None if names.is_empty() => {
+                        d.notes.push(format!("`{package}` has no {what}s"));
+                    }
+                    None => d
+                        .notes
+                        .push(format!("`{package}` has {what}s: {}", names.join(", "))),
+                }
+            }
+            d
+        }
+        ResolveErrorKind::DuplicatePackage { name, span1, span2 } => {
+            let mut d = Diagnostic::new(format!(
+                "package `{name}` is defined in two different locations"
+            ));
+            d.labels
+                .extend(label(sources, resolve, *span1, Some("first defined here")));
+            d.labels
+                .extend(label(sources, resolve, *span2, Some("and again here")));
+            d.help
+                .push("keep one copy of the package, in one folder of `deps/`".to_string());
+            d
+        }
+        ResolveErrorKind::PackageCycle { .. } => {
+            let mut d = Diagnostic::new(kind.to_string());
+            d.labels.extend(label(sources, resolve, kind.span(), None));
+            d.help.push(
+                "packages must not depend on each other in a cycle; move the shared items into a package both can use"
+                    .to_string(),
+            );
+            d
+        }
+        other => {
+            let mut d = Diagnostic::new(other.to_string());
+            d.labels.extend(label(sources, resolve, other.span(), None));
+            d
+        }
+    }
+}
+
+/// The packages declared in `deps/`: each `.wit` file directly in it or in
+/// one of its folders, scanned for `package ns:name[@version]`. A scan,
+/// because the point is to explain why resolving failed.
+fn packages_in_deps(deps: &Path) -> Vec<String> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for entry in std::fs::read_dir(deps).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(
+                std::fs::read_dir(&path)
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .map(|e| e.path()),
+            );
+        } else {
+            files.push(path);
+        }
+    }
+    let mut out: Vec<String> = files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "wit"))
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .flat_map(|text| {
+            text.lines()
+                .filter_map(|l| {
+                    let rest = l.trim_start().strip_prefix("package ")?;
+                    let name = rest.split([';', '{', ' ']).next()?.trim();
+                    (!name.is_empty()).then(|| name.to_string())
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// `deps` with a trailing slash, for messages.
+fn display_dir(dir: &Path) -> String {
+    let mut s = dir.display().to_string().replace('\\', "/");
+    if !s.ends_with('/') {
+        s.push('/');
+    }
+    s
+}
+
+/// WIT's built-in type names, which a misspelt type is often close to.
+const BUILTIN_TYPES: &[&str] = &[
+    "bool",
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "s8",
+    "s16",
+    "s32",
+    "s64",
+    "f32",
+    "f64",
+    "char",
+    "string",
+    "list",
+    "option",
+    "result",
+    "tuple",
+    "borrow",
+    "own",
+    "future",
+    "stream",
+    "error-context",
+];
+
+/// Names declared in WIT source text: what follows `interface`, `world`,
+/// `type`, `record`, `variant`, `enum`, `flags` and `resource`, and the names
+/// a `use … .{…}` brings in. A scan of words, not a parse: the text may be
+/// the very file that failed to parse.
+fn declared_names<'a>(texts: impl Iterator<Item = &'a str>, with_builtins: bool) -> Vec<String> {
+    const DECLARERS: &[&str] = &[
+        "interface",
+        "world",
+        "type",
+        "record",
+        "variant",
+        "enum",
+        "flags",
+        "resource",
+    ];
+    let mut out: Vec<String> = Vec::new();
+    if with_builtins {
+        out.extend(BUILTIN_TYPES.iter().map(|s| s.to_string()));
+    }
+    for text in texts {
+        let code: String = text
+            .lines()
+            .map(|l| l.split("//").next().unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let words: Vec<&str> = code
+            .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '%'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        for pair in words.windows(2) {
+            if DECLARERS.contains(&pair[0]) {
+                out.push(pair[1].trim_start_matches('%').to_string());
+            }
+        }
+        // `use a.{b, c as d}`: every word inside braces that follow `use`.
+        let mut rest = code.as_str();
+        while let Some(i) = rest.find("use ") {
+            rest = &rest[i + 4..];
+            let stmt = rest.split(';').next().unwrap_or("");
+            if let (Some(open), Some(close)) = (stmt.find('{'), stmt.find('}'))
+                && open < close
+            {
+                for part in stmt[open + 1..close].split(',') {
+                    if let Some(name) = part.split_whitespace().last() {
+                        out.push(name.trim_start_matches('%').to_string());
+                    }
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// `did you mean `x`?` for the candidates closest to `name`, if any is close.
+pub(crate) fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<String> {
+    let limit = (name.chars().count() / 3).max(1);
+    let mut close: Vec<(usize, &str)> = candidates
+        .filter(|c| *c != name)
+        .map(|c| (strsim::levenshtein(name, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .collect();
+    close.sort();
+    close.dedup();
+    let names: Vec<String> = close
+        .iter()
+        .take(3)
+        .map(|(_, c)| format!("`{c}`"))
+        .collect();
+    match names.len() {
+        0 => None,
+        1 => Some(format!("did you mean {}?", names[0])),
+        _ => Some(format!("did you mean one of {}?", names.join(", "))),
+    }
+}

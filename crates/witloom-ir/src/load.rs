@@ -1,0 +1,245 @@
+//! Loading WIT from disk: a `.wit` file, a package directory with `deps/`
+//! (the layout `wkg` and `wit-deps` produce), or a component binary whose
+//! world is decoded. Every failure comes back as a [`Diagnostic`].
+
+use crate::diag::{self, Diagnostic, LoadContext};
+use crate::lower;
+use crate::model::{Ir, WorldId};
+use std::path::{Path, PathBuf};
+use wit_parser as wp;
+
+/// What kind of input a path held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// A directory of `.wit` files, with an optional `deps/`.
+    WitDir,
+    /// A single `.wit` file.
+    WitFile,
+    /// A component binary; its world was decoded.
+    Component,
+    /// WIT packages encoded as a wasm binary (`wasm-tools component wit --wasm`).
+    WitBinary,
+}
+
+/// Which `@unstable` features to keep. By default, as in wit-parser, items
+/// behind a feature gate are left out unless the feature is named.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    pub features: Vec<String>,
+    pub all_features: bool,
+}
+
+/// A loaded input: wit-parser's `Resolve`, for tools that take one, and our
+/// IR of all of it, with ids equal to the `Resolve`'s.
+#[derive(Debug)]
+pub struct Loaded {
+    pub path: PathBuf,
+    pub kind: InputKind,
+    pub resolve: wp::Resolve,
+    /// The packages that were asked for, as wit-parser ids.
+    pub roots: Vec<wp::PackageId>,
+    /// For a component, the world it implements.
+    pub component_world: Option<wp::WorldId>,
+    pub ir: Ir,
+}
+
+/// Loads `path` and lowers it into the IR.
+pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, Diagnostic> {
+    let mut resolve = wp::Resolve {
+        all_features: opts.all_features,
+        ..wp::Resolve::default()
+    };
+    resolve.features.extend(opts.features.iter().cloned());
+    let shown = path.display();
+
+    let meta = std::fs::metadata(path).map_err(|e| {
+        Diagnostic::new(format!("cannot read `{shown}`: {}", io_reason(&e))).with_help(
+            "pass a .wit file, a directory of .wit files (with an optional deps/ folder), or a component .wasm",
+        )
+    })?;
+
+    let (kind, roots, component_world) = if meta.is_dir() {
+        if !has_wit_files(path)? {
+            let mut d = Diagnostic::new(format!("no WIT files in `{shown}`"));
+            d = match ["wit", "deps"].iter().map(|s| path.join(s)).find(|p| p.is_dir()) {
+                Some(p) if p.ends_with("wit") => d.with_help(format!(
+                    "`{}` holds WIT: did you mean that folder?",
+                    p.display()
+                )),
+                _ => d.with_help(
+                    "a WIT package directory holds one or more `*.wit` files and an optional `deps/` folder",
+                ),
+            };
+            return Err(d);
+        }
+        let cx = LoadContext {
+            deps_dir: Some(path.join("deps")),
+        };
+        let (pkg, _) = resolve
+            .push_dir(path)
+            .map_err(|e| diag::from_wit_error(&e, &resolve, &cx))?;
+        (InputKind::WitDir, vec![pkg], None)
+    } else {
+        let bytes = std::fs::read(path)
+            .map_err(|e| Diagnostic::new(format!("cannot read `{shown}`: {}", io_reason(&e))))?;
+        if bytes.starts_with(b"\0asm") {
+            decode_binary(path, &bytes, &mut resolve)?
+        } else {
+            let text = std::str::from_utf8(&bytes).map_err(|_| {
+                Diagnostic::new(format!(
+                    "`{shown}` is neither WIT text (it is not UTF-8) nor a WebAssembly binary"
+                ))
+            })?;
+            let pkg = resolve
+                .push_source(&shown.to_string(), text)
+                .map_err(|e| diag::from_wit_error(&e, &resolve, &LoadContext::default()))?;
+            (InputKind::WitFile, vec![pkg], None)
+        }
+    };
+
+    let ir = lower::lower(&resolve, &roots);
+    Ok(Loaded {
+        path: path.to_path_buf(),
+        kind,
+        resolve,
+        roots,
+        component_world,
+        ir,
+    })
+}
+
+type Decoded = (InputKind, Vec<wp::PackageId>, Option<wp::WorldId>);
+
+fn decode_binary(
+    path: &Path,
+    bytes: &[u8],
+    resolve: &mut wp::Resolve,
+) -> Result<Decoded, Diagnostic> {
+    let shown = path.display();
+    if wasmparser::Parser::is_core_wasm(bytes) {
+        return Err(Diagnostic::new(format!(
+            "`{shown}` is a core WebAssembly module, not a component"
+        ))
+        .with_help(
+            "make it a component first: `witloom build` does this for the guests it builds (a module with WASI imports needs the preview1 adapter)",
+        ));
+    }
+    if !wasmparser::Parser::is_component(bytes) {
+        return Err(Diagnostic::new(format!(
+            "`{shown}` starts like WebAssembly but its header names no known version or layer"
+        )));
+    }
+    let decoded = wit_component::decode(bytes).map_err(|e| {
+        let mut d = diag::from_wit_error(&e, resolve, &LoadContext::default());
+        d.message = format!("`{shown}` is not a valid component: {}", d.message);
+        d.with_help("rebuild it, or check that the file was not truncated or changed on the way")
+    })?;
+    Ok(match decoded {
+        wit_component::DecodedWasm::Component(r, world) => {
+            *resolve = r;
+            let roots = resolve.worlds[world].package.into_iter().collect();
+            (InputKind::Component, roots, Some(world))
+        }
+        wit_component::DecodedWasm::WitPackage(r, pkg) => {
+            *resolve = r;
+            (InputKind::WitBinary, vec![pkg], None)
+        }
+    })
+}
+
+fn has_wit_files(dir: &Path) -> Result<bool, Diagnostic> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        Diagnostic::new(format!(
+            "cannot read `{}`: {}",
+            dir.display(),
+            io_reason(&e)
+        ))
+    })?;
+    Ok(entries
+        .flatten()
+        .any(|e| e.path().extension().is_some_and(|x| x == "wit")))
+}
+
+/// The OS's reason without Rust's `(os error 2)` suffix.
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => {
+            let s = e.to_string();
+            match s.find(" (os error") {
+                Some(i) => s[..i].to_string(),
+                None => s,
+            }
+        }
+    }
+}
+
+impl Loaded {
+    /// Picks a world: `name` (`w` in a root package, or `ns:pkg/w[@v]`),
+    /// else the component's own world, else the only world of the root
+    /// packages. Returns the IR id, which equals wit-parser's.
+    pub fn select_world(&self, name: Option<&str>) -> Result<WorldId, Diagnostic> {
+        let ir = &self.ir;
+        let root_worlds: Vec<&str> = ir
+            .roots
+            .iter()
+            .flat_map(|p| ir.packages[*p].worlds.keys().map(String::as_str))
+            .collect();
+        match name {
+            Some(name) => ir.find_world(name).ok_or_else(|| {
+                let mut d = Diagnostic::new(format!(
+                    "no world named `{name}` in `{}`",
+                    self.path.display()
+                ));
+                let all: Vec<&str> = ir
+                    .worlds
+                    .iter()
+                    .map(|(_, w)| w.qualified_name.as_str())
+                    .collect();
+                let candidates = root_worlds.iter().chain(&all).copied();
+                if let Some(help) = diag::did_you_mean(name, candidates) {
+                    d = d.with_help(help);
+                }
+                if all.is_empty() {
+                    d.with_note("it defines no worlds")
+                } else {
+                    d.with_note(format!("worlds: {}", all.join(", ")))
+                }
+            }),
+            None => {
+                if let Some(w) = self.component_world {
+                    return Ok(WorldId(w.index() as u32));
+                }
+                let ids: Vec<WorldId> = ir
+                    .roots
+                    .iter()
+                    .flat_map(|p| ir.packages[*p].worlds.values().copied())
+                    .collect();
+                match ids.as_slice() {
+                    [one] => Ok(*one),
+                    [] => Err(Diagnostic::new(format!(
+                        "`{}` defines no world",
+                        self.path.display()
+                    ))),
+                    _ => Err(Diagnostic::new(format!(
+                        "`{}` defines several worlds; choose one with --world",
+                        self.path.display()
+                    ))
+                    .with_note(format!("worlds: {}", root_worlds.join(", ")))),
+                }
+            }
+        }
+    }
+
+    /// The IR of just what `world` reaches, with ids renumbered.
+    pub fn world_ir(&self, world: WorldId) -> Ir {
+        let (id, _) = self
+            .resolve
+            .worlds
+            .iter()
+            .nth(world.index())
+            .expect("IR world ids equal wit-parser's");
+        lower::lower_world(&self.resolve, id)
+    }
+}

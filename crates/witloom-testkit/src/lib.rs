@@ -1,0 +1,137 @@
+//! Test support shared by witloom's crates.
+//!
+//! - [`assert_golden`]: compare text against a checked-in file; `BLESS=1`
+//!   rewrites the file instead.
+//! - [`wasi_wit_dir`]: the WASI 0.2 WIT set, taken from the
+//!   `wasmtime-wasi-http` package in cargo's registry (never committed here).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("crates/witloom-testkit sits two levels below the root")
+        .to_path_buf()
+}
+
+/// Cargo's target directory, where tests put what they make.
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => workspace_root().join("target"),
+    }
+}
+
+/// Whether golden files are being re-blessed (`BLESS=1`).
+pub fn blessing() -> bool {
+    std::env::var_os("BLESS").is_some_and(|v| v != "0")
+}
+
+/// Checks `actual` against the file at `path`, or writes it there when
+/// blessing. On a mismatch, panics naming the first differing line.
+pub fn assert_golden(path: &Path, actual: &str) {
+    if blessing() {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        std::fs::write(path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read golden file {}: {e}\nrun with BLESS=1 to create it",
+            path.display()
+        )
+    });
+    if expected == actual {
+        return;
+    }
+    let line = expected
+        .lines()
+        .zip(actual.lines())
+        .position(|(a, b)| a != b)
+        .unwrap_or_else(|| expected.lines().count().min(actual.lines().count()));
+    panic!(
+        "{} differs from the output at line {}:\n  expected: {:?}\n  actual:   {:?}\n\
+         whole output:\n{actual}\nrun with BLESS=1 to accept the new output",
+        path.display(),
+        line + 1,
+        expected.lines().nth(line).unwrap_or("<end of file>"),
+        actual.lines().nth(line).unwrap_or("<end of output>"),
+    );
+}
+
+/// The version of `krate` pinned in the workspace's `[workspace.dependencies]`
+/// as `krate = "=X.Y.Z"`.
+pub fn pinned_version(krate: &str) -> String {
+    let manifest = std::fs::read_to_string(workspace_root().join("Cargo.toml")).unwrap();
+    let prefix = format!("{krate} = \"=");
+    manifest
+        .lines()
+        .find_map(|l| l.strip_prefix(&prefix)?.split('"').next())
+        .unwrap_or_else(|| panic!("no `{prefix}…\"` line in the workspace Cargo.toml"))
+        .to_string()
+}
+
+/// The source directory of a crates.io package, downloaded into cargo's
+/// registry if need be. A throwaway manifest under `target/` depends on it
+/// and `cargo metadata` reports where cargo unpacked it; nothing is built.
+pub fn registry_package_dir(krate: &str, version: &str) -> PathBuf {
+    let probe = target_dir()
+        .join("witloom-testkit")
+        .join(format!("probe-{krate}-{version}"));
+    std::fs::create_dir_all(probe.join("src")).unwrap();
+    std::fs::write(probe.join("src/lib.rs"), "").unwrap();
+    std::fs::write(
+        probe.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"probe\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\n\
+             [dependencies]\n{krate} = \"={version}\"\n\n[workspace]\n"
+        ),
+    )
+    .unwrap();
+    // Start from the workspace's lock file so the probe picks the versions
+    // the workspace already uses (cargo drops what the probe does not need).
+    let lock = workspace_root().join("Cargo.lock");
+    if lock.exists() && !probe.join("Cargo.lock").exists() {
+        std::fs::copy(&lock, probe.join("Cargo.lock")).unwrap();
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--manifest-path"])
+        .arg(probe.join("Cargo.toml"))
+        .output()
+        .expect("cargo runs");
+    assert!(
+        out.status.success(),
+        "cargo metadata for {krate} {version} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let manifest = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == krate && p["version"] == version)
+        .and_then(|p| p["manifest_path"].as_str())
+        .unwrap_or_else(|| panic!("cargo metadata does not list {krate} {version}"));
+    Path::new(manifest).parent().unwrap().to_path_buf()
+}
+
+/// The WASI 0.2 WIT set (cli, clocks, filesystem, http, io, random,
+/// sockets), as the `wasmtime-wasi-http` crate of our pinned wasmtime ships
+/// it: a package directory whose `deps/` holds every WASI package.
+pub fn wasi_wit_dir() -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let krate = "wasmtime-wasi-http";
+        let dir = registry_package_dir(krate, &pinned_version(krate)).join("wit");
+        assert!(dir.join("deps").is_dir(), "{} has no deps/", dir.display());
+        dir
+    })
+    .clone()
+}

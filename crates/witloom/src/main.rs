@@ -1,0 +1,86 @@
+//! The `witloom` command line. It only parses arguments and calls the
+//! libraries of each stage; anything worth testing lives there.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// witloom: build, compose, run and document WebAssembly components from
+/// one WIT-driven model.
+#[derive(Parser, Debug)]
+#[command(name = "witloom", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Work with WIT: check it, or print its IR.
+    #[command(subcommand)]
+    Wit(WitCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum WitCommand {
+    /// Parse and resolve WIT; print a summary, or diagnostics (exit 1).
+    Check {
+        #[command(flatten)]
+        input: Input,
+    },
+    /// Print the IR as JSON.
+    Ir {
+        #[command(flatten)]
+        input: Input,
+        /// Only what this world reaches (`w`, or `ns:pkg/w@version`).
+        #[arg(long, short)]
+        world: Option<String>,
+    },
+}
+
+#[derive(Args, Debug)]
+struct Input {
+    /// A .wit file, a WIT package directory (with an optional deps/), or a
+    /// component .wasm.
+    path: PathBuf,
+    /// Keep items behind these `@unstable(feature = …)` gates.
+    #[arg(long, value_delimiter = ',')]
+    features: Vec<String>,
+    /// Keep items behind every `@unstable` gate.
+    #[arg(long)]
+    all_features: bool,
+}
+
+impl Input {
+    fn load(&self) -> Result<witloom_ir::Loaded, witloom_ir::Diagnostic> {
+        let opts = witloom_ir::LoadOptions {
+            features: self.features.clone(),
+            all_features: self.all_features,
+        };
+        witloom_ir::load(&self.path, &opts)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Wit(WitCommand::Check { input }) => input.load().map(|loaded| {
+            println!("{}: {}", input.path.display(), loaded.ir.counts());
+        }),
+        Command::Wit(WitCommand::Ir { input, world }) => input.load().and_then(|loaded| {
+            let ir = match world {
+                Some(name) => loaded.world_ir(loaded.select_world(Some(&name))?),
+                None => loaded.ir,
+            };
+            print!("{}", ir.to_json());
+            Ok(())
+        }),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(diagnostic) => {
+            eprint!("{diagnostic}");
+            ExitCode::FAILURE
+        }
+    }
+}
