@@ -504,7 +504,8 @@ pub enum TypeDefKind {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         statics: Vec<String>,
     },
-    /// `own<R>` (also written plainly as `R`).
+    /// `own<R>` (also written plainly as `R`). `resource` may be an alias
+    /// of the resource: see [`Ir::dealias`].
     Own {
         resource: TypeId,
     },
@@ -770,5 +771,104 @@ impl Ir {
             // input from a decoder, shown by kind rather than panicking.
             other => other.keyword().to_string(),
         }
+    }
+}
+
+impl Ir {
+    /// Follows `type a = b` and `use` aliases to the definition they name.
+    /// A handle's resource may be such an alias (`own<r>` after `use i.{r}`).
+    pub fn dealias(&self, mut id: TypeId) -> TypeId {
+        // Bounded: an alias chain is never longer than the arena.
+        for _ in 0..self.types.len() {
+            match self.types.get(id).map(|t| &t.kind) {
+                Some(TypeDefKind::Alias {
+                    target: Type::Id(next),
+                }) => id = *next,
+                _ => break,
+            }
+        }
+        id
+    }
+
+    /// Checks that every id points into its arena, every handle names a
+    /// resource, and every resource's functions exist in its owner. Lowering
+    /// guarantees this; an IR read back from JSON may not.
+    pub fn check(&self) -> Result<(), String> {
+        let ty = |t: &Type| match t {
+            Type::Id(id) if self.types.get(*id).is_none() => Err(format!("dangling {id:?}")),
+            _ => Ok(()),
+        };
+        let func = |f: &Function| -> Result<(), String> {
+            f.params.iter().try_for_each(|p| ty(&p.r#type))?;
+            f.result.iter().try_for_each(ty)?;
+            f.resource.map(|r| ty(&Type::Id(r))).transpose().map(|_| ())
+        };
+        for (id, t) in self.types.iter() {
+            match &t.kind {
+                TypeDefKind::Record { fields } => fields.iter().try_for_each(|f| ty(&f.r#type))?,
+                TypeDefKind::Variant { cases } => cases
+                    .iter()
+                    .filter_map(|c| c.r#type.as_ref())
+                    .try_for_each(ty)?,
+                TypeDefKind::Tuple { types } => types.iter().try_for_each(ty)?,
+                TypeDefKind::Option { r#type }
+                | TypeDefKind::Alias { target: r#type }
+                | TypeDefKind::List { element: r#type }
+                | TypeDefKind::FixedSizeList {
+                    element: r#type, ..
+                } => ty(r#type)?,
+                TypeDefKind::Map { key, value } => {
+                    ty(key)?;
+                    ty(value)?;
+                }
+                TypeDefKind::Result { ok, err } => ok.iter().chain(err).try_for_each(ty)?,
+                TypeDefKind::Future { r#type } | TypeDefKind::Stream { r#type } => {
+                    r#type.iter().try_for_each(ty)?
+                }
+                TypeDefKind::Own { resource } | TypeDefKind::Borrow { resource } => {
+                    match self.types.get(self.dealias(*resource)).map(|r| &r.kind) {
+                        Some(TypeDefKind::Resource { .. }) => {}
+                        _ => return Err(format!("{id:?} is a handle to a non-resource")),
+                    }
+                }
+                TypeDefKind::Resource {
+                    constructor,
+                    methods,
+                    statics,
+                } => {
+                    let functions = match t.owner {
+                        Owner::Interface(i) => match self.interfaces.get(i) {
+                            Some(i) => &i.functions,
+                            None => return Err(format!("{id:?} has a dangling owner")),
+                        },
+                        Owner::World(_) | Owner::None => continue,
+                    };
+                    for f in constructor.iter().chain(methods).chain(statics) {
+                        if !functions.contains_key(f) {
+                            return Err(format!("resource function `{f}` is missing"));
+                        }
+                    }
+                }
+                TypeDefKind::Enum { .. } | TypeDefKind::Flags { .. } => {}
+            }
+        }
+        for (_, i) in self.interfaces.iter() {
+            i.functions.values().try_for_each(func)?;
+            i.types.values().try_for_each(|t| ty(&Type::Id(*t)))?;
+        }
+        for (_, w) in self.worlds.iter() {
+            for item in w.imports.iter().chain(&w.exports) {
+                match &item.kind {
+                    WorldItemKind::Interface { interface } => {
+                        if self.interfaces.get(*interface).is_none() {
+                            return Err(format!("world `{}` names a dangling interface", w.name));
+                        }
+                    }
+                    WorldItemKind::Type { r#type } => ty(&Type::Id(*r#type))?,
+                    WorldItemKind::Function { function } => func(function)?,
+                }
+            }
+        }
+        Ok(())
     }
 }

@@ -212,70 +212,7 @@ fn fraction_component() -> Vec<u8> {
         .unwrap()
 }
 
-/// Every id in the IR points inside its arena, and every resource's
-/// functions exist in its owner.
 fn check_references(ir: &Ir) {
-    let ty_ok = |t: &Type| {
-        if let Type::Id(id) = t {
-            assert!(ir.types.get(*id).is_some(), "dangling {id:?}");
-        }
-    };
-    for (_, t) in ir.types.iter() {
-        match &t.kind {
-            TypeDefKind::Record { fields } => fields.iter().for_each(|f| ty_ok(&f.r#type)),
-            TypeDefKind::Variant { cases } => cases
-                .iter()
-                .filter_map(|c| c.r#type.as_ref())
-                .for_each(ty_ok),
-            TypeDefKind::Tuple { types } => types.iter().for_each(ty_ok),
-            TypeDefKind::Option { r#type } | TypeDefKind::Alias { target: r#type } => ty_ok(r#type),
-            TypeDefKind::List { element } | TypeDefKind::FixedSizeList { element, .. } => {
-                ty_ok(element)
-            }
-            TypeDefKind::Map { key, value } => {
-                ty_ok(key);
-                ty_ok(value);
-            }
-            TypeDefKind::Result { ok, err } => ok.iter().chain(err).for_each(ty_ok),
-            TypeDefKind::Future { r#type } | TypeDefKind::Stream { r#type } => {
-                r#type.iter().for_each(ty_ok)
-            }
-            TypeDefKind::Own { resource } | TypeDefKind::Borrow { resource } => {
-                assert!(matches!(ir[*resource].kind, TypeDefKind::Resource { .. }))
-            }
-            TypeDefKind::Resource {
-                constructor,
-                methods,
-                statics,
-            } => {
-                let witloom_ir::Owner::Interface(owner) = t.owner else {
-                    continue;
-                };
-                for f in constructor.iter().chain(methods).chain(statics) {
-                    assert!(ir[owner].functions.contains_key(f), "{f} missing");
-                }
-            }
-            TypeDefKind::Enum { .. } | TypeDefKind::Flags { .. } => {}
-        }
-    }
-    for (_, i) in ir.interfaces.iter() {
-        for f in i.functions.values() {
-            f.params.iter().for_each(|p| ty_ok(&p.r#type));
-            f.result.iter().for_each(ty_ok);
-        }
-        i.types.values().for_each(|t| ty_ok(&Type::Id(*t)));
-    }
-    for (_, w) in ir.worlds.iter() {
-        for item in w.imports.iter().chain(&w.exports) {
-            match &item.kind {
-                WorldItemKind::Interface { interface } => {
-                    assert!(ir.interfaces.get(*interface).is_some())
-                }
-                WorldItemKind::Type { r#type } => ty_ok(&Type::Id(*r#type)),
-                WorldItemKind::Function { function } => {
-                    function.params.iter().for_each(|p| ty_ok(&p.r#type))
-                }
-            }
-        }
-    }
+    ir.check()
+        .unwrap_or_else(|e| panic!("inconsistent IR: {e}"));
 }

@@ -1,0 +1,142 @@
+//! The whole WASI 0.2 set (cli, clocks, filesystem, http, io, random,
+//! sockets) loads into the IR, and the IR holds exactly what wit-parser
+//! holds. The WIT comes from the `wasmtime-wasi-http` package in cargo's
+//! registry, at the version our wasmtime pin names; it is never committed.
+
+use witloom_ir::wit_parser::{Resolve, WorldItem};
+use witloom_ir::{LoadOptions, load};
+
+fn wit_parser_counts(opts: &LoadOptions) -> (usize, usize, usize, usize, usize) {
+    let mut resolve = Resolve {
+        all_features: opts.all_features,
+        ..Resolve::default()
+    };
+    resolve.push_dir(witloom_testkit::wasi_wit_dir()).unwrap();
+    let world_functions = resolve
+        .worlds
+        .iter()
+        .flat_map(|(_, w)| w.imports.values().chain(w.exports.values()))
+        .filter(|item| matches!(item, WorldItem::Function(_)))
+        .count();
+    let functions = resolve
+        .interfaces
+        .iter()
+        .map(|(_, i)| i.functions.len())
+        .sum::<usize>()
+        + world_functions;
+    (
+        resolve.packages.len(),
+        resolve.worlds.len(),
+        resolve.interfaces.len(),
+        resolve.types.len(),
+        functions,
+    )
+}
+
+#[test]
+fn wasi_set_loads_with_wit_parsers_counts() {
+    for all_features in [false, true] {
+        let opts = LoadOptions {
+            all_features,
+            ..LoadOptions::default()
+        };
+        let loaded =
+            load(&witloom_testkit::wasi_wit_dir(), &opts).unwrap_or_else(|d| panic!("{d}"));
+        let c = loaded.ir.counts();
+        assert_eq!(
+            (c.packages, c.worlds, c.interfaces, c.types, c.functions),
+            wit_parser_counts(&opts),
+            "all_features = {all_features}"
+        );
+        loaded.ir.check().unwrap();
+
+        let mut names: Vec<String> = loaded
+            .ir
+            .packages
+            .iter()
+            .filter(|(_, p)| p.name.namespace == "wasi")
+            .map(|(_, p)| p.name.name.clone())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "cli",
+                "clocks",
+                "filesystem",
+                "http",
+                "io",
+                "random",
+                "sockets"
+            ]
+        );
+    }
+}
+
+#[test]
+fn every_wasi_world_lowers_on_its_own() {
+    let loaded = load(&witloom_testkit::wasi_wit_dir(), &LoadOptions::default()).unwrap();
+    for (id, world) in loaded.ir.worlds.iter() {
+        let ir = loaded.world_ir(id);
+        ir.check()
+            .unwrap_or_else(|e| panic!("{}: {e}", world.qualified_name));
+        assert_eq!(ir.worlds.len(), 1);
+        // The world's own imports survive the cut, in order.
+        let names = |w: &witloom_ir::World| -> Vec<String> {
+            w.imports
+                .iter()
+                .chain(&w.exports)
+                .map(|i| i.name.clone())
+                .collect()
+        };
+        assert_eq!(names(&ir.worlds.iter().next().unwrap().1), names(world));
+    }
+    let proxy = loaded.select_world(Some("wasi:http/proxy")).unwrap();
+    let ir = loaded.world_ir(proxy);
+    let handler = ir
+        .interfaces
+        .iter()
+        .find(|(_, i)| i.name.as_deref() == Some("incoming-handler"))
+        .expect("proxy exports wasi:http/incoming-handler");
+    assert!(handler.1.functions.contains_key("handle"));
+}
+
+/// Resources, `use` across packages and gates survive lowering: spot checks
+/// on well-known WASI items.
+#[test]
+fn wasi_items_keep_their_shape() {
+    let ir = load(&witloom_testkit::wasi_wit_dir(), &LoadOptions::default())
+        .unwrap()
+        .ir;
+    let iface = |q: &str| {
+        ir.interfaces
+            .iter()
+            .find(|(_, i)| i.qualified_name.starts_with(q))
+            .unwrap_or_else(|| panic!("no {q}"))
+            .1
+    };
+    let streams = iface("wasi:io/streams@0.2.");
+    let input = streams.types["input-stream"];
+    let witloom_ir::TypeDefKind::Resource { methods, .. } = &ir[input].kind else {
+        panic!("input-stream is a resource")
+    };
+    assert!(methods.contains(&"[method]input-stream.read".to_string()));
+    assert!(
+        !streams.gate.is_none(),
+        "WASI 0.2.x interfaces are gated with @since"
+    );
+
+    // `use wasi:io/streams.{input-stream}` in wasi:http/types.
+    let types = iface("wasi:http/types@0.2.");
+    let from_io = types
+        .uses
+        .iter()
+        .find(|u| ir[u.from].qualified_name.starts_with("wasi:io/streams@"))
+        .expect("wasi:http/types uses wasi:io/streams");
+    assert!(
+        from_io
+            .names
+            .iter()
+            .any(|n| n.name == "input-stream" && n.target == input)
+    );
+}

@@ -1,0 +1,191 @@
+//! Runs the `witloom` binary as a user would and checks exit codes, stdout
+//! and stderr.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn witloom(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_witloom"))
+        .args(args)
+        .output()
+        .expect("the witloom binary runs")
+}
+
+fn corpus(name: &str) -> String {
+    let path = Path::new("../witloom-ir/tests/corpus").join(name);
+    assert!(path.exists(), "{}", path.display());
+    path.to_str().unwrap().to_string()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = witloom_testkit::target_dir()
+        .join("witloom-cli-tests")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn check_valid_wit_prints_a_summary() {
+    let out = witloom(&["wit", "check", &corpus("fraction.wit")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "{}: 1 package, 1 world, 1 interface, 1 type, 2 functions\n",
+            corpus("fraction.wit")
+        )
+    );
+    assert!(out.stderr.is_empty());
+}
+
+#[test]
+fn check_a_package_directory_with_deps() {
+    let out = witloom(&["wit", "check", &corpus("multi")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("4 packages, 1 world, 5 interfaces"));
+}
+
+#[test]
+fn check_invalid_wit_shows_a_located_diagnostic() {
+    let dir = scratch("invalid");
+    let file = dir.join("bad.wit");
+    std::fs::write(
+        &file,
+        "package a:b;\n\ninterface greet {\n    greet: func(name: strng) -> string;\n}\n",
+    )
+    .unwrap();
+    let out = witloom(&["wit", "check", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with("error: name `strng` does not exist\n"),
+        "{err}"
+    );
+    assert!(err.contains(&format!("{}:4:23", file.display())), "{err}");
+    assert!(err.contains("^^^^^"), "{err}");
+    assert!(err.contains("help: did you mean `string`?"), "{err}");
+}
+
+#[test]
+fn missing_path_is_an_error() {
+    let out = witloom(&["wit", "check", "does/not/exist.wit"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("cannot read `does/not/exist.wit`: no such file or directory"),
+        "{err}"
+    );
+}
+
+#[test]
+fn directory_without_wit_is_an_error() {
+    let dir = scratch("empty");
+    std::fs::create_dir_all(dir.join("wit")).unwrap();
+    let out = witloom(&["wit", "check", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("no WIT files in"), "{err}");
+    assert!(err.contains("did you mean that folder?"), "{err}");
+}
+
+#[test]
+fn core_module_is_not_a_component() {
+    let dir = scratch("core");
+    let file = dir.join("module.wasm");
+    // The smallest valid core module: magic and version 1.
+    std::fs::write(&file, b"\0asm\x01\0\0\0").unwrap();
+    let out = witloom(&["wit", "check", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("is a core WebAssembly module, not a component"),
+        "{err}"
+    );
+}
+
+#[test]
+fn garbage_binary_is_an_error() {
+    let dir = scratch("garbage");
+    let file = dir.join("junk.wasm");
+    std::fs::write(
+        &file,
+        [0u8, 0x61, 0x73, 0x6d, 0x0d, 0, 1, 0, 0xff, 0xff, 0xff],
+    )
+    .unwrap();
+    let out = witloom(&["wit", "check", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("is not a valid component"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn ir_prints_json() {
+    let out = witloom(&["wit", "ir", &corpus("fraction.wit")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("\"qualified_name\": \"corpus:fraction/fractions#fraction\""));
+    // Deterministic: the same bytes twice.
+    assert_eq!(
+        out.stdout,
+        witloom(&["wit", "ir", &corpus("fraction.wit")]).stdout
+    );
+}
+
+#[test]
+fn ir_for_one_world() {
+    let out = witloom(&["wit", "ir", &corpus("multi"), "--world", "service"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("corpus:app/service@2.0.0"));
+    assert!(
+        !stdout.contains("corpus:nested"),
+        "unreachable package left in"
+    );
+}
+
+#[test]
+fn unknown_world_is_an_error_listing_worlds() {
+    let out = witloom(&["wit", "ir", &corpus("worlds.wit"), "--world", "ap"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("no world named `ap`"), "{err}");
+    assert!(err.contains("did you mean `app`?"), "{err}");
+    assert!(err.contains("corpus:worlds/base"), "{err}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        &["wit"][..],
+        &["wit", "frobnicate"],
+        &["wit", "check"],
+        &["nope"],
+    ] {
+        let out = witloom(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(text(&out.stderr).contains("Usage:"), "{args:?}");
+    }
+}
+
+#[test]
+fn help_and_version() {
+    let out = witloom(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).contains("wit"));
+    let out = witloom(&["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stdout),
+        format!("witloom {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
