@@ -1,1 +1,107 @@
-fn main() {}
+//! witloom's development tasks, run as `cargo xtask <task>`:
+//!
+//! - `setup`: install what a fresh machine lacks (rustup targets, Debian
+//!   packages for C guests) and check Go.
+//! - `demo`: the main job of the README.
+//! - `test`: `setup`, then the whole test suite.
+//! - `bench ir`: benchmarks, side by side with the anchor tool.
+
+mod bench;
+mod setup;
+
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const USAGE: &str = "\
+usage: cargo xtask <task>
+
+tasks:
+  setup        install what is missing (rustup targets, C toolchain) and check Go
+  demo         the main job: check the example app's WIT and write its IR
+  test         setup, then run every test (the README's test command)
+  bench ir     load the WASI 0.2 set into the IR vs wit-parser alone";
+
+fn main() -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args.as_slice() {
+        ["setup"] => setup::run(),
+        ["demo"] => demo(),
+        ["test", rest @ ..] => test(rest),
+        ["bench", rest @ ..] => bench::run(rest),
+        ["help" | "--help" | "-h"] => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask/ sits in the root")
+        .to_path_buf()
+}
+
+/// Runs `cmd`, failing with its command line if it fails.
+pub fn run(cmd: &mut Command) -> Result<()> {
+    let shown = format!("{cmd:?}");
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot start {shown}"))?;
+    if !status.success() {
+        bail!("{shown} failed with {status}");
+    }
+    Ok(())
+}
+
+pub fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.current_dir(root());
+    cmd
+}
+
+/// The README's main job. Until guests build, it checks the example app's
+/// WIT and writes the IR of its `flow` world.
+fn demo() -> Result<()> {
+    run(cargo().args(["build", "--quiet", "--release", "-p", "witloom"]))?;
+    let witloom = root().join("target/release/witloom");
+    let wit = root().join("examples/wordstats/wit");
+    run(Command::new(&witloom).arg("wit").arg("check").arg(&wit))?;
+    let out = Command::new(&witloom)
+        .args(["wit", "ir", "--world", "flow"])
+        .arg(&wit)
+        .output()?;
+    if !out.status.success() {
+        bail!(
+            "witloom wit ir failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let dest = root().join("target/witloom/wordstats.flow.ir.json");
+    std::fs::create_dir_all(dest.parent().unwrap())?;
+    std::fs::write(&dest, &out.stdout)?;
+    println!("wrote the IR of world `flow` to {}", dest.display());
+    Ok(())
+}
+
+/// The README's test command.
+fn test(extra: &[&str]) -> Result<()> {
+    setup::run()?;
+    run(cargo()
+        .args(["test", "--workspace", "--locked"])
+        .args(extra))
+}

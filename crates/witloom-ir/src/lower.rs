@@ -343,7 +343,9 @@ impl<'a> Lowerer<'a> {
                     name,
                     gate: function.gate.clone(),
                     docs: function.docs.clone(),
-                    kind: WorldItemKind::Function { function },
+                    kind: WorldItemKind::Function {
+                        function: Box::new(function),
+                    },
                 }
             }
             wp::WorldItem::Type { id, .. } => {

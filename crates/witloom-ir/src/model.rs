@@ -325,7 +325,7 @@ pub struct WorldItem {
 #[serde(rename_all = "kebab-case", tag = "item")]
 pub enum WorldItemKind {
     Interface { interface: InterfaceId },
-    Function { function: Function },
+    Function { function: Box<Function> },
     Type { r#type: TypeId },
 }
 

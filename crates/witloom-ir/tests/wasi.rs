@@ -89,7 +89,7 @@ fn every_wasi_world_lowers_on_its_own() {
                 .map(|i| i.name.clone())
                 .collect()
         };
-        assert_eq!(names(&ir.worlds.iter().next().unwrap().1), names(world));
+        assert_eq!(names(ir.worlds.iter().next().unwrap().1), names(world));
     }
     let proxy = loaded.select_world(Some("wasi:http/proxy")).unwrap();
     let ir = loaded.world_ir(proxy);

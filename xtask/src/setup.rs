@@ -1,0 +1,154 @@
+//! Installs what witloom's builds and tests need on a fresh machine, and
+//! says exactly what to do about what it cannot install.
+//!
+//! Runs on every `cargo xtask test` and `demo`, so it must be quick when
+//! everything is there: it asks before it installs.
+
+use anyhow::{Result, bail};
+use std::process::Command;
+
+/// Rust targets for guests: wasip2 builds components directly, wasip1 core
+/// modules are componentized with the preview1 adapter.
+const RUST_TARGETS: &[&str] = &["wasm32-wasip2", "wasm32-wasip1"];
+
+/// Debian packages for C guests: clang with the wasm32 backend, lld,
+/// wasi-libc's sysroot, and compiler-rt's wasm32 builtins.
+const DEBIAN_PACKAGES: &[&str] = &["clang", "lld", "wasi-libc", "libclang-rt-14-dev-wasm32"];
+
+/// Go's `//go:wasmexport` and wasip1 `-buildmode=c-shared` need 1.25.
+const MIN_GO: (u32, u32) = (1, 25);
+
+pub fn run() -> Result<()> {
+    rust_targets()?;
+    debian_packages()?;
+    go()
+}
+
+fn rust_targets() -> Result<()> {
+    let out = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
+    let installed = match out {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).into_owned(),
+        _ => bail!(
+            "rustup is needed to add the wasm targets; install it from your distribution or rustup's site, then run `rustup target add {}`",
+            RUST_TARGETS.join(" ")
+        ),
+    };
+    let missing: Vec<&str> = RUST_TARGETS
+        .iter()
+        .copied()
+        .filter(|t| !installed.lines().any(|l| l.trim() == *t))
+        .collect();
+    if !missing.is_empty() {
+        println!("setup: rustup target add {}", missing.join(" "));
+        crate::run(
+            Command::new("rustup")
+                .args(["target", "add"])
+                .args(&missing),
+        )?;
+    }
+    Ok(())
+}
+
+fn debian_packages() -> Result<()> {
+    if Command::new("dpkg-query")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        println!(
+            "setup: not a Debian system; C guests need clang, lld and a wasi-libc sysroot (or set WASI_SDK_PATH to a wasi-sdk)"
+        );
+        return Ok(());
+    }
+    let missing: Vec<&str> = DEBIAN_PACKAGES
+        .iter()
+        .copied()
+        .filter(|p| !dpkg_installed(p))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let install = format!("apt-get install -y {}", missing.join(" "));
+    if !is_root() {
+        bail!(
+            "C guests need Debian packages that are missing; run: sudo apt-get update && sudo {install}"
+        );
+    }
+    println!("setup: apt-get update && {install}");
+    crate::run(Command::new("apt-get").args(["update", "-qq"]))?;
+    crate::run(
+        Command::new("apt-get")
+            .args(["install", "-y", "-qq", "--no-install-recommends"])
+            .args(&missing)
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )
+}
+
+fn dpkg_installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// Go cannot be installed from here (it is not a Debian package of a
+/// recent enough version), so a missing or old Go is reported; under CI it
+/// fails the run, as a missing toolchain must not turn into skipped tests.
+fn go() -> Result<()> {
+    let version = Command::new("go")
+        .arg("version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+    let problem = match version.as_deref().and_then(parse_go_version) {
+        Some(v) if v >= MIN_GO => return Ok(()),
+        Some((major, minor)) => format!("Go {major}.{minor} is too old"),
+        None => "Go is not installed".to_string(),
+    };
+    let msg = format!(
+        "{problem}: Go guests need Go {}.{} or newer; install it from go.dev/dl and put `go` on PATH",
+        MIN_GO.0, MIN_GO.1
+    );
+    if std::env::var_os("CI").is_some() {
+        bail!("{msg}");
+    }
+    println!("setup: warning: {msg}");
+    Ok(())
+}
+
+/// `go version go1.26.8 linux/amd64` → `(1, 26)`.
+pub fn parse_go_version(output: &str) -> Option<(u32, u32)> {
+    let v = output
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("go1."))?;
+    let minor: String = v.chars().take_while(char::is_ascii_digit).collect();
+    Some((1, minor.parse().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_go_version;
+
+    #[test]
+    fn go_versions() {
+        assert_eq!(
+            parse_go_version("go version go1.26.8 linux/amd64"),
+            Some((1, 26))
+        );
+        assert_eq!(
+            parse_go_version("go version go1.25rc1 linux/amd64"),
+            Some((1, 25))
+        );
+        assert_eq!(parse_go_version("go version devel"), None);
+    }
+}
