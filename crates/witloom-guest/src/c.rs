@@ -1,0 +1,154 @@
+//! C guests: bindings from the `wit-bindgen-c` crate, compiled by clang for
+//! `wasm32-wasi` as a reactor (a wasi-sdk when `WASI_SDK_PATH` is set, else
+//! the system clang with Debian's wasi-libc sysroot), then componentized.
+//!
+//! The user writes `.c` files that include `<world>.h` and define the
+//! `exports_…` functions it declares.
+
+use crate::toolchain::{Toolchain, version_line, which};
+use crate::{Backend, Compiled, Guest, GuestError, Language, Profile, error, files_with_ext};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use wit_bindgen_core::Files;
+
+pub(crate) struct C;
+
+const APT: &str = "sudo apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32";
+
+impl Backend for C {
+    fn toolchain(&self) -> Toolchain {
+        let mut tc = Toolchain::new(Language::C);
+        if let Some(sdk) = std::env::var_os("WASI_SDK_PATH") {
+            let sdk = PathBuf::from(sdk);
+            let clang = sdk.join("bin/clang");
+            let sysroot = sdk.join("share/wasi-sysroot");
+            if !clang.is_file() {
+                tc.lacks(
+                    format!(
+                        "WASI_SDK_PATH is `{}`, which has no bin/clang",
+                        sdk.display()
+                    ),
+                    "point WASI_SDK_PATH at a wasi-sdk, or unset it to use the system clang",
+                );
+                return tc;
+            }
+            tc.version = version_line(&clang, &["--version"]);
+            tc.detail = Some(format!("wasi-sdk at {}", sdk.display()));
+            tc.args = vec![
+                "--target=wasm32-wasip1".into(),
+                format!("--sysroot={}", sysroot.display()),
+            ];
+            tc.program = Some(clang);
+            return tc;
+        }
+        let Some(clang) = which("clang") else {
+            tc.lacks("clang is not installed", APT);
+            return tc;
+        };
+        tc.version = version_line(&clang, &["--version"]);
+        tc.args = vec!["--target=wasm32-wasi".into()];
+        let sysroot = Path::new("/usr/lib/wasm32-wasi");
+        if !sysroot.join("libc.a").is_file() {
+            tc.lacks(
+                "the wasi-libc sysroot (/usr/lib/wasm32-wasi) is missing",
+                APT,
+            );
+        }
+        if which("wasm-ld").is_none() {
+            tc.lacks("wasm-ld (lld) is not installed", APT);
+        }
+        let builtins = Command::new(&clang)
+            .args(["--target=wasm32-wasi", "-print-libgcc-file-name"])
+            .output()
+            .ok()
+            .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+        if !builtins.as_deref().is_some_and(Path::is_file) {
+            tc.lacks("compiler-rt's wasm32 builtins are missing", APT);
+        }
+        tc.detail = Some(format!("sysroot {}", sysroot.display()));
+        tc.program = Some(clang);
+        tc
+    }
+
+    fn bindings(&self, guest: &Guest<'_>, dir: &Path) -> Result<(), GuestError> {
+        // The generator also writes `<world>_component_type.o`, whose custom
+        // section carries the world into the linked module.
+        let opts = wit_bindgen_c::Opts::default();
+        let mut resolve = guest.wit.resolve.clone();
+        let mut files = Files::default();
+        opts.build()
+            .generate(&mut resolve, guest.world, &mut files)
+            .map_err(|e| GuestError::Input {
+                component: guest.name.to_string(),
+                message: format!("cannot generate C bindings: {e:#}"),
+            })?;
+        write_files(guest, dir, &files)
+    }
+
+    fn compile(
+        &self,
+        guest: &Guest<'_>,
+        bindings: &Path,
+        tc: &Toolchain,
+    ) -> Result<Compiled, GuestError> {
+        let user = files_with_ext(guest.sources, "c");
+        if user.is_empty() {
+            return Err(GuestError::Input {
+                component: guest.name.to_string(),
+                message: format!("no .c files in `{}`", guest.sources.display()),
+            });
+        }
+        let out = guest.work_dir.join("core.wasm");
+        let mut cmd = Command::new(tc.program.as_ref().expect("a ready toolchain has clang"));
+        cmd.args(&tc.args).arg("-mexec-model=reactor");
+        match guest.profile {
+            Profile::Release => cmd.args(["-O2", "-Wl,--strip-debug"]),
+            Profile::Debug => cmd.args(["-O0", "-g"]),
+        };
+        cmd.arg("-I").arg(bindings).arg("-I").arg(guest.sources);
+        cmd.args(&user)
+            .args(files_with_ext(bindings, "c"))
+            .args(files_with_ext(bindings, "o"));
+        cmd.arg("-o").arg(&out);
+        run_tool(guest, &mut cmd)?;
+        Ok(Compiled::Core(error::io(
+            guest.name,
+            &out,
+            std::fs::read(&out),
+        )?))
+    }
+}
+
+/// Writes a generator's files into `dir`.
+pub(crate) fn write_files(guest: &Guest<'_>, dir: &Path, files: &Files) -> Result<(), GuestError> {
+    for (name, contents) in files.iter() {
+        let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            error::io(guest.name, parent, std::fs::create_dir_all(parent))?;
+        }
+        error::io(guest.name, &path, std::fs::write(&path, contents))?;
+    }
+    Ok(())
+}
+
+/// Runs a compiler; its output is kept only for the error.
+pub(crate) fn run_tool(guest: &Guest<'_>, cmd: &mut Command) -> Result<(), GuestError> {
+    let shown = format!("{cmd:?}");
+    let out = cmd.output().map_err(|e| GuestError::Compile {
+        component: guest.name.to_string(),
+        language: guest.language,
+        command: shown.clone(),
+        output: format!("cannot start it: {e}"),
+    })?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let mut output = String::from_utf8_lossy(&out.stderr).into_owned();
+    output.push_str(&String::from_utf8_lossy(&out.stdout));
+    Err(GuestError::Compile {
+        component: guest.name.to_string(),
+        language: guest.language,
+        command: shown,
+        output,
+    })
+}

@@ -1,0 +1,174 @@
+//! Builds guest components from C, Rust and Go sources against a WIT world.
+//!
+//! Each language is a [`Backend`]: it finds its toolchain, writes bindings
+//! (in-process, from the loaded `Resolve`), and compiles. What comes out is
+//! either a component (Rust's `wasm32-wasip2` links one itself) or a core
+//! module, which [`componentize`] turns into a component with the world's
+//! metadata and the WASI preview1 reactor adapter. No external `wasm-tools`,
+//! `wit-bindgen` or `wac` is needed.
+
+mod c;
+mod componentize;
+mod error;
+mod go;
+mod rust;
+mod toolchain;
+
+pub use componentize::{ComponentShape, componentize, shape_of};
+pub use error::GuestError;
+pub use toolchain::{Missing, Toolchain};
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use witloom_ir::Loaded;
+use witloom_ir::wit_parser::WorldId;
+
+/// A language guests can be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    C,
+    Rust,
+    Go,
+}
+
+impl Language {
+    /// Every language, in the order `witloom doctor` lists them.
+    pub const ALL: [Language; 3] = [Language::C, Language::Rust, Language::Go];
+
+    fn backend(self) -> &'static dyn Backend {
+        match self {
+            Language::C => &c::C,
+            Language::Rust => &rust::Rust,
+            Language::Go => &go::Go,
+        }
+    }
+
+    /// Finds this language's toolchain and says what is missing.
+    pub fn toolchain(self) -> Toolchain {
+        self.backend().toolchain()
+    }
+}
+
+impl fmt::Display for Language {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Language::C => "c",
+            Language::Rust => "rust",
+            Language::Go => "go",
+        })
+    }
+}
+
+/// Debug or release.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Profile {
+    Debug,
+    Release,
+}
+
+/// One guest to build.
+#[derive(Debug)]
+pub struct Guest<'a> {
+    /// The component's name, for messages and file names.
+    pub name: &'a str,
+    pub language: Language,
+    /// The directory with the user's sources.
+    pub sources: &'a Path,
+    /// The WIT the guest is built against.
+    pub wit: &'a Loaded,
+    /// The world it implements, as a wit-parser id into `wit.resolve`.
+    pub world: WorldId,
+    pub profile: Profile,
+    /// A directory of the guest's own for bindings and intermediate files.
+    pub work_dir: PathBuf,
+}
+
+/// What a backend's compiler produced.
+#[derive(Debug)]
+pub(crate) enum Compiled {
+    /// A core module, still to be componentized.
+    Core(Vec<u8>),
+    /// A finished component.
+    Component(Vec<u8>),
+}
+
+/// One language's way of building a guest.
+pub(crate) trait Backend: Sync {
+    /// Finds the toolchain.
+    fn toolchain(&self) -> Toolchain;
+    /// Writes the world's bindings into `dir`, if the language needs them
+    /// written (Rust's come from the `wit_bindgen::generate!` macro).
+    fn bindings(&self, guest: &Guest<'_>, dir: &Path) -> Result<(), GuestError>;
+    /// Compiles the user's sources with the bindings.
+    fn compile(
+        &self,
+        guest: &Guest<'_>,
+        bindings: &Path,
+        tc: &Toolchain,
+    ) -> Result<Compiled, GuestError>;
+}
+
+/// Builds `guest` into a validated component, returning its bytes.
+pub fn build(guest: &Guest<'_>) -> Result<Vec<u8>, GuestError> {
+    let backend = guest.language.backend();
+    let tc = backend.toolchain();
+    if let Some(missing) = tc.missing.first() {
+        return Err(GuestError::MissingToolchain {
+            component: guest.name.to_string(),
+            language: guest.language,
+            what: missing.what.clone(),
+            install: missing.install.clone(),
+        });
+    }
+    if !guest.sources.is_dir() {
+        return Err(GuestError::Input {
+            component: guest.name.to_string(),
+            message: format!(
+                "the source directory `{}` does not exist",
+                guest.sources.display()
+            ),
+        });
+    }
+    let bindings = guest.work_dir.join("bindings");
+    error::io(guest.name, &bindings, recreate_dir(&bindings))?;
+    backend.bindings(guest, &bindings)?;
+    let component = match backend.compile(guest, &bindings, &tc)? {
+        Compiled::Component(bytes) => bytes,
+        Compiled::Core(core) => componentize(&core, &guest.wit.resolve, guest.world)
+            .map_err(|e| error::world_mismatch(guest, &e))?,
+    };
+    componentize::check_shape(guest, &component)?;
+    Ok(component)
+}
+
+fn recreate_dir(dir: &Path) -> std::io::Result<()> {
+    match std::fs::remove_dir_all(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    std::fs::create_dir_all(dir)
+}
+
+/// Files under `dir` with extension `ext`, sorted, skipping hidden
+/// directories and `target/`.
+pub(crate) fn files_with_ext(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            let hidden = name.to_string_lossy().starts_with('.') || name == "target";
+            if path.is_dir() && !hidden {
+                stack.push(path);
+            } else if path.extension().is_some_and(|x| x == ext) {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}

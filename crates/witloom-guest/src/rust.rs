@@ -1,0 +1,145 @@
+//! Rust guests: a `cdylib` crate whose bindings come from the
+//! `wit_bindgen::generate!` macro, built by `cargo build --target
+//! wasm32-wasip2`, which links a component by itself.
+
+use crate::toolchain::{Toolchain, version_line, which};
+use crate::{Backend, Compiled, Guest, GuestError, Language, Profile, error};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub(crate) struct Rust;
+
+pub(crate) const TARGET: &str = "wasm32-wasip2";
+
+fn cargo_program() -> Option<PathBuf> {
+    std::env::var_os("CARGO")
+        .map(PathBuf::from)
+        .filter(|p| p.is_file())
+        .or_else(|| which("cargo"))
+}
+
+impl Backend for Rust {
+    fn toolchain(&self) -> Toolchain {
+        let mut tc = Toolchain::new(Language::Rust);
+        let Some(cargo) = cargo_program() else {
+            tc.lacks(
+                "cargo is not installed",
+                "install Rust with rustup, then: rustup target add wasm32-wasip2",
+            );
+            return tc;
+        };
+        let rustc = which("rustc").unwrap_or_else(|| PathBuf::from("rustc"));
+        tc.version = version_line(&rustc, &["--version"]);
+        // The target's standard library lives in the sysroot, with or
+        // without rustup.
+        let sysroot = Command::new(&rustc)
+            .args(["--print", "sysroot"])
+            .output()
+            .ok()
+            .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+        let has_target = sysroot
+            .as_ref()
+            .is_some_and(|s| s.join("lib/rustlib").join(TARGET).is_dir());
+        if !has_target {
+            tc.lacks(
+                format!("the Rust target {TARGET} is not installed"),
+                format!("rustup target add {TARGET}"),
+            );
+        }
+        tc.detail = Some(format!("target {TARGET}"));
+        tc.program = Some(cargo);
+        tc
+    }
+
+    fn bindings(&self, _guest: &Guest<'_>, _dir: &Path) -> Result<(), GuestError> {
+        // `wit_bindgen::generate!` in the guest crate writes them at compile
+        // time, from the WIT path the crate names.
+        Ok(())
+    }
+
+    fn compile(
+        &self,
+        guest: &Guest<'_>,
+        _bindings: &Path,
+        tc: &Toolchain,
+    ) -> Result<Compiled, GuestError> {
+        let manifest = guest.sources.join("Cargo.toml");
+        if !manifest.is_file() {
+            return Err(GuestError::Input {
+                component: guest.name.to_string(),
+                message: format!("no Cargo.toml in `{}`", guest.sources.display()),
+            });
+        }
+        let target_dir = guest.work_dir.join("cargo-target");
+        let mut cmd = Command::new(tc.program.as_ref().expect("a ready toolchain has cargo"));
+        cmd.args([
+            "build",
+            "--quiet",
+            "--target",
+            TARGET,
+            "--message-format=json-render-diagnostics",
+        ])
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .arg("--target-dir")
+        .arg(&target_dir)
+        // Settings of a cargo that runs witloom (as in tests) are not
+        // the guest's.
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_BUILD_TARGET");
+        if guest.profile == Profile::Release {
+            cmd.arg("--release");
+        }
+        let shown = format!("{cmd:?}");
+        let out = cmd.output().map_err(|e| GuestError::Compile {
+            component: guest.name.to_string(),
+            language: Language::Rust,
+            command: shown.clone(),
+            output: format!("cannot start it: {e}"),
+        })?;
+        if !out.status.success() {
+            // Diagnostics are rendered on stdout as JSON messages.
+            let mut output = String::from_utf8_lossy(&out.stderr).into_owned();
+            for line in String::from_utf8_lossy(&out.stdout).lines() {
+                if let Ok(msg) = serde_json::from_str::<serde_json::Value>(line)
+                    && let Some(rendered) = msg["message"]["rendered"].as_str()
+                {
+                    output.push_str(rendered);
+                }
+            }
+            return Err(GuestError::Compile {
+                component: guest.name.to_string(),
+                language: Language::Rust,
+                command: shown,
+                output,
+            });
+        }
+        let wasm = artifact(&out.stdout).ok_or_else(|| GuestError::Input {
+            component: guest.name.to_string(),
+            message: "cargo built no .wasm: the crate must have `crate-type = [\"cdylib\"]`"
+                .to_string(),
+        })?;
+        Ok(Compiled::Component(error::io(
+            guest.name,
+            &wasm,
+            std::fs::read(&wasm),
+        )?))
+    }
+}
+
+/// The `.wasm` file among the artifacts cargo reported.
+fn artifact(stdout: &[u8]) -> Option<PathBuf> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|m| m["reason"] == "compiler-artifact")
+        .flat_map(|m| {
+            m["filenames"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|f| f.as_str().map(PathBuf::from))
+                .collect::<Vec<_>>()
+        })
+        .rfind(|f| f.extension().is_some_and(|x| x == "wasm"))
+}

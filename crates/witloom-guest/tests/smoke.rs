@@ -1,0 +1,45 @@
+//! Builds the smallest guest in each language and checks the component's
+//! shape against its world.
+
+use std::path::Path;
+use witloom_guest::{Guest, Language, Profile, build, shape_of};
+use witloom_ir::{LoadOptions, load};
+
+fn build_smoke(language: Language) -> Vec<u8> {
+    let wit = load(Path::new("tests/smoke/wit"), &LoadOptions::default()).unwrap();
+    let world = wit.resolve.select_world(&wit.roots, Some("hello")).unwrap();
+    let sources = Path::new("tests/smoke").join(language.to_string());
+    let guest = Guest {
+        name: "smoke",
+        language,
+        sources: &sources,
+        wit: &wit,
+        world,
+        profile: Profile::Release,
+        work_dir: witloom_testkit::target_dir()
+            .join(format!("witloom-guest-tests/smoke-{language}")),
+    };
+    build(&guest).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn c_smoke() {
+    let wasm = build_smoke(Language::C);
+    let shape = shape_of(&wasm).unwrap();
+    assert_eq!(
+        shape.exports.iter().collect::<Vec<_>>(),
+        ["smoke:hello/greeter"]
+    );
+    assert!(shape.imports.contains("smoke:hello/host-log"));
+}
+
+#[test]
+fn rust_smoke() {
+    let wasm = build_smoke(Language::Rust);
+    let shape = shape_of(&wasm).unwrap();
+    assert_eq!(
+        shape.exports.iter().collect::<Vec<_>>(),
+        ["smoke:hello/greeter"]
+    );
+    assert!(shape.imports.contains("smoke:hello/host-log"));
+}
