@@ -18,47 +18,23 @@ pub use componentize::{ComponentShape, componentize, shape_of};
 pub use error::GuestError;
 pub use toolchain::{Missing, Toolchain};
 
-use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::path::{Path, PathBuf};
 use witloom_ir::Loaded;
 use witloom_ir::wit_parser::WorldId;
 
-/// A language guests can be written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    C,
-    Rust,
-    Go,
-}
+pub use witloom_manifest::Language;
 
-impl Language {
-    /// Every language, in the order `witloom doctor` lists them.
-    pub const ALL: [Language; 3] = [Language::C, Language::Rust, Language::Go];
-
-    fn backend(self) -> &'static dyn Backend {
-        match self {
-            Language::C => &c::C,
-            Language::Rust => &rust::Rust,
-            Language::Go => &go::Go,
-        }
-    }
-
-    /// Finds this language's toolchain and says what is missing.
-    pub fn toolchain(self) -> Toolchain {
-        self.backend().toolchain()
+fn backend(language: Language) -> &'static dyn Backend {
+    match language {
+        Language::C => &c::C,
+        Language::Rust => &rust::Rust,
+        Language::Go => &go::Go,
     }
 }
 
-impl fmt::Display for Language {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Language::C => "c",
-            Language::Rust => "rust",
-            Language::Go => "go",
-        })
-    }
+/// Finds `language`'s toolchain and says what is missing.
+pub fn toolchain(language: Language) -> Toolchain {
+    backend(language).toolchain()
 }
 
 /// Debug or release.
@@ -112,7 +88,7 @@ pub(crate) trait Backend: Sync {
 
 /// Builds `guest` into a validated component, returning its bytes.
 pub fn build(guest: &Guest<'_>) -> Result<Vec<u8>, GuestError> {
-    let backend = guest.language.backend();
+    let backend = backend(guest.language);
     let tc = backend.toolchain();
     if let Some(missing) = tc.missing.first() {
         return Err(GuestError::MissingToolchain {

@@ -1,0 +1,275 @@
+//! `witloom.toml`, the application manifest:
+//!
+//! ```toml
+//! [app]
+//! name = "wordstats"
+//! wit = "wit"              # optional; relative to this file
+//!
+//! [components.tokenizer]
+//! language = "c"           # "c" | "rust" | "go"
+//! path = "tokenizer"       # the sources, relative to this file
+//! world = "kernel"
+//! wit = "other-wit"        # optional; defaults to the app's
+//! ```
+//!
+//! Unknown keys and bad values are errors that point at the file, line and
+//! column, and list what is allowed.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use witloom_ir::{Diagnostic, Label, Location};
+
+/// The manifest's file name.
+pub const FILE_NAME: &str = "witloom.toml";
+
+/// A language guests can be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    C,
+    Rust,
+    Go,
+}
+
+impl Language {
+    /// Every language, in a fixed order.
+    pub const ALL: [Language; 3] = [Language::C, Language::Rust, Language::Go];
+}
+
+impl fmt::Display for Language {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Language::C => "c",
+            Language::Rust => "rust",
+            Language::Go => "go",
+        })
+    }
+}
+
+/// A loaded manifest, with its paths made absolute against its directory.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// The `witloom.toml` file.
+    pub path: PathBuf,
+    /// Its directory: the application's root.
+    pub dir: PathBuf,
+    pub app: App,
+    /// Components, in file order.
+    pub components: IndexMap<String, Component>,
+}
+
+/// `[app]`.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub name: String,
+    /// The WIT directory (absolute).
+    pub wit: PathBuf,
+}
+
+/// `[components.NAME]`.
+#[derive(Debug, Clone)]
+pub struct Component {
+    pub language: Language,
+    /// The sources (absolute).
+    pub path: PathBuf,
+    pub world: String,
+    /// The WIT directory (absolute): the component's own or the app's.
+    pub wit: PathBuf,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    app: RawApp,
+    #[serde(default)]
+    components: IndexMap<String, toml::Spanned<RawComponent>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawApp {
+    name: String,
+    wit: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawComponent {
+    language: Language,
+    path: String,
+    world: String,
+    wit: Option<String>,
+}
+
+impl Manifest {
+    /// Finds `witloom.toml` in `dir` (not above it: an app is where its
+    /// manifest is).
+    pub fn find(dir: &Path) -> Option<PathBuf> {
+        let path = dir.join(FILE_NAME);
+        path.is_file().then_some(path)
+    }
+
+    /// Reads and checks the manifest at `path`.
+    pub fn load(path: &Path) -> Result<Manifest, Diagnostic> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Diagnostic::new(format!("cannot read `{}`: {e}", path.display())).with_help(format!(
+                "run in the application's directory (where its `{FILE_NAME}` is), or pass --manifest PATH"
+            ))
+        })?;
+        Self::parse(path, &text)
+    }
+
+    /// Parses manifest text; `path` names it in errors and anchors its
+    /// relative paths.
+    pub fn parse(path: &Path, text: &str) -> Result<Manifest, Diagnostic> {
+        let raw: RawManifest = toml::from_str(text).map_err(|e| {
+            let message = e.message().trim_end().to_string();
+            located(path, text, e.span(), message)
+        })?;
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let dir = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        };
+        let app_wit = dir.join(raw.app.wit.as_deref().unwrap_or("wit"));
+        let mut components = IndexMap::new();
+        for (name, spanned) in raw.components {
+            let span = spanned.span();
+            if let Err(why) = check_name(&name) {
+                return Err(located(
+                    path,
+                    text,
+                    Some(span),
+                    format!("bad component name `{name}`: {why}"),
+                )
+                .with_help("component names are kebab-case, like `text-kernel`"));
+            }
+            let c = spanned.into_inner();
+            components.insert(
+                name,
+                Component {
+                    language: c.language,
+                    path: dir.join(&c.path),
+                    world: c.world,
+                    wit: c.wit.map_or_else(|| app_wit.clone(), |w| dir.join(w)),
+                },
+            );
+        }
+        Ok(Manifest {
+            path: path.to_path_buf(),
+            app: App {
+                name: raw.app.name,
+                wit: app_wit,
+            },
+            components,
+            dir,
+        })
+    }
+
+    /// Where built artifacts go: `<app>/target/witloom`.
+    pub fn target_dir(&self) -> PathBuf {
+        self.dir.join("target").join("witloom")
+    }
+}
+
+/// Component names become file names and import names: kebab-case only.
+fn check_name(name: &str) -> Result<(), String> {
+    let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
+    if name.is_empty() {
+        return Err("it is empty".into());
+    }
+    if let Some(c) = name.chars().find(|c| !ok_char(*c)) {
+        return Err(format!("`{c}` is not a lowercase letter, digit or `-`"));
+    }
+    if name.starts_with('-')
+        || name.ends_with('-')
+        || name.contains("--")
+        || name.starts_with(|c: char| c.is_ascii_digit())
+    {
+        return Err("each `-`-separated part must start with a letter".into());
+    }
+    Ok(())
+}
+
+/// A diagnostic at a byte span of the manifest.
+fn located(
+    path: &Path,
+    text: &str,
+    span: Option<std::ops::Range<usize>>,
+    message: String,
+) -> Diagnostic {
+    let mut d = Diagnostic::new(message);
+    if let Some(span) = span {
+        let start = span.start.min(text.len());
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let line_text = text[line_start..line_end]
+            .trim_end_matches('\r')
+            .to_string();
+        let col = text[line_start..start].chars().count() + 1;
+        let end = span.end.clamp(start, line_end);
+        d.labels.push(Label {
+            location: Location {
+                file: path.display().to_string(),
+                line: (text[..start].matches('\n').count() + 1) as u32,
+                col: col as u32,
+            },
+            line_text,
+            width: text[start..end].chars().count().max(1),
+            text: None,
+        });
+    } else {
+        d.notes.push(format!("in `{}`", path.display()));
+    }
+    d
+}
+
+/// Appends `[components.NAME]` to the manifest file, keeping its comments
+/// and layout.
+pub fn add_component(
+    path: &Path,
+    name: &str,
+    language: Language,
+    source: &str,
+    world: &str,
+) -> Result<(), Diagnostic> {
+    check_name(name)
+        .map_err(|why| Diagnostic::new(format!("bad component name `{name}`: {why}")))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Diagnostic::new(format!("cannot read `{}`: {e}", path.display())))?;
+    // Parse first: never edit a manifest that is already broken.
+    let existing = Manifest::parse(path, &text)?;
+    if existing.components.contains_key(name) {
+        return Err(Diagnostic::new(format!(
+            "`{}` already has a component named `{name}`",
+            path.display()
+        )));
+    }
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e| Diagnostic::new(format!("cannot edit `{}`: {e}", path.display())))?;
+    let components = doc
+        .entry("components")
+        .or_insert_with(|| {
+            let mut t = toml_edit::Table::new();
+            t.set_implicit(true);
+            toml_edit::Item::Table(t)
+        })
+        .as_table_mut()
+        .ok_or_else(|| {
+            Diagnostic::new(format!(
+                "`components` in `{}` is not a table",
+                path.display()
+            ))
+        })?;
+    let mut table = toml_edit::Table::new();
+    table["language"] = toml_edit::value(language.to_string());
+    table["path"] = toml_edit::value(source);
+    table["world"] = toml_edit::value(world);
+    components.insert(name, toml_edit::Item::Table(table));
+    std::fs::write(path, doc.to_string())
+        .map_err(|e| Diagnostic::new(format!("cannot write `{}`: {e}", path.display())))
+}
