@@ -7,6 +7,7 @@
 //! metadata and the WASI preview1 reactor adapter. No external `wasm-tools`,
 //! `wit-bindgen` or `wac` is needed.
 
+pub mod app;
 mod c;
 mod componentize;
 mod error;

@@ -234,12 +234,17 @@ impl Loaded {
 
     /// The IR of just what `world` reaches, with ids renumbered.
     pub fn world_ir(&self, world: WorldId) -> Ir {
+        lower::lower_world(&self.resolve, self.wit_parser_world(world))
+    }
+
+    /// The wit-parser id of an IR world (they share indices).
+    pub fn wit_parser_world(&self, world: WorldId) -> wp::WorldId {
         let (id, _) = self
             .resolve
             .worlds
             .iter()
             .nth(world.index())
             .expect("IR world ids equal wit-parser's");
-        lower::lower_world(&self.resolve, id)
+        id
     }
 }

@@ -1,6 +1,8 @@
 //! The `witloom` command line. It only parses arguments and calls the
 //! libraries of each stage; anything worth testing lives there.
 
+mod cmd;
+
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,6 +21,21 @@ enum Command {
     /// Work with WIT: check it, or print its IR.
     #[command(subcommand)]
     Wit(WitCommand),
+    /// Build the application's components into target/witloom/<name>.wasm.
+    Build {
+        /// The application manifest [default: ./witloom.toml].
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        /// Optimize, and strip debug info.
+        #[arg(long)]
+        release: bool,
+        /// Build only this component (repeatable).
+        #[arg(short = 'c', long = "component", value_name = "NAME")]
+        components: Vec<String>,
+    },
+    /// List each guest language's toolchain: found, version, what is
+    /// missing and how to install it. Exits 1 if anything is missing.
+    Doctor,
 }
 
 #[derive(Subcommand, Debug)]
@@ -64,6 +81,12 @@ impl Input {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Build {
+            manifest,
+            release,
+            components,
+        } => return cmd::build(manifest, release, components),
+        Command::Doctor => return cmd::doctor(),
         Command::Wit(WitCommand::Check { input }) => input.load().map(|loaded| {
             println!("{}: {}", input.path.display(), loaded.ir.counts());
         }),

@@ -1,0 +1,104 @@
+//! The verbs that drive a library and report progress: argument plumbing
+//! and printing only.
+
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use witloom_guest::Profile;
+use witloom_guest::app::{BuildOptions, Event, build_app};
+use witloom_manifest::{Language, Manifest};
+
+fn load_manifest(path: Option<PathBuf>) -> Result<Manifest, ExitCode> {
+    let path = path.unwrap_or_else(|| PathBuf::from(witloom_manifest::FILE_NAME));
+    Manifest::load(&path).map_err(|d| {
+        eprint!("{d}");
+        ExitCode::FAILURE
+    })
+}
+
+pub fn build(manifest: Option<PathBuf>, release: bool, only: Vec<String>) -> ExitCode {
+    let manifest = match load_manifest(manifest) {
+        Ok(m) => m,
+        Err(code) => return code,
+    };
+    let total = if only.is_empty() {
+        manifest.components.len()
+    } else {
+        only.len()
+    };
+    let bar = ProgressBar::new(total as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{pos}/{len}] {msg}")
+            .expect("a valid template")
+            .tick_chars("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏ "),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    let opts = BuildOptions {
+        profile: if release {
+            Profile::Release
+        } else {
+            Profile::Debug
+        },
+        only,
+    };
+    let result = build_app(&manifest, &opts, &mut |event| match event {
+        Event::Started { name, language } => {
+            bar.set_message(format!("building {name} ({language})"))
+        }
+        Event::Finished(b) => {
+            let how = if b.rebuilt {
+                format!("built in {:.1}s", b.elapsed.as_secs_f64())
+            } else {
+                "up to date".to_string()
+            };
+            // `println` draws nothing when stderr is not a terminal.
+            bar.suspend(|| {
+                eprintln!(
+                    "{:>9} {} ({}) -> {} ({} KiB, {how})",
+                    "ok",
+                    b.name,
+                    b.language,
+                    b.path.display(),
+                    b.bytes.div_ceil(1024)
+                )
+            });
+            bar.inc(1);
+        }
+    });
+    bar.finish_and_clear();
+    match result {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+pub fn doctor() -> ExitCode {
+    let mut all_ready = true;
+    for language in Language::ALL {
+        let name = language.to_string();
+        let tc = witloom_guest::toolchain(language);
+        let version = tc.version.as_deref().unwrap_or("-");
+        let detail = tc
+            .detail
+            .as_deref()
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default();
+        if tc.ready() {
+            println!("{name:<5} ready    {version}{detail}");
+        } else {
+            all_ready = false;
+            println!("{name:<5} missing  {version}{detail}");
+            for m in &tc.missing {
+                println!("      - {}\n        install: {}", m.what, m.install);
+            }
+        }
+    }
+    if all_ready {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
