@@ -1,9 +1,20 @@
-//! Go guests: bindings from the `wit-bindgen-go` crate, built by Go's
-//! wasip1 port as a reactor (`-buildmode=c-shared`), then componentized.
+//! Go guests: bindings from the `wit-bindgen-go` crate, built by Go's wasip1
+//! port as a reactor (`-buildmode=c-shared`), then componentized.
+//!
+//! The user's directory holds only their implementation: Go files in the
+//! `export_<ns>_<pkg>_<iface>` packages the generator defines. witloom
+//! assembles a module from the generated bindings, the user's files and the
+//! Go support package `go.bytecodealliance.org/pkg`, which it carries itself
+//! (the module proxy does not serve it) and points at with a `replace`.
 
+use crate::c::{run_tool, write_files};
 use crate::toolchain::{Toolchain, version_line, which};
-use crate::{Backend, Compiled, Guest, GuestError, Language};
+use crate::{Backend, Compiled, Guest, GuestError, Language, Profile, error};
 use std::path::Path;
+use std::process::Command;
+use wit_bindgen_core::Files;
+
+include!(concat!(env!("OUT_DIR"), "/go_pkg.rs"));
 
 pub(crate) struct Go;
 
@@ -27,28 +38,148 @@ impl Backend for Go {
             Some((major, minor)) => tc.lacks(format!("Go {major}.{minor} is too old"), install),
             None => tc.lacks("`go version` did not say which Go this is", install),
         }
+        tc.detail = Some("GOOS=wasip1 GOARCH=wasm".to_string());
         tc.program = Some(go);
         tc
     }
 
-    fn bindings(&self, guest: &Guest<'_>, _dir: &Path) -> Result<(), GuestError> {
-        Err(GuestError::Input {
-            component: guest.name.to_string(),
-            message: "Go guests are not built yet".to_string(),
-        })
+    fn bindings(&self, guest: &Guest<'_>, dir: &Path) -> Result<(), GuestError> {
+        let opts = wit_bindgen_go::Opts {
+            quiet: true,
+            ..Default::default()
+        };
+        let mut resolve = guest.wit.resolve.clone();
+        let mut files = Files::default();
+        opts.build()
+            .generate(&mut resolve, guest.world, &mut files)
+            .map_err(|e| GuestError::Input {
+                component: guest.name.to_string(),
+                message: format!("cannot generate Go bindings: {e:#}"),
+            })?;
+        write_files(guest, dir, &files)
     }
 
     fn compile(
         &self,
         guest: &Guest<'_>,
-        _bindings: &Path,
-        _tc: &Toolchain,
+        bindings: &Path,
+        tc: &Toolchain,
     ) -> Result<Compiled, GuestError> {
-        Err(GuestError::Input {
-            component: guest.name.to_string(),
-            message: "Go guests are not built yet".to_string(),
-        })
+        let name = guest.name;
+        let module = guest.work_dir.join("go-module");
+        let pkg = guest.work_dir.join("go-pkg");
+        error::io(name, &module, crate::recreate_dir(&module))?;
+        error::io(name, &pkg, crate::recreate_dir(&pkg))?;
+
+        // The support package, with a go.mod of our own: the one upstream
+        // asks for a newer Go than its code needs.
+        for (rel, contents) in GO_PKG_FILES {
+            write(guest, &pkg.join(rel), contents.as_bytes())?;
+        }
+        write(
+            guest,
+            &pkg.join("go.mod"),
+            b"module go.bytecodealliance.org/pkg\n\ngo 1.25\n",
+        )?;
+
+        copy_tree(guest, bindings, &module)?;
+        let user = copy_tree(guest, guest.sources, &module)?;
+        if user == 0 {
+            return Err(GuestError::Input {
+                component: name.to_string(),
+                message: format!("no .go files in `{}`", guest.sources.display()),
+            });
+        }
+        // The generated go.mod names the support package's version; point
+        // it at our copy.
+        let generated = bindings.join("go.mod");
+        let mut text = error::io(name, &generated, std::fs::read_to_string(&generated))?;
+        let go_mod = module.join("go.mod");
+        text.push_str(&format!(
+            "\nreplace go.bytecodealliance.org/pkg => {}\n",
+            absolute(&pkg).display()
+        ));
+        write(guest, &go_mod, text.as_bytes())?;
+
+        let out = absolute(&guest.work_dir.join("core.wasm"));
+        let ldflags = match guest.profile {
+            Profile::Release => "-ldflags=-checklinkname=0 -s -w",
+            Profile::Debug => "-ldflags=-checklinkname=0",
+        };
+        let mut cmd = Command::new(tc.program.as_ref().expect("a ready toolchain has go"));
+        cmd.current_dir(&module)
+            .args([
+                "build",
+                "-buildmode=c-shared",
+                ldflags,
+                "-trimpath",
+                "-buildvcs=false",
+                "-o",
+            ])
+            .arg(&out)
+            .envs([
+                ("GOOS", "wasip1"),
+                ("GOARCH", "wasm"),
+                ("CGO_ENABLED", "0"),
+                // Everything is local: no toolchain switch, no downloads.
+                ("GOTOOLCHAIN", "local"),
+                ("GOWORK", "off"),
+                ("GOPROXY", "off"),
+                ("GOFLAGS", "-mod=mod"),
+            ]);
+        run_tool(guest, &mut cmd)?;
+        let core = error::io(name, &out, std::fs::read(&out))?;
+        let core =
+            crate::go_clocks::pause_clocks_in_realloc(&core).map_err(|e| GuestError::Input {
+                component: name.to_string(),
+                message: format!("cannot prepare the Go module: {e:#}"),
+            })?;
+        Ok(Compiled::Core(core))
     }
+}
+
+fn write(guest: &Guest<'_>, path: &Path, bytes: &[u8]) -> Result<(), GuestError> {
+    if let Some(parent) = path.parent() {
+        error::io(guest.name, parent, std::fs::create_dir_all(parent))?;
+    }
+    error::io(guest.name, path, std::fs::write(path, bytes))
+}
+
+fn absolute(path: &Path) -> std::path::PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Copies the files under `from` into `to`, except a `go.mod`/`go.sum` at
+/// the top (witloom owns the module), hidden entries and `target/`. Returns
+/// how many `.go` files it copied.
+fn copy_tree(guest: &Guest<'_>, from: &Path, to: &Path) -> Result<usize, GuestError> {
+    let mut go_files = 0;
+    let mut stack = vec![from.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = error::io(guest.name, &dir, std::fs::read_dir(&dir))?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let file_name = entry.file_name();
+            let fname = file_name.to_string_lossy();
+            if fname.starts_with('.') || fname == "target" {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let rel = path.strip_prefix(from).expect("walked from `from`");
+            if rel == Path::new("go.mod") || rel == Path::new("go.sum") {
+                continue;
+            }
+            if fname.ends_with(".go") {
+                go_files += 1;
+            }
+            let bytes = error::io(guest.name, &path, std::fs::read(&path))?;
+            write(guest, &to.join(rel), &bytes)?;
+        }
+    }
+    Ok(go_files)
 }
 
 /// `go version go1.26.8 linux/amd64` → `(1, 26)`.
@@ -58,4 +189,22 @@ pub(crate) fn parse_go_version(output: &str) -> Option<(u32, u32)> {
         .find_map(|w| w.strip_prefix("go1."))?;
     let minor: String = v.chars().take_while(char::is_ascii_digit).collect();
     Some((1, minor.parse().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_go_version;
+
+    #[test]
+    fn go_versions() {
+        assert_eq!(
+            parse_go_version("go version go1.26.8 linux/amd64"),
+            Some((1, 26))
+        );
+        assert_eq!(
+            parse_go_version("go version go1.25rc1 linux/amd64"),
+            Some((1, 25))
+        );
+        assert_eq!(parse_go_version("go version devel"), None);
+    }
 }

@@ -12,6 +12,7 @@ mod c;
 mod componentize;
 mod error;
 mod go;
+mod go_clocks;
 mod rust;
 mod toolchain;
 

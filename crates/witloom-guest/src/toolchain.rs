@@ -53,12 +53,11 @@ impl Toolchain {
         });
     }
 
-    /// A string that changes whenever the toolchain does, for build caches.
+    /// A string that changes whenever the toolchain does, for build caches:
+    /// its version and flags. Not its path: the rustup proxy and the
+    /// toolchain's own cargo are the same compiler.
     pub fn fingerprint(&self) -> String {
-        format!(
-            "{}|{:?}|{:?}|{:?}",
-            self.language, self.program, self.version, self.args
-        )
+        format!("{}|{:?}|{:?}", self.language, self.version, self.args)
     }
 }
 

@@ -21,7 +21,9 @@ wasmtime::component::bindgen!({
     additional_derives: [PartialEq, Clone],
 });
 
-use exports::witloom::test::values::{Color, Everything, Fraction, Many, Perms, Point, Shape};
+use exports::witloom::test::values::{
+    Color, Everything, Fraction, Many, Perms, Point, Shape, Size,
+};
 
 struct State {
     wasi: WasiCtx,
@@ -211,7 +213,10 @@ fn run_suite(language: Language) {
     let shapes = [
         Shape::Nothing,
         Shape::Circle(2.5),
-        Shape::Rect(Point { x: -1, y: 7 }),
+        Shape::Rect(Size {
+            width: u32::MAX,
+            height: 7,
+        }),
         Shape::Label("étiquette".to_string()),
         Shape::Label(String::new()),
     ];
@@ -320,4 +325,9 @@ fn rust_passes_the_suite() {
 #[test]
 fn c_passes_the_suite() {
     run_suite(Language::C);
+}
+
+#[test]
+fn go_passes_the_suite() {
+    run_suite(Language::Go);
 }

@@ -43,3 +43,14 @@ fn rust_smoke() {
     );
     assert!(shape.imports.contains("smoke:hello/host-log"));
 }
+
+#[test]
+fn go_smoke() {
+    let wasm = build_smoke(Language::Go);
+    let shape = shape_of(&wasm).unwrap();
+    assert_eq!(
+        shape.exports.iter().collect::<Vec<_>>(),
+        ["smoke:hello/greeter"]
+    );
+    assert!(shape.imports.contains("smoke:hello/host-log"));
+}

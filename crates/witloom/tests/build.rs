@@ -20,7 +20,7 @@ const SMOKE: &str = "../witloom-guest/tests/smoke/witloom.toml";
 fn build_noop_rebuild_and_selection() {
     let out = witloom(&["build", "--release", "--manifest", SMOKE]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    for name in ["c-hello", "rust-hello"] {
+    for name in ["c-hello", "rust-hello", "go-hello"] {
         let wasm =
             Path::new("../witloom-guest/tests/smoke/target/witloom").join(format!("{name}.wasm"));
         let bytes = std::fs::read(&wasm).unwrap();
@@ -30,7 +30,7 @@ fn build_noop_rebuild_and_selection() {
     let out = witloom(&["build", "--release", "--manifest", SMOKE]);
     assert_eq!(out.status.code(), Some(0));
     let err = text(&out.stderr);
-    assert_eq!(err.matches("up to date").count(), 2, "{err}");
+    assert_eq!(err.matches("up to date").count(), 3, "{err}");
 
     // One component only. (In the same test: builds of one app share its
     // target directory and must not run at once.)
