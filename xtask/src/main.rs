@@ -4,7 +4,8 @@
 //!   packages for C guests) and check Go.
 //! - `demo`: the main job of the README.
 //! - `test`: `setup`, then the whole test suite.
-//! - `bench ir`: benchmarks, side by side with the anchor tool.
+//! - `bench ir|build`: benchmarks, side by side with the anchor tool where
+//!   there is one.
 
 mod bench;
 mod setup;
@@ -20,7 +21,8 @@ tasks:
   setup        install what is missing (rustup targets, C toolchain) and check Go
   demo         the main job: check the example app's WIT and write its IR
   test         setup, then run every test (the README's test command)
-  bench ir     load the WASI 0.2 set into the IR vs wit-parser alone";
+  bench ir     load the WASI 0.2 set into the IR vs wit-parser alone
+  bench build  cold guest builds per language, no-op rebuild, sizes";
 
 fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
