@@ -62,12 +62,14 @@ impl fmt::Display for BuildError {
                 component,
                 diagnostic,
             } => {
-                write!(f, "component `{component}`: {diagnostic}")
+                let mut d = diagnostic.clone();
+                d.message = format!("component `{component}`: {}", d.message);
+                write!(f, "{d}")
             }
-            BuildError::Guest(e) => write!(f, "{e}"),
-            BuildError::UnknownComponent { name, known } => write!(
+            BuildError::Guest(e) => writeln!(f, "error: {e}"),
+            BuildError::UnknownComponent { name, known } => writeln!(
                 f,
-                "no component named `{name}` in the manifest; it has: {}",
+                "error: no component named `{name}` in the manifest; it has: {}",
                 known.join(", ")
             ),
         }

@@ -110,7 +110,7 @@ impl Backend for C {
             .args(files_with_ext(bindings, "c"))
             .args(files_with_ext(bindings, "o"));
         cmd.arg("-o").arg(&out);
-        run_tool(guest, &mut cmd)?;
+        run_tool(guest, &mut cmd).map_err(|e| explain_undefined_exports(guest, e))?;
         Ok(Compiled::Core(error::io(
             guest.name,
             &out,
@@ -151,4 +151,94 @@ pub(crate) fn run_tool(guest: &Guest<'_>, cmd: &mut Command) -> Result<(), Guest
         command: shown,
         output,
     })
+}
+
+/// A link that fails on an undefined `exports_…` symbol means the sources
+/// do not implement part of the world: say which WIT function, in WIT terms,
+/// next to the linker's own message.
+fn explain_undefined_exports(guest: &Guest<'_>, e: GuestError) -> GuestError {
+    let GuestError::Compile { output, .. } = &e else {
+        return e;
+    };
+    let missing: Vec<&str> = output
+        .lines()
+        .filter_map(|l| l.split("undefined symbol: ").nth(1))
+        .map(str::trim)
+        .filter(|s| s.starts_with("exports_"))
+        .collect();
+    if missing.is_empty() {
+        return e;
+    }
+    let names = export_function_names(guest);
+    let explained: Vec<String> = missing
+        .iter()
+        .map(|sym| match names.iter().find(|(c, _)| c == sym) {
+            Some((_, wit)) => format!("`{wit}` (define `{sym}`)"),
+            None => format!("`{sym}`"),
+        })
+        .collect();
+    GuestError::World {
+        component: guest.name.to_string(),
+        world: error::world_name(guest),
+        message: format!(
+            "missing {}; the functions to define are declared in the generated `<world>.h`\n{output}",
+            explained.join(", ")
+        ),
+    }
+}
+
+/// `(C symbol, qualified WIT name)` for every function the world exports,
+/// following wit-bindgen-c's naming.
+fn export_function_names(guest: &Guest<'_>) -> Vec<(String, String)> {
+    use witloom_ir::{FunctionKind, TypeDefKind, WorldItemKind};
+    let ir = &guest.wit.ir;
+    let Some(world) = ir
+        .worlds
+        .get(witloom_ir::WorldId(guest.world.index() as u32))
+    else {
+        return Vec::new();
+    };
+    let snake = |s: &str| s.replace(['-', ':', '/', '.'], "_");
+    let mut out = Vec::new();
+    for item in &world.exports {
+        let WorldItemKind::Interface { interface } = item.kind else {
+            continue;
+        };
+        let iface = &ir[interface];
+        let prefix = match (iface.package, &iface.name) {
+            (Some(p), Some(name)) => {
+                let p = &ir.packages[p].name;
+                format!(
+                    "exports_{}_{}_{}",
+                    snake(&p.namespace),
+                    snake(&p.name),
+                    snake(name)
+                )
+            }
+            _ => format!("exports_{}", snake(&item.name)),
+        };
+        for f in iface.functions.values() {
+            let resource = f
+                .resource
+                .and_then(|r| ir[r].name.clone())
+                .map(|r| snake(&r));
+            let item = snake(&f.item_name);
+            let sym = match (f.kind, resource) {
+                (FunctionKind::Constructor, Some(r)) => format!("{prefix}_constructor_{r}"),
+                (FunctionKind::Method, Some(r)) => format!("{prefix}_method_{r}_{item}"),
+                (FunctionKind::Static, Some(r)) => format!("{prefix}_static_{r}_{item}"),
+                _ => format!("{prefix}_{item}"),
+            };
+            out.push((sym, f.qualified_name.clone()));
+        }
+        for ty in iface.types.values() {
+            if let (TypeDefKind::Resource { .. }, Some(name)) = (&ir[*ty].kind, &ir[*ty].name) {
+                out.push((
+                    format!("{prefix}_{}_destructor", snake(name)),
+                    format!("{}#{name} (its destructor)", iface.qualified_name),
+                ));
+            }
+        }
+    }
+    out
 }

@@ -69,7 +69,7 @@ pub fn build(manifest: Option<PathBuf>, release: bool, only: Vec<String>) -> Exi
     match result {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprint!("{e}");
             ExitCode::FAILURE
         }
     }

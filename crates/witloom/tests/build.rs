@@ -79,3 +79,85 @@ fn doctor_reports_every_language() {
         assert!(stdout.lines().any(|l| l.starts_with(lang)), "{stdout}");
     }
 }
+
+/// A scratch app with the smoke WIT and one C component whose source is
+/// `c_source`, built with the given world.
+fn scratch_app(name: &str, world: &str, c_source: &str) -> std::path::PathBuf {
+    let dir = witloom_testkit::target_dir()
+        .join("witloom-cli-tests/apps")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("wit")).unwrap();
+    std::fs::create_dir_all(dir.join("kernel")).unwrap();
+    std::fs::copy(
+        "../witloom-guest/tests/smoke/wit/hello.wit",
+        dir.join("wit/hello.wit"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("kernel/kernel.c"), c_source).unwrap();
+    std::fs::write(
+        dir.join("witloom.toml"),
+        format!("[app]\nname = \"{name}\"\n\n[components.kernel]\nlanguage = \"c\"\npath = \"kernel\"\nworld = \"{world}\"\n"),
+    )
+    .unwrap();
+    dir.join("witloom.toml")
+}
+
+const GOOD_C: &str = "#include \"hello.h\"\nvoid exports_smoke_hello_greeter_greet(hello_string_t *name, hello_string_t *ret) { *ret = *name; }\n";
+
+#[test]
+fn unknown_world_names_the_component_and_the_worlds() {
+    let manifest = scratch_app("unknown-world", "helo", GOOD_C);
+    let out = witloom(&["build", "--manifest", manifest.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("component `kernel`"), "{err}");
+    assert!(err.contains("no world named `helo`"), "{err}");
+    assert!(err.contains("did you mean `hello`?"), "{err}");
+}
+
+#[test]
+fn compile_error_shows_the_component_and_the_compiler_message() {
+    let manifest = scratch_app(
+        "compile-error",
+        "hello",
+        "#include \"hello.h\"\nint oops( {\n",
+    );
+    let out = witloom(&["build", "--manifest", manifest.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("`kernel` (c) failed to compile"), "{err}");
+    assert!(err.contains("kernel.c:2:"), "clang's own message: {err}");
+}
+
+#[test]
+fn unimplemented_world_names_the_missing_function() {
+    let manifest = scratch_app("unimplemented", "hello", "#include \"hello.h\"\n");
+    let out = witloom(&["build", "--manifest", manifest.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("`kernel`"), "{err}");
+    assert!(
+        err.contains("exports_smoke_hello_greeter_greet"),
+        "the missing function: {err}"
+    );
+}
+
+#[test]
+fn missing_toolchain_says_how_to_install_it() {
+    let out = Command::new(env!("CARGO_BIN_EXE_witloom"))
+        .args(["build", "--manifest", SMOKE, "-c", "go-hello"])
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("cannot build `go-hello` (go): Go is not installed"),
+        "{err}"
+    );
+    assert!(
+        err.contains("install it with: install Go 1.25 or newer"),
+        "{err}"
+    );
+}
