@@ -96,14 +96,17 @@ fn is_wasi(name: &str) -> bool {
     name.starts_with("wasi:")
 }
 
-/// Checks that a built component exports exactly its world's exports and
-/// imports nothing but the world's imports and WASI.
+/// Checks that a built component validates, exports exactly its world's
+/// exports, and imports nothing but the world's imports and WASI.
 pub(crate) fn check_shape(guest: &Guest<'_>, component: &[u8]) -> Result<(), GuestError> {
     let fail = |message: String| GuestError::World {
         component: guest.name.to_string(),
         world: world_name(guest),
         message,
     };
+    wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+        .validate_all(component)
+        .map_err(|e| fail(format!("the output does not validate: {e}")))?;
     let got = shape_of(component)
         .map_err(|e| fail(format!("the output is not a valid component: {e:#}")))?;
     let want = world_shape(&guest.wit.resolve, guest.world);
