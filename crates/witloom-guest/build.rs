@@ -49,8 +49,40 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<String>) {
     }
 }
 
-/// The wit-bindgen-go package this crate depends on, as cargo resolved it.
+/// The wit-bindgen-go package this crate depends on: the version in the
+/// workspace's lock file, unpacked in cargo's registry (cargo unpacks every
+/// dependency before it runs build scripts). Failing that (a vendored or
+/// published build), whatever `cargo metadata` resolves.
 fn wit_bindgen_go_dir() -> PathBuf {
+    locked_in_registry().unwrap_or_else(from_metadata)
+}
+
+fn locked_in_registry() -> Option<PathBuf> {
+    let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR")?);
+    let lock = manifest_dir
+        .ancestors()
+        .map(|d| d.join("Cargo.lock"))
+        .find(|p| p.is_file())?;
+    println!("cargo:rerun-if-changed={}", lock.display());
+    let text = std::fs::read_to_string(lock).ok()?;
+    let version = text
+        .split("[[package]]")
+        .find(|block| block.contains("name = \"wit-bindgen-go\""))?
+        .lines()
+        .find_map(|l| l.strip_prefix("version = \""))?
+        .trim_end_matches('"')
+        .to_string();
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))?;
+    std::fs::read_dir(cargo_home.join("registry/src"))
+        .ok()?
+        .flatten()
+        .map(|index| index.path().join(format!("wit-bindgen-go-{version}")))
+        .find(|dir| dir.join("src/pkg/wit").is_dir())
+}
+
+fn from_metadata() -> PathBuf {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let manifest =
         PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap()).join("Cargo.toml");

@@ -15,9 +15,6 @@ const RUST_TARGETS: &[&str] = &["wasm32-wasip2", "wasm32-wasip1"];
 /// wasi-libc's sysroot, and compiler-rt's wasm32 builtins.
 const DEBIAN_PACKAGES: &[&str] = &["clang", "lld", "wasi-libc", "libclang-rt-14-dev-wasm32"];
 
-/// Go's `//go:wasmexport` and wasip1 `-buildmode=c-shared` need 1.25.
-const MIN_GO: (u32, u32) = (1, 25);
-
 pub fn run() -> Result<()> {
     rust_targets()?;
     debian_packages()?;
@@ -101,54 +98,18 @@ fn is_root() -> bool {
 }
 
 /// Go cannot be installed from here (it is not a Debian package of a
-/// recent enough version), so a missing or old Go is reported; under CI it
-/// fails the run, as a missing toolchain must not turn into skipped tests.
+/// recent enough version), so a missing or old Go is reported, as
+/// `witloom doctor` sees it; under CI it fails the run, as a missing
+/// toolchain must not turn into skipped tests.
 fn go() -> Result<()> {
-    let version = Command::new("go")
-        .arg("version")
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
-    let problem = match version.as_deref().and_then(parse_go_version) {
-        Some(v) if v >= MIN_GO => return Ok(()),
-        Some((major, minor)) => format!("Go {major}.{minor} is too old"),
-        None => "Go is not installed".to_string(),
+    let tc = witloom_guest::toolchain(witloom_manifest::Language::Go);
+    let Some(missing) = tc.missing.first() else {
+        return Ok(());
     };
-    let msg = format!(
-        "{problem}: Go guests need Go {}.{} or newer; install it from go.dev/dl and put `go` on PATH",
-        MIN_GO.0, MIN_GO.1
-    );
+    let msg = format!("{}: {}", missing.what, missing.install);
     if std::env::var_os("CI").is_some() {
         bail!("{msg}");
     }
     println!("setup: warning: {msg}");
     Ok(())
-}
-
-/// `go version go1.26.8 linux/amd64` → `(1, 26)`.
-pub fn parse_go_version(output: &str) -> Option<(u32, u32)> {
-    let v = output
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("go1."))?;
-    let minor: String = v.chars().take_while(char::is_ascii_digit).collect();
-    Some((1, minor.parse().ok()?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_go_version;
-
-    #[test]
-    fn go_versions() {
-        assert_eq!(
-            parse_go_version("go version go1.26.8 linux/amd64"),
-            Some((1, 26))
-        );
-        assert_eq!(
-            parse_go_version("go version go1.25rc1 linux/amd64"),
-            Some((1, 25))
-        );
-        assert_eq!(parse_go_version("go version devel"), None);
-    }
 }

@@ -9,7 +9,7 @@ use crate::toolchain::{Toolchain, version_line, which};
 use crate::{Backend, Compiled, Guest, GuestError, Language, Profile, error, files_with_ext};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use wit_bindgen_core::Files;
+use wit_bindgen_core::{Files, WorldGenerator};
 
 pub(crate) struct C;
 
@@ -73,16 +73,7 @@ impl Backend for C {
     fn bindings(&self, guest: &Guest<'_>, dir: &Path) -> Result<(), GuestError> {
         // The generator also writes `<world>_component_type.o`, whose custom
         // section carries the world into the linked module.
-        let opts = wit_bindgen_c::Opts::default();
-        let mut resolve = guest.wit.resolve.clone();
-        let mut files = Files::default();
-        opts.build()
-            .generate(&mut resolve, guest.world, &mut files)
-            .map_err(|e| GuestError::Input {
-                component: guest.name.to_string(),
-                message: format!("cannot generate C bindings: {e:#}"),
-            })?;
-        write_files(guest, dir, &files)
+        generate(guest, dir, wit_bindgen_c::Opts::default().build(), "C")
     }
 
     fn compile(
@@ -119,8 +110,27 @@ impl Backend for C {
     }
 }
 
+/// Runs a wit-bindgen generator over the guest's world and writes its files
+/// into `dir`.
+pub(crate) fn generate(
+    guest: &Guest<'_>,
+    dir: &Path,
+    mut generator: Box<dyn WorldGenerator>,
+    language: &str,
+) -> Result<(), GuestError> {
+    let mut resolve = guest.wit.resolve.clone();
+    let mut files = Files::default();
+    generator
+        .generate(&mut resolve, guest.world, &mut files)
+        .map_err(|e| GuestError::Input {
+            component: guest.name.to_string(),
+            message: format!("cannot generate {language} bindings: {e:#}"),
+        })?;
+    write_files(guest, dir, &files)
+}
+
 /// Writes a generator's files into `dir`.
-pub(crate) fn write_files(guest: &Guest<'_>, dir: &Path, files: &Files) -> Result<(), GuestError> {
+fn write_files(guest: &Guest<'_>, dir: &Path, files: &Files) -> Result<(), GuestError> {
     for (name, contents) in files.iter() {
         let path = dir.join(name);
         if let Some(parent) = path.parent() {

@@ -7,12 +7,11 @@
 //! Go support package `go.bytecodealliance.org/pkg`, which it carries itself
 //! (the module proxy does not serve it) and points at with a `replace`.
 
-use crate::c::{run_tool, write_files};
+use crate::c::{generate, run_tool};
 use crate::toolchain::{Toolchain, version_line, which};
 use crate::{Backend, Compiled, Guest, GuestError, Language, Profile, error};
 use std::path::Path;
 use std::process::Command;
-use wit_bindgen_core::Files;
 
 include!(concat!(env!("OUT_DIR"), "/go_pkg.rs"));
 
@@ -48,15 +47,7 @@ impl Backend for Go {
             quiet: true,
             ..Default::default()
         };
-        let mut resolve = guest.wit.resolve.clone();
-        let mut files = Files::default();
-        opts.build()
-            .generate(&mut resolve, guest.world, &mut files)
-            .map_err(|e| GuestError::Input {
-                component: guest.name.to_string(),
-                message: format!("cannot generate Go bindings: {e:#}"),
-            })?;
-        write_files(guest, dir, &files)
+        generate(guest, dir, opts.build(), "Go")
     }
 
     fn compile(

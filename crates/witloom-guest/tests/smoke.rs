@@ -22,35 +22,33 @@ fn build_smoke(language: Language) -> Vec<u8> {
     build(&guest).unwrap_or_else(|e| panic!("{e}"))
 }
 
-#[test]
-fn c_smoke() {
-    let wasm = build_smoke(Language::C);
-    let shape = shape_of(&wasm).unwrap();
+/// The component exports the greeter and imports the host log (and WASI).
+fn assert_smoke(language: Language) {
+    let shape = shape_of(&build_smoke(language)).unwrap();
     assert_eq!(
         shape.exports.iter().collect::<Vec<_>>(),
         ["smoke:hello/greeter"]
     );
     assert!(shape.imports.contains("smoke:hello/host-log"));
+    assert!(
+        shape
+            .imports
+            .iter()
+            .all(|i| i == "smoke:hello/host-log" || i.starts_with("wasi:"))
+    );
+}
+
+#[test]
+fn c_smoke() {
+    assert_smoke(Language::C);
 }
 
 #[test]
 fn rust_smoke() {
-    let wasm = build_smoke(Language::Rust);
-    let shape = shape_of(&wasm).unwrap();
-    assert_eq!(
-        shape.exports.iter().collect::<Vec<_>>(),
-        ["smoke:hello/greeter"]
-    );
-    assert!(shape.imports.contains("smoke:hello/host-log"));
+    assert_smoke(Language::Rust);
 }
 
 #[test]
 fn go_smoke() {
-    let wasm = build_smoke(Language::Go);
-    let shape = shape_of(&wasm).unwrap();
-    assert_eq!(
-        shape.exports.iter().collect::<Vec<_>>(),
-        ["smoke:hello/greeter"]
-    );
-    assert!(shape.imports.contains("smoke:hello/host-log"));
+    assert_smoke(Language::Go);
 }
