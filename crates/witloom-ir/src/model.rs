@@ -16,7 +16,7 @@ use std::marker::PhantomData;
 use std::ops::{Index, IndexMut};
 
 macro_rules! ids {
-    ($($(#[$doc:meta])* $name:ident => $item:ident,)*) => {$(
+    ($($(#[$doc:meta])* $name:ident => $item:ident in $field:ident,)*) => {$(
         $(#[$doc])*
         #[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(transparent)]
@@ -47,7 +47,7 @@ macro_rules! ids {
         impl Index<$name> for Ir {
             type Output = $item;
             fn index(&self, id: $name) -> &$item {
-                &self.arena_of::<$name, $item>()[id]
+                &self.$field[id]
             }
         }
     )*};
@@ -55,13 +55,13 @@ macro_rules! ids {
 
 ids! {
     /// Names a [`Package`] in [`Ir::packages`].
-    PackageId => Package,
+    PackageId => Package in packages,
     /// Names a [`World`] in [`Ir::worlds`].
-    WorldId => World,
+    WorldId => World in worlds,
     /// Names an [`Interface`] in [`Ir::interfaces`].
-    InterfaceId => Interface,
+    InterfaceId => Interface in interfaces,
     /// Names a [`TypeDef`] in [`Ir::types`].
-    TypeId => TypeDef,
+    TypeId => TypeDef in types,
 }
 
 /// An id that addresses an [`Arena`].
@@ -152,40 +152,6 @@ pub struct Ir {
     pub interfaces: Arena<InterfaceId, Interface>,
     /// Every type definition. Primitive types are not here: see [`Type`].
     pub types: Arena<TypeId, TypeDef>,
-}
-
-/// Accessors to an arena by id type, so `ir[id]` works for every id.
-trait ArenaOf<I, T> {
-    fn arena(&self) -> &Arena<I, T>;
-}
-impl ArenaOf<PackageId, Package> for Ir {
-    fn arena(&self) -> &Arena<PackageId, Package> {
-        &self.packages
-    }
-}
-impl ArenaOf<WorldId, World> for Ir {
-    fn arena(&self) -> &Arena<WorldId, World> {
-        &self.worlds
-    }
-}
-impl ArenaOf<InterfaceId, Interface> for Ir {
-    fn arena(&self) -> &Arena<InterfaceId, Interface> {
-        &self.interfaces
-    }
-}
-impl ArenaOf<TypeId, TypeDef> for Ir {
-    fn arena(&self) -> &Arena<TypeId, TypeDef> {
-        &self.types
-    }
-}
-impl Ir {
-    #[allow(private_bounds)]
-    fn arena_of<I, T>(&self) -> &Arena<I, T>
-    where
-        Self: ArenaOf<I, T>,
-    {
-        self.arena()
-    }
 }
 
 /// `ns:name@version`.
