@@ -179,7 +179,7 @@ fn explain_undefined_exports(guest: &Guest<'_>, e: GuestError) -> GuestError {
     if missing.is_empty() {
         return e;
     }
-    let names = export_function_names(guest);
+    let names = export_function_names(&guest.wit.ir, guest.world);
     let explained: Vec<String> = missing
         .iter()
         .map(|sym| match names.iter().find(|(c, _)| c == sym) {
@@ -199,20 +199,25 @@ fn explain_undefined_exports(guest: &Guest<'_>, e: GuestError) -> GuestError {
 
 /// `(C symbol, qualified WIT name)` for every function the world exports,
 /// following wit-bindgen-c's naming.
-fn export_function_names(guest: &Guest<'_>) -> Vec<(String, String)> {
+pub(crate) fn export_function_names(
+    ir: &witloom_ir::Ir,
+    world: wit_bindgen_core::wit_parser::WorldId,
+) -> Vec<(String, String)> {
     use witloom_ir::{FunctionKind, TypeDefKind, WorldItemKind};
-    let ir = &guest.wit.ir;
-    let Some(world) = ir
-        .worlds
-        .get(witloom_ir::WorldId(guest.world.index() as u32))
-    else {
+    let Some(world) = ir.worlds.get(witloom_ir::WorldId(world.index() as u32)) else {
         return Vec::new();
     };
     let snake = |s: &str| s.replace(['-', ':', '/', '.'], "_");
     let mut out = Vec::new();
     for item in &world.exports {
-        let WorldItemKind::Interface { interface } = item.kind else {
-            continue;
+        let interface = match &item.kind {
+            WorldItemKind::Interface { interface } => *interface,
+            WorldItemKind::Function { function: f } => {
+                let sym = format!("exports_{}_{}", snake(&world.name), snake(&f.name));
+                out.push((sym, f.qualified_name.clone()));
+                continue;
+            }
+            WorldItemKind::Type { .. } => continue,
         };
         let iface = &ir[interface];
         let prefix = match (iface.package, &iface.name) {

@@ -14,6 +14,7 @@ mod error;
 mod go;
 mod go_clocks;
 mod rust;
+pub mod scaffold;
 mod toolchain;
 
 pub use componentize::{ComponentShape, componentize, shape_of};

@@ -48,6 +48,17 @@ impl fmt::Display for Language {
     }
 }
 
+impl std::str::FromStr for Language {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Language::ALL
+            .into_iter()
+            .find(|l| l.to_string() == s)
+            .ok_or_else(|| format!("unknown language `{s}`, expected one of `c`, `rust`, `go`"))
+    }
+}
+
 /// A loaded manifest, with its paths made absolute against its directory.
 #[derive(Debug, Clone)]
 pub struct Manifest {
@@ -138,7 +149,7 @@ impl Manifest {
         let mut components = IndexMap::new();
         for (name, spanned) in raw.components {
             let span = spanned.span();
-            if let Err(why) = check_name(&name) {
+            if let Err(why) = check_component_name(&name) {
                 return Err(located(
                     path,
                     text,
@@ -176,7 +187,9 @@ impl Manifest {
 }
 
 /// Component names become file names and import names: kebab-case only.
-fn check_name(name: &str) -> Result<(), String> {
+/// Whether `name` can name a component: kebab-case, each part starting
+/// with a letter; the error says why not.
+pub fn check_component_name(name: &str) -> Result<(), String> {
     let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
     if name.is_empty() {
         return Err("it is empty".into());
@@ -236,7 +249,7 @@ pub fn add_component(
     source: &str,
     world: &str,
 ) -> Result<(), Diagnostic> {
-    check_name(name)
+    check_component_name(name)
         .map_err(|why| Diagnostic::new(format!("bad component name `{name}`: {why}")))?;
     let text = std::fs::read_to_string(path)
         .map_err(|e| Diagnostic::new(format!("cannot read `{}`: {e}", path.display())))?;

@@ -75,6 +75,28 @@ pub fn build(manifest: Option<PathBuf>, release: bool, only: Vec<String>) -> Exi
     }
 }
 
+pub fn new(manifest: Option<PathBuf>, name: &str, lang: &str, world: &str) -> ExitCode {
+    let manifest = manifest.unwrap_or_else(|| PathBuf::from(witloom_manifest::FILE_NAME));
+    let language: Language = lang.parse().expect("clap checked the language");
+    match witloom_guest::scaffold::new_component(&manifest, name, language, world) {
+        Ok(files) => {
+            for file in files {
+                eprintln!("{:>9} {}", "created", file.display());
+            }
+            eprintln!(
+                "{:>9} [components.{name}] to {}\n\nbuild it with: witloom build -c {name}",
+                "added",
+                manifest.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(d) => {
+            eprint!("{d}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 pub fn doctor() -> ExitCode {
     let mut all_ready = true;
     for language in Language::ALL {

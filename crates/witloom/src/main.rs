@@ -33,6 +33,22 @@ enum Command {
         #[arg(short = 'c', long = "component", value_name = "NAME")]
         components: Vec<String>,
     },
+    /// Create a component for a world in the application: `NAME/` with a
+    /// skeleton in C, Rust or Go that builds at once (you fill in the
+    /// bodies), added to witloom.toml.
+    New {
+        /// The component's name (kebab-case); also its directory.
+        name: String,
+        /// The language to write it in.
+        #[arg(long, value_parser = ["c", "rust", "go"])]
+        lang: String,
+        /// The world it implements (`w`, or `ns:pkg/w@version`).
+        #[arg(long, short)]
+        world: String,
+        /// The application manifest [default: ./witloom.toml].
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+    },
     /// List each guest language's toolchain: found, version, what is
     /// missing and how to install it. Exits 1 if anything is missing.
     Doctor,
@@ -87,6 +103,12 @@ fn main() -> ExitCode {
             components,
         } => return cmd::build(manifest, release, components),
         Command::Doctor => return cmd::doctor(),
+        Command::New {
+            name,
+            lang,
+            world,
+            manifest,
+        } => return cmd::new(manifest, &name, &lang, &world),
         Command::Wit(WitCommand::Check { input }) => input.load().map(|loaded| {
             println!("{}: {}", input.path.display(), loaded.ir.counts());
         }),
