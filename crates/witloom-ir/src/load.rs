@@ -31,7 +31,7 @@ pub struct LoadOptions {
 
 /// A loaded input: wit-parser's `Resolve`, for tools that take one, and our
 /// IR of all of it, with ids equal to the `Resolve`'s.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Loaded {
     pub path: PathBuf,
     pub kind: InputKind,

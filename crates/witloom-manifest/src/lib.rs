@@ -69,6 +69,18 @@ pub struct Manifest {
     pub app: App,
     /// Components, in file order.
     pub components: IndexMap<String, Component>,
+    pub compose: Compose,
+}
+
+/// `[compose]`: how the components are wired into one application.
+#[derive(Debug, Clone, Default)]
+pub struct Compose {
+    /// The component whose exports the application exports; by default the
+    /// one whose exports nobody imports.
+    pub root: Option<String>,
+    /// `[compose.with]`: `"ns:pkg/iface" = "component"`, the provider of an
+    /// interface when several components export it.
+    pub with: IndexMap<String, String>,
 }
 
 /// `[app]`.
@@ -96,6 +108,16 @@ struct RawManifest {
     app: RawApp,
     #[serde(default)]
     components: IndexMap<String, toml::Spanned<RawComponent>>,
+    #[serde(default)]
+    compose: Option<toml::Spanned<RawCompose>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCompose {
+    root: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    with: IndexMap<String, toml::Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -169,7 +191,32 @@ impl Manifest {
                 },
             );
         }
+        let mut compose = Compose::default();
+        if let Some(raw_compose) = raw.compose {
+            let raw_compose = raw_compose.into_inner();
+            let known = |name: &toml::Spanned<String>| {
+                if components.contains_key(name.get_ref()) {
+                    Ok(name.get_ref().clone())
+                } else {
+                    let names: Vec<&str> = components.keys().map(String::as_str).collect();
+                    Err(located(
+                        path,
+                        text,
+                        Some(name.span()),
+                        format!("no component named `{}`", name.get_ref()),
+                    )
+                    .with_help(format!("the components are: {}", names.join(", "))))
+                }
+            };
+            if let Some(root) = &raw_compose.root {
+                compose.root = Some(known(root)?);
+            }
+            for (iface, provider) in &raw_compose.with {
+                compose.with.insert(iface.clone(), known(provider)?);
+            }
+        }
         Ok(Manifest {
+            compose,
             path: path.to_path_buf(),
             app: App {
                 name: raw.app.name,

@@ -124,3 +124,113 @@ pub fn doctor() -> ExitCode {
         ExitCode::FAILURE
     }
 }
+
+pub struct ComposeArgs {
+    pub socket: Option<PathBuf>,
+    pub plugs: Vec<PathBuf>,
+    pub output: Option<PathBuf>,
+    pub manifest: Option<PathBuf>,
+    pub check: bool,
+    pub graph: Option<String>,
+}
+
+pub fn compose(args: ComposeArgs) -> ExitCode {
+    match compose_inner(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(d) => {
+            eprint!("{d}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn compose_inner(args: ComposeArgs) -> Result<(), witloom_ir::Diagnostic> {
+    use witloom_compose::{GraphFormat, Host, Options, Part};
+    let stem = |p: &std::path::Path| {
+        p.file_stem().map_or_else(
+            || "component".to_string(),
+            |s| s.to_string_lossy().into_owned(),
+        )
+    };
+    let (parts, opts, default_out) = match &args.socket {
+        Some(socket) => {
+            let mut parts = vec![Part::from_file(&stem(socket), socket)?];
+            for plug in &args.plugs {
+                let mut name = stem(plug);
+                while parts.iter().any(|p| p.name == name) {
+                    name.push('\'');
+                }
+                parts.push(Part::from_file(&name, plug)?);
+            }
+            let opts = Options {
+                root: Some(parts[0].name.clone()),
+                host: Host::Anything,
+                ..Options::default()
+            };
+            (parts, opts, PathBuf::from("composed.wasm"))
+        }
+        None => {
+            let path = args
+                .manifest
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(witloom_manifest::FILE_NAME));
+            let manifest = Manifest::load(&path)?;
+            let built = !args.check && args.graph.is_none();
+            let parts = witloom_compose::app_parts(&manifest, built)?;
+            let out = manifest
+                .target_dir()
+                .join(format!("{}.wasm", manifest.app.name));
+            (parts, witloom_compose::app_options(&manifest), out)
+        }
+    };
+    let plan = witloom_compose::plan(&parts, &opts)?;
+    if let Some(format) = &args.graph {
+        let format = if format == "dot" {
+            GraphFormat::Dot
+        } else {
+            GraphFormat::Mermaid
+        };
+        print!("{}", witloom_compose::graph(&plan, format));
+        return Ok(());
+    }
+    if args.check {
+        print!("{}", plan.report());
+        return Ok(());
+    }
+    let bytes = witloom_compose::encode(&parts, &plan)?;
+    let out = args.output.unwrap_or(default_out);
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            witloom_ir::Diagnostic::new(format!("cannot create `{}`: {e}", dir.display()))
+        })?;
+    }
+    std::fs::write(&out, &bytes).map_err(|e| {
+        witloom_ir::Diagnostic::new(format!("cannot write `{}`: {e}", out.display()))
+    })?;
+    eprintln!(
+        "{:>9} {} ({} parts, {} wired inside, {} left for the host, {} KiB)",
+        "composed",
+        out.display(),
+        parts.len(),
+        plan.wires.len(),
+        plan.host.len(),
+        bytes.len().div_ceil(1024)
+    );
+    Ok(())
+}
+
+pub fn run(file: &std::path::Path, opts: &witloom_run::RunOptions) -> ExitCode {
+    match witloom_run::run(file, opts) {
+        Ok(witloom_run::Outcome::Exited(code)) => ExitCode::from(code.clamp(0, 255) as u8),
+        Ok(witloom_run::Outcome::Returned(value)) => {
+            if !value.is_empty() {
+                println!("{value}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}", file.display());
+            ExitCode::FAILURE
+        }
+    }
+}

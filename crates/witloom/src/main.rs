@@ -33,6 +33,65 @@ enum Command {
         #[arg(short = 'c', long = "component", value_name = "NAME")]
         components: Vec<String>,
     },
+    /// Compose components into one: plug a socket's imports with plugs'
+    /// exports, or wire the components of ./witloom.toml.
+    Compose {
+        /// The socket component (plug mode); without it, the manifest's app.
+        socket: Option<PathBuf>,
+        /// A component whose exports plug the socket's imports (repeatable).
+        #[arg(long = "plug", value_name = "PLUG.wasm", requires = "socket")]
+        plugs: Vec<PathBuf>,
+        /// Where to write the composed component [default: composed.wasm,
+        /// or target/witloom/<app>.wasm for the manifest's app].
+        #[arg(short, long, value_name = "OUT.wasm")]
+        output: Option<PathBuf>,
+        /// The application manifest [default: ./witloom.toml].
+        #[arg(long, conflicts_with = "socket")]
+        manifest: Option<PathBuf>,
+        /// Check the wiring from the WIT worlds alone (nothing needs to be
+        /// built) and report it; write nothing.
+        #[arg(long)]
+        check: bool,
+        /// Print the wiring as a graph instead of composing.
+        #[arg(long, value_parser = ["dot", "mermaid"])]
+        graph: Option<String>,
+    },
+    /// Run a component on wasmtime: a `wasi:cli/run` command, or one export
+    /// with --invoke. Nothing is granted unless asked for.
+    Run {
+        /// The component.
+        file: PathBuf,
+        /// Call this export instead, with WAVE arguments: `greet("world")`,
+        /// `iface#func(1, [2, 3])`. The result is printed in WAVE.
+        #[arg(long, value_name = "CALL")]
+        invoke: Option<String>,
+        /// Give the guest a host directory, optionally under another name
+        /// (repeatable).
+        #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+        dirs: Vec<String>,
+        /// Set an environment variable in the guest (repeatable).
+        #[arg(long = "env", value_name = "K=V")]
+        env: Vec<String>,
+        /// The most linear memory the guest may have, e.g. 64MiB.
+        #[arg(long, value_parser = witloom_run::parse_size)]
+        max_memory: Option<usize>,
+        /// Stop the guest after this long, e.g. 500ms or 2s.
+        #[arg(long, value_parser = witloom_run::parse_duration)]
+        timeout: Option<std::time::Duration>,
+        /// Stop the guest after this much fuel (about one unit per wasm
+        /// instruction).
+        #[arg(long)]
+        fuel: Option<u64>,
+        /// The most stack wasm code may use, e.g. 512KiB.
+        #[arg(long, value_parser = witloom_run::parse_size)]
+        max_wasm_stack: Option<usize>,
+        /// Compile afresh instead of using the compiled-code cache.
+        #[arg(long)]
+        no_cache: bool,
+        /// Arguments for the guest.
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
     /// Create a component for a world in the application: `NAME/` with a
     /// skeleton in C, Rust or Go that builds at once (you fill in the
     /// bodies), added to witloom.toml.
@@ -103,6 +162,65 @@ fn main() -> ExitCode {
             components,
         } => return cmd::build(manifest, release, components),
         Command::Doctor => return cmd::doctor(),
+        Command::Run {
+            file,
+            invoke,
+            dirs,
+            env,
+            max_memory,
+            timeout,
+            fuel,
+            max_wasm_stack,
+            no_cache,
+            args,
+        } => {
+            let dirs = dirs
+                .iter()
+                .map(|d| match d.split_once("::") {
+                    Some((host, guest)) => (PathBuf::from(host), guest.to_string()),
+                    None => (PathBuf::from(d), d.clone()),
+                })
+                .collect();
+            let mut vars = Vec::new();
+            for kv in env {
+                match kv.split_once('=') {
+                    Some((k, v)) => vars.push((k.to_string(), v.to_string())),
+                    None => {
+                        eprintln!("error: --env `{kv}` is not K=V");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+            let opts = witloom_run::RunOptions {
+                args,
+                dirs,
+                env: vars,
+                invoke,
+                max_memory,
+                timeout,
+                fuel,
+                max_wasm_stack,
+                no_cache,
+            };
+            return cmd::run(&file, &opts);
+        }
+        Command::Compose {
+            socket,
+            plugs,
+            output,
+            manifest,
+            check,
+            graph,
+        } => {
+            return cmd::compose(cmd::ComposeArgs {
+                socket,
+                plugs,
+                output,
+                manifest,
+                check,
+                graph,
+            });
+        }
         Command::New {
             name,
             lang,

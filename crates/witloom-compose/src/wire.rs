@@ -1,0 +1,484 @@
+//! Wiring: which part provides each import, checked in WIT terms, and the
+//! order to instantiate the parts in.
+
+use crate::check::{self, Side};
+use crate::{Options, Part, split_version};
+use witloom_ir::{Diagnostic, Ir, WorldItem, WorldItemKind};
+
+/// Who provides an import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provider {
+    /// Another part, by index.
+    Part(usize),
+    /// The host running the whole.
+    Host,
+}
+
+/// One import plugged with another part's export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wire {
+    pub consumer: usize,
+    /// The consumer's import name (`ns:pkg/iface@version`, or a plain name).
+    pub import: String,
+    pub provider: usize,
+    /// The provider's export name; its version may be a compatible newer one.
+    pub export: String,
+}
+
+/// The result of wiring.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Part names, as given.
+    pub names: Vec<String>,
+    /// Parts in instantiation order: every provider before its consumers.
+    pub order: Vec<usize>,
+    /// The part whose exports the whole exports.
+    pub root: usize,
+    pub wires: Vec<Wire>,
+    /// Imports nobody inside provides: `(name, the parts that import it)`.
+    pub host: Vec<(String, Vec<usize>)>,
+    /// What the whole exports (the root's exports).
+    pub exports: Vec<String>,
+}
+
+impl Plan {
+    /// Who provides `consumer`'s import `import`.
+    pub fn provider_of(&self, consumer: usize, import: &str) -> Provider {
+        self.wires
+            .iter()
+            .find(|w| w.consumer == consumer && w.import == import)
+            .map_or(Provider::Host, |w| Provider::Part(w.provider))
+    }
+
+    /// A report in words: what is satisfied inside, what is left for the
+    /// host, and what the whole exports.
+    pub fn report(&self) -> String {
+        let mut out = String::from("satisfied inside:\n");
+        if self.wires.is_empty() {
+            out.push_str("  (nothing)\n");
+        }
+        for w in &self.wires {
+            out.push_str(&format!(
+                "  {} -> {}  ({})\n",
+                self.names[w.provider], self.names[w.consumer], w.import
+            ));
+        }
+        out.push_str("left for the host:\n");
+        if self.host.is_empty() {
+            out.push_str("  (nothing)\n");
+        }
+        for (name, users) in &self.host {
+            let users: Vec<&str> = users.iter().map(|u| self.names[*u].as_str()).collect();
+            out.push_str(&format!("  {name}  (imported by {})\n", users.join(", ")));
+        }
+        out.push_str(&format!("exported (from {}):\n", self.names[self.root]));
+        if self.exports.is_empty() {
+            out.push_str("  (nothing)\n");
+        }
+        for name in &self.exports {
+            out.push_str(&format!("  {name}\n"));
+        }
+        out
+    }
+}
+
+fn world_of(part: &Part) -> &witloom_ir::World {
+    &part.wit.ir[part.world]
+}
+
+/// `interface`, `function` or `type`: only items of one kind plug together.
+fn kind_of(item: &WorldItem) -> &'static str {
+    match item.kind {
+        WorldItemKind::Interface { .. } => "interface",
+        WorldItemKind::Function { .. } => "function",
+        WorldItemKind::Type { .. } => "type",
+    }
+}
+
+/// Whether export `export` can satisfy import `import`: the same interface
+/// with a semver-compatible version (the export's at least as new), or the
+/// same plain name.
+pub(crate) fn satisfies(import: &str, export: &str) -> bool {
+    let (ib, iv) = split_version(import);
+    let (eb, ev) = split_version(export);
+    if ib != eb {
+        return false;
+    }
+    match (iv, ev) {
+        (None, None) => import == export,
+        (Some(i), Some(e)) => {
+            let compatible = if i.major > 0 {
+                i.major == e.major
+            } else if i.minor > 0 {
+                e.major == 0 && i.minor == e.minor
+            } else {
+                i == e
+            };
+            compatible && e >= i
+        }
+        _ => false,
+    }
+}
+
+/// Wires `parts` together and checks the result.
+pub fn plan(parts: &[Part], opts: &Options) -> Result<Plan, Diagnostic> {
+    let names: Vec<String> = parts.iter().map(|p| p.name.clone()).collect();
+    for (i, name) in names.iter().enumerate() {
+        if names[..i].contains(name) {
+            return Err(Diagnostic::new(format!("two parts are named `{name}`")));
+        }
+    }
+    let index_of = |name: &str| names.iter().position(|n| n == name);
+
+    let mut wires = Vec::new();
+    let mut host: Vec<(String, Vec<usize>)> = Vec::new();
+    for (ci, consumer) in parts.iter().enumerate() {
+        for import in &world_of(consumer).imports {
+            let kind = kind_of(import);
+            if kind == "type" {
+                continue;
+            }
+            let (base, _) = split_version(&import.name);
+            let chosen = opts
+                .with
+                .iter()
+                .find(|(k, _)| *k == base || **k == import.name)
+                .map(|(_, v)| v);
+            let mut candidates: Vec<(usize, &WorldItem)> = Vec::new();
+            for (pi, provider) in parts.iter().enumerate() {
+                if pi == ci || chosen.is_some_and(|c| *c != provider.name) {
+                    continue;
+                }
+                if let Some(e) = world_of(provider)
+                    .exports
+                    .iter()
+                    .find(|e| kind_of(e) == kind && satisfies(&import.name, &e.name))
+                {
+                    candidates.push((pi, e));
+                }
+            }
+            if let (Some(chosen), true) = (chosen, candidates.is_empty()) {
+                let d = match index_of(chosen) {
+                    None => Diagnostic::new(format!(
+                        "[compose.with] names `{chosen}` for `{base}`, but there is no component `{chosen}`"
+                    )),
+                    Some(_) => Diagnostic::new(format!(
+                        "[compose.with] names `{chosen}` for `{base}`, but `{chosen}` does not export it"
+                    )),
+                };
+                return Err(d);
+            }
+            match candidates.as_slice() {
+                [] => {
+                    if !opts.host.provides(&import.name) {
+                        return Err(Diagnostic::new(format!(
+                            "nothing provides `{}`, which `{}` imports",
+                            import.name, consumer.name
+                        ))
+                        .with_note(
+                            "no component exports it, and the host provides only WASI (`wasi:*`) and witloom's capabilities (`witloom:host/*`)",
+                        )
+                        .with_help(format!(
+                            "add a component that exports `{base}`, or remove the import from `{}`'s world",
+                            consumer.name
+                        )));
+                    }
+                    match host.iter_mut().find(|(n, _)| *n == import.name) {
+                        Some((_, users)) => users.push(ci),
+                        None => host.push((import.name.clone(), vec![ci])),
+                    }
+                }
+                [(pi, export)] => {
+                    check_wire(parts, ci, import, *pi, export)?;
+                    wires.push(Wire {
+                        consumer: ci,
+                        import: import.name.clone(),
+                        provider: *pi,
+                        export: export.name.clone(),
+                    });
+                }
+                several => {
+                    let who: Vec<String> = several
+                        .iter()
+                        .map(|(pi, e)| format!("`{}` ({})", names[*pi], e.name))
+                        .collect();
+                    return Err(Diagnostic::new(format!(
+                        "`{}` imports `{}`, and several components export it: {}",
+                        consumer.name,
+                        import.name,
+                        who.join(", ")
+                    ))
+                    .with_help(format!(
+                        "say which in witloom.toml: [compose.with] \"{base}\" = \"{}\"",
+                        names[several[0].0]
+                    )));
+                }
+            }
+        }
+    }
+
+    let used: Vec<bool> = (0..parts.len())
+        .map(|i| wires.iter().any(|w| w.provider == i))
+        .collect();
+    let root = match &opts.root {
+        Some(name) => index_of(name).ok_or_else(|| {
+            Diagnostic::new(format!("no component named `{name}` to be the root"))
+                .with_note(format!("the components are: {}", names.join(", ")))
+        })?,
+        None => {
+            let unused: Vec<usize> = (0..parts.len()).filter(|i| !used[*i]).collect();
+            match unused.as_slice() {
+                [one] => *one,
+                [] => {
+                    // Everything provides something: there is a cycle, which
+                    // the ordering below names.
+                    order(parts, &wires, 0)?;
+                    return Err(Diagnostic::new(
+                        "no component can be the root: every one's exports are imported by another",
+                    ));
+                }
+                several => {
+                    let list: Vec<&str> = several.iter().map(|i| names[*i].as_str()).collect();
+                    return Err(Diagnostic::new(format!(
+                        "several components export what nobody imports: {}",
+                        list.join(", ")
+                    ))
+                    .with_help(format!(
+                        "say which one the application is, in witloom.toml: [compose] root = \"{}\"",
+                        list[0]
+                    )));
+                }
+            }
+        }
+    };
+    if opts.require_use {
+        for (i, part) in parts.iter().enumerate() {
+            if i != root && !used[i] {
+                return Err(Diagnostic::new(format!(
+                    "`{}` provides nothing: no import of the other components matches its exports",
+                    part.name
+                ))
+                .with_note(format!("it exports: {}", export_list(world_of(part)))));
+            }
+        }
+    }
+    let order = order(parts, &wires, root)?;
+    check_shared_resources(parts, &wires)?;
+    Ok(Plan {
+        exports: world_of(&parts[root])
+            .exports
+            .iter()
+            .filter(|e| kind_of(e) != "type")
+            .map(|e| e.name.clone())
+            .collect(),
+        names,
+        order,
+        root,
+        wires,
+        host,
+    })
+}
+
+fn export_list(world: &witloom_ir::World) -> String {
+    if world.exports.is_empty() {
+        return "nothing".to_string();
+    }
+    world
+        .exports
+        .iter()
+        .map(|e| format!("`{}`", e.name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Checks the types on both sides of a wire.
+fn check_wire(
+    parts: &[Part],
+    ci: usize,
+    import: &WorldItem,
+    pi: usize,
+    export: &WorldItem,
+) -> Result<(), Diagnostic> {
+    let (c, p) = (&parts[ci], &parts[pi]);
+    let cs = Side {
+        ir: &c.wit.ir,
+        part: &c.name,
+    };
+    let ps = Side {
+        ir: &p.wit.ir,
+        part: &p.name,
+    };
+    let result = match (&import.kind, &export.kind) {
+        (WorldItemKind::Interface { interface: a }, WorldItemKind::Interface { interface: b }) => {
+            check::interfaces(&cs, *a, &ps, *b)
+        }
+        (WorldItemKind::Function { function: a }, WorldItemKind::Function { function: b }) => {
+            check::functions(&cs, a, &ps, b)
+        }
+        _ => Ok(()),
+    };
+    result.map_err(|why| {
+        Diagnostic::new(format!(
+            "`{}` imports `{}` from `{}`, but the types differ",
+            c.name, import.name, p.name
+        ))
+        .with_note(format!("{why} (here: `{}`, there: `{}`)", c.name, p.name))
+        .with_help("build both against the same WIT")
+    })
+}
+
+/// Instantiation order by depth-first search from the root; a cycle is an
+/// error that prints its path.
+fn order(parts: &[Part], wires: &[Wire], root: usize) -> Result<Vec<usize>, Diagnostic> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        Open,
+        Done,
+    }
+    fn visit(
+        at: usize,
+        parts: &[Part],
+        wires: &[Wire],
+        marks: &mut [Mark],
+        path: &mut Vec<(usize, String)>,
+        out: &mut Vec<usize>,
+    ) -> Result<(), Diagnostic> {
+        marks[at] = Mark::Open;
+        for w in wires.iter().filter(|w| w.consumer == at) {
+            path.push((at, w.import.clone()));
+            match marks[w.provider] {
+                Mark::Done => {}
+                Mark::New => visit(w.provider, parts, wires, marks, path, out)?,
+                Mark::Open => {
+                    let start = path.iter().position(|(p, _)| *p == w.provider).unwrap_or(0);
+                    let steps: Vec<String> = path[start..]
+                        .iter()
+                        .map(|(p, import)| format!("`{}` imports `{import}`", parts[*p].name))
+                        .collect();
+                    return Err(Diagnostic::new(format!(
+                        "the components import from each other in a cycle: {} from `{}`",
+                        steps.join(" from "),
+                        parts[w.provider].name
+                    ))
+                    .with_help(
+                        "components are instantiated one after another, so a component cannot (even indirectly) import from itself; move the shared part into a component of its own",
+                    ));
+                }
+            }
+            path.pop();
+        }
+        marks[at] = Mark::Done;
+        out.push(at);
+        Ok(())
+    }
+    let mut marks = vec![Mark::New; parts.len()];
+    let mut out = Vec::new();
+    let mut path = Vec::new();
+    visit(root, parts, wires, &mut marks, &mut path, &mut out)?;
+    for i in 0..parts.len() {
+        if marks[i] == Mark::New {
+            visit(i, parts, wires, &mut marks, &mut path, &mut out)?;
+        }
+    }
+    Ok(out)
+}
+
+/// Where `part` gets interface `base` (unversioned) from: itself when it
+/// exports it, else its import's provider.
+fn source_of(parts: &[Part], wires: &[Wire], part: usize, base: &str) -> Option<Provider> {
+    let world = world_of(&parts[part]);
+    if world
+        .exports
+        .iter()
+        .any(|e| split_version(&e.name).0 == base)
+    {
+        return Some(Provider::Part(part));
+    }
+    let import = world
+        .imports
+        .iter()
+        .find(|i| split_version(&i.name).0 == base)?;
+    Some(
+        wires
+            .iter()
+            .find(|w| w.consumer == part && w.import == import.name)
+            .map_or(Provider::Host, |w| Provider::Part(w.provider)),
+    )
+}
+
+fn interface_base(ir: &Ir, id: witloom_ir::InterfaceId) -> String {
+    split_version(&ir[id].qualified_name).0.to_string()
+}
+
+/// A type an interface `use`s from another must be the same on both sides
+/// of a wire: if `c` imports `b` from `p`, and `b` uses resource `r` from
+/// `a`, then `c` and `p` must get `a` from the same place.
+fn check_shared_resources(parts: &[Part], wires: &[Wire]) -> Result<(), Diagnostic> {
+    let describe = |s: Option<Provider>| match s {
+        Some(Provider::Part(i)) => format!("`{}`", parts[i].name),
+        Some(Provider::Host) => "the host".to_string(),
+        None => "nowhere".to_string(),
+    };
+    for w in wires {
+        let c = &parts[w.consumer];
+        let Some(WorldItemKind::Interface { interface }) = world_of(c)
+            .imports
+            .iter()
+            .find(|i| i.name == w.import)
+            .map(|i| &i.kind)
+        else {
+            continue;
+        };
+        let iface = &c.wit.ir[*interface];
+        for u in &iface.uses {
+            let from = interface_base(&c.wit.ir, u.from);
+            let here = source_of(parts, wires, w.consumer, &from);
+            let there = source_of(parts, wires, w.provider, &from);
+            if here != there {
+                let names: Vec<&str> = u.names.iter().map(|n| n.name.as_str()).collect();
+                return Err(Diagnostic::new(format!(
+                    "`{}` imports `{}` from `{}`, whose {} from `{from}` is not the one `{}` has",
+                    c.name,
+                    w.import,
+                    parts[w.provider].name,
+                    names
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    c.name
+                ))
+                .with_note(format!(
+                    "`{}` gets `{from}` from {}; `{}` gets it from {}",
+                    c.name,
+                    describe(here),
+                    parts[w.provider].name,
+                    describe(there)
+                ))
+                .with_help(format!(
+                    "types used across interfaces must come from one place: wire `{from}` for both from the same component"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::satisfies;
+
+    #[test]
+    fn versions() {
+        assert!(satisfies("a:b/c@0.2.6", "a:b/c@0.2.12"));
+        assert!(!satisfies("a:b/c@0.2.12", "a:b/c@0.2.6"));
+        assert!(!satisfies("a:b/c@0.2.0", "a:b/c@0.3.0"));
+        assert!(satisfies("a:b/c@1.0.0", "a:b/c@1.4.0"));
+        assert!(!satisfies("a:b/c@1.0.0", "a:b/c@2.0.0"));
+        assert!(satisfies("a:b/c", "a:b/c"));
+        assert!(!satisfies("a:b/c", "a:b/c@0.1.0"));
+        assert!(satisfies("log", "log"));
+        assert!(!satisfies("log", "logs"));
+    }
+}

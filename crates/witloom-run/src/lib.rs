@@ -1,0 +1,303 @@
+//! Running components on wasmtime 48 with WASI preview 2, granting nothing
+//! by default: no directories, no environment, only the standard streams.
+//!
+//! [`run`] either runs a `wasi:cli/run` command or, with
+//! [`RunOptions::invoke`], calls one export with WAVE-encoded arguments and
+//! returns its result in WAVE. Limits (memory, time, fuel, stack) turn a
+//! hostile or buggy guest into an error that names the limit. Compiled code
+//! is cached by content and engine settings (see [`cache`]) and instantiated
+//! through `InstancePre`.
+
+pub mod cache;
+mod invoke;
+mod limits;
+
+pub use limits::{parse_duration, parse_size};
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, Trap};
+use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxView, WasiView};
+
+/// What the guest may use, and how much.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Arguments after the program name.
+    pub args: Vec<String>,
+    /// `(host directory, guest path)` preopens.
+    pub dirs: Vec<(PathBuf, String)>,
+    /// Environment variables the guest sees.
+    pub env: Vec<(String, String)>,
+    /// Call this export (`name(args…)` in WAVE) instead of `wasi:cli/run`.
+    pub invoke: Option<String>,
+    /// The most linear memory (bytes) the guest may have, all memories
+    /// together per instance.
+    pub max_memory: Option<usize>,
+    /// Wall-clock time for the whole run (epoch interruption).
+    pub timeout: Option<Duration>,
+    /// Fuel (roughly, wasm instructions) for the whole run.
+    pub fuel: Option<u64>,
+    /// The most stack wasm code may use (bytes).
+    pub max_wasm_stack: Option<usize>,
+    /// Skip the compiled-code cache.
+    pub no_cache: bool,
+}
+
+/// How a run ended, when it did not fail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// A command finished with this exit code (0: `run` returned ok).
+    Exited(i32),
+    /// An invoked export returned this (WAVE; empty when it returns
+    /// nothing).
+    Returned(String),
+}
+
+/// Why a run failed.
+#[derive(Debug)]
+pub enum RunError {
+    /// The file is not a component we can run.
+    Load(String),
+    /// Its imports are not all provided.
+    Link(String),
+    /// A limit was reached: which, and its value.
+    Limit { limit: &'static str, detail: String },
+    /// The guest trapped.
+    Trap(String),
+    /// The `--invoke` expression does not fit the export.
+    Invoke(String),
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Load(m) | RunError::Link(m) | RunError::Trap(m) | RunError::Invoke(m) => {
+                f.write_str(m)
+            }
+            RunError::Limit { limit, detail } => write!(f, "{detail} ({limit})"),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+/// The store's data: WASI and the limits.
+pub(crate) struct Host {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    limits: StoreLimits,
+}
+
+impl WasiView for Host {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// An engine configured for `opts`' limits.
+pub fn engine(opts: &RunOptions) -> Result<Engine, RunError> {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    if opts.timeout.is_some() {
+        config.epoch_interruption(true);
+    }
+    if opts.fuel.is_some() {
+        config.consume_fuel(true);
+    }
+    if let Some(stack) = opts.max_wasm_stack {
+        config.max_wasm_stack(stack);
+    }
+    Engine::new(&config).map_err(|e| RunError::Load(format!("cannot configure wasmtime: {e}")))
+}
+
+/// Runs the component at `path`.
+pub fn run(path: &Path, opts: &RunOptions) -> Result<Outcome, RunError> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| RunError::Load(format!("cannot read `{}`: {e}", path.display())))?;
+    let engine = engine(opts)?;
+    let component = load(&engine, path, &bytes, opts)?;
+    run_component(&engine, &component, opts)
+}
+
+/// Compiles (or takes from the cache) a component, with errors that say
+/// what the file is when it is not a component.
+pub fn load(
+    engine: &Engine,
+    path: &Path,
+    bytes: &[u8],
+    opts: &RunOptions,
+) -> Result<Component, RunError> {
+    if !wasmparser::Parser::is_component(bytes) {
+        let what = if wasmparser::Parser::is_core_wasm(bytes) {
+            "a core wasm module, not a component (build it with `witloom build`, or componentize it)"
+        } else {
+            "not a WebAssembly component"
+        };
+        return Err(RunError::Load(format!("`{}` is {what}", path.display())));
+    }
+    let compile = || {
+        Component::new(engine, bytes).map_err(|e| {
+            RunError::Load(format!(
+                "`{}` is not a valid component: {}",
+                path.display(),
+                root_cause(&e)
+            ))
+        })
+    };
+    if opts.no_cache {
+        return compile();
+    }
+    cache::get_or_compile(engine, bytes, compile)
+}
+
+fn root_cause(e: &wasmtime::Error) -> String {
+    format!("{e:#}")
+}
+
+/// Instantiates and runs an already compiled component.
+pub fn run_component(
+    engine: &Engine,
+    component: &Component,
+    opts: &RunOptions,
+) -> Result<Outcome, RunError> {
+    let mut linker: Linker<Host> = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
+        .map_err(|e| RunError::Link(format!("cannot set up WASI: {e}")))?;
+    let pre = linker
+        .instantiate_pre(component)
+        .map_err(|e| RunError::Link(link_error(&e)))?;
+
+    let mut wasi = WasiCtx::builder();
+    wasi.inherit_stdio()
+        .arg("main")
+        .args(&opts.args)
+        .envs(&opts.env);
+    for (host, guest) in &opts.dirs {
+        wasi.preopened_dir(host, guest, FsPerms::ReadWrite)
+            .map_err(|e| {
+                RunError::Load(format!("cannot open `{}` for --dir: {e}", host.display()))
+            })?;
+    }
+    let mut limits = StoreLimitsBuilder::new().trap_on_grow_failure(true);
+    if let Some(max) = opts.max_memory {
+        limits = limits.memory_size(max);
+    }
+    let mut store = Store::new(
+        engine,
+        Host {
+            wasi: wasi.build(),
+            table: ResourceTable::new(),
+            limits: limits.build(),
+        },
+    );
+    store.limiter(|h| &mut h.limits);
+    if let Some(fuel) = opts.fuel {
+        store
+            .set_fuel(fuel)
+            .map_err(|e| RunError::Load(format!("cannot set fuel: {e}")))?;
+    }
+    let _timer = opts.timeout.map(|t| {
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_trap();
+        limits::Timer::start(engine.clone(), t)
+    });
+
+    let result = match &opts.invoke {
+        Some(expr) => invoke::call(&mut store, &pre, component, expr),
+        None => command(&mut store, &pre),
+    };
+    result.map_err(|e| classify(e, opts))
+}
+
+/// What failed while running: the error from wasmtime, or ours.
+pub(crate) enum Failure {
+    Wasmtime(wasmtime::Error),
+    Run(RunError),
+}
+
+impl From<wasmtime::Error> for Failure {
+    fn from(e: wasmtime::Error) -> Self {
+        Failure::Wasmtime(e)
+    }
+}
+
+fn command(
+    store: &mut Store<Host>,
+    pre: &wasmtime::component::InstancePre<Host>,
+) -> Result<Outcome, Failure> {
+    let pre = wasmtime_wasi::p2::bindings::sync::CommandPre::new(pre.clone()).map_err(|_| {
+        Failure::Run(RunError::Link(
+            "the component does not export `wasi:cli/run`, so it is not a command; call one of its exports with --invoke".to_string(),
+        ))
+    })?;
+    let cmd = pre.instantiate(&mut *store)?;
+    match cmd.wasi_cli_run().call_run(&mut *store) {
+        Ok(Ok(())) => Ok(Outcome::Exited(0)),
+        Ok(Err(())) => Ok(Outcome::Exited(1)),
+        Err(e) => match e.downcast_ref::<I32Exit>() {
+            Some(exit) => Ok(Outcome::Exited(exit.0)),
+            None => Err(e.into()),
+        },
+    }
+}
+
+/// Names the limit a trap comes from, or says what trapped.
+fn classify(failure: Failure, opts: &RunOptions) -> RunError {
+    let e = match failure {
+        Failure::Run(r) => return r,
+        Failure::Wasmtime(e) => e,
+    };
+    if let Some(exit) = e.downcast_ref::<I32Exit>() {
+        return RunError::Trap(format!("the guest exited with code {}", exit.0));
+    }
+    let text = format!("{e:?}");
+    match e.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => RunError::Limit {
+            limit: "--timeout",
+            detail: format!(
+                "stopped after {}",
+                opts.timeout
+                    .map_or("the time limit".into(), limits::show_duration)
+            ),
+        },
+        Some(Trap::OutOfFuel) => RunError::Limit {
+            limit: "--fuel",
+            detail: format!("ran out of fuel ({})", opts.fuel.unwrap_or(0)),
+        },
+        Some(Trap::StackOverflow) => RunError::Limit {
+            limit: "--max-wasm-stack",
+            detail: "the wasm stack overflowed (runaway recursion?)".to_string(),
+        },
+        _ if text.contains("forcing a memory growth failure to be a trap")
+            || text.contains("memory minimum size") =>
+        {
+            RunError::Limit {
+                limit: "--max-memory",
+                detail: format!(
+                    "the guest asked for more memory than it may have ({})",
+                    opts.max_memory
+                        .map_or("the default".into(), limits::show_size)
+                ),
+            }
+        }
+        _ => RunError::Trap(format!("the guest trapped: {e:#}")),
+    }
+}
+
+/// An unsatisfied import, in words.
+fn link_error(e: &wasmtime::Error) -> String {
+    let text = format!("{e:#}");
+    match text.split("component imports instance `").nth(1) {
+        Some(rest) => {
+            let name = rest.split('`').next().unwrap_or(rest);
+            format!(
+                "the component imports `{name}`, which `witloom run` does not provide (it provides WASI 0.2); compose in a component that exports it"
+            )
+        }
+        None => format!("cannot link the component: {text}"),
+    }
+}
