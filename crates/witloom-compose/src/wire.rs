@@ -352,14 +352,21 @@ fn order(parts: &[Part], wires: &[Wire], root: usize) -> Result<Vec<usize>, Diag
                 Mark::New => visit(w.provider, parts, wires, marks, path, out)?,
                 Mark::Open => {
                     let start = path.iter().position(|(p, _)| *p == w.provider).unwrap_or(0);
-                    let steps: Vec<String> = path[start..]
+                    let cycle = &path[start..];
+                    let steps: Vec<String> = cycle
                         .iter()
-                        .map(|(p, import)| format!("`{}` imports `{import}`", parts[*p].name))
+                        .enumerate()
+                        .map(|(i, (p, import))| {
+                            let next = cycle.get(i + 1).map_or(w.provider, |(n, _)| *n);
+                            format!(
+                                "`{}` imports `{import}` from `{}`",
+                                parts[*p].name, parts[next].name
+                            )
+                        })
                         .collect();
                     return Err(Diagnostic::new(format!(
-                        "the components import from each other in a cycle: {} from `{}`",
-                        steps.join(" from "),
-                        parts[w.provider].name
+                        "the components import from each other in a cycle: {}",
+                        steps.join(", ")
                     ))
                     .with_help(
                         "components are instantiated one after another, so a component cannot (even indirectly) import from itself; move the shared part into a component of its own",

@@ -272,7 +272,8 @@ fn classify(failure: Failure, opts: &RunOptions) -> RunError {
             limit: "--max-wasm-stack",
             detail: "the wasm stack overflowed (runaway recursion?)".to_string(),
         },
-        _ if text.contains("forcing a memory growth failure to be a trap")
+        _ if text.contains("forcing trap when growing memory")
+            || text.contains("forcing a memory growth failure to be a trap")
             || text.contains("memory minimum size") =>
         {
             RunError::Limit {

@@ -61,7 +61,7 @@ pub(crate) fn show_duration(d: Duration) -> String {
 
 pub(crate) fn show_size(n: usize) -> String {
     for (unit, size) in [("GiB", 1usize << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
-        if n >= size && n % size == 0 {
+        if n >= size && n.is_multiple_of(size) {
             return format!("{}{unit}", n / size);
         }
     }

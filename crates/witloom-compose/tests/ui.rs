@@ -1,0 +1,57 @@
+//! Golden wiring results: each `tests/ui/*.case` names parts (worlds of WIT
+//! files, composed before anything is built) and options; the plan's report
+//! or its error is compared with `*.stderr` (`BLESS=1` re-blesses).
+//!
+//! A case file has lines `parts: NAME=WORLD[@FILE.wit] …` (the file
+//! defaults to the case's own `.wit`), `root: NAME` and `with: IFACE=NAME`.
+
+use std::path::Path;
+use witloom_compose::{Options, Part, plan};
+use witloom_ir::LoadOptions;
+
+fn run_case(case: &Path) -> String {
+    let text = std::fs::read_to_string(case).unwrap();
+    let dir = case.parent().unwrap();
+    let default_wit = case.with_extension("wit");
+    let mut parts = Vec::new();
+    let mut opts = Options::default();
+    for line in text.lines() {
+        if let Some(list) = line.strip_prefix("parts:") {
+            for spec in list.split_whitespace() {
+                let (name, rest) = spec.split_once('=').unwrap();
+                let (world, file) = match rest.split_once('@') {
+                    Some((w, f)) => (w, dir.join(f)),
+                    None => (rest, default_wit.clone()),
+                };
+                let wit = witloom_ir::load(&file, &LoadOptions::default()).unwrap();
+                let world = wit.select_world(Some(world)).unwrap();
+                parts.push(Part::from_world(name, wit, world));
+            }
+        } else if let Some(root) = line.strip_prefix("root:") {
+            opts.root = Some(root.trim().to_string());
+        } else if let Some(with) = line.strip_prefix("with:") {
+            let (iface, part) = with.trim().split_once('=').unwrap();
+            opts.with.insert(iface.to_string(), part.to_string());
+        }
+    }
+    match plan(&parts, &opts) {
+        Ok(plan) => plan.report(),
+        Err(d) => d.to_string(),
+    }
+}
+
+#[test]
+fn wiring_cases() {
+    let mut cases: Vec<_> = std::fs::read_dir("tests/ui")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "case"))
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 9, "{cases:?}");
+    for case in cases {
+        let out = run_case(&case);
+        assert!(!out.contains("panicked"));
+        witloom_testkit::assert_golden(&case.with_extension("stderr"), &out);
+    }
+}

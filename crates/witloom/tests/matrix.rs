@@ -1,0 +1,103 @@
+//! The runner × test matrix: each runner (C, Rust, Go; world `runner`,
+//! exporting `wasi:cli/run`) composed by `witloom compose` with each
+//! implementation of the `test` world (the guest suite's C, Rust and Go)
+//! and a plug providing `host`, then run by `witloom run`. Every pair must
+//! pass all of the runner's checks.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn witloom(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_witloom"))
+        .args(args)
+        .env(
+            "WITLOOM_CACHE_DIR",
+            witloom_testkit::target_dir().join("witloom-cli-tests/compiled"),
+        )
+        .output()
+        .expect("the witloom binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The matrix app, with WASI's WIT linked into `wit/deps` from cargo's
+/// registry (it is never committed).
+fn matrix_app() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/matrix");
+    let deps = dir.join("wit/deps");
+    std::fs::create_dir_all(&deps).unwrap();
+    for entry in std::fs::read_dir(witloom_testkit::wasi_wit_dir().join("deps")).unwrap() {
+        let entry = entry.unwrap();
+        let link = deps.join(entry.file_name());
+        if std::fs::symlink_metadata(&link).is_err() {
+            std::os::unix::fs::symlink(entry.path(), &link).unwrap();
+        }
+    }
+    dir
+}
+
+#[test]
+fn every_runner_passes_with_every_implementation() {
+    let app = matrix_app();
+    let manifest = app.join("witloom.toml");
+    let out = witloom(&["build", "--manifest", manifest.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    let built = app.join("target/witloom");
+    let dir = witloom_testkit::target_dir().join("witloom-cli-tests/matrix");
+    std::fs::create_dir_all(&dir).unwrap();
+    let wasm = |name: &str| built.join(format!("{name}.wasm")).display().to_string();
+    let mut failures = Vec::new();
+    for runner in ["c", "rust", "go"] {
+        for test in ["c", "rust", "go"] {
+            let pair = format!("{runner}-runner x {test}-test");
+            let composed = dir.join(format!("{runner}-{test}.wasm"));
+            let out = witloom(&[
+                "compose",
+                &wasm(&format!("runner-{runner}")),
+                "--plug",
+                &wasm(&format!("test-{test}")),
+                "--plug",
+                &wasm("host-plug"),
+                "-o",
+                composed.to_str().unwrap(),
+            ]);
+            if out.status.code() != Some(0) {
+                failures.push(format!("{pair}: compose failed: {}", text(&out.stderr)));
+                continue;
+            }
+            let out = witloom(&["run", composed.to_str().unwrap()]);
+            let stdout = text(&out.stdout);
+            if out.status.code() != Some(0) || !stdout.ends_with("25 checks, 0 failed\n") {
+                failures.push(format!(
+                    "{pair}: exit {:?}\n{stdout}{}",
+                    out.status.code(),
+                    text(&out.stderr)
+                ));
+            }
+            // The host plug really was called (through the test component).
+            assert!(text(&out.stderr).contains("log: call-host"), "{pair}");
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn plug_reports_and_refuses() {
+    let app = matrix_app();
+    // Checked from the WIT alone: nothing needs to be built.
+    let out = witloom(&[
+        "compose",
+        "--check",
+        "--manifest",
+        app.join("witloom.toml").to_str().unwrap(),
+    ]);
+    // Three runners and three implementations of one world cannot make one
+    // application: the manifest asks which.
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("several components export it"), "{err}");
+    assert!(err.contains("[compose.with]"), "{err}");
+}
