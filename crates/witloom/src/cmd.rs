@@ -125,12 +125,26 @@ pub fn doctor() -> ExitCode {
     }
 }
 
+#[derive(clap::Args, Debug)]
 pub struct ComposeArgs {
+    /// The socket component (plug mode); without it, the manifest's app.
     pub socket: Option<PathBuf>,
+    /// A component whose exports plug the socket's imports (repeatable).
+    #[arg(long = "plug", value_name = "PLUG.wasm", requires = "socket")]
     pub plugs: Vec<PathBuf>,
+    /// Where to write the composed component [default: composed.wasm,
+    /// or target/witloom/<app>.wasm for the manifest's app].
+    #[arg(short, long, value_name = "OUT.wasm")]
     pub output: Option<PathBuf>,
+    /// The application manifest [default: ./witloom.toml].
+    #[arg(long, conflicts_with = "socket")]
     pub manifest: Option<PathBuf>,
+    /// Check the wiring from the WIT worlds alone (nothing needs to be
+    /// built) and report it; write nothing.
+    #[arg(long)]
     pub check: bool,
+    /// Print the wiring as a graph instead of composing.
+    #[arg(long, value_parser = ["dot", "mermaid"])]
     pub graph: Option<String>,
 }
 

@@ -35,27 +35,7 @@ enum Command {
     },
     /// Compose components into one: plug a socket's imports with plugs'
     /// exports, or wire the components of ./witloom.toml.
-    Compose {
-        /// The socket component (plug mode); without it, the manifest's app.
-        socket: Option<PathBuf>,
-        /// A component whose exports plug the socket's imports (repeatable).
-        #[arg(long = "plug", value_name = "PLUG.wasm", requires = "socket")]
-        plugs: Vec<PathBuf>,
-        /// Where to write the composed component [default: composed.wasm,
-        /// or target/witloom/<app>.wasm for the manifest's app].
-        #[arg(short, long, value_name = "OUT.wasm")]
-        output: Option<PathBuf>,
-        /// The application manifest [default: ./witloom.toml].
-        #[arg(long, conflicts_with = "socket")]
-        manifest: Option<PathBuf>,
-        /// Check the wiring from the WIT worlds alone (nothing needs to be
-        /// built) and report it; write nothing.
-        #[arg(long)]
-        check: bool,
-        /// Print the wiring as a graph instead of composing.
-        #[arg(long, value_parser = ["dot", "mermaid"])]
-        graph: Option<String>,
-    },
+    Compose(cmd::ComposeArgs),
     /// Run a component on wasmtime: a `wasi:cli/run` command, or one export
     /// with --invoke. Nothing is granted unless asked for.
     Run {
@@ -204,23 +184,7 @@ fn main() -> ExitCode {
             };
             return cmd::run(&file, &opts);
         }
-        Command::Compose {
-            socket,
-            plugs,
-            output,
-            manifest,
-            check,
-            graph,
-        } => {
-            return cmd::compose(cmd::ComposeArgs {
-                socket,
-                plugs,
-                output,
-                manifest,
-                check,
-                graph,
-            });
-        }
+        Command::Compose(args) => return cmd::compose(args),
         Command::New {
             name,
             lang,

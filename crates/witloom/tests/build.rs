@@ -1,18 +1,10 @@
 //! `witloom build` and `witloom doctor`, run as a user would.
 
+mod common;
+use common::{text, witloom};
+
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn witloom(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_witloom"))
-        .args(args)
-        .output()
-        .expect("the witloom binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use std::process::Command;
 
 const SMOKE: &str = "../witloom-guest/tests/smoke/witloom.toml";
 

@@ -4,23 +4,10 @@
 //! and a plug providing `host`, then run by `witloom run`. Every pair must
 //! pass all of the runner's checks.
 
+mod common;
+use common::{text, witloom};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn witloom(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_witloom"))
-        .args(args)
-        .env(
-            "WITLOOM_CACHE_DIR",
-            witloom_testkit::target_dir().join("witloom-cli-tests/compiled"),
-        )
-        .output()
-        .expect("the witloom binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// The matrix app, with WASI's WIT linked into `wit/deps` from cargo's
 /// registry (it is never committed).

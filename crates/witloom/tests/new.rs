@@ -1,19 +1,11 @@
 //! `witloom new`: skeletons in each language that build at once, and the
 //! refusals that leave everything as it was.
 
+mod common;
+use common::{text, witloom};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn witloom(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_witloom"))
-        .args(args)
-        .output()
-        .expect("the witloom binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use std::process::Output;
 
 /// WIT with every kind of export: interfaces with every type and a
 /// resource (the cross-language suite's `test` world), functions exported
