@@ -115,18 +115,32 @@ impl Backend for C {
 pub(crate) fn generate(
     guest: &Guest<'_>,
     dir: &Path,
-    mut generator: Box<dyn WorldGenerator>,
+    generator: Box<dyn WorldGenerator>,
     language: &str,
 ) -> Result<(), GuestError> {
-    let mut resolve = guest.wit.resolve.clone();
+    let files = generate_files(guest.wit, guest.world, generator, language).map_err(|message| {
+        GuestError::Input {
+            component: guest.name.to_string(),
+            message,
+        }
+    })?;
+    write_files(guest, dir, &files)
+}
+
+/// Runs a wit-bindgen generator over `world`, in memory.
+pub(crate) fn generate_files(
+    wit: &witloom_ir::Loaded,
+    world: wit_bindgen_core::wit_parser::WorldId,
+    mut generator: Box<dyn WorldGenerator>,
+    language: &str,
+) -> Result<Files, String> {
+    // Generators may add to the `Resolve` they are given: use a copy.
+    let mut resolve = wit.resolve.clone();
     let mut files = Files::default();
     generator
-        .generate(&mut resolve, guest.world, &mut files)
-        .map_err(|e| GuestError::Input {
-            component: guest.name.to_string(),
-            message: format!("cannot generate {language} bindings: {e:#}"),
-        })?;
-    write_files(guest, dir, &files)
+        .generate(&mut resolve, world, &mut files)
+        .map_err(|e| format!("cannot generate {language} bindings: {e:#}"))?;
+    Ok(files)
 }
 
 /// Writes a generator's files into `dir`.

@@ -87,15 +87,10 @@ pub fn skeleton(
 fn generate(
     wit: &Loaded,
     world: WorldId,
-    mut generator: Box<dyn WorldGenerator>,
+    generator: Box<dyn WorldGenerator>,
     language: &str,
 ) -> Result<Files, Diagnostic> {
-    let mut resolve = wit.resolve.clone();
-    let mut files = Files::default();
-    generator
-        .generate(&mut resolve, world, &mut files)
-        .map_err(|e| Diagnostic::new(format!("cannot generate {language} bindings: {e:#}")))?;
-    Ok(files)
+    crate::c::generate_files(wit, world, generator, language).map_err(Diagnostic::new)
 }
 
 fn file_text(files: &Files, name: &str) -> Option<String> {

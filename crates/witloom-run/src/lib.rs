@@ -142,9 +142,8 @@ pub fn load(
     let compile = || {
         Component::new(engine, bytes).map_err(|e| {
             RunError::Load(format!(
-                "`{}` is not a valid component: {}",
-                path.display(),
-                root_cause(&e)
+                "`{}` is not a valid component: {e:#}",
+                path.display()
             ))
         })
     };
@@ -152,10 +151,6 @@ pub fn load(
         return compile();
     }
     cache::get_or_compile(engine, bytes, compile)
-}
-
-fn root_cause(e: &wasmtime::Error) -> String {
-    format!("{e:#}")
 }
 
 /// Instantiates and runs an already compiled component.
@@ -272,19 +267,15 @@ fn classify(failure: Failure, opts: &RunOptions) -> RunError {
             limit: "--max-wasm-stack",
             detail: "the wasm stack overflowed (runaway recursion?)".to_string(),
         },
-        _ if text.contains("forcing trap when growing memory")
-            || text.contains("forcing a memory growth failure to be a trap")
-            || text.contains("memory minimum size") =>
-        {
-            RunError::Limit {
-                limit: "--max-memory",
-                detail: format!(
-                    "the guest asked for more memory than it may have ({})",
-                    opts.max_memory
-                        .map_or("the default".into(), limits::show_size)
-                ),
-            }
-        }
+        // The limiter's own words (`trap_on_grow_failure`).
+        _ if text.contains("forcing trap when growing memory") => RunError::Limit {
+            limit: "--max-memory",
+            detail: format!(
+                "the guest asked for more memory than it may have ({})",
+                opts.max_memory
+                    .map_or("the default".into(), limits::show_size)
+            ),
+        },
         _ => RunError::Trap(format!("the guest trapped: {e:#}")),
     }
 }

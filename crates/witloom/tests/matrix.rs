@@ -72,7 +72,7 @@ fn every_runner_passes_with_every_implementation() {
 }
 
 #[test]
-fn plug_reports_and_refuses() {
+fn the_matrix_manifest_is_not_one_app_and_check_says_why() {
     let app = matrix_app();
     // Checked from the WIT alone: nothing needs to be built.
     let out = witloom(&[
