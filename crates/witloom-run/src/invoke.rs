@@ -69,6 +69,7 @@ pub(crate) fn call(
     pre: &InstancePre<Host>,
     component: &Component,
     expr: &str,
+    max_result: usize,
 ) -> Result<Outcome, Failure> {
     let open = expr.find('(').ok_or_else(|| {
         invoke_error(format!(
@@ -115,7 +116,34 @@ pub(crate) fn call(
         .map_err(|e| invoke_error(format!("`{expr}`: {e}; {}", signature())))?;
     let mut results = vec![Val::Bool(false); ty.results().len()];
     func.call(&mut *store, &args, &mut results)?;
+    let size: usize = results.iter().map(size_of_val).sum();
+    if size > max_result {
+        return Err(Failure::Run(RunError::Limit {
+            limit: "--max-result",
+            detail: format!(
+                "`{name}` returned {} of data, more than the {} the host accepts",
+                crate::limits::show_size(size),
+                crate::limits::show_size(max_result)
+            ),
+        }));
+    }
     let shown: Result<Vec<String>, _> = results.iter().map(wasm_wave::to_string).collect();
     let shown = shown.map_err(|e| invoke_error(format!("cannot show the result in WAVE: {e}")))?;
     Ok(Outcome::Returned(shown.join(", ")))
+}
+
+/// Roughly how many bytes `val` holds: string bytes, plus a word for every
+/// other value, list elements included. Counted before the result is shown,
+/// so an oversized one is refused before WAVE text doubles it.
+fn size_of_val(val: &Val) -> usize {
+    match val {
+        Val::String(s) => s.len(),
+        Val::List(vs) | Val::Tuple(vs) => vs.iter().map(size_of_val).sum::<usize>() + 8,
+        Val::Record(fields) => fields.iter().map(|(_, v)| size_of_val(v)).sum::<usize>() + 8,
+        Val::Variant(_, Some(v)) | Val::Option(Some(v)) | Val::Result(Ok(Some(v)) | Err(Some(v))) => {
+            size_of_val(v) + 8
+        }
+        Val::Flags(names) => names.iter().map(String::len).sum::<usize>() + 8,
+        _ => 8,
+    }
 }

@@ -40,9 +40,17 @@ pub struct RunOptions {
     pub fuel: Option<u64>,
     /// The most stack wasm code may use (bytes).
     pub max_wasm_stack: Option<usize>,
+    /// The largest result `--invoke` accepts from the guest (bytes of
+    /// strings and list elements); `None` is [`DEFAULT_MAX_RESULT`]. The
+    /// host copies a result out of the guest, so a guest could otherwise
+    /// make the host hold and print anything its own memory can hold.
+    pub max_result: Option<usize>,
     /// Skip the compiled-code cache.
     pub no_cache: bool,
 }
+
+/// The default for [`RunOptions::max_result`]: 16 MiB.
+pub const DEFAULT_MAX_RESULT: usize = 16 << 20;
 
 /// How a run ended, when it did not fail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,7 +210,7 @@ pub fn run_component(
     });
 
     let result = match &opts.invoke {
-        Some(expr) => invoke::call(&mut store, &pre, component, expr),
+        Some(expr) => invoke::call(&mut store, &pre, component, expr, opts.max_result.unwrap_or(DEFAULT_MAX_RESULT)),
         None => command(&mut store, &pre),
     };
     result.map_err(|e| classify(e, opts))

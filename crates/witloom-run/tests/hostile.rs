@@ -18,8 +18,17 @@ const HOSTILE: &str = r#"
       (loop $l (drop (memory.grow (i32.const 16))) (br $l)))
     (func (export "add") (param i32 i32) (result i32)
       (i32.add (local.get 0) (local.get 1)))
+    ;; A 100 MiB string of `a`s, returned to the host.
+    (func (export "big") (result i32)
+      (if (i32.eq (memory.grow (i32.const 1600)) (i32.const -1)) (then unreachable))
+      (memory.fill (i32.const 16) (i32.const 97) (i32.const 104857600))
+      (i32.store (i32.const 0) (i32.const 16))
+      (i32.store (i32.const 4) (i32.const 104857600))
+      (i32.const 0))
   )
   (core instance $i (instantiate $m))
+  (alias core export $i "memory" (core memory $mem))
+  (func (export "big") (result string) (canon lift (core func $i "big") (memory $mem)))
   (func (export "spin") (canon lift (core func $i "spin")))
   (func (export "recurse") (canon lift (core func $i "recurse")))
   (func (export "grow") (canon lift (core func $i "grow")))
@@ -36,8 +45,11 @@ fn file(name: &str, bytes: &[u8]) -> PathBuf {
     path
 }
 
+/// Written once: tests run in parallel and must not read a half-written file.
 fn hostile() -> PathBuf {
-    file("hostile.wasm", &wat::parse_str(HOSTILE).unwrap())
+    static PATH: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| file("hostile.wasm", &wat::parse_str(HOSTILE).unwrap()))
+        .clone()
 }
 
 fn invoke(call: &str, opts: RunOptions) -> Result<Outcome, RunError> {
@@ -99,6 +111,27 @@ fn unbounded_memory_growth_hits_the_memory_limit() {
         },
     );
     assert_eq!(limit_of(r), "--max-memory");
+}
+
+#[test]
+fn a_100_mib_string_for_the_host_is_refused_and_the_next_run_works() {
+    let start = Instant::now();
+    let r = invoke("big()", RunOptions::default());
+    assert_eq!(limit_of(r), "--max-result");
+    assert!(start.elapsed() < Duration::from_secs(30));
+    // With its memory capped, the guest cannot even make the string.
+    let r = invoke(
+        "big()",
+        RunOptions {
+            max_memory: Some(64 << 20),
+            ..Default::default()
+        },
+    );
+    assert_eq!(limit_of(r), "--max-memory");
+    assert_eq!(
+        invoke("add(2, 40)", RunOptions::default()).unwrap(),
+        Outcome::Returned("42".into())
+    );
 }
 
 #[test]

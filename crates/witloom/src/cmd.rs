@@ -233,8 +233,75 @@ fn compose_inner(args: ComposeArgs) -> Result<(), witloom_ir::Diagnostic> {
     Ok(())
 }
 
-pub fn run(file: &std::path::Path, opts: &witloom_run::RunOptions) -> ExitCode {
-    match witloom_run::run(file, opts) {
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// The component.
+    pub file: PathBuf,
+    /// Call this export instead, with WAVE arguments: `greet("world")`,
+    /// `iface#func(1, [2, 3])`. The result is printed in WAVE.
+    #[arg(long, value_name = "CALL")]
+    pub invoke: Option<String>,
+    /// Give the guest a host directory, optionally under another name
+    /// (repeatable).
+    #[arg(long = "dir", value_name = "HOST[::GUEST]", value_parser = parse_dir)]
+    pub dirs: Vec<(PathBuf, String)>,
+    /// Set an environment variable in the guest (repeatable).
+    #[arg(long = "env", value_name = "K=V", value_parser = parse_env)]
+    pub env: Vec<(String, String)>,
+    /// The most linear memory the guest may have, e.g. 64MiB.
+    #[arg(long, value_parser = witloom_run::parse_size)]
+    pub max_memory: Option<usize>,
+    /// Stop the guest after this long, e.g. 500ms or 2s.
+    #[arg(long, value_parser = witloom_run::parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+    /// Stop the guest after this much fuel (about one unit per wasm
+    /// instruction).
+    #[arg(long)]
+    pub fuel: Option<u64>,
+    /// The most stack wasm code may use, e.g. 512KiB.
+    #[arg(long, value_parser = witloom_run::parse_size)]
+    pub max_wasm_stack: Option<usize>,
+    /// The largest --invoke result the host accepts, e.g. 256MiB
+    /// [default: 16MiB].
+    #[arg(long, value_parser = witloom_run::parse_size)]
+    pub max_result: Option<usize>,
+    /// Compile afresh instead of using the compiled-code cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Arguments for the guest.
+    #[arg(last = true)]
+    pub args: Vec<String>,
+}
+
+fn parse_dir(d: &str) -> Result<(PathBuf, String), String> {
+    Ok(match d.split_once("::") {
+        Some((host, guest)) => (PathBuf::from(host), guest.to_string()),
+        None => (PathBuf::from(d), d.to_string()),
+    })
+}
+
+fn parse_env(kv: &str) -> Result<(String, String), String> {
+    kv.split_once('=')
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .ok_or_else(|| format!("`{kv}` is not K=V"))
+}
+
+pub fn run(args: RunArgs) -> ExitCode {
+    let file = args.file;
+    let opts = witloom_run::RunOptions {
+        args: args.args,
+        dirs: args.dirs,
+        env: args.env,
+        invoke: args.invoke,
+        max_memory: args.max_memory,
+        timeout: args.timeout,
+        fuel: args.fuel,
+        max_wasm_stack: args.max_wasm_stack,
+        max_result: args.max_result,
+        no_cache: args.no_cache,
+    };
+    let opts = &opts;
+    match witloom_run::run(&file, opts) {
         Ok(witloom_run::Outcome::Exited(code)) => ExitCode::from(code.clamp(0, 255) as u8),
         Ok(witloom_run::Outcome::Returned(value)) => {
             if !value.is_empty() {

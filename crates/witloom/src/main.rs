@@ -38,40 +38,7 @@ enum Command {
     Compose(cmd::ComposeArgs),
     /// Run a component on wasmtime: a `wasi:cli/run` command, or one export
     /// with --invoke. Nothing is granted unless asked for.
-    Run {
-        /// The component.
-        file: PathBuf,
-        /// Call this export instead, with WAVE arguments: `greet("world")`,
-        /// `iface#func(1, [2, 3])`. The result is printed in WAVE.
-        #[arg(long, value_name = "CALL")]
-        invoke: Option<String>,
-        /// Give the guest a host directory, optionally under another name
-        /// (repeatable).
-        #[arg(long = "dir", value_name = "HOST[::GUEST]")]
-        dirs: Vec<String>,
-        /// Set an environment variable in the guest (repeatable).
-        #[arg(long = "env", value_name = "K=V")]
-        env: Vec<String>,
-        /// The most linear memory the guest may have, e.g. 64MiB.
-        #[arg(long, value_parser = witloom_run::parse_size)]
-        max_memory: Option<usize>,
-        /// Stop the guest after this long, e.g. 500ms or 2s.
-        #[arg(long, value_parser = witloom_run::parse_duration)]
-        timeout: Option<std::time::Duration>,
-        /// Stop the guest after this much fuel (about one unit per wasm
-        /// instruction).
-        #[arg(long)]
-        fuel: Option<u64>,
-        /// The most stack wasm code may use, e.g. 512KiB.
-        #[arg(long, value_parser = witloom_run::parse_size)]
-        max_wasm_stack: Option<usize>,
-        /// Compile afresh instead of using the compiled-code cache.
-        #[arg(long)]
-        no_cache: bool,
-        /// Arguments for the guest.
-        #[arg(last = true)]
-        args: Vec<String>,
-    },
+    Run(cmd::RunArgs),
     /// Create a component for a world in the application: `NAME/` with a
     /// skeleton in C, Rust or Go that builds at once (you fill in the
     /// bodies), added to witloom.toml.
@@ -142,48 +109,7 @@ fn main() -> ExitCode {
             components,
         } => return cmd::build(manifest, release, components),
         Command::Doctor => return cmd::doctor(),
-        Command::Run {
-            file,
-            invoke,
-            dirs,
-            env,
-            max_memory,
-            timeout,
-            fuel,
-            max_wasm_stack,
-            no_cache,
-            args,
-        } => {
-            let dirs = dirs
-                .iter()
-                .map(|d| match d.split_once("::") {
-                    Some((host, guest)) => (PathBuf::from(host), guest.to_string()),
-                    None => (PathBuf::from(d), d.clone()),
-                })
-                .collect();
-            let mut vars = Vec::new();
-            for kv in env {
-                match kv.split_once('=') {
-                    Some((k, v)) => vars.push((k.to_string(), v.to_string())),
-                    None => {
-                        eprintln!("error: --env `{kv}` is not K=V");
-                        return ExitCode::from(2);
-                    }
-                }
-            }
-            let opts = witloom_run::RunOptions {
-                args,
-                dirs,
-                env: vars,
-                invoke,
-                max_memory,
-                timeout,
-                fuel,
-                max_wasm_stack,
-                no_cache,
-            };
-            return cmd::run(&file, &opts);
-        }
+        Command::Run(args) => return cmd::run(args),
         Command::Compose(args) => return cmd::compose(args),
         Command::New {
             name,

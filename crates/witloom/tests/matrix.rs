@@ -9,20 +9,9 @@ use common::{text, witloom};
 
 use std::path::{Path, PathBuf};
 
-/// The matrix app, with WASI's WIT linked into `wit/deps` from cargo's
-/// registry (it is never committed).
+/// The matrix app, with WASI's WIT linked into `wit/deps`.
 fn matrix_app() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/matrix");
-    let deps = dir.join("wit/deps");
-    std::fs::create_dir_all(&deps).unwrap();
-    for entry in std::fs::read_dir(witloom_testkit::wasi_wit_dir().join("deps")).unwrap() {
-        let entry = entry.unwrap();
-        let link = deps.join(entry.file_name());
-        if std::fs::symlink_metadata(&link).is_err() {
-            std::os::unix::fs::symlink(entry.path(), &link).unwrap();
-        }
-    }
-    dir
+    common::app_with_wasi(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/matrix"))
 }
 
 #[test]
