@@ -4,11 +4,15 @@
 //!   packages for C guests) and check Go.
 //! - `demo`: the main job of the README.
 //! - `test`: `setup`, then the whole test suite.
-//! - `bench ir|build`: benchmarks, side by side with the anchor tool where
-//!   there is one.
+//! - `bench ir|build|compose|run`: benchmarks, side by side with the anchor
+//!   tool where there is one.
+//! - `compat`: composed output under a stock `wasmtime run`.
 
+mod apps;
 mod bench;
+mod compat;
 mod setup;
+mod tools;
 
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
@@ -22,7 +26,15 @@ tasks:
   demo         the main job: check the example app's WIT and write its IR
   test         setup, then run every test (the README's test command)
   bench ir     load the WASI 0.2 set into the IR vs wit-parser alone
-  bench build  cold guest builds per language, no-op rebuild, sizes";
+  bench build  cold guest builds per language, no-op rebuild, sizes
+  bench compose [--install]
+               witloom compose vs wac plug: time and output size
+  bench run [--install]
+               witloom run vs wasmtime run: wall time; per-call costs
+  compat [--install]
+               composed apps under a stock `wasmtime run` of our wasmtime
+               version: same output as `witloom run`
+  (--install: install the anchor tool into target/tools with cargo install)";
 
 fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -32,6 +44,7 @@ fn main() -> std::process::ExitCode {
         ["demo"] => demo(),
         ["test", rest @ ..] => test(rest),
         ["bench", rest @ ..] => bench::run(rest),
+        ["compat", rest @ ..] => compat::run(rest),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             Ok(())

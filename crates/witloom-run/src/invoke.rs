@@ -140,9 +140,9 @@ fn size_of_val(val: &Val) -> usize {
         Val::String(s) => s.len(),
         Val::List(vs) | Val::Tuple(vs) => vs.iter().map(size_of_val).sum::<usize>() + 8,
         Val::Record(fields) => fields.iter().map(|(_, v)| size_of_val(v)).sum::<usize>() + 8,
-        Val::Variant(_, Some(v)) | Val::Option(Some(v)) | Val::Result(Ok(Some(v)) | Err(Some(v))) => {
-            size_of_val(v) + 8
-        }
+        Val::Variant(_, Some(v))
+        | Val::Option(Some(v))
+        | Val::Result(Ok(Some(v)) | Err(Some(v))) => size_of_val(v) + 8,
         Val::Flags(names) => names.iter().map(String::len).sum::<usize>() + 8,
         _ => 8,
     }

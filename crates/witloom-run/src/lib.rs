@@ -16,7 +16,7 @@ pub use limits::{parse_duration, parse_size};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::component::{Component, InstancePre, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, Trap};
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxView, WasiView};
 
@@ -91,7 +91,7 @@ impl std::fmt::Display for RunError {
 impl std::error::Error for RunError {}
 
 /// The store's data: WASI and the limits.
-pub(crate) struct Host {
+pub struct Host {
     wasi: WasiCtx,
     table: ResourceTable,
     limits: StoreLimits,
@@ -167,6 +167,51 @@ pub fn run_component(
     component: &Component,
     opts: &RunOptions,
 ) -> Result<Outcome, RunError> {
+    let Prepared {
+        mut store,
+        pre,
+        _timer,
+    } = prepare(engine, component, opts)?;
+    let result = match &opts.invoke {
+        Some(expr) => invoke::call(
+            &mut store,
+            &pre,
+            component,
+            expr,
+            opts.max_result.unwrap_or(DEFAULT_MAX_RESULT),
+        ),
+        None => command(&mut store, &pre),
+    };
+    result.map_err(|e| classify(e, opts))
+}
+
+/// A component linked with WASI, and a store holding `opts`' grants and
+/// limits (the timeout clock starts here): ready to instantiate, for
+/// callers that call exports themselves.
+pub struct Prepared {
+    pub store: Store<Host>,
+    pub pre: InstancePre<Host>,
+    _timer: Option<limits::Timer>,
+}
+
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared").finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Host {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Host").finish_non_exhaustive()
+    }
+}
+
+/// Links `component` and sets up its store for `opts`.
+pub fn prepare(
+    engine: &Engine,
+    component: &Component,
+    opts: &RunOptions,
+) -> Result<Prepared, RunError> {
     let mut linker: Linker<Host> = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
         .map_err(|e| RunError::Link(format!("cannot set up WASI: {e}")))?;
@@ -208,12 +253,7 @@ pub fn run_component(
         store.epoch_deadline_trap();
         limits::Timer::start(engine.clone(), t)
     });
-
-    let result = match &opts.invoke {
-        Some(expr) => invoke::call(&mut store, &pre, component, expr, opts.max_result.unwrap_or(DEFAULT_MAX_RESULT)),
-        None => command(&mut store, &pre),
-    };
-    result.map_err(|e| classify(e, opts))
+    Ok(Prepared { store, pre, _timer })
 }
 
 /// What failed while running: the error from wasmtime, or ours.
@@ -228,10 +268,7 @@ impl From<wasmtime::Error> for Failure {
     }
 }
 
-fn command(
-    store: &mut Store<Host>,
-    pre: &wasmtime::component::InstancePre<Host>,
-) -> Result<Outcome, Failure> {
+fn command(store: &mut Store<Host>, pre: &InstancePre<Host>) -> Result<Outcome, Failure> {
     let pre = wasmtime_wasi::p2::bindings::sync::CommandPre::new(pre.clone()).map_err(|_| {
         Failure::Run(RunError::Link(
             "the component does not export `wasi:cli/run`, so it is not a command; call one of its exports with --invoke".to_string(),

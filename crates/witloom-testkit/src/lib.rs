@@ -135,3 +135,22 @@ pub fn wasi_wit_dir() -> PathBuf {
     })
     .clone()
 }
+
+/// Links every WASI package into `app_dir/wit/deps` from cargo's registry
+/// (WASI's WIT is never committed), and returns `app_dir`. Safe to call
+/// from tests racing on the same directory.
+pub fn link_wasi_deps(app_dir: PathBuf) -> PathBuf {
+    let deps = app_dir.join("wit/deps");
+    std::fs::create_dir_all(&deps).unwrap();
+    for entry in std::fs::read_dir(wasi_wit_dir().join("deps")).unwrap() {
+        let entry = entry.unwrap();
+        let link = deps.join(entry.file_name());
+        match std::os::unix::fs::symlink(entry.path(), &link) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                panic!("cannot link {}: {e}", link.display())
+            }
+            _ => {}
+        }
+    }
+    app_dir
+}

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 /// The matrix app, with WASI's WIT linked into `wit/deps`.
 fn matrix_app() -> PathBuf {
-    common::app_with_wasi(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/matrix"))
+    witloom_testkit::link_wasi_deps(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/matrix"))
 }
 
 #[test]

@@ -14,14 +14,22 @@ use std::sync::OnceLock;
 fn composed() -> &'static Path {
     static COMPOSED: OnceLock<PathBuf> = OnceLock::new();
     COMPOSED.get_or_init(|| {
-        let app = common::app_with_wasi(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sandbox"));
+        let app = witloom_testkit::link_wasi_deps(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sandbox"),
+        );
         let manifest = app.join("witloom.toml");
         let manifest = manifest.to_str().unwrap();
         let out = witloom(&["build", "--manifest", manifest]);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         let dest = witloom_testkit::target_dir().join("witloom-cli-tests/sandbox/app.wasm");
         std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
-        let out = witloom(&["compose", "--manifest", manifest, "-o", dest.to_str().unwrap()]);
+        let out = witloom(&[
+            "compose",
+            "--manifest",
+            manifest,
+            "-o",
+            dest.to_str().unwrap(),
+        ]);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         dest
     })
@@ -30,7 +38,11 @@ fn composed() -> &'static Path {
 fn run(extra: &[&str]) -> (i32, String, String) {
     let app = composed().to_str().unwrap();
     let out = witloom(&[&["run", app], extra].concat());
-    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
+    (
+        out.status.code().unwrap_or(-1),
+        text(&out.stdout),
+        text(&out.stderr),
+    )
 }
 
 #[test]
@@ -68,9 +80,12 @@ fn dir_and_env_grant_exactly_what_they_name() {
 #[test]
 fn the_graph_shows_the_wire() {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sandbox/witloom.toml");
-    common::app_with_wasi(manifest.parent().unwrap().to_path_buf());
+    witloom_testkit::link_wasi_deps(manifest.parent().unwrap().to_path_buf());
     for (format, edge) in [
-        ("dot", "\"greeter\" -> \"probe\" [label=\"witloom-test:sandbox/greeter\"]"),
+        (
+            "dot",
+            "\"greeter\" -> \"probe\" [label=\"witloom-test:sandbox/greeter\"]",
+        ),
         ("mermaid", "-->|\"witloom-test:sandbox/greeter\"|"),
     ] {
         let out = witloom(&[

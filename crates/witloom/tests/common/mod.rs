@@ -20,20 +20,3 @@ pub fn witloom(args: &[&str]) -> Output {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
-
-/// The test app in `dir`, with WASI's WIT linked into its `wit/deps` from
-/// cargo's registry (it is never committed).
-pub fn app_with_wasi(dir: std::path::PathBuf) -> std::path::PathBuf {
-    let deps = dir.join("wit/deps");
-    std::fs::create_dir_all(&deps).unwrap();
-    for entry in std::fs::read_dir(witloom_testkit::wasi_wit_dir().join("deps")).unwrap() {
-        let entry = entry.unwrap();
-        let link = deps.join(entry.file_name());
-        // Tests in one binary may race to make the same link.
-        match std::os::unix::fs::symlink(entry.path(), &link) {
-            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => panic!("{e}"),
-            _ => {}
-        }
-    }
-    dir
-}

@@ -35,3 +35,15 @@ bool exports_wasi_cli_run_run(void) {
     fflush(stdout);
     return true;
 }
+
+uint64_t exports_witloom_test_sandbox_relay_call_greeter(probe_string_t *name, uint32_t times) {
+    uint64_t got = 0;
+    for (uint32_t i = 0; i < times; i++) {
+        probe_string_t greeting;
+        witloom_test_sandbox_greeter_greet(name, &greeting);
+        got += greeting.len;
+        probe_string_free(&greeting);
+    }
+    probe_string_free(name);
+    return got;
+}

@@ -1,0 +1,63 @@
+//! Inputs for the benchmarks and the compat check, built by the release
+//! `witloom` from the CLI tests' own apps, so what is measured is what is
+//! tested: `tests/sandbox` (a C command `probe` importing a C `greeter`)
+//! and `tests/matrix` (runners and `test` implementations in C, Rust, Go).
+
+use anyhow::{Result, bail};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Builds the release `witloom` and returns its path.
+pub fn witloom() -> Result<PathBuf> {
+    crate::run(crate::cargo().args(["build", "--quiet", "--release", "-p", "witloom"]))?;
+    Ok(crate::root().join("target/release/witloom"))
+}
+
+/// Where benchmark and compat outputs go.
+pub fn out_dir(task: &str) -> Result<PathBuf> {
+    let dir = crate::root().join("target/xtask").join(task);
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// A built test app: its directory of built components.
+pub struct App {
+    pub manifest: PathBuf,
+    pub built: PathBuf,
+}
+
+impl App {
+    pub fn wasm(&self, component: &str) -> PathBuf {
+        self.built.join(format!("{component}.wasm"))
+    }
+}
+
+/// Builds the CLI tests' app `name` (with WASI's WIT linked in).
+pub fn build(witloom: &Path, name: &str, release: bool) -> Result<App> {
+    let dir =
+        witloom_testkit::link_wasi_deps(crate::root().join("crates/witloom/tests").join(name));
+    let manifest = dir.join("witloom.toml");
+    let mut cmd = Command::new(witloom);
+    cmd.arg("build").arg("--manifest").arg(&manifest);
+    if release {
+        cmd.arg("--release");
+    }
+    check(&mut cmd)?;
+    Ok(App {
+        manifest,
+        built: dir.join("target/witloom"),
+    })
+}
+
+/// Runs `cmd` quietly, failing with its stderr.
+pub fn check(cmd: &mut Command) -> Result<std::process::Output> {
+    let out = cmd.output()?;
+    if !out.status.success() {
+        bail!(
+            "{cmd:?} failed with {}:\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(out)
+}

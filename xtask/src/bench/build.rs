@@ -1,0 +1,84 @@
+//! `bench build`: cold guest builds per language and no-op rebuilds.
+
+use super::median;
+use anyhow::{Result, bail};
+use std::time::{Duration, Instant};
+
+/// Guest builds with the release `witloom` binary, on the cross-language
+/// suite's guests: a cold build per language (witloom's work directory and
+/// Go's build cache empty; cargo's registry warm), then a no-op rebuild of
+/// all three (target: under 1 s), and the component sizes.
+pub fn run() -> Result<()> {
+    crate::run(crate::cargo().args(["build", "--quiet", "--release", "-p", "witloom"]))?;
+    let root = crate::root();
+    let witloom = root.join("target/release/witloom");
+    let suite = root.join("crates/witloom-guest/tests/runtime");
+    let app = root.join("target/bench-build");
+    let _ = std::fs::remove_dir_all(&app);
+    std::fs::create_dir_all(&app)?;
+    let mut manifest = format!(
+        "[app]\nname = \"bench\"\nwit = {:?}\n",
+        suite.join("wit").display().to_string()
+    );
+    for lang in ["c", "rust", "go"] {
+        manifest.push_str(&format!(
+            "\n[components.{lang}]\nlanguage = \"{lang}\"\npath = {:?}\nworld = \"test\"\n",
+            suite.join(lang).display().to_string()
+        ));
+    }
+    let manifest_path = app.join("witloom.toml");
+    std::fs::write(&manifest_path, manifest)?;
+    let gocache = app.join("gocache");
+
+    let time = |args: &[&str]| -> Result<Duration> {
+        let t = Instant::now();
+        let out = std::process::Command::new(&witloom)
+            .arg("build")
+            .arg("--manifest")
+            .arg(&manifest_path)
+            .args(args)
+            .env("GOCACHE", &gocache)
+            .output()?;
+        if !out.status.success() {
+            bail!(
+                "witloom build {args:?} failed:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(t.elapsed())
+    };
+    println!("bench build: the cross-language suite's guests (test.wit, 39 functions)");
+    let mut sizes = Vec::new();
+    for (profile, flag) in [("debug", None), ("release", Some("--release"))] {
+        for lang in ["c", "rust", "go"] {
+            let _ = std::fs::remove_dir_all(app.join("target"));
+            let _ = std::fs::remove_dir_all(&gocache);
+            let mut args = vec!["-c", lang];
+            args.extend(flag);
+            let cold = time(&args)?;
+            let size = std::fs::metadata(app.join(format!("target/witloom/{lang}.wasm")))?.len();
+            println!(
+                "  cold {profile:<7} {lang:<4} {:>8.2} s   {:>9} bytes",
+                cold.as_secs_f64(),
+                size
+            );
+            sizes.push((profile, lang, size));
+        }
+    }
+    // All three built (release), then nothing changed.
+    time(&["--release"])?;
+    let mut noop: Vec<Duration> = (0..5)
+        .map(|_| time(&["--release"]))
+        .collect::<Result<_>>()?;
+    let noop = median(&mut noop);
+    println!(
+        "  no-op rebuild of all three (median of 5) {:>6.3} s  (target < 1 s: {})",
+        noop.as_secs_f64(),
+        if noop < Duration::from_secs(1) {
+            "met"
+        } else {
+            "MISSED"
+        }
+    );
+    Ok(())
+}

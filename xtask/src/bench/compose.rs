@@ -1,0 +1,93 @@
+//! `bench compose`: `witloom compose` against `wac plug` on the same
+//! inputs, interleaved, with time and output size; goal ≤ 1.0× on both.
+//! Both outputs are then run, and must print the same.
+
+use super::{median, ms, time, verdict};
+use crate::apps;
+use anyhow::{Result, bail};
+use std::process::Command;
+
+const RUNS: usize = 30;
+
+pub fn run(args: &[&str]) -> Result<()> {
+    let install = args == ["--install"];
+    let wac = crate::tools::wac().find(install)?;
+    let witloom = apps::witloom()?;
+    let out = apps::out_dir("bench-compose")?;
+    let sandbox = apps::build(&witloom, "sandbox", true)?;
+    let matrix = apps::build(&witloom, "matrix", false)?;
+    let inputs = [
+        (
+            "C probe + C greeter",
+            sandbox.wasm("probe"),
+            vec![sandbox.wasm("greeter")],
+        ),
+        (
+            "Rust runner + Go test + C host-plug",
+            matrix.wasm("runner-rust"),
+            vec![matrix.wasm("test-go"), matrix.wasm("host-plug")],
+        ),
+        (
+            "Go runner + Rust test + C host-plug",
+            matrix.wasm("runner-go"),
+            vec![matrix.wasm("test-rust"), matrix.wasm("host-plug")],
+        ),
+    ];
+
+    println!("bench compose: witloom compose vs wac plug; {RUNS} runs each, interleaved; medians");
+    for (i, (name, socket, plugs)) in inputs.iter().enumerate() {
+        let ours_out = out.join(format!("{i}-witloom.wasm"));
+        let theirs_out = out.join(format!("{i}-wac.wasm"));
+        let cmd = |tool: &std::path::Path, dest: &std::path::Path| {
+            let mut cmd = Command::new(tool);
+            if tool == witloom {
+                cmd.arg("compose");
+            } else {
+                cmd.arg("plug");
+            }
+            cmd.arg(socket);
+            for plug in plugs {
+                cmd.arg("--plug").arg(plug);
+            }
+            cmd.arg("-o").arg(dest);
+            cmd
+        };
+        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        for run in 0..RUNS {
+            if run % 2 == 0 {
+                ours.push(time(&mut cmd(&witloom, &ours_out))?);
+                theirs.push(time(&mut cmd(&wac, &theirs_out))?);
+            } else {
+                theirs.push(time(&mut cmd(&wac, &theirs_out))?);
+                ours.push(time(&mut cmd(&witloom, &ours_out))?);
+            }
+        }
+        let (a, b) = (median(&mut ours), median(&mut theirs));
+        let (sa, sb) = (
+            std::fs::metadata(&ours_out)?.len(),
+            std::fs::metadata(&theirs_out)?.len(),
+        );
+        let (rt, rs) = (ms(a) / ms(b), sa as f64 / sb as f64);
+        println!("  {name}");
+        println!("    witloom compose {:>8.2} ms {sa:>10} bytes", ms(a));
+        println!("    wac plug        {:>8.2} ms {sb:>10} bytes", ms(b));
+        println!(
+            "    ratio           {rt:>8.2}x {rs:>10.3}x   (target <= 1.0x: time {}, size {})",
+            verdict(rt, 1.0),
+            verdict(rs, 1.0)
+        );
+        let run = |file: &std::path::Path| -> Result<String> {
+            let out = Command::new(&witloom).arg("run").arg(file).output()?;
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        };
+        let (x, y) = (run(&ours_out)?, run(&theirs_out)?);
+        if x != y {
+            bail!("the two outputs of `{name}` print differently:\n--- witloom\n{x}--- wac\n{y}");
+        }
+        println!(
+            "    both outputs run and print the same ({} lines)",
+            x.lines().count()
+        );
+    }
+    Ok(())
+}

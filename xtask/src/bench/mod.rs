@@ -1,0 +1,58 @@
+//! `cargo xtask bench …`: speed targets measured side by side with the
+//! anchor tool in one run, interleaved so that both see the same machine.
+//! Always runs optimized: a debug xtask re-runs itself with `--release`.
+
+mod build;
+mod compose;
+mod ir;
+mod run;
+
+use anyhow::{Result, bail};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+pub fn run(args: &[&str]) -> Result<()> {
+    if cfg!(debug_assertions) {
+        return crate::run(
+            crate::cargo()
+                .args(["run", "--quiet", "--release", "-p", "xtask", "--", "bench"])
+                .args(args),
+        );
+    }
+    match args {
+        ["ir"] => ir::run(),
+        ["build"] => build::run(),
+        ["compose", rest @ ..] => compose::run(rest),
+        ["run", rest @ ..] => run::run(rest),
+        _ => bail!("usage: cargo xtask bench ir|build|compose|run [--install]"),
+    }
+}
+
+pub fn median(v: &mut [Duration]) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// Times `cmd` (output discarded), failing if it fails.
+pub fn time(cmd: &mut Command) -> Result<Duration> {
+    let t = Instant::now();
+    let out = cmd.output()?;
+    let elapsed = t.elapsed();
+    if !out.status.success() {
+        bail!(
+            "{cmd:?} failed with {}:\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(elapsed)
+}
+
+/// "met" or "MISSED" for a ratio against its target.
+pub fn verdict(ratio: f64, target: f64) -> &'static str {
+    if ratio <= target { "met" } else { "MISSED" }
+}

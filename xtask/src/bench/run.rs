@@ -1,0 +1,99 @@
+//! `bench run`: a cold `witloom run` (its compiled-code cache warm) against
+//! `wasmtime run` of the same file and the same wasmtime version, whole
+//! process wall time, interleaved (goal ≤ 0.5×); then the per-call cost of
+//! host→guest and guest→guest calls with 0 B, 1 KiB and 1 MiB strings
+//! (`crates/witloom-run/benches/calls.rs`).
+
+use super::{median, ms, time, verdict};
+use crate::apps;
+use anyhow::Result;
+use std::process::{Command, Stdio};
+
+const RUNS: usize = 30;
+const TARGET: f64 = 0.5;
+
+pub fn run(args: &[&str]) -> Result<()> {
+    let install = args == ["--install"];
+    let wasmtime = crate::tools::wasmtime().find(install)?;
+    let witloom = apps::witloom()?;
+    let out = apps::out_dir("bench-run")?;
+    let sandbox = apps::build(&witloom, "sandbox", true)?;
+    let app = out.join("sandbox.wasm");
+    apps::check(
+        Command::new(&witloom)
+            .arg("compose")
+            .arg("--manifest")
+            .arg(&sandbox.manifest)
+            .arg("-o")
+            .arg(&app),
+    )?;
+    let matrix = apps::build(&witloom, "matrix", false)?;
+    let pair = out.join("matrix-rust-go.wasm");
+    apps::check(
+        Command::new(&witloom)
+            .arg("compose")
+            .arg(matrix.wasm("runner-rust"))
+            .arg("--plug")
+            .arg(matrix.wasm("test-go"))
+            .arg("--plug")
+            .arg(matrix.wasm("host-plug"))
+            .arg("-o")
+            .arg(&pair),
+    )?;
+
+    println!(
+        "bench run: whole-process wall time, {RUNS} runs each, interleaved; medians (both warm: witloom's compiled cache, wasmtime's own cache)"
+    );
+    for (name, file) in [
+        ("sandbox app (C + C)", &app),
+        ("matrix Rust runner x Go test x C plug", &pair),
+    ] {
+        let size = std::fs::metadata(file)?.len();
+        let cmd = |tool: &std::path::Path| {
+            let mut cmd = Command::new(tool);
+            cmd.arg("run")
+                .arg(file)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            cmd
+        };
+        // Fill both caches.
+        time(&mut cmd(&witloom))?;
+        time(&mut cmd(&wasmtime))?;
+        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        for run in 0..RUNS {
+            if run % 2 == 0 {
+                ours.push(time(&mut cmd(&witloom))?);
+                theirs.push(time(&mut cmd(&wasmtime))?);
+            } else {
+                theirs.push(time(&mut cmd(&wasmtime))?);
+                ours.push(time(&mut cmd(&witloom))?);
+            }
+        }
+        let (a, b) = (median(&mut ours), median(&mut theirs));
+        let ratio = ms(a) / ms(b);
+        println!("  {name}, {size} bytes");
+        println!("    witloom run   {:>8.2} ms", ms(a));
+        println!("    wasmtime run  {:>8.2} ms", ms(b));
+        println!(
+            "    ratio         {ratio:>8.2}x   (target <= {TARGET}x: {})",
+            verdict(ratio, TARGET)
+        );
+    }
+
+    println!("per-call cost (release host, typed calls through witloom_run::prepare):");
+    crate::run(
+        crate::cargo()
+            .args([
+                "bench",
+                "--quiet",
+                "-p",
+                "witloom-run",
+                "--bench",
+                "calls",
+                "--",
+            ])
+            .arg(sandbox.wasm("greeter"))
+            .arg(&app),
+    )
+}
