@@ -46,7 +46,9 @@ pub struct Part {
 impl Part {
     /// A built component, read from `path`.
     pub fn from_file(name: &str, path: &Path) -> Result<Part, Diagnostic> {
-        let wit = witloom_ir::load(path, &LoadOptions::default())?;
+        let bytes = std::fs::read(path)
+            .map_err(|e| Diagnostic::new(format!("cannot read `{}`: {e}", path.display())))?;
+        let wit = witloom_ir::load_binary(path, &bytes)?;
         if wit.component_world.is_none() {
             return Err(Diagnostic::new(format!(
                 "`{}` is not a component: it holds WIT only",
@@ -54,8 +56,6 @@ impl Part {
             )));
         }
         let world = wit.select_world(None)?;
-        let bytes = std::fs::read(path)
-            .map_err(|e| Diagnostic::new(format!("cannot read `{}`: {e}", path.display())))?;
         Ok(Part {
             name: name.to_string(),
             wit,

@@ -97,15 +97,39 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, Diagnostic> {
         }
     };
 
+    Ok(finish(path, kind, resolve, roots, component_world))
+}
+
+/// Loads a component (or a WIT package encoded as wasm) whose bytes the
+/// caller already holds; `path` names it in messages.
+pub fn load_binary(path: &Path, bytes: &[u8]) -> Result<Loaded, Diagnostic> {
+    if !bytes.starts_with(b"\0asm") {
+        return Err(Diagnostic::new(format!(
+            "`{}` is not a WebAssembly component",
+            path.display()
+        )));
+    }
+    let mut resolve = wp::Resolve::default();
+    let (kind, roots, component_world) = decode_binary(path, bytes, &mut resolve)?;
+    Ok(finish(path, kind, resolve, roots, component_world))
+}
+
+fn finish(
+    path: &Path,
+    kind: InputKind,
+    resolve: wp::Resolve,
+    roots: Vec<wp::PackageId>,
+    component_world: Option<wp::WorldId>,
+) -> Loaded {
     let ir = lower::lower(&resolve, &roots);
-    Ok(Loaded {
+    Loaded {
         path: path.to_path_buf(),
         kind,
         resolve,
         roots,
         component_world,
         ir,
-    })
+    }
 }
 
 type Decoded = (InputKind, Vec<wp::PackageId>, Option<wp::WorldId>);
