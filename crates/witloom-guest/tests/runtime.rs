@@ -1,8 +1,15 @@
 //! The cross-language suite: each language's implementation of
-//! `tests/runtime/wit/test.wit` is built by witloom, loaded by this wasmtime
+//! `tests/runtime/wit/test.wit` is built by witloom, loaded by a wasmtime
 //! host (which provides the `host` import), and every export is called with
 //! values chosen to reach the edges of its type. All languages pass the
 //! same assertions.
+//!
+//! It is also the differential test of witloom's host bindings: the suite
+//! is written once (`suite!`) and compiled twice, against wasmtime's own
+//! `bindgen!` and against `runtime/bindings.rs`, which `witloom bindgen`
+//! wrote (`cargo xtask bindgen` keeps it fresh). Both hosts call the same
+//! component and check every value, resource lifecycle included, against
+//! the same expected values.
 //!
 //! A language whose toolchain is missing is skipped with a message, except
 //! under CI (`CI` set), where that is a failure.
@@ -15,15 +22,19 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use witloom_guest::{Guest, Language, Profile, build, shape_of, toolchain};
 use witloom_ir::{LoadOptions, load};
 
-wasmtime::component::bindgen!({
-    path: "tests/runtime/wit",
-    world: "test",
-    additional_derives: [PartialEq, Clone],
-});
+/// The reference: wasmtime's `bindgen!`.
+mod theirs {
+    wasmtime::component::bindgen!({
+        path: "tests/runtime/wit",
+        world: "test",
+        additional_derives: [PartialEq, Clone],
+    });
+}
 
-use exports::witloom::test::values::{
-    Color, Everything, Fraction, Many, Perms, Point, Shape, Size,
-};
+/// Under test: what `witloom bindgen` generated for the same world.
+mod ours {
+    include!("runtime/bindings.rs");
+}
 
 struct State {
     wasi: WasiCtx,
@@ -40,7 +51,16 @@ impl WasiView for State {
     }
 }
 
-impl witloom::test::host::Host for State {
+impl theirs::witloom::test::host::Host for State {
+    fn log(&mut self, msg: String) {
+        self.log.push(msg);
+    }
+    fn add_one(&mut self, x: u32) -> u32 {
+        x.wrapping_add(1)
+    }
+}
+
+impl ours::witloom::test::host::Host for State {
     fn log(&mut self, msg: String) {
         self.log.push(msg);
     }
@@ -108,214 +128,232 @@ fn run_suite(language: Language) {
     );
 
     let component = Component::new(engine(), &wasm).unwrap();
-    let mut linker = Linker::<State>::new(engine());
-    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
-    Test::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s).unwrap();
-    let state = State {
-        wasi: WasiCtx::builder().inherit_stderr().build(),
-        table: ResourceTable::new(),
-        log: Vec::new(),
-    };
-    let mut store = Store::new(engine(), state);
-    let test = Test::instantiate(&mut store, &component, &linker).unwrap();
-    let s = &mut store;
-    let v = test.witloom_test_values();
-
-    // Primitives, at their edges.
-    for x in [true, false] {
-        assert_eq!(v.call_echo_bool(&mut *s, x).unwrap(), x);
-    }
-    for x in [0, 1, u8::MAX] {
-        assert_eq!(v.call_echo_u8(&mut *s, x).unwrap(), x);
-    }
-    for x in [i8::MIN, -1, 0, i8::MAX] {
-        assert_eq!(v.call_echo_s8(&mut *s, x).unwrap(), x);
-    }
-    for x in [0, u16::MAX] {
-        assert_eq!(v.call_echo_u16(&mut *s, x).unwrap(), x);
-    }
-    for x in [i16::MIN, i16::MAX] {
-        assert_eq!(v.call_echo_s16(&mut *s, x).unwrap(), x);
-    }
-    for x in [0, u32::MAX] {
-        assert_eq!(v.call_echo_u32(&mut *s, x).unwrap(), x);
-    }
-    for x in [i32::MIN, -1, i32::MAX] {
-        assert_eq!(v.call_echo_s32(&mut *s, x).unwrap(), x);
-    }
-    for x in [0, u64::MAX] {
-        assert_eq!(v.call_echo_u64(&mut *s, x).unwrap(), x);
-    }
-    for x in [i64::MIN, i64::MAX] {
-        assert_eq!(v.call_echo_s64(&mut *s, x).unwrap(), x);
-    }
-    for x in [
-        0.0f32,
-        -0.0,
-        1.5,
-        f32::MIN_POSITIVE,
-        f32::INFINITY,
-        f32::NEG_INFINITY,
-    ] {
-        assert_eq!(v.call_echo_f32(&mut *s, x).unwrap().to_bits(), x.to_bits());
-    }
-    assert!(v.call_echo_f32(&mut *s, f32::NAN).unwrap().is_nan());
-    for x in [std::f64::consts::PI, f64::MIN_POSITIVE, f64::MAX, -1e300] {
-        assert_eq!(v.call_echo_f64(&mut *s, x).unwrap().to_bits(), x.to_bits());
-    }
-    assert!(v.call_echo_f64(&mut *s, f64::NAN).unwrap().is_nan());
-    for x in ['x', 'é', '日', '🦀', '\u{10FFFF}', '\0'] {
-        assert_eq!(v.call_echo_char(&mut *s, x).unwrap(), x);
-    }
-
-    // Strings: empty, non-ASCII, 1 MiB.
-    let mib = "witloom!".repeat(1 << 17);
-    for x in ["", "hello", "héllo wörld ✓ 日本語 🦀", mib.as_str()] {
-        assert_eq!(v.call_echo_string(&mut *s, x).unwrap(), x);
-        assert_eq!(v.call_string_len(&mut *s, x).unwrap() as usize, x.len());
-    }
-    assert_eq!(v.call_repeat_string(&mut *s, "ab", 3).unwrap(), "ababab");
-    assert_eq!(v.call_repeat_string(&mut *s, "x", 0).unwrap(), "");
-    let crabs = v.call_repeat_string(&mut *s, "🦀", 1 << 18).unwrap();
-    assert_eq!(crabs.len(), 1 << 20);
-    assert!(crabs.chars().all(|c| c == '🦀'));
-
-    // Bytes up to 1 MiB.
-    let all: Vec<u8> = (0..=255).collect();
-    let big: Vec<u8> = (0..1 << 20).map(|i| (i * 7 % 251) as u8).collect();
-    for x in [&[][..], &all, &big] {
-        assert_eq!(v.call_echo_bytes(&mut *s, x).unwrap(), x);
-        let sum: u64 = x.iter().map(|b| u64::from(*b)).sum();
-        assert_eq!(v.call_sum_bytes(&mut *s, x).unwrap(), sum);
-    }
-
-    // Lists of records.
-    assert_eq!(v.call_flip_points(&mut *s, &[]).unwrap(), []);
-    let points: Vec<Point> = (0..1000).map(|i| Point { x: i, y: -i * 3 }).collect();
-    let flipped: Vec<Point> = points
-        .iter()
-        .rev()
-        .map(|p| Point { x: p.y, y: p.x })
-        .collect();
-    assert_eq!(v.call_flip_points(&mut *s, &points).unwrap(), flipped);
-
-    // Enums, flags, variants.
-    for c in [Color::Red, Color::Green, Color::Blue] {
-        assert_eq!(v.call_echo_color(&mut *s, c).unwrap(), c);
-    }
-    for p in [Perms::empty(), Perms::READ | Perms::EXEC, Perms::all()] {
-        assert_eq!(v.call_echo_perms(&mut *s, p).unwrap(), p);
-    }
-    let alternate = Many::B0 | Many::B2 | Many::B4 | Many::B29 | Many::B31;
-    for m in [Many::empty(), Many::B0 | Many::B31, alternate, Many::all()] {
-        assert_eq!(v.call_echo_many(&mut *s, m).unwrap(), m);
-    }
-    let shapes = [
-        Shape::Nothing,
-        Shape::Circle(2.5),
-        Shape::Rect(Size {
-            width: u32::MAX,
-            height: 7,
-        }),
-        Shape::Label("étiquette".to_string()),
-        Shape::Label(String::new()),
-    ];
-    for shape in shapes {
-        assert_eq!(v.call_echo_shape(&mut *s, &shape).unwrap(), shape);
-    }
-
-    // A record holding one of everything.
-    let everything = Everything {
-        a_bool: true,
-        a_u8: 200,
-        a_s16: -12345,
-        a_u32: 4_000_000_000,
-        a_s64: -9_000_000_000,
-        a_f32: 0.25,
-        a_f64: -1e-10,
-        a_char: 'ß',
-        a_string: "everything ✓".to_string(),
-        a_list: vec![1, 2, 3, u32::MAX],
-        an_option: Some("present".to_string()),
-        a_result: Err("failed".to_string()),
-        a_tuple: (9, "nine".to_string()),
-        a_color: Color::Green,
-        some_perms: Perms::WRITE,
-        a_shape: Shape::Label("inner".to_string()),
-    };
-    assert_eq!(
-        v.call_echo_everything(&mut *s, &everything).unwrap(),
-        everything
-    );
-    let plain = Everything {
-        an_option: None,
-        a_result: Ok(7),
-        a_list: vec![],
-        a_string: String::new(),
-        a_shape: Shape::Nothing,
-        ..everything
-    };
-    assert_eq!(v.call_echo_everything(&mut *s, &plain).unwrap(), plain);
-
-    // Options, results, tuples.
-    for x in [None, Some(0), Some(u32::MAX)] {
-        assert_eq!(v.call_echo_option(&mut *s, x).unwrap(), x);
-    }
-    for x in [None, Some(""), Some("some")] {
-        assert_eq!(v.call_echo_option_string(&mut *s, x).unwrap().as_deref(), x);
-    }
-    assert_eq!(v.call_checked_div(&mut *s, 7, 2).unwrap(), Ok(3));
-    assert_eq!(v.call_checked_div(&mut *s, -9, 3).unwrap(), Ok(-3));
-    let err = v.call_checked_div(&mut *s, 1, 0).unwrap().unwrap_err();
-    assert!(!err.is_empty());
-    for x in [Ok(Point { x: 1, y: 2 }), Err(Color::Blue)] {
-        assert_eq!(v.call_echo_result(&mut *s, x).unwrap(), x);
-    }
-    assert_eq!(
-        v.call_echo_tuple(&mut *s, (255, "tuple ✓", -0.5)).unwrap(),
-        (255, "tuple ✓".to_string(), -0.5)
-    );
-    assert_eq!(
-        v.call_swap(&mut *s, "left", "right").unwrap(),
-        ("right".to_string(), "left".to_string())
-    );
-
-    // The fraction record.
-    let f = |numerator, denominator| Fraction {
-        numerator,
-        denominator,
-    };
-    assert_eq!(v.call_new(&mut *s, 2, 4).unwrap(), Ok(f(1, 2)));
-    assert_eq!(v.call_new(&mut *s, 3, -6).unwrap(), Ok(f(-1, 2)));
-    assert_eq!(v.call_new(&mut *s, 0, 5).unwrap(), Ok(f(0, 1)));
-    assert!(v.call_new(&mut *s, 1, 0).unwrap().is_err());
-    assert_eq!(v.call_add(&mut *s, f(1, 2), f(1, 3)).unwrap(), f(5, 6));
-    assert_eq!(v.call_add(&mut *s, f(1, 2), f(1, 2)).unwrap(), f(1, 1));
-    assert_eq!(v.call_add(&mut *s, f(-1, 4), f(1, 4)).unwrap(), f(0, 1));
-
-    // Calling the host in the middle of a call.
-    assert_eq!(v.call_call_host(&mut *s, 5).unwrap(), 12);
-    assert_eq!(s.data().log, ["call-host"]);
-
-    // The resource: constructor, methods, a static function, drops.
-    let counters = test.witloom_test_counters();
-    let counter = counters.counter();
-    assert_eq!(counters.call_live(&mut *s).unwrap(), 0);
-    let a = counter.call_constructor(&mut *s, 10).unwrap();
-    assert_eq!(counter.call_add(&mut *s, a, 5).unwrap(), 15);
-    assert_eq!(counter.call_get(&mut *s, a).unwrap(), 15);
-    let b = counter.call_constructor(&mut *s, -3).unwrap();
-    let merged = counter.call_merge(&mut *s, a, b).unwrap();
-    assert_eq!(counter.call_get(&mut *s, merged).unwrap(), 12);
-    assert_eq!(counters.call_live(&mut *s).unwrap(), 3);
-    a.resource_drop(&mut *s).unwrap();
-    b.resource_drop(&mut *s).unwrap();
-    assert_eq!(counters.call_live(&mut *s).unwrap(), 1);
-    merged.resource_drop(&mut *s).unwrap();
-    assert_eq!(counters.call_live(&mut *s).unwrap(), 0);
-    // Use after drop is an error, not a crash.
-    assert!(counter.call_get(&mut *s, a).is_err());
+    suite_on_bindgen(&component);
+    suite_on_witloom_bindings(&component);
 }
+
+/// The suite, written once against the `bindgen!` API, for a bindings
+/// module `$b`.
+macro_rules! suite {
+    ($name:ident, $b:ident) => {
+        fn $name(component: &Component) {
+            use $b::Test;
+            use $b::exports::witloom::test::values::{
+                Color, Everything, Fraction, Many, Perms, Point, Shape, Size,
+            };
+            let mut linker = Linker::<State>::new(engine());
+            wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
+            Test::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s).unwrap();
+            let state = State {
+                wasi: WasiCtx::builder().inherit_stderr().build(),
+                table: ResourceTable::new(),
+                log: Vec::new(),
+            };
+            let mut store = Store::new(engine(), state);
+            let test = Test::instantiate(&mut store, component, &linker).unwrap();
+            let s = &mut store;
+            let v = test.witloom_test_values();
+
+            // Primitives, at their edges.
+            for x in [true, false] {
+                assert_eq!(v.call_echo_bool(&mut *s, x).unwrap(), x);
+            }
+            for x in [0, 1, u8::MAX] {
+                assert_eq!(v.call_echo_u8(&mut *s, x).unwrap(), x);
+            }
+            for x in [i8::MIN, -1, 0, i8::MAX] {
+                assert_eq!(v.call_echo_s8(&mut *s, x).unwrap(), x);
+            }
+            for x in [0, u16::MAX] {
+                assert_eq!(v.call_echo_u16(&mut *s, x).unwrap(), x);
+            }
+            for x in [i16::MIN, i16::MAX] {
+                assert_eq!(v.call_echo_s16(&mut *s, x).unwrap(), x);
+            }
+            for x in [0, u32::MAX] {
+                assert_eq!(v.call_echo_u32(&mut *s, x).unwrap(), x);
+            }
+            for x in [i32::MIN, -1, i32::MAX] {
+                assert_eq!(v.call_echo_s32(&mut *s, x).unwrap(), x);
+            }
+            for x in [0, u64::MAX] {
+                assert_eq!(v.call_echo_u64(&mut *s, x).unwrap(), x);
+            }
+            for x in [i64::MIN, i64::MAX] {
+                assert_eq!(v.call_echo_s64(&mut *s, x).unwrap(), x);
+            }
+            for x in [
+                0.0f32,
+                -0.0,
+                1.5,
+                f32::MIN_POSITIVE,
+                f32::INFINITY,
+                f32::NEG_INFINITY,
+            ] {
+                assert_eq!(v.call_echo_f32(&mut *s, x).unwrap().to_bits(), x.to_bits());
+            }
+            assert!(v.call_echo_f32(&mut *s, f32::NAN).unwrap().is_nan());
+            for x in [std::f64::consts::PI, f64::MIN_POSITIVE, f64::MAX, -1e300] {
+                assert_eq!(v.call_echo_f64(&mut *s, x).unwrap().to_bits(), x.to_bits());
+            }
+            assert!(v.call_echo_f64(&mut *s, f64::NAN).unwrap().is_nan());
+            for x in ['x', 'é', '日', '🦀', '\u{10FFFF}', '\0'] {
+                assert_eq!(v.call_echo_char(&mut *s, x).unwrap(), x);
+            }
+
+            // Strings: empty, non-ASCII, 1 MiB.
+            let mib = "witloom!".repeat(1 << 17);
+            for x in ["", "hello", "héllo wörld ✓ 日本語 🦀", mib.as_str()] {
+                assert_eq!(v.call_echo_string(&mut *s, x).unwrap(), x);
+                assert_eq!(v.call_string_len(&mut *s, x).unwrap() as usize, x.len());
+            }
+            assert_eq!(v.call_repeat_string(&mut *s, "ab", 3).unwrap(), "ababab");
+            assert_eq!(v.call_repeat_string(&mut *s, "x", 0).unwrap(), "");
+            let crabs = v.call_repeat_string(&mut *s, "🦀", 1 << 18).unwrap();
+            assert_eq!(crabs.len(), 1 << 20);
+            assert!(crabs.chars().all(|c| c == '🦀'));
+
+            // Bytes up to 1 MiB.
+            let all: Vec<u8> = (0..=255).collect();
+            let big: Vec<u8> = (0..1 << 20).map(|i| (i * 7 % 251) as u8).collect();
+            for x in [&[][..], &all, &big] {
+                assert_eq!(v.call_echo_bytes(&mut *s, x).unwrap(), x);
+                let sum: u64 = x.iter().map(|b| u64::from(*b)).sum();
+                assert_eq!(v.call_sum_bytes(&mut *s, x).unwrap(), sum);
+            }
+
+            // Lists of records.
+            assert_eq!(v.call_flip_points(&mut *s, &[]).unwrap(), []);
+            let points: Vec<Point> = (0..1000).map(|i| Point { x: i, y: -i * 3 }).collect();
+            let flipped: Vec<Point> = points
+                .iter()
+                .rev()
+                .map(|p| Point { x: p.y, y: p.x })
+                .collect();
+            assert_eq!(v.call_flip_points(&mut *s, &points).unwrap(), flipped);
+
+            // Enums, flags, variants.
+            for c in [Color::Red, Color::Green, Color::Blue] {
+                assert_eq!(v.call_echo_color(&mut *s, c).unwrap(), c);
+            }
+            for p in [Perms::empty(), Perms::READ | Perms::EXEC, Perms::all()] {
+                assert_eq!(v.call_echo_perms(&mut *s, p).unwrap(), p);
+            }
+            let alternate = Many::B0 | Many::B2 | Many::B4 | Many::B29 | Many::B31;
+            for m in [Many::empty(), Many::B0 | Many::B31, alternate, Many::all()] {
+                assert_eq!(v.call_echo_many(&mut *s, m).unwrap(), m);
+            }
+            let shapes = [
+                Shape::Nothing,
+                Shape::Circle(2.5),
+                Shape::Rect(Size {
+                    width: u32::MAX,
+                    height: 7,
+                }),
+                Shape::Label("étiquette".to_string()),
+                Shape::Label(String::new()),
+            ];
+            for shape in shapes {
+                assert_eq!(v.call_echo_shape(&mut *s, &shape).unwrap(), shape);
+            }
+
+            // A record holding one of everything.
+            let everything = Everything {
+                a_bool: true,
+                a_u8: 200,
+                a_s16: -12345,
+                a_u32: 4_000_000_000,
+                a_s64: -9_000_000_000,
+                a_f32: 0.25,
+                a_f64: -1e-10,
+                a_char: 'ß',
+                a_string: "everything ✓".to_string(),
+                a_list: vec![1, 2, 3, u32::MAX],
+                an_option: Some("present".to_string()),
+                a_result: Err("failed".to_string()),
+                a_tuple: (9, "nine".to_string()),
+                a_color: Color::Green,
+                some_perms: Perms::WRITE,
+                a_shape: Shape::Label("inner".to_string()),
+            };
+            assert_eq!(
+                v.call_echo_everything(&mut *s, &everything).unwrap(),
+                everything
+            );
+            let plain = Everything {
+                an_option: None,
+                a_result: Ok(7),
+                a_list: vec![],
+                a_string: String::new(),
+                a_shape: Shape::Nothing,
+                ..everything
+            };
+            assert_eq!(v.call_echo_everything(&mut *s, &plain).unwrap(), plain);
+
+            // Options, results, tuples.
+            for x in [None, Some(0), Some(u32::MAX)] {
+                assert_eq!(v.call_echo_option(&mut *s, x).unwrap(), x);
+            }
+            for x in [None, Some(""), Some("some")] {
+                assert_eq!(v.call_echo_option_string(&mut *s, x).unwrap().as_deref(), x);
+            }
+            assert_eq!(v.call_checked_div(&mut *s, 7, 2).unwrap(), Ok(3));
+            assert_eq!(v.call_checked_div(&mut *s, -9, 3).unwrap(), Ok(-3));
+            let err = v.call_checked_div(&mut *s, 1, 0).unwrap().unwrap_err();
+            assert!(!err.is_empty());
+            for x in [Ok(Point { x: 1, y: 2 }), Err(Color::Blue)] {
+                assert_eq!(v.call_echo_result(&mut *s, x).unwrap(), x);
+            }
+            assert_eq!(
+                v.call_echo_tuple(&mut *s, (255, "tuple ✓", -0.5)).unwrap(),
+                (255, "tuple ✓".to_string(), -0.5)
+            );
+            assert_eq!(
+                v.call_swap(&mut *s, "left", "right").unwrap(),
+                ("right".to_string(), "left".to_string())
+            );
+
+            // The fraction record.
+            let f = |numerator, denominator| Fraction {
+                numerator,
+                denominator,
+            };
+            assert_eq!(v.call_new(&mut *s, 2, 4).unwrap(), Ok(f(1, 2)));
+            assert_eq!(v.call_new(&mut *s, 3, -6).unwrap(), Ok(f(-1, 2)));
+            assert_eq!(v.call_new(&mut *s, 0, 5).unwrap(), Ok(f(0, 1)));
+            assert!(v.call_new(&mut *s, 1, 0).unwrap().is_err());
+            assert_eq!(v.call_add(&mut *s, f(1, 2), f(1, 3)).unwrap(), f(5, 6));
+            assert_eq!(v.call_add(&mut *s, f(1, 2), f(1, 2)).unwrap(), f(1, 1));
+            assert_eq!(v.call_add(&mut *s, f(-1, 4), f(1, 4)).unwrap(), f(0, 1));
+
+            // Calling the host in the middle of a call.
+            assert_eq!(v.call_call_host(&mut *s, 5).unwrap(), 12);
+            assert_eq!(s.data().log, ["call-host"]);
+
+            // The resource: constructor, methods, a static function, drops.
+            let counters = test.witloom_test_counters();
+            let counter = counters.counter();
+            assert_eq!(counters.call_live(&mut *s).unwrap(), 0);
+            let a = counter.call_constructor(&mut *s, 10).unwrap();
+            assert_eq!(counter.call_add(&mut *s, a, 5).unwrap(), 15);
+            assert_eq!(counter.call_get(&mut *s, a).unwrap(), 15);
+            let b = counter.call_constructor(&mut *s, -3).unwrap();
+            let merged = counter.call_merge(&mut *s, a, b).unwrap();
+            assert_eq!(counter.call_get(&mut *s, merged).unwrap(), 12);
+            assert_eq!(counters.call_live(&mut *s).unwrap(), 3);
+            a.resource_drop(&mut *s).unwrap();
+            b.resource_drop(&mut *s).unwrap();
+            assert_eq!(counters.call_live(&mut *s).unwrap(), 1);
+            merged.resource_drop(&mut *s).unwrap();
+            assert_eq!(counters.call_live(&mut *s).unwrap(), 0);
+            // Use after drop is an error, not a crash.
+            assert!(counter.call_get(&mut *s, a).is_err());
+        }
+    };
+}
+
+suite!(suite_on_bindgen, theirs);
+suite!(suite_on_witloom_bindings, ours);
 
 #[test]
 fn rust_passes_the_suite() {

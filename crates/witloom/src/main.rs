@@ -58,6 +58,42 @@ enum Command {
     /// List each guest language's toolchain: found, version, what is
     /// missing and how to install it. Exits 1 if anything is missing.
     Doctor,
+    /// Write Rust host bindings for a world, for the wasmtime component
+    /// API (what wasmtime's `bindgen!` would expand to, as plain source).
+    Bindgen(BindgenArgs),
+}
+
+#[derive(Args, Debug)]
+struct BindgenArgs {
+    #[command(flatten)]
+    input: Input,
+    /// The world (`w` or `ns:pkg/w@version`); may be omitted when there is
+    /// one.
+    #[arg(long, short)]
+    world: Option<String>,
+    /// Where to write the bindings [default: standard output].
+    #[arg(short, long, value_name = "FILE.rs")]
+    output: Option<PathBuf>,
+    /// Async host traits and `call_*` methods.
+    #[arg(long = "async")]
+    asynchronous: bool,
+    /// Take an interface's bindings from an existing Rust module instead
+    /// (repeatable): `wasi:io/streams=wasmtime_wasi::p2::bindings::io::streams`.
+    #[arg(long, value_name = "WIT=RUST_PATH", value_parser = parse_pair)]
+    with: Vec<(String, String)>,
+    /// Every host function returns `wasmtime::Result`, so it can trap.
+    #[arg(long)]
+    trappable_imports: bool,
+    /// A WIT error type the host may turn into a trap (repeatable):
+    /// `ns:pkg/iface#error=my_crate::MyError`.
+    #[arg(long, value_name = "WIT=RUST_TYPE", value_parser = parse_pair)]
+    trappable_error_type: Vec<(String, String)>,
+}
+
+fn parse_pair(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(a, b)| (a.trim().to_string(), b.trim().to_string()))
+        .ok_or_else(|| format!("`{s}` is not WIT=RUST"))
 }
 
 #[derive(Subcommand, Debug)]
@@ -110,6 +146,25 @@ fn main() -> ExitCode {
         } => return cmd::build(manifest, release, components),
         Command::Doctor => return cmd::doctor(),
         Command::Run(args) => return cmd::run(args),
+        Command::Bindgen(args) => args.input.load().and_then(|loaded| {
+            let opts = witloom_bindgen::Options {
+                world: args.world,
+                asynchronous: args.asynchronous,
+                with: args.with.into_iter().collect(),
+                trappable_imports: args.trappable_imports,
+                trappable_error_types: args.trappable_error_type.into_iter().collect(),
+            };
+            let code = witloom_bindgen::generate(&loaded, &opts)?;
+            match &args.output {
+                Some(path) => std::fs::write(path, code).map_err(|e| {
+                    witloom_ir::Diagnostic::new(format!("cannot write `{}`: {e}", path.display()))
+                }),
+                None => {
+                    print!("{code}");
+                    Ok(())
+                }
+            }
+        }),
         Command::Compose(args) => return cmd::compose(args),
         Command::New {
             name,

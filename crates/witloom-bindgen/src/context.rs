@@ -1,0 +1,446 @@
+//! The generator's state: which interfaces are imported and exported and
+//! the module each gets, and how a WIT type is spelled in Rust from a given
+//! module. Everything else asks this file for names and paths.
+
+use crate::Options;
+use crate::naming::{camel, snake, version_suffix};
+use crate::source::Source;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use witloom_ir::{
+    Diagnostic, Function, InterfaceId, Ir, Owner, Type, TypeDefKind, TypeId, World, WorldId,
+    WorldItemKind,
+};
+
+/// A module path from the root of the generated file.
+pub type ModPath = Vec<String>;
+
+/// An interface of the world, imported or exported.
+#[derive(Debug, Clone)]
+pub struct Iface {
+    pub id: InterfaceId,
+    /// The name it is linked under: `ns:pkg/iface@version`, or a plain
+    /// name for an interface written inline in the world.
+    pub link_name: String,
+    pub module: ModPath,
+}
+
+/// How a value crosses into Rust: owned (what the host receives, and every
+/// result), or borrowed (arguments the host passes to the guest: `&str`,
+/// `&[T]`, `&Record`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Owned,
+    Borrowed,
+}
+
+pub struct Gen<'a> {
+    pub ir: &'a Ir,
+    pub world: &'a World,
+    pub opts: &'a Options,
+    pub imports: Vec<Iface>,
+    pub exports: Vec<Iface>,
+    /// Interfaces bound elsewhere (`with`): their Rust path.
+    pub with: HashMap<InterfaceId, String>,
+    /// Trappable error types: WIT type → Rust type.
+    pub trappable: HashMap<TypeId, String>,
+    /// Code per module.
+    pub modules: BTreeMap<ModPath, Source>,
+}
+
+impl<'a> Gen<'a> {
+    pub fn new(ir: &'a Ir, world_id: WorldId, opts: &'a Options) -> Result<Gen<'a>, Diagnostic> {
+        let world = &ir.worlds[world_id];
+        let mut g = Gen {
+            ir,
+            world,
+            opts,
+            imports: Vec::new(),
+            exports: Vec::new(),
+            with: HashMap::new(),
+            trappable: HashMap::new(),
+            modules: BTreeMap::new(),
+        };
+        // Two versions of one package in a world get versioned modules.
+        let mut versions: HashMap<(String, String), HashSet<Option<String>>> = HashMap::new();
+        for item in world.imports.iter().chain(&world.exports) {
+            if let WorldItemKind::Interface { interface } = item.kind
+                && let Some(p) = ir.interfaces[interface].package
+            {
+                let name = &ir.packages[p].name;
+                versions
+                    .entry((name.namespace.clone(), name.name.clone()))
+                    .or_default()
+                    .insert(name.version.clone());
+            }
+        }
+        let module_of = |id: InterfaceId, item_name: &str| -> ModPath {
+            let iface = &ir.interfaces[id];
+            match (iface.package, &iface.name) {
+                (Some(p), Some(name)) => {
+                    let pkg = &ir.packages[p].name;
+                    let several = versions
+                        .get(&(pkg.namespace.clone(), pkg.name.clone()))
+                        .is_some_and(|v| v.len() > 1);
+                    let mut pkg_mod = snake(&pkg.name);
+                    if several && let Some(v) = &pkg.version {
+                        pkg_mod = format!("{pkg_mod}_{}", version_suffix(v));
+                    }
+                    vec![snake(&pkg.namespace), pkg_mod, snake(name)]
+                }
+                _ => vec![snake(item_name)],
+            }
+        };
+        for item in &world.imports {
+            if let WorldItemKind::Interface { interface } = item.kind {
+                g.imports.push(Iface {
+                    id: interface,
+                    link_name: item.name.clone(),
+                    module: module_of(interface, &item.name),
+                });
+            }
+        }
+        for item in &world.exports {
+            if let WorldItemKind::Interface { interface } = item.kind {
+                let mut module = vec!["exports".to_string()];
+                module.extend(module_of(interface, &item.name));
+                g.exports.push(Iface {
+                    id: interface,
+                    link_name: item.name.clone(),
+                    module,
+                });
+            }
+        }
+        g.resolve_with()?;
+        g.resolve_trappable()?;
+        g.check_supported()?;
+        Ok(g)
+    }
+
+    /// Matches `with` keys to the world's interfaces; a key that matches
+    /// nothing is a mistake worth reporting.
+    fn resolve_with(&mut self) -> Result<(), Diagnostic> {
+        for (key, path) in &self.opts.with {
+            let mut hit = false;
+            for iface in self.imports.iter().chain(&self.exports) {
+                if names_match(key, &self.ir.interfaces[iface.id].qualified_name) {
+                    self.with.insert(iface.id, path.clone());
+                    hit = true;
+                }
+            }
+            if !hit {
+                return Err(Diagnostic::new(format!(
+                    "`with` names `{key}`, which world `{}` neither imports nor exports",
+                    self.world.name
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn resolve_trappable(&mut self) -> Result<(), Diagnostic> {
+        for (key, path) in &self.opts.trappable_error_types {
+            let found = self.ir.types.iter().find(|(_, t)| {
+                t.qualified_name
+                    .as_deref()
+                    .is_some_and(|q| names_match(key, q))
+                    && !matches!(t.kind, TypeDefKind::Alias { .. })
+            });
+            match found {
+                Some((id, _)) => {
+                    self.trappable.insert(id, path.clone());
+                }
+                None => {
+                    return Err(Diagnostic::new(format!(
+                        "trappable error type `{key}` names no type"
+                    ))
+                    .with_help("write it as `ns:pkg/interface#type`"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Types the wasmtime 48 API cannot express (or that witloom does not
+    /// generate yet) are refused up front, naming the item, instead of
+    /// producing code that does not compile.
+    fn check_supported(&self) -> Result<(), Diagnostic> {
+        let refuse = |what: &str, whom: &str| {
+            Err(Diagnostic::new(format!(
+                "witloom bindgen does not generate {what} yet (in `{whom}`)"
+            ))
+            .with_help("leave it out of the world, or bind its interface elsewhere with `with`"))
+        };
+        let mut funcs: Vec<&Function> = Vec::new();
+        let mut types: Vec<TypeId> = Vec::new();
+        for item in self.world.imports.iter().chain(&self.world.exports) {
+            match &item.kind {
+                WorldItemKind::Interface { interface } => {
+                    if self.with.contains_key(interface) {
+                        continue;
+                    }
+                    let iface = &self.ir.interfaces[*interface];
+                    funcs.extend(iface.functions.values());
+                    types.extend(iface.types.values());
+                }
+                WorldItemKind::Function { function } => funcs.push(function),
+                WorldItemKind::Type { r#type } => {
+                    if let TypeDefKind::Resource { .. } = self.ir.types[*r#type].kind {
+                        return refuse("resources declared in a world", &item.name);
+                    }
+                    types.push(*r#type)
+                }
+            }
+        }
+        for f in &funcs {
+            if f.is_async {
+                return refuse("component-model `async` functions", &f.qualified_name);
+            }
+            for t in f.params.iter().map(|p| p.r#type).chain(f.result) {
+                self.check_type(t, &f.qualified_name)?;
+            }
+        }
+        for t in types {
+            let whom = self.ir.types[t].qualified_name.clone().unwrap_or_default();
+            self.check_type(Type::Id(t), &whom)?;
+        }
+        Ok(())
+    }
+
+    fn check_type(&self, ty: Type, whom: &str) -> Result<(), Diagnostic> {
+        let refuse = |what: &str| {
+            Err(Diagnostic::new(format!(
+                "witloom bindgen does not generate {what} yet (in `{whom}`)"
+            ))
+            .with_help("leave it out of the world, or bind its interface elsewhere with `with`"))
+        };
+        let Type::Id(id) = ty else {
+            return match ty {
+                Type::ErrorContext => refuse("`error-context`"),
+                _ => Ok(()),
+            };
+        };
+        let mut children = Vec::new();
+        match &self.ir.types[id].kind {
+            TypeDefKind::Future { .. } => return refuse("`future` types"),
+            TypeDefKind::Stream { .. } => return refuse("`stream` types"),
+            TypeDefKind::FixedSizeList { .. } => return refuse("fixed-size lists"),
+            TypeDefKind::Map { .. } => return refuse("`map` types"),
+            TypeDefKind::Record { fields } => children.extend(fields.iter().map(|f| f.r#type)),
+            TypeDefKind::Variant { cases } => children.extend(cases.iter().filter_map(|c| c.r#type)),
+            TypeDefKind::Tuple { types } => children.extend(types),
+            TypeDefKind::Option { r#type } | TypeDefKind::List { element: r#type } => {
+                children.push(*r#type)
+            }
+            TypeDefKind::Result { ok, err } => children.extend(ok.iter().chain(err)),
+            TypeDefKind::Alias { target } => children.push(*target),
+            TypeDefKind::Own { .. }
+            | TypeDefKind::Borrow { .. }
+            | TypeDefKind::Resource { .. }
+            | TypeDefKind::Enum { .. }
+            | TypeDefKind::Flags { .. } => {}
+        }
+        children.into_iter().try_for_each(|c| self.check_type(c, whom))
+    }
+
+    /// The module holding interface `id`'s definitions as seen from
+    /// `here`: its own export module when `here` is that, else its import
+    /// module, else its export module.
+    pub fn module_of(&self, id: InterfaceId, here: &ModPath) -> Option<&ModPath> {
+        let export = self.exports.iter().find(|i| i.id == id).map(|i| &i.module);
+        let import = self.imports.iter().find(|i| i.id == id).map(|i| &i.module);
+        if export == Some(here) {
+            return export;
+        }
+        import.or(export)
+    }
+
+    /// Whether `module` is under `exports::`.
+    pub fn is_export_module(module: &ModPath) -> bool {
+        module.first().is_some_and(|m| m == "exports")
+    }
+
+    /// A path from `here` to `target::name`.
+    pub fn path_from(here: &ModPath, target: &ModPath, name: &str) -> String {
+        if here == target {
+            return name.to_string();
+        }
+        let mut path = "super::".repeat(here.len());
+        for m in target {
+            path.push_str(m);
+            path.push_str("::");
+        }
+        path.push_str(name);
+        path
+    }
+
+    /// The Rust path of named type `id` from `here`.
+    pub fn named_path(&self, id: TypeId, here: &ModPath) -> String {
+        let def = &self.ir.types[id];
+        let name = camel(def.name.as_deref().unwrap_or("anonymous"));
+        match def.owner {
+            Owner::Interface(i) => {
+                if let Some(path) = self.with.get(&i) {
+                    return format!("{path}::{name}");
+                }
+                match self.module_of(i, here) {
+                    Some(m) => Self::path_from(here, m, &name),
+                    None => Self::path_from(here, &Vec::new(), &name),
+                }
+            }
+            Owner::World(_) | Owner::None => Self::path_from(here, &Vec::new(), &name),
+        }
+    }
+
+    /// Whether resource `id` (dealiased) is implemented by the guest, as
+    /// seen from `here`: then its handles are `ResourceAny`.
+    pub fn is_guest_resource(&self, id: TypeId, here: &ModPath) -> bool {
+        let id = self.ir.dealias(id);
+        match self.ir.types[id].owner {
+            Owner::Interface(i) => {
+                !self.with.contains_key(&i) && self.module_of(i, here).is_some_and(Self::is_export_module)
+            }
+            _ => false,
+        }
+    }
+
+    /// How `ty` is spelled in Rust from module `here`.
+    pub fn render(&self, ty: Type, here: &ModPath, mode: Mode) -> String {
+        let wt = "wasmtime::component";
+        match ty {
+            Type::Bool => "bool".into(),
+            Type::U8 => "u8".into(),
+            Type::U16 => "u16".into(),
+            Type::U32 => "u32".into(),
+            Type::U64 => "u64".into(),
+            Type::S8 => "i8".into(),
+            Type::S16 => "i16".into(),
+            Type::S32 => "i32".into(),
+            Type::S64 => "i64".into(),
+            Type::F32 => "f32".into(),
+            Type::F64 => "f64".into(),
+            Type::Char => "char".into(),
+            Type::String => match mode {
+                Mode::Owned => "String".into(),
+                Mode::Borrowed => "&str".into(),
+            },
+            // Refused by `check_supported`.
+            Type::ErrorContext => "()".into(),
+            Type::Id(id) => {
+                let def = &self.ir.types[id];
+                if def.name.is_some() {
+                    let path = self.named_path(id, here);
+                    return if mode == Mode::Borrowed && self.needs_borrow(ty) {
+                        format!("&{path}")
+                    } else {
+                        path
+                    };
+                }
+                match &def.kind {
+                    TypeDefKind::List { element } => match mode {
+                        Mode::Owned => format!("Vec<{}>", self.render(*element, here, mode)),
+                        Mode::Borrowed => format!("&[{}]", self.render(*element, here, mode)),
+                    },
+                    TypeDefKind::Option { r#type } => {
+                        format!("Option<{}>", self.render(*r#type, here, mode))
+                    }
+                    TypeDefKind::Result { ok, err } => {
+                        let side = |t: &Option<Type>| {
+                            t.map_or("()".to_string(), |t| self.render(t, here, mode))
+                        };
+                        format!("Result<{}, {}>", side(ok), side(err))
+                    }
+                    TypeDefKind::Tuple { types } => {
+                        let parts: Vec<String> =
+                            types.iter().map(|t| self.render(*t, here, mode)).collect();
+                        if parts.len() == 1 {
+                            format!("({},)", parts[0])
+                        } else {
+                            format!("({})", parts.join(", "))
+                        }
+                    }
+                    TypeDefKind::Own { resource } | TypeDefKind::Borrow { resource } => {
+                        if self.is_guest_resource(*resource, here) {
+                            format!("{wt}::ResourceAny")
+                        } else {
+                            format!("{wt}::Resource<{}>", self.named_path(self.ir.dealias(*resource), here))
+                        }
+                    }
+                    TypeDefKind::Alias { target } => self.render(*target, here, mode),
+                    // Named kinds never reach here without a name; the rest
+                    // is refused by `check_supported`.
+                    _ => "()".into(),
+                }
+            }
+        }
+    }
+
+    /// Whether a value of `ty` holds strings or lists, so that arguments
+    /// of that type are passed by reference.
+    pub fn needs_borrow(&self, ty: Type) -> bool {
+        self.any_inside(ty, &|t| {
+            matches!(t, Type::String)
+                || matches!(t, Type::Id(id) if matches!(self.ir.types[id].kind, TypeDefKind::List { .. }))
+        })
+    }
+
+    /// Whether a value of `ty` holds a resource handle.
+    pub fn has_handle(&self, ty: Type) -> bool {
+        self.any_inside(ty, &|t| {
+            matches!(t, Type::Id(id) if matches!(self.ir.types[id].kind, TypeDefKind::Own { .. } | TypeDefKind::Borrow { .. }))
+        })
+    }
+
+    fn any_inside(&self, ty: Type, pred: &dyn Fn(Type) -> bool) -> bool {
+        if pred(ty) {
+            return true;
+        }
+        let Type::Id(id) = ty else { return false };
+        match &self.ir.types[id].kind {
+            TypeDefKind::Record { fields } => fields.iter().any(|f| self.any_inside(f.r#type, pred)),
+            TypeDefKind::Variant { cases } => cases
+                .iter()
+                .filter_map(|c| c.r#type)
+                .any(|t| self.any_inside(t, pred)),
+            TypeDefKind::Tuple { types } => types.iter().any(|t| self.any_inside(*t, pred)),
+            TypeDefKind::Option { r#type }
+            | TypeDefKind::List { element: r#type }
+            | TypeDefKind::Alias { target: r#type } => self.any_inside(*r#type, pred),
+            TypeDefKind::Result { ok, err } => {
+                ok.iter().chain(err).any(|t| self.any_inside(*t, pred))
+            }
+            _ => false,
+        }
+    }
+
+    /// The code buffer of `module`.
+    pub fn module(&mut self, module: &ModPath) -> &mut Source {
+        self.modules.entry(module.clone()).or_default()
+    }
+
+    /// `wasmtime::Result<T>` when the host may trap, else `T`.
+    pub fn host_result(&self, ty: &str) -> String {
+        if self.opts.trappable_imports {
+            format!("wasmtime::Result<{ty}>")
+        } else {
+            ty.to_string()
+        }
+    }
+}
+
+/// Whether a user's name for an item (`ns:pkg/iface`, `ns:pkg/iface#ty`,
+/// each with or without `@version`) names the qualified `full` name.
+pub fn names_match(key: &str, full: &str) -> bool {
+    if key == full {
+        return true;
+    }
+    // Drop the version from `full` (`ns:pkg/iface@1.0.0#ty`) and compare.
+    let (base, item) = match full.split_once('#') {
+        Some((b, i)) => (b, Some(i)),
+        None => (full, None),
+    };
+    let unversioned = base.split_once('@').map_or(base, |(b, _)| b);
+    match item {
+        Some(i) => key == format!("{unversioned}#{i}"),
+        None => key == unversioned,
+    }
+}

@@ -1,0 +1,232 @@
+//! What the guest implements, as the host calls it: for each exported
+//! interface a `Guest` struct of functions with `call_*` methods, a
+//! `GuestIndices` that finds them in a component once (so instantiating
+//! is a lookup by index), and a `Guest<Resource>` view per resource whose
+//! handles are `ResourceAny`. The world struct uses the same pieces for
+//! functions it exports directly.
+
+use crate::context::{Gen, ModPath, Mode};
+use crate::imports::tuple;
+use crate::naming::{camel, func_field, snake};
+use crate::source::Source;
+use witloom_ir::{Function, FunctionKind, TypeDefKind};
+
+const WT: &str = "wasmtime::component";
+
+/// One exported function, ready to be written as a field, a lookup and a
+/// `call_*` method.
+pub struct ExportFn {
+    /// The `Guest` field holding the function.
+    pub field: String,
+    /// The export's name inside its instance (or the component).
+    pub export_name: String,
+    /// `call_<method>`.
+    pub method: String,
+    pub params: Vec<(String, String)>,
+    /// Rust parameter and result tuples for `TypedFunc`.
+    pub param_tuple: String,
+    pub result_tuple: String,
+    pub ret: Option<String>,
+    pub docs: Option<String>,
+}
+
+impl Gen<'_> {
+    pub fn export_fn(&self, f: &Function, module: &ModPath) -> ExportFn {
+        let method = match f.kind {
+            FunctionKind::Constructor => "constructor".to_string(),
+            _ => snake(&f.item_name),
+        };
+        let params: Vec<(String, String)> = f
+            .params
+            .iter()
+            .map(|p| (snake(&p.name), self.render(p.r#type, module, Mode::Borrowed)))
+            .collect();
+        let ret = f.result.map(|r| self.render(r, module, Mode::Owned));
+        ExportFn {
+            field: func_field(&f.name),
+            export_name: f.name.clone(),
+            method: format!("call_{method}"),
+            param_tuple: tuple(&params.iter().map(|(_, t)| t.clone()).collect::<Vec<_>>()),
+            result_tuple: tuple(&ret.iter().cloned().collect::<Vec<_>>()),
+            params,
+            ret,
+            docs: f.docs.clone(),
+        }
+    }
+
+    /// The `call_*` method; `funcs` is how the method reaches the struct
+    /// holding the `Func` (`self` or `self.funcs`).
+    pub fn call_method(&self, out: &mut Source, e: &ExportFn, funcs: &str) {
+        let params: String = e.params.iter().map(|(n, t)| format!(", {n}: {t}")).collect();
+        let args: Vec<String> = e.params.iter().map(|(n, _)| n.clone()).collect();
+        let ret = e.ret.clone().unwrap_or_else(|| "()".to_string());
+        out.docs(e.docs.as_deref());
+        // The type was checked in `load`; re-checking on every call would
+        // cost more than the call.
+        out.line("#[allow(unsafe_code)]");
+        let (asyncness, where_, call) = if self.opts.asynchronous {
+            (
+                "async ",
+                " where <S as wasmtime::AsContext>::Data: Send",
+                "call_async(store.as_context_mut(), ",
+            )
+        } else {
+            ("", "", "call(store.as_context_mut(), ")
+        };
+        out.line(format!(
+            "pub {asyncness}fn {}<S: wasmtime::AsContextMut>(&self, mut store: S{params}) -> wasmtime::Result<{ret}>{where_} {{",
+            e.method
+        ));
+        out.line("// SAFETY: `load` checked this function's type against these Rust types.");
+        out.line(format!(
+            "let callee = unsafe {{ {WT}::TypedFunc::<{}, {}>::new_unchecked({funcs}.{}) }};",
+            e.param_tuple, e.result_tuple, e.field
+        ));
+        let await_ = if self.opts.asynchronous { ".await" } else { "" };
+        let bind = if e.ret.is_some() { "(ret,)" } else { "()" };
+        out.line(format!("let {bind} = callee.{call}{}){await_}?;", tuple(&args)));
+        out.line(if e.ret.is_some() { "Ok(ret)" } else { "Ok(())" });
+        out.line("}");
+    }
+
+    /// Statements that look `e` up in `instance` (a `ComponentExportIndex`
+    /// field of `self`), check its type, and bind it to `e.field`.
+    pub fn load_fn(&self, out: &mut Source, e: &ExportFn) {
+        out.line(format!(
+            "let {0} = instance.get_func(&mut store, self.{0}).ok_or_else(|| wasmtime::format_err!(\"export `{1}` is not a function\"))?;",
+            e.field, e.export_name
+        ));
+        out.line(format!(
+            "{}.typed::<{}, {}>(&store)?;",
+            e.field, e.param_tuple, e.result_tuple
+        ));
+    }
+
+    /// Everything for one exported interface, in its module.
+    pub fn export_interface(&mut self, index: usize) {
+        let info = self.exports[index].clone();
+        if self.with.contains_key(&info.id) {
+            return;
+        }
+        let iface = &self.ir.interfaces[info.id];
+        let module = info.module.clone();
+        let mut out = Source::default();
+        out.docs(iface.docs.as_deref());
+        for (name, id) in &iface.types {
+            self.define_type(*id, name, &module, &mut out);
+        }
+        let fns: Vec<(Option<String>, ExportFn)> = iface
+            .functions
+            .values()
+            .map(|f| {
+                let owner = f.resource.map(|r| {
+                    self.ir.types[self.ir.dealias(r)]
+                        .name
+                        .clone()
+                        .unwrap_or_default()
+                });
+                (owner, self.export_fn(f, &module))
+            })
+            .collect();
+
+        out.line(format!("/// The functions of `{}` in one instance.", info.link_name));
+        out.line("pub struct Guest {");
+        for (_, e) in &fns {
+            out.line(format!("{}: {WT}::Func,", e.field));
+        }
+        out.line("}");
+        out.line(format!("/// Where `{}`'s functions are in a component.", info.link_name));
+        out.line("#[derive(Clone)]");
+        out.line("pub struct GuestIndices {");
+        for (_, e) in &fns {
+            out.line(format!("{}: {WT}::ComponentExportIndex,", e.field));
+        }
+        out.line("}");
+
+        out.line("impl GuestIndices {");
+        out.line(format!(
+            "/// Finds `{}` and its functions in `component`.",
+            info.link_name
+        ));
+        out.line(format!(
+            "pub fn new(component: &{WT}::Component) -> wasmtime::Result<GuestIndices> {{"
+        ));
+        out.line(format!(
+            "let instance = component.get_export_index(None, {0:?}).ok_or_else(|| wasmtime::format_err!(\"the component does not export `{0}`\"))?;",
+            info.link_name
+        ));
+        if fns.is_empty() {
+            out.line("let _ = instance;");
+        }
+        out.line(format!(
+            "let lookup = |name: &str| component.get_export_index(Some(&instance), name).ok_or_else(|| wasmtime::format_err!(\"`{}` has no function `{{name}}`\"));",
+            info.link_name
+        ));
+        out.line("let _ = &lookup;");
+        out.line("Ok(GuestIndices {");
+        for (_, e) in &fns {
+            out.line(format!("{}: lookup({:?})?,", e.field, e.export_name));
+        }
+        out.line("})");
+        out.line("}");
+        out.line("/// The functions of `instance`, their types checked.");
+        out.line(format!(
+            "pub fn load(&self, mut store: impl wasmtime::AsContextMut, instance: &{WT}::Instance) -> wasmtime::Result<Guest> {{"
+        ));
+        out.line("let mut store = store.as_context_mut();");
+        out.line("let _ = (&mut store, instance);");
+        for (_, e) in &fns {
+            self.load_fn(&mut out, e);
+        }
+        out.line("Ok(Guest {");
+        for (_, e) in &fns {
+            out.line(format!("{},", e.field));
+        }
+        out.line("})");
+        out.line("}");
+        out.line("}");
+
+        // Freestanding functions on `Guest`; resources get a view each.
+        let resources: Vec<(String, Option<String>)> = iface
+            .types
+            .iter()
+            .filter_map(|(name, id)| match &self.ir.types[*id].kind {
+                TypeDefKind::Resource { .. } => Some((name.clone(), self.ir.types[*id].docs.clone())),
+                _ => None,
+            })
+            .collect();
+        out.line("impl Guest {");
+        for (owner, e) in &fns {
+            if owner.is_none() {
+                self.call_method(&mut out, e, "self");
+            }
+        }
+        for (name, _) in &resources {
+            out.line(format!(
+                "/// Calls into resource `{name}`: its constructor, methods and static functions."
+            ));
+            out.line(format!(
+                "pub fn {}(&self) -> Guest{} <'_> {{ Guest{1} {{ funcs: self }} }}",
+                snake(name),
+                camel(name)
+            ));
+        }
+        out.line("}");
+        for (name, docs) in &resources {
+            let view = format!("Guest{}", camel(name));
+            out.docs(docs.as_deref());
+            out.line(format!(
+                "/// Handles are `ResourceAny`; drop one with `ResourceAny::resource_drop`."
+            ));
+            out.line(format!("pub struct {view}<'a> {{ funcs: &'a Guest }}"));
+            out.line(format!("impl {view}<'_> {{"));
+            for (owner, e) in &fns {
+                if owner.as_deref() == Some(name.as_str()) {
+                    self.call_method(&mut out, e, "self.funcs");
+                }
+            }
+            out.line("}");
+        }
+        self.module(&module).append(&out);
+    }
+}

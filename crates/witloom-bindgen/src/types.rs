@@ -1,0 +1,176 @@
+//! Type definitions: records, variants and enums with wasmtime's
+//! `ComponentType`/`Lift`/`Lower` derives, flags through its `flags!`
+//! macro, aliases (and `use`) as `pub type`, and an uninhabited enum per
+//! host-implemented resource for `Resource<T>` to point at.
+
+use crate::context::{Gen, ModPath, Mode};
+use crate::naming::{camel, shouty, snake};
+use crate::source::Source;
+use witloom_ir::{Type, TypeDefKind, TypeId};
+
+const WT: &str = "wasmtime::component";
+
+impl Gen<'_> {
+    /// Defines the named type `id` in `module`.
+    pub fn define_type(&self, id: TypeId, name: &str, module: &ModPath, out: &mut Source) {
+        let def = &self.ir.types[id];
+        let rust = camel(name);
+        let ty = Type::Id(id);
+        // Plain data gets the derives people compare and copy with; types
+        // holding handles cannot be cloned or compared.
+        let derives = if self.has_handle(ty) {
+            "Debug".to_string()
+        } else if self.needs_borrow(ty) {
+            "Clone, Debug, PartialEq".to_string()
+        } else {
+            "Clone, Copy, Debug, PartialEq".to_string()
+        };
+        match &def.kind {
+            TypeDefKind::Record { fields } => {
+                out.docs(def.docs.as_deref());
+                out.line(format!(
+                    "#[derive({WT}::ComponentType, {WT}::Lift, {WT}::Lower, {derives})]"
+                ));
+                out.line("#[component(record)]");
+                out.line(format!("pub struct {rust} {{"));
+                for f in fields {
+                    out.docs(f.docs.as_deref());
+                    out.line(format!("#[component(name = {:?})]", f.name));
+                    out.line(format!(
+                        "pub {}: {},",
+                        snake(&f.name),
+                        self.render(f.r#type, module, Mode::Owned)
+                    ));
+                }
+                out.line("}");
+            }
+            TypeDefKind::Variant { cases } => {
+                out.docs(def.docs.as_deref());
+                out.line(format!(
+                    "#[derive({WT}::ComponentType, {WT}::Lift, {WT}::Lower, {derives})]"
+                ));
+                out.line("#[component(variant)]");
+                out.line(format!("pub enum {rust} {{"));
+                for c in cases {
+                    out.docs(c.docs.as_deref());
+                    out.line(format!("#[component(name = {:?})]", c.name));
+                    match c.r#type {
+                        Some(t) => out.line(format!(
+                            "{}({}),",
+                            camel(&c.name),
+                            self.render(t, module, Mode::Owned)
+                        )),
+                        None => out.line(format!("{},", camel(&c.name))),
+                    }
+                }
+                out.line("}");
+            }
+            TypeDefKind::Enum { cases } => {
+                out.docs(def.docs.as_deref());
+                out.line(format!(
+                    "#[derive({WT}::ComponentType, {WT}::Lift, {WT}::Lower, Clone, Copy, Debug, PartialEq, Eq, Hash)]"
+                ));
+                out.line("#[component(enum)]");
+                out.line(if cases.len() <= 256 {
+                    "#[repr(u8)]"
+                } else {
+                    "#[repr(u16)]"
+                });
+                out.line(format!("pub enum {rust} {{"));
+                for c in cases {
+                    out.docs(c.docs.as_deref());
+                    out.line(format!("#[component(name = {:?})]", c.name));
+                    out.line(format!("{},", camel(&c.name)));
+                }
+                out.line("}");
+            }
+            TypeDefKind::Flags { flags } => {
+                // `flags!` takes no doc attributes on the type.
+                out.line(format!("{WT}::flags! {{"));
+                out.line(format!("{rust} {{"));
+                for f in flags {
+                    out.line(format!("#[component(name = {:?})]", f.name));
+                    out.line(format!("const {};", shouty(&f.name)));
+                }
+                out.line("}");
+                out.line("}");
+            }
+            TypeDefKind::Resource { .. } => {
+                // The guest implements exported resources; the host sees
+                // only `ResourceAny`, so there is nothing to name.
+                if self.is_guest_resource(id, module) {
+                    return;
+                }
+                out.docs(def.docs.as_deref());
+                out.line(format!(
+                    "/// A handle type for `Resource<{rust}>`; the host's own type lives in its `ResourceTable`."
+                ));
+                out.line(format!("pub enum {rust} {{}}"));
+            }
+            TypeDefKind::Alias { target } => {
+                // An alias of a guest resource names nothing on the host.
+                if let Type::Id(t) = target
+                    && matches!(self.ir.types[self.ir.dealias(*t)].kind, TypeDefKind::Resource { .. })
+                    && self.is_guest_resource(*t, module)
+                {
+                    return;
+                }
+                out.docs(def.docs.as_deref());
+                out.line(format!(
+                    "pub type {rust} = {};",
+                    self.render(*target, module, Mode::Owned)
+                ));
+            }
+            // Anonymous kinds with a name: `type x = list<u8>` lowers to an
+            // alias, but a named tuple/option/result/list/handle may too.
+            TypeDefKind::Tuple { .. }
+            | TypeDefKind::Option { .. }
+            | TypeDefKind::Result { .. }
+            | TypeDefKind::List { .. }
+            | TypeDefKind::Own { .. }
+            | TypeDefKind::Borrow { .. } => {
+                out.docs(def.docs.as_deref());
+                let mut anon = def.clone();
+                anon.name = None;
+                out.line(format!(
+                    "pub type {rust} = {};",
+                    self.render_anonymous(&anon.kind, module)
+                ));
+            }
+            // Refused by `check_supported`.
+            TypeDefKind::Future { .. }
+            | TypeDefKind::Stream { .. }
+            | TypeDefKind::FixedSizeList { .. }
+            | TypeDefKind::Map { .. } => {}
+        }
+    }
+
+    fn render_anonymous(&self, kind: &TypeDefKind, module: &ModPath) -> String {
+        let r = |t: Type| self.render(t, module, Mode::Owned);
+        match kind {
+            TypeDefKind::Tuple { types } => {
+                let parts: Vec<String> = types.iter().map(|t| r(*t)).collect();
+                if parts.len() == 1 {
+                    format!("({},)", parts[0])
+                } else {
+                    format!("({})", parts.join(", "))
+                }
+            }
+            TypeDefKind::Option { r#type } => format!("Option<{}>", r(*r#type)),
+            TypeDefKind::Result { ok, err } => format!(
+                "Result<{}, {}>",
+                ok.map_or("()".into(), r),
+                err.map_or("()".into(), r)
+            ),
+            TypeDefKind::List { element } => format!("Vec<{}>", r(*element)),
+            TypeDefKind::Own { resource } | TypeDefKind::Borrow { resource } => {
+                if self.is_guest_resource(*resource, module) {
+                    format!("{WT}::ResourceAny")
+                } else {
+                    format!("{WT}::Resource<{}>", self.named_path(self.ir.dealias(*resource), module))
+                }
+            }
+            _ => "()".into(),
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! The template method: the world's imports, then its exports, then the
+//! world struct (`W`, `WIndices`, `WPre`) that ties them together; and the
+//! assembly of per-module code into one nested file.
+
+use crate::context::{Gen, ModPath, Mode};
+use crate::naming::{camel, snake};
+use crate::source::Source;
+use std::collections::BTreeMap;
+use witloom_ir::{Function, WorldItemKind};
+
+const WT: &str = "wasmtime::component";
+
+impl Gen<'_> {
+    /// The whole file, unformatted.
+    pub fn generate(mut self) -> String {
+        // World-level types live at the root.
+        let root: ModPath = Vec::new();
+        let mut types = Source::default();
+        for item in &self.world.imports {
+            if let WorldItemKind::Type { r#type } = item.kind {
+                self.define_type(r#type, &item.name, &root, &mut types);
+            }
+        }
+        self.module(&root).append(&types);
+        for i in 0..self.imports.len() {
+            self.import_interface(i);
+        }
+        let has_world_imports = self.import_world_functions();
+        for i in 0..self.exports.len() {
+            self.export_interface(i);
+        }
+        self.world_struct(has_world_imports);
+        assemble(&self.modules)
+    }
+
+    fn world_struct(&mut self, has_world_imports: bool) {
+        let root: ModPath = Vec::new();
+        let name = camel(&self.world.name);
+        let funcs: Vec<Function> = self
+            .world
+            .exports
+            .iter()
+            .filter_map(|i| match &i.kind {
+                WorldItemKind::Function { function } => Some((**function).clone()),
+                _ => None,
+            })
+            .collect();
+        let fns: Vec<_> = funcs.iter().map(|f| self.export_fn(f, &root)).collect();
+        // Exported interfaces: (field, accessor, module path).
+        let ifaces: Vec<(String, String, String, String)> = self
+            .exports
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let path = match self.with.get(&e.id) {
+                    Some(p) => p.clone(),
+                    None => e.module.join("::"),
+                };
+                let accessor = match (&self.ir.interfaces[e.id].package, &self.ir.interfaces[e.id].name) {
+                    (Some(p), Some(n)) => {
+                        let pkg = &self.ir.packages[*p].name;
+                        snake(&format!("{}-{}-{}", pkg.namespace, pkg.name, n))
+                    }
+                    _ => snake(&e.link_name),
+                };
+                (format!("interface{i}"), accessor, path, e.link_name.clone())
+            })
+            .collect();
+
+        let mut out = Source::default();
+        out.docs(self.world.docs.as_deref());
+        out.line(format!(
+            "/// World `{}`, instantiated: typed access to its exports.",
+            self.world.qualified_name
+        ));
+        out.line(format!("pub struct {name} {{"));
+        for (field, _, path, _) in &ifaces {
+            out.line(format!("{field}: {path}::Guest,"));
+        }
+        for e in &fns {
+            out.line(format!("{}: {WT}::Func,", e.field));
+        }
+        out.line("}");
+
+        out.line(format!("/// Where world `{}`'s exports are in a component.", self.world.name));
+        out.line("#[derive(Clone)]");
+        out.line(format!("pub struct {name}Indices {{"));
+        for (field, _, path, _) in &ifaces {
+            out.line(format!("{field}: {path}::GuestIndices,"));
+        }
+        for e in &fns {
+            out.line(format!("{}: {WT}::ComponentExportIndex,", e.field));
+        }
+        out.line("}");
+        out.line("#[allow(dead_code)]");
+        out.line(format!("impl {name}Indices {{"));
+        out.line("/// Finds every export in `component`.");
+        out.line(format!(
+            "pub fn new(component: &{WT}::Component) -> wasmtime::Result<Self> {{"
+        ));
+        out.line("Ok(Self {");
+        for (field, _, path, _) in &ifaces {
+            out.line(format!("{field}: {path}::GuestIndices::new(component)?,"));
+        }
+        for e in &fns {
+            out.line(format!(
+                "{}: component.get_export_index(None, {:?}).ok_or_else(|| wasmtime::format_err!(\"the component does not export `{}`\"))?,",
+                e.field, e.export_name, e.export_name
+            ));
+        }
+        out.line("})");
+        out.line("}");
+        out.line("/// The exports of `instance`, their types checked.");
+        out.line(format!(
+            "pub fn load(&self, mut store: impl wasmtime::AsContextMut, instance: &{WT}::Instance) -> wasmtime::Result<{name}> {{"
+        ));
+        out.line("let mut store = store.as_context_mut();");
+        out.line("let _ = (&mut store, instance);");
+        for (field, _, _, _) in &ifaces {
+            out.line(format!("let {field} = self.{field}.load(&mut store, instance)?;"));
+        }
+        for e in &fns {
+            self.load_fn(&mut out, e);
+        }
+        out.line(format!("Ok({name} {{"));
+        for (field, _, _, _) in &ifaces {
+            out.line(format!("{field},"));
+        }
+        for e in &fns {
+            out.line(format!("{},", e.field));
+        }
+        out.line("})");
+        out.line("}");
+        out.line("}");
+
+        // The `InstancePre` wrapper.
+        out.line(format!(
+            "/// World `{}` linked and ready to instantiate many times.",
+            self.world.name
+        ));
+        out.line(format!("pub struct {name}Pre<T: 'static> {{"));
+        out.line(format!("instance_pre: {WT}::InstancePre<T>,"));
+        out.line(format!("indices: {name}Indices,"));
+        out.line("}");
+        out.line(format!("impl<T: 'static> Clone for {name}Pre<T> {{"));
+        out.line("fn clone(&self) -> Self { Self { instance_pre: self.instance_pre.clone(), indices: self.indices.clone() } }");
+        out.line("}");
+        out.line("#[allow(dead_code)]");
+        out.line(format!("impl<_T: 'static> {name}Pre<_T> {{"));
+        out.line("/// Finds the world's exports in the pre-instance's component.");
+        out.line(format!(
+            "pub fn new(instance_pre: {WT}::InstancePre<_T>) -> wasmtime::Result<Self> {{"
+        ));
+        out.line(format!(
+            "let indices = {name}Indices::new(instance_pre.component())?;"
+        ));
+        out.line("Ok(Self { instance_pre, indices })");
+        out.line("}");
+        out.line("pub fn engine(&self) -> &wasmtime::Engine { self.instance_pre.engine() }");
+        out.line(format!(
+            "pub fn instance_pre(&self) -> &{WT}::InstancePre<_T> {{ &self.instance_pre }}"
+        ));
+        if self.opts.asynchronous {
+            out.line(format!(
+                "pub async fn instantiate_async(&self, mut store: impl wasmtime::AsContextMut<Data = _T>) -> wasmtime::Result<{name}> where _T: Send {{"
+            ));
+            out.line("let mut store = store.as_context_mut();");
+            out.line("let instance = self.instance_pre.instantiate_async(&mut store).await?;");
+        } else {
+            out.line(format!(
+                "pub fn instantiate(&self, mut store: impl wasmtime::AsContextMut<Data = _T>) -> wasmtime::Result<{name}> {{"
+            ));
+            out.line("let mut store = store.as_context_mut();");
+            out.line("let instance = self.instance_pre.instantiate(&mut store)?;");
+        }
+        out.line("self.indices.load(&mut store, &instance)");
+        out.line("}");
+        out.line("}");
+
+        // The world itself.
+        out.line("#[allow(dead_code)]");
+        out.line(format!("impl {name} {{"));
+        if self.opts.asynchronous {
+            out.line(format!(
+                "pub async fn instantiate_async<_T: Send>(store: impl wasmtime::AsContextMut<Data = _T>, component: &{WT}::Component, linker: &{WT}::Linker<_T>) -> wasmtime::Result<{name}> {{"
+            ));
+            out.line("let pre = linker.instantiate_pre(component)?;");
+            out.line(format!("{name}Pre::new(pre)?.instantiate_async(store).await"));
+        } else {
+            out.line(format!(
+                "pub fn instantiate<_T>(store: impl wasmtime::AsContextMut<Data = _T>, component: &{WT}::Component, linker: &{WT}::Linker<_T>) -> wasmtime::Result<{name}> {{"
+            ));
+            out.line("let pre = linker.instantiate_pre(component)?;");
+            out.line(format!("{name}Pre::new(pre)?.instantiate(store)"));
+        }
+        out.line("}");
+
+        // `add_to_linker` for every import this file binds.
+        let mut bounds = Vec::new();
+        let mut calls = Vec::new();
+        for iface in &self.imports {
+            if self.with.contains_key(&iface.id) {
+                continue;
+            }
+            let path = iface.module.join("::");
+            bounds.push(format!("{path}::Host"));
+            calls.push(format!("{path}::add_to_linker::<T, D>(linker, host_getter)?;"));
+        }
+        if has_world_imports {
+            bounds.push(format!("{name}Imports"));
+            calls.push("Self::add_to_linker_imports::<T, D>(linker, host_getter)?;".to_string());
+        }
+        let with_note = if self.with.is_empty() {
+            String::new()
+        } else {
+            " Interfaces bound elsewhere (`with`) are left for the caller to add.".to_string()
+        };
+        out.line(format!(
+            "/// Adds every import of world `{}` to `linker`.{with_note}",
+            self.world.name
+        ));
+        let send = if self.opts.asynchronous { " + Send" } else { "" };
+        let bound = if bounds.is_empty() {
+            String::new()
+        } else {
+            format!(", for<'a> D::Data<'a>: {}", bounds.join(" + "))
+        };
+        out.line(format!(
+            "pub fn add_to_linker<T, D>(linker: &mut {WT}::Linker<T>, host_getter: fn(&mut T) -> D::Data<'_>) -> wasmtime::Result<()> where D: {WT}::HasData{bound}, T: 'static{send} {{"
+        ));
+        if calls.is_empty() {
+            out.line("let _ = (linker, host_getter);");
+        }
+        for c in calls {
+            out.line(c);
+        }
+        out.line("Ok(())");
+        out.line("}");
+        for (field, accessor, path, link) in &ifaces {
+            out.line(format!("/// The exported interface `{link}`."));
+            out.line(format!(
+                "pub fn {accessor}(&self) -> &{path}::Guest {{ &self.{field} }}"
+            ));
+        }
+        for e in &fns {
+            self.call_method(&mut out, e, "self");
+        }
+        out.line("}");
+        let _ = Mode::Owned;
+        self.module(&root).append(&out);
+    }
+}
+
+/// Nests per-module code: `a::b` → `pub mod a { pub mod b { … } }`.
+fn assemble(modules: &BTreeMap<ModPath, Source>) -> String {
+    #[derive(Default)]
+    struct Node<'a> {
+        code: Vec<&'a str>,
+        children: BTreeMap<&'a str, Node<'a>>,
+    }
+    let mut root = Node::default();
+    for (path, src) in modules {
+        let mut node = &mut root;
+        for m in path {
+            node = node.children.entry(m.as_str()).or_default();
+        }
+        node.code.push(src.as_str());
+    }
+    fn write(node: &Node, out: &mut String, depth: usize) {
+        for code in &node.code {
+            out.push_str(code);
+        }
+        for (name, child) in &node.children {
+            if depth == 0 {
+                // Generated names follow WIT, not Rust's style lints.
+                out.push_str("#[allow(dead_code, clippy::all, non_camel_case_types)]\n");
+            }
+            out.push_str(&format!("pub mod {name} {{\n"));
+            write(child, out, depth + 1);
+            out.push_str("}\n");
+        }
+    }
+    let mut out = String::new();
+    write(&root, &mut out, 0);
+    out
+}
