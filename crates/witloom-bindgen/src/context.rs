@@ -7,7 +7,7 @@ use crate::naming::{camel, snake, version_suffix};
 use crate::source::Source;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use witloom_ir::{
-    Diagnostic, Function, InterfaceId, Ir, Owner, Type, TypeDefKind, TypeId, World, WorldId,
+    Diagnostic, Function, FunctionKind, InterfaceId, Ir, Owner, Type, TypeDefKind, TypeId, World, WorldId,
     WorldItemKind,
 };
 
@@ -194,6 +194,15 @@ impl<'a> Gen<'a> {
         for f in &funcs {
             if f.is_async {
                 return refuse("component-model `async` functions", &f.qualified_name);
+            }
+            if !matches!(
+                f.kind,
+                FunctionKind::Freestanding
+                    | FunctionKind::Constructor
+                    | FunctionKind::Method
+                    | FunctionKind::Static
+            ) {
+                return refuse("property getters and setters", &f.qualified_name);
             }
             for t in f.params.iter().map(|p| p.r#type).chain(f.result) {
                 self.check_type(t, &f.qualified_name)?;

@@ -130,13 +130,14 @@ impl Gen<'_> {
             .collect();
 
         out.line(format!("/// The functions of `{}` in one instance.", info.link_name));
+        out.line("#[derive(Debug)]");
         out.line("pub struct Guest {");
         for (_, e) in &fns {
             out.line(format!("{}: {WT}::Func,", e.field));
         }
         out.line("}");
         out.line(format!("/// Where `{}`'s functions are in a component.", info.link_name));
-        out.line("#[derive(Clone)]");
+        out.line("#[derive(Clone, Debug)]");
         out.line("pub struct GuestIndices {");
         for (_, e) in &fns {
             out.line(format!("{}: {WT}::ComponentExportIndex,", e.field));
@@ -215,9 +216,8 @@ impl Gen<'_> {
         for (name, docs) in &resources {
             let view = format!("Guest{}", camel(name));
             out.docs(docs.as_deref());
-            out.line(format!(
-                "/// Handles are `ResourceAny`; drop one with `ResourceAny::resource_drop`."
-            ));
+            out.line("/// Handles are `ResourceAny`; drop one with `ResourceAny::resource_drop`.");
+            out.line("#[derive(Debug)]");
             out.line(format!("pub struct {view}<'a> {{ funcs: &'a Guest }}"));
             out.line(format!("impl {view}<'_> {{"));
             for (owner, e) in &fns {

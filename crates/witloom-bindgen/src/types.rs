@@ -105,6 +105,7 @@ impl Gen<'_> {
                 out.line(format!(
                     "/// A handle type for `Resource<{rust}>`; the host's own type lives in its `ResourceTable`."
                 ));
+                out.line("#[derive(Debug)]");
                 out.line(format!("pub enum {rust} {{}}"));
             }
             TypeDefKind::Alias { target } => {

@@ -2,7 +2,7 @@
 //! world struct (`W`, `WIndices`, `WPre`) that ties them together; and the
 //! assembly of per-module code into one nested file.
 
-use crate::context::{Gen, ModPath, Mode};
+use crate::context::{Gen, ModPath};
 use crate::naming::{camel, snake};
 use crate::source::Source;
 use std::collections::BTreeMap;
@@ -73,6 +73,7 @@ impl Gen<'_> {
             "/// World `{}`, instantiated: typed access to its exports.",
             self.world.qualified_name
         ));
+        out.line("#[derive(Debug)]");
         out.line(format!("pub struct {name} {{"));
         for (field, _, path, _) in &ifaces {
             out.line(format!("{field}: {path}::Guest,"));
@@ -83,7 +84,7 @@ impl Gen<'_> {
         out.line("}");
 
         out.line(format!("/// Where world `{}`'s exports are in a component.", self.world.name));
-        out.line("#[derive(Clone)]");
+        out.line("#[derive(Clone, Debug)]");
         out.line(format!("pub struct {name}Indices {{"));
         for (field, _, path, _) in &ifaces {
             out.line(format!("{field}: {path}::GuestIndices,"));
@@ -141,6 +142,11 @@ impl Gen<'_> {
         out.line(format!("pub struct {name}Pre<T: 'static> {{"));
         out.line(format!("instance_pre: {WT}::InstancePre<T>,"));
         out.line(format!("indices: {name}Indices,"));
+        out.line("}");
+        out.line(format!("impl<T: 'static> std::fmt::Debug for {name}Pre<T> {{"));
+        out.line(format!(
+            "fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{ f.debug_struct(\"{name}Pre\").field(\"indices\", &self.indices).finish_non_exhaustive() }}"
+        ));
         out.line("}");
         out.line(format!("impl<T: 'static> Clone for {name}Pre<T> {{"));
         out.line("fn clone(&self) -> Self { Self { instance_pre: self.instance_pre.clone(), indices: self.indices.clone() } }");
@@ -246,7 +252,6 @@ impl Gen<'_> {
             self.call_method(&mut out, e, "self");
         }
         out.line("}");
-        let _ = Mode::Owned;
         self.module(&root).append(&out);
     }
 }

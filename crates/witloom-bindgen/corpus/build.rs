@@ -1,0 +1,126 @@
+//! Generates host bindings for every world of the IR corpus and of the
+//! WASI 0.2 set (plus async and `with` variants) into `OUT_DIR`, and a
+//! module per world that `src/lib.rs` includes: building this crate is
+//! the test that witloom-bindgen's output compiles. Worlds the generator
+//! refuses are listed with its message, for the tests to check.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use witloom_bindgen::{Options, generate};
+use witloom_ir::{LoadOptions, Loaded, load};
+
+struct Case {
+    name: String,
+    wit: Loaded,
+    opts: Options,
+}
+
+fn world_cases(prefix: &str, wit: &Loaded, all_packages: bool, out: &mut Vec<Case>) {
+    let packages: Vec<_> = wit
+        .ir
+        .packages
+        .iter()
+        .filter(|(id, _)| all_packages || wit.ir.roots.contains(id))
+        .map(|(_, p)| p.clone())
+        .collect();
+    for pkg in packages {
+        for (world, _) in &pkg.worlds {
+            let qualified = pkg.name.item(world);
+            out.push(Case {
+                name: format!("{prefix}{qualified}"),
+                wit: wit.clone(),
+                opts: Options {
+                    world: Some(qualified),
+                    ..Options::default()
+                },
+            });
+        }
+    }
+}
+
+fn main() {
+    let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    let corpus = manifest_dir.join("../../witloom-ir/tests/corpus");
+    println!("cargo:rerun-if-changed={}", corpus.display());
+    println!("cargo:rerun-if-changed=wit");
+
+    let mut cases = Vec::new();
+    let mut inputs: Vec<PathBuf> = std::fs::read_dir(&corpus)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir() || p.extension().is_some_and(|e| e == "wit"))
+        .collect();
+    inputs.sort();
+    inputs.push(manifest_dir.join("wit/types"));
+    for input in &inputs {
+        let wit = load(input, &LoadOptions::default())
+            .unwrap_or_else(|e| panic!("{}: {e}", input.display()));
+        world_cases("", &wit, false, &mut cases);
+    }
+
+    let wasi = load(&witloom_testkit::wasi_wit_dir(), &LoadOptions::default()).unwrap();
+    world_cases("", &wasi, true, &mut cases);
+    let command = cases
+        .iter()
+        .find(|c| c.name.starts_with("wasi:cli/command@"))
+        .expect("WASI has wasi:cli/command")
+        .opts
+        .world
+        .clone();
+    cases.push(Case {
+        name: "async wasi:cli/command".into(),
+        wit: wasi.clone(),
+        opts: Options {
+            world: command.clone(),
+            asynchronous: true,
+            ..Options::default()
+        },
+    });
+    // Interfaces bound by wasmtime-wasi's own bindings.
+    let with = ["error", "poll", "streams"]
+        .iter()
+        .map(|i| {
+            (
+                format!("wasi:io/{i}"),
+                format!("wasmtime_wasi::p2::bindings::io::{i}"),
+            )
+        })
+        .collect();
+    cases.push(Case {
+        name: "wasi:cli/command with wasi:io from wasmtime-wasi".into(),
+        wit: wasi,
+        opts: Options {
+            world: command,
+            with,
+            trappable_imports: true,
+            ..Options::default()
+        },
+    });
+
+    let mut lib = String::new();
+    let mut generated = Vec::new();
+    let mut refused = Vec::new();
+    for (i, case) in cases.iter().enumerate() {
+        match generate(&case.wit, &case.opts) {
+            Ok(code) => {
+                let file = out_dir.join(format!("case{i}.rs"));
+                std::fs::write(&file, code).unwrap();
+                writeln!(
+                    lib,
+                    "#[doc = {:?}]\n#[allow(dead_code, unused, clippy::all)]\npub mod case{i} {{ include!({:?}); }}",
+                    case.name,
+                    file.display().to_string()
+                )
+                .unwrap();
+                generated.push(case.name.clone());
+            }
+            Err(e) => refused.push((case.name.clone(), e.message)),
+        }
+    }
+    writeln!(lib, "/// The worlds whose bindings are compiled here.").unwrap();
+    writeln!(lib, "pub const GENERATED: &[&str] = &{generated:?};").unwrap();
+    writeln!(lib, "/// Worlds the generator refused, with its message.").unwrap();
+    writeln!(lib, "pub const REFUSED: &[(&str, &str)] = &{refused:?};").unwrap();
+    std::fs::write(out_dir.join("all.rs"), lib).unwrap();
+}

@@ -1,0 +1,53 @@
+//! witloom-bindgen's output for the IR corpus and the WASI 0.2 set, built
+//! by `build.rs`: that this crate compiles is the test. The tests below pin
+//! which worlds are generated and which are refused, and why.
+
+include!(concat!(env!("OUT_DIR"), "/all.rs"));
+
+#[cfg(test)]
+mod tests {
+    use super::{GENERATED, REFUSED};
+
+    #[test]
+    fn every_wasi_world_and_corpus_world_is_generated() {
+        for world in [
+            "corpus:fraction/calculator",
+            "corpus:gates/app@1.2.0",
+            "corpus:worlds/base",
+            "corpus:worlds/app",
+            "wasi:cli/command@",
+            "wasi:cli/imports@",
+            "wasi:http/proxy@",
+            "wasi:filesystem/imports@",
+            "wasi:sockets/imports@",
+            "async wasi:cli/command",
+            "wasi:cli/command with wasi:io from wasmtime-wasi",
+        ] {
+            assert!(
+                GENERATED.iter().any(|g| g.starts_with(world)),
+                "{world} not generated; generated: {GENERATED:?}; refused: {REFUSED:?}"
+            );
+        }
+        assert!(GENERATED.len() >= 15, "{GENERATED:?}");
+    }
+
+    #[test]
+    fn only_unsupported_kinds_are_refused_and_named() {
+        let names: Vec<&str> = REFUSED.iter().map(|(n, _)| *n).collect();
+        assert_eq!(
+            names,
+            [
+                "witloom-corpus:types/imports-all",
+                "witloom-corpus:types/exports-all"
+            ],
+            "{REFUSED:?}"
+        );
+        for (_, message) in REFUSED {
+            assert!(
+                message.starts_with("witloom bindgen does not generate ")
+                    && message.contains("corpus:types/all-types@0.1.0"),
+                "{message}"
+            );
+        }
+    }
+}
