@@ -7,9 +7,11 @@
 //! - `bench ir|build|compose|run`: benchmarks, side by side with the anchor
 //!   tool where there is one.
 //! - `compat`: composed output under a stock `wasmtime run`.
+//! - `bindgen [--check]`: regenerate the checked-in generated files.
 
 mod apps;
 mod bench;
+mod codegen;
 mod compat;
 mod setup;
 mod tools;
@@ -22,6 +24,8 @@ const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
+  bindgen [--check]
+               regenerate the checked-in host bindings (--check: fail if stale)
   setup        install what is missing (rustup targets, C toolchain) and check Go
   demo         the main job: check the example app's WIT and write its IR
   test         setup, then run every test (the README's test command)
@@ -45,6 +49,7 @@ fn main() -> std::process::ExitCode {
         ["test", rest @ ..] => test(rest),
         ["bench", rest @ ..] => bench::run(rest),
         ["compat", rest @ ..] => compat::run(rest),
+        ["bindgen", rest @ ..] => codegen::run(rest),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             Ok(())

@@ -69,7 +69,11 @@ impl Gen<'_> {
     /// The trait method's declaration (without a body).
     fn host_fn_decl(&self, h: &HostFn) -> String {
         let params: String = h.params.iter().map(|(n, t)| format!(", {n}: {t}")).collect();
-        let ret = self.host_result(h.ret.as_deref().unwrap_or("()"));
+        // A trappable error type already carries traps.
+        let ret = match &h.convert {
+            Some(_) => h.ret.clone().unwrap_or_else(|| "()".to_string()),
+            None => self.host_result(h.ret.as_deref().unwrap_or("()")),
+        };
         let ret = if self.opts.asynchronous {
             format!(" -> impl ::core::future::Future<Output = {ret}> + Send")
         } else if ret == "()" {
@@ -248,7 +252,11 @@ impl Gen<'_> {
         let type_tuple = tuple(&h.params.iter().map(|(_, t)| t.clone()).collect::<Vec<_>>());
         let call_args: String = args.iter().map(|a| format!(", {a}")).collect();
         let await_ = if self.opts.asynchronous { ".await" } else { "" };
-        let trap = if self.opts.trappable_imports { "?" } else { "" };
+        let trap = if self.opts.trappable_imports && h.convert.is_none() {
+            "?"
+        } else {
+            ""
+        };
         let mut body = format!("let r = {trait_name}::{}(host{call_args}){await_}{trap};", h.method);
         if let Some((convert, err_id, rust)) = &h.convert {
             let wit = self.render(Type::Id(*err_id), module, Mode::Owned);

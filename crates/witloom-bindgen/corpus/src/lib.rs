@@ -51,3 +51,22 @@ mod tests {
         }
     }
 }
+
+/// The golden files of `cargo xtask bindgen` compile too.
+#[allow(dead_code, unused, clippy::all)]
+pub mod golden {
+    pub mod worlds_app {
+        include!("../../tests/golden/worlds-app.rs");
+    }
+    pub mod fraction_calculator_async {
+        include!("../../tests/golden/fraction-calculator-async.rs");
+    }
+    pub mod db_trappable {
+        include!("../../tests/golden/db-trappable.rs");
+    }
+}
+
+/// The Rust error type the trappable golden maps `witloom:host/sql#error`
+/// to.
+#[derive(Debug)]
+pub struct SqlError;

@@ -2,12 +2,13 @@
 // WIT and regenerate (`cargo xtask bindgen` in the witloom repository).
 
 /// World `witloom:test/test@0.1.0`, instantiated: typed access to its exports.
+#[derive(Debug)]
 pub struct Test {
     interface0: exports::witloom::test::values::Guest,
     interface1: exports::witloom::test::counters::Guest,
 }
 /// Where world `test`'s exports are in a component.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct TestIndices {
     interface0: exports::witloom::test::values::GuestIndices,
     interface1: exports::witloom::test::counters::GuestIndices,
@@ -38,6 +39,11 @@ impl TestIndices {
 pub struct TestPre<T: 'static> {
     instance_pre: wasmtime::component::InstancePre<T>,
     indices: TestIndices,
+}
+impl<T: 'static> std::fmt::Debug for TestPre<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestPre").field("indices", &self.indices).finish_non_exhaustive()
+    }
 }
 impl<T: 'static> Clone for TestPre<T> {
     fn clone(&self) -> Self {
@@ -109,6 +115,7 @@ pub mod exports {
         pub mod test {
             pub mod counters {
                 /// The functions of `witloom:test/counters@0.1.0` in one instance.
+                #[derive(Debug)]
                 pub struct Guest {
                     constructor_counter: wasmtime::component::Func,
                     method_counter_add: wasmtime::component::Func,
@@ -117,7 +124,7 @@ pub mod exports {
                     live: wasmtime::component::Func,
                 }
                 /// Where `witloom:test/counters@0.1.0`'s functions are in a component.
-                #[derive(Clone)]
+                #[derive(Clone, Debug)]
                 pub struct GuestIndices {
                     constructor_counter: wasmtime::component::ComponentExportIndex,
                     method_counter_add: wasmtime::component::ComponentExportIndex,
@@ -251,6 +258,7 @@ pub mod exports {
                     }
                 }
                 /// Handles are `ResourceAny`; drop one with `ResourceAny::resource_drop`.
+                #[derive(Debug)]
                 pub struct GuestCounter<'a> {
                     funcs: &'a Guest,
                 }
@@ -485,6 +493,7 @@ pub mod exports {
                     pub denominator: i32,
                 }
                 /// The functions of `witloom:test/values@0.1.0` in one instance.
+                #[derive(Debug)]
                 pub struct Guest {
                     echo_bool: wasmtime::component::Func,
                     echo_u8: wasmtime::component::Func,
@@ -520,7 +529,7 @@ pub mod exports {
                     call_host: wasmtime::component::Func,
                 }
                 /// Where `witloom:test/values@0.1.0`'s functions are in a component.
-                #[derive(Clone)]
+                #[derive(Clone, Debug)]
                 pub struct GuestIndices {
                     echo_bool: wasmtime::component::ComponentExportIndex,
                     echo_u8: wasmtime::component::ComponentExportIndex,

@@ -1,0 +1,132 @@
+//! `cargo xtask bindgen [--check]`: regenerates every checked-in file that
+//! witloom generates about itself: host bindings for our own WIT and the
+//! test suite's world, and the golden bindings of a few corpus worlds.
+//! `--check` writes nothing and fails naming each stale file; a test runs
+//! it, so a stale file fails `cargo test` (rust-analyzer's pattern).
+
+use anyhow::{Result, bail};
+use std::path::{Path, PathBuf};
+use witloom_bindgen::Options;
+
+/// One generated file: from which WIT, with which options.
+struct Binding {
+    wit: &'static str,
+    options: Options,
+    out: &'static str,
+}
+
+fn bindings() -> Vec<Binding> {
+    let world = |w: &str| Options {
+        world: Some(w.to_string()),
+        ..Options::default()
+    };
+    vec![
+        // The DB world (SQL + log), which `witloom run` implements.
+        Binding {
+            wit: "wit",
+            options: world("db"),
+            out: "crates/witloom-run/src/host/bindings.rs",
+        },
+        // The guest suite's world, for the differential test against
+        // wasmtime's `bindgen!`.
+        Binding {
+            wit: "crates/witloom-guest/tests/runtime/wit",
+            options: world("test"),
+            out: "crates/witloom-guest/tests/runtime/bindings.rs",
+        },
+        // Golden text for the generator's options.
+        Binding {
+            wit: "crates/witloom-ir/tests/corpus/worlds.wit",
+            options: world("app"),
+            out: "crates/witloom-bindgen/tests/golden/worlds-app.rs",
+        },
+        Binding {
+            wit: "crates/witloom-ir/tests/corpus/fraction.wit",
+            options: Options {
+                asynchronous: true,
+                ..world("calculator")
+            },
+            out: "crates/witloom-bindgen/tests/golden/fraction-calculator-async.rs",
+        },
+        Binding {
+            wit: "wit",
+            options: Options {
+                trappable_imports: true,
+                trappable_error_types: [(
+                    "witloom:host/sql#error".to_string(),
+                    "crate::SqlError".to_string(),
+                )]
+                .into_iter()
+                .collect(),
+                ..world("db")
+            },
+            out: "crates/witloom-bindgen/tests/golden/db-trappable.rs",
+        },
+    ]
+}
+
+pub fn run(args: &[&str]) -> Result<()> {
+    let check = match args {
+        [] => false,
+        ["--check"] => true,
+        _ => bail!("usage: cargo xtask bindgen [--check]"),
+    };
+    bindgen(check)
+}
+
+pub fn bindgen(check: bool) -> Result<()> {
+    let root = crate::root();
+    let mut stale = Vec::new();
+    for b in bindings() {
+        let code = witloom_bindgen::generate_from_path(&root.join(b.wit), &b.options)
+            .map_err(|d| anyhow::anyhow!("{}: {d}", b.wit))?;
+        if !ensure_file_contents(&root.join(b.out), &code, check)? {
+            stale.push(b.out);
+        }
+    }
+    if !stale.is_empty() {
+        bail!(
+            "stale generated files (run `cargo xtask bindgen` and commit the result):\n  {}",
+            stale.join("\n  ")
+        );
+    }
+    Ok(())
+}
+
+/// Makes `path` hold `contents`. In check mode nothing is written and the
+/// answer says whether it already did; otherwise it is written when it
+/// differs (so unchanged files keep their timestamps) and the answer is
+/// `true`.
+pub fn ensure_file_contents(path: &Path, contents: &str, check: bool) -> Result<bool> {
+    if std::fs::read_to_string(path).is_ok_and(|old| normalize(&old) == normalize(contents)) {
+        return Ok(true);
+    }
+    if check {
+        return Ok(false);
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, contents)?;
+    println!("wrote {}", display(path).display());
+    Ok(true)
+}
+
+/// Git may check files out with CRLF on some machines.
+fn normalize(s: &str) -> String {
+    s.replace("\r\n", "\n")
+}
+
+fn display(path: &Path) -> PathBuf {
+    path.strip_prefix(crate::root())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn generated_files_are_fresh() {
+        super::bindgen(true).unwrap();
+    }
+}
