@@ -7,8 +7,8 @@ use crate::naming::{camel, snake, version_suffix};
 use crate::source::Source;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use witloom_ir::{
-    Diagnostic, Function, FunctionKind, InterfaceId, Ir, Owner, Type, TypeDefKind, TypeId, World, WorldId,
-    WorldItemKind,
+    Diagnostic, Function, FunctionKind, InterfaceId, Ir, Owner, Type, TypeDefKind, TypeId, World,
+    WorldId, WorldItemKind,
 };
 
 /// A module path from the root of the generated file.
@@ -235,7 +235,9 @@ impl<'a> Gen<'a> {
             TypeDefKind::FixedSizeList { .. } => return refuse("fixed-size lists"),
             TypeDefKind::Map { .. } => return refuse("`map` types"),
             TypeDefKind::Record { fields } => children.extend(fields.iter().map(|f| f.r#type)),
-            TypeDefKind::Variant { cases } => children.extend(cases.iter().filter_map(|c| c.r#type)),
+            TypeDefKind::Variant { cases } => {
+                children.extend(cases.iter().filter_map(|c| c.r#type))
+            }
             TypeDefKind::Tuple { types } => children.extend(types),
             TypeDefKind::Option { r#type } | TypeDefKind::List { element: r#type } => {
                 children.push(*r#type)
@@ -248,7 +250,9 @@ impl<'a> Gen<'a> {
             | TypeDefKind::Enum { .. }
             | TypeDefKind::Flags { .. } => {}
         }
-        children.into_iter().try_for_each(|c| self.check_type(c, whom))
+        children
+            .into_iter()
+            .try_for_each(|c| self.check_type(c, whom))
     }
 
     /// The module holding interface `id`'s definitions as seen from
@@ -306,7 +310,8 @@ impl<'a> Gen<'a> {
         let id = self.ir.dealias(id);
         match self.ir.types[id].owner {
             Owner::Interface(i) => {
-                !self.with.contains_key(&i) && self.module_of(i, here).is_some_and(Self::is_export_module)
+                !self.with.contains_key(&i)
+                    && self.module_of(i, here).is_some_and(Self::is_export_module)
             }
             _ => false,
         }
@@ -371,7 +376,10 @@ impl<'a> Gen<'a> {
                         if self.is_guest_resource(*resource, here) {
                             format!("{wt}::ResourceAny")
                         } else {
-                            format!("{wt}::Resource<{}>", self.named_path(self.ir.dealias(*resource), here))
+                            format!(
+                                "{wt}::Resource<{}>",
+                                self.named_path(self.ir.dealias(*resource), here)
+                            )
                         }
                     }
                     TypeDefKind::Alias { target } => self.render(*target, here, mode),
@@ -405,7 +413,9 @@ impl<'a> Gen<'a> {
         }
         let Type::Id(id) = ty else { return false };
         match &self.ir.types[id].kind {
-            TypeDefKind::Record { fields } => fields.iter().any(|f| self.any_inside(f.r#type, pred)),
+            TypeDefKind::Record { fields } => {
+                fields.iter().any(|f| self.any_inside(f.r#type, pred))
+            }
             TypeDefKind::Variant { cases } => cases
                 .iter()
                 .filter_map(|c| c.r#type)

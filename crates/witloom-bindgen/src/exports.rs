@@ -39,7 +39,12 @@ impl Gen<'_> {
         let params: Vec<(String, String)> = f
             .params
             .iter()
-            .map(|p| (snake(&p.name), self.render(p.r#type, module, Mode::Borrowed)))
+            .map(|p| {
+                (
+                    snake(&p.name),
+                    self.render(p.r#type, module, Mode::Borrowed),
+                )
+            })
             .collect();
         let ret = f.result.map(|r| self.render(r, module, Mode::Owned));
         ExportFn {
@@ -57,7 +62,11 @@ impl Gen<'_> {
     /// The `call_*` method; `funcs` is how the method reaches the struct
     /// holding the `Func` (`self` or `self.funcs`).
     pub fn call_method(&self, out: &mut Source, e: &ExportFn, funcs: &str) {
-        let params: String = e.params.iter().map(|(n, t)| format!(", {n}: {t}")).collect();
+        let params: String = e
+            .params
+            .iter()
+            .map(|(n, t)| format!(", {n}: {t}"))
+            .collect();
         let args: Vec<String> = e.params.iter().map(|(n, _)| n.clone()).collect();
         let ret = e.ret.clone().unwrap_or_else(|| "()".to_string());
         out.docs(e.docs.as_deref());
@@ -84,7 +93,10 @@ impl Gen<'_> {
         ));
         let await_ = if self.opts.asynchronous { ".await" } else { "" };
         let bind = if e.ret.is_some() { "(ret,)" } else { "()" };
-        out.line(format!("let {bind} = callee.{call}{}){await_}?;", tuple(&args)));
+        out.line(format!(
+            "let {bind} = callee.{call}{}){await_}?;",
+            tuple(&args)
+        ));
         out.line(if e.ret.is_some() { "Ok(ret)" } else { "Ok(())" });
         out.line("}");
     }
@@ -129,14 +141,20 @@ impl Gen<'_> {
             })
             .collect();
 
-        out.line(format!("/// The functions of `{}` in one instance.", info.link_name));
+        out.line(format!(
+            "/// The functions of `{}` in one instance.",
+            info.link_name
+        ));
         out.line("#[derive(Debug)]");
         out.line("pub struct Guest {");
         for (_, e) in &fns {
             out.line(format!("{}: {WT}::Func,", e.field));
         }
         out.line("}");
-        out.line(format!("/// Where `{}`'s functions are in a component.", info.link_name));
+        out.line(format!(
+            "/// Where `{}`'s functions are in a component.",
+            info.link_name
+        ));
         out.line("#[derive(Clone, Debug)]");
         out.line("pub struct GuestIndices {");
         for (_, e) in &fns {
@@ -192,7 +210,9 @@ impl Gen<'_> {
             .types
             .iter()
             .filter_map(|(name, id)| match &self.ir.types[*id].kind {
-                TypeDefKind::Resource { .. } => Some((name.clone(), self.ir.types[*id].docs.clone())),
+                TypeDefKind::Resource { .. } => {
+                    Some((name.clone(), self.ir.types[*id].docs.clone()))
+                }
                 _ => None,
             })
             .collect();

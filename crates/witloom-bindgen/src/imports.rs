@@ -59,16 +59,26 @@ impl Gen<'_> {
     /// Rust error type)`.
     fn trappable_error(&self, ty: Type) -> Option<(Option<Type>, TypeId, &str)> {
         let Type::Id(id) = ty else { return None };
-        let TypeDefKind::Result { ok, err: Some(Type::Id(err)) } = &self.ir.types[self.ir.dealias(id)].kind else {
+        let TypeDefKind::Result {
+            ok,
+            err: Some(Type::Id(err)),
+        } = &self.ir.types[self.ir.dealias(id)].kind
+        else {
             return None;
         };
         let err = self.ir.dealias(*err);
-        self.trappable.get(&err).map(|rust| (*ok, err, rust.as_str()))
+        self.trappable
+            .get(&err)
+            .map(|rust| (*ok, err, rust.as_str()))
     }
 
     /// The trait method's declaration (without a body).
     fn host_fn_decl(&self, h: &HostFn) -> String {
-        let params: String = h.params.iter().map(|(n, t)| format!(", {n}: {t}")).collect();
+        let params: String = h
+            .params
+            .iter()
+            .map(|(n, t)| format!(", {n}: {t}"))
+            .collect();
         // A trappable error type already carries traps.
         let ret = match &h.convert {
             Some(_) => h.ret.clone().unwrap_or_else(|| "()".to_string()),
@@ -85,8 +95,18 @@ impl Gen<'_> {
     }
 
     /// A trait with `fns` and its blanket impl for `&mut _T`.
-    fn host_trait(&self, out: &mut Source, name: &str, supertraits: &[String], fns: &[(String, String)]) {
-        let send = if self.opts.asynchronous { vec!["Send".to_string()] } else { vec![] };
+    fn host_trait(
+        &self,
+        out: &mut Source,
+        name: &str,
+        supertraits: &[String],
+        fns: &[(String, String)],
+    ) {
+        let send = if self.opts.asynchronous {
+            vec!["Send".to_string()]
+        } else {
+            vec![]
+        };
         let supers: Vec<String> = supertraits.iter().cloned().chain(send).collect();
         let bound = if supers.is_empty() {
             String::new()
@@ -98,8 +118,14 @@ impl Gen<'_> {
             out.line(format!("{decl};"));
         }
         out.line("}");
-        let extra = if self.opts.asynchronous { " + Send" } else { "" };
-        out.line(format!("impl<_T: {name} + ?Sized{extra}> {name} for &mut _T {{"));
+        let extra = if self.opts.asynchronous {
+            " + Send"
+        } else {
+            ""
+        };
+        out.line(format!(
+            "impl<_T: {name} + ?Sized{extra}> {name} for &mut _T {{"
+        ));
         for (decl, call) in fns {
             out.line(format!("{decl} {{ {name}::{call} }}"));
         }
@@ -125,7 +151,12 @@ impl Gen<'_> {
         let mut linker = Source::default();
         let mut convert_fns: Vec<(String, String, String)> = Vec::new();
         for (name, id) in &iface.types {
-            let TypeDefKind::Resource { constructor, methods, statics } = &self.ir.types[*id].kind else {
+            let TypeDefKind::Resource {
+                constructor,
+                methods,
+                statics,
+            } = &self.ir.types[*id].kind
+            else {
                 continue;
             };
             let trait_name = format!("Host{}", camel(name));
@@ -163,7 +194,13 @@ impl Gen<'_> {
             ));
         }
         self.host_trait(&mut out, "Host", &supertraits, &fns);
-        self.add_to_linker_fn(&mut out, "add_to_linker", "Host", &format!("linker.instance({:?})?", iface_info.link_name), &linker);
+        self.add_to_linker_fn(
+            &mut out,
+            "add_to_linker",
+            "Host",
+            &format!("linker.instance({:?})?", iface_info.link_name),
+            &linker,
+        );
         self.module(&module).append(&out);
     }
 
@@ -201,14 +238,31 @@ impl Gen<'_> {
         let mut out = Source::default();
         self.host_trait(&mut out, &trait_name, &[], &fns);
         out.line(format!("impl {} {{", camel(&self.world.name)));
-        self.add_to_linker_fn(&mut out, "add_to_linker_imports", &trait_name, "linker.root()", &linker);
+        self.add_to_linker_fn(
+            &mut out,
+            "add_to_linker_imports",
+            &trait_name,
+            "linker.root()",
+            &linker,
+        );
         out.line("}");
         self.module(&module).append(&out);
         true
     }
 
-    fn add_to_linker_fn(&self, out: &mut Source, fn_name: &str, bound: &str, instance: &str, body: &Source) {
-        let send = if self.opts.asynchronous { " + Send" } else { "" };
+    fn add_to_linker_fn(
+        &self,
+        out: &mut Source,
+        fn_name: &str,
+        bound: &str,
+        instance: &str,
+        body: &Source,
+    ) {
+        let send = if self.opts.asynchronous {
+            " + Send"
+        } else {
+            ""
+        };
         out.line(format!(
             "pub fn {fn_name}<T, D>(linker: &mut {WT}::Linker<T>, host_getter: fn(&mut T) -> D::Data<'_>) -> wasmtime::Result<()>"
         ));
@@ -257,7 +311,10 @@ impl Gen<'_> {
         } else {
             ""
         };
-        let mut body = format!("let r = {trait_name}::{}(host{call_args}){await_}{trap};", h.method);
+        let mut body = format!(
+            "let r = {trait_name}::{}(host{call_args}){await_}{trap};",
+            h.method
+        );
         if let Some((convert, err_id, rust)) = &h.convert {
             let wit = self.render(Type::Id(*err_id), module, Mode::Owned);
             if !converts.iter().any(|(m, _, _)| m == convert) {
@@ -267,7 +324,11 @@ impl Gen<'_> {
                 "let r = match r {{ Ok(v) => Ok(v), Err(e) => Err({trait_name}::{convert}(host, e)?) }};"
             ));
         }
-        let ret = if h.ret.is_some() { "Ok((r,))" } else { "let () = r; Ok(())" };
+        let ret = if h.ret.is_some() {
+            "Ok((r,))"
+        } else {
+            "let () = r; Ok(())"
+        };
         let closure_head = format!(
             "move |mut caller: wasmtime::StoreContextMut<'_, T>, {arg_tuple}: {type_tuple}|"
         );

@@ -111,7 +111,10 @@ impl Gen<'_> {
             TypeDefKind::Alias { target } => {
                 // An alias of a guest resource names nothing on the host.
                 if let Type::Id(t) = target
-                    && matches!(self.ir.types[self.ir.dealias(*t)].kind, TypeDefKind::Resource { .. })
+                    && matches!(
+                        self.ir.types[self.ir.dealias(*t)].kind,
+                        TypeDefKind::Resource { .. }
+                    )
                     && self.is_guest_resource(*t, module)
                 {
                     return;
@@ -168,7 +171,10 @@ impl Gen<'_> {
                 if self.is_guest_resource(*resource, module) {
                     format!("{WT}::ResourceAny")
                 } else {
-                    format!("{WT}::Resource<{}>", self.named_path(self.ir.dealias(*resource), module))
+                    format!(
+                        "{WT}::Resource<{}>",
+                        self.named_path(self.ir.dealias(*resource), module)
+                    )
                 }
             }
             _ => "()".into(),

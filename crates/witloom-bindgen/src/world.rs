@@ -56,7 +56,10 @@ impl Gen<'_> {
                     Some(p) => p.clone(),
                     None => e.module.join("::"),
                 };
-                let accessor = match (&self.ir.interfaces[e.id].package, &self.ir.interfaces[e.id].name) {
+                let accessor = match (
+                    &self.ir.interfaces[e.id].package,
+                    &self.ir.interfaces[e.id].name,
+                ) {
                     (Some(p), Some(n)) => {
                         let pkg = &self.ir.packages[*p].name;
                         snake(&format!("{}-{}-{}", pkg.namespace, pkg.name, n))
@@ -83,7 +86,10 @@ impl Gen<'_> {
         }
         out.line("}");
 
-        out.line(format!("/// Where world `{}`'s exports are in a component.", self.world.name));
+        out.line(format!(
+            "/// Where world `{}`'s exports are in a component.",
+            self.world.name
+        ));
         out.line("#[derive(Clone, Debug)]");
         out.line(format!("pub struct {name}Indices {{"));
         for (field, _, path, _) in &ifaces {
@@ -99,6 +105,9 @@ impl Gen<'_> {
         out.line(format!(
             "pub fn new(component: &{WT}::Component) -> wasmtime::Result<Self> {{"
         ));
+        if ifaces.is_empty() && fns.is_empty() {
+            out.line("let _ = component;");
+        }
         out.line("Ok(Self {");
         for (field, _, path, _) in &ifaces {
             out.line(format!("{field}: {path}::GuestIndices::new(component)?,"));
@@ -118,7 +127,9 @@ impl Gen<'_> {
         out.line("let mut store = store.as_context_mut();");
         out.line("let _ = (&mut store, instance);");
         for (field, _, _, _) in &ifaces {
-            out.line(format!("let {field} = self.{field}.load(&mut store, instance)?;"));
+            out.line(format!(
+                "let {field} = self.{field}.load(&mut store, instance)?;"
+            ));
         }
         for e in &fns {
             self.load_fn(&mut out, e);
@@ -143,7 +154,9 @@ impl Gen<'_> {
         out.line(format!("instance_pre: {WT}::InstancePre<T>,"));
         out.line(format!("indices: {name}Indices,"));
         out.line("}");
-        out.line(format!("impl<T: 'static> std::fmt::Debug for {name}Pre<T> {{"));
+        out.line(format!(
+            "impl<T: 'static> std::fmt::Debug for {name}Pre<T> {{"
+        ));
         out.line(format!(
             "fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{ f.debug_struct(\"{name}Pre\").field(\"indices\", &self.indices).finish_non_exhaustive() }}"
         ));
@@ -191,7 +204,9 @@ impl Gen<'_> {
                 "pub async fn instantiate_async<_T: Send>(store: impl wasmtime::AsContextMut<Data = _T>, component: &{WT}::Component, linker: &{WT}::Linker<_T>) -> wasmtime::Result<{name}> {{"
             ));
             out.line("let pre = linker.instantiate_pre(component)?;");
-            out.line(format!("{name}Pre::new(pre)?.instantiate_async(store).await"));
+            out.line(format!(
+                "{name}Pre::new(pre)?.instantiate_async(store).await"
+            ));
         } else {
             out.line(format!(
                 "pub fn instantiate<_T>(store: impl wasmtime::AsContextMut<Data = _T>, component: &{WT}::Component, linker: &{WT}::Linker<_T>) -> wasmtime::Result<{name}> {{"
@@ -210,7 +225,9 @@ impl Gen<'_> {
             }
             let path = iface.module.join("::");
             bounds.push(format!("{path}::Host"));
-            calls.push(format!("{path}::add_to_linker::<T, D>(linker, host_getter)?;"));
+            calls.push(format!(
+                "{path}::add_to_linker::<T, D>(linker, host_getter)?;"
+            ));
         }
         if has_world_imports {
             bounds.push(format!("{name}Imports"));
@@ -225,7 +242,11 @@ impl Gen<'_> {
             "/// Adds every import of world `{}` to `linker`.{with_note}",
             self.world.name
         ));
-        let send = if self.opts.asynchronous { " + Send" } else { "" };
+        let send = if self.opts.asynchronous {
+            " + Send"
+        } else {
+            ""
+        };
         let bound = if bounds.is_empty() {
             String::new()
         } else {

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 use wasmtime::component::{Instance, TypedFunc};
 use wasmtime::{Engine, Store};
-use witloom_run::{Host, RunOptions};
+use witloom_run::{RunOptions, State};
 
 const SIZES: [(usize, &str, u32); 3] = [
     (0, "0 B", 100_000),
@@ -63,7 +63,7 @@ fn main() {
         }
         let host_to_guest = t.elapsed() / n;
 
-        let loop_of = |store: &mut Store<Host>, times: u32| {
+        let loop_of = |store: &mut Store<State>, times: u32| {
             let t = Instant::now();
             let (got,) = relay.call(&mut *store, (&name, times)).unwrap();
             assert_eq!(got, u64::from(times) * (size as u64 + 8));
@@ -80,7 +80,7 @@ fn main() {
     }
 }
 
-fn instantiate(engine: &Engine, path: &str, opts: &RunOptions) -> (Store<Host>, Instance) {
+fn instantiate(engine: &Engine, path: &str, opts: &RunOptions) -> (Store<State>, Instance) {
     let path = Path::new(path);
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let component = witloom_run::load(engine, path, &bytes, opts).expect("loads");
@@ -93,7 +93,7 @@ fn instantiate(engine: &Engine, path: &str, opts: &RunOptions) -> (Store<Host>, 
 }
 
 fn func<P, R>(
-    store: &mut Store<Host>,
+    store: &mut Store<State>,
     instance: &Instance,
     iface: &str,
     name: &str,

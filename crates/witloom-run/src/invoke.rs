@@ -3,7 +3,7 @@
 //! exported interfaces too (`iface#func`, or a bare function name when only
 //! one interface has it).
 
-use crate::{Failure, Host, Outcome, RunError};
+use crate::{Failure, Outcome, RunError, State};
 use wasmtime::Store;
 use wasmtime::component::types::ComponentItem;
 use wasmtime::component::wasm_wave::{self, untyped::UntypedFuncCall, wasm::DisplayType};
@@ -65,8 +65,8 @@ fn resolve(
 
 /// Calls the export `expr` names with the arguments it gives.
 pub(crate) fn call(
-    store: &mut Store<Host>,
-    pre: &InstancePre<Host>,
+    store: &mut Store<State>,
+    pre: &InstancePre<State>,
     component: &Component,
     expr: &str,
     max_result: usize,

@@ -9,14 +9,16 @@
 //! through `InstancePre`.
 
 pub mod cache;
+mod host;
 mod invoke;
 mod limits;
 
+pub use host::IN_MEMORY;
 pub use limits::{parse_duration, parse_size};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use wasmtime::component::{Component, InstancePre, Linker, ResourceTable};
+use wasmtime::component::{Component, HasSelf, InstancePre, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, Trap};
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxView, WasiView};
 
@@ -45,6 +47,10 @@ pub struct RunOptions {
     /// host copies a result out of the guest, so a guest could otherwise
     /// make the host hold and print anything its own memory can hold.
     pub max_result: Option<usize>,
+    /// The SQLite database `witloom:host/sql` works on: a file (created
+    /// if missing) or [`IN_MEMORY`]. `None` grants no database, and a
+    /// component importing `sql` is refused at link time.
+    pub sqlite: Option<PathBuf>,
     /// Skip the compiled-code cache.
     pub no_cache: bool,
 }
@@ -91,13 +97,14 @@ impl std::fmt::Display for RunError {
 impl std::error::Error for RunError {}
 
 /// The store's data: WASI and the limits.
-pub struct Host {
+pub struct State {
     wasi: WasiCtx,
     table: ResourceTable,
     limits: StoreLimits,
+    db: Option<host::Database>,
 }
 
-impl WasiView for Host {
+impl WasiView for State {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView {
             ctx: &mut self.wasi,
@@ -189,8 +196,8 @@ pub fn run_component(
 /// limits (the timeout clock starts here): ready to instantiate, for
 /// callers that call exports themselves.
 pub struct Prepared {
-    pub store: Store<Host>,
-    pub pre: InstancePre<Host>,
+    pub store: Store<State>,
+    pub pre: InstancePre<State>,
     _timer: Option<limits::Timer>,
 }
 
@@ -200,9 +207,9 @@ impl std::fmt::Debug for Prepared {
     }
 }
 
-impl std::fmt::Debug for Host {
+impl std::fmt::Debug for State {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Host").finish_non_exhaustive()
+        f.debug_struct("State").finish_non_exhaustive()
     }
 }
 
@@ -212,9 +219,29 @@ pub fn prepare(
     component: &Component,
     opts: &RunOptions,
 ) -> Result<Prepared, RunError> {
-    let mut linker: Linker<Host> = Linker::new(engine);
+    let mut linker: Linker<State> = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
         .map_err(|e| RunError::Link(format!("cannot set up WASI: {e}")))?;
+    host::Db::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)
+        .map_err(|e| RunError::Link(format!("cannot set up witloom:host: {e}")))?;
+    if opts.sqlite.is_none()
+        && let Some(sql) = component
+            .component_type()
+            .imports(engine)
+            .map(|(name, _)| name)
+            .find(|name| name.starts_with("witloom:host/sql"))
+    {
+        return Err(RunError::Link(format!(
+            "the component imports `{sql}` but no database was granted: add `--sqlite PATH` (a SQLite file, created if missing) or `--sqlite {}` (in memory)",
+            host::IN_MEMORY
+        )));
+    }
+    let db = opts
+        .sqlite
+        .as_deref()
+        .map(host::Database::open)
+        .transpose()
+        .map_err(RunError::Load)?;
     let pre = linker
         .instantiate_pre(component)
         .map_err(|e| RunError::Link(link_error(&e)))?;
@@ -236,10 +263,11 @@ pub fn prepare(
     }
     let mut store = Store::new(
         engine,
-        Host {
+        State {
             wasi: wasi.build(),
             table: ResourceTable::new(),
             limits: limits.build(),
+            db,
         },
     );
     store.limiter(|h| &mut h.limits);
@@ -268,7 +296,7 @@ impl From<wasmtime::Error> for Failure {
     }
 }
 
-fn command(store: &mut Store<Host>, pre: &InstancePre<Host>) -> Result<Outcome, Failure> {
+fn command(store: &mut Store<State>, pre: &InstancePre<State>) -> Result<Outcome, Failure> {
     let pre = wasmtime_wasi::p2::bindings::sync::CommandPre::new(pre.clone()).map_err(|_| {
         Failure::Run(RunError::Link(
             "the component does not export `wasi:cli/run`, so it is not a command; call one of its exports with --invoke".to_string(),

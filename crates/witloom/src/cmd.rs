@@ -265,12 +265,32 @@ pub struct RunArgs {
     /// [default: 16MiB].
     #[arg(long, value_parser = witloom_run::parse_size)]
     pub max_result: Option<usize>,
+    /// Grant `witloom:host/sql` a SQLite database: a file (created if
+    /// missing), or in memory when PATH is left out (put the flag after
+    /// FILE then). Without it, a component importing `sql` is refused.
+    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = witloom_run::IN_MEMORY)]
+    pub sqlite: Option<PathBuf>,
     /// Compile afresh instead of using the compiled-code cache.
     #[arg(long)]
     pub no_cache: bool,
     /// Arguments for the guest.
     #[arg(last = true)]
     pub args: Vec<String>,
+}
+
+/// Guests' `witloom:host/log` messages go to stderr through `tracing`, at
+/// the level `WITLOOM_LOG` names (trace, debug, info, warn, error, off;
+/// default info).
+fn guest_log() {
+    let level = std::env::var("WITLOOM_LOG")
+        .ok()
+        .and_then(|l| l.parse::<tracing_subscriber::filter::LevelFilter>().ok())
+        .unwrap_or(tracing_subscriber::filter::LevelFilter::INFO);
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_max_level(level)
+        .try_init();
 }
 
 fn parse_dir(d: &str) -> Result<(PathBuf, String), String> {
@@ -298,8 +318,10 @@ pub fn run(args: RunArgs) -> ExitCode {
         fuel: args.fuel,
         max_wasm_stack: args.max_wasm_stack,
         max_result: args.max_result,
+        sqlite: args.sqlite,
         no_cache: args.no_cache,
     };
+    guest_log();
     let opts = &opts;
     match witloom_run::run(&file, opts) {
         Ok(witloom_run::Outcome::Exited(code)) => ExitCode::from(code.clamp(0, 255) as u8),

@@ -13,6 +13,7 @@ pub struct DbIndices {}
 impl DbIndices {
     /// Finds every export in `component`.
     pub fn new(component: &wasmtime::component::Component) -> wasmtime::Result<Self> {
+        let _ = component;
         Ok(Self {})
     }
     /// The exports of `instance`, their types checked.
