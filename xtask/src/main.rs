@@ -31,6 +31,9 @@ tasks:
   test         setup, then run every test (the README's test command)
   bench ir     load the WASI 0.2 set into the IR vs wit-parser alone
   bench build  cold guest builds per language, no-op rebuild, sizes
+  bench bindgen
+               host bindings: generation vs wasmtime's generator; incremental
+               rebuild with checked-in bindings vs bindgen!
   bench compose [--install]
                witloom compose vs wac plug: time and output size
   bench run [--install]

@@ -2,6 +2,7 @@
 //! anchor tool in one run, interleaved so that both see the same machine.
 //! Always runs optimized: a debug xtask re-runs itself with `--release`.
 
+mod bindgen;
 mod build;
 mod compose;
 mod ir;
@@ -22,9 +23,10 @@ pub fn run(args: &[&str]) -> Result<()> {
     match args {
         ["ir"] => ir::run(),
         ["build"] => build::run(),
+        ["bindgen"] => bindgen::run(),
         ["compose", rest @ ..] => compose::run(rest),
         ["run", rest @ ..] => run::run(rest),
-        _ => bail!("usage: cargo xtask bench ir|build|compose|run [--install]"),
+        _ => bail!("usage: cargo xtask bench ir|build|bindgen|compose|run [--install]"),
     }
 }
 
