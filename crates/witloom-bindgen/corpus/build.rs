@@ -53,11 +53,28 @@ fn main() {
         .collect();
     inputs.sort();
     inputs.push(manifest_dir.join("wit/types"));
+    inputs.push(manifest_dir.join("wit/edge"));
     for input in &inputs {
         let wit = load(input, &LoadOptions::default())
             .unwrap_or_else(|e| panic!("{}: {e}", input.display()));
         world_cases("", &wit, false, &mut cases);
     }
+
+    let edge = load(&manifest_dir.join("wit/edge"), &LoadOptions::default()).unwrap();
+    cases.push(Case {
+        name: "edge-imports with a trappable error".into(),
+        wit: edge,
+        opts: Options {
+            world: Some("edge-imports".into()),
+            trappable_error_types: [(
+                "witloom-corpus:edge/files#error".to_string(),
+                "crate::EdgeError".to_string(),
+            )]
+            .into_iter()
+            .collect(),
+            ..Options::default()
+        },
+    });
 
     let wasi = load(&witloom_testkit::wasi_wit_dir(), &LoadOptions::default()).unwrap();
     world_cases("", &wasi, true, &mut cases);

@@ -261,7 +261,10 @@ impl<'a> Gen<'a> {
     pub fn module_of(&self, id: InterfaceId, here: &ModPath) -> Option<&ModPath> {
         let export = self.exports.iter().find(|i| i.id == id).map(|i| &i.module);
         let import = self.imports.iter().find(|i| i.id == id).map(|i| &i.module);
-        if export == Some(here) {
+        // Inside an export module, an interface that is also exported
+        // means its exported instance (wit-parser links exports to
+        // exports), so its resources are the guest's.
+        if Self::is_export_module(here) && export.is_some() {
             return export;
         }
         import.or(export)
@@ -352,7 +355,11 @@ impl<'a> Gen<'a> {
                 match &def.kind {
                     TypeDefKind::List { element } => match mode {
                         Mode::Owned => format!("Vec<{}>", self.render(*element, here, mode)),
-                        Mode::Borrowed => format!("&[{}]", self.render(*element, here, mode)),
+                        // Elements stay owned, as with `bindgen!`: a `&Vec<T>`
+                        // coerces, and no `Vec<&T>` is needed.
+                        Mode::Borrowed => {
+                            format!("&[{}]", self.render(*element, here, Mode::Owned))
+                        }
                     },
                     TypeDefKind::Option { r#type } => {
                         format!("Option<{}>", self.render(*r#type, here, mode))

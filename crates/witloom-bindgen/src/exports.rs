@@ -41,7 +41,7 @@ impl Gen<'_> {
             .iter()
             .map(|p| {
                 (
-                    snake(&p.name),
+                    param_name(&p.name),
                     self.render(p.r#type, module, Mode::Borrowed),
                 )
             })
@@ -88,16 +88,20 @@ impl Gen<'_> {
         ));
         out.line("// SAFETY: `load` checked this function's type against these Rust types.");
         out.line(format!(
-            "let callee = unsafe {{ {WT}::TypedFunc::<{}, {}>::new_unchecked({funcs}.{}) }};",
+            "let __callee = unsafe {{ {WT}::TypedFunc::<{}, {}>::new_unchecked({funcs}.{}) }};",
             e.param_tuple, e.result_tuple, e.field
         ));
         let await_ = if self.opts.asynchronous { ".await" } else { "" };
-        let bind = if e.ret.is_some() { "(ret,)" } else { "()" };
+        let bind = if e.ret.is_some() { "(__ret,)" } else { "()" };
         out.line(format!(
-            "let {bind} = callee.{call}{}){await_}?;",
+            "let {bind} = __callee.{call}{}){await_}?;",
             tuple(&args)
         ));
-        out.line(if e.ret.is_some() { "Ok(ret)" } else { "Ok(())" });
+        out.line(if e.ret.is_some() {
+            "Ok(__ret)"
+        } else {
+            "Ok(())"
+        });
         out.line("}");
     }
 
@@ -105,11 +109,11 @@ impl Gen<'_> {
     /// field of `self`), check its type, and bind it to `e.field`.
     pub fn load_fn(&self, out: &mut Source, e: &ExportFn) {
         out.line(format!(
-            "let {0} = instance.get_func(&mut store, self.{0}).ok_or_else(|| wasmtime::format_err!(\"export `{1}` is not a function\"))?;",
+            "let f_{0} = instance.get_func(&mut store, self.{0}).ok_or_else(|| wasmtime::format_err!(\"export `{1}` is not a function\"))?;",
             e.field, e.export_name
         ));
         out.line(format!(
-            "{}.typed::<{}, {}>(&store)?;",
+            "f_{}.typed::<{}, {}>(&store)?;",
             e.field, e.param_tuple, e.result_tuple
         ));
     }
@@ -199,7 +203,7 @@ impl Gen<'_> {
         }
         out.line("Ok(Guest {");
         for (_, e) in &fns {
-            out.line(format!("{},", e.field));
+            out.line(format!("{0}: f_{0},", e.field));
         }
         out.line("})");
         out.line("}");
@@ -248,5 +252,14 @@ impl Gen<'_> {
             out.line("}");
         }
         self.module(&module).append(&out);
+    }
+}
+
+/// A `call_*` parameter: the WIT name, kept clear of the method's own
+/// `store` parameter.
+fn param_name(wit: &str) -> String {
+    match snake(wit).as_str() {
+        "store" => "store_".to_string(),
+        other => other.to_string(),
     }
 }

@@ -165,7 +165,14 @@ impl Gen<'_> {
             for key in constructor.iter().chain(methods).chain(statics) {
                 let f = &iface.functions[key];
                 let h = self.host_fn(f, &module);
-                self.link_fn(&mut linker, f, &h, &trait_name, &mut convert_fns, &module);
+                self.link_fn(
+                    &mut linker,
+                    f,
+                    &h,
+                    (&trait_name, "Host"),
+                    &mut convert_fns,
+                    &module,
+                );
                 fns.push((self.host_fn_decl(&h), forward(&h)));
             }
             let drop_ret = if self.opts.asynchronous {
@@ -184,7 +191,14 @@ impl Gen<'_> {
         let mut fns = Vec::new();
         for f in iface.functions.values().filter(|f| f.resource.is_none()) {
             let h = self.host_fn(f, &module);
-            self.link_fn(&mut linker, f, &h, "Host", &mut convert_fns, &module);
+            self.link_fn(
+                &mut linker,
+                f,
+                &h,
+                ("Host", "Host"),
+                &mut convert_fns,
+                &module,
+            );
             fns.push((self.host_fn_decl(&h), forward(&h)));
         }
         for (method, rust, wit) in &convert_fns {
@@ -226,7 +240,14 @@ impl Gen<'_> {
         let mut fns = Vec::new();
         for f in &funcs {
             let h = self.host_fn(f, &module);
-            self.link_fn(&mut linker, f, &h, &trait_name, &mut convert_fns, &module);
+            self.link_fn(
+                &mut linker,
+                f,
+                &h,
+                (&trait_name, &trait_name),
+                &mut convert_fns,
+                &module,
+            );
             fns.push((self.host_fn_decl(&h), forward(&h)));
         }
         for (method, rust, wit) in &convert_fns {
@@ -297,7 +318,10 @@ impl Gen<'_> {
         out: &mut Source,
         f: &Function,
         h: &HostFn,
-        trait_name: &str,
+        // The trait the function is on, and where `convert_*` lives: the
+        // interface's `Host` (or the world's imports trait), even for a
+        // resource's functions.
+        (trait_name, convert_trait): (&str, &str),
         converts: &mut Vec<(String, String, String)>,
         module: &ModPath,
     ) {
@@ -321,7 +345,7 @@ impl Gen<'_> {
                 converts.push((convert.clone(), rust.to_string(), wit));
             }
             body.push_str(&format!(
-                "let r = match r {{ Ok(v) => Ok(v), Err(e) => Err({trait_name}::{convert}(host, e)?) }};"
+                "let r = match r {{ Ok(v) => Ok(v), Err(e) => Err({convert_trait}::{convert}(host, e)?) }};"
             ));
         }
         let ret = if h.ret.is_some() {

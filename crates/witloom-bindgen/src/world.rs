@@ -3,7 +3,7 @@
 //! assembly of per-module code into one nested file.
 
 use crate::context::{Gen, ModPath};
-use crate::naming::{camel, snake};
+use crate::naming::camel;
 use crate::source::Source;
 use std::collections::BTreeMap;
 use witloom_ir::{Function, WorldItemKind};
@@ -56,16 +56,9 @@ impl Gen<'_> {
                     Some(p) => p.clone(),
                     None => e.module.join("::"),
                 };
-                let accessor = match (
-                    &self.ir.interfaces[e.id].package,
-                    &self.ir.interfaces[e.id].name,
-                ) {
-                    (Some(p), Some(n)) => {
-                        let pkg = &self.ir.packages[*p].name;
-                        snake(&format!("{}-{}-{}", pkg.namespace, pkg.name, n))
-                    }
-                    _ => snake(&e.link_name),
-                };
+                // From the module path, so two versions of one interface
+                // get two accessors.
+                let accessor = e.module[1..].join("_");
                 (format!("interface{i}"), accessor, path, e.link_name.clone())
             })
             .collect();
@@ -139,7 +132,7 @@ impl Gen<'_> {
             out.line(format!("{field},"));
         }
         for e in &fns {
-            out.line(format!("{},", e.field));
+            out.line(format!("{0}: f_{0},", e.field));
         }
         out.line("})");
         out.line("}");

@@ -21,6 +21,10 @@ mod tests {
             "wasi:filesystem/imports@",
             "wasi:sockets/imports@",
             "async wasi:cli/command",
+            "witloom-corpus:edge/edge-exports@0.1.0",
+            "witloom-corpus:edge/edge-imports@0.1.0",
+            "witloom-corpus:edge/middleware@0.1.0",
+            "edge-imports with a trappable error",
             "wasi:cli/command with wasi:io from wasmtime-wasi",
         ] {
             assert!(
@@ -70,3 +74,7 @@ pub mod golden {
 /// to.
 #[derive(Debug)]
 pub struct SqlError;
+
+/// The Rust error type the edge corpus maps `files#error` to.
+#[derive(Debug)]
+pub struct EdgeError;

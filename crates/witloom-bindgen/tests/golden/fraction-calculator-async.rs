@@ -178,19 +178,19 @@ pub mod exports {
                     ) -> wasmtime::Result<Guest> {
                         let mut store = store.as_context_mut();
                         let _ = (&mut store, instance);
-                        let new = instance
+                        let f_new = instance
                             .get_func(&mut store, self.new)
                             .ok_or_else(|| {
                                 wasmtime::format_err!("export `new` is not a function")
                             })?;
-                        new.typed::<(i32, i32), (Fraction,)>(&store)?;
-                        let add = instance
+                        f_new.typed::<(i32, i32), (Fraction,)>(&store)?;
+                        let f_add = instance
                             .get_func(&mut store, self.add)
                             .ok_or_else(|| {
                                 wasmtime::format_err!("export `add` is not a function")
                             })?;
-                        add.typed::<(Fraction, Fraction), (Fraction,)>(&store)?;
-                        Ok(Guest { new, add })
+                        f_add.typed::<(Fraction, Fraction), (Fraction,)>(&store)?;
+                        Ok(Guest { new: f_new, add: f_add })
                     }
                 }
                 impl Guest {
@@ -205,16 +205,16 @@ pub mod exports {
                     where
                         <S as wasmtime::AsContext>::Data: Send,
                     {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (i32, i32),
                                 (Fraction,),
                             >::new_unchecked(self.new)
                         };
-                        let (ret,) = callee
+                        let (__ret,) = __callee
                             .call_async(store.as_context_mut(), (numerator, denominator))
                             .await?;
-                        Ok(ret)
+                        Ok(__ret)
                     }
                     /// The sum of two fractions.
                     #[allow(unsafe_code)]
@@ -227,16 +227,16 @@ pub mod exports {
                     where
                         <S as wasmtime::AsContext>::Data: Send,
                     {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (Fraction, Fraction),
                                 (Fraction,),
                             >::new_unchecked(self.add)
                         };
-                        let (ret,) = callee
+                        let (__ret,) = __callee
                             .call_async(store.as_context_mut(), (a, b))
                             .await?;
-                        Ok(ret)
+                        Ok(__ret)
                     }
                 }
             }

@@ -72,11 +72,15 @@ impl AppIndices {
         let _ = (&mut store, instance);
         let interface0 = self.interface0.load(&mut store, instance)?;
         let interface1 = self.interface1.load(&mut store, instance)?;
-        let run = instance
+        let f_run = instance
             .get_func(&mut store, self.run)
             .ok_or_else(|| wasmtime::format_err!("export `run` is not a function"))?;
-        run.typed::<(), (Result<(), ()>,)>(&store)?;
-        Ok(App { interface0, interface1, run })
+        f_run.typed::<(), (Result<(), ()>,)>(&store)?;
+        Ok(App {
+            interface0,
+            interface1,
+            run: f_run,
+        })
     }
 }
 /// World `app` linked and ready to instantiate many times.
@@ -163,14 +167,14 @@ impl App {
         &self,
         mut store: S,
     ) -> wasmtime::Result<Result<(), ()>> {
-        let callee = unsafe {
+        let __callee = unsafe {
             wasmtime::component::TypedFunc::<
                 (),
                 (Result<(), ()>,),
             >::new_unchecked(self.run)
         };
-        let (ret,) = callee.call(store.as_context_mut(), ())?;
-        Ok(ret)
+        let (__ret,) = __callee.call(store.as_context_mut(), ())?;
+        Ok(__ret)
     }
 }
 #[allow(dead_code, clippy::all, non_camel_case_types)]
@@ -366,13 +370,13 @@ pub mod exports {
                     ) -> wasmtime::Result<Guest> {
                         let mut store = store.as_context_mut();
                         let _ = (&mut store, instance);
-                        let flush = instance
+                        let f_flush = instance
                             .get_func(&mut store, self.flush)
                             .ok_or_else(|| {
                                 wasmtime::format_err!("export `flush` is not a function")
                             })?;
-                        flush.typed::<(&[&Entry],), (u32,)>(&store)?;
-                        Ok(Guest { flush })
+                        f_flush.typed::<(&[Entry],), (u32,)>(&store)?;
+                        Ok(Guest { flush: f_flush })
                     }
                 }
                 impl Guest {
@@ -380,16 +384,17 @@ pub mod exports {
                     pub fn call_flush<S: wasmtime::AsContextMut>(
                         &self,
                         mut store: S,
-                        pending: &[&Entry],
+                        pending: &[Entry],
                     ) -> wasmtime::Result<u32> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
-                                (&[&Entry],),
+                                (&[Entry],),
                                 (u32,),
                             >::new_unchecked(self.flush)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (pending,))?;
-                        Ok(ret)
+                        let (__ret,) = __callee
+                            .call(store.as_context_mut(), (pending,))?;
+                        Ok(__ret)
                     }
                 }
             }
@@ -452,13 +457,13 @@ pub mod exports {
             ) -> wasmtime::Result<Guest> {
                 let mut store = store.as_context_mut();
                 let _ = (&mut store, instance);
-                let current = instance
+                let f_current = instance
                     .get_func(&mut store, self.current)
                     .ok_or_else(|| {
                         wasmtime::format_err!("export `current` is not a function")
                     })?;
-                current.typed::<(), (Counts,)>(&store)?;
-                Ok(Guest { current })
+                f_current.typed::<(), (Counts,)>(&store)?;
+                Ok(Guest { current: f_current })
             }
         }
         impl Guest {
@@ -467,14 +472,14 @@ pub mod exports {
                 &self,
                 mut store: S,
             ) -> wasmtime::Result<Counts> {
-                let callee = unsafe {
+                let __callee = unsafe {
                     wasmtime::component::TypedFunc::<
                         (),
                         (Counts,),
                     >::new_unchecked(self.current)
                 };
-                let (ret,) = callee.call(store.as_context_mut(), ())?;
-                Ok(ret)
+                let (__ret,) = __callee.call(store.as_context_mut(), ())?;
+                Ok(__ret)
             }
         }
     }

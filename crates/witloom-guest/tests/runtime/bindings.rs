@@ -170,50 +170,50 @@ pub mod exports {
                     ) -> wasmtime::Result<Guest> {
                         let mut store = store.as_context_mut();
                         let _ = (&mut store, instance);
-                        let constructor_counter = instance
+                        let f_constructor_counter = instance
                             .get_func(&mut store, self.constructor_counter)
                             .ok_or_else(|| {
                                 wasmtime::format_err!(
                                     "export `[constructor]counter` is not a function"
                                 )
                             })?;
-                        constructor_counter
+                        f_constructor_counter
                             .typed::<
                                 (i64,),
                                 (wasmtime::component::ResourceAny,),
                             >(&store)?;
-                        let method_counter_add = instance
+                        let f_method_counter_add = instance
                             .get_func(&mut store, self.method_counter_add)
                             .ok_or_else(|| {
                                 wasmtime::format_err!(
                                     "export `[method]counter.add` is not a function"
                                 )
                             })?;
-                        method_counter_add
+                        f_method_counter_add
                             .typed::<
                                 (wasmtime::component::ResourceAny, i64),
                                 (i64,),
                             >(&store)?;
-                        let method_counter_get = instance
+                        let f_method_counter_get = instance
                             .get_func(&mut store, self.method_counter_get)
                             .ok_or_else(|| {
                                 wasmtime::format_err!(
                                     "export `[method]counter.get` is not a function"
                                 )
                             })?;
-                        method_counter_get
+                        f_method_counter_get
                             .typed::<
                                 (wasmtime::component::ResourceAny,),
                                 (i64,),
                             >(&store)?;
-                        let static_counter_merge = instance
+                        let f_static_counter_merge = instance
                             .get_func(&mut store, self.static_counter_merge)
                             .ok_or_else(|| {
                                 wasmtime::format_err!(
                                     "export `[static]counter.merge` is not a function"
                                 )
                             })?;
-                        static_counter_merge
+                        f_static_counter_merge
                             .typed::<
                                 (
                                     wasmtime::component::ResourceAny,
@@ -221,18 +221,18 @@ pub mod exports {
                                 ),
                                 (wasmtime::component::ResourceAny,),
                             >(&store)?;
-                        let live = instance
+                        let f_live = instance
                             .get_func(&mut store, self.live)
                             .ok_or_else(|| {
                                 wasmtime::format_err!("export `live` is not a function")
                             })?;
-                        live.typed::<(), (u32,)>(&store)?;
+                        f_live.typed::<(), (u32,)>(&store)?;
                         Ok(Guest {
-                            constructor_counter,
-                            method_counter_add,
-                            method_counter_get,
-                            static_counter_merge,
-                            live,
+                            constructor_counter: f_constructor_counter,
+                            method_counter_add: f_method_counter_add,
+                            method_counter_get: f_method_counter_get,
+                            static_counter_merge: f_static_counter_merge,
+                            live: f_live,
                         })
                     }
                 }
@@ -243,14 +243,14 @@ pub mod exports {
                         &self,
                         mut store: S,
                     ) -> wasmtime::Result<u32> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (),
                                 (u32,),
                             >::new_unchecked(self.live)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), ())?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), ())?;
+                        Ok(__ret)
                     }
                     /// Calls into resource `counter`: its constructor, methods and static functions.
                     pub fn counter(&self) -> GuestCounter<'_> {
@@ -269,14 +269,14 @@ pub mod exports {
                         mut store: S,
                         start: i64,
                     ) -> wasmtime::Result<wasmtime::component::ResourceAny> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (i64,),
                                 (wasmtime::component::ResourceAny,),
                             >::new_unchecked(self.funcs.constructor_counter)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (start,))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (start,))?;
+                        Ok(__ret)
                     }
                     /// Adds `by`; returns the new value.
                     #[allow(unsafe_code)]
@@ -286,14 +286,15 @@ pub mod exports {
                         self_: wasmtime::component::ResourceAny,
                         by: i64,
                     ) -> wasmtime::Result<i64> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (wasmtime::component::ResourceAny, i64),
                                 (i64,),
                             >::new_unchecked(self.funcs.method_counter_add)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (self_, by))?;
-                        Ok(ret)
+                        let (__ret,) = __callee
+                            .call(store.as_context_mut(), (self_, by))?;
+                        Ok(__ret)
                     }
                     #[allow(unsafe_code)]
                     pub fn call_get<S: wasmtime::AsContextMut>(
@@ -301,14 +302,14 @@ pub mod exports {
                         mut store: S,
                         self_: wasmtime::component::ResourceAny,
                     ) -> wasmtime::Result<i64> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (wasmtime::component::ResourceAny,),
                                 (i64,),
                             >::new_unchecked(self.funcs.method_counter_get)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (self_,))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (self_,))?;
+                        Ok(__ret)
                     }
                     /// A new counter holding the sum of both.
                     #[allow(unsafe_code)]
@@ -318,7 +319,7 @@ pub mod exports {
                         a: wasmtime::component::ResourceAny,
                         b: wasmtime::component::ResourceAny,
                     ) -> wasmtime::Result<wasmtime::component::ResourceAny> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (
                                     wasmtime::component::ResourceAny,
@@ -327,8 +328,8 @@ pub mod exports {
                                 (wasmtime::component::ResourceAny,),
                             >::new_unchecked(self.funcs.static_counter_merge)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (a, b))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (a, b))?;
+                        Ok(__ret)
                     }
                 }
             }
@@ -629,275 +630,277 @@ pub mod exports {
                     ) -> wasmtime::Result<Guest> {
                         let mut store = store.as_context_mut();
                         let _ = (&mut store, instance);
-                        let echo_bool = instance
+                        let f_echo_bool = instance
                             .get_func(&mut store, self.echo_bool)
                             .ok_or_else(|| {
                                 wasmtime::format_err!(
                                     "export `echo-bool` is not a function"
                                 )
                             })?;
-                        echo_bool.typed::<(bool,), (bool,)>(&store)?;
-                        let echo_u8 = instance
+                        f_echo_bool.typed::<(bool,), (bool,)>(&store)?;
+                        let f_echo_u8 = instance
                             .get_func(&mut store, self.echo_u8)
                             .ok_or_else(|| {
                                 wasmtime::format_err!("export `echo-u8` is not a function")
                             })?;
-                        echo_u8.typed::<(u8,), (u8,)>(&store)?;
-                        let echo_s8 = instance
+                        f_echo_u8.typed::<(u8,), (u8,)>(&store)?;
+                        let f_echo_s8 = instance
                             .get_func(&mut store, self.echo_s8)
                             .ok_or_else(|| {
                                 wasmtime::format_err!("export `echo-s8` is not a function")
                             })?;
-                        echo_s8.typed::<(i8,), (i8,)>(&store)?;
-                        let echo_u16 = instance
+                        f_echo_s8.typed::<(i8,), (i8,)>(&store)?;
+                        let f_echo_u16 = instance
                             .get_func(&mut store, self.echo_u16)
                             .ok_or_else(|| {
                                 wasmtime::format_err!("export `echo-u16` is not a function")
                             })?;
-                        echo_u16.typed::<(u16,), (u16,)>(&store)?;
-                        let echo_s16 = instance
+                        f_echo_u16.typed::<(u16,), (u16,)>(&store)?;
+                        let f_echo_s16 = instance
                             .get_func(&mut store, self.echo_s16)
                             .ok_or_else(|| {
                                 wasmtime::format_err!("export `echo-s16` is not a function")
                             })?;
-                        echo_s16.typed::<(i16,), (i16,)>(&store)?;
-                        let echo_u32 = instance
+                        f_echo_s16.typed::<(i16,), (i16,)>(&store)?;
+                        let f_echo_u32 = instance
                             .get_func(&mut store, self.echo_u32)
                             .ok_or_else(|| {
                                 wasmtime::format_err!("export `echo-u32` is not a function")
                             })?;
-                        echo_u32.typed::<(u32,), (u32,)>(&store)?;
-                        let echo_s32 = instance
+                        f_echo_u32.typed::<(u32,), (u32,)>(&store)?;
+                        let f_echo_s32 = instance
                             .get_func(&mut store, self.echo_s32)
                             .ok_or_else(|| {
                                 wasmtime::format_err!("export `echo-s32` is not a function")
                             })?;
-                        echo_s32.typed::<(i32,), (i32,)>(&store)?;
-                        let echo_u64 = instance
+                        f_echo_s32.typed::<(i32,), (i32,)>(&store)?;
+                        let f_echo_u64 = instance
                             .get_func(&mut store, self.echo_u64)
                             .ok_or_else(|| {
                                 wasmtime::format_err!("export `echo-u64` is not a function")
                             })?;
-                        echo_u64.typed::<(u64,), (u64,)>(&store)?;
-                        let echo_s64 = instance
+                        f_echo_u64.typed::<(u64,), (u64,)>(&store)?;
+                        let f_echo_s64 = instance
                             .get_func(&mut store, self.echo_s64)
                             .ok_or_else(|| {
                                 wasmtime::format_err!("export `echo-s64` is not a function")
                             })?;
-                        echo_s64.typed::<(i64,), (i64,)>(&store)?;
-                        let echo_f32 = instance
+                        f_echo_s64.typed::<(i64,), (i64,)>(&store)?;
+                        let f_echo_f32 = instance
                             .get_func(&mut store, self.echo_f32)
                             .ok_or_else(|| {
                                 wasmtime::format_err!("export `echo-f32` is not a function")
                             })?;
-                        echo_f32.typed::<(f32,), (f32,)>(&store)?;
-                        let echo_f64 = instance
+                        f_echo_f32.typed::<(f32,), (f32,)>(&store)?;
+                        let f_echo_f64 = instance
                             .get_func(&mut store, self.echo_f64)
                             .ok_or_else(|| {
                                 wasmtime::format_err!("export `echo-f64` is not a function")
                             })?;
-                        echo_f64.typed::<(f64,), (f64,)>(&store)?;
-                        let echo_char = instance
+                        f_echo_f64.typed::<(f64,), (f64,)>(&store)?;
+                        let f_echo_char = instance
                             .get_func(&mut store, self.echo_char)
                             .ok_or_else(|| {
                                 wasmtime::format_err!(
                                     "export `echo-char` is not a function"
                                 )
                             })?;
-                        echo_char.typed::<(char,), (char,)>(&store)?;
-                        let echo_string = instance
+                        f_echo_char.typed::<(char,), (char,)>(&store)?;
+                        let f_echo_string = instance
                             .get_func(&mut store, self.echo_string)
                             .ok_or_else(|| {
                                 wasmtime::format_err!(
                                     "export `echo-string` is not a function"
                                 )
                             })?;
-                        echo_string.typed::<(&str,), (String,)>(&store)?;
-                        let string_len = instance
+                        f_echo_string.typed::<(&str,), (String,)>(&store)?;
+                        let f_string_len = instance
                             .get_func(&mut store, self.string_len)
                             .ok_or_else(|| {
                                 wasmtime::format_err!(
                                     "export `string-len` is not a function"
                                 )
                             })?;
-                        string_len.typed::<(&str,), (u32,)>(&store)?;
-                        let repeat_string = instance
+                        f_string_len.typed::<(&str,), (u32,)>(&store)?;
+                        let f_repeat_string = instance
                             .get_func(&mut store, self.repeat_string)
                             .ok_or_else(|| {
                                 wasmtime::format_err!(
                                     "export `repeat-string` is not a function"
                                 )
                             })?;
-                        repeat_string.typed::<(&str, u32), (String,)>(&store)?;
-                        let echo_bytes = instance
+                        f_repeat_string.typed::<(&str, u32), (String,)>(&store)?;
+                        let f_echo_bytes = instance
                             .get_func(&mut store, self.echo_bytes)
                             .ok_or_else(|| {
                                 wasmtime::format_err!(
                                     "export `echo-bytes` is not a function"
                                 )
                             })?;
-                        echo_bytes.typed::<(&[u8],), (Vec<u8>,)>(&store)?;
-                        let sum_bytes = instance
+                        f_echo_bytes.typed::<(&[u8],), (Vec<u8>,)>(&store)?;
+                        let f_sum_bytes = instance
                             .get_func(&mut store, self.sum_bytes)
                             .ok_or_else(|| {
                                 wasmtime::format_err!(
                                     "export `sum-bytes` is not a function"
                                 )
                             })?;
-                        sum_bytes.typed::<(&[u8],), (u64,)>(&store)?;
-                        let flip_points = instance
+                        f_sum_bytes.typed::<(&[u8],), (u64,)>(&store)?;
+                        let f_flip_points = instance
                             .get_func(&mut store, self.flip_points)
                             .ok_or_else(|| {
                                 wasmtime::format_err!(
                                     "export `flip-points` is not a function"
                                 )
                             })?;
-                        flip_points.typed::<(&[Point],), (Vec<Point>,)>(&store)?;
-                        let echo_color = instance
+                        f_flip_points.typed::<(&[Point],), (Vec<Point>,)>(&store)?;
+                        let f_echo_color = instance
                             .get_func(&mut store, self.echo_color)
                             .ok_or_else(|| {
                                 wasmtime::format_err!(
                                     "export `echo-color` is not a function"
                                 )
                             })?;
-                        echo_color.typed::<(Color,), (Color,)>(&store)?;
-                        let echo_perms = instance
+                        f_echo_color.typed::<(Color,), (Color,)>(&store)?;
+                        let f_echo_perms = instance
                             .get_func(&mut store, self.echo_perms)
                             .ok_or_else(|| {
                                 wasmtime::format_err!(
                                     "export `echo-perms` is not a function"
                                 )
                             })?;
-                        echo_perms.typed::<(Perms,), (Perms,)>(&store)?;
-                        let echo_many = instance
+                        f_echo_perms.typed::<(Perms,), (Perms,)>(&store)?;
+                        let f_echo_many = instance
                             .get_func(&mut store, self.echo_many)
                             .ok_or_else(|| {
                                 wasmtime::format_err!(
                                     "export `echo-many` is not a function"
                                 )
                             })?;
-                        echo_many.typed::<(Many,), (Many,)>(&store)?;
-                        let echo_shape = instance
+                        f_echo_many.typed::<(Many,), (Many,)>(&store)?;
+                        let f_echo_shape = instance
                             .get_func(&mut store, self.echo_shape)
                             .ok_or_else(|| {
                                 wasmtime::format_err!(
                                     "export `echo-shape` is not a function"
                                 )
                             })?;
-                        echo_shape.typed::<(&Shape,), (Shape,)>(&store)?;
-                        let echo_everything = instance
+                        f_echo_shape.typed::<(&Shape,), (Shape,)>(&store)?;
+                        let f_echo_everything = instance
                             .get_func(&mut store, self.echo_everything)
                             .ok_or_else(|| {
                                 wasmtime::format_err!(
                                     "export `echo-everything` is not a function"
                                 )
                             })?;
-                        echo_everything.typed::<(&Everything,), (Everything,)>(&store)?;
-                        let echo_option = instance
+                        f_echo_everything
+                            .typed::<(&Everything,), (Everything,)>(&store)?;
+                        let f_echo_option = instance
                             .get_func(&mut store, self.echo_option)
                             .ok_or_else(|| {
                                 wasmtime::format_err!(
                                     "export `echo-option` is not a function"
                                 )
                             })?;
-                        echo_option.typed::<(Option<u32>,), (Option<u32>,)>(&store)?;
-                        let echo_option_string = instance
+                        f_echo_option.typed::<(Option<u32>,), (Option<u32>,)>(&store)?;
+                        let f_echo_option_string = instance
                             .get_func(&mut store, self.echo_option_string)
                             .ok_or_else(|| {
                                 wasmtime::format_err!(
                                     "export `echo-option-string` is not a function"
                                 )
                             })?;
-                        echo_option_string
+                        f_echo_option_string
                             .typed::<(Option<&str>,), (Option<String>,)>(&store)?;
-                        let checked_div = instance
+                        let f_checked_div = instance
                             .get_func(&mut store, self.checked_div)
                             .ok_or_else(|| {
                                 wasmtime::format_err!(
                                     "export `checked-div` is not a function"
                                 )
                             })?;
-                        checked_div.typed::<(i32, i32), (Result<i32, String>,)>(&store)?;
-                        let echo_result = instance
+                        f_checked_div
+                            .typed::<(i32, i32), (Result<i32, String>,)>(&store)?;
+                        let f_echo_result = instance
                             .get_func(&mut store, self.echo_result)
                             .ok_or_else(|| {
                                 wasmtime::format_err!(
                                     "export `echo-result` is not a function"
                                 )
                             })?;
-                        echo_result
+                        f_echo_result
                             .typed::<
                                 (Result<Point, Color>,),
                                 (Result<Point, Color>,),
                             >(&store)?;
-                        let echo_tuple = instance
+                        let f_echo_tuple = instance
                             .get_func(&mut store, self.echo_tuple)
                             .ok_or_else(|| {
                                 wasmtime::format_err!(
                                     "export `echo-tuple` is not a function"
                                 )
                             })?;
-                        echo_tuple
+                        f_echo_tuple
                             .typed::<((u8, &str, f64),), ((u8, String, f64),)>(&store)?;
-                        let swap = instance
+                        let f_swap = instance
                             .get_func(&mut store, self.swap)
                             .ok_or_else(|| {
                                 wasmtime::format_err!("export `swap` is not a function")
                             })?;
-                        swap.typed::<(&str, &str), ((String, String),)>(&store)?;
-                        let new = instance
+                        f_swap.typed::<(&str, &str), ((String, String),)>(&store)?;
+                        let f_new = instance
                             .get_func(&mut store, self.new)
                             .ok_or_else(|| {
                                 wasmtime::format_err!("export `new` is not a function")
                             })?;
-                        new.typed::<(i32, i32), (Result<Fraction, String>,)>(&store)?;
-                        let add = instance
+                        f_new.typed::<(i32, i32), (Result<Fraction, String>,)>(&store)?;
+                        let f_add = instance
                             .get_func(&mut store, self.add)
                             .ok_or_else(|| {
                                 wasmtime::format_err!("export `add` is not a function")
                             })?;
-                        add.typed::<(Fraction, Fraction), (Fraction,)>(&store)?;
-                        let call_host = instance
+                        f_add.typed::<(Fraction, Fraction), (Fraction,)>(&store)?;
+                        let f_call_host = instance
                             .get_func(&mut store, self.call_host)
                             .ok_or_else(|| {
                                 wasmtime::format_err!(
                                     "export `call-host` is not a function"
                                 )
                             })?;
-                        call_host.typed::<(u32,), (u32,)>(&store)?;
+                        f_call_host.typed::<(u32,), (u32,)>(&store)?;
                         Ok(Guest {
-                            echo_bool,
-                            echo_u8,
-                            echo_s8,
-                            echo_u16,
-                            echo_s16,
-                            echo_u32,
-                            echo_s32,
-                            echo_u64,
-                            echo_s64,
-                            echo_f32,
-                            echo_f64,
-                            echo_char,
-                            echo_string,
-                            string_len,
-                            repeat_string,
-                            echo_bytes,
-                            sum_bytes,
-                            flip_points,
-                            echo_color,
-                            echo_perms,
-                            echo_many,
-                            echo_shape,
-                            echo_everything,
-                            echo_option,
-                            echo_option_string,
-                            checked_div,
-                            echo_result,
-                            echo_tuple,
-                            swap,
-                            new,
-                            add,
-                            call_host,
+                            echo_bool: f_echo_bool,
+                            echo_u8: f_echo_u8,
+                            echo_s8: f_echo_s8,
+                            echo_u16: f_echo_u16,
+                            echo_s16: f_echo_s16,
+                            echo_u32: f_echo_u32,
+                            echo_s32: f_echo_s32,
+                            echo_u64: f_echo_u64,
+                            echo_s64: f_echo_s64,
+                            echo_f32: f_echo_f32,
+                            echo_f64: f_echo_f64,
+                            echo_char: f_echo_char,
+                            echo_string: f_echo_string,
+                            string_len: f_string_len,
+                            repeat_string: f_repeat_string,
+                            echo_bytes: f_echo_bytes,
+                            sum_bytes: f_sum_bytes,
+                            flip_points: f_flip_points,
+                            echo_color: f_echo_color,
+                            echo_perms: f_echo_perms,
+                            echo_many: f_echo_many,
+                            echo_shape: f_echo_shape,
+                            echo_everything: f_echo_everything,
+                            echo_option: f_echo_option,
+                            echo_option_string: f_echo_option_string,
+                            checked_div: f_checked_div,
+                            echo_result: f_echo_result,
+                            echo_tuple: f_echo_tuple,
+                            swap: f_swap,
+                            new: f_new,
+                            add: f_add,
+                            call_host: f_call_host,
                         })
                     }
                 }
@@ -908,14 +911,14 @@ pub mod exports {
                         mut store: S,
                         x: bool,
                     ) -> wasmtime::Result<bool> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (bool,),
                                 (bool,),
                             >::new_unchecked(self.echo_bool)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (x,))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
+                        Ok(__ret)
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_u8<S: wasmtime::AsContextMut>(
@@ -923,14 +926,14 @@ pub mod exports {
                         mut store: S,
                         x: u8,
                     ) -> wasmtime::Result<u8> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (u8,),
                                 (u8,),
                             >::new_unchecked(self.echo_u8)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (x,))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
+                        Ok(__ret)
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_s8<S: wasmtime::AsContextMut>(
@@ -938,14 +941,14 @@ pub mod exports {
                         mut store: S,
                         x: i8,
                     ) -> wasmtime::Result<i8> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (i8,),
                                 (i8,),
                             >::new_unchecked(self.echo_s8)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (x,))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
+                        Ok(__ret)
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_u16<S: wasmtime::AsContextMut>(
@@ -953,14 +956,14 @@ pub mod exports {
                         mut store: S,
                         x: u16,
                     ) -> wasmtime::Result<u16> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (u16,),
                                 (u16,),
                             >::new_unchecked(self.echo_u16)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (x,))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
+                        Ok(__ret)
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_s16<S: wasmtime::AsContextMut>(
@@ -968,14 +971,14 @@ pub mod exports {
                         mut store: S,
                         x: i16,
                     ) -> wasmtime::Result<i16> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (i16,),
                                 (i16,),
                             >::new_unchecked(self.echo_s16)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (x,))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
+                        Ok(__ret)
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_u32<S: wasmtime::AsContextMut>(
@@ -983,14 +986,14 @@ pub mod exports {
                         mut store: S,
                         x: u32,
                     ) -> wasmtime::Result<u32> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (u32,),
                                 (u32,),
                             >::new_unchecked(self.echo_u32)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (x,))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
+                        Ok(__ret)
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_s32<S: wasmtime::AsContextMut>(
@@ -998,14 +1001,14 @@ pub mod exports {
                         mut store: S,
                         x: i32,
                     ) -> wasmtime::Result<i32> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (i32,),
                                 (i32,),
                             >::new_unchecked(self.echo_s32)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (x,))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
+                        Ok(__ret)
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_u64<S: wasmtime::AsContextMut>(
@@ -1013,14 +1016,14 @@ pub mod exports {
                         mut store: S,
                         x: u64,
                     ) -> wasmtime::Result<u64> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (u64,),
                                 (u64,),
                             >::new_unchecked(self.echo_u64)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (x,))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
+                        Ok(__ret)
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_s64<S: wasmtime::AsContextMut>(
@@ -1028,14 +1031,14 @@ pub mod exports {
                         mut store: S,
                         x: i64,
                     ) -> wasmtime::Result<i64> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (i64,),
                                 (i64,),
                             >::new_unchecked(self.echo_s64)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (x,))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
+                        Ok(__ret)
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_f32<S: wasmtime::AsContextMut>(
@@ -1043,14 +1046,14 @@ pub mod exports {
                         mut store: S,
                         x: f32,
                     ) -> wasmtime::Result<f32> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (f32,),
                                 (f32,),
                             >::new_unchecked(self.echo_f32)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (x,))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
+                        Ok(__ret)
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_f64<S: wasmtime::AsContextMut>(
@@ -1058,14 +1061,14 @@ pub mod exports {
                         mut store: S,
                         x: f64,
                     ) -> wasmtime::Result<f64> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (f64,),
                                 (f64,),
                             >::new_unchecked(self.echo_f64)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (x,))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
+                        Ok(__ret)
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_char<S: wasmtime::AsContextMut>(
@@ -1073,14 +1076,14 @@ pub mod exports {
                         mut store: S,
                         x: char,
                     ) -> wasmtime::Result<char> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (char,),
                                 (char,),
                             >::new_unchecked(self.echo_char)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (x,))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
+                        Ok(__ret)
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_string<S: wasmtime::AsContextMut>(
@@ -1088,14 +1091,14 @@ pub mod exports {
                         mut store: S,
                         x: &str,
                     ) -> wasmtime::Result<String> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (&str,),
                                 (String,),
                             >::new_unchecked(self.echo_string)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (x,))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
+                        Ok(__ret)
                     }
                     /// The string's length in UTF-8 bytes.
                     #[allow(unsafe_code)]
@@ -1104,14 +1107,14 @@ pub mod exports {
                         mut store: S,
                         x: &str,
                     ) -> wasmtime::Result<u32> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (&str,),
                                 (u32,),
                             >::new_unchecked(self.string_len)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (x,))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
+                        Ok(__ret)
                     }
                     /// `n` copies of `x`.
                     #[allow(unsafe_code)]
@@ -1121,14 +1124,14 @@ pub mod exports {
                         x: &str,
                         n: u32,
                     ) -> wasmtime::Result<String> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (&str, u32),
                                 (String,),
                             >::new_unchecked(self.repeat_string)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (x, n))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (x, n))?;
+                        Ok(__ret)
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_bytes<S: wasmtime::AsContextMut>(
@@ -1136,14 +1139,14 @@ pub mod exports {
                         mut store: S,
                         x: &[u8],
                     ) -> wasmtime::Result<Vec<u8>> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (&[u8],),
                                 (Vec<u8>,),
                             >::new_unchecked(self.echo_bytes)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (x,))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
+                        Ok(__ret)
                     }
                     #[allow(unsafe_code)]
                     pub fn call_sum_bytes<S: wasmtime::AsContextMut>(
@@ -1151,14 +1154,14 @@ pub mod exports {
                         mut store: S,
                         x: &[u8],
                     ) -> wasmtime::Result<u64> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (&[u8],),
                                 (u64,),
                             >::new_unchecked(self.sum_bytes)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (x,))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
+                        Ok(__ret)
                     }
                     /// Each point with `x` and `y` swapped, in reverse order.
                     #[allow(unsafe_code)]
@@ -1167,14 +1170,14 @@ pub mod exports {
                         mut store: S,
                         x: &[Point],
                     ) -> wasmtime::Result<Vec<Point>> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (&[Point],),
                                 (Vec<Point>,),
                             >::new_unchecked(self.flip_points)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (x,))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
+                        Ok(__ret)
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_color<S: wasmtime::AsContextMut>(
@@ -1182,14 +1185,14 @@ pub mod exports {
                         mut store: S,
                         x: Color,
                     ) -> wasmtime::Result<Color> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (Color,),
                                 (Color,),
                             >::new_unchecked(self.echo_color)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (x,))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
+                        Ok(__ret)
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_perms<S: wasmtime::AsContextMut>(
@@ -1197,14 +1200,14 @@ pub mod exports {
                         mut store: S,
                         x: Perms,
                     ) -> wasmtime::Result<Perms> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (Perms,),
                                 (Perms,),
                             >::new_unchecked(self.echo_perms)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (x,))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
+                        Ok(__ret)
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_many<S: wasmtime::AsContextMut>(
@@ -1212,14 +1215,14 @@ pub mod exports {
                         mut store: S,
                         x: Many,
                     ) -> wasmtime::Result<Many> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (Many,),
                                 (Many,),
                             >::new_unchecked(self.echo_many)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (x,))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
+                        Ok(__ret)
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_shape<S: wasmtime::AsContextMut>(
@@ -1227,14 +1230,14 @@ pub mod exports {
                         mut store: S,
                         x: &Shape,
                     ) -> wasmtime::Result<Shape> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (&Shape,),
                                 (Shape,),
                             >::new_unchecked(self.echo_shape)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (x,))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
+                        Ok(__ret)
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_everything<S: wasmtime::AsContextMut>(
@@ -1242,14 +1245,14 @@ pub mod exports {
                         mut store: S,
                         x: &Everything,
                     ) -> wasmtime::Result<Everything> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (&Everything,),
                                 (Everything,),
                             >::new_unchecked(self.echo_everything)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (x,))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
+                        Ok(__ret)
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_option<S: wasmtime::AsContextMut>(
@@ -1257,14 +1260,14 @@ pub mod exports {
                         mut store: S,
                         x: Option<u32>,
                     ) -> wasmtime::Result<Option<u32>> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (Option<u32>,),
                                 (Option<u32>,),
                             >::new_unchecked(self.echo_option)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (x,))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
+                        Ok(__ret)
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_option_string<S: wasmtime::AsContextMut>(
@@ -1272,14 +1275,14 @@ pub mod exports {
                         mut store: S,
                         x: Option<&str>,
                     ) -> wasmtime::Result<Option<String>> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (Option<&str>,),
                                 (Option<String>,),
                             >::new_unchecked(self.echo_option_string)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (x,))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
+                        Ok(__ret)
                     }
                     /// `a / b`, or an error naming the problem when `b` is zero.
                     #[allow(unsafe_code)]
@@ -1289,14 +1292,14 @@ pub mod exports {
                         a: i32,
                         b: i32,
                     ) -> wasmtime::Result<Result<i32, String>> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (i32, i32),
                                 (Result<i32, String>,),
                             >::new_unchecked(self.checked_div)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (a, b))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (a, b))?;
+                        Ok(__ret)
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_result<S: wasmtime::AsContextMut>(
@@ -1304,14 +1307,14 @@ pub mod exports {
                         mut store: S,
                         x: Result<Point, Color>,
                     ) -> wasmtime::Result<Result<Point, Color>> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (Result<Point, Color>,),
                                 (Result<Point, Color>,),
                             >::new_unchecked(self.echo_result)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (x,))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
+                        Ok(__ret)
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_tuple<S: wasmtime::AsContextMut>(
@@ -1319,14 +1322,14 @@ pub mod exports {
                         mut store: S,
                         x: (u8, &str, f64),
                     ) -> wasmtime::Result<(u8, String, f64)> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 ((u8, &str, f64),),
                                 ((u8, String, f64),),
                             >::new_unchecked(self.echo_tuple)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (x,))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
+                        Ok(__ret)
                     }
                     #[allow(unsafe_code)]
                     pub fn call_swap<S: wasmtime::AsContextMut>(
@@ -1335,14 +1338,14 @@ pub mod exports {
                         a: &str,
                         b: &str,
                     ) -> wasmtime::Result<(String, String)> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (&str, &str),
                                 ((String, String),),
                             >::new_unchecked(self.swap)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (a, b))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (a, b))?;
+                        Ok(__ret)
                     }
                     /// `numerator/denominator` in lowest terms with a positive denominator;
                     /// an error when the denominator is zero.
@@ -1353,15 +1356,15 @@ pub mod exports {
                         numerator: i32,
                         denominator: i32,
                     ) -> wasmtime::Result<Result<Fraction, String>> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (i32, i32),
                                 (Result<Fraction, String>,),
                             >::new_unchecked(self.new)
                         };
-                        let (ret,) = callee
+                        let (__ret,) = __callee
                             .call(store.as_context_mut(), (numerator, denominator))?;
-                        Ok(ret)
+                        Ok(__ret)
                     }
                     /// The sum, in lowest terms.
                     #[allow(unsafe_code)]
@@ -1371,14 +1374,14 @@ pub mod exports {
                         a: Fraction,
                         b: Fraction,
                     ) -> wasmtime::Result<Fraction> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (Fraction, Fraction),
                                 (Fraction,),
                             >::new_unchecked(self.add)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (a, b))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (a, b))?;
+                        Ok(__ret)
                     }
                     /// Logs `call-host` through the host, then returns `host.add-one(x) * 2`.
                     #[allow(unsafe_code)]
@@ -1387,14 +1390,14 @@ pub mod exports {
                         mut store: S,
                         x: u32,
                     ) -> wasmtime::Result<u32> {
-                        let callee = unsafe {
+                        let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
                                 (u32,),
                                 (u32,),
                             >::new_unchecked(self.call_host)
                         };
-                        let (ret,) = callee.call(store.as_context_mut(), (x,))?;
-                        Ok(ret)
+                        let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
+                        Ok(__ret)
                     }
                 }
             }
