@@ -60,6 +60,14 @@ pub fn generate(wit: &Loaded, opts: &Options) -> Result<String, Diagnostic> {
     format_source(&raw)
 }
 
+/// [`generate`] without the final formatting: the same code as one long
+/// run of lines, for tools that format it themselves and for measuring
+/// what formatting costs.
+pub fn generate_unformatted(wit: &Loaded, opts: &Options) -> Result<String, Diagnostic> {
+    let world = wit.select_world(opts.world.as_deref())?;
+    Ok(context::Gen::new(&wit.ir, world, opts)?.generate())
+}
+
 /// [`generate`] for the WIT at `path` (a file, a package directory with
 /// `deps/`, or a component).
 pub fn generate_from_path(path: &Path, opts: &Options) -> Result<String, Diagnostic> {

@@ -106,6 +106,17 @@ fn generation() -> Result<()> {
     }
     let (ma, mb) = (median(&mut a), median(&mut b));
     let ratio = ms(ma) / ms(mb);
+    // Where our time goes: the same generation without prettyplease.
+    let mut raw: Vec<Duration> = (0..RUNS)
+        .map(|_| {
+            let t = Instant::now();
+            for (l, o, _, _) in &cases {
+                std::hint::black_box(witloom_bindgen::generate_unformatted(l, o).unwrap());
+            }
+            t.elapsed()
+        })
+        .collect();
+    let raw = median(&mut raw);
     println!(
         "bench bindgen: host bindings for {} worlds (WASI 0.2 set, IR corpus, test suite, wit/); {RUNS} runs, interleaved; medians",
         cases.len()
@@ -121,6 +132,11 @@ fn generation() -> Result<()> {
     println!(
         "  ratio                                        {ratio:>8.2}x  (target <= 1.0x: {})",
         verdict(ratio, 1.0)
+    );
+    println!(
+        "    of ours, generation without formatting     {:>8.2} ms  ({:.2}x wasmtime's)",
+        ms(raw),
+        ms(raw) / ms(mb)
     );
     Ok(())
 }
@@ -214,6 +230,8 @@ fn main() {{
             if name == "ours" { a.push(t) } else { b.push(t) }
         }
     }
+    let show = |v: &[Duration]| v.iter().map(|d| format!("{:.0}", ms(*d))).collect::<Vec<_>>().join(" ");
+    println!("    samples (ms): ours [{}], bindgen! [{}]", show(&a), show(&b));
     let (ma, mb) = (median(&mut a), median(&mut b));
     let ratio = ms(ma) / ms(mb);
     println!("    checked-in witloom bindings {:>8.0} ms", ms(ma));
