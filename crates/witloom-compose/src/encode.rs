@@ -572,6 +572,9 @@ pub fn encode(parts: &[Part], plan: &Plan) -> Result<Vec<u8>, Diagnostic> {
         cx.instances.insert(p, instance);
     }
     let root = cx.instances[&plan.root];
+    // All aliases, then all exports: the builder starts a new section on
+    // every change of kind, so interleaving them costs bytes.
+    let mut exports = Vec::new();
     for name in &plan.exports {
         let kind = scans[plan.root]
             .exports
@@ -584,7 +587,9 @@ pub fn encode(parts: &[Part], plan: &Plan) -> Result<Vec<u8>, Diagnostic> {
                     format!("its world exports `{name}`, but the component does not"),
                 )
             })?;
-        let index = cx.b.alias_export(root, name, kind);
+        exports.push((name, kind, cx.b.alias_export(root, name, kind)));
+    }
+    for (name, kind, index) in exports {
         cx.b.export(name.as_str(), kind, index, None);
     }
     let bytes = cx.b.finish();
