@@ -230,8 +230,17 @@ fn main() {{
             if name == "ours" { a.push(t) } else { b.push(t) }
         }
     }
-    let show = |v: &[Duration]| v.iter().map(|d| format!("{:.0}", ms(*d))).collect::<Vec<_>>().join(" ");
-    println!("    samples (ms): ours [{}], bindgen! [{}]", show(&a), show(&b));
+    let show = |v: &[Duration]| {
+        v.iter()
+            .map(|d| format!("{:.0}", ms(*d)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    println!(
+        "    samples (ms): ours [{}], bindgen! [{}]",
+        show(&a),
+        show(&b)
+    );
     let (ma, mb) = (median(&mut a), median(&mut b));
     let ratio = ms(ma) / ms(mb);
     println!("    checked-in witloom bindings {:>8.0} ms", ms(ma));

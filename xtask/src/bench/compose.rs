@@ -91,7 +91,11 @@ pub fn run(args: &[&str]) -> Result<()> {
         println!(
             "    wac plug        {:>8.2} ms {sb:>10} bytes{}",
             ms(b),
-            if plugs.len() > 1 { " (two plug steps)" } else { "" }
+            if plugs.len() > 1 {
+                " (two plug steps)"
+            } else {
+                ""
+            }
         );
         println!(
             "    ratio           {rt:>8.2}x {rs:>10.3}x   (target <= 1.0x: time {}, size {})",
