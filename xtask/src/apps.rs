@@ -49,6 +49,19 @@ pub fn build(witloom: &Path, name: &str, release: bool) -> Result<App> {
     })
 }
 
+/// Composes a built app from its manifest into `dest`.
+pub fn compose(witloom: &Path, app: &App, dest: &Path) -> Result<()> {
+    check(
+        Command::new(witloom)
+            .arg("compose")
+            .arg("--manifest")
+            .arg(&app.manifest)
+            .arg("-o")
+            .arg(dest),
+    )
+    .map(drop)
+}
+
 /// Runs `cmd` quietly, failing with its stderr.
 pub fn check(cmd: &mut Command) -> Result<std::process::Output> {
     let out = cmd.output()?;

@@ -20,14 +20,7 @@ pub fn run(args: &[&str]) -> Result<()> {
 
     let sandbox = apps::build(&witloom, "sandbox", false)?;
     let app = out.join("sandbox.wasm");
-    apps::check(
-        Command::new(&witloom)
-            .arg("compose")
-            .arg("--manifest")
-            .arg(&sandbox.manifest)
-            .arg("-o")
-            .arg(&app),
-    )?;
+    apps::compose(&witloom, &sandbox, &app)?;
     let data = out.join("data");
     std::fs::create_dir_all(&data)?;
     std::fs::write(data.join("in.txt"), "granted line\n")?;

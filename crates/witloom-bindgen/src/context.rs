@@ -322,7 +322,6 @@ impl<'a> Gen<'a> {
 
     /// How `ty` is spelled in Rust from module `here`.
     pub fn render(&self, ty: Type, here: &ModPath, mode: Mode) -> String {
-        let wt = "wasmtime::component";
         match ty {
             Type::Bool => "bool".into(),
             Type::U8 => "u8".into(),
@@ -352,49 +351,54 @@ impl<'a> Gen<'a> {
                         path
                     };
                 }
-                match &def.kind {
-                    TypeDefKind::List { element } => match mode {
-                        Mode::Owned => format!("Vec<{}>", self.render(*element, here, mode)),
-                        // Elements stay owned, as with `bindgen!`: a `&Vec<T>`
-                        // coerces, and no `Vec<&T>` is needed.
-                        Mode::Borrowed => {
-                            format!("&[{}]", self.render(*element, here, Mode::Owned))
-                        }
-                    },
-                    TypeDefKind::Option { r#type } => {
-                        format!("Option<{}>", self.render(*r#type, here, mode))
-                    }
-                    TypeDefKind::Result { ok, err } => {
-                        let side = |t: &Option<Type>| {
-                            t.map_or("()".to_string(), |t| self.render(t, here, mode))
-                        };
-                        format!("Result<{}, {}>", side(ok), side(err))
-                    }
-                    TypeDefKind::Tuple { types } => {
-                        let parts: Vec<String> =
-                            types.iter().map(|t| self.render(*t, here, mode)).collect();
-                        if parts.len() == 1 {
-                            format!("({},)", parts[0])
-                        } else {
-                            format!("({})", parts.join(", "))
-                        }
-                    }
-                    TypeDefKind::Own { resource } | TypeDefKind::Borrow { resource } => {
-                        if self.is_guest_resource(*resource, here) {
-                            format!("{wt}::ResourceAny")
-                        } else {
-                            format!(
-                                "{wt}::Resource<{}>",
-                                self.named_path(self.ir.dealias(*resource), here)
-                            )
-                        }
-                    }
-                    TypeDefKind::Alias { target } => self.render(*target, here, mode),
-                    // Named kinds never reach here without a name; the rest
-                    // is refused by `check_supported`.
-                    _ => "()".into(),
+                self.render_kind(&def.kind, here, mode)
+            }
+        }
+    }
+
+    /// How an anonymous type of `kind` is spelled (named ones go by path).
+    pub fn render_kind(&self, kind: &TypeDefKind, here: &ModPath, mode: Mode) -> String {
+        let wt = "wasmtime::component";
+        match kind {
+            TypeDefKind::List { element } => match mode {
+                Mode::Owned => format!("Vec<{}>", self.render(*element, here, mode)),
+                // Elements stay owned, as with `bindgen!`: a `&Vec<T>`
+                // coerces, and no `Vec<&T>` is needed.
+                Mode::Borrowed => {
+                    format!("&[{}]", self.render(*element, here, Mode::Owned))
+                }
+            },
+            TypeDefKind::Option { r#type } => {
+                format!("Option<{}>", self.render(*r#type, here, mode))
+            }
+            TypeDefKind::Result { ok, err } => {
+                let side =
+                    |t: &Option<Type>| t.map_or("()".to_string(), |t| self.render(t, here, mode));
+                format!("Result<{}, {}>", side(ok), side(err))
+            }
+            TypeDefKind::Tuple { types } => {
+                let parts: Vec<String> =
+                    types.iter().map(|t| self.render(*t, here, mode)).collect();
+                if parts.len() == 1 {
+                    format!("({},)", parts[0])
+                } else {
+                    format!("({})", parts.join(", "))
                 }
             }
+            TypeDefKind::Own { resource } | TypeDefKind::Borrow { resource } => {
+                if self.is_guest_resource(*resource, here) {
+                    format!("{wt}::ResourceAny")
+                } else {
+                    format!(
+                        "{wt}::Resource<{}>",
+                        self.named_path(self.ir.dealias(*resource), here)
+                    )
+                }
+            }
+            TypeDefKind::Alias { target } => self.render(*target, here, mode),
+            // Named kinds never reach here without a name; the rest
+            // is refused by `check_supported`.
+            _ => "()".into(),
         }
     }
 

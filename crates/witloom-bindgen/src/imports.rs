@@ -201,12 +201,7 @@ impl Gen<'_> {
             );
             fns.push((self.host_fn_decl(&h), forward(&h)));
         }
-        for (method, rust, wit) in &convert_fns {
-            fns.push((
-                format!("fn {method}(&mut self, err: {rust}) -> wasmtime::Result<{wit}>"),
-                format!("{method}(*self, err)"),
-            ));
-        }
+        fns.extend(convert_decls(&convert_fns));
         self.host_trait(&mut out, "Host", &supertraits, &fns);
         self.add_to_linker_fn(
             &mut out,
@@ -250,12 +245,7 @@ impl Gen<'_> {
             );
             fns.push((self.host_fn_decl(&h), forward(&h)));
         }
-        for (method, rust, wit) in &convert_fns {
-            fns.push((
-                format!("fn {method}(&mut self, err: {rust}) -> wasmtime::Result<{wit}>"),
-                format!("{method}(*self, err)"),
-            ));
-        }
+        fns.extend(convert_decls(&convert_fns));
         let mut out = Source::default();
         self.host_trait(&mut out, &trait_name, &[], &fns);
         out.line(format!("impl {} {{", camel(&self.world.name)));
@@ -368,6 +358,19 @@ impl Gen<'_> {
             ));
         }
     }
+}
+
+/// The `convert_*` methods of a trait: declaration and forwarding call.
+fn convert_decls(converts: &[(String, String, String)]) -> Vec<(String, String)> {
+    converts
+        .iter()
+        .map(|(method, rust, wit)| {
+            (
+                format!("fn {method}(&mut self, err: {rust}) -> wasmtime::Result<{wit}>"),
+                format!("{method}(*self, err)"),
+            )
+        })
+        .collect()
 }
 
 /// The forwarding call in a `&mut _T` impl: `method(*self, a, b)`.

@@ -134,11 +134,9 @@ impl Gen<'_> {
             | TypeDefKind::Own { .. }
             | TypeDefKind::Borrow { .. } => {
                 out.docs(def.docs.as_deref());
-                let mut anon = def.clone();
-                anon.name = None;
                 out.line(format!(
                     "pub type {rust} = {};",
-                    self.render_anonymous(&anon.kind, module)
+                    self.render_kind(&def.kind, module, Mode::Owned)
                 ));
             }
             // Refused by `check_supported`.
@@ -146,38 +144,6 @@ impl Gen<'_> {
             | TypeDefKind::Stream { .. }
             | TypeDefKind::FixedSizeList { .. }
             | TypeDefKind::Map { .. } => {}
-        }
-    }
-
-    fn render_anonymous(&self, kind: &TypeDefKind, module: &ModPath) -> String {
-        let r = |t: Type| self.render(t, module, Mode::Owned);
-        match kind {
-            TypeDefKind::Tuple { types } => {
-                let parts: Vec<String> = types.iter().map(|t| r(*t)).collect();
-                if parts.len() == 1 {
-                    format!("({},)", parts[0])
-                } else {
-                    format!("({})", parts.join(", "))
-                }
-            }
-            TypeDefKind::Option { r#type } => format!("Option<{}>", r(*r#type)),
-            TypeDefKind::Result { ok, err } => format!(
-                "Result<{}, {}>",
-                ok.map_or("()".into(), r),
-                err.map_or("()".into(), r)
-            ),
-            TypeDefKind::List { element } => format!("Vec<{}>", r(*element)),
-            TypeDefKind::Own { resource } | TypeDefKind::Borrow { resource } => {
-                if self.is_guest_resource(*resource, module) {
-                    format!("{WT}::ResourceAny")
-                } else {
-                    format!(
-                        "{WT}::Resource<{}>",
-                        self.named_path(self.ir.dealias(*resource), module)
-                    )
-                }
-            }
-            _ => "()".into(),
         }
     }
 }

@@ -42,16 +42,8 @@ pub fn ms(d: Duration) -> f64 {
 /// Times `cmd` (output discarded), failing if it fails.
 pub fn time(cmd: &mut Command) -> Result<Duration> {
     let t = Instant::now();
-    let out = cmd.output()?;
-    let elapsed = t.elapsed();
-    if !out.status.success() {
-        bail!(
-            "{cmd:?} failed with {}:\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    Ok(elapsed)
+    crate::apps::check(cmd)?;
+    Ok(t.elapsed())
 }
 
 /// "met" or "MISSED" for a ratio against its target.

@@ -19,14 +19,7 @@ pub fn run(args: &[&str]) -> Result<()> {
     let out = apps::out_dir("bench-run")?;
     let sandbox = apps::build(&witloom, "sandbox", true)?;
     let app = out.join("sandbox.wasm");
-    apps::check(
-        Command::new(&witloom)
-            .arg("compose")
-            .arg("--manifest")
-            .arg(&sandbox.manifest)
-            .arg("-o")
-            .arg(&app),
-    )?;
+    apps::compose(&witloom, &sandbox, &app)?;
     let matrix = apps::build(&witloom, "matrix", false)?;
     let pair = out.join("matrix-rust-go.wasm");
     apps::check(
