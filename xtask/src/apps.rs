@@ -62,6 +62,29 @@ pub fn compose(witloom: &Path, app: &App, dest: &Path) -> Result<()> {
     .map(drop)
 }
 
+/// Composes a matrix pair into `dest`: the runner in `runner`'s language
+/// with the `test` implementation in `test`'s and the host plug.
+pub fn compose_pair(
+    witloom: &Path,
+    matrix: &App,
+    runner: &str,
+    test: &str,
+    dest: &Path,
+) -> Result<()> {
+    check(
+        Command::new(witloom)
+            .arg("compose")
+            .arg(matrix.wasm(&format!("runner-{runner}")))
+            .arg("--plug")
+            .arg(matrix.wasm(&format!("test-{test}")))
+            .arg("--plug")
+            .arg(matrix.wasm("host-plug"))
+            .arg("-o")
+            .arg(dest),
+    )
+    .map(drop)
+}
+
 /// Runs `cmd` quietly, failing with its stderr.
 pub fn check(cmd: &mut Command) -> Result<std::process::Output> {
     let out = cmd.output()?;

@@ -28,31 +28,21 @@ pub fn run(args: &[&str]) -> Result<()> {
 
     let matrix = apps::build(&witloom, "matrix", false)?;
     let mut cases = vec![
-        ("sandbox, nothing granted", app.clone(), vec![]),
+        ("sandbox, nothing granted".to_string(), app.clone(), vec![]),
         (
-            "sandbox, --dir and --env",
+            "sandbox, --dir and --env".to_string(),
             app.clone(),
             vec!["--dir", &grant, "--env", "GREETING=bonjour"],
         ),
     ];
-    let mut pairs = Vec::new();
     for (runner, test) in [("c", "c"), ("rust", "go"), ("go", "rust")] {
         let composed = out.join(format!("matrix-{runner}-{test}.wasm"));
-        apps::check(
-            Command::new(&witloom)
-                .arg("compose")
-                .arg(matrix.wasm(&format!("runner-{runner}")))
-                .arg("--plug")
-                .arg(matrix.wasm(&format!("test-{test}")))
-                .arg("--plug")
-                .arg(matrix.wasm("host-plug"))
-                .arg("-o")
-                .arg(&composed),
-        )?;
-        pairs.push((format!("matrix {runner} runner x {test} test"), composed));
-    }
-    for (name, composed) in &pairs {
-        cases.push((name.as_str(), composed.clone(), vec![]));
+        apps::compose_pair(&witloom, &matrix, runner, test, &composed)?;
+        cases.push((
+            format!("matrix {runner} runner x {test} test"),
+            composed,
+            vec![],
+        ));
     }
 
     let version = String::from_utf8(Command::new(&wasmtime).arg("--version").output()?.stdout)?;

@@ -164,12 +164,7 @@ impl<'a> Gen<'a> {
     /// generate yet) are refused up front, naming the item, instead of
     /// producing code that does not compile.
     fn check_supported(&self) -> Result<(), Diagnostic> {
-        let refuse = |what: &str, whom: &str| {
-            Err(Diagnostic::new(format!(
-                "witloom bindgen does not generate {what} yet (in `{whom}`)"
-            ))
-            .with_help("leave it out of the world, or bind its interface elsewhere with `with`"))
-        };
+        let refuse = |what: &str, whom: &str| Err(unsupported(what, whom));
         let mut funcs: Vec<&Function> = Vec::new();
         let mut types: Vec<TypeId> = Vec::new();
         for item in self.world.imports.iter().chain(&self.world.exports) {
@@ -216,12 +211,7 @@ impl<'a> Gen<'a> {
     }
 
     fn check_type(&self, ty: Type, whom: &str) -> Result<(), Diagnostic> {
-        let refuse = |what: &str| {
-            Err(Diagnostic::new(format!(
-                "witloom bindgen does not generate {what} yet (in `{whom}`)"
-            ))
-            .with_help("leave it out of the world, or bind its interface elsewhere with `with`"))
-        };
+        let refuse = |what: &str| Err(unsupported(what, whom));
         let Type::Id(id) = ty else {
             return match ty {
                 Type::ErrorContext => refuse("`error-context`"),
@@ -455,6 +445,14 @@ impl<'a> Gen<'a> {
             ty.to_string()
         }
     }
+}
+
+/// The error for what cannot be generated: `what`, in item `whom`.
+fn unsupported(what: &str, whom: &str) -> Diagnostic {
+    Diagnostic::new(format!(
+        "witloom bindgen does not generate {what} yet (in `{whom}`)"
+    ))
+    .with_help("leave it out of the world, or bind its interface elsewhere with `with`")
 }
 
 /// Whether a user's name for an item (`ns:pkg/iface`, `ns:pkg/iface#ty`,

@@ -180,12 +180,12 @@ impl Gen<'_> {
         ));
         if fns.is_empty() {
             out.line("let _ = instance;");
+        } else {
+            out.line(format!(
+                "let lookup = |name: &str| component.get_export_index(Some(&instance), name).ok_or_else(|| wasmtime::format_err!(\"`{}` has no function `{{name}}`\"));",
+                info.link_name
+            ));
         }
-        out.line(format!(
-            "let lookup = |name: &str| component.get_export_index(Some(&instance), name).ok_or_else(|| wasmtime::format_err!(\"`{}` has no function `{{name}}`\"));",
-            info.link_name
-        ));
-        out.line("let _ = &lookup;");
         out.line("Ok(GuestIndices {");
         for (_, e) in &fns {
             out.line(format!("{}: lookup({:?})?,", e.field, e.export_name));

@@ -51,24 +51,6 @@ impl WasiView for State {
     }
 }
 
-impl theirs::witloom::test::host::Host for State {
-    fn log(&mut self, msg: String) {
-        self.log.push(msg);
-    }
-    fn add_one(&mut self, x: u32) -> u32 {
-        x.wrapping_add(1)
-    }
-}
-
-impl ours::witloom::test::host::Host for State {
-    fn log(&mut self, msg: String) {
-        self.log.push(msg);
-    }
-    fn add_one(&mut self, x: u32) -> u32 {
-        x.wrapping_add(1)
-    }
-}
-
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(Engine::default)
@@ -136,6 +118,15 @@ fn run_suite(language: Language) {
 /// module `$b`.
 macro_rules! suite {
     ($name:ident, $b:ident) => {
+        impl $b::witloom::test::host::Host for State {
+            fn log(&mut self, msg: String) {
+                self.log.push(msg);
+            }
+            fn add_one(&mut self, x: u32) -> u32 {
+                x.wrapping_add(1)
+            }
+        }
+
         fn $name(component: &Component) {
             use $b::Test;
             use $b::exports::witloom::test::values::{

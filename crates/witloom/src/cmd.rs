@@ -322,8 +322,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         no_cache: args.no_cache,
     };
     guest_log();
-    let opts = &opts;
-    match witloom_run::run(&file, opts) {
+    match witloom_run::run(&file, &opts) {
         Ok(witloom_run::Outcome::Exited(code)) => ExitCode::from(code.clamp(0, 255) as u8),
         Ok(witloom_run::Outcome::Returned(value)) => {
             if !value.is_empty() {

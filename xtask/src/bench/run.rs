@@ -22,17 +22,7 @@ pub fn run(args: &[&str]) -> Result<()> {
     apps::compose(&witloom, &sandbox, &app)?;
     let matrix = apps::build(&witloom, "matrix", false)?;
     let pair = out.join("matrix-rust-go.wasm");
-    apps::check(
-        Command::new(&witloom)
-            .arg("compose")
-            .arg(matrix.wasm("runner-rust"))
-            .arg("--plug")
-            .arg(matrix.wasm("test-go"))
-            .arg("--plug")
-            .arg(matrix.wasm("host-plug"))
-            .arg("-o")
-            .arg(&pair),
-    )?;
+    apps::compose_pair(&witloom, &matrix, "rust", "go", &pair)?;
 
     println!(
         "bench run: whole-process wall time, {RUNS} runs each, interleaved; medians (both warm: witloom's compiled cache, wasmtime's own cache)"

@@ -164,7 +164,6 @@ pub mod exports {
                                     )
                                 })
                         };
-                        let _ = &lookup;
                         Ok(GuestIndices {
                             new: lookup("new")?,
                             add: lookup("add")?,

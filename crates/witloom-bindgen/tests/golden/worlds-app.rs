@@ -357,7 +357,6 @@ pub mod exports {
                                     )
                                 })
                         };
-                        let _ = &lookup;
                         Ok(GuestIndices {
                             flush: lookup("flush")?,
                         })
@@ -444,7 +443,6 @@ pub mod exports {
                             wasmtime::format_err!("`stats` has no function `{name}`")
                         })
                 };
-                let _ = &lookup;
                 Ok(GuestIndices {
                     current: lookup("current")?,
                 })

@@ -153,7 +153,6 @@ pub mod exports {
                                     )
                                 })
                         };
-                        let _ = &lookup;
                         Ok(GuestIndices {
                             constructor_counter: lookup("[constructor]counter")?,
                             method_counter_add: lookup("[method]counter.add")?,
@@ -586,7 +585,6 @@ pub mod exports {
                                     )
                                 })
                         };
-                        let _ = &lookup;
                         Ok(GuestIndices {
                             echo_bool: lookup("echo-bool")?,
                             echo_u8: lookup("echo-u8")?,
