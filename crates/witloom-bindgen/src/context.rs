@@ -3,7 +3,7 @@
 //! module. Everything else asks this file for names and paths.
 
 use crate::Options;
-use crate::naming::{camel, snake, version_suffix};
+use crate::naming::{snake, type_name, version_suffix};
 use crate::source::Source;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use witloom_ir::{
@@ -282,7 +282,7 @@ impl<'a> Gen<'a> {
     /// The Rust path of named type `id` from `here`.
     pub fn named_path(&self, id: TypeId, here: &ModPath) -> String {
         let def = &self.ir.types[id];
-        let name = camel(def.name.as_deref().unwrap_or("anonymous"));
+        let name = type_name(def.name.as_deref().unwrap_or("anonymous"));
         match def.owner {
             Owner::Interface(i) => {
                 if let Some(path) = self.with.get(&i) {

@@ -7,7 +7,7 @@
 
 use crate::context::{Gen, ModPath, Mode};
 use crate::imports::tuple;
-use crate::naming::{camel, func_field, snake};
+use crate::naming::{func_field, guest_view, resource_fn, snake};
 use crate::source::Source;
 use witloom_ir::{Function, FunctionKind, TypeDefKind};
 
@@ -34,6 +34,9 @@ impl Gen<'_> {
     pub fn export_fn(&self, f: &Function, module: &ModPath) -> ExportFn {
         let method = match f.kind {
             FunctionKind::Constructor => "constructor".to_string(),
+            FunctionKind::Method | FunctionKind::Static => {
+                resource_fn(&f.item_name, &["constructor"])
+            }
             _ => snake(&f.item_name),
         };
         let params: Vec<(String, String)> = f
@@ -231,14 +234,14 @@ impl Gen<'_> {
                 "/// Calls into resource `{name}`: its constructor, methods and static functions."
             ));
             out.line(format!(
-                "pub fn {}(&self) -> Guest{} <'_> {{ Guest{1} {{ funcs: self }} }}",
+                "pub fn {}(&self) -> {} <'_> {{ {1} {{ funcs: self }} }}",
                 snake(name),
-                camel(name)
+                guest_view(name)
             ));
         }
         out.line("}");
         for (name, docs) in &resources {
-            let view = format!("Guest{}", camel(name));
+            let view = guest_view(name);
             out.docs(docs.as_deref());
             out.line("/// Handles are `ResourceAny`; drop one with `ResourceAny::resource_drop`.");
             out.line("#[derive(Debug)]");

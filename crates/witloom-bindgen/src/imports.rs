@@ -5,7 +5,7 @@
 //! World-level imported functions get a `<World>Imports` trait.
 
 use crate::context::{Gen, ModPath, Mode};
-use crate::naming::{camel, snake};
+use crate::naming::{camel, resource_fn, snake, type_name};
 use crate::source::Source;
 use witloom_ir::{Function, FunctionKind, Type, TypeDefKind, TypeId};
 
@@ -27,6 +27,9 @@ impl Gen<'_> {
     fn host_fn(&self, f: &Function, module: &ModPath) -> HostFn {
         let method = match f.kind {
             FunctionKind::Constructor => "new".to_string(),
+            FunctionKind::Method | FunctionKind::Static => {
+                resource_fn(&f.item_name, &["new", "drop"])
+            }
             _ => snake(&f.item_name),
         };
         let params = f
@@ -160,7 +163,7 @@ impl Gen<'_> {
                 continue;
             };
             let trait_name = format!("Host{}", camel(name));
-            let resource = camel(name);
+            let resource = type_name(name);
             let mut fns = Vec::new();
             for key in constructor.iter().chain(methods).chain(statics) {
                 let f = &iface.functions[key];
@@ -229,7 +232,7 @@ impl Gen<'_> {
         if funcs.is_empty() {
             return false;
         }
-        let trait_name = format!("{}Imports", camel(&self.world.name));
+        let trait_name = format!("{}Imports", type_name(&self.world.name));
         let mut linker = Source::default();
         let mut convert_fns = Vec::new();
         let mut fns = Vec::new();
@@ -248,7 +251,7 @@ impl Gen<'_> {
         fns.extend(convert_decls(&convert_fns));
         let mut out = Source::default();
         self.host_trait(&mut out, &trait_name, &[], &fns);
-        out.line(format!("impl {} {{", camel(&self.world.name)));
+        out.line(format!("impl {} {{", type_name(&self.world.name)));
         self.add_to_linker_fn(
             &mut out,
             "add_to_linker_imports",

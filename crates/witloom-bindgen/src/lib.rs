@@ -60,12 +60,14 @@ pub fn generate(wit: &Loaded, opts: &Options) -> Result<String, Diagnostic> {
     format_source(&raw)
 }
 
-/// [`generate`] without the final formatting: the same code as one long
-/// run of lines, for tools that format it themselves and for measuring
-/// what formatting costs.
+/// [`generate`] without prettyplease: the same code, indented by the
+/// generator but with long lines left long, like the source wasmtime's
+/// `bindgen!` generates. Several times faster; for code that is compiled
+/// rather than read (a `build.rs`), or formatted by the caller.
 pub fn generate_unformatted(wit: &Loaded, opts: &Options) -> Result<String, Diagnostic> {
     let world = wit.select_world(opts.world.as_deref())?;
-    Ok(context::Gen::new(&wit.ir, world, opts)?.generate())
+    let raw = context::Gen::new(&wit.ir, world, opts)?.generate();
+    Ok(format!("{PREAMBLE}{}", source::indent(&raw)))
 }
 
 /// [`generate`] for the WIT at `path` (a file, a package directory with

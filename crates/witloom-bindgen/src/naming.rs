@@ -31,22 +31,79 @@ pub fn camel(wit: &str) -> String {
     escape(wit.to_upper_camel_case())
 }
 
+/// Type names the generated code itself uses unqualified in every module
+/// (generic parameters, std types, the per-interface traits and structs):
+/// a WIT type that would take one of them gets a trailing `_` instead of
+/// silently shadowing it.
+const TAKEN_TYPES: &[&str] = &[
+    "T",
+    "D",
+    "Vec",
+    "String",
+    "Box",
+    "Option",
+    "Result",
+    "Send",
+    "Sync",
+    "Host",
+    "Guest",
+    "GuestIndices",
+];
+
+/// A type's name (records, variants, resources, aliases, worlds).
+pub fn type_name(wit: &str) -> String {
+    let name = camel(wit);
+    if TAKEN_TYPES.contains(&name.as_str()) {
+        format!("{name}_")
+    } else {
+        name
+    }
+}
+
+/// The `Guest<Resource>` view of an exported resource, kept clear of the
+/// interface's own `GuestIndices`.
+pub fn guest_view(resource: &str) -> String {
+    let view = format!("Guest{}", camel(resource));
+    if view == "GuestIndices" {
+        format!("{view}_")
+    } else {
+        view
+    }
+}
+
+/// A resource method's or static function's Rust name. `taken` are the
+/// names the constructor and destructor already have (`new`/`drop` on a
+/// host trait, `constructor` on a guest view): a WIT function with one of
+/// them gets a trailing `_`.
+pub fn resource_fn(wit: &str, taken: &[&str]) -> String {
+    let name = snake(wit);
+    if taken.contains(&name.as_str()) {
+        format!("{name}_")
+    } else {
+        name
+    }
+}
+
 /// A flag's constant name.
 pub fn shouty(wit: &str) -> String {
     escape(wit.to_shouty_snake_case())
 }
 
 /// The field of a `Guest` struct holding a function, from its canonical
-/// name: `greet`, `[method]file.read` → `method_file_read`.
+/// name: `greet`, `[method]file.read` → `method_file__read`. The double
+/// `_` (which `snake` never writes) keeps `[method]a-b.c` and
+/// `[method]a.b-c` apart.
 pub fn func_field(canonical: &str) -> String {
-    let plain: String = canonical
-        .chars()
-        .map(|c| match c {
-            '[' | ']' | '.' => '-',
-            c => c,
-        })
-        .collect();
-    snake(plain.trim_matches('-'))
+    let (kind, rest) = match canonical.strip_prefix('[').and_then(|r| r.split_once(']')) {
+        Some((kind, rest)) => (Some(kind), rest),
+        None => (None, canonical),
+    };
+    let rest: Vec<String> = rest.split('.').map(|p| p.to_snake_case()).collect();
+    let rest = rest.join("__");
+    escape(match kind {
+        Some(kind) => format!("{}_{rest}", kind.to_snake_case()),
+        None => rest,
+    })
 }
 
 /// A version as it appears in a module name: `0.2.6` → `v0_2_6`.
@@ -69,8 +126,16 @@ mod tests {
         assert_eq!(camel("error-code"), "ErrorCode");
         assert_eq!(camel("self"), "Self_");
         assert_eq!(shouty("b31"), "B31");
-        assert_eq!(func_field("[method]counter.add"), "method_counter_add");
+        assert_eq!(func_field("[method]counter.add"), "method_counter__add");
         assert_eq!(func_field("[constructor]counter"), "constructor_counter");
+        assert_ne!(func_field("[method]a-b.c"), func_field("[method]a.b-c"));
+        assert_eq!(func_field("type"), "type_");
+        assert_eq!(type_name("vec"), "Vec_");
+        assert_eq!(type_name("t"), "T_");
+        assert_eq!(type_name("host"), "Host_");
+        assert_eq!(type_name("error-code"), "ErrorCode");
+        assert_eq!(guest_view("indices"), "GuestIndices_");
+        assert_eq!(resource_fn("drop", &["new", "drop"]), "drop_");
         assert_eq!(version_suffix("0.2.6"), "v0_2_6");
     }
 }

@@ -1,5 +1,6 @@
-//! The one place generated text is written: a line-oriented buffer, later
-//! parsed and formatted by prettyplease, so builders never track indentation.
+//! The one place generated text is written: a line-oriented buffer that
+//! builders fill without tracking indentation; [`indent`] lays the finished
+//! text out once, and prettyplease may format it further.
 
 use std::fmt::Write as _;
 
@@ -35,5 +36,66 @@ impl Source {
 
     pub fn as_str(&self) -> &str {
         &self.text
+    }
+}
+
+/// Indents `raw` four spaces per open bracket, as rustfmt would for code
+/// whose lines already break where it breaks them; one linear pass, so the
+/// unformatted output is readable at no real cost. Brackets inside string
+/// literals (docs, error messages) do not count.
+pub fn indent(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len() + raw.len() / 2);
+    let mut depth: usize = 0;
+    for line in raw.lines() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let closing = line
+            .bytes()
+            .take_while(|b| matches!(b, b'}' | b')' | b']'))
+            .count();
+        let mut balance: isize = 0;
+        let mut in_str = false;
+        let mut escaped = false;
+        for b in line.bytes() {
+            if in_str {
+                match b {
+                    _ if escaped => escaped = false,
+                    b'\\' => escaped = true,
+                    b'"' => in_str = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match b {
+                b'"' => in_str = true,
+                b'{' | b'(' | b'[' => balance += 1,
+                b'}' | b')' | b']' => balance -= 1,
+                _ => {}
+            }
+        }
+        let here = depth.saturating_sub(closing);
+        for _ in 0..here {
+            out.push_str("    ");
+        }
+        out.push_str(line);
+        out.push('\n');
+        depth = depth.saturating_add_signed(balance);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::indent;
+
+    #[test]
+    fn indents_by_brackets_outside_strings() {
+        let raw = "pub mod a {\nfn f(\nx: u32,\n) {\nlet s = \"}{(\";\n}\n}\n";
+        assert_eq!(
+            indent(raw),
+            "pub mod a {\n    fn f(\n        x: u32,\n    ) {\n        let s = \"}{(\";\n    }\n}\n"
+        );
     }
 }

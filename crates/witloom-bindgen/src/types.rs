@@ -4,7 +4,7 @@
 //! host-implemented resource for `Resource<T>` to point at.
 
 use crate::context::{Gen, ModPath, Mode};
-use crate::naming::{camel, shouty, snake};
+use crate::naming::{camel, shouty, snake, type_name};
 use crate::source::Source;
 use witloom_ir::{Type, TypeDefKind, TypeId};
 
@@ -14,7 +14,7 @@ impl Gen<'_> {
     /// Defines the named type `id` in `module`.
     pub fn define_type(&self, id: TypeId, name: &str, module: &ModPath, out: &mut Source) {
         let def = &self.ir.types[id];
-        let rust = camel(name);
+        let rust = type_name(name);
         let ty = Type::Id(id);
         // Plain data gets the derives people compare and copy with; types
         // holding handles cannot be cloned or compared.

@@ -3,7 +3,7 @@
 //! assembly of per-module code into one nested file.
 
 use crate::context::{Gen, ModPath};
-use crate::naming::camel;
+use crate::naming::type_name;
 use crate::source::Source;
 use std::collections::BTreeMap;
 use witloom_ir::{Function, WorldItemKind};
@@ -35,7 +35,7 @@ impl Gen<'_> {
 
     fn world_struct(&mut self, has_world_imports: bool) {
         let root: ModPath = Vec::new();
-        let name = camel(&self.world.name);
+        let name = type_name(&self.world.name);
         let funcs: Vec<Function> = self
             .world
             .exports
@@ -292,7 +292,9 @@ fn assemble(modules: &BTreeMap<ModPath, Source>) -> String {
         for (name, child) in &node.children {
             if depth == 0 {
                 // Generated names follow WIT, not Rust's style lints.
-                out.push_str("#[allow(dead_code, clippy::all, non_camel_case_types)]\n");
+                out.push_str(
+                    "#[allow(dead_code, clippy::all, non_camel_case_types, non_snake_case)]\n",
+                );
             }
             out.push_str(&format!("pub mod {name} {{\n"));
             write(child, out, depth + 1);

@@ -109,7 +109,7 @@ impl Calculator {
         &self.interface0
     }
 }
-#[allow(dead_code, clippy::all, non_camel_case_types)]
+#[allow(dead_code, clippy::all, non_camel_case_types, non_snake_case)]
 pub mod exports {
     pub mod corpus {
         pub mod fraction {

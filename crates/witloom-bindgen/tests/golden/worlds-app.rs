@@ -177,7 +177,7 @@ impl App {
         Ok(__ret)
     }
 }
-#[allow(dead_code, clippy::all, non_camel_case_types)]
+#[allow(dead_code, clippy::all, non_camel_case_types, non_snake_case)]
 pub mod clock {
     /// A clock, written inline.
     pub trait Host {
@@ -209,7 +209,7 @@ pub mod clock {
         Ok(())
     }
 }
-#[allow(dead_code, clippy::all, non_camel_case_types)]
+#[allow(dead_code, clippy::all, non_camel_case_types, non_snake_case)]
 pub mod corpus {
     pub mod worlds {
         pub mod logger {
@@ -320,7 +320,7 @@ pub mod corpus {
         }
     }
 }
-#[allow(dead_code, clippy::all, non_camel_case_types)]
+#[allow(dead_code, clippy::all, non_camel_case_types, non_snake_case)]
 pub mod exports {
     pub mod corpus {
         pub mod worlds {

@@ -109,7 +109,7 @@ impl Test {
         &self.interface1
     }
 }
-#[allow(dead_code, clippy::all, non_camel_case_types)]
+#[allow(dead_code, clippy::all, non_camel_case_types, non_snake_case)]
 pub mod exports {
     pub mod witloom {
         pub mod test {
@@ -118,18 +118,18 @@ pub mod exports {
                 #[derive(Debug)]
                 pub struct Guest {
                     constructor_counter: wasmtime::component::Func,
-                    method_counter_add: wasmtime::component::Func,
-                    method_counter_get: wasmtime::component::Func,
-                    static_counter_merge: wasmtime::component::Func,
+                    method_counter__add: wasmtime::component::Func,
+                    method_counter__get: wasmtime::component::Func,
+                    static_counter__merge: wasmtime::component::Func,
                     live: wasmtime::component::Func,
                 }
                 /// Where `witloom:test/counters@0.1.0`'s functions are in a component.
                 #[derive(Clone, Debug)]
                 pub struct GuestIndices {
                     constructor_counter: wasmtime::component::ComponentExportIndex,
-                    method_counter_add: wasmtime::component::ComponentExportIndex,
-                    method_counter_get: wasmtime::component::ComponentExportIndex,
-                    static_counter_merge: wasmtime::component::ComponentExportIndex,
+                    method_counter__add: wasmtime::component::ComponentExportIndex,
+                    method_counter__get: wasmtime::component::ComponentExportIndex,
+                    static_counter__merge: wasmtime::component::ComponentExportIndex,
                     live: wasmtime::component::ComponentExportIndex,
                 }
                 impl GuestIndices {
@@ -155,9 +155,9 @@ pub mod exports {
                         };
                         Ok(GuestIndices {
                             constructor_counter: lookup("[constructor]counter")?,
-                            method_counter_add: lookup("[method]counter.add")?,
-                            method_counter_get: lookup("[method]counter.get")?,
-                            static_counter_merge: lookup("[static]counter.merge")?,
+                            method_counter__add: lookup("[method]counter.add")?,
+                            method_counter__get: lookup("[method]counter.get")?,
+                            static_counter__merge: lookup("[static]counter.merge")?,
                             live: lookup("live")?,
                         })
                     }
@@ -181,38 +181,38 @@ pub mod exports {
                                 (i64,),
                                 (wasmtime::component::ResourceAny,),
                             >(&store)?;
-                        let f_method_counter_add = instance
-                            .get_func(&mut store, self.method_counter_add)
+                        let f_method_counter__add = instance
+                            .get_func(&mut store, self.method_counter__add)
                             .ok_or_else(|| {
                                 wasmtime::format_err!(
                                     "export `[method]counter.add` is not a function"
                                 )
                             })?;
-                        f_method_counter_add
+                        f_method_counter__add
                             .typed::<
                                 (wasmtime::component::ResourceAny, i64),
                                 (i64,),
                             >(&store)?;
-                        let f_method_counter_get = instance
-                            .get_func(&mut store, self.method_counter_get)
+                        let f_method_counter__get = instance
+                            .get_func(&mut store, self.method_counter__get)
                             .ok_or_else(|| {
                                 wasmtime::format_err!(
                                     "export `[method]counter.get` is not a function"
                                 )
                             })?;
-                        f_method_counter_get
+                        f_method_counter__get
                             .typed::<
                                 (wasmtime::component::ResourceAny,),
                                 (i64,),
                             >(&store)?;
-                        let f_static_counter_merge = instance
-                            .get_func(&mut store, self.static_counter_merge)
+                        let f_static_counter__merge = instance
+                            .get_func(&mut store, self.static_counter__merge)
                             .ok_or_else(|| {
                                 wasmtime::format_err!(
                                     "export `[static]counter.merge` is not a function"
                                 )
                             })?;
-                        f_static_counter_merge
+                        f_static_counter__merge
                             .typed::<
                                 (
                                     wasmtime::component::ResourceAny,
@@ -228,9 +228,9 @@ pub mod exports {
                         f_live.typed::<(), (u32,)>(&store)?;
                         Ok(Guest {
                             constructor_counter: f_constructor_counter,
-                            method_counter_add: f_method_counter_add,
-                            method_counter_get: f_method_counter_get,
-                            static_counter_merge: f_static_counter_merge,
+                            method_counter__add: f_method_counter__add,
+                            method_counter__get: f_method_counter__get,
+                            static_counter__merge: f_static_counter__merge,
                             live: f_live,
                         })
                     }
@@ -289,7 +289,7 @@ pub mod exports {
                             wasmtime::component::TypedFunc::<
                                 (wasmtime::component::ResourceAny, i64),
                                 (i64,),
-                            >::new_unchecked(self.funcs.method_counter_add)
+                            >::new_unchecked(self.funcs.method_counter__add)
                         };
                         let (__ret,) = __callee
                             .call(store.as_context_mut(), (self_, by))?;
@@ -305,7 +305,7 @@ pub mod exports {
                             wasmtime::component::TypedFunc::<
                                 (wasmtime::component::ResourceAny,),
                                 (i64,),
-                            >::new_unchecked(self.funcs.method_counter_get)
+                            >::new_unchecked(self.funcs.method_counter__get)
                         };
                         let (__ret,) = __callee.call(store.as_context_mut(), (self_,))?;
                         Ok(__ret)
@@ -325,7 +325,7 @@ pub mod exports {
                                     wasmtime::component::ResourceAny,
                                 ),
                                 (wasmtime::component::ResourceAny,),
-                            >::new_unchecked(self.funcs.static_counter_merge)
+                            >::new_unchecked(self.funcs.static_counter__merge)
                         };
                         let (__ret,) = __callee.call(store.as_context_mut(), (a, b))?;
                         Ok(__ret)
@@ -1402,7 +1402,7 @@ pub mod exports {
         }
     }
 }
-#[allow(dead_code, clippy::all, non_camel_case_types)]
+#[allow(dead_code, clippy::all, non_camel_case_types, non_snake_case)]
 pub mod witloom {
     pub mod test {
         pub mod host {

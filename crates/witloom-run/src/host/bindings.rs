@@ -94,7 +94,7 @@ impl Db {
         Ok(())
     }
 }
-#[allow(dead_code, clippy::all, non_camel_case_types)]
+#[allow(dead_code, clippy::all, non_camel_case_types, non_snake_case)]
 pub mod witloom {
     pub mod host {
         pub mod log {
