@@ -67,9 +67,50 @@ impl Plan {
         if self.host.is_empty() {
             out.push_str("  (nothing)\n");
         }
+        let users_of = |users: &[usize]| -> String {
+            let names: Vec<&str> = users.iter().map(|u| self.names[*u].as_str()).collect();
+            names.join(", ")
+        };
+        // WASI is one block, by package: dozens of interfaces that every
+        // runtime provides together, whose individual lines would bury the
+        // application's own.
+        let mut wasi: Vec<(String, Vec<&str>)> = Vec::new();
+        let mut wasi_users: Vec<usize> = Vec::new();
         for (name, users) in &self.host {
-            let users: Vec<&str> = users.iter().map(|u| self.names[*u].as_str()).collect();
-            out.push_str(&format!("  {name}  (imported by {})\n", users.join(", ")));
+            let Some((package, rest)) = name
+                .strip_prefix("wasi:")
+                .and_then(|rest| rest.split_once('/'))
+            else {
+                out.push_str(&format!("  {name}  (imported by {})\n", users_of(users)));
+                continue;
+            };
+            // `wasi:cli/stdout@0.2.6` → `wasi:cli@0.2.6` and `stdout`.
+            let (iface, key) = match rest.split_once('@') {
+                Some((iface, version)) => (iface, format!("wasi:{package}@{version}")),
+                None => (rest, format!("wasi:{package}")),
+            };
+            match wasi.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, ifaces)) => ifaces.push(iface),
+                None => wasi.push((key, vec![iface])),
+            }
+            for u in users {
+                if !wasi_users.contains(u) {
+                    wasi_users.push(*u);
+                }
+            }
+        }
+        if !wasi.is_empty() {
+            wasi_users.sort();
+            out.push_str(&format!(
+                "  WASI  (imported by {})\n",
+                users_of(&wasi_users)
+            ));
+            wasi.sort();
+            for (package, mut ifaces) in wasi {
+                ifaces.sort();
+                ifaces.dedup();
+                out.push_str(&format!("    {package}: {}\n", ifaces.join(", ")));
+            }
         }
         out.push_str(&format!("exported (from {}):\n", self.names[self.root]));
         if self.exports.is_empty() {

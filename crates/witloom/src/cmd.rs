@@ -158,6 +158,22 @@ pub fn compose(args: ComposeArgs) -> ExitCode {
     }
 }
 
+/// For `compose --check` on an application: the WASI its guests' language
+/// runtimes import (wasi-libc, Go's wasip1 port and Rust's std all do),
+/// which no WIT world declares. Read from the built components when every
+/// one is built and their wiring plans; `None` otherwise.
+fn runtime_wasi(manifest: &Manifest) -> Option<Vec<(String, Vec<usize>)>> {
+    let parts = witloom_compose::app_parts(manifest, true).ok()?;
+    let built = witloom_compose::plan(&parts, &witloom_compose::app_options(manifest)).ok()?;
+    Some(
+        built
+            .host
+            .into_iter()
+            .filter(|(name, _)| name.starts_with("wasi:"))
+            .collect(),
+    )
+}
+
 fn compose_inner(args: ComposeArgs) -> Result<(), witloom_ir::Diagnostic> {
     use witloom_compose::{GraphFormat, Host, Options, Part};
     let stem = |p: &std::path::Path| {
@@ -166,7 +182,7 @@ fn compose_inner(args: ComposeArgs) -> Result<(), witloom_ir::Diagnostic> {
             |s| s.to_string_lossy().into_owned(),
         )
     };
-    let (parts, opts, default_out) = match &args.socket {
+    let (parts, opts, default_out, manifest) = match &args.socket {
         Some(socket) => {
             let mut parts = vec![Part::from_file(&stem(socket), socket)?];
             for plug in &args.plugs {
@@ -181,7 +197,7 @@ fn compose_inner(args: ComposeArgs) -> Result<(), witloom_ir::Diagnostic> {
                 host: Host::Anything,
                 ..Options::default()
             };
-            (parts, opts, PathBuf::from("composed.wasm"))
+            (parts, opts, PathBuf::from("composed.wasm"), None)
         }
         None => {
             let path = args
@@ -194,7 +210,8 @@ fn compose_inner(args: ComposeArgs) -> Result<(), witloom_ir::Diagnostic> {
             let out = manifest
                 .target_dir()
                 .join(format!("{}.wasm", manifest.app.name));
-            (parts, witloom_compose::app_options(&manifest), out)
+            let opts = witloom_compose::app_options(&manifest);
+            (parts, opts, out, Some(manifest))
         }
     };
     let plan = witloom_compose::plan(&parts, &opts)?;
@@ -208,7 +225,27 @@ fn compose_inner(args: ComposeArgs) -> Result<(), witloom_ir::Diagnostic> {
         return Ok(());
     }
     if args.check {
-        print!("{}", plan.report());
+        let Some(manifest) = &manifest else {
+            print!("{}", plan.report());
+            return Ok(());
+        };
+        let mut plan = plan.clone();
+        match runtime_wasi(manifest) {
+            Some(wasi) => {
+                for (name, users) in wasi {
+                    if !plan.host.iter().any(|(n, _)| *n == name) {
+                        plan.host.push((name, users));
+                    }
+                }
+                print!("{}", plan.report());
+            }
+            None => {
+                print!("{}", plan.report());
+                println!(
+                    "(and WASI, as the guests' language runtimes need it: `witloom build`, then check again, to list it)"
+                );
+            }
+        }
         return Ok(());
     }
     let bytes = witloom_compose::encode(&parts, &plan)?;
