@@ -13,6 +13,7 @@ mod apps;
 mod bench;
 mod codegen;
 mod compat;
+mod demo;
 mod setup;
 mod tools;
 
@@ -27,7 +28,9 @@ tasks:
   bindgen [--check]
                regenerate the checked-in host bindings (--check: fail if stale)
   setup        install what is missing (rustup targets, C toolchain) and check Go
-  demo         the main job: check the example app's WIT and write its IR
+  demo [--db PATH]
+               the main job: build the wordstats example (C, Go, Rust), compose
+               it, run it on an embedded SQLite database
   test         setup, then run every test (the README's test command)
   bench ir     load the WASI 0.2 set into the IR vs wit-parser alone
   bench build  cold guest builds per language, no-op rebuild, sizes
@@ -48,7 +51,7 @@ fn main() -> std::process::ExitCode {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
         ["setup"] => setup::run(),
-        ["demo"] => demo(),
+        ["demo", rest @ ..] => demo::run(rest),
         ["test", rest @ ..] => test(rest),
         ["bench", rest @ ..] => bench::run(rest),
         ["compat", rest @ ..] => compat::run(rest),
@@ -95,30 +98,6 @@ pub fn cargo() -> Command {
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cmd.current_dir(root());
     cmd
-}
-
-/// The README's main job. Until guests build, it checks the example app's
-/// WIT and writes the IR of its `flow` world.
-fn demo() -> Result<()> {
-    run(cargo().args(["build", "--quiet", "--release", "-p", "witloom"]))?;
-    let witloom = root().join("target/release/witloom");
-    let wit = root().join("examples/wordstats/wit");
-    run(Command::new(&witloom).arg("wit").arg("check").arg(&wit))?;
-    let out = Command::new(&witloom)
-        .args(["wit", "ir", "--world", "flow"])
-        .arg(&wit)
-        .output()?;
-    if !out.status.success() {
-        bail!(
-            "witloom wit ir failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let dest = root().join("target/witloom/wordstats.flow.ir.json");
-    std::fs::create_dir_all(dest.parent().unwrap())?;
-    std::fs::write(&dest, &out.stdout)?;
-    println!("wrote the IR of world `flow` to {}", dest.display());
-    Ok(())
 }
 
 /// The README's test command.
