@@ -1,8 +1,10 @@
-//! `cargo xtask bindgen [--check]`: regenerates every checked-in file that
-//! witloom generates about itself: host bindings for our own WIT and the
-//! test suite's world, and the golden bindings of a few corpus worlds.
-//! `--check` writes nothing and fails naming each stale file; a test runs
-//! it, so a stale file fails `cargo test` (rust-analyzer's pattern).
+//! `cargo xtask bindgen [--check]` and `cargo xtask doc [--check]`:
+//! regenerate every checked-in file that witloom generates about itself:
+//! host bindings for our own WIT and the test suite's world, the golden
+//! bindings of a few corpus worlds, and the Markdown docs of our own WIT
+//! (`docs/wit/`). `--check` writes nothing and fails naming each stale
+//! file; a test runs both, so a stale file fails `cargo test`
+//! (rust-analyzer's pattern).
 
 use anyhow::{Result, bail};
 use std::path::{Path, PathBuf};
@@ -74,6 +76,53 @@ pub fn run(args: &[&str]) -> Result<()> {
     bindgen(check)
 }
 
+pub fn run_doc(args: &[&str]) -> Result<()> {
+    let check = match args {
+        [] => false,
+        ["--check"] => true,
+        _ => bail!("usage: cargo xtask doc [--check]"),
+    };
+    doc(check)
+}
+
+/// `docs/wit/`: the Markdown of `wit/`, and nothing else.
+pub fn doc(check: bool) -> Result<()> {
+    let root = crate::root();
+    let dir = root.join("docs/wit");
+    let wit = witloom_ir::load(&root.join("wit"), &witloom_ir::LoadOptions::default())
+        .map_err(|d| anyhow::anyhow!("wit/: {d}"))?;
+    let pages = witloom_doc::markdown(&wit.ir);
+    let mut stale = Vec::new();
+    for page in &pages {
+        let path = dir.join(&page.path);
+        if !ensure_file_contents(&path, &page.text, check)? {
+            stale.push(display(&path).display().to_string());
+        }
+    }
+    // A page of a package that is gone is stale too.
+    for entry in std::fs::read_dir(&dir)? {
+        let path = entry?.path();
+        if !pages.iter().any(|p| dir.join(&p.path) == path) {
+            if check {
+                stale.push(format!(
+                    "{} (no longer generated)",
+                    display(&path).display()
+                ));
+            } else {
+                std::fs::remove_file(&path)?;
+                println!("removed {}", display(&path).display());
+            }
+        }
+    }
+    if !stale.is_empty() {
+        bail!(
+            "stale docs (run `cargo xtask doc` and commit the result):\n  {}",
+            stale.join("\n  ")
+        );
+    }
+    Ok(())
+}
+
 pub fn bindgen(check: bool) -> Result<()> {
     let root = crate::root();
     let mut stale = Vec::new();
@@ -128,5 +177,10 @@ mod tests {
     #[test]
     fn generated_files_are_fresh() {
         super::bindgen(true).unwrap();
+    }
+
+    #[test]
+    fn wit_docs_are_fresh() {
+        super::doc(true).unwrap();
     }
 }

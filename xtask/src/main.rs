@@ -8,6 +8,7 @@
 //!   tool where there is one.
 //! - `compat`: composed output under a stock `wasmtime run`.
 //! - `bindgen [--check]`: regenerate the checked-in generated files.
+//! - `doc [--check]`: regenerate `docs/wit/`, the docs of our own WIT.
 
 mod apps;
 mod bench;
@@ -27,6 +28,8 @@ usage: cargo xtask <task>
 tasks:
   bindgen [--check]
                regenerate the checked-in host bindings (--check: fail if stale)
+  doc [--check]
+               regenerate docs/wit/, the Markdown of wit/ (--check: fail if stale)
   setup        install what is missing (rustup targets, C toolchain) and check Go
   demo [--db PATH]
                the main job: build the wordstats example (C, Go, Rust), compose
@@ -37,6 +40,7 @@ tasks:
   bench bindgen
                host bindings: generation vs wasmtime's generator; incremental
                rebuild with checked-in bindings vs bindgen!
+  bench doc    Markdown for the WASI 0.2 set vs wit-bindgen markdown
   bench compose [--install]
                witloom compose vs wac plug: time and output size
   bench run [--install]
@@ -56,6 +60,7 @@ fn main() -> std::process::ExitCode {
         ["bench", rest @ ..] => bench::run(rest),
         ["compat", rest @ ..] => compat::run(rest),
         ["bindgen", rest @ ..] => codegen::run(rest),
+        ["doc", rest @ ..] => codegen::run_doc(rest),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             Ok(())

@@ -61,6 +61,23 @@ enum Command {
     /// Write Rust host bindings for a world, for the wasmtime component
     /// API (what wasmtime's `bindgen!` would expand to, as plain source).
     Bindgen(BindgenArgs),
+    /// Document WIT as Markdown pages: every world, interface, type and
+    /// function, linked; for a witloom.toml, an application page too.
+    Doc(DocArgs),
+}
+
+#[derive(Args, Debug)]
+struct DocArgs {
+    /// WIT (a .wit file, a package directory, a component), or an
+    /// application's witloom.toml.
+    #[command(flatten)]
+    input: Input,
+    /// The directory to write the pages into.
+    #[arg(long, short, value_name = "DIR")]
+    out: PathBuf,
+    /// The output format (Markdown; HTML is being built).
+    #[arg(long, default_value = "md", value_parser = ["md"])]
+    format: String,
 }
 
 #[derive(Args, Debug)]
@@ -165,6 +182,24 @@ fn main() -> ExitCode {
                 }
             }
         }),
+        Command::Doc(args) => {
+            let pages = if args
+                .input
+                .path
+                .file_name()
+                .is_some_and(|n| n == "witloom.toml")
+            {
+                witloom_manifest::Manifest::load(&args.input.path)
+                    .and_then(|m| witloom_doc::app_markdown(&m))
+            } else {
+                args.input.load().map(|l| witloom_doc::markdown(&l.ir))
+            };
+            pages.and_then(|pages| {
+                witloom_doc::write(&args.out, &pages)?;
+                eprintln!("wrote {} pages to {}", pages.len(), args.out.display());
+                Ok(())
+            })
+        }
         Command::Compose(args) => return cmd::compose(args),
         Command::New {
             name,

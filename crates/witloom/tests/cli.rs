@@ -261,3 +261,67 @@ fn bindgen_errors_name_the_item() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("--with"));
 }
+
+#[test]
+fn doc_writes_markdown_for_wit_and_for_an_app() {
+    let dir = scratch("doc");
+    let out = witloom(&[
+        "doc",
+        &corpus("fraction.wit"),
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let index = std::fs::read_to_string(dir.join("README.md")).unwrap();
+    assert!(
+        index.contains("[`corpus:fraction`](corpus-fraction.md)"),
+        "{index}"
+    );
+    let page = std::fs::read_to_string(dir.join("corpus-fraction.md")).unwrap();
+    assert!(page.contains("## World `calculator`"), "{page}");
+    assert!(page.contains("#### record `fraction`"), "{page}");
+
+    // An application: its page has the wiring as Mermaid, and links into
+    // the package pages next to it.
+    let app = scratch("doc-app");
+    let out = witloom(&[
+        "doc",
+        "../../examples/wordstats/witloom.toml",
+        "--out",
+        app.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let page = std::fs::read_to_string(app.join("README.md")).unwrap();
+    assert!(page.contains("# Application `wordstats`"), "{page}");
+    assert!(page.contains("```mermaid\nflowchart LR"), "{page}");
+    assert!(
+        page.contains("| `kernel` | C | [`kernel`](witloom-examples-wordstats.md#world:kernel) |"),
+        "{page}"
+    );
+    assert!(
+        page.contains("[`witloom:host/sql@0.1.0`](witloom-host.md#sql) (imported by `flow`)"),
+        "{page}"
+    );
+    assert!(app.join("witloom-host.md").is_file());
+}
+
+#[test]
+fn doc_of_bad_wit_is_the_located_diagnostic() {
+    let dir = scratch("doc-bad");
+    let file = dir.join("bad.wit");
+    std::fs::write(
+        &file,
+        "package a:b;\ninterface i {\n    f: func(x: strng);\n}\n",
+    )
+    .unwrap();
+    let out = witloom(&[
+        "doc",
+        file.to_str().unwrap(),
+        "--out",
+        dir.join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("strng") && err.contains("bad.wit:3:"), "{err}");
+    assert!(!dir.join("out").exists(), "nothing written for bad input");
+}

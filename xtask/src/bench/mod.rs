@@ -5,6 +5,7 @@
 mod bindgen;
 mod build;
 mod compose;
+mod doc;
 mod ir;
 mod run;
 
@@ -24,6 +25,7 @@ pub fn run(args: &[&str]) -> Result<()> {
         ["ir"] => ir::run(),
         ["build"] => build::run(),
         ["bindgen"] => bindgen::run(),
+        ["doc"] => doc::run(),
         ["compose", rest @ ..] => compose::run(rest),
         ["run", rest @ ..] => run::run(rest),
         _ => bail!("usage: cargo xtask bench ir|build|bindgen|compose|run [--install]"),

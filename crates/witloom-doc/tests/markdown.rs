@@ -1,0 +1,118 @@
+//! The Markdown of the IR corpus, golden (`BLESS=1` re-blesses), and every
+//! link of every page resolving to a page and an anchor, for the corpus
+//! and the whole WASI 0.2 set.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use witloom_doc::Page;
+use witloom_ir::LoadOptions;
+
+fn corpus() -> Vec<PathBuf> {
+    let dir = Path::new("../witloom-ir/tests/corpus");
+    [
+        "fraction.wit",
+        "worlds.wit",
+        "gates.wit",
+        "types.wit",
+        "multi",
+    ]
+    .iter()
+    .map(|f| dir.join(f))
+    .collect()
+}
+
+fn pages(input: &Path) -> Vec<Page> {
+    let loaded = witloom_ir::load(
+        input,
+        &LoadOptions {
+            all_features: true,
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|d| panic!("{}: {d}", input.display()));
+    witloom_doc::markdown(&loaded.ir)
+}
+
+#[test]
+fn corpus_markdown_is_golden() {
+    for input in corpus() {
+        let mut all = String::new();
+        for page in pages(&input) {
+            all.push_str(&format!("<!-- page: {} -->\n", page.path.display()));
+            all.push_str(&page.text);
+        }
+        let stem = input.file_stem().unwrap().to_str().unwrap();
+        witloom_testkit::assert_golden(Path::new(&format!("tests/golden/{stem}.md")), &all);
+    }
+}
+
+/// `[text](target)` links of a Markdown page.
+fn links(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("](") {
+        rest = &rest[i + 2..];
+        if let Some(end) = rest.find(')') {
+            out.push(rest[..end].to_string());
+            rest = &rest[end..];
+        }
+    }
+    out
+}
+
+fn anchors(text: &str) -> Vec<&str> {
+    text.split("<a id=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .collect()
+}
+
+fn check_links(input: &Path) -> usize {
+    let pages = pages(input);
+    let by_path: HashMap<String, &Page> = pages
+        .iter()
+        .map(|p| (p.path.display().to_string(), p))
+        .collect();
+    let mut checked = 0;
+    for page in &pages {
+        let own = anchors(&page.text);
+        let mut seen = std::collections::HashSet::new();
+        for a in &own {
+            assert!(
+                seen.insert(*a),
+                "{}: anchor `{a}` twice",
+                page.path.display()
+            );
+        }
+        for link in links(&page.text) {
+            let (file, anchor) = link.split_once('#').unwrap_or((&link, ""));
+            let target = if file.is_empty() {
+                page
+            } else {
+                by_path.get(file).unwrap_or_else(|| {
+                    panic!("{}: link to missing page `{link}`", page.path.display())
+                })
+            };
+            if !anchor.is_empty() {
+                assert!(
+                    anchors(&target.text).contains(&anchor),
+                    "{}: link `{link}` has no target",
+                    page.path.display()
+                );
+            }
+            checked += 1;
+        }
+    }
+    checked
+}
+
+#[test]
+fn every_link_resolves() {
+    let mut checked = 0;
+    for input in corpus() {
+        checked += check_links(&input);
+    }
+    let wasi = check_links(&witloom_testkit::wasi_wit_dir());
+    assert!(wasi > 400, "only {wasi} links in the WASI docs");
+    assert!(checked > 50, "only {checked} links in the corpus docs");
+}
