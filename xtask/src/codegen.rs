@@ -68,21 +68,20 @@ fn bindings() -> Vec<Binding> {
 }
 
 pub fn run(args: &[&str]) -> Result<()> {
-    let check = match args {
-        [] => false,
-        ["--check"] => true,
-        _ => bail!("usage: cargo xtask bindgen [--check]"),
-    };
-    bindgen(check)
+    bindgen(check_flag(args, "bindgen")?)
+}
+
+/// `[--check]`, the only argument of `bindgen` and `doc`.
+fn check_flag(args: &[&str], task: &str) -> Result<bool> {
+    match args {
+        [] => Ok(false),
+        ["--check"] => Ok(true),
+        _ => bail!("usage: cargo xtask {task} [--check]"),
+    }
 }
 
 pub fn run_doc(args: &[&str]) -> Result<()> {
-    let check = match args {
-        [] => false,
-        ["--check"] => true,
-        _ => bail!("usage: cargo xtask doc [--check]"),
-    };
-    doc(check)
+    doc(check_flag(args, "doc")?)
 }
 
 /// `docs/wit/`: the Markdown of `wit/`, and nothing else.

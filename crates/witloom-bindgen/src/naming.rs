@@ -13,12 +13,17 @@ const KEYWORDS: &[&str] = &[
     "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
 ];
 
-fn escape(name: String) -> String {
-    if KEYWORDS.contains(&name.as_str()) {
+/// `name`, or `name_` when `taken` has it.
+fn unless_taken(name: String, taken: &[&str]) -> String {
+    if taken.contains(&name.as_str()) {
         format!("{name}_")
     } else {
         name
     }
+}
+
+fn escape(name: String) -> String {
+    unless_taken(name, KEYWORDS)
 }
 
 /// A function, field, parameter or module name.
@@ -52,23 +57,13 @@ const TAKEN_TYPES: &[&str] = &[
 
 /// A type's name (records, variants, resources, aliases, worlds).
 pub fn type_name(wit: &str) -> String {
-    let name = camel(wit);
-    if TAKEN_TYPES.contains(&name.as_str()) {
-        format!("{name}_")
-    } else {
-        name
-    }
+    unless_taken(camel(wit), TAKEN_TYPES)
 }
 
 /// The `Guest<Resource>` view of an exported resource, kept clear of the
 /// interface's own `GuestIndices`.
 pub fn guest_view(resource: &str) -> String {
-    let view = format!("Guest{}", camel(resource));
-    if view == "GuestIndices" {
-        format!("{view}_")
-    } else {
-        view
-    }
+    unless_taken(format!("Guest{}", camel(resource)), &["GuestIndices"])
 }
 
 /// A resource method's or static function's Rust name. `taken` are the
@@ -76,12 +71,7 @@ pub fn guest_view(resource: &str) -> String {
 /// host trait, `constructor` on a guest view): a WIT function with one of
 /// them gets a trailing `_`.
 pub fn resource_fn(wit: &str, taken: &[&str]) -> String {
-    let name = snake(wit);
-    if taken.contains(&name.as_str()) {
-        format!("{name}_")
-    } else {
-        name
-    }
+    unless_taken(snake(wit), taken)
 }
 
 /// A flag's constant name.
