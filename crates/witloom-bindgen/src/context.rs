@@ -133,6 +133,20 @@ impl<'a> Gen<'a> {
                     self.world.name
                 )));
             }
+            // One Rust path cannot be both sides: an import's bindings are a
+            // `Host` trait, an export's a `Guest` over the instance.
+            if let Some(both) = self.imports.iter().find(|i| {
+                self.with.contains_key(&i.id) && self.exports.iter().any(|e| e.id == i.id)
+            }) {
+                return Err(Diagnostic::new(format!(
+                    "`with` names `{key}`, which world `{}` both imports and exports: one Rust path cannot hold both its `Host` side and its `Guest` side",
+                    self.world.name,
+                ))
+                .with_help(format!(
+                    "leave `{}` out of `with`; witloom generates both sides",
+                    self.ir.interfaces[both.id].qualified_name
+                )));
+            }
         }
         Ok(())
     }

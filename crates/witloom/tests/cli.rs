@@ -325,3 +325,21 @@ fn doc_of_bad_wit_is_the_located_diagnostic() {
     assert!(err.contains("strng") && err.contains("bad.wit:3:"), "{err}");
     assert!(!dir.join("out").exists(), "nothing written for bad input");
 }
+
+/// `with` cannot map an interface a world both imports and exports.
+#[test]
+fn bindgen_with_on_both_sides_is_refused() {
+    let out = witloom(&[
+        "bindgen",
+        "../witloom-bindgen/corpus/wit/edge",
+        "--world",
+        "middleware",
+        "--with",
+        "witloom-corpus:edge/a=crate::ext_a",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("both imports and exports"), "{err}");
+    assert!(err.contains("witloom-corpus:edge/a@0.1.0"), "{err}");
+    assert!(out.stdout.is_empty());
+}
