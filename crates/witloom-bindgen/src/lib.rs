@@ -12,8 +12,8 @@
 //! The generator is a template method over the IR: [`Gen`](context::Gen)
 //! walks the world ([`world`]), emitting types ([`types`]), host traits
 //! ([`imports`]) and guest wrappers ([`exports`]) into per-module
-//! [`Source`](source::Source) buffers, which are nested, parsed and
-//! formatted once at the end.
+//! [`Source`](source::Source) buffers, which are nested and indented once
+//! at the end, then (for [`generate`]) formatted by prettyplease.
 
 mod context;
 mod exports;

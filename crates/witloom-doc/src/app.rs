@@ -7,7 +7,7 @@ use crate::Page;
 use crate::site::Site;
 use std::fmt::Write as _;
 use witloom_compose::{GraphFormat, Provider};
-use witloom_ir::{Diagnostic, Ir, LoadOptions};
+use witloom_ir::Diagnostic;
 use witloom_manifest::Manifest;
 
 /// The application page (`README.md`) and the pages of every package the
@@ -16,19 +16,17 @@ pub fn pages(manifest: &Manifest) -> Result<Vec<Page>, Diagnostic> {
     let parts = witloom_compose::app_parts(manifest, false)?;
     let plan = witloom_compose::plan(&parts, &witloom_compose::app_options(manifest))?;
 
-    // Package pages, once per WIT directory (components usually share one).
-    let mut irs: Vec<(std::path::PathBuf, Ir)> = Vec::new();
-    for c in manifest.components.values() {
-        if !irs.iter().any(|(p, _)| *p == c.wit) {
-            irs.push((
-                c.wit.clone(),
-                witloom_ir::load(&c.wit, &LoadOptions::default())?.ir,
-            ));
+    // Package pages, once per WIT directory (components usually share
+    // one), from the IRs the plan was made from.
+    let mut sites: Vec<(&std::path::Path, Site)> = Vec::new();
+    for (c, part) in manifest.components.values().zip(&parts) {
+        if !sites.iter().any(|(p, _)| *p == c.wit) {
+            sites.push((&c.wit, Site::new(&part.wit.ir)));
         }
     }
     let mut pages: Vec<Page> = Vec::new();
-    for (_, ir) in &irs {
-        for page in crate::markdown::pages(&Site::new(ir)) {
+    for (_, site) in &sites {
+        for page in crate::markdown::pages(site) {
             let page = if page.path.as_os_str() == "README.md" {
                 Page {
                     path: "packages.md".into(),
@@ -44,9 +42,9 @@ pub fn pages(manifest: &Manifest) -> Result<Vec<Page>, Diagnostic> {
     }
     // An interface's page and anchor, from whichever IR defines it.
     let link = |qualified: &str| -> Option<String> {
-        irs.iter().find_map(|(_, ir)| {
-            let site = Site::new(ir);
-            let (id, iface) = ir
+        sites.iter().find_map(|(_, site)| {
+            let (id, iface) = site
+                .ir
                 .interfaces
                 .iter()
                 .find(|(_, i)| i.qualified_name == qualified)?;
@@ -59,10 +57,9 @@ pub fn pages(manifest: &Manifest) -> Result<Vec<Page>, Diagnostic> {
         })
     };
     let world_link = |c: &witloom_manifest::Component| -> Option<String> {
-        let (_, ir) = irs.iter().find(|(p, _)| *p == c.wit)?;
-        let site = Site::new(ir);
-        let id = ir.find_world(&c.world)?;
-        let package = ir[id].package?;
+        let (_, site) = sites.iter().find(|(p, _)| *p == c.wit)?;
+        let id = site.ir.find_world(&c.world)?;
+        let package = site.ir[id].package?;
         Some(format!(
             "{}.md#{}",
             site.stem(package),

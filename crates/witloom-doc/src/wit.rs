@@ -140,7 +140,7 @@ impl Site<'_> {
         out
     }
 
-    /// The named types a resource's or interface's functions belong to.
+    /// The functions (constructor, methods, statics) of `resource`.
     pub fn resource_functions<'f>(
         &self,
         functions: impl Iterator<Item = &'f Function>,

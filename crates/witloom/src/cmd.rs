@@ -229,7 +229,7 @@ fn compose_inner(args: ComposeArgs) -> Result<(), witloom_ir::Diagnostic> {
             print!("{}", plan.report());
             return Ok(());
         };
-        let mut plan = plan.clone();
+        let mut plan = plan;
         match runtime_wasi(manifest) {
             Some(wasi) => {
                 for (name, users) in wasi {

@@ -183,12 +183,8 @@ fn main() -> ExitCode {
             }
         }),
         Command::Doc(args) => {
-            let pages = if args
-                .input
-                .path
-                .file_name()
-                .is_some_and(|n| n == "witloom.toml")
-            {
+            // A manifest by its extension: it need not be named witloom.toml.
+            let pages = if args.input.path.extension().is_some_and(|e| e == "toml") {
                 witloom_manifest::Manifest::load(&args.input.path)
                     .and_then(|m| witloom_doc::app_markdown(&m))
             } else {
