@@ -282,7 +282,11 @@ fn doc_writes_markdown_for_wit_and_for_an_app() {
     assert!(page.contains("#### record `fraction`"), "{page}");
 
     // An application: its page has the wiring as Mermaid, and links into
-    // the package pages next to it.
+    // the package pages next to it. Its WASI deps are linked from cargo's
+    // registry, as `cargo xtask demo` does, since this test may run first.
+    witloom_testkit::link_wasi_deps(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/wordstats"),
+    );
     let app = scratch("doc-app");
     let out = witloom(&[
         "doc",
