@@ -22,7 +22,7 @@ pub fn run(args: &[&str]) -> Result<()> {
         _ => bail!("usage: cargo xtask demo [--db PATH]"),
     };
 
-    crate::setup::run()?;
+    crate::setup::guests()?;
     let witloom = match std::env::var_os("WITLOOM_BIN") {
         Some(bin) => PathBuf::from(bin),
         None => {

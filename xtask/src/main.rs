@@ -1,7 +1,8 @@
 //! witloom's development tasks, run as `cargo xtask <task>`:
 //!
 //! - `setup`: install what a fresh machine lacks (rustup targets, Debian
-//!   packages for C guests) and check Go.
+//!   packages for C guests, chromium for the docs' browser test) and check
+//!   Go.
 //! - `demo`: the main job of the README.
 //! - `test`: `setup`, then the whole test suite.
 //! - `bench ir|build|compose|run`: benchmarks, side by side with the anchor
@@ -30,7 +31,8 @@ tasks:
                regenerate the checked-in host bindings (--check: fail if stale)
   doc [--check]
                regenerate docs/wit/, the Markdown of wit/ (--check: fail if stale)
-  setup        install what is missing (rustup targets, C toolchain) and check Go
+  setup        install what is missing (rustup targets, C toolchain, chromium)
+               and check Go
   demo [--db PATH]
                the main job: build the wordstats example (C, Go, Rust), compose
                it, run it on an embedded SQLite database

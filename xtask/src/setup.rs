@@ -2,7 +2,8 @@
 //! says exactly what to do about what it cannot install.
 //!
 //! Runs on every `cargo xtask test` and `demo`, so it must be quick when
-//! everything is there: it asks before it installs.
+//! everything is there: it asks before it installs. The demo needs only
+//! the guests' toolchains; the tests also need a headless browser.
 
 use anyhow::{Result, bail};
 use std::process::Command;
@@ -15,9 +16,19 @@ const RUST_TARGETS: &[&str] = &["wasm32-wasip2", "wasm32-wasip1"];
 /// wasi-libc's sysroot, and compiler-rt's wasm32 builtins.
 const DEBIAN_PACKAGES: &[&str] = &["clang", "lld", "wasi-libc", "libclang-rt-14-dev-wasm32"];
 
+/// The browser the docs site's test drives (headless).
+const BROWSER_PACKAGES: &[&str] = &["chromium"];
+
+/// Everything the tests need: the guests' toolchains and a browser.
 pub fn run() -> Result<()> {
+    guests()?;
+    debian_packages(BROWSER_PACKAGES, "The docs site's browser test")
+}
+
+/// What building guests needs (`cargo xtask demo`).
+pub fn guests() -> Result<()> {
     rust_targets()?;
-    debian_packages()?;
+    debian_packages(DEBIAN_PACKAGES, "C guests")?;
     go()
 }
 
@@ -48,18 +59,19 @@ fn rust_targets() -> Result<()> {
     Ok(())
 }
 
-fn debian_packages() -> Result<()> {
+/// Installs the `packages` missing (as root), or says how; `who` needs them.
+fn debian_packages(packages: &[&str], who: &str) -> Result<()> {
     if Command::new("dpkg-query")
         .arg("--version")
         .output()
         .is_err()
     {
         println!(
-            "setup: not a Debian system; C guests need clang, lld and a wasi-libc sysroot (or set WASI_SDK_PATH to a wasi-sdk)"
+            "setup: not a Debian system; C guests need clang, lld and a wasi-libc sysroot (or set WASI_SDK_PATH to a wasi-sdk); the docs' browser test needs chromium"
         );
         return Ok(());
     }
-    let missing: Vec<&str> = DEBIAN_PACKAGES
+    let missing: Vec<&str> = packages
         .iter()
         .copied()
         .filter(|p| !dpkg_installed(p))
@@ -70,7 +82,7 @@ fn debian_packages() -> Result<()> {
     let install = format!("apt-get install -y {}", missing.join(" "));
     if !is_root() {
         bail!(
-            "C guests need Debian packages that are missing; run: sudo apt-get update && sudo {install}"
+            "{who} needs Debian packages that are missing; run: sudo apt-get update && sudo {install}"
         );
     }
     println!("setup: apt-get update && {install}");

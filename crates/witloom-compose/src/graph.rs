@@ -12,25 +12,49 @@ pub enum GraphFormat {
     Mermaid,
 }
 
-/// Draws `plan`: edges go from provider to consumer.
-pub fn graph(plan: &Plan, format: GraphFormat) -> String {
-    let short = |name: &str| split_version(name).0.to_string();
-    let mut edges: Vec<(String, String, String)> = Vec::new();
+/// One arrow of the picture: `from` provides `interface` to `to`. The
+/// host and the application's exports are the nodes `host` and `exports`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edge {
+    pub from: String,
+    pub to: String,
+    /// The interface's full name, with its version.
+    pub interface: String,
+}
+
+/// The arrows of `plan`: wires, then what the host provides, then what the
+/// application exports.
+pub fn edges(plan: &Plan) -> Vec<Edge> {
+    let edge = |from: &str, to: &str, interface: &str| Edge {
+        from: from.to_string(),
+        to: to.to_string(),
+        interface: interface.to_string(),
+    };
+    let mut out = Vec::new();
     for w in &plan.wires {
-        edges.push((
-            plan.names[w.provider].clone(),
-            plan.names[w.consumer].clone(),
-            short(&w.import),
+        out.push(edge(
+            &plan.names[w.provider],
+            &plan.names[w.consumer],
+            &w.import,
         ));
     }
     for (name, users) in &plan.host {
         for u in users {
-            edges.push(("host".into(), plan.names[*u].clone(), short(name)));
+            out.push(edge("host", &plan.names[*u], name));
         }
     }
     for name in &plan.exports {
-        edges.push((plan.names[plan.root].clone(), "exports".into(), short(name)));
+        out.push(edge(&plan.names[plan.root], "exports", name));
     }
+    out
+}
+
+/// Draws `plan`: edges go from provider to consumer.
+pub fn graph(plan: &Plan, format: GraphFormat) -> String {
+    let edges: Vec<(String, String, String)> = edges(plan)
+        .into_iter()
+        .map(|e| (e.from, e.to, split_version(&e.interface).0.to_string()))
+        .collect();
     match format {
         GraphFormat::Dot => {
             let mut out = String::from("digraph app {\n  rankdir=LR;\n  node [shape=box];\n");

@@ -4,13 +4,19 @@
 //! with their constructors and methods, `@since`/`@unstable`/`@deprecated`
 //! as badges, and links between items, interfaces and packages.
 //!
-//! [`markdown`] writes pages readable on GitHub; [`app_markdown`] adds an
-//! application page (which component provides what, what is left for the
-//! host, the graph as Mermaid) for a `witloom.toml`.
+//! `pages` says it once, as `model` blocks; `markdown` renders pages
+//! readable on GitHub, `html` a static site with search. For a
+//! `witloom.toml`, `app` adds an application page: which component
+//! provides what, what is left for the host, and the wiring as a graph
+//! (Mermaid, or SVG from `svg`'s own layered layout).
 
 mod app;
+mod html;
 mod markdown;
+mod model;
+mod pages;
 mod site;
+mod svg;
 mod wit;
 
 use std::path::{Path, PathBuf};
@@ -23,17 +29,41 @@ pub struct Page {
     pub text: String,
 }
 
+/// What to write: Markdown, HTML, or both side by side in one directory
+/// (`README.md` next to `index.html`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Markdown,
+    Html,
+    Both,
+}
+
 /// Markdown pages for every package of `ir`: `README.md` (the index) and
 /// one `<namespace>-<name>.md` per package.
 pub fn markdown(ir: &Ir) -> Vec<Page> {
     markdown::pages(&site::Site::new(ir))
 }
 
-/// For the application of `manifest` (a `witloom.toml`): `README.md`, the
-/// application page (components, wiring as Mermaid, what is left for the
-/// host, what it exports), `packages.md` and the package pages.
-pub fn app_markdown(manifest: &witloom_manifest::Manifest) -> Result<Vec<Page>, Diagnostic> {
-    app::pages(manifest)
+/// The HTML site for every package of `ir`: `index.html`, a page per
+/// package and per interface, the search index and the assets.
+pub fn html(ir: &Ir) -> Vec<Page> {
+    html::pages(&site::Site::new(ir))
+}
+
+/// The documentation of `ir` in `format`.
+pub fn document(ir: &Ir, format: Format) -> Vec<Page> {
+    match format {
+        Format::Markdown => markdown(ir),
+        Format::Html => html(ir),
+        Format::Both => markdown(ir).into_iter().chain(html(ir)).collect(),
+    }
+}
+
+/// For the application of `manifest` (a `witloom.toml`): the application
+/// page (components, wiring, what is left for the host, what it exports),
+/// the list of packages and the package pages, in `format`.
+pub fn app(manifest: &witloom_manifest::Manifest, format: Format) -> Result<Vec<Page>, Diagnostic> {
+    app::pages(manifest, format)
 }
 
 /// Writes `pages` under `dir`, creating it.

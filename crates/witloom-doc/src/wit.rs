@@ -13,7 +13,7 @@ pub struct Piece {
 }
 
 /// Pieces being assembled; consecutive plain text is merged.
-#[derive(Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Pieces(pub Vec<Piece>);
 
 impl Pieces {
@@ -27,11 +27,25 @@ impl Pieces {
         }
     }
 
-    fn link(&mut self, text: &str, package: Option<PackageId>, anchor: String) {
+    pub fn link(&mut self, text: &str, package: Option<PackageId>, anchor: String) {
         self.0.push(Piece {
             text: text.to_string(),
             link: Some((package, anchor)),
         });
+    }
+
+    /// One run of plain text.
+    pub fn plain(text: &str) -> Self {
+        let mut p = Pieces::default();
+        p.text(text);
+        p
+    }
+
+    /// One linked name.
+    pub fn linked(text: &str, package: Option<PackageId>, anchor: String) -> Self {
+        let mut p = Pieces::default();
+        p.link(text, package, anchor);
+        p
     }
 }
 

@@ -61,8 +61,9 @@ enum Command {
     /// Write Rust host bindings for a world, for the wasmtime component
     /// API (what wasmtime's `bindgen!` would expand to, as plain source).
     Bindgen(BindgenArgs),
-    /// Document WIT as Markdown pages: every world, interface, type and
-    /// function, linked; for a witloom.toml, an application page too.
+    /// Document WIT as Markdown pages or an HTML site: every world,
+    /// interface, type and function, linked; for a witloom.toml, an
+    /// application page with the wiring too.
     Doc(DocArgs),
 }
 
@@ -75,9 +76,17 @@ struct DocArgs {
     /// The directory to write the pages into.
     #[arg(long, short, value_name = "DIR")]
     out: PathBuf,
-    /// The output format (Markdown; HTML is being built).
-    #[arg(long, default_value = "md", value_parser = ["md"])]
-    format: String,
+    /// Markdown pages (md), a static HTML site with search (html), or
+    /// both in one directory.
+    #[arg(long, value_enum, default_value_t = DocFormat::Md)]
+    format: DocFormat,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum DocFormat {
+    Md,
+    Html,
+    Both,
 }
 
 #[derive(Args, Debug)]
@@ -184,11 +193,18 @@ fn main() -> ExitCode {
         }),
         Command::Doc(args) => {
             // A manifest by its extension: it need not be named witloom.toml.
+            let format = match args.format {
+                DocFormat::Md => witloom_doc::Format::Markdown,
+                DocFormat::Html => witloom_doc::Format::Html,
+                DocFormat::Both => witloom_doc::Format::Both,
+            };
             let pages = if args.input.path.extension().is_some_and(|e| e == "toml") {
                 witloom_manifest::Manifest::load(&args.input.path)
-                    .and_then(|m| witloom_doc::app_markdown(&m))
+                    .and_then(|m| witloom_doc::app(&m, format))
             } else {
-                args.input.load().map(|l| witloom_doc::markdown(&l.ir))
+                args.input
+                    .load()
+                    .map(|l| witloom_doc::document(&l.ir, format))
             };
             pages.and_then(|pages| {
                 witloom_doc::write(&args.out, &pages)?;

@@ -318,16 +318,78 @@ fn doc_of_bad_wit_is_the_located_diagnostic() {
         "package a:b;\ninterface i {\n    f: func(x: strng);\n}\n",
     )
     .unwrap();
+    for format in ["md", "html", "both"] {
+        let out = witloom(&[
+            "doc",
+            file.to_str().unwrap(),
+            "--out",
+            dir.join("out").to_str().unwrap(),
+            "--format",
+            format,
+        ]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = text(&out.stderr);
+        assert!(err.contains("strng") && err.contains("bad.wit:3:"), "{err}");
+        assert!(!dir.join("out").exists(), "nothing written for bad input");
+    }
+    // An unknown format is a usage error naming the ones there are.
     let out = witloom(&[
         "doc",
         file.to_str().unwrap(),
         "--out",
-        dir.join("out").to_str().unwrap(),
+        "x",
+        "--format",
+        "pdf",
     ]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = text(&out.stderr);
-    assert!(err.contains("strng") && err.contains("bad.wit:3:"), "{err}");
-    assert!(!dir.join("out").exists(), "nothing written for bad input");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("html"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn doc_writes_an_html_site_for_wit_and_for_an_app() {
+    let dir = scratch("doc-html");
+    let out = witloom(&[
+        "doc",
+        &corpus("fraction.wit"),
+        "--out",
+        dir.to_str().unwrap(),
+        "--format",
+        "html",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    for file in [
+        "index.html",
+        "corpus-fraction.html",
+        "corpus-fraction/fractions.html",
+        "assets/search-index.js",
+        "assets/search.js",
+        "assets/style.css",
+    ] {
+        assert!(dir.join(file).is_file(), "{file}");
+    }
+    assert!(!dir.join("README.md").exists(), "html only");
+
+    // Both formats side by side; the app page draws the wiring as SVG.
+    witloom_testkit::link_wasi_deps(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/wordstats"),
+    );
+    let app = scratch("doc-html-app");
+    let out = witloom(&[
+        "doc",
+        "../../examples/wordstats/witloom.toml",
+        "--out",
+        app.to_str().unwrap(),
+        "--format",
+        "both",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(app.join("README.md").is_file());
+    let index = std::fs::read_to_string(app.join("index.html")).unwrap();
+    assert!(index.contains("<svg class=\"graph\""), "{index}");
+    assert!(
+        index.contains("Application <code>wordstats</code>"),
+        "{index}"
+    );
 }
 
 /// `with` cannot map an interface a world both imports and exports.
