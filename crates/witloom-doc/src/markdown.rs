@@ -177,21 +177,19 @@ impl Links<'_> {
 
     /// Pieces as code spans, linked where they name an item.
     fn pieces(&self, p: &Pieces) -> String {
+        let here = self.site.zip(self.here).map(|(site, p)| site.stem(p));
         let mut out = String::new();
-        for piece in &p.0 {
-            match (&piece.link, self.site) {
-                (Some((package, anchor)), Some(site)) => {
-                    let href = match package {
-                        Some(p) if Some(*p) != self.here => {
-                            format!("{}.md#{anchor}", site.stem(*p))
-                        }
-                        _ => format!("#{anchor}"),
-                    };
-                    let _ = write!(out, "[`{}`]({href})", piece.text);
+        for (text, link) in p.resolved(self.site) {
+            match link {
+                Some((Some(stem), anchor)) if Some(stem) != here => {
+                    let _ = write!(out, "[`{text}`]({stem}.md#{anchor})");
                 }
-                _ if piece.text.is_empty() => {}
-                _ => {
-                    let _ = write!(out, "`{}`", piece.text);
+                Some((_, anchor)) => {
+                    let _ = write!(out, "[`{text}`](#{anchor})");
+                }
+                None if text.is_empty() => {}
+                None => {
+                    let _ = write!(out, "`{text}`");
                 }
             }
         }

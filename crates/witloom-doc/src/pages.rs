@@ -120,6 +120,30 @@ pub fn package(site: &Site, p: PackageId) -> PackageDoc {
     }
 }
 
+/// The interfaces of package `p`, each linked with its summary: where the
+/// HTML package page points to the interfaces' own pages.
+pub fn interface_list(site: &Site, p: PackageId) -> Vec<Block> {
+    let interfaces = &site.ir[p].interfaces;
+    if interfaces.is_empty() {
+        return Vec::new();
+    }
+    let lines = interfaces
+        .iter()
+        .map(|(name, i)| {
+            let mut line = vec![
+                Inline::Code(Pieces::linked(name, Some(p), site.interface_anchor(*i))),
+                badge(&site.ir[*i].gate),
+            ];
+            summary(site.ir[*i].docs.as_deref(), &mut line);
+            line
+        })
+        .collect();
+    vec![
+        heading(2, None, vec![text("Interfaces")], None),
+        Block::List(lines),
+    ]
+}
+
 fn world(site: &Site, here: PackageId, id: WorldId) -> Vec<Block> {
     let w = &site.ir[id];
     let mut out = vec![heading(

@@ -41,6 +41,24 @@ impl Pieces {
         p
     }
 
+    /// Each piece's text, and where it links if it names an item: the page
+    /// stem of its package (`None`: the page it is written on) and anchor.
+    /// Without a site, nothing is linked.
+    pub fn resolved<'a>(
+        &'a self,
+        site: Option<&'a Site<'a>>,
+    ) -> impl Iterator<Item = (&'a str, Option<(Option<&'a str>, &'a str)>)> {
+        self.0.iter().map(move |piece| {
+            let link = match (&piece.link, site) {
+                (Some((package, anchor)), Some(site)) => {
+                    Some((package.map(|p| site.stem(p)), anchor.as_str()))
+                }
+                _ => None,
+            };
+            (piece.text.as_str(), link)
+        })
+    }
+
     /// One linked name.
     pub fn linked(text: &str, package: Option<PackageId>, anchor: String) -> Self {
         let mut p = Pieces::default();

@@ -120,11 +120,7 @@ impl Browser {
         self.commands.flush().unwrap();
         let deadline = Instant::now() + TIMEOUT;
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let v = self
-                .messages
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("no reply from chromium to {method}"));
+            let v = self.next(deadline, &format!("a reply to {method}"));
             if v["id"] == json!(id) {
                 if let Some(e) = v.get("error") {
                     panic!("{method}: {e}");
@@ -147,16 +143,15 @@ impl Browser {
             return;
         }
         let deadline = Instant::now() + TIMEOUT;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let v = self
-                .messages
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("chromium never sent {method}"));
-            if v["method"] == method {
-                return;
-            }
-        }
+        while self.next(deadline, method)["method"] != method {}
+    }
+
+    /// The next message, by `deadline`; `what` is what is awaited.
+    fn next(&mut self, deadline: Instant, what: &str) -> Value {
+        let left = deadline.saturating_duration_since(Instant::now());
+        self.messages
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("chromium never sent {what}"))
     }
 
     fn open(&mut self, url: &str) {

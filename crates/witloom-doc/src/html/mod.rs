@@ -60,6 +60,7 @@ pub fn drafts<'a>(sites: &[&'a Site<'a>], index: &str) -> Vec<Draft<'a>> {
             }
             let doc = pages::package(site, p);
             let mut blocks = doc.head;
+            blocks.extend(pages::interface_list(site, p));
             for w in doc.worlds {
                 blocks.extend(w);
             }

@@ -176,23 +176,16 @@ impl Html<'_> {
     /// WIT text, each named item a link to its documentation.
     fn pieces(&self, p: &Pieces) -> String {
         let mut out = String::new();
-        for piece in &p.0 {
-            match (&piece.link, self.site) {
-                (Some((package, anchor)), Some(site)) => {
-                    let href = match package {
-                        Some(p) => self.href(site.stem(*p), anchor),
-                        // No package: an item of this page.
-                        None => format!("#{anchor}"),
-                    };
-                    let _ = write!(
-                        out,
-                        "<a href=\"{}\">{}</a>",
-                        escape(&href),
-                        escape(&piece.text)
-                    );
+        for (text, link) in p.resolved(self.site) {
+            let href = match link {
+                Some((Some(stem), anchor)) => self.href(stem, anchor),
+                Some((None, anchor)) => format!("#{anchor}"),
+                None => {
+                    out.push_str(&escape(text));
+                    continue;
                 }
-                _ => out.push_str(&escape(&piece.text)),
-            }
+            };
+            let _ = write!(out, "<a href=\"{}\">{}</a>", escape(&href), escape(text));
         }
         out
     }
