@@ -22,11 +22,11 @@ pub struct Html<'a> {
 impl Html<'_> {
     pub fn render(&self, blocks: &[Block]) -> String {
         let mut out = String::new();
-        let mut section = None;
+        let mut sections = Vec::new();
         for block in blocks {
-            self.block(block, &mut section, &mut out);
+            self.block(block, &mut sections, &mut out);
         }
-        if section.is_some() {
+        for _ in sections {
             out.push_str("</section>\n");
         }
         out
@@ -47,8 +47,8 @@ impl Html<'_> {
         format!("{root}{target}{fragment}")
     }
 
-    /// `section`: the heading level of the item section open, if any.
-    fn block(&self, block: &Block, section: &mut Option<usize>, out: &mut String) {
+    /// `sections`: the heading levels of the item sections open, nested.
+    fn block(&self, block: &Block, sections: &mut Vec<usize>, out: &mut String) {
         match block {
             Block::Heading {
                 level,
@@ -58,21 +58,16 @@ impl Html<'_> {
             } => {
                 let h = (*level).clamp(1, 6);
                 // Each documented item below the page's title is a
-                // section (a card in the CSS), up to the next item or a
-                // heading above it.
-                let closes = match (item, *section) {
-                    (Some(_), Some(_)) => true,
-                    (None, Some(open)) => h <= open,
-                    _ => false,
-                };
-                if closes {
+                // section (a card in the CSS) up to the next heading of its
+                // level or above; a resource's methods are inside its own.
+                while sections.last().is_some_and(|open| h <= *open) {
+                    sections.pop();
                     out.push_str("</section>\n");
-                    *section = None;
                 }
                 if let Some(item) = item.as_ref().filter(|_| h > 1) {
                     let kind = item.kind.replace(' ', "-");
                     let _ = writeln!(out, "<section class=\"item {kind}\">");
-                    *section = Some(h);
+                    sections.push(h);
                 }
                 match anchor {
                     Some(a) => {
