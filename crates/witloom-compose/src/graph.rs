@@ -12,12 +12,21 @@ pub enum GraphFormat {
     Mermaid,
 }
 
-/// One arrow of the picture: `from` provides `interface` to `to`. The
-/// host and the application's exports are the nodes `host` and `exports`.
+/// One end of an arrow: the host, a part (by index into `Plan::names`),
+/// or the application's exports. By index, so that a part may be named
+/// `host` or `exports`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    Host,
+    Part(usize),
+    Exports,
+}
+
+/// One arrow of the picture: `from` provides `interface` to `to`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edge {
-    pub from: String,
-    pub to: String,
+    pub from: End,
+    pub to: End,
     /// The interface's full name, with its version.
     pub interface: String,
 }
@@ -25,35 +34,43 @@ pub struct Edge {
 /// The arrows of `plan`: wires, then what the host provides, then what the
 /// application exports.
 pub fn edges(plan: &Plan) -> Vec<Edge> {
-    let edge = |from: &str, to: &str, interface: &str| Edge {
-        from: from.to_string(),
-        to: to.to_string(),
+    let edge = |from: End, to: End, interface: &str| Edge {
+        from,
+        to,
         interface: interface.to_string(),
     };
     let mut out = Vec::new();
     for w in &plan.wires {
         out.push(edge(
-            &plan.names[w.provider],
-            &plan.names[w.consumer],
+            End::Part(w.provider),
+            End::Part(w.consumer),
             &w.import,
         ));
     }
     for (name, users) in &plan.host {
         for u in users {
-            out.push(edge("host", &plan.names[*u], name));
+            out.push(edge(End::Host, End::Part(*u), name));
         }
     }
     for name in &plan.exports {
-        out.push(edge(&plan.names[plan.root], "exports", name));
+        out.push(edge(End::Part(plan.root), End::Exports, name));
     }
     out
 }
 
 /// Draws `plan`: edges go from provider to consumer.
 pub fn graph(plan: &Plan, format: GraphFormat) -> String {
+    let name = |end: End| match end {
+        End::Host => "host".to_string(),
+        End::Part(i) => plan.names[i].clone(),
+        End::Exports => "exports".to_string(),
+    };
     let edges: Vec<(String, String, String)> = edges(plan)
         .into_iter()
-        .map(|e| (e.from, e.to, split_version(&e.interface).0.to_string()))
+        .map(|e| {
+            let label = split_version(&e.interface).0.to_string();
+            (name(e.from), name(e.to), label)
+        })
         .collect();
     match format {
         GraphFormat::Dot => {

@@ -21,7 +21,7 @@ mod graph;
 mod wire;
 
 pub use encode::encode;
-pub use graph::{Edge, GraphFormat, edges, graph};
+pub use graph::{Edge, End, GraphFormat, edges, graph};
 pub use wire::{Plan, Provider, Wire, plan};
 
 use indexmap::IndexMap;

@@ -8,7 +8,7 @@ use crate::model::{Block, Inline, Line, Row, code, text};
 use crate::site::Site;
 use crate::svg;
 use crate::{Format, Page};
-use witloom_compose::{GraphFormat, Plan, Provider};
+use witloom_compose::{End, GraphFormat, Plan, Provider};
 use witloom_ir::{Diagnostic, InterfaceId};
 use witloom_manifest::{Component, Manifest};
 
@@ -284,20 +284,18 @@ impl App<'_> {
             href: None,
             terminal: true,
         });
-        let index = |name: &str| match name {
-            "host" => 0,
-            "exports" => nodes.len() - 1,
-            _ => plan
-                .names
-                .iter()
-                .position(|n| n == name)
-                .map_or(0, |i| i + 1),
+        // Nodes: the host, the parts in plan order, the exports.
+        let last = nodes.len() - 1;
+        let index = |end: End| match end {
+            End::Host => 0,
+            End::Part(i) => i + 1,
+            End::Exports => last,
         };
         let edges: Vec<svg::Edge> = witloom_compose::edges(plan)
             .into_iter()
             .map(|e| svg::Edge {
-                from: index(&e.from),
-                to: index(&e.to),
+                from: index(e.from),
+                to: index(e.to),
                 label: short(&e.interface).to_string(),
                 href: self.interface(&e.interface).map(|(s, a)| href(&s, &a)),
             })

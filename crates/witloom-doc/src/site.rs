@@ -20,8 +20,19 @@ pub struct Site<'a> {
 impl<'a> Site<'a> {
     pub fn new(ir: &'a Ir) -> Self {
         let mut stems = HashMap::new();
+        let dashed = |n: &witloom_ir::PackageName| format!("{}-{}", n.namespace, n.name);
         for (id, p) in ir.packages.iter() {
-            let plain = format!("{}-{}", p.name.namespace, p.name.name);
+            // `a-b:c` and `a:b-c` would share `a-b-c`: those keep their `:`
+            // as a `.`, which kebab-case names cannot hold.
+            let clash = ir.packages.iter().any(|(_, q)| {
+                dashed(&q.name) == dashed(&p.name)
+                    && (&q.name.namespace, &q.name.name) != (&p.name.namespace, &p.name.name)
+            });
+            let plain = if clash {
+                format!("{}.{}", p.name.namespace, p.name.name)
+            } else {
+                dashed(&p.name)
+            };
             let shared = ir
                 .packages
                 .iter()

@@ -129,13 +129,12 @@ pub fn svg(nodes: &[Node], edges: &[Edge]) -> String {
         .map(|n| place(layer[n], Slot::Node(n)))
         .collect();
 
+    let svg_w = (x - 64.0).max(16.0);
     let mut out = String::new();
     let _ = writeln!(
         out,
         "<svg class=\"graph\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {:.0} {:.0}\" width=\"{:.0}\" role=\"img\" aria-label=\"the application's wiring\">",
-        x - 64.0,
-        total_h,
-        x - 64.0
+        svg_w, total_h, svg_w
     );
     out.push_str("<defs><marker id=\"arrowhead\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" class=\"g-head\"/></marker></defs>\n");
 

@@ -236,7 +236,14 @@ fn search_finds_an_interface_by_name_in_a_real_browser() {
     let _ = std::fs::remove_dir_all(&profile);
     let mut browser = Browser::launch(&profile);
 
-    let index = format!("file://{}", site.join("index.html").display());
+    let index = site.join("index.html").display().to_string();
+    let index = format!(
+        "file://{}",
+        index
+            .replace('%', "%25")
+            .replace(' ', "%20")
+            .replace('#', "%23")
+    );
     browser.open(&index);
     assert_eq!(
         browser.eval("document.title"),
@@ -248,14 +255,14 @@ fn search_finds_an_interface_by_name_in_a_real_browser() {
 
     // "/" focuses the box; then the name is typed key by key.
     browser.key("/", Some("/"));
-    assert_eq!(browser.eval("document.activeElement.id"), "search");
+    assert_eq!(browser.eval("document.activeElement.id"), "witloom-search");
     browser.type_text("streams");
     assert_eq!(
-        browser.eval("document.getElementById('search').value"),
+        browser.eval("document.getElementById('witloom-search').value"),
         "streams"
     );
     let hits = browser.eval(
-        "Array.from(document.querySelectorAll('#results li.hit')).map(li => [li.querySelector('.kind').textContent, li.querySelector('.name').textContent, li.querySelector('.where').textContent])",
+        "Array.from(document.querySelectorAll('#witloom-results li.hit')).map(li => [li.querySelector('.kind').textContent, li.querySelector('.name').textContent, li.querySelector('.where').textContent])",
     );
     let hits = hits.as_array().unwrap();
     assert!(hits.len() > 5, "{hits:?}");
@@ -269,10 +276,10 @@ fn search_finds_an_interface_by_name_in_a_real_browser() {
 
     // Doc text is searched too, down to flags: `O_CREAT` is named only in
     // the docs of flag `create` of `open-flags`.
-    browser.eval("document.getElementById('search').select()");
+    browser.eval("document.getElementById('witloom-search').select()");
     browser.type_text("O_CREAT");
     let hits = browser.eval(
-        "Array.from(document.querySelectorAll('#results li.hit')).map(li => li.querySelector('.kind').textContent + ' ' + li.querySelector('.name').textContent + ' ' + li.querySelector('.where').textContent)",
+        "Array.from(document.querySelectorAll('#witloom-results li.hit')).map(li => li.querySelector('.kind').textContent + ' ' + li.querySelector('.name').textContent + ' ' + li.querySelector('.where').textContent)",
     );
     assert_eq!(
         hits.as_array()
@@ -286,7 +293,7 @@ fn search_finds_an_interface_by_name_in_a_real_browser() {
     );
 
     // Choosing the first hit of a fresh search opens the interface's page.
-    browser.eval("document.getElementById('search').select()");
+    browser.eval("document.getElementById('witloom-search').select()");
     browser.type_text("streams");
     browser.key("ArrowDown", None);
     browser.events.clear();

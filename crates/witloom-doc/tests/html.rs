@@ -202,3 +202,36 @@ fn the_application_site_draws_the_wiring_and_links_it() {
     assert!(page("README.md").contains("```mermaid\nflowchart LR"));
     assert!(page("packages.html").contains("witloom:host@0.1.0"));
 }
+
+/// `a-b:c` and `a:b-c` would both be `a-b-c`: each gets its own pages, and
+/// links go to the right one.
+#[test]
+fn packages_whose_dashed_names_clash_get_pages_of_their_own() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("doc-clash");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("deps/other")).unwrap();
+    std::fs::write(
+        dir.join("root.wit"),
+        "package a-b:c;\ninterface i {\n  use a:b-c/j.{t};\n  f: func(x: t);\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("deps/other/j.wit"),
+        "package a:b-c;\ninterface j {\n  record t { x: u8 }\n}\n",
+    )
+    .unwrap();
+    let pages = witloom_doc::html(&load(&dir).ir);
+    check_site(&pages);
+    let paths: Vec<String> = pages.iter().map(|p| p.path.display().to_string()).collect();
+    assert!(paths.contains(&"a-b.c.html".to_string()), "{paths:?}");
+    assert!(paths.contains(&"a.b-c.html".to_string()), "{paths:?}");
+    let i = pages
+        .iter()
+        .find(|p| p.path == Path::new("a-b.c/i.html"))
+        .unwrap();
+    assert!(
+        i.text.contains("href=\"../a.b-c/j.html#j.t\""),
+        "{}",
+        i.text
+    );
+}

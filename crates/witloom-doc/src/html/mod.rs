@@ -205,9 +205,9 @@ fn shell(title: &str, home: &str, page: &Draft, nav: &Nav, body: &str) -> String
 <header class="top">
 <a class="home" href="{root}{home}">{}</a>
 <div class="search" role="search">
-<input id="search" type="search" placeholder="Search names and docs" aria-label="Search names and docs" autocomplete="off" spellcheck="false">
+<input id="witloom-search" type="search" placeholder="Search names and docs" aria-label="Search names and docs" autocomplete="off" spellcheck="false">
 <kbd class="hint">/</kbd>
-<ol id="results" hidden></ol>
+<ol id="witloom-results" hidden></ol>
 </div>
 </header>
 <div class="layout">
@@ -233,7 +233,7 @@ fn shell(title: &str, home: &str, page: &Draft, nav: &Nav, body: &str) -> String
             let _ = write!(
                 out,
                 "<li{class}><a href=\"{root}{}.html\">{}</a>",
-                p.stem,
+                escape(&p.stem),
                 escape(&p.name)
             );
             if here {
@@ -242,8 +242,9 @@ fn shell(title: &str, home: &str, page: &Draft, nav: &Nav, body: &str) -> String
                     let current = href == &page.path;
                     let _ = write!(
                         out,
-                        "<li{}><a href=\"{root}{href}\">{}</a>",
+                        "<li{}><a href=\"{root}{}\">{}</a>",
                         if current { " class=\"current\"" } else { "" },
+                        escape(href),
                         escape(name)
                     );
                     if current {

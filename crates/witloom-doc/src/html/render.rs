@@ -6,7 +6,7 @@ use super::{escape, item_page};
 use crate::model::{Block, Inline, Line};
 use crate::site::Site;
 use crate::wit::Pieces;
-use pulldown_cmark::{Event, Options, Parser};
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use std::fmt::Write as _;
 
 /// How one page writes links: relative to where it is, so the site works
@@ -186,11 +186,26 @@ impl Html<'_> {
     }
 }
 
-/// Doc text as HTML. Raw HTML in it is shown as text: docs are prose.
+/// Doc text as HTML. Docs are prose: raw HTML in them is shown as text,
+/// images as their alt text (the site loads nothing), and only links to
+/// `http`, `https` and `mailto` stay links; others (`javascript:`, paths
+/// into a repository we do not have) become their text.
 pub fn markdown(docs: &str) -> String {
-    let events = Parser::new_ext(docs.trim(), Options::ENABLE_TABLES).map(|e| match e {
-        Event::Html(s) | Event::InlineHtml(s) => Event::Text(s),
-        e => e,
+    // Whether each open link was kept, to drop the ends of those that were not.
+    let mut links: Vec<bool> = Vec::new();
+    let events = Parser::new_ext(docs.trim(), Options::ENABLE_TABLES).filter_map(|e| match e {
+        Event::Html(s) | Event::InlineHtml(s) => Some(Event::Text(s)),
+        Event::Start(Tag::Link { ref dest_url, .. }) => {
+            let url = dest_url.to_ascii_lowercase();
+            let keep = ["http://", "https://", "mailto:"]
+                .iter()
+                .any(|scheme| url.starts_with(scheme));
+            links.push(keep);
+            keep.then_some(e)
+        }
+        Event::End(TagEnd::Link) => links.pop().unwrap_or(false).then_some(e),
+        Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => None,
+        e => Some(e),
     });
     let mut out = String::new();
     pulldown_cmark::html::push_html(&mut out, events);
@@ -205,4 +220,27 @@ fn markdown_inline(docs: &str) -> String {
         .and_then(|h| h.strip_suffix("</p>"))
         .unwrap_or(html)
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::markdown;
+
+    #[test]
+    fn docs_cannot_run_script_or_load_anything() {
+        let html = markdown(
+            "[web](https://example.org) [bad](javascript:alert(1)) <javascript:x> \
+             ![logo](https://example.org/a.png) <b onclick=\"x\">b</b> [rel](../README.md)",
+        );
+        assert!(
+            html.contains("<a href=\"https://example.org\">web</a>"),
+            "{html}"
+        );
+        assert!(!html.contains("href=\"javascript"), "{html}");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(html.contains("logo"), "{html}");
+        assert!(html.contains("&lt;b onclick"), "{html}");
+        assert!(!html.contains("README.md\""), "{html}");
+        assert!(html.contains("bad") && html.contains("rel"), "{html}");
+    }
 }

@@ -7,8 +7,8 @@
   "use strict";
   var script = document.currentScript;
   var root = new URL("..", script ? script.src : location.href);
-  var input = document.getElementById("search");
-  var list = document.getElementById("results");
+  var input = document.getElementById("witloom-search");
+  var list = document.getElementById("witloom-results");
   if (!input || !list) return;
 
   var entries = (window.witloomIndex || []).map(function (e) {
@@ -85,7 +85,9 @@
     var items = list.querySelectorAll("li.hit");
     if (items.length === 0) return;
     if (selected >= 0) items[selected].classList.remove("selected");
-    selected = (selected + step + items.length) % items.length;
+    selected = selected < 0
+      ? (step > 0 ? 0 : items.length - 1)
+      : (selected + step + items.length) % items.length;
     items[selected].classList.add("selected");
     items[selected].scrollIntoView({ block: "nearest" });
   }
@@ -94,10 +96,15 @@
   input.addEventListener("keydown", function (ev) {
     if (ev.key === "ArrowDown") { choose(1); ev.preventDefault(); }
     else if (ev.key === "ArrowUp") { choose(-1); ev.preventDefault(); }
-    else if (ev.key === "Enter") {
+    else if (ev.key === "Enter" && !ev.isComposing) {
       var items = list.querySelectorAll("li.hit a");
       var target = items[selected >= 0 ? selected : 0];
-      if (target) location.href = target.href;
+      if (target) {
+        // A hit on this page only scrolls: close the list first.
+        list.hidden = true;
+        input.blur();
+        location.href = target.href;
+      }
     } else if (ev.key === "Escape") {
       input.value = "";
       search("");
@@ -105,13 +112,16 @@
     }
   });
   document.addEventListener("keydown", function (ev) {
-    if (ev.key === "/" && document.activeElement !== input) {
+    if (ev.key === "/" && !ev.ctrlKey && !ev.metaKey && !ev.altKey &&
+        document.activeElement !== input) {
       input.focus();
       ev.preventDefault();
     }
   });
   document.addEventListener("click", function (ev) {
-    if (!ev.target.closest || !ev.target.closest(".search")) list.hidden = true;
+    var inside = ev.target.closest && ev.target.closest(".search");
+    // Outside the box, or on a hit (which may be on this page): close.
+    if (!inside || ev.target.closest("#witloom-results a")) list.hidden = true;
   });
   input.addEventListener("focus", function () {
     if (input.value) search(input.value);
