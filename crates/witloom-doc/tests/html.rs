@@ -4,21 +4,12 @@
 //! function of every interface is in the search index. For the IR corpus,
 //! the whole WASI 0.2 set, and the example application.
 
+mod common;
+
+use common::{corpus, load};
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 use witloom_doc::{Format, Page};
-use witloom_ir::LoadOptions;
-
-fn load(input: &Path) -> witloom_ir::Loaded {
-    witloom_ir::load(
-        input,
-        &LoadOptions {
-            all_features: true,
-            ..Default::default()
-        },
-    )
-    .unwrap_or_else(|d| panic!("{}: {d}", input.display()))
-}
 
 /// The values of attribute `name` in `html`.
 fn attrs<'a>(html: &'a str, name: &str) -> Vec<&'a str> {
@@ -132,17 +123,7 @@ fn entries(pages: &[Page]) -> Vec<Vec<String>> {
 
 #[test]
 fn every_link_of_the_site_resolves_and_every_function_is_found() {
-    let dir = Path::new("../witloom-ir/tests/corpus");
-    let mut inputs: Vec<PathBuf> = [
-        "fraction.wit",
-        "worlds.wit",
-        "gates.wit",
-        "types.wit",
-        "multi",
-    ]
-    .iter()
-    .map(|f| dir.join(f))
-    .collect();
+    let mut inputs = corpus();
     inputs.push(witloom_testkit::wasi_wit_dir());
     for input in inputs {
         let loaded = load(&input);

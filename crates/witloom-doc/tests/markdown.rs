@@ -2,35 +2,15 @@
 //! link of every page resolving to a page and an anchor, for the corpus
 //! and the whole WASI 0.2 set.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use witloom_doc::Page;
-use witloom_ir::LoadOptions;
+mod common;
 
-fn corpus() -> Vec<PathBuf> {
-    let dir = Path::new("../witloom-ir/tests/corpus");
-    [
-        "fraction.wit",
-        "worlds.wit",
-        "gates.wit",
-        "types.wit",
-        "multi",
-    ]
-    .iter()
-    .map(|f| dir.join(f))
-    .collect()
-}
+use common::{corpus, load};
+use std::collections::HashMap;
+use std::path::Path;
+use witloom_doc::Page;
 
 fn pages(input: &Path) -> Vec<Page> {
-    let loaded = witloom_ir::load(
-        input,
-        &LoadOptions {
-            all_features: true,
-            ..Default::default()
-        },
-    )
-    .unwrap_or_else(|d| panic!("{}: {d}", input.display()));
-    witloom_doc::markdown(&loaded.ir)
+    witloom_doc::markdown(&load(input).ir)
 }
 
 #[test]
