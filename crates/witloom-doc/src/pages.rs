@@ -331,7 +331,6 @@ fn interface(site: &Site, id: InterfaceId, level: usize, out: &mut Vec<Block>) {
 
 /// Type `id`, documented under `scope` (an interface's or world's anchor)
 /// whose qualified name is `path`.
-#[allow(clippy::too_many_arguments)]
 fn type_def(
     site: &Site,
     id: TypeId,
