@@ -154,3 +154,22 @@ pub fn link_wasi_deps(app_dir: PathBuf) -> PathBuf {
     }
     app_dir
 }
+
+/// An empty directory `target/<rel>` for a test to work in (emptied if it
+/// was there).
+pub fn scratch_dir(rel: impl AsRef<Path>) -> PathBuf {
+    let dir = target_dir().join(rel);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The names of the entries of `dir`, sorted.
+pub fn dir_entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}

@@ -2,7 +2,10 @@
 //! `witloom:host/sql` and `witloom:host/log` through `witloom run`, whose
 //! host side is built on witloom's own generated bindings. Rows land in the
 //! SQLite file `--sqlite` names and survive the process; SQL errors come
-//! back as WIT `result` errors, not traps; no grant, no database.
+//! back as WIT `result` errors, not traps; no grant, no database. A guest
+//! that runs any SQL it is given (`tests/db/shell`) reaches no file but the
+//! one granted, through `witloom run` and through a host built on
+//! `witloom-run`'s library.
 
 mod common;
 use common::{text, witloom};
@@ -10,16 +13,25 @@ use common::{text, witloom};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-fn recorder() -> &'static Path {
-    static WASM: OnceLock<PathBuf> = OnceLock::new();
-    WASM.get_or_init(|| {
+/// The test app, built once: `recorder` and `shell`.
+fn app() -> &'static Path {
+    static APP: OnceLock<PathBuf> = OnceLock::new();
+    APP.get_or_init(|| {
         let app =
             witloom_testkit::link_wasi_deps(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/db"));
         let manifest = app.join("witloom.toml");
         let out = witloom(&["build", "--manifest", manifest.to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-        app.join("target/witloom/recorder.wasm")
+        app
     })
+}
+
+fn recorder() -> PathBuf {
+    app().join("target/witloom/recorder.wasm")
+}
+
+fn shell() -> PathBuf {
+    app().join("target/witloom/shell.wasm")
 }
 
 fn run(extra: &[&str]) -> (i32, String, String) {
@@ -113,4 +125,165 @@ fn no_grant_no_database() {
         "{stderr}"
     );
     assert!(stderr.contains("--sqlite PATH"), "{stderr}");
+}
+
+/// `s` as a WAVE string literal.
+fn wave(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Every way SQLite offers a connection of reaching another file, with
+/// the file each one would create or read, relative to the scratch dir.
+fn attacks(dir: &Path) -> Vec<String> {
+    let d = dir.display();
+    vec![
+        format!("ATTACH DATABASE '{d}/created.db' AS c"),
+        format!("ATTACH '{d}/secret.db' AS s"),
+        format!("ATTACH 'file:{d}/uri.db?mode=rwc' AS u"),
+        format!("ATTACH '{d}/' || 'computed.db' AS c"),
+        format!("VACUUM INTO '{d}/copy.db'"),
+        format!("SELECT load_extension('{d}/evil.so')"),
+        format!("PRAGMA temp_store_directory = '{d}/tmp'"),
+        "SELECT * FROM pragma_database_list".to_string(),
+    ]
+}
+
+/// A directory with a database the guest must not read, and the one it
+/// is granted.
+fn sql_scratch(name: &str) -> (PathBuf, PathBuf) {
+    let dir = witloom_testkit::scratch_dir(Path::new("witloom-cli-tests/sql-sandbox").join(name));
+    rusqlite::Connection::open(dir.join("secret.db"))
+        .unwrap()
+        .execute_batch("CREATE TABLE s (x); INSERT INTO s VALUES ('the secret')")
+        .unwrap();
+    let granted = dir.join("granted.db");
+    (dir, granted)
+}
+
+/// Only the two databases are there, and beside the granted one only what
+/// SQLite keeps with it (its journal or WAL, while a connection is open).
+fn assert_only_the_databases(dir: &Path) {
+    let names = witloom_testkit::dir_entries(dir);
+    assert!(names.contains(&"granted.db".to_string()), "{names:?}");
+    for name in &names {
+        assert!(
+            name == "secret.db"
+                || ["", "-wal", "-shm", "-journal"]
+                    .iter()
+                    .any(|s| *name == format!("granted.db{s}")),
+            "{name} was created: {names:?}"
+        );
+    }
+}
+
+/// What ordinary SQL a guest keeps, and what it says back.
+const ORDINARY: &[(&str, &str)] = &[
+    ("CREATE TABLE t (x INTEGER, y TEXT)", "ok 0 row(s)"),
+    ("INSERT INTO t VALUES (1, 'one'), (2, 'two')", "ok 0 row(s)"),
+    (
+        "PRAGMA journal_mode = WAL",
+        "ok 1 row(s): journal_mode='wal'",
+    ),
+    ("VACUUM", "ok 0 row(s)"),
+    (
+        "SELECT x, y FROM t ORDER BY x",
+        "ok 2 row(s): x=1, y='one'; x=2, y='two'",
+    ),
+];
+
+#[test]
+fn sql_through_witloom_run_reaches_no_other_file() {
+    let (dir, granted) = sql_scratch("cli");
+    let exec = |statement: &str| {
+        let call = format!("exec({})", wave(statement));
+        let out = witloom(&[
+            "run",
+            shell().to_str().unwrap(),
+            "--sqlite",
+            granted.to_str().unwrap(),
+            "--invoke",
+            &call,
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{statement}: {}",
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    };
+    for attack in attacks(&dir) {
+        let said = exec(&attack);
+        assert!(
+            said.starts_with("\"error other: not permitted: "),
+            "{attack}: {said}"
+        );
+    }
+    for (statement, expected) in ORDINARY {
+        assert_eq!(
+            exec(statement),
+            format!("{}\n", wave(expected)),
+            "{statement}"
+        );
+    }
+    assert_only_the_databases(&dir);
+}
+
+#[test]
+fn sql_through_the_run_library_reaches_no_other_file() {
+    use witloom_run::{Outcome, RunOptions};
+    let (dir, granted) = sql_scratch("library");
+    let opts = RunOptions {
+        sqlite: Some(granted.clone()),
+        no_cache: true,
+        ..RunOptions::default()
+    };
+
+    // `witloom_run::run`, one call per statement.
+    for attack in attacks(&dir) {
+        let opts = RunOptions {
+            invoke: Some(format!("exec({})", wave(&attack))),
+            ..opts.clone()
+        };
+        match witloom_run::run(&shell(), &opts) {
+            Ok(Outcome::Returned(said)) => assert!(
+                said.starts_with("\"error other: not permitted: "),
+                "{attack}: {said}"
+            ),
+            other => panic!("{attack}: {other:?}"),
+        }
+    }
+
+    // A host of its own on `prepare`: one instance, many calls.
+    let engine = witloom_run::engine(&opts).unwrap();
+    let bytes = std::fs::read(shell()).unwrap();
+    let component = witloom_run::load(&engine, &shell(), &bytes, &opts).unwrap();
+    let witloom_run::Prepared { mut store, pre, .. } =
+        witloom_run::prepare(&engine, &component, &opts).unwrap();
+    let instance = pre.instantiate(&mut store).unwrap();
+    let exec = instance
+        .get_typed_func::<(String,), (String,)>(&mut store, "exec")
+        .unwrap();
+    let mut call = |statement: &str| exec.call(&mut store, (statement.to_string(),)).unwrap().0;
+    for attack in attacks(&dir) {
+        let said = call(&attack);
+        assert!(
+            said.starts_with("error other: not permitted: "),
+            "{attack}: {said}"
+        );
+    }
+    for (statement, expected) in ORDINARY {
+        assert_eq!(call(statement), *expected, "{statement}");
+    }
+    assert_only_the_databases(&dir);
 }

@@ -189,6 +189,11 @@ pub mod witloom {
         pub mod sql {
             /// SQL on the database the host grants (`witloom run --sqlite PATH`).
             /// Values are always bound as parameters, never spliced into statements.
+            ///
+            /// Statements reach the granted database alone: opening another file
+            /// (`ATTACH`, `VACUUM INTO`), loading extensions, and pragmas other than
+            /// those that read or tune this database are refused with `other`, and a
+            /// message that says why.
             /// A value in a result row, or a parameter bound to `?1`, `?2`, …
             #[derive(
                 wasmtime::component::ComponentType,
