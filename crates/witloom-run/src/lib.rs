@@ -165,7 +165,17 @@ pub fn load(
     if opts.no_cache {
         return compile();
     }
-    cache::get_or_compile(engine, bytes, compile)
+    match cache::Cache::from_env() {
+        Ok(Some(cache)) => cache.get_or_compile(engine, bytes, compile),
+        Ok(None) => compile(),
+        Err(why) => {
+            // Once per process: a host that loads many components would
+            // otherwise repeat it for each.
+            static WARNED: std::sync::Once = std::sync::Once::new();
+            WARNED.call_once(|| tracing::warn!("not using the compiled-code cache: {why}"));
+            compile()
+        }
+    }
 }
 
 /// Instantiates and runs an already compiled component.
