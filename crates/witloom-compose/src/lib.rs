@@ -138,6 +138,15 @@ pub fn app_parts(
     manifest: &witloom_manifest::Manifest,
     built: bool,
 ) -> Result<Vec<Part>, Diagnostic> {
+    if manifest.components.is_empty() {
+        return Err(Diagnostic::new(format!(
+            "`{}` has no components",
+            manifest.path.display()
+        ))
+        .with_help(
+            "add one with `witloom new NAME --lang c|rust|go --world WORLD`, or write a [components.NAME] section (language, path, world)",
+        ));
+    }
     let mut parts = Vec::new();
     let mut wits: Vec<(std::path::PathBuf, Loaded)> = Vec::new();
     for (name, component) in &manifest.components {

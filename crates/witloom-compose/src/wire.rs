@@ -163,6 +163,12 @@ pub(crate) fn satisfies(import: &str, export: &str) -> bool {
 
 /// Wires `parts` together and checks the result.
 pub fn plan(parts: &[Part], opts: &Options) -> Result<Plan, Diagnostic> {
+    if parts.is_empty() {
+        return Err(
+            Diagnostic::new("nothing to compose: there are no components")
+                .with_help("give at least one component"),
+        );
+    }
     let names: Vec<String> = parts.iter().map(|p| p.name.clone()).collect();
     for (i, name) in names.iter().enumerate() {
         if names[..i].contains(name) {

@@ -123,7 +123,7 @@ struct RawCompose {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawApp {
-    name: String,
+    name: toml::Spanned<String>,
     wit: Option<String>,
 }
 
@@ -167,6 +167,22 @@ impl Manifest {
         } else {
             dir
         };
+        let app_name = raw.app.name.get_ref();
+        if let Err(why) = check_component_name(app_name) {
+            return Err(located(
+                path,
+                text,
+                Some(raw.app.name.span()),
+                if app_name.is_empty() {
+                    "the app name is empty".to_string()
+                } else {
+                    format!("bad app name `{app_name}`: {why}")
+                },
+            )
+            .with_help(
+                "app names are kebab-case, like `word-stats`: the name becomes a file name (target/witloom/<name>.wasm)",
+            ));
+        }
         let app_wit = dir.join(raw.app.wit.as_deref().unwrap_or("wit"));
         let mut components = IndexMap::new();
         for (name, spanned) in raw.components {
@@ -219,7 +235,7 @@ impl Manifest {
             compose,
             path: path.to_path_buf(),
             app: App {
-                name: raw.app.name,
+                name: raw.app.name.into_inner(),
                 wit: app_wit,
             },
             components,
@@ -233,9 +249,10 @@ impl Manifest {
     }
 }
 
-/// Component names become file names and import names: kebab-case only.
-/// Whether `name` can name a component: kebab-case, each part starting
-/// with a letter; the error says why not.
+/// Whether `name` can name a component or an app: kebab-case, each part
+/// starting with a letter; the error says why not. Such names become file
+/// names (`target/witloom/<name>.wasm`) and import names, so nothing else
+/// is allowed: no `/`, no `..`, not empty.
 pub fn check_component_name(name: &str) -> Result<(), String> {
     let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
     if name.is_empty() {

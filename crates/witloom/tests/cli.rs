@@ -409,3 +409,64 @@ fn bindgen_with_on_both_sides_is_refused() {
     assert!(err.contains("witloom-corpus:edge/a@0.1.0"), "{err}");
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn an_app_with_no_components_is_an_error_not_a_panic() {
+    let dir = scratch("no-components");
+    std::fs::create_dir_all(dir.join("wit")).unwrap();
+    std::fs::write(dir.join("wit/app.wit"), "package a:b;\n\nworld w {}\n").unwrap();
+    let manifest = dir.join("witloom.toml");
+    std::fs::write(&manifest, "[app]\nname = \"empty\"\n").unwrap();
+    let m = manifest.to_str().unwrap();
+    let doc = dir.join("doc");
+    for args in [
+        &["compose", "--manifest", m, "--check"][..],
+        &["compose", "--manifest", m],
+        &["compose", "--manifest", m, "--graph", "dot"],
+        &["doc", m, "--out", doc.to_str().unwrap()],
+    ] {
+        let out = witloom(args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with(&format!("error: `{m}` has no components\n")),
+            "{args:?}: {stderr}"
+        );
+        assert!(stderr.contains("witloom new NAME"), "{args:?}: {stderr}");
+    }
+    assert!(!dir.join("target").exists(), "nothing is written");
+    assert!(!doc.exists(), "nothing is written");
+}
+
+#[test]
+fn an_app_name_that_is_a_path_is_refused_and_nothing_is_written() {
+    let dir = scratch("app-name-path");
+    for (name, col) in [("../../escaped", 8), ("/tmp/witloom-escaped", 8), ("", 8)] {
+        let app = dir.join("app");
+        let _ = std::fs::remove_dir_all(&app);
+        std::fs::create_dir_all(&app).unwrap();
+        let manifest = app.join("witloom.toml");
+        std::fs::write(&manifest, format!("[app]\nname = {name:?}\n")).unwrap();
+        let m = manifest.to_str().unwrap();
+        let out = witloom(&["compose", "--manifest", m]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name:?}: {stderr}");
+        let message = if name.is_empty() {
+            "error: the app name is empty".to_string()
+        } else {
+            format!("error: bad app name `{name}`")
+        };
+        assert!(stderr.starts_with(&message), "{name:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("--> {m}:2:{col}")),
+            "{name:?}: {stderr}"
+        );
+        assert_eq!(
+            std::fs::read_dir(&app).unwrap().count(),
+            1,
+            "{name:?}: only the manifest is there"
+        );
+    }
+    assert!(!dir.join("escaped.wasm").exists());
+    assert!(!Path::new("/tmp/witloom-escaped.wasm").exists());
+}
