@@ -26,6 +26,7 @@ pub use wire::{Plan, Provider, Wire, plan};
 
 use indexmap::IndexMap;
 use std::path::Path;
+use witloom_host::Capabilities;
 use witloom_ir::{Diagnostic, LoadOptions, Loaded, WorldId};
 
 /// One component to compose.
@@ -76,22 +77,26 @@ impl Part {
 }
 
 /// Who may be left to provide an import nobody inside provides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub enum Host {
     /// Anything: unplugged imports become imports of the whole (like
     /// `wac plug`).
     Anything,
-    /// Only what `witloom run` provides: WASI (`wasi:*`) and witloom's own
-    /// capabilities (`witloom:host/*`). Anything else is an error.
-    Witloom,
+    /// Only what this host provides; anything else is an error.
+    Runtime(&'static Capabilities),
 }
 
 impl Host {
+    /// What `witloom run` provides.
+    pub fn witloom() -> Host {
+        Host::Runtime(Capabilities::run())
+    }
+
     /// Whether the host provides the import named `name`.
     pub fn provides(self, name: &str) -> bool {
         match self {
             Host::Anything => true,
-            Host::Witloom => name.starts_with("wasi:") || name.starts_with("witloom:host/"),
+            Host::Runtime(caps) => caps.provides(name),
         }
     }
 }
@@ -116,7 +121,7 @@ impl Default for Options {
         Options {
             root: None,
             with: IndexMap::new(),
-            host: Host::Witloom,
+            host: Host::witloom(),
             require_use: true,
         }
     }
@@ -184,7 +189,7 @@ pub fn app_options(manifest: &witloom_manifest::Manifest) -> Options {
     Options {
         root: manifest.compose.root.clone(),
         with: manifest.compose.with.clone(),
-        host: Host::Witloom,
+        host: Host::witloom(),
         require_use: true,
     }
 }

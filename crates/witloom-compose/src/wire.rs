@@ -2,7 +2,7 @@
 //! order to instantiate the parts in.
 
 use crate::check::{self, Side};
-use crate::{Options, Part, split_version};
+use crate::{Host, Options, Part, split_version};
 use witloom_ir::{Diagnostic, Ir, WorldItem, WorldItemKind};
 
 /// Who provides an import.
@@ -77,17 +77,17 @@ impl Plan {
         let mut wasi: Vec<(String, Vec<&str>)> = Vec::new();
         let mut wasi_users: Vec<usize> = Vec::new();
         for (name, users) in &self.host {
-            let Some((package, rest)) = name
-                .strip_prefix("wasi:")
-                .and_then(|rest| rest.split_once('/'))
-            else {
+            let grouped = (witloom_host::kind_of(name) == Some(witloom_host::Kind::Wasi))
+                .then(|| name.split_once('/'))
+                .flatten();
+            let Some((package, rest)) = grouped else {
                 out.push_str(&format!("  {name}  (imported by {})\n", users_of(users)));
                 continue;
             };
             // `wasi:cli/stdout@0.2.6` → `wasi:cli@0.2.6` and `stdout`.
             let (iface, key) = match rest.split_once('@') {
-                Some((iface, version)) => (iface, format!("wasi:{package}@{version}")),
-                None => (rest, format!("wasi:{package}")),
+                Some((iface, version)) => (iface, format!("{package}@{version}")),
+                None => (rest, package.to_string()),
             };
             match wasi.iter_mut().find(|(k, _)| *k == key) {
                 Some((_, ifaces)) => ifaces.push(iface),
@@ -217,14 +217,18 @@ pub fn plan(parts: &[Part], opts: &Options) -> Result<Plan, Diagnostic> {
             }
             match candidates.as_slice() {
                 [] => {
-                    if !opts.host.provides(&import.name) {
+                    if let Host::Runtime(caps) = opts.host
+                        && let Err(why) = caps.check(&import.name)
+                    {
                         return Err(Diagnostic::new(format!(
                             "nothing provides `{}`, which `{}` imports",
                             import.name, consumer.name
                         ))
-                        .with_note(
-                            "no component exports it, and the host provides only WASI (`wasi:*`) and witloom's capabilities (`witloom:host/*`)",
-                        )
+                        .with_note(format!(
+                            "no component exports it, and `{}` does not provide it ({why}); it provides {}",
+                            caps.host,
+                            caps.summary()
+                        ))
                         .with_help(format!(
                             "add a component that exports `{base}`, or remove the import from `{}`'s world",
                             consumer.name

@@ -91,9 +91,11 @@ pub fn world_shape(resolve: &Resolve, world: WorldId) -> ComponentShape {
 
 /// WASI interfaces a guest may import beyond its world: what its language's
 /// runtime (libc, Go's runtime, Rust's std) uses, through the adapter or
-/// directly.
+/// directly, and the host provides.
 fn is_wasi(name: &str) -> bool {
-    name.starts_with("wasi:")
+    witloom_host::Capabilities::run()
+        .check(name)
+        .is_ok_and(|p| p.kind == witloom_host::Kind::Wasi)
 }
 
 /// Checks that a built component validates, exports exactly its world's

@@ -53,7 +53,7 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, Diagnostic> {
     let shown = path.display();
 
     let meta = std::fs::metadata(path).map_err(|e| {
-        Diagnostic::new(format!("cannot read `{shown}`: {}", io_reason(&e))).with_help(
+        Diagnostic::new(format!("cannot read `{shown}`: {}", witloom_diag::io::reason(&e))).with_help(
             "pass a .wit file, a directory of .wit files (with an optional deps/ folder), or a component .wasm",
         )
     })?;
@@ -80,8 +80,12 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, Diagnostic> {
             .map_err(|e| diag::from_wit_error(&e, &resolve, &cx))?;
         (InputKind::WitDir, vec![pkg], None)
     } else {
-        let bytes = std::fs::read(path)
-            .map_err(|e| Diagnostic::new(format!("cannot read `{shown}`: {}", io_reason(&e))))?;
+        let bytes = std::fs::read(path).map_err(|e| {
+            Diagnostic::new(format!(
+                "cannot read `{shown}`: {}",
+                witloom_diag::io::reason(&e)
+            ))
+        })?;
         if bytes.starts_with(b"\0asm") {
             decode_binary(path, &bytes, &mut resolve)?
         } else {
@@ -176,27 +180,12 @@ fn has_wit_files(dir: &Path) -> Result<bool, Diagnostic> {
         Diagnostic::new(format!(
             "cannot read `{}`: {}",
             dir.display(),
-            io_reason(&e)
+            witloom_diag::io::reason(&e)
         ))
     })?;
     Ok(entries
         .flatten()
         .any(|e| e.path().extension().is_some_and(|x| x == "wit")))
-}
-
-/// The OS's reason without Rust's `(os error 2)` suffix.
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => {
-            let s = e.to_string();
-            match s.find(" (os error") {
-                Some(i) => s[..i].to_string(),
-                None => s,
-            }
-        }
-    }
 }
 
 impl Loaded {

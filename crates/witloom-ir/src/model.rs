@@ -184,19 +184,7 @@ impl PackageName {
     }
 }
 
-/// Where an item was written: `file:line:col`, 1-based.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Location {
-    pub file: String,
-    pub line: u32,
-    pub col: u32,
-}
-
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.file, self.line, self.col)
-    }
-}
+pub use witloom_diag::Location;
 
 /// A feature gate: `@since`, `@unstable` and `@deprecated`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,12 +15,14 @@ mod limits;
 
 pub use host::IN_MEMORY;
 pub use limits::{parse_duration, parse_size};
+pub use witloom_host::{Capabilities, Grant, NotProvided};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use wasmtime::component::{Component, HasSelf, InstancePre, Linker, ResourceTable};
-use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, Trap};
+use wasmtime::{Config, Engine, Store, Trap};
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxView, WasiView};
+use witloom_diag::IoError;
 
 /// What the guest may use, and how much.
 #[derive(Debug, Clone, Default)]
@@ -69,38 +71,72 @@ pub enum Outcome {
 }
 
 /// Why a run failed.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    /// The file is not a component we can run.
-    Load(String),
-    /// Its imports are not all provided.
+    /// The component's file cannot be read.
+    #[error(transparent)]
+    Io(#[from] IoError),
+    /// The file is not a component: `what` it is instead.
+    #[error("`{}` is {what}", .path.display())]
+    NotAComponent { path: PathBuf, what: &'static str },
+    /// wasmtime rejects the component.
+    #[error("`{}` is not a valid component: {reason}", .path.display())]
+    Invalid { path: PathBuf, reason: String },
+    /// The component imports what the host does not provide.
+    #[error(
+        "the component imports `{import}`, which `{}` does not provide ({why}); it provides {}; compose in a component that exports it",
+        .host.host,
+        .host.summary()
+    )]
+    NotProvided {
+        import: String,
+        why: Box<NotProvided>,
+        host: &'static Capabilities,
+    },
+    /// The component imports a capability that must be granted, and was
+    /// not.
+    #[error(
+        "the component imports `{import}` but no database was granted: add `--sqlite PATH` (a SQLite file, created if missing) or `--sqlite {}` (in memory)",
+        host::IN_MEMORY
+    )]
+    NotGranted { import: String, grant: Grant },
+    /// Linking failed although every import is provided (their types
+    /// differ from the host's).
+    #[error("cannot link the component: {0}")]
     Link(String),
+    /// No `wasi:cli/run` to run.
+    #[error(
+        "the component does not export `wasi:cli/run`, so it is not a command; call one of its exports with --invoke"
+    )]
+    NotACommand,
+    /// What the user granted cannot be set up.
+    #[error("cannot {what}: {reason}")]
+    Grant { what: String, reason: String },
+    /// wasmtime cannot be configured as asked.
+    #[error("cannot configure wasmtime: {0}")]
+    Engine(String),
     /// A limit was reached: which, and its value.
+    #[error("{detail} ({limit})")]
     Limit { limit: &'static str, detail: String },
     /// The guest trapped.
+    #[error("{0}")]
     Trap(String),
     /// The `--invoke` expression does not fit the export.
+    #[error("{0}")]
     Invoke(String),
 }
 
-impl std::fmt::Display for RunError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            RunError::Load(m) | RunError::Link(m) | RunError::Trap(m) | RunError::Invoke(m) => {
-                f.write_str(m)
-            }
-            RunError::Limit { limit, detail } => write!(f, "{detail} ({limit})"),
-        }
+impl From<RunError> for witloom_diag::Diagnostic {
+    fn from(e: RunError) -> Self {
+        witloom_diag::Diagnostic::new(e.to_string())
     }
 }
-
-impl std::error::Error for RunError {}
 
 /// The store's data: WASI and the limits.
 pub struct State {
     wasi: WasiCtx,
     table: ResourceTable,
-    limits: StoreLimits,
+    limits: limits::MemoryLimiter,
     db: Option<host::Database>,
 }
 
@@ -126,13 +162,12 @@ pub fn engine(opts: &RunOptions) -> Result<Engine, RunError> {
     if let Some(stack) = opts.max_wasm_stack {
         config.max_wasm_stack(stack);
     }
-    Engine::new(&config).map_err(|e| RunError::Load(format!("cannot configure wasmtime: {e}")))
+    Engine::new(&config).map_err(|e| RunError::Engine(format!("{e:#}")))
 }
 
 /// Runs the component at `path`.
 pub fn run(path: &Path, opts: &RunOptions) -> Result<Outcome, RunError> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| RunError::Load(format!("cannot read `{}`: {e}", path.display())))?;
+    let bytes = witloom_diag::io::read(path)?;
     let engine = engine(opts)?;
     let component = load(&engine, path, &bytes, opts)?;
     run_component(&engine, &component, opts)
@@ -152,14 +187,15 @@ pub fn load(
         } else {
             "not a WebAssembly component"
         };
-        return Err(RunError::Load(format!("`{}` is {what}", path.display())));
+        return Err(RunError::NotAComponent {
+            path: path.to_path_buf(),
+            what,
+        });
     }
     let compile = || {
-        Component::new(engine, bytes).map_err(|e| {
-            RunError::Load(format!(
-                "`{}` is not a valid component: {e:#}",
-                path.display()
-            ))
+        Component::new(engine, bytes).map_err(|e| RunError::Invalid {
+            path: path.to_path_buf(),
+            reason: format!("{e:#}"),
         })
     };
     if opts.no_cache {
@@ -229,54 +265,65 @@ pub fn prepare(
     component: &Component,
     opts: &RunOptions,
 ) -> Result<Prepared, RunError> {
+    let host = Capabilities::run();
+    for (import, _) in component.component_type().imports(engine) {
+        match host.check(import) {
+            Err(why) => {
+                return Err(RunError::NotProvided {
+                    import: import.to_string(),
+                    why: Box::new(why),
+                    host,
+                });
+            }
+            Ok(provision) => match provision.grant {
+                Some(grant @ Grant::Database) if opts.sqlite.is_none() => {
+                    return Err(RunError::NotGranted {
+                        import: import.to_string(),
+                        grant,
+                    });
+                }
+                _ => {}
+            },
+        }
+    }
     let mut linker: Linker<State> = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
-        .map_err(|e| RunError::Link(format!("cannot set up WASI: {e}")))?;
+        .map_err(|e| RunError::Link(format!("WASI: {e:#}")))?;
     host::Db::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)
-        .map_err(|e| RunError::Link(format!("cannot set up witloom:host: {e}")))?;
-    if opts.sqlite.is_none()
-        && let Some(sql) = component
-            .component_type()
-            .imports(engine)
-            .map(|(name, _)| name)
-            .find(|name| name.starts_with("witloom:host/sql"))
-    {
-        return Err(RunError::Link(format!(
-            "the component imports `{sql}` but no database was granted: add `--sqlite PATH` (a SQLite file, created if missing) or `--sqlite {}` (in memory)",
-            host::IN_MEMORY
-        )));
-    }
-    let db = opts
-        .sqlite
-        .as_deref()
-        .map(host::Database::open)
-        .transpose()
-        .map_err(RunError::Load)?;
+        .map_err(|e| RunError::Link(format!("witloom:host: {e:#}")))?;
+    let db = match &opts.sqlite {
+        Some(path) => Some(
+            host::Database::open(path).map_err(|reason| RunError::Grant {
+                what: format!("open the database `{}`", path.display()),
+                reason,
+            })?,
+        ),
+        None => None,
+    };
     let pre = linker
         .instantiate_pre(component)
-        .map_err(|e| RunError::Link(link_error(&e)))?;
+        .map_err(|e| RunError::Link(format!("{e:#}")))?;
 
     let mut wasi = WasiCtx::builder();
     wasi.inherit_stdio()
         .arg("main")
         .args(&opts.args)
         .envs(&opts.env);
-    for (host, guest) in &opts.dirs {
-        wasi.preopened_dir(host, guest, FsPerms::ReadWrite)
-            .map_err(|e| {
-                RunError::Load(format!("cannot open `{}` for --dir: {e}", host.display()))
+    for (dir, guest) in &opts.dirs {
+        wasi.preopened_dir(dir, guest, FsPerms::ReadWrite)
+            .map_err(|e| RunError::Grant {
+                what: format!("open `{}` for --dir", dir.display()),
+                reason: format!("{e:#}"),
             })?;
-    }
-    let mut limits = StoreLimitsBuilder::new().trap_on_grow_failure(true);
-    if let Some(max) = opts.max_memory {
-        limits = limits.memory_size(max);
     }
     let mut store = Store::new(
         engine,
         State {
             wasi: wasi.build(),
             table: ResourceTable::new(),
-            limits: limits.build(),
+            limits: limits::MemoryLimiter {
+                max: opts.max_memory,
+            },
             db,
         },
     );
@@ -284,7 +331,7 @@ pub fn prepare(
     if let Some(fuel) = opts.fuel {
         store
             .set_fuel(fuel)
-            .map_err(|e| RunError::Load(format!("cannot set fuel: {e}")))?;
+            .map_err(|e| RunError::Engine(format!("cannot set fuel: {e:#}")))?;
     }
     let _timer = opts.timeout.map(|t| {
         store.set_epoch_deadline(1);
@@ -307,11 +354,8 @@ impl From<wasmtime::Error> for Failure {
 }
 
 fn command(store: &mut Store<State>, pre: &InstancePre<State>) -> Result<Outcome, Failure> {
-    let pre = wasmtime_wasi::p2::bindings::sync::CommandPre::new(pre.clone()).map_err(|_| {
-        Failure::Run(RunError::Link(
-            "the component does not export `wasi:cli/run`, so it is not a command; call one of its exports with --invoke".to_string(),
-        ))
-    })?;
+    let pre = wasmtime_wasi::p2::bindings::sync::CommandPre::new(pre.clone())
+        .map_err(|_| Failure::Run(RunError::NotACommand))?;
     let cmd = pre.instantiate(&mut *store)?;
     match cmd.wasi_cli_run().call_run(&mut *store) {
         Ok(Ok(())) => Ok(Outcome::Exited(0)),
@@ -332,7 +376,16 @@ fn classify(failure: Failure, opts: &RunOptions) -> RunError {
     if let Some(exit) = e.downcast_ref::<I32Exit>() {
         return RunError::Trap(format!("the guest exited with code {}", exit.0));
     }
-    let text = format!("{e:?}");
+    if let Some(limits::MemoryLimit { .. }) = e.downcast_ref::<limits::MemoryLimit>() {
+        return RunError::Limit {
+            limit: "--max-memory",
+            detail: format!(
+                "the guest asked for more memory than it may have ({})",
+                opts.max_memory
+                    .map_or("the default".into(), limits::show_size)
+            ),
+        };
+    }
     match e.downcast_ref::<Trap>() {
         Some(Trap::Interrupt) => RunError::Limit {
             limit: "--timeout",
@@ -350,29 +403,6 @@ fn classify(failure: Failure, opts: &RunOptions) -> RunError {
             limit: "--max-wasm-stack",
             detail: "the wasm stack overflowed (runaway recursion?)".to_string(),
         },
-        // The limiter's own words (`trap_on_grow_failure`).
-        _ if text.contains("forcing trap when growing memory") => RunError::Limit {
-            limit: "--max-memory",
-            detail: format!(
-                "the guest asked for more memory than it may have ({})",
-                opts.max_memory
-                    .map_or("the default".into(), limits::show_size)
-            ),
-        },
         _ => RunError::Trap(format!("the guest trapped: {e:#}")),
-    }
-}
-
-/// An unsatisfied import, in words.
-fn link_error(e: &wasmtime::Error) -> String {
-    let text = format!("{e:#}");
-    match text.split("component imports instance `").nth(1) {
-        Some(rest) => {
-            let name = rest.split('`').next().unwrap_or(rest);
-            format!(
-                "the component imports `{name}`, which `witloom run` does not provide (it provides WASI 0.2); compose in a component that exports it"
-            )
-        }
-        None => format!("cannot link the component: {text}"),
     }
 }

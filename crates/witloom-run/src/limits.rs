@@ -68,6 +68,45 @@ pub(crate) fn show_size(n: usize) -> String {
     format!("{n} bytes")
 }
 
+/// The store's limiter: linear memory capped at `max` bytes per memory
+/// (`--max-memory`). Growing past it traps with [`MemoryLimit`], a typed
+/// error the run's classifier recognizes by type.
+#[derive(Debug, Default)]
+pub(crate) struct MemoryLimiter {
+    pub(crate) max: Option<usize>,
+}
+
+/// A guest asked for more memory than `--max-memory` allows.
+#[derive(Debug, thiserror::Error)]
+#[error("the guest asked for {desired} bytes of memory; it may have {max}")]
+pub(crate) struct MemoryLimit {
+    pub(crate) desired: usize,
+    pub(crate) max: usize,
+}
+
+impl wasmtime::ResourceLimiter for MemoryLimiter {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        match self.max {
+            Some(max) if desired > max => Err(wasmtime::Error::new(MemoryLimit { desired, max })),
+            _ => Ok(true),
+        }
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        _desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(true)
+    }
+}
+
 /// Bumps the engine's epoch once `after` has passed, which interrupts the
 /// guest (its store's deadline is one epoch). Dropping the timer cancels
 /// it, so a finished run leaves no thread behind.

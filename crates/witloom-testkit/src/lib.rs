@@ -2,8 +2,9 @@
 //!
 //! - [`assert_golden`]: compare text against a checked-in file; `BLESS=1`
 //!   rewrites the file instead.
-//! - [`wasi_wit_dir`]: the WASI 0.2 WIT set, taken from the
-//!   `wasmtime-wasi-http` package in cargo's registry (never committed here).
+//! - [`wasi_wit_dir`], [`link_wasi_deps`]: the WASI 0.2 WIT set witloom
+//!   carries (`witloom_host::carried`), written out for tests (never
+//!   committed here).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -123,35 +124,43 @@ pub fn registry_package_dir(krate: &str, version: &str) -> PathBuf {
 }
 
 /// The WASI 0.2 WIT set (cli, clocks, filesystem, http, io, random,
-/// sockets), as the `wasmtime-wasi-http` crate of our pinned wasmtime ships
-/// it: a package directory whose `deps/` holds every WASI package.
+/// sockets) that witloom carries (`witloom_host::carried`, taken from the
+/// pinned wasmtime crates when witloom was built), written out once as a
+/// package directory: a root package whose world includes `wasi:http/proxy`
+/// (as wasmtime-wasi-http's own `wit/` has), and every package in `deps/`.
 pub fn wasi_wit_dir() -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let krate = "wasmtime-wasi-http";
-        let dir = registry_package_dir(krate, &pinned_version(krate)).join("wit");
-        assert!(dir.join("deps").is_dir(), "{} has no deps/", dir.display());
+        let carried = witloom_host::carried();
+        let http = carried.package("wasi:http").expect("witloom carries wasi:http");
+        let dir = target_dir()
+            .join("witloom-testkit")
+            .join(format!("wasi-{}", http.qualified().replace(':', "-")));
+        let wasi: Vec<_> = carried.wasi().collect();
+        carried
+            .write_deps(&dir.join("deps"), &wasi)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let version = http.version.as_ref().expect("WASI is versioned");
+        let root = format!(
+            "// The WASI set, as a package directory for tests.\npackage witloom-testkit:wasi-set;\n\nworld all {{\n  include wasi:http/proxy@{version};\n}}\n"
+        );
+        if std::fs::read_to_string(dir.join("wasi-set.wit")).ok().as_deref() != Some(&root) {
+            witloom_diag::io::write(&dir.join("wasi-set.wit"), &root).unwrap_or_else(|e| panic!("{e}"));
+        }
         dir
     })
     .clone()
 }
 
-/// Links every WASI package into `app_dir/wit/deps` from cargo's registry
+/// Writes every WASI package witloom carries into `app_dir/wit/deps`
 /// (WASI's WIT is never committed), and returns `app_dir`. Safe to call
-/// from tests racing on the same directory.
+/// from tests racing on the same directory: each file is written whole.
 pub fn link_wasi_deps(app_dir: PathBuf) -> PathBuf {
-    let deps = app_dir.join("wit/deps");
-    std::fs::create_dir_all(&deps).unwrap();
-    for entry in std::fs::read_dir(wasi_wit_dir().join("deps")).unwrap() {
-        let entry = entry.unwrap();
-        let link = deps.join(entry.file_name());
-        match std::os::unix::fs::symlink(entry.path(), &link) {
-            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
-                panic!("cannot link {}: {e}", link.display())
-            }
-            _ => {}
-        }
-    }
+    let carried = witloom_host::carried();
+    let wasi: Vec<_> = carried.wasi().collect();
+    carried
+        .write_deps(&app_dir.join("wit/deps"), &wasi)
+        .unwrap_or_else(|e| panic!("{e}"));
     app_dir
 }
 

@@ -169,7 +169,7 @@ fn runtime_wasi(manifest: &Manifest) -> Option<Vec<(String, Vec<usize>)>> {
         built
             .host
             .into_iter()
-            .filter(|(name, _)| name.starts_with("wasi:"))
+            .filter(|(name, _)| witloom_host::kind_of(name) == Some(witloom_host::Kind::Wasi))
             .collect(),
     )
 }

@@ -1,0 +1,444 @@
+//! What a witloom host provides to the components it runs, as data: which
+//! WIT packages, at which versions, with which interfaces. Composition
+//! (what may be left for the host), `compose --check` (the report), the
+//! docs (the host's box in the graph), `witloom run` (its refusal before
+//! linking) and guest builds (what a language runtime may import beyond
+//! its world) all read this one value, so they cannot disagree.
+//!
+//! The packages are the WIT witloom carries ([`wit`]): WASI's, taken at
+//! build time from the pinned wasmtime crates (the same files wasmtime
+//! generates its host side from), and `witloom:host`. `witloom-run` tests
+//! that its linker provides exactly [`Capabilities::run`].
+//!
+//! An import is provided the way wasmtime's linker matches names: the same
+//! package and interface, at the same version or one on the same semver
+//! track (`0.2.6` and `0.2.12` are; `0.3.0` is not), since the host
+//! registers its version and wasmtime accepts any compatible one.
+
+pub mod wit;
+
+use semver::Version;
+use std::sync::OnceLock;
+pub use wit::{Carried, WitPackage, carried};
+
+/// What kind of capability an import is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// WASI: what every runtime provides, and what guests' language
+    /// runtimes (libc, Go, Rust's std) import beyond their worlds.
+    Wasi,
+    /// witloom's own (`witloom:host/*`): granted by the host, such as SQL.
+    Witloom,
+}
+
+/// A capability the user must grant before a component may use it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grant {
+    /// `witloom:host/sql`: a database (`--sqlite`).
+    Database,
+}
+
+/// The interfaces that need a grant: `(package, interface, grant)`.
+const GRANTED: &[(&str, &str, Grant)] = &[("witloom:host", "sql", Grant::Database)];
+
+/// How an import is provided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Provision {
+    pub kind: Kind,
+    /// What the user must grant first, if anything.
+    pub grant: Option<Grant>,
+}
+
+/// The capabilities of one kind of witloom host.
+#[derive(Debug)]
+pub struct Capabilities {
+    /// Who provides them, for messages: `witloom run`.
+    pub host: &'static str,
+    /// The worlds whose imports the host provides (`wasi:cli/imports@0.2.12`).
+    pub worlds: Vec<String>,
+    packages: Vec<Provided>,
+}
+
+/// One package the host provides, and which of its interfaces: those its
+/// worlds import (not, say, `wasi:cli/run`, which commands export).
+#[derive(Debug)]
+pub struct Provided {
+    pub package: &'static WitPackage,
+    pub interfaces: Vec<String>,
+}
+
+/// Why an import is not provided.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotProvided {
+    #[error("`{import}` is not an interface of a WIT package")]
+    NotAnInterface { import: String },
+    #[error("no package `{package}` is provided")]
+    UnknownPackage { package: String },
+    #[error("`{package}` has no interface `{interface}`")]
+    UnknownInterface { package: String, interface: String },
+    #[error("`{import}` names no version; the host provides `{package}@{provided}`")]
+    Unversioned {
+        import: String,
+        package: String,
+        provided: Version,
+    },
+    #[error("`{package}` is provided at {provided}, which does not serve {requested}")]
+    Version {
+        package: String,
+        requested: String,
+        provided: Version,
+    },
+}
+
+impl Capabilities {
+    /// What `witloom run` provides: what WASI's `wasi:cli/imports` world
+    /// imports (as wasmtime-wasi's own host bindings do), and witloom's DB
+    /// world.
+    pub fn run() -> &'static Capabilities {
+        static RUN: OnceLock<Capabilities> = OnceLock::new();
+        RUN.get_or_init(|| {
+            Capabilities::importing("witloom run", &["wasi:cli/imports", "witloom:host/db"])
+        })
+    }
+
+    /// A host that provides what `worlds` (`ns:pkg/world`, at the version
+    /// carried) import.
+    fn importing(host: &'static str, worlds: &[&str]) -> Capabilities {
+        let carried = carried();
+        let resolve = &carried.resolve;
+        let mut packages: Vec<Provided> = Vec::new();
+        let mut names = Vec::new();
+        for world in worlds {
+            let (package, name) = world.split_once('/').expect("ns:pkg/world");
+            let p = carried
+                .package(package)
+                .unwrap_or_else(|| panic!("witloom carries no `{package}`"));
+            let id = resolve.packages[p.id].worlds[name];
+            names.push(format!(
+                "{}/{name}{}",
+                p.name,
+                p.version
+                    .as_ref()
+                    .map_or(String::new(), |v| format!("@{v}"))
+            ));
+            for item in resolve.worlds[id].imports.values() {
+                let wit_parser::WorldItem::Interface { id, .. } = item else {
+                    continue;
+                };
+                let iface = &resolve.interfaces[*id];
+                let (Some(owner), Some(iface_name)) = (iface.package, &iface.name) else {
+                    continue;
+                };
+                let owner = carried
+                    .packages
+                    .iter()
+                    .find(|p| p.id == owner)
+                    .expect("a carried package");
+                match packages.iter_mut().find(|p| p.package.name == owner.name) {
+                    Some(p) => {
+                        if !p.interfaces.contains(iface_name) {
+                            p.interfaces.push(iface_name.clone());
+                        }
+                    }
+                    None => packages.push(Provided {
+                        package: owner,
+                        interfaces: vec![iface_name.clone()],
+                    }),
+                }
+            }
+        }
+        packages.sort_by(|a, b| {
+            (!a.package.name.starts_with("wasi:"), &a.package.name)
+                .cmp(&(!b.package.name.starts_with("wasi:"), &b.package.name))
+        });
+        Capabilities {
+            host,
+            worlds: names,
+            packages,
+        }
+    }
+
+    /// The packages provided, and which of their interfaces.
+    pub fn packages(&self) -> &[Provided] {
+        &self.packages
+    }
+
+    /// Whether the import named `import` (`wasi:cli/stdout@0.2.6`) is
+    /// provided, and as what.
+    pub fn check(&self, import: &str) -> Result<Provision, NotProvided> {
+        let (path, version) = match import.rsplit_once('@') {
+            Some((path, v)) => (path, Some(v)),
+            None => (import, None),
+        };
+        let Some((package, interface)) = path.split_once('/').filter(|(p, _)| p.contains(':'))
+        else {
+            return Err(NotProvided::NotAnInterface {
+                import: import.to_string(),
+            });
+        };
+        let Some(Provided {
+            package: provided,
+            interfaces,
+        }) = self.packages.iter().find(|p| p.package.name == package)
+        else {
+            return Err(NotProvided::UnknownPackage {
+                package: package.to_string(),
+            });
+        };
+        if !interfaces.iter().any(|i| i == interface) {
+            return Err(NotProvided::UnknownInterface {
+                package: provided.qualified(),
+                interface: interface.to_string(),
+            });
+        }
+        if let Some(have) = &provided.version {
+            let Some(requested) = version else {
+                return Err(NotProvided::Unversioned {
+                    import: import.to_string(),
+                    package: package.to_string(),
+                    provided: have.clone(),
+                });
+            };
+            if !same_track(requested, have) {
+                return Err(NotProvided::Version {
+                    package: package.to_string(),
+                    requested: requested.to_string(),
+                    provided: have.clone(),
+                });
+            }
+        }
+        Ok(Provision {
+            kind: if package.starts_with("wasi:") {
+                Kind::Wasi
+            } else {
+                Kind::Witloom
+            },
+            grant: GRANTED
+                .iter()
+                .find(|(p, i, _)| *p == package && *i == interface)
+                .map(|(.., g)| *g),
+        })
+    }
+
+    /// Whether `import` is provided.
+    pub fn provides(&self, import: &str) -> bool {
+        self.check(import).is_ok()
+    }
+
+    /// What the host provides, in a line: `WASI 0.2.12 (cli, clocks, …)
+    /// and witloom:host 0.1.0 (sql, log)`.
+    pub fn summary(&self) -> String {
+        let wasi: Vec<&Provided> = self
+            .packages
+            .iter()
+            .filter(|p| p.package.name.starts_with("wasi:"))
+            .collect();
+        let mut parts = Vec::new();
+        if !wasi.is_empty() {
+            let names: Vec<&str> = wasi
+                .iter()
+                .map(|p| &p.package.name["wasi:".len()..])
+                .collect();
+            let versions: Vec<String> = wasi
+                .iter()
+                .filter_map(|p| p.package.version.as_ref().map(Version::to_string))
+                .collect();
+            let version = match versions.first() {
+                Some(v) if versions.iter().all(|w| w == v) => format!(" {v}"),
+                _ => String::new(),
+            };
+            parts.push(format!("WASI{version} ({})", names.join(", ")));
+        }
+        for p in self
+            .packages
+            .iter()
+            .filter(|p| !p.package.name.starts_with("wasi:"))
+        {
+            let version = p
+                .package
+                .version
+                .as_ref()
+                .map_or(String::new(), |v| format!(" {v}"));
+            parts.push(format!(
+                "{}{version} ({})",
+                p.package.name,
+                p.interfaces.join(", ")
+            ));
+        }
+        parts.join(" and ")
+    }
+}
+
+/// What kind of package `import` (`wasi:cli/stdout@0.2.6`) belongs to, if
+/// it is one witloom carries, whatever its version: for grouping and
+/// reports, not for deciding what a host provides (that is
+/// [`Capabilities::check`]).
+pub fn kind_of(import: &str) -> Option<Kind> {
+    let package = import.split_once('/')?.0;
+    let p = carried().package(package)?;
+    Some(if p.name.starts_with("wasi:") {
+        Kind::Wasi
+    } else {
+        Kind::Witloom
+    })
+}
+
+/// Whether a component asking for `requested` is served by `provided`, by
+/// wasmtime's rule: the same version, or the same semver track (the major
+/// version; below 1.0 the minor; below 0.1 nothing else).
+fn same_track(requested: &str, provided: &Version) -> bool {
+    let Ok(requested) = Version::parse(requested) else {
+        return false;
+    };
+    if requested == *provided {
+        return true;
+    }
+    if !requested.pre.is_empty() || !provided.pre.is_empty() {
+        return false;
+    }
+    match (requested.major, requested.minor) {
+        (0, 0) => false,
+        (0, minor) => provided.major == 0 && provided.minor == minor,
+        (major, _) => provided.major == major,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wasi_and_witloom_host_at_their_versions() {
+        let run = Capabilities::run();
+        let names: Vec<String> = run
+            .packages()
+            .iter()
+            .map(|p| p.package.qualified())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "wasi:cli@0.2.12",
+                "wasi:clocks@0.2.12",
+                "wasi:filesystem@0.2.12",
+                "wasi:io@0.2.12",
+                "wasi:random@0.2.12",
+                "wasi:sockets@0.2.12",
+                "witloom:host@0.1.0",
+            ]
+        );
+        assert_eq!(
+            run.summary(),
+            "WASI 0.2.12 (cli, clocks, filesystem, io, random, sockets) and witloom:host 0.1.0 (sql, log)"
+        );
+    }
+
+    #[test]
+    fn imports_match_as_wasmtime_matches_them() {
+        let run = Capabilities::run();
+        let wasi = Provision {
+            kind: Kind::Wasi,
+            grant: None,
+        };
+        assert_eq!(run.check("wasi:cli/stdout@0.2.6"), Ok(wasi));
+        assert_eq!(run.check("wasi:io/streams@0.2.12"), Ok(wasi));
+        assert_eq!(
+            run.check("witloom:host/sql@0.1.0"),
+            Ok(Provision {
+                kind: Kind::Witloom,
+                grant: Some(Grant::Database)
+            })
+        );
+        assert_eq!(
+            run.check("witloom:host/log@0.1.0").map(|p| p.grant),
+            Ok(None)
+        );
+        assert_eq!(
+            run.check("wasi:cli/stdout@0.3.0"),
+            Err(NotProvided::Version {
+                package: "wasi:cli".into(),
+                requested: "0.3.0".into(),
+                provided: Version::new(0, 2, 12),
+            })
+        );
+        assert_eq!(
+            run.check("wasi:http/types@0.2.12"),
+            Err(NotProvided::UnknownPackage {
+                package: "wasi:http".into()
+            })
+        );
+        assert_eq!(
+            run.check("wasi:cli/nonsense@0.2.12"),
+            Err(NotProvided::UnknownInterface {
+                package: "wasi:cli@0.2.12".into(),
+                interface: "nonsense".into()
+            })
+        );
+        assert!(matches!(
+            run.check("wasi:cli/stdout"),
+            Err(NotProvided::Unversioned { .. })
+        ));
+        assert!(matches!(
+            run.check("greet"),
+            Err(NotProvided::NotAnInterface { .. })
+        ));
+        assert!(!run.provides("my:app/thing@1.0.0"));
+        // Commands export `run`; no host provides it.
+        assert!(matches!(
+            run.check("wasi:cli/run@0.2.12"),
+            Err(NotProvided::UnknownInterface { .. })
+        ));
+    }
+
+    #[test]
+    fn semver_tracks() {
+        let v = |s: &str| Version::parse(s).unwrap();
+        assert!(same_track("0.2.0", &v("0.2.12")));
+        assert!(same_track("0.2.13", &v("0.2.12")));
+        assert!(!same_track("0.3.0", &v("0.2.12")));
+        assert!(same_track("1.4.0", &v("1.0.0")));
+        assert!(!same_track("2.0.0", &v("1.9.0")));
+        assert!(!same_track("0.0.1", &v("0.0.2")));
+        assert!(same_track("0.0.1", &v("0.0.1")));
+        assert!(!same_track("0.2.0-rc", &v("0.2.0")));
+    }
+
+    #[test]
+    fn the_carried_wit_writes_out_as_deps_that_resolve() {
+        let carried = carried();
+        let dir = witloom_testkit::scratch_dir("witloom-host-tests/deps");
+        let cli = carried.package("wasi:cli").unwrap();
+        let written = carried.write_deps(&dir.join("deps"), &[cli]).unwrap();
+        let mut names: Vec<String> = written
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        // cli uses io, clocks, random, filesystem and sockets.
+        assert_eq!(
+            names,
+            [
+                "cli.wit",
+                "clocks.wit",
+                "filesystem.wit",
+                "io.wit",
+                "random.wit",
+                "sockets.wit"
+            ]
+        );
+        // Written again: nothing changes.
+        assert!(
+            carried
+                .write_deps(&dir.join("deps"), &[cli])
+                .unwrap()
+                .is_empty()
+        );
+        std::fs::write(
+            dir.join("app.wit"),
+            "package my:app;\nworld app { export wasi:cli/run@0.2.12; }\n",
+        )
+        .unwrap();
+        let mut resolve = wit_parser::Resolve::default();
+        resolve.push_dir(&dir).unwrap();
+    }
+}

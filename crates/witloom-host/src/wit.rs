@@ -1,0 +1,177 @@
+//! The WIT a witloom host implements, carried inside witloom: WASI's, as
+//! the pinned wasmtime-wasi crate ships it (embedded at build time, never
+//! committed), and witloom's own `witloom:host` (`wit/host.wit`). Parsed
+//! once, on first use.
+
+use semver::Version;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use wit_parser::{PackageId, Resolve, UnresolvedPackageGroup};
+use witloom_diag::IoError;
+
+include!(concat!(env!("OUT_DIR"), "/wasi_wit.rs"));
+
+/// `wit/host.wit`: `witloom:host`, the DB world's capabilities.
+const WITLOOM_HOST: (&str, &str) = ("witloom-host.wit", include_str!("../../../wit/host.wit"));
+
+/// One WIT package witloom carries.
+#[derive(Debug, Clone)]
+pub struct WitPackage {
+    /// `wasi:cli`.
+    pub name: String,
+    pub version: Option<Version>,
+    /// Its interfaces, in source order (those behind an `@unstable` gate
+    /// left out, as the runtime leaves them out).
+    pub interfaces: Vec<String>,
+    /// The packages it uses (`wasi:io`), by name.
+    pub uses: Vec<String>,
+    /// The file's name in a `deps/` directory (`cli.wit`).
+    pub file: &'static str,
+    /// The WIT text.
+    pub source: &'static str,
+    /// Its id in [`Carried::resolve`].
+    pub id: PackageId,
+}
+
+impl WitPackage {
+    /// `wasi:cli@0.2.12`.
+    pub fn qualified(&self) -> String {
+        match &self.version {
+            Some(v) => format!("{}@{v}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// Every package witloom carries, resolved together.
+#[derive(Debug)]
+pub struct Carried {
+    pub resolve: Resolve,
+    /// WASI's packages first (by name), then `witloom:host`.
+    pub packages: Vec<WitPackage>,
+}
+
+impl Carried {
+    /// The package named `name` (`wasi:cli`, no version).
+    pub fn package(&self, name: &str) -> Option<&WitPackage> {
+        self.packages.iter().find(|p| p.name == name)
+    }
+
+    /// WASI's packages.
+    pub fn wasi(&self) -> impl Iterator<Item = &WitPackage> {
+        self.packages.iter().filter(|p| p.name.starts_with("wasi:"))
+    }
+
+    /// `package` and every package it uses, directly or not, each once.
+    pub fn closure<'a>(&'a self, package: &'a WitPackage) -> Vec<&'a WitPackage> {
+        let mut out: Vec<&WitPackage> = vec![package];
+        let mut i = 0;
+        while i < out.len() {
+            for used in &out[i].uses {
+                if let Some(p) = self.package(used)
+                    && !out.iter().any(|o| o.name == p.name)
+                {
+                    out.push(p);
+                }
+            }
+            i += 1;
+        }
+        out
+    }
+
+    /// Writes `packages` and what they use into `deps_dir`, one file a
+    /// package (`deps/cli.wit`: the layout wit-parser, `wkg` and `wit-deps`
+    /// read). Returns the files written; a file already there with the
+    /// same text is left alone.
+    pub fn write_deps(
+        &self,
+        deps_dir: &Path,
+        packages: &[&WitPackage],
+    ) -> Result<Vec<PathBuf>, IoError> {
+        let mut all: Vec<&WitPackage> = Vec::new();
+        for p in packages {
+            for q in self.closure(p) {
+                if !all.iter().any(|a| a.name == q.name) {
+                    all.push(q);
+                }
+            }
+        }
+        let mut written = Vec::new();
+        for p in all {
+            let path = deps_dir.join(p.file);
+            if std::fs::read_to_string(&path).is_ok_and(|t| t == p.source) {
+                continue;
+            }
+            witloom_diag::io::write(&path, p.source)?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+}
+
+/// The packages witloom carries, parsed and resolved on first use.
+pub fn carried() -> &'static Carried {
+    static CARRIED: OnceLock<Carried> = OnceLock::new();
+    CARRIED.get_or_init(|| {
+        parse(WASI_FILES.iter().chain([&WITLOOM_HOST]))
+            .unwrap_or_else(|e| panic!("the WIT witloom was built with does not resolve: {e}"))
+    })
+}
+
+fn parse<'a>(
+    files: impl Iterator<Item = &'a (&'static str, &'static str)>,
+) -> Result<Carried, String> {
+    let mut groups = Vec::new();
+    for (file, source) in files {
+        let group = UnresolvedPackageGroup::parse(*file, source)
+            .map_err(|(_, e)| format!("{file}: {e}"))?;
+        groups.push((*file, *source, group));
+    }
+    let mut resolve = Resolve::default();
+    // Dependencies first: a package is pushed once all it uses are in.
+    let mut pushed: Vec<(String, &'static str, &'static str, PackageId, Vec<String>)> = Vec::new();
+    while !groups.is_empty() {
+        let ready = groups.iter().position(|(_, _, g)| {
+            g.main.foreign_deps.keys().all(|dep| {
+                let name = format!("{}:{}", dep.namespace, dep.name);
+                pushed.iter().any(|(n, ..)| *n == name)
+            })
+        });
+        let Some(i) = ready else {
+            let names: Vec<String> = groups.iter().map(|(f, ..)| f.to_string()).collect();
+            return Err(format!(
+                "these packages use packages not carried, or each other in a cycle: {}",
+                names.join(", ")
+            ));
+        };
+        let (file, source, group) = groups.remove(i);
+        let name = format!("{}:{}", group.main.name.namespace, group.main.name.name);
+        let uses: Vec<String> = group
+            .main
+            .foreign_deps
+            .keys()
+            .map(|d| format!("{}:{}", d.namespace, d.name))
+            .collect();
+        let id = resolve
+            .push_group(group)
+            .map_err(|e| format!("{file}: {e}"))?;
+        pushed.push((name, file, source, id, uses));
+    }
+    let mut packages: Vec<WitPackage> = pushed
+        .into_iter()
+        .map(|(name, file, source, id, uses)| {
+            let pkg = &resolve.packages[id];
+            WitPackage {
+                name,
+                version: pkg.name.version.clone(),
+                interfaces: pkg.interfaces.keys().cloned().collect(),
+                uses,
+                file,
+                source,
+                id,
+            }
+        })
+        .collect();
+    packages.sort_by_key(|p| (!p.name.starts_with("wasi:"), p.name.clone()));
+    Ok(Carried { resolve, packages })
+}

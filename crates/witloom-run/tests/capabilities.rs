@@ -1,0 +1,101 @@
+//! `witloom run`'s linker provides exactly what `Capabilities::run()`
+//! declares: a component importing every declared interface links (with a
+//! database granted), and one importing anything else is refused before
+//! linking, naming the import the way composition names it.
+
+use wit_component::{ComponentEncoder, StringEncoding, dummy_module, embed_component_metadata};
+use wit_parser::{ManglingAndAbi, Resolve};
+use witloom_run::{Capabilities, RunError, RunOptions};
+
+/// A component of `world` in `wit` (a package using what witloom carries),
+/// made of a dummy core module: it imports what the world imports.
+fn component(wit: &str, world: &str) -> Vec<u8> {
+    let mut resolve: Resolve = witloom_host::carried().resolve.clone();
+    let pkg = resolve.push_str("test.wit", wit).unwrap();
+    let world = resolve.select_world(&[pkg], Some(world)).unwrap();
+    let mut module = dummy_module(&resolve, world, ManglingAndAbi::Standard32);
+    embed_component_metadata(&mut module, &resolve, world, StringEncoding::UTF8, false).unwrap();
+    ComponentEncoder::default()
+        .module(&module)
+        .unwrap()
+        .validate(true)
+        .encode()
+        .unwrap()
+}
+
+fn link(bytes: &[u8], opts: &RunOptions) -> Result<(), RunError> {
+    let path = std::path::Path::new("test.wasm");
+    let engine = witloom_run::engine(opts)?;
+    let component = witloom_run::load(&engine, path, bytes, opts)?;
+    witloom_run::prepare(&engine, &component, opts).map(|_| ())
+}
+
+#[test]
+fn every_declared_interface_links() {
+    let host = Capabilities::run();
+    let mut imports = String::new();
+    let mut count = 0;
+    for provided in host.packages() {
+        let package = provided.package;
+        for interface in &provided.interfaces {
+            let version = package
+                .version
+                .as_ref()
+                .map_or(String::new(), |v| format!("@{v}"));
+            imports.push_str(&format!(
+                "    import {}/{interface}{version};\n",
+                package.name
+            ));
+            count += 1;
+        }
+    }
+    assert!(count >= 25, "{imports}");
+    let bytes = component(
+        &format!("package test:all;\n\nworld all {{\n{imports}}}\n"),
+        "all",
+    );
+    let opts = RunOptions {
+        sqlite: Some(witloom_run::IN_MEMORY.into()),
+        no_cache: true,
+        ..RunOptions::default()
+    };
+    link(&bytes, &opts).unwrap_or_else(|e| panic!("{e}"));
+
+    // Without the database, the one interface that needs a grant is named.
+    let err = link(
+        &bytes,
+        &RunOptions {
+            sqlite: None,
+            ..opts
+        },
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, RunError::NotGranted { ref import, .. } if import == "witloom:host/sql@0.1.0"),
+        "{err}"
+    );
+}
+
+#[test]
+fn anything_else_is_refused_before_linking() {
+    let opts = RunOptions {
+        no_cache: true,
+        ..RunOptions::default()
+    };
+    let bytes = component(
+        "package test:other;\n\ninterface api { f: func(); }\n\nworld w { import api; }\n",
+        "w",
+    );
+    let err = link(&bytes, &opts).unwrap_err();
+    assert!(
+        matches!(err, RunError::NotProvided { ref import, .. } if import == "test:other/api"),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "the component imports `test:other/api`, which `witloom run` does not provide (no package `test:other` is provided); it provides {}; compose in a component that exports it",
+            Capabilities::run().summary()
+        )
+    );
+}
