@@ -114,7 +114,7 @@ fn is_root() -> bool {
 /// `witloom doctor` sees it; under CI it fails the run, as a missing
 /// toolchain must not turn into skipped tests.
 fn go() -> Result<()> {
-    let tc = witloom_guest::toolchain(witloom_manifest::Language::Go);
+    let tc = witloom_app::toolchain::detect(witloom_manifest::Language::Go);
     let Some(missing) = tc.missing.first() else {
         return Ok(());
     };

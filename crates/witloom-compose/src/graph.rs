@@ -7,6 +7,7 @@ use crate::wire::Plan;
 
 /// A graph language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum GraphFormat {
     Dot,
     Mermaid,

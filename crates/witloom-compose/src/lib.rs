@@ -26,8 +26,10 @@ pub use wire::{Plan, Provider, Wire, plan};
 
 use indexmap::IndexMap;
 use std::path::Path;
+use std::sync::Arc;
+use witloom_app::App;
 use witloom_host::Capabilities;
-use witloom_ir::{Diagnostic, LoadOptions, Loaded, WorldId};
+use witloom_ir::{Diagnostic, Loaded, WorldId};
 
 /// One component to compose.
 #[derive(Debug)]
@@ -35,8 +37,9 @@ pub struct Part {
     /// Its name in messages and graphs (the manifest's component name, or
     /// the file's stem).
     pub name: String,
-    /// Its WIT: decoded from the component, or the WIT it is built from.
-    pub wit: Loaded,
+    /// Its WIT: decoded from the component, or the WIT it is built from
+    /// (shared with the other parts built from it).
+    pub wit: Arc<Loaded>,
     /// Its world in `wit`.
     pub world: WorldId,
     /// The component binary; `None` when only its world is known (checking
@@ -47,8 +50,7 @@ pub struct Part {
 impl Part {
     /// A built component, read from `path`.
     pub fn from_file(name: &str, path: &Path) -> Result<Part, Diagnostic> {
-        let bytes = std::fs::read(path)
-            .map_err(|e| Diagnostic::new(format!("cannot read `{}`: {e}", path.display())))?;
+        let bytes = witloom_diag::io::read(path)?;
         let wit = witloom_ir::load_binary(path, &bytes)?;
         if wit.component_world.is_none() {
             return Err(Diagnostic::new(format!(
@@ -59,14 +61,14 @@ impl Part {
         let world = wit.select_world(None)?;
         Ok(Part {
             name: name.to_string(),
-            wit,
+            wit: Arc::new(wit),
             world,
             bytes: Some(bytes),
         })
     }
 
     /// A component known only by the world it will implement.
-    pub fn from_world(name: &str, wit: Loaded, world: WorldId) -> Part {
+    pub fn from_world(name: &str, wit: Arc<Loaded>, world: WorldId) -> Part {
         Part {
             name: name.to_string(),
             wit,
@@ -136,60 +138,76 @@ pub(crate) fn split_version(name: &str) -> (&str, Option<semver::Version>) {
     }
 }
 
-/// The parts of a `witloom.toml` application: its built components
-/// (`target/witloom/<name>.wasm`), or, with `built == false`, just the
-/// worlds they implement (to check the wiring before building).
-pub fn app_parts(
-    manifest: &witloom_manifest::Manifest,
-    built: bool,
-) -> Result<Vec<Part>, Diagnostic> {
-    if manifest.components.is_empty() {
+/// The parts of an application: its built components (each component's
+/// artifact), or, with `built == false`, just the worlds they implement (to
+/// check the wiring before building), sharing the app's resolved WIT.
+pub fn app_parts(app: &App, built: bool) -> Result<Vec<Part>, Diagnostic> {
+    if app.components().is_empty() {
+        let manifest = app
+            .manifest
+            .as_ref()
+            .map_or_else(|| app.dir.clone(), |m| m.path.clone());
         return Err(Diagnostic::new(format!(
             "`{}` has no components",
-            manifest.path.display()
+            manifest.display()
         ))
         .with_help(
             "add one with `witloom new NAME --lang c|rust|go --world WORLD`, or write a [components.NAME] section (language, path, world)",
         ));
     }
-    let mut parts = Vec::new();
-    let mut wits: Vec<(std::path::PathBuf, Loaded)> = Vec::new();
-    for (name, component) in &manifest.components {
+    let mut parts = Vec::with_capacity(app.components().len());
+    for c in app.components() {
         if built {
-            let path = manifest.target_dir().join(format!("{name}.wasm"));
-            if !path.is_file() {
+            if !c.artifact.is_file() {
                 return Err(Diagnostic::new(format!(
-                    "`{name}` has not been built: `{}` does not exist",
-                    path.display()
+                    "`{}` has not been built: `{}` does not exist",
+                    c.name,
+                    c.artifact.display()
                 ))
                 .with_help("run `witloom build` first"));
             }
-            parts.push(Part::from_file(name, &path)?);
+            parts.push(Part::from_file(&c.name, &c.artifact)?);
         } else {
-            let wit = match wits.iter().find(|(p, _)| *p == component.wit) {
-                Some((_, w)) => w.clone(),
-                None => {
-                    let w = witloom_ir::load(&component.wit, &LoadOptions::default())?;
-                    wits.push((component.wit.clone(), w.clone()));
-                    w
-                }
-            };
-            let world = wit.select_world(Some(&component.world)).map_err(|mut d| {
-                d.message = format!("component `{name}`: {}", d.message);
-                d
-            })?;
-            parts.push(Part::from_world(name, wit, world));
+            parts.push(Part::from_world(&c.name, app.wit(c.wit).clone(), c.world));
         }
     }
     Ok(parts)
 }
 
-/// The options a manifest's `[compose]` asks for.
-pub fn app_options(manifest: &witloom_manifest::Manifest) -> Options {
+/// The options an app's `[compose]` asks for.
+pub fn app_options(app: &App) -> Options {
+    let (root, with) = match &app.manifest {
+        Some(m) => (m.compose.root.clone(), m.compose.with.clone()),
+        None => (None, IndexMap::new()),
+    };
     Options {
-        root: manifest.compose.root.clone(),
-        with: manifest.compose.with.clone(),
+        root,
+        with,
         host: Host::witloom(),
         require_use: true,
     }
+}
+
+/// `compose --check` of an application: the wiring from its worlds alone,
+/// and, when every component is built and the built ones wire too, the WASI
+/// their language runtimes import (wasi-libc, Go's wasip1 port and Rust's
+/// std all do), which no WIT world declares. The second value says whether
+/// that WASI could be read.
+pub fn check_app(app: &App) -> Result<(Plan, bool), Diagnostic> {
+    let opts = app_options(app);
+    let mut plan = plan(&app_parts(app, false)?, &opts)?;
+    let built = app_parts(app, true)
+        .ok()
+        .and_then(|parts| wire::plan(&parts, &opts).ok());
+    let Some(built) = built else {
+        return Ok((plan, false));
+    };
+    for (name, users) in built.host {
+        if witloom_host::kind_of(&name) == Some(witloom_host::Kind::Wasi)
+            && !plan.host.iter().any(|(n, _)| *n == name)
+        {
+            plan.host.push((name, users));
+        }
+    }
+    Ok((plan, true))
 }

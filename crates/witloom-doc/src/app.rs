@@ -8,27 +8,26 @@ use crate::model::{Block, Inline, Line, Row, code, text};
 use crate::site::Site;
 use crate::svg;
 use crate::{Format, Page};
+use witloom_app::{App as Application, Component, Language, WitId};
 use witloom_compose::{End, GraphFormat, Plan, Provider};
 use witloom_ir::{Diagnostic, InterfaceId};
-use witloom_manifest::{Component, Manifest};
 
 /// The application page and the pages of every package the components'
 /// worlds come from, in `format`. Markdown: `README.md`, `packages.md`;
 /// HTML: `index.html`, `packages.html`.
-pub fn pages(manifest: &Manifest, format: Format) -> Result<Vec<Page>, Diagnostic> {
-    let parts = witloom_compose::app_parts(manifest, false)?;
-    let plan = witloom_compose::plan(&parts, &witloom_compose::app_options(manifest))?;
+pub fn pages(application: &Application, format: Format) -> Result<Vec<Page>, Diagnostic> {
+    let parts = witloom_compose::app_parts(application, false)?;
+    let plan = witloom_compose::plan(&parts, &witloom_compose::app_options(application))?;
 
-    // One site per WIT directory (components usually share one), from the
-    // IRs the plan was made from.
-    let mut sites: Vec<(&std::path::Path, Site)> = Vec::new();
-    for (c, part) in manifest.components.values().zip(&parts) {
-        if !sites.iter().any(|(p, _)| *p == c.wit) {
-            sites.push((&c.wit, Site::new(&part.wit.ir)));
-        }
-    }
+    // One site per WIT the app loaded (components usually share one).
+    let sites: Vec<(WitId, Site)> = application
+        .wits()
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (WitId(i), Site::new(&w.loaded.ir)))
+        .collect();
     let app = App {
-        manifest,
+        app: application,
         plan: &plan,
         sites: &sites,
     };
@@ -53,13 +52,13 @@ pub fn pages(manifest: &Manifest, format: Format) -> Result<Vec<Page>, Diagnosti
         let blocks = app.blocks(&parts, Some(&href));
         let mut drafts = vec![crate::html::Draft {
             path: "index.html".into(),
-            title: format!("Application {}", manifest.app.name),
+            title: format!("Application {}", application.name),
             blocks,
             site: None,
             package: None,
         }];
         drafts.extend(crate::html::drafts(&all, "packages.html"));
-        let title = format!("{} · application", manifest.app.name);
+        let title = format!("{} · application", application.name);
         out.extend(crate::html::finish(
             &title,
             "index.html",
@@ -75,9 +74,9 @@ pub fn pages(manifest: &Manifest, format: Format) -> Result<Vec<Page>, Diagnosti
 type Href = dyn Fn(&str, &str) -> String;
 
 struct App<'a> {
-    manifest: &'a Manifest,
+    app: &'a Application,
     plan: &'a Plan,
-    sites: &'a [(&'a std::path::Path, Site<'a>)],
+    sites: &'a [(WitId, Site<'a>)],
 }
 
 impl App<'_> {
@@ -98,11 +97,10 @@ impl App<'_> {
 
     /// Where component `c`'s world is documented.
     fn world(&self, c: &Component) -> Option<(String, String)> {
-        let (_, site) = self.sites.iter().find(|(p, _)| *p == c.wit)?;
-        let id = site.ir.find_world(&c.world)?;
+        let (_, site) = self.sites.iter().find(|(w, _)| *w == c.wit)?;
         Some((
-            site.stem(site.ir[id].package?).to_string(),
-            site.world_anchor(id),
+            site.stem(site.ir[c.world].package?).to_string(),
+            site.world_anchor(c.world),
         ))
     }
 
@@ -120,9 +118,9 @@ impl App<'_> {
     /// The page. `svg_href` writes a link to (stem, anchor) for the SVG,
     /// which only HTML draws: without it, no SVG is laid out.
     fn blocks(&self, parts: &[witloom_compose::Part], svg_href: Option<&Href>) -> Vec<Block> {
-        let (manifest, plan) = (self.manifest, self.plan);
+        let plan = self.plan;
         let mut out = vec![
-            heading(1, vec![text("Application "), code(&manifest.app.name)]),
+            heading(1, vec![text("Application "), code(&self.app.name)]),
             Block::Para(vec![
                 text("From "),
                 code("witloom.toml"),
@@ -133,14 +131,14 @@ impl App<'_> {
             heading(2, vec![text("Components")]),
         ];
         let mut rows = Vec::new();
-        for (i, (name, c)) in manifest.components.iter().enumerate() {
+        for (i, c) in self.app.components().iter().enumerate() {
             let world = match self.world(c) {
                 Some((stem, anchor)) => Inline::Link {
-                    text: c.world.clone(),
+                    text: c.world_spec.clone(),
                     stem,
                     anchor,
                 },
-                None => code(&c.world),
+                None => code(&c.world_spec),
             };
             let mut provides: Vec<Line> = plan
                 .wires
@@ -170,7 +168,7 @@ impl App<'_> {
                 cell.extend(line);
             }
             rows.push(Row {
-                name: name.clone(),
+                name: c.name.clone(),
                 cells: vec![vec![text(language(c.language))], vec![world], cell],
             });
         }
@@ -269,10 +267,10 @@ impl App<'_> {
             href: None,
             terminal: true,
         }];
-        for (name, c) in &self.manifest.components {
+        for c in self.app.components() {
             nodes.push(svg::Node {
-                title: name.clone(),
-                sub: Some(format!("{} · {}", language(c.language), c.world)),
+                title: c.name.clone(),
+                sub: Some(format!("{} · {}", language(c.language), c.world_spec)),
                 href: self.world(c).map(|(s, a)| href(&s, &a)),
                 terminal: false,
             });
@@ -317,10 +315,11 @@ fn heading(level: usize, title: Line) -> Block {
     }
 }
 
-fn language(l: witloom_manifest::Language) -> &'static str {
+fn language(l: Option<Language>) -> &'static str {
     match l {
-        witloom_manifest::Language::C => "C",
-        witloom_manifest::Language::Rust => "Rust",
-        witloom_manifest::Language::Go => "Go",
+        Some(Language::C) => "C",
+        Some(Language::Rust) => "Rust",
+        Some(Language::Go) => "Go",
+        None => "built",
     }
 }

@@ -32,7 +32,9 @@ pub struct Page {
 /// What to write: Markdown, HTML, or both side by side in one directory
 /// (`README.md` next to `index.html`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Format {
+    #[cfg_attr(feature = "clap", value(name = "md"))]
     Markdown,
     Html,
     Both,
@@ -59,24 +61,17 @@ pub fn document(ir: &Ir, format: Format) -> Vec<Page> {
     }
 }
 
-/// For the application of `manifest` (a `witloom.toml`): the application
-/// page (components, wiring, what is left for the host, what it exports),
-/// the list of packages and the package pages, in `format`.
-pub fn app(manifest: &witloom_manifest::Manifest, format: Format) -> Result<Vec<Page>, Diagnostic> {
-    app::pages(manifest, format)
+/// For an application: the application page (components, wiring, what is
+/// left for the host, what it exports), the list of packages and the
+/// package pages, in `format`.
+pub fn app(app: &witloom_app::App, format: Format) -> Result<Vec<Page>, Diagnostic> {
+    app::pages(app, format)
 }
 
 /// Writes `pages` under `dir`, creating it.
 pub fn write(dir: &Path, pages: &[Page]) -> Result<(), Diagnostic> {
     for page in pages {
-        let path = dir.join(&page.path);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                Diagnostic::new(format!("cannot create `{}`: {e}", parent.display()))
-            })?;
-        }
-        std::fs::write(&path, &page.text)
-            .map_err(|e| Diagnostic::new(format!("cannot write `{}`: {e}", path.display())))?;
+        witloom_diag::io::write(&dir.join(&page.path), &page.text)?;
     }
     Ok(())
 }

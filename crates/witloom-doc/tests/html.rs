@@ -154,8 +154,8 @@ fn the_application_site_draws_the_wiring_and_links_it() {
     let app = witloom_testkit::link_wasi_deps(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/wordstats"),
     );
-    let manifest = witloom_manifest::Manifest::load(&app.join("witloom.toml")).unwrap();
-    let pages = witloom_doc::app(&manifest, Format::Both).unwrap();
+    let app = witloom_app::App::load(&app.join("witloom.toml")).unwrap();
+    let pages = witloom_doc::app(&app, Format::Both).unwrap();
     check_site(&pages);
     let page = |path: &str| {
         &pages

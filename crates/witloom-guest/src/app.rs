@@ -1,16 +1,16 @@
-//! Building every component of a `witloom.toml` application into
-//! `target/witloom/<name>.wasm`, skipping those whose inputs (sources, WIT,
-//! profile, toolchain, witloom itself) have not changed since the last
-//! build.
+//! Building every component of an application into its artifact
+//! (`target/witloom/<name>.wasm`), skipping those whose inputs (sources,
+//! WIT, profile, toolchain, witloom itself) have not changed since the last
+//! build. The WIT, the worlds, the artifact paths and the toolchains all
+//! come from the [`App`], resolved once.
 
-use crate::{Guest, GuestError, Profile, toolchain};
-use std::collections::HashMap;
-use std::fmt;
+use crate::{Guest, GuestError, Profile};
+
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use witloom_ir::{Diagnostic, LoadOptions, Loaded};
-use witloom_manifest::{Language, Manifest};
+use witloom_app::App;
+use witloom_manifest::Language;
 
 /// What to build.
 #[derive(Debug, Clone)]
@@ -42,83 +42,59 @@ pub struct Built {
 }
 
 /// Why an application did not build.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    /// The WIT or the world choice is wrong.
-    Wit {
-        component: String,
-        diagnostic: Diagnostic,
-    },
     /// The guest itself failed.
-    Guest(GuestError),
+    #[error("{0}")]
+    Guest(#[from] GuestError),
     /// `-c NAME` names no component.
+    #[error("no component named `{name}` in the manifest; it has: {}", .known.join(", "))]
     UnknownComponent { name: String, known: Vec<String> },
+    /// A component given built has nothing to build from.
+    #[error("`{name}` was given built: there is nothing to build it from")]
+    NoSources { name: String },
 }
 
-impl fmt::Display for BuildError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            BuildError::Wit {
-                component,
-                diagnostic,
-            } => {
-                let mut d = diagnostic.clone();
-                d.message = format!("component `{component}`: {}", d.message);
-                write!(f, "{d}")
-            }
-            BuildError::Guest(e) => writeln!(f, "error: {e}"),
-            BuildError::UnknownComponent { name, known } => writeln!(
-                f,
-                "error: no component named `{name}` in the manifest; it has: {}",
-                known.join(", ")
-            ),
-        }
+impl From<BuildError> for witloom_diag::Diagnostic {
+    fn from(e: BuildError) -> Self {
+        witloom_diag::Diagnostic::new(e.to_string())
     }
 }
 
-impl std::error::Error for BuildError {}
-
 /// Builds the application's components, in manifest order.
 pub fn build_app(
-    manifest: &Manifest,
+    app: &App,
     opts: &BuildOptions,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<Vec<Built>, BuildError> {
     for name in &opts.only {
-        if !manifest.components.contains_key(name) {
+        if app.component(name).is_none() {
             return Err(BuildError::UnknownComponent {
                 name: name.clone(),
-                known: manifest.components.keys().cloned().collect(),
+                known: app.names().iter().map(|n| n.to_string()).collect(),
             });
         }
     }
-    let out_dir = manifest.target_dir();
-    let mut wit_cache: HashMap<PathBuf, Loaded> = HashMap::new();
+    let out_dir = app.target_dir();
     let mut results = Vec::new();
-    for (name, component) in &manifest.components {
+    for component in app.components() {
+        let name = &component.name;
         if !opts.only.is_empty() && !opts.only.contains(name) {
             continue;
         }
-        let wit_err = |diagnostic| BuildError::Wit {
-            component: name.clone(),
-            diagnostic,
+        let (Some(language), Some(sources)) = (component.language, &component.sources) else {
+            return Err(BuildError::NoSources { name: name.clone() });
         };
-        if !wit_cache.contains_key(&component.wit) {
-            let loaded =
-                witloom_ir::load(&component.wit, &LoadOptions::default()).map_err(wit_err)?;
-            wit_cache.insert(component.wit.clone(), loaded);
-        }
-        let wit = &wit_cache[&component.wit];
-        let world = wit.select_world(Some(&component.world)).map_err(wit_err)?;
+        let wit = app.wit(component.wit);
 
         let start = Instant::now();
-        let output = out_dir.join(format!("{name}.wasm"));
-        let tc = toolchain(component.language);
+        let output = &component.artifact;
+        let tc = app.toolchain(language);
         let fingerprint = fingerprint(
-            &[&component.path, &component.wit],
+            &[sources, &app.wits()[component.wit.0].path],
             &[
                 env!("CARGO_PKG_VERSION"),
-                &component.world,
+                &component.world_spec,
                 &format!("{:?}", opts.profile),
                 &tc.fingerprint(),
             ],
@@ -126,45 +102,37 @@ pub fn build_app(
         let stamp = out_dir.join(".fingerprints").join(name);
         let up_to_date =
             output.is_file() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == fingerprint);
-        on_event(Event::Started {
-            name,
-            language: component.language,
-        });
+        on_event(Event::Started { name, language });
         let (bytes, rebuilt) = if up_to_date {
             (
-                std::fs::metadata(&output).map_or(0, |m| m.len() as usize),
+                std::fs::metadata(output).map_or(0, |m| m.len() as usize),
                 false,
             )
         } else {
             let guest = Guest {
                 name,
-                language: component.language,
-                sources: &component.path,
+                language,
+                sources,
                 wit,
-                world: wit.wit_parser_world(world),
+                world: wit.wit_parser_world(component.world),
                 profile: opts.profile,
                 work_dir: out_dir.join("work").join(name),
             };
-            let wasm = crate::build(&guest).map_err(BuildError::Guest)?;
+            let wasm = crate::build(&guest, tc)?;
             let write = |path: &Path, bytes: &[u8]| {
-                std::fs::create_dir_all(path.parent().expect("has a parent"))
-                    .and_then(|()| std::fs::write(path, bytes))
-                    .map_err(|e| {
-                        BuildError::Guest(GuestError::Io {
-                            component: name.clone(),
-                            path: path.display().to_string(),
-                            error: e.to_string(),
-                        })
-                    })
+                witloom_diag::io::write(path, bytes).map_err(|e| GuestError::Io {
+                    component: name.clone(),
+                    error: e,
+                })
             };
-            write(&output, &wasm)?;
+            write(output, &wasm)?;
             write(&stamp, fingerprint.as_bytes())?;
             (wasm.len(), true)
         };
         let built = Built {
             name: name.clone(),
-            language: component.language,
-            path: output,
+            language,
+            path: output.clone(),
             bytes,
             rebuilt,
             elapsed: start.elapsed(),

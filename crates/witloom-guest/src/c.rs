@@ -5,71 +5,15 @@
 //! The user writes `.c` files that include `<world>.h` and define the
 //! `exports_…` functions it declares.
 
-use crate::toolchain::{Toolchain, version_line, which};
-use crate::{Backend, Compiled, Guest, GuestError, Language, Profile, error, files_with_ext};
-use std::path::{Path, PathBuf};
+use crate::{Backend, Compiled, Guest, GuestError, Profile, error, error::Action, files_with_ext};
+use std::path::Path;
 use std::process::Command;
 use wit_bindgen_core::{Files, WorldGenerator};
+use witloom_app::Toolchain;
 
 pub(crate) struct C;
 
-const APT: &str = "sudo apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32";
-
 impl Backend for C {
-    fn toolchain(&self) -> Toolchain {
-        let mut tc = Toolchain::new(Language::C);
-        if let Some(sdk) = std::env::var_os("WASI_SDK_PATH") {
-            let sdk = PathBuf::from(sdk);
-            let clang = sdk.join("bin/clang");
-            let sysroot = sdk.join("share/wasi-sysroot");
-            if !clang.is_file() {
-                tc.lacks(
-                    format!(
-                        "WASI_SDK_PATH is `{}`, which has no bin/clang",
-                        sdk.display()
-                    ),
-                    "point WASI_SDK_PATH at a wasi-sdk, or unset it to use the system clang",
-                );
-                return tc;
-            }
-            tc.version = version_line(&clang, &["--version"]);
-            tc.detail = Some(format!("wasi-sdk at {}", sdk.display()));
-            tc.args = vec![
-                "--target=wasm32-wasip1".into(),
-                format!("--sysroot={}", sysroot.display()),
-            ];
-            tc.program = Some(clang);
-            return tc;
-        }
-        let Some(clang) = which("clang") else {
-            tc.lacks("clang is not installed", APT);
-            return tc;
-        };
-        tc.version = version_line(&clang, &["--version"]);
-        tc.args = vec!["--target=wasm32-wasi".into()];
-        let sysroot = Path::new("/usr/lib/wasm32-wasi");
-        if !sysroot.join("libc.a").is_file() {
-            tc.lacks(
-                "the wasi-libc sysroot (/usr/lib/wasm32-wasi) is missing",
-                APT,
-            );
-        }
-        if which("wasm-ld").is_none() {
-            tc.lacks("wasm-ld (lld) is not installed", APT);
-        }
-        let builtins = Command::new(&clang)
-            .args(["--target=wasm32-wasi", "-print-libgcc-file-name"])
-            .output()
-            .ok()
-            .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
-        if !builtins.as_deref().is_some_and(Path::is_file) {
-            tc.lacks("compiler-rt's wasm32 builtins are missing", APT);
-        }
-        tc.detail = Some(format!("sysroot {}", sysroot.display()));
-        tc.program = Some(clang);
-        tc
-    }
-
     fn bindings(&self, guest: &Guest<'_>, dir: &Path) -> Result<(), GuestError> {
         // The generator also writes `<world>_component_type.o`, whose custom
         // section carries the world into the linked module.
@@ -104,6 +48,7 @@ impl Backend for C {
         run_tool(guest, &mut cmd).map_err(|e| explain_undefined_exports(guest, e))?;
         Ok(Compiled::Core(error::io(
             guest.name,
+            Action::Read,
             &out,
             std::fs::read(&out),
         )?))
@@ -148,9 +93,19 @@ fn write_files(guest: &Guest<'_>, dir: &Path, files: &Files) -> Result<(), Guest
     for (name, contents) in files.iter() {
         let path = dir.join(name);
         if let Some(parent) = path.parent() {
-            error::io(guest.name, parent, std::fs::create_dir_all(parent))?;
+            error::io(
+                guest.name,
+                Action::Create,
+                parent,
+                std::fs::create_dir_all(parent),
+            )?;
         }
-        error::io(guest.name, &path, std::fs::write(&path, contents))?;
+        error::io(
+            guest.name,
+            Action::Write,
+            &path,
+            std::fs::write(&path, contents),
+        )?;
     }
     Ok(())
 }

@@ -2,13 +2,15 @@
 //! the WIT world: never a raw tool failure without context.
 
 use crate::{Guest, Language};
-use std::fmt;
 use std::path::Path;
+use witloom_diag::IoError;
+pub(crate) use witloom_diag::io::Action;
 
 /// A guest build failure.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum GuestError {
     /// The language's toolchain, or part of it, is not installed.
+    #[error("cannot build `{component}` ({language}): {what}\n  install it with: {install}")]
     MissingToolchain {
         component: String,
         language: Language,
@@ -17,6 +19,7 @@ pub enum GuestError {
         install: String,
     },
     /// The compiler rejected the sources; `output` is its own message.
+    #[error("`{component}` ({language}) failed to compile\n  command: {command}\n{}", .output.trim_end())]
     Compile {
         component: String,
         language: Language,
@@ -24,68 +27,37 @@ pub enum GuestError {
         output: String,
     },
     /// The compiled code does not match the WIT world.
+    #[error("`{component}` does not implement world `{world}`: {message}")]
     World {
         component: String,
         world: String,
         message: String,
     },
     /// The guest's inputs are wrong (no sources, bad world).
+    #[error("`{component}`: {message}")]
     Input { component: String, message: String },
     /// A file could not be read or written.
-    Io {
-        component: String,
-        path: String,
-        error: String,
-    },
+    #[error("`{component}`: {error}")]
+    Io { component: String, error: IoError },
 }
 
-impl fmt::Display for GuestError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            GuestError::MissingToolchain {
-                component,
-                language,
-                what,
-                install,
-            } => write!(
-                f,
-                "cannot build `{component}` ({language}): {what}\n  install it with: {install}"
-            ),
-            GuestError::Compile {
-                component,
-                language,
-                command,
-                output,
-            } => write!(
-                f,
-                "`{component}` ({language}) failed to compile\n  command: {command}\n{}",
-                output.trim_end()
-            ),
-            GuestError::World {
-                component,
-                world,
-                message,
-            } => write!(
-                f,
-                "`{component}` does not implement world `{world}`: {message}"
-            ),
-            GuestError::Input { component, message } => write!(f, "`{component}`: {message}"),
-            GuestError::Io {
-                component,
-                path,
-                error,
-            } => write!(f, "`{component}`: cannot write `{path}`: {error}"),
-        }
+impl From<GuestError> for witloom_diag::Diagnostic {
+    fn from(e: GuestError) -> Self {
+        witloom_diag::Diagnostic::new(e.to_string())
     }
 }
 
-impl std::error::Error for GuestError {}
-
-pub(crate) fn io<T>(component: &str, path: &Path, r: std::io::Result<T>) -> Result<T, GuestError> {
+/// `r`, with an I/O failure on `path` while doing `action` as the
+/// component's error.
+pub(crate) fn io<T>(
+    component: &str,
+    action: Action,
+    path: &Path,
+    r: std::io::Result<T>,
+) -> Result<T, GuestError> {
     r.map_err(|e| GuestError::Io {
         component: component.to_string(),
-        path: path.display().to_string(),
-        error: e.to_string(),
+        error: IoError::new(action, path, e),
     })
 }
 

@@ -8,40 +8,16 @@
 //! (the module proxy does not serve it) and points at with a `replace`.
 
 use crate::c::{generate, run_tool};
-use crate::toolchain::{Toolchain, version_line, which};
-use crate::{Backend, Compiled, Guest, GuestError, Language, Profile, error};
+use crate::{Backend, Compiled, Guest, GuestError, Profile, error, error::Action};
 use std::path::Path;
 use std::process::Command;
+use witloom_app::Toolchain;
 
 include!(concat!(env!("OUT_DIR"), "/go_pkg.rs"));
 
 pub(crate) struct Go;
 
-/// Go's `//go:wasmexport` and wasip1 `-buildmode=c-shared` need 1.25.
-pub(crate) const MIN_GO: (u32, u32) = (1, 25);
-
 impl Backend for Go {
-    fn toolchain(&self) -> Toolchain {
-        let mut tc = Toolchain::new(Language::Go);
-        let install = format!(
-            "install Go {}.{} or newer from go.dev/dl and put `go` on PATH",
-            MIN_GO.0, MIN_GO.1
-        );
-        let Some(go) = which("go") else {
-            tc.lacks("Go is not installed", install);
-            return tc;
-        };
-        tc.version = version_line(&go, &["version"]);
-        match tc.version.as_deref().and_then(parse_go_version) {
-            Some(v) if v >= MIN_GO => {}
-            Some((major, minor)) => tc.lacks(format!("Go {major}.{minor} is too old"), install),
-            None => tc.lacks("`go version` did not say which Go this is", install),
-        }
-        tc.detail = Some("GOOS=wasip1 GOARCH=wasm".to_string());
-        tc.program = Some(go);
-        tc
-    }
-
     fn bindings(&self, guest: &Guest<'_>, dir: &Path) -> Result<(), GuestError> {
         let opts = wit_bindgen_go::Opts {
             quiet: true,
@@ -59,8 +35,8 @@ impl Backend for Go {
         let name = guest.name;
         let module = guest.work_dir.join("go-module");
         let pkg = guest.work_dir.join("go-pkg");
-        error::io(name, &module, crate::recreate_dir(&module))?;
-        error::io(name, &pkg, crate::recreate_dir(&pkg))?;
+        error::io(name, Action::Create, &module, crate::recreate_dir(&module))?;
+        error::io(name, Action::Create, &pkg, crate::recreate_dir(&pkg))?;
 
         // The support package, with a go.mod of our own: the one upstream
         // asks for a newer Go than its code needs.
@@ -84,7 +60,12 @@ impl Backend for Go {
         // The generated go.mod names the support package's version; point
         // it at our copy.
         let generated = bindings.join("go.mod");
-        let mut text = error::io(name, &generated, std::fs::read_to_string(&generated))?;
+        let mut text = error::io(
+            name,
+            Action::Read,
+            &generated,
+            std::fs::read_to_string(&generated),
+        )?;
         let go_mod = module.join("go.mod");
         text.push_str(&format!(
             "\nreplace go.bytecodealliance.org/pkg => {}\n",
@@ -119,7 +100,7 @@ impl Backend for Go {
                 ("GOFLAGS", "-mod=mod"),
             ]);
         run_tool(guest, &mut cmd)?;
-        let core = error::io(name, &out, std::fs::read(&out))?;
+        let core = error::io(name, Action::Read, &out, std::fs::read(&out))?;
         let core =
             crate::go_clocks::pause_clocks_in_realloc(&core).map_err(|e| GuestError::Input {
                 component: name.to_string(),
@@ -131,9 +112,14 @@ impl Backend for Go {
 
 fn write(guest: &Guest<'_>, path: &Path, bytes: &[u8]) -> Result<(), GuestError> {
     if let Some(parent) = path.parent() {
-        error::io(guest.name, parent, std::fs::create_dir_all(parent))?;
+        error::io(
+            guest.name,
+            Action::Create,
+            parent,
+            std::fs::create_dir_all(parent),
+        )?;
     }
-    error::io(guest.name, path, std::fs::write(path, bytes))
+    error::io(guest.name, Action::Write, path, std::fs::write(path, bytes))
 }
 
 fn absolute(path: &Path) -> std::path::PathBuf {
@@ -147,7 +133,7 @@ fn copy_tree(guest: &Guest<'_>, from: &Path, to: &Path) -> Result<usize, GuestEr
     let mut go_files = 0;
     let mut stack = vec![from.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let entries = error::io(guest.name, &dir, std::fs::read_dir(&dir))?;
+        let entries = error::io(guest.name, Action::List, &dir, std::fs::read_dir(&dir))?;
         for entry in entries.flatten() {
             let path = entry.path();
             let file_name = entry.file_name();
@@ -166,36 +152,9 @@ fn copy_tree(guest: &Guest<'_>, from: &Path, to: &Path) -> Result<usize, GuestEr
             if fname.ends_with(".go") {
                 go_files += 1;
             }
-            let bytes = error::io(guest.name, &path, std::fs::read(&path))?;
+            let bytes = error::io(guest.name, Action::Read, &path, std::fs::read(&path))?;
             write(guest, &to.join(rel), &bytes)?;
         }
     }
     Ok(go_files)
-}
-
-/// `go version go1.26.8 linux/amd64` → `(1, 26)`.
-pub(crate) fn parse_go_version(output: &str) -> Option<(u32, u32)> {
-    let v = output
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("go1."))?;
-    let minor: String = v.chars().take_while(char::is_ascii_digit).collect();
-    Some((1, minor.parse().ok()?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_go_version;
-
-    #[test]
-    fn go_versions() {
-        assert_eq!(
-            parse_go_version("go version go1.26.8 linux/amd64"),
-            Some((1, 26))
-        );
-        assert_eq!(
-            parse_go_version("go version go1.25rc1 linux/amd64"),
-            Some((1, 25))
-        );
-        assert_eq!(parse_go_version("go version devel"), None);
-    }
 }

@@ -1,6 +1,7 @@
 //! Builds guest components from C, Rust and Go sources against a WIT world.
 //!
-//! Each language is a [`Backend`]: it finds its toolchain, writes bindings
+//! Each language is a [`Backend`]: with the toolchain the app found
+//! (`witloom_app::toolchain`), it writes bindings
 //! (in-process, from the loaded `Resolve`), and compiles. What comes out is
 //! either a component (Rust's `wasm32-wasip2` links one itself) or a core
 //! module, which [`componentize`] turns into a component with the world's
@@ -15,11 +16,10 @@ mod go;
 mod go_clocks;
 mod rust;
 pub mod scaffold;
-mod toolchain;
 
 pub use componentize::{ComponentShape, componentize, shape_of};
 pub use error::GuestError;
-pub use toolchain::{Missing, Toolchain};
+pub use witloom_app::toolchain::{Missing, Toolchain};
 
 use std::path::{Path, PathBuf};
 use witloom_ir::Loaded;
@@ -33,11 +33,6 @@ fn backend(language: Language) -> &'static dyn Backend {
         Language::Rust => &rust::Rust,
         Language::Go => &go::Go,
     }
-}
-
-/// Finds `language`'s toolchain and says what is missing.
-pub fn toolchain(language: Language) -> Toolchain {
-    backend(language).toolchain()
 }
 
 /// Debug or release.
@@ -73,10 +68,9 @@ pub(crate) enum Compiled {
     Component(Vec<u8>),
 }
 
-/// One language's way of building a guest.
+/// One language's way of building a guest (its toolchain is found by
+/// `witloom_app::toolchain`, once per app).
 pub(crate) trait Backend: Sync {
-    /// Finds the toolchain.
-    fn toolchain(&self) -> Toolchain;
     /// Writes the world's bindings into `dir`, if the language needs them
     /// written (Rust's come from the `wit_bindgen::generate!` macro).
     fn bindings(&self, guest: &Guest<'_>, dir: &Path) -> Result<(), GuestError>;
@@ -89,10 +83,10 @@ pub(crate) trait Backend: Sync {
     ) -> Result<Compiled, GuestError>;
 }
 
-/// Builds `guest` into a validated component, returning its bytes.
-pub fn build(guest: &Guest<'_>) -> Result<Vec<u8>, GuestError> {
+/// Builds `guest` with the toolchain `tc` into a validated component,
+/// returning its bytes.
+pub fn build(guest: &Guest<'_>, tc: &Toolchain) -> Result<Vec<u8>, GuestError> {
     let backend = backend(guest.language);
-    let tc = backend.toolchain();
     if let Some(missing) = tc.missing.first() {
         return Err(GuestError::MissingToolchain {
             component: guest.name.to_string(),
@@ -111,9 +105,14 @@ pub fn build(guest: &Guest<'_>) -> Result<Vec<u8>, GuestError> {
         });
     }
     let bindings = guest.work_dir.join("bindings");
-    error::io(guest.name, &bindings, recreate_dir(&bindings))?;
+    error::io(
+        guest.name,
+        error::Action::Create,
+        &bindings,
+        recreate_dir(&bindings),
+    )?;
     backend.bindings(guest, &bindings)?;
-    let component = match backend.compile(guest, &bindings, &tc)? {
+    let component = match backend.compile(guest, &bindings, tc)? {
         Compiled::Component(bytes) => bytes,
         Compiled::Core(core) => componentize(&core, &guest.wit.resolve, guest.world)
             .map_err(|e| error::world_mismatch(guest, &e))?,

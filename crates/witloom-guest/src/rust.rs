@@ -2,55 +2,15 @@
 //! `wit_bindgen::generate!` macro, built by `cargo build --target
 //! wasm32-wasip2`, which links a component by itself.
 
-use crate::toolchain::{Toolchain, version_line, which};
-use crate::{Backend, Compiled, Guest, GuestError, Language, Profile, error};
+use crate::{Backend, Compiled, Guest, GuestError, Language, Profile, error, error::Action};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use witloom_app::Toolchain;
+use witloom_app::toolchain::RUST_TARGET;
 
 pub(crate) struct Rust;
 
-pub(crate) const TARGET: &str = "wasm32-wasip2";
-
-fn cargo_program() -> Option<PathBuf> {
-    std::env::var_os("CARGO")
-        .map(PathBuf::from)
-        .filter(|p| p.is_file())
-        .or_else(|| which("cargo"))
-}
-
 impl Backend for Rust {
-    fn toolchain(&self) -> Toolchain {
-        let mut tc = Toolchain::new(Language::Rust);
-        let Some(cargo) = cargo_program() else {
-            tc.lacks(
-                "cargo is not installed",
-                "install Rust with rustup, then: rustup target add wasm32-wasip2",
-            );
-            return tc;
-        };
-        let rustc = which("rustc").unwrap_or_else(|| PathBuf::from("rustc"));
-        tc.version = version_line(&rustc, &["--version"]);
-        // The target's standard library lives in the sysroot, with or
-        // without rustup.
-        let sysroot = Command::new(&rustc)
-            .args(["--print", "sysroot"])
-            .output()
-            .ok()
-            .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
-        let has_target = sysroot
-            .as_ref()
-            .is_some_and(|s| s.join("lib/rustlib").join(TARGET).is_dir());
-        if !has_target {
-            tc.lacks(
-                format!("the Rust target {TARGET} is not installed"),
-                format!("rustup target add {TARGET}"),
-            );
-        }
-        tc.detail = Some(format!("target {TARGET}"));
-        tc.program = Some(cargo);
-        tc
-    }
-
     fn bindings(&self, _guest: &Guest<'_>, _dir: &Path) -> Result<(), GuestError> {
         // `wit_bindgen::generate!` in the guest crate writes them at compile
         // time, from the WIT path the crate names.
@@ -76,7 +36,7 @@ impl Backend for Rust {
             "build",
             "--quiet",
             "--target",
-            TARGET,
+            RUST_TARGET,
             "--message-format=json-render-diagnostics",
         ])
         .arg("--manifest-path")
@@ -121,6 +81,7 @@ impl Backend for Rust {
         })?;
         Ok(Compiled::Component(error::io(
             guest.name,
+            Action::Read,
             &wasm,
             std::fs::read(&wasm),
         )?))

@@ -10,8 +10,8 @@ use crate::Language;
 use std::path::{Path, PathBuf};
 use wit_bindgen_core::wit_parser::WorldId;
 use wit_bindgen_core::{Files, WorldGenerator};
-use witloom_ir::{Diagnostic, LoadOptions, Loaded};
-use witloom_manifest::Manifest;
+use witloom_app::App;
+use witloom_ir::{Diagnostic, Loaded};
 
 /// The wit-bindgen line whose `generate!` macro the Rust skeleton depends
 /// on: the line of the generators witloom is built with.
@@ -27,21 +27,17 @@ pub fn new_component(
     language: Language,
     world: &str,
 ) -> Result<Vec<PathBuf>, Diagnostic> {
-    let manifest = Manifest::load(manifest_path)?;
+    let mut app = App::load(manifest_path)?;
     witloom_manifest::check_component_name(name)
         .map_err(|why| Diagnostic::new(format!("bad component name `{name}`: {why}")))?;
-    if manifest.components.contains_key(name) {
+    if app.component(name).is_some() {
         return Err(Diagnostic::new(format!(
             "`{}` already has a component named `{name}`",
             manifest_path.display()
         ))
         .with_help("pick another name, or remove the existing component first"));
     }
-    let app_dir = manifest_path
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
-    let dir = app_dir.join(name);
+    let dir = app.dir.join(name);
     if dir.exists() {
         return Err(Diagnostic::new(format!(
             "`{}` already exists; nothing was written",
@@ -49,19 +45,24 @@ pub fn new_component(
         ))
         .with_help("pick another name, or move the directory away"));
     }
-    let wit = witloom_ir::load(&manifest.app.wit, &LoadOptions::default())?;
+    let app_wit = app
+        .manifest
+        .as_ref()
+        .expect("loaded from a manifest")
+        .app
+        .wit
+        .clone();
+    let wit = app.load_wit(&app_wit)?;
+    let wit = app.wit(wit).clone();
     let world_id = wit.select_world(Some(world))?;
     let world_id = wit.wit_parser_world(world_id);
-    let wit_rel = relative_to(&manifest.app.wit, &dir);
+    let wit_rel = relative_to(&app_wit, &dir);
 
     let files = skeleton(&wit, world_id, name, language, world, &wit_rel)?;
     let mut written = Vec::new();
     for (rel, contents) in &files {
         let path = dir.join(rel);
-        let parent = path.parent().expect("a file in the component directory");
-        std::fs::create_dir_all(parent)
-            .and_then(|()| std::fs::write(&path, contents))
-            .map_err(|e| Diagnostic::new(format!("cannot write `{}`: {e}", path.display())))?;
+        witloom_diag::io::write(&path, contents)?;
         written.push(path);
     }
     witloom_manifest::add_component(manifest_path, name, language, name, world)?;

@@ -19,7 +19,8 @@ use std::sync::OnceLock;
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{Engine, Store};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
-use witloom_guest::{Guest, Language, Profile, build, shape_of, toolchain};
+use witloom_app::toolchain::detect as toolchain;
+use witloom_guest::{Guest, Language, Profile, build, shape_of};
 use witloom_ir::{LoadOptions, load};
 
 /// The reference: wasmtime's `bindgen!`.
@@ -86,7 +87,7 @@ fn build_guest(language: Language) -> Option<Vec<u8>> {
         work_dir: witloom_testkit::target_dir()
             .join(format!("witloom-guest-tests/runtime-{language}")),
     };
-    Some(build(&guest).unwrap_or_else(|e| panic!("{e}")))
+    Some(build(&guest, &tc).unwrap_or_else(|e| panic!("{e}")))
 }
 
 fn run_suite(language: Language) {

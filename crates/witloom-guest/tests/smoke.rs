@@ -19,7 +19,8 @@ fn build_smoke(language: Language) -> Vec<u8> {
         work_dir: witloom_testkit::target_dir()
             .join(format!("witloom-guest-tests/smoke-{language}")),
     };
-    build(&guest).unwrap_or_else(|e| panic!("{e}"))
+    let tc = witloom_app::toolchain::detect(language);
+    build(&guest, &tc).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The component exports the greeter and imports the host log (and WASI).

@@ -26,6 +26,7 @@ pub const FILE_NAME: &str = "witloom.toml";
 
 /// A language guests can be written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     C,
@@ -146,8 +147,8 @@ impl Manifest {
 
     /// Reads and checks the manifest at `path`.
     pub fn load(path: &Path) -> Result<Manifest, Diagnostic> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Diagnostic::new(format!("cannot read `{}`: {e}", path.display())).with_help(format!(
+        let text = witloom_diag::io::read_to_string(path).map_err(|e| {
+            Diagnostic::from(e).with_help(format!(
                 "run in the application's directory (where its `{FILE_NAME}` is), or pass --manifest PATH"
             ))
         })?;
@@ -315,8 +316,7 @@ pub fn add_component(
 ) -> Result<(), Diagnostic> {
     check_component_name(name)
         .map_err(|why| Diagnostic::new(format!("bad component name `{name}`: {why}")))?;
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Diagnostic::new(format!("cannot read `{}`: {e}", path.display())))?;
+    let text = witloom_diag::io::read_to_string(path)?;
     // Parse first: never edit a manifest that is already broken.
     let existing = Manifest::parse(path, &text)?;
     if existing.components.contains_key(name) {
@@ -347,6 +347,5 @@ pub fn add_component(
     table["path"] = toml_edit::value(source);
     table["world"] = toml_edit::value(world);
     components.insert(name, toml_edit::Item::Table(table));
-    std::fs::write(path, doc.to_string())
-        .map_err(|e| Diagnostic::new(format!("cannot write `{}`: {e}", path.display())))
+    witloom_diag::io::write(path, doc.to_string()).map_err(Diagnostic::from)
 }

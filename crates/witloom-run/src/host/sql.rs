@@ -37,13 +37,8 @@ impl Database {
         } else {
             rusqlite::Connection::open(path)
         }
-        .map_err(|e| format!("cannot open the database `{}`: {e}", path.display()))?;
-        let refusal = confine(&conn).map_err(|e| {
-            format!(
-                "cannot confine the database `{}` to itself: {e}",
-                path.display()
-            )
-        })?;
+        .map_err(|e| e.to_string())?;
+        let refusal = confine(&conn).map_err(|e| format!("cannot confine it to itself: {e}"))?;
         Ok(Database { conn, refusal })
     }
 

@@ -1,0 +1,244 @@
+//! Finding each language's toolchain, its version, and what is missing,
+//! with the exact command that installs it. `witloom doctor` prints these;
+//! an [`App`](crate::App) takes one snapshot of them, which builds use both
+//! to fingerprint and to compile; builds refuse to start without them.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use witloom_manifest::Language;
+
+const APT: &str = "sudo apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32";
+
+/// The Rust target guests are built for: it links a component itself.
+pub const RUST_TARGET: &str = "wasm32-wasip2";
+
+/// Go's `//go:wasmexport` and wasip1 `-buildmode=c-shared` need 1.25.
+pub const MIN_GO: (u32, u32) = (1, 25);
+
+/// A language's toolchain as found on this machine.
+#[derive(Debug, Clone)]
+pub struct Toolchain {
+    pub language: Language,
+    /// The compiler or build tool that drives the build.
+    pub program: Option<PathBuf>,
+    /// Its version, as it reports it.
+    pub version: Option<String>,
+    /// Where it looks for what else it needs (sysroot, target).
+    pub detail: Option<String>,
+    /// What is missing, with how to install it; empty when ready.
+    pub missing: Vec<Missing>,
+    /// Flags the build passes to `program` (the C target and sysroot).
+    pub args: Vec<String>,
+}
+
+/// Something a toolchain lacks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Missing {
+    pub what: String,
+    pub install: String,
+}
+
+impl Toolchain {
+    fn new(language: Language) -> Self {
+        Toolchain {
+            language,
+            program: None,
+            version: None,
+            detail: None,
+            missing: Vec::new(),
+            args: Vec::new(),
+        }
+    }
+
+    /// Whether everything needed is there.
+    pub fn ready(&self) -> bool {
+        self.missing.is_empty()
+    }
+
+    fn lacks(&mut self, what: impl Into<String>, install: impl Into<String>) {
+        self.missing.push(Missing {
+            what: what.into(),
+            install: install.into(),
+        });
+    }
+
+    /// A string that changes whenever the toolchain does, for build caches:
+    /// its version and flags. Not its path: the rustup proxy and the
+    /// toolchain's own cargo are the same compiler.
+    pub fn fingerprint(&self) -> String {
+        format!("{}|{:?}|{:?}", self.language, self.version, self.args)
+    }
+}
+
+/// Finds `program` on `PATH`.
+pub fn which(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
+}
+
+/// The first line of `program args…`'s output, if it runs and succeeds.
+fn version_line(program: &Path, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let text = if text.trim().is_empty() {
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    } else {
+        text.into_owned()
+    };
+    text.lines().next().map(|l| l.trim().to_string())
+}
+
+/// Finds `language`'s toolchain on this machine, and says what is missing.
+pub fn detect(language: Language) -> Toolchain {
+    match language {
+        Language::C => c(),
+        Language::Rust => rust(),
+        Language::Go => go(),
+    }
+}
+
+fn c() -> Toolchain {
+    let mut tc = Toolchain::new(Language::C);
+    if let Some(sdk) = std::env::var_os("WASI_SDK_PATH") {
+        let sdk = PathBuf::from(sdk);
+        let clang = sdk.join("bin/clang");
+        let sysroot = sdk.join("share/wasi-sysroot");
+        if !clang.is_file() {
+            tc.lacks(
+                format!(
+                    "WASI_SDK_PATH is `{}`, which has no bin/clang",
+                    sdk.display()
+                ),
+                "point WASI_SDK_PATH at a wasi-sdk, or unset it to use the system clang",
+            );
+            return tc;
+        }
+        tc.version = version_line(&clang, &["--version"]);
+        tc.detail = Some(format!("wasi-sdk at {}", sdk.display()));
+        tc.args = vec![
+            "--target=wasm32-wasip1".into(),
+            format!("--sysroot={}", sysroot.display()),
+        ];
+        tc.program = Some(clang);
+        return tc;
+    }
+    let Some(clang) = which("clang") else {
+        tc.lacks("clang is not installed", APT);
+        return tc;
+    };
+    tc.version = version_line(&clang, &["--version"]);
+    tc.args = vec!["--target=wasm32-wasi".into()];
+    let sysroot = Path::new("/usr/lib/wasm32-wasi");
+    if !sysroot.join("libc.a").is_file() {
+        tc.lacks(
+            "the wasi-libc sysroot (/usr/lib/wasm32-wasi) is missing",
+            APT,
+        );
+    }
+    if which("wasm-ld").is_none() {
+        tc.lacks("wasm-ld (lld) is not installed", APT);
+    }
+    let builtins = Command::new(&clang)
+        .args(["--target=wasm32-wasi", "-print-libgcc-file-name"])
+        .output()
+        .ok()
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    if !builtins.as_deref().is_some_and(Path::is_file) {
+        tc.lacks("compiler-rt's wasm32 builtins are missing", APT);
+    }
+    tc.detail = Some(format!("sysroot {}", sysroot.display()));
+    tc.program = Some(clang);
+    tc
+}
+
+fn cargo_program() -> Option<PathBuf> {
+    std::env::var_os("CARGO")
+        .map(PathBuf::from)
+        .filter(|p| p.is_file())
+        .or_else(|| which("cargo"))
+}
+
+fn rust() -> Toolchain {
+    let mut tc = Toolchain::new(Language::Rust);
+    let Some(cargo) = cargo_program() else {
+        tc.lacks(
+            "cargo is not installed",
+            "install Rust with rustup, then: rustup target add wasm32-wasip2",
+        );
+        return tc;
+    };
+    let rustc = which("rustc").unwrap_or_else(|| PathBuf::from("rustc"));
+    tc.version = version_line(&rustc, &["--version"]);
+    // The target's standard library lives in the sysroot, with or
+    // without rustup.
+    let sysroot = Command::new(&rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    let has_target = sysroot
+        .as_ref()
+        .is_some_and(|s| s.join("lib/rustlib").join(RUST_TARGET).is_dir());
+    if !has_target {
+        tc.lacks(
+            format!("the Rust target {RUST_TARGET} is not installed"),
+            format!("rustup target add {RUST_TARGET}"),
+        );
+    }
+    tc.detail = Some(format!("target {RUST_TARGET}"));
+    tc.program = Some(cargo);
+    tc
+}
+
+fn go() -> Toolchain {
+    let mut tc = Toolchain::new(Language::Go);
+    let install = format!(
+        "install Go {}.{} or newer from go.dev/dl and put `go` on PATH",
+        MIN_GO.0, MIN_GO.1
+    );
+    let Some(go) = which("go") else {
+        tc.lacks("Go is not installed", install);
+        return tc;
+    };
+    tc.version = version_line(&go, &["version"]);
+    match tc.version.as_deref().and_then(parse_go_version) {
+        Some(v) if v >= MIN_GO => {}
+        Some((major, minor)) => tc.lacks(format!("Go {major}.{minor} is too old"), install),
+        None => tc.lacks("`go version` did not say which Go this is", install),
+    }
+    tc.detail = Some("GOOS=wasip1 GOARCH=wasm".to_string());
+    tc.program = Some(go);
+    tc
+}
+
+/// `go version go1.26.8 linux/amd64` → `(1, 26)`.
+fn parse_go_version(output: &str) -> Option<(u32, u32)> {
+    let v = output
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("go1."))?;
+    let minor: String = v.chars().take_while(char::is_ascii_digit).collect();
+    Some((1, minor.parse().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_go_version;
+
+    #[test]
+    fn go_versions() {
+        assert_eq!(
+            parse_go_version("go version go1.26.8 linux/amd64"),
+            Some((1, 26))
+        );
+        assert_eq!(
+            parse_go_version("go version go1.25rc1 linux/amd64"),
+            Some((1, 25))
+        );
+        assert_eq!(parse_go_version("go version devel"), None);
+    }
+}

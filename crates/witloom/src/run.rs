@@ -1,0 +1,109 @@
+//! `witloom run`: a command, or one export called with WAVE arguments, on
+//! wasmtime with only what is granted.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use witloom_diag::Diagnostic;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The component.
+    file: PathBuf,
+    /// Call this export instead, with WAVE arguments: `greet("world")`,
+    /// `iface#func(1, [2, 3])`. The result is printed in WAVE.
+    #[arg(long, value_name = "CALL")]
+    invoke: Option<String>,
+    /// Give the guest a host directory, optionally under another name
+    /// (repeatable).
+    #[arg(long = "dir", value_name = "HOST[::GUEST]", value_parser = parse_dir)]
+    dirs: Vec<(PathBuf, String)>,
+    /// Set an environment variable in the guest (repeatable).
+    #[arg(long = "env", value_name = "K=V", value_parser = parse_env)]
+    env: Vec<(String, String)>,
+    /// The most linear memory the guest may have, e.g. 64MiB.
+    #[arg(long, value_parser = witloom_run::parse_size)]
+    max_memory: Option<usize>,
+    /// Stop the guest after this long, e.g. 500ms or 2s.
+    #[arg(long, value_parser = witloom_run::parse_duration)]
+    timeout: Option<std::time::Duration>,
+    /// Stop the guest after this much fuel (about one unit per wasm
+    /// instruction).
+    #[arg(long)]
+    fuel: Option<u64>,
+    /// The most stack wasm code may use, e.g. 512KiB.
+    #[arg(long, value_parser = witloom_run::parse_size)]
+    max_wasm_stack: Option<usize>,
+    /// The largest --invoke result the host accepts, e.g. 256MiB
+    /// [default: 16MiB].
+    #[arg(long, value_parser = witloom_run::parse_size)]
+    max_result: Option<usize>,
+    /// Grant `witloom:host/sql` a SQLite database: a file (created if
+    /// missing), or in memory when PATH is left out (put the flag after
+    /// FILE then). Without it, a component importing `sql` is refused.
+    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = witloom_run::IN_MEMORY)]
+    sqlite: Option<PathBuf>,
+    /// Compile afresh instead of using the compiled-code cache.
+    #[arg(long)]
+    no_cache: bool,
+    /// Arguments for the guest.
+    #[arg(last = true)]
+    args: Vec<String>,
+}
+
+/// Guests' `witloom:host/log` messages go to stderr through `tracing`, at
+/// the level `WITLOOM_LOG` names (trace, debug, info, warn, error, off;
+/// default info).
+fn guest_log() {
+    let level = std::env::var("WITLOOM_LOG")
+        .ok()
+        .and_then(|l| l.parse::<tracing_subscriber::filter::LevelFilter>().ok())
+        .unwrap_or(tracing_subscriber::filter::LevelFilter::INFO);
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_max_level(level)
+        .try_init();
+}
+
+fn parse_dir(d: &str) -> Result<(PathBuf, String), String> {
+    Ok(match d.split_once("::") {
+        Some((host, guest)) => (PathBuf::from(host), guest.to_string()),
+        None => (PathBuf::from(d), d.to_string()),
+    })
+}
+
+fn parse_env(kv: &str) -> Result<(String, String), String> {
+    kv.split_once('=')
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .ok_or_else(|| format!("`{kv}` is not K=V"))
+}
+
+impl Args {
+    pub fn run(self) -> crate::Outcome {
+        let file = self.file;
+        let opts = witloom_run::RunOptions {
+            args: self.args,
+            dirs: self.dirs,
+            env: self.env,
+            invoke: self.invoke,
+            max_memory: self.max_memory,
+            timeout: self.timeout,
+            fuel: self.fuel,
+            max_wasm_stack: self.max_wasm_stack,
+            max_result: self.max_result,
+            sqlite: self.sqlite,
+            no_cache: self.no_cache,
+        };
+        guest_log();
+        match witloom_run::run(&file, &opts) {
+            Ok(witloom_run::Outcome::Exited(code)) => Ok(ExitCode::from(code.clamp(0, 255) as u8)),
+            Ok(witloom_run::Outcome::Returned(value)) => {
+                if !value.is_empty() {
+                    println!("{value}");
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => Err(Diagnostic::new(format!("{}: {e}", file.display()))),
+        }
+    }
+}
