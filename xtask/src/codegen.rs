@@ -1,8 +1,8 @@
 //! `cargo xtask bindgen [--check]` and `cargo xtask doc [--check]`:
 //! regenerate every checked-in file that witloom generates about itself:
-//! host bindings for our own WIT and the test suite's world, the golden
-//! bindings of a few corpus worlds, and the Markdown docs of our own WIT
-//! (`docs/wit/`). `--check` writes nothing and fails naming each stale
+//! host bindings for our own WIT and the test suite's world, and the
+//! Markdown docs of our own WIT (`docs/wit/`). (The generator's golden
+//! files are tests: `crates/witloom-bindgen/tests/golden.rs`, `BLESS=1`.) `--check` writes nothing and fails naming each stale
 //! file; a test runs both, so a stale file fails `cargo test`
 //! (rust-analyzer's pattern).
 
@@ -35,34 +35,6 @@ fn bindings() -> Vec<Binding> {
             wit: "crates/witloom-guest/tests/runtime/wit",
             options: world("test"),
             out: "crates/witloom-guest/tests/runtime/bindings.rs",
-        },
-        // Golden text for the generator's options.
-        Binding {
-            wit: "crates/witloom-ir/tests/corpus/worlds.wit",
-            options: world("app"),
-            out: "crates/witloom-bindgen/tests/golden/worlds-app.rs",
-        },
-        Binding {
-            wit: "crates/witloom-ir/tests/corpus/fraction.wit",
-            options: Options {
-                asynchronous: true,
-                ..world("calculator")
-            },
-            out: "crates/witloom-bindgen/tests/golden/fraction-calculator-async.rs",
-        },
-        Binding {
-            wit: "wit",
-            options: Options {
-                trappable_imports: true,
-                trappable_error_types: [(
-                    "witloom:host/sql#error".to_string(),
-                    "crate::SqlError".to_string(),
-                )]
-                .into_iter()
-                .collect(),
-                ..world("db")
-            },
-            out: "crates/witloom-bindgen/tests/golden/db-trappable.rs",
         },
     ]
 }
@@ -99,7 +71,7 @@ pub fn doc(check: bool) -> Result<()> {
         }
     }
     // A page of a package that is gone is stale too.
-    for entry in std::fs::read_dir(&dir)? {
+    for entry in witloom_diag::io::read_dir(&dir)? {
         let path = entry?.path();
         if !pages.iter().any(|p| dir.join(&p.path) == path) {
             if check {
@@ -108,7 +80,7 @@ pub fn doc(check: bool) -> Result<()> {
                     display(&path).display()
                 ));
             } else {
-                std::fs::remove_file(&path)?;
+                witloom_diag::io::remove_file(&path)?;
                 println!("removed {}", display(&path).display());
             }
         }
@@ -153,9 +125,9 @@ pub fn ensure_file_contents(path: &Path, contents: &str, check: bool) -> Result<
         return Ok(false);
     }
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+        witloom_diag::io::create_dir_all(dir)?;
     }
-    std::fs::write(path, contents)?;
+    witloom_diag::io::write(path, contents)?;
     println!("wrote {}", display(path).display());
     Ok(true)
 }

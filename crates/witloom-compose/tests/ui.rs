@@ -1,6 +1,7 @@
 //! Golden wiring results: each `tests/ui/*.case` names parts (worlds of WIT
 //! files, composed before anything is built) and options; the plan's report
-//! or its error is compared with `*.stderr` (`BLESS=1` re-blesses).
+//! or its error is compared with `*.stderr` (a test per case, `BLESS=1`
+//! re-blesses).
 //!
 //! A case file has lines `parts: NAME=WORLD[@FILE.wit] …` (the file
 //! defaults to the case's own `.wit`), `root: NAME` and `with: IFACE=NAME`.
@@ -8,6 +9,7 @@
 use std::path::Path;
 use witloom_compose::{Options, Part, plan};
 use witloom_ir::LoadOptions;
+use witloom_testkit::golden::{self, Suite};
 
 fn run_case(case: &Path) -> String {
     let text = std::fs::read_to_string(case).unwrap();
@@ -25,7 +27,7 @@ fn run_case(case: &Path) -> String {
                 };
                 let wit = witloom_ir::load(&file, &LoadOptions::default()).unwrap();
                 let world = wit.select_world(Some(world)).unwrap();
-                parts.push(Part::from_world(name, wit, world));
+                parts.push(Part::from_world(name, wit.into(), world));
             }
         } else if let Some(root) = line.strip_prefix("root:") {
             opts.root = Some(root.trim().to_string());
@@ -40,18 +42,20 @@ fn run_case(case: &Path) -> String {
     }
 }
 
-#[test]
-fn wiring_cases() {
-    let mut cases: Vec<_> = std::fs::read_dir("tests/ui")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "case"))
-        .collect();
-    cases.sort();
-    assert!(cases.len() >= 9, "{cases:?}");
-    for case in cases {
-        let out = run_case(&case);
-        assert!(!out.contains("panicked"));
-        witloom_testkit::assert_golden(&case.with_extension("stderr"), &out);
-    }
+fn main() -> std::process::ExitCode {
+    let cases = Suite::in_dir(
+        "ui",
+        "tests/ui",
+        |p| p.extension().is_some_and(|e| e == "case"),
+        |case| {
+            let out = run_case(case);
+            if out.contains("panicked") {
+                return Err(out);
+            }
+            Ok(out)
+        },
+    )
+    .golden(|p| p.with_extension("stderr"))
+    .at_least(9);
+    golden::main(vec![cases], Vec::new())
 }

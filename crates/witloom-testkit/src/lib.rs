@@ -1,11 +1,14 @@
 //! Test support shared by witloom's crates.
 //!
-//! - [`assert_golden`]: compare text against a checked-in file; `BLESS=1`
-//!   rewrites the file instead.
+//! - [`golden`]: the one golden harness (a test per input file, unified
+//!   diffs, `BLESS=1`), and [`assert_golden`] for single files.
 //! - [`wasi_wit_dir`], [`link_wasi_deps`]: the WASI 0.2 WIT set witloom
 //!   carries (`witloom_host::carried`), written out for tests (never
 //!   committed here).
 
+pub mod golden;
+
+pub use golden::{assert_golden, blessing};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -19,51 +22,48 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Cargo's target directory, where tests put what they make.
+/// Cargo's target directory, where tests put what they make: the one
+/// cargo itself uses for this workspace.
 pub fn target_dir() -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => workspace_root().join("target"),
-    }
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| cargo_target_dir(&workspace_root()).unwrap_or_else(|e| panic!("{e}")))
+        .clone()
 }
 
-/// Whether golden files are being re-blessed (`BLESS=1`).
-pub fn blessing() -> bool {
-    std::env::var_os("BLESS").is_some_and(|v| v != "0")
+/// The target directory cargo uses for the workspace at `root`, as
+/// `cargo metadata` reports it (`CARGO_TARGET_DIR`, `build.target-dir` in
+/// a cargo config, or `<root>/target`).
+pub fn cargo_target_dir(root: &Path) -> Result<PathBuf, String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(&cargo)
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("cannot run `{}`: {e}", Path::new(&cargo).display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "`cargo metadata` in `{}` failed: {}",
+            root.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("`cargo metadata` printed no JSON: {e}"))?;
+    meta["target_directory"]
+        .as_str()
+        .map(PathBuf::from)
+        .ok_or_else(|| "`cargo metadata` names no target_directory".to_string())
 }
 
-/// Checks `actual` against the file at `path`, or writes it there when
-/// blessing. On a mismatch, panics naming the first differing line.
-pub fn assert_golden(path: &Path, actual: &str) {
-    if blessing() {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).unwrap();
-        }
-        std::fs::write(path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read golden file {}: {e}\nrun with BLESS=1 to create it",
-            path.display()
-        )
-    });
-    if expected == actual {
-        return;
-    }
-    let line = expected
-        .lines()
-        .zip(actual.lines())
-        .position(|(a, b)| a != b)
-        .unwrap_or_else(|| expected.lines().count().min(actual.lines().count()));
-    panic!(
-        "{} differs from the output at line {}:\n  expected: {:?}\n  actual:   {:?}\n\
-         whole output:\n{actual}\nrun with BLESS=1 to accept the new output",
-        path.display(),
-        line + 1,
-        expected.lines().nth(line).unwrap_or("<end of file>"),
-        actual.lines().nth(line).unwrap_or("<end of output>"),
-    );
+/// Writes `text` to `path` whole, creating its directory.
+fn write_file(path: &Path, text: &str) -> Result<(), String> {
+    witloom_diag::io::write(path, text).map_err(|e| e.to_string())
 }
 
 /// The version of `krate` pinned in the workspace's `[workspace.dependencies]`

@@ -56,7 +56,7 @@ mod tests {
     }
 }
 
-/// The golden files of `cargo xtask bindgen` compile too.
+/// The generator's golden files (`tests/golden.rs`) compile too.
 #[allow(dead_code, unused, clippy::all)]
 pub mod golden {
     pub mod worlds_app {

@@ -1,0 +1,61 @@
+//! Golden host bindings: each `tests/golden/*.case` names a WIT input, a
+//! world and generator options; the bindings are compared with the
+//! `<case>.rs` beside it (a test per case, `BLESS=1` re-blesses). The
+//! corpus crate compiles those files too.
+//!
+//! A case has lines `wit: PATH` (relative to this crate), `world: W`,
+//! `async: true`, `trappable-imports: true`, `with: WIT=RUST` and
+//! `trappable-error-type: WIT=RUST`; `#` starts a comment.
+
+use std::path::Path;
+use witloom_bindgen::Options;
+use witloom_testkit::golden::{self, Suite};
+
+fn generate(case: &Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(case).map_err(|e| e.to_string())?;
+    let mut wit = None;
+    let mut opts = Options::default();
+    let pair = |v: &str| -> Result<(String, String), String> {
+        v.split_once('=')
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .ok_or_else(|| format!("`{v}` is not WIT=RUST"))
+    };
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (key, value) = line
+            .split_once(':')
+            .map(|(k, v)| (k.trim(), v.trim()))
+            .ok_or_else(|| format!("`{line}` is not `key: value`"))?;
+        match key {
+            "wit" => wit = Some(value.to_string()),
+            "world" => opts.world = Some(value.to_string()),
+            "async" => opts.asynchronous = value == "true",
+            "trappable-imports" => opts.trappable_imports = value == "true",
+            "with" => {
+                let (k, v) = pair(value)?;
+                opts.with.insert(k, v);
+            }
+            "trappable-error-type" => {
+                let (k, v) = pair(value)?;
+                opts.trappable_error_types.insert(k, v);
+            }
+            other => return Err(format!("unknown key `{other}`")),
+        }
+    }
+    let wit = wit.ok_or("no `wit:` line")?;
+    witloom_bindgen::generate_from_path(Path::new(&wit), &opts).map_err(|d| d.to_string())
+}
+
+fn main() -> std::process::ExitCode {
+    let cases = Suite::in_dir(
+        "bindgen",
+        "tests/golden",
+        |p| p.extension().is_some_and(|e| e == "case"),
+        generate,
+    )
+    .golden(|p| p.with_extension("rs"))
+    .at_least(3);
+    golden::main(vec![cases], Vec::new())
+}

@@ -1,0 +1,1 @@
+// Never compiled: the world is wrong.
