@@ -10,13 +10,13 @@ use std::process::Command;
 /// Builds the release `witloom` and returns its path.
 pub fn witloom() -> Result<PathBuf> {
     crate::run(crate::cargo().args(["build", "--quiet", "--release", "-p", "witloom"]))?;
-    Ok(crate::root().join("target/release/witloom"))
+    Ok(crate::target_dir().join("release/witloom"))
 }
 
 /// Where benchmark and compat outputs go.
 pub fn out_dir(task: &str) -> Result<PathBuf> {
-    let dir = crate::root().join("target/xtask").join(task);
-    std::fs::create_dir_all(&dir)?;
+    let dir = crate::target_dir().join("xtask").join(task);
+    witloom_diag::io::create_dir_all(&dir)?;
     Ok(dir)
 }
 

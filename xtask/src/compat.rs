@@ -22,8 +22,8 @@ pub fn run(args: &[&str]) -> Result<()> {
     let app = out.join("sandbox.wasm");
     apps::compose(&witloom, &sandbox, &app)?;
     let data = out.join("data");
-    std::fs::create_dir_all(&data)?;
-    std::fs::write(data.join("in.txt"), "granted line\n")?;
+    witloom_diag::io::create_dir_all(&data)?;
+    witloom_diag::io::write(&data.join("in.txt"), "granted line\n")?;
     let grant = format!("{}::/data", data.display());
 
     let matrix = apps::build(&witloom, "matrix", false)?;

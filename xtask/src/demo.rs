@@ -31,7 +31,10 @@ pub fn run(args: &[&str]) -> Result<()> {
         }
     };
     // Which guest toolchains are ready, or what to install.
-    let doctor = Command::new(&witloom).arg("doctor").status()?;
+    let doctor = Command::new(&witloom)
+        .arg("doctor")
+        .status()
+        .with_context(|| format!("cannot run `{}`", witloom.display()))?;
     if !doctor.success() {
         bail!(
             "a guest toolchain is missing; install what `witloom doctor` says above, then run `cargo xtask demo` again"
@@ -49,7 +52,7 @@ pub fn run(args: &[&str]) -> Result<()> {
         &["compose", "-o", "target/wordstats.wasm"],
     )?;
     if let Some(dir) = db.parent() {
-        std::fs::create_dir_all(dir)?;
+        witloom_diag::io::create_dir_all(dir)?;
     }
     let db_arg = db.to_str().context("the database path is not UTF-8")?;
     step(
@@ -70,7 +73,7 @@ pub fn run(args: &[&str]) -> Result<()> {
     println!(
         "\ndemo: the app is {} ({} KiB); its counts are in {} (run the demo again and the totals grow)",
         app.display(),
-        std::fs::metadata(&app)?.len().div_ceil(1024),
+        witloom_diag::io::metadata(&app)?.len().div_ceil(1024),
         db.display()
     );
     Ok(())

@@ -89,6 +89,17 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Cargo's target directory, as cargo itself decides it
+/// (`CARGO_TARGET_DIR`, `build.target-dir` in a config file, or
+/// `<workspace>/target`): what `cargo metadata` reports.
+pub fn target_dir() -> &'static Path {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        witloom_testkit::cargo_target_dir(&root())
+            .unwrap_or_else(|e| panic!("cannot find cargo's target directory: {e}"))
+    })
+}
+
 /// Runs `cmd`, failing with its command line if it fails.
 pub fn run(cmd: &mut Command) -> Result<()> {
     let shown = format!("{cmd:?}");

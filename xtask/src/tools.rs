@@ -44,22 +44,26 @@ pub fn wac() -> Tool {
 impl Tool {
     /// The tool's path, installing it when `install` and it is missing.
     pub fn find(&self, install: bool) -> Result<PathBuf> {
-        let local = crate::root().join("target/tools/bin").join(self.command);
+        let root = crate::target_dir().join("tools");
+        let local = root.join("bin").join(self.command);
         for candidate in [local.clone(), PathBuf::from(self.command)] {
             if self.version_of(&candidate).is_some() {
                 return Ok(candidate);
             }
         }
         let cmd = format!(
-            "cargo install {} --version '{}' --locked --root target/tools",
-            self.krate, self.req
+            "cargo install {} --version '{}' --locked --root {}",
+            self.krate,
+            self.req,
+            root.display()
         );
         if !install {
             bail!(
-                "`{}` {} is not on PATH or in target/tools/bin. Add --install to install it \
+                "`{}` {} is not on PATH or in {}. Add --install to install it \
                  (about {} min: {cmd}), or install it yourself",
                 self.command,
                 self.version,
+                root.join("bin").display(),
                 self.minutes
             );
         }
@@ -67,15 +71,18 @@ impl Tool {
             "installing {} {} (about {} min): {cmd}",
             self.krate, self.version, self.minutes
         );
-        crate::run(crate::cargo().args([
-            "install",
-            self.krate,
-            "--version",
-            &self.req,
-            "--locked",
-            "--root",
-            "target/tools",
-        ]))?;
+        crate::run(
+            crate::cargo()
+                .args([
+                    "install",
+                    self.krate,
+                    "--version",
+                    &self.req,
+                    "--locked",
+                    "--root",
+                ])
+                .arg(&root),
+        )?;
         self.version_of(&local)
             .map(|_| local.clone())
             .with_context(|| format!("{} was installed but does not run", local.display()))

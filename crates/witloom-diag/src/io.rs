@@ -113,6 +113,38 @@ pub fn create_dir_all(path: &Path) -> Result<(), IoError> {
     std::fs::create_dir_all(path).map_err(|e| IoError::new(Action::Create, path, e))
 }
 
+/// `std::fs::metadata`, naming the path on failure.
+pub fn metadata(path: &Path) -> Result<std::fs::Metadata, IoError> {
+    std::fs::metadata(path).map_err(|e| IoError::new(Action::Read, path, e))
+}
+
+/// `std::fs::read_dir`, naming the path on failure.
+pub fn read_dir(path: &Path) -> Result<std::fs::ReadDir, IoError> {
+    std::fs::read_dir(path).map_err(|e| IoError::new(Action::List, path, e))
+}
+
+/// `std::fs::remove_file`, naming the path on failure.
+pub fn remove_file(path: &Path) -> Result<(), IoError> {
+    std::fs::remove_file(path).map_err(|e| IoError::new(Action::Remove, path, e))
+}
+
+/// `std::fs::remove_dir_all`, naming the path on failure.
+pub fn remove_dir_all(path: &Path) -> Result<(), IoError> {
+    std::fs::remove_dir_all(path).map_err(|e| IoError::new(Action::Remove, path, e))
+}
+
+/// `std::fs::copy`, naming the destination on failure (or the source, when
+/// it cannot be read).
+pub fn copy(from: &Path, to: &Path) -> Result<u64, IoError> {
+    std::fs::copy(from, to).map_err(|e| {
+        if from.exists() {
+            IoError::new(Action::Write, to, e)
+        } else {
+            IoError::new(Action::Read, from, e)
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -220,30 +220,30 @@ pub fn run(engine: &wasmtime::Engine, linker: &Linker<State>, component: &Compon
 
 fn incremental() -> Result<()> {
     let root = crate::root();
-    let dir = root.join("target/xtask/bench-bindgen");
+    let dir = crate::target_dir().join("xtask/bench-bindgen");
     let wasmtime = witloom_testkit::pinned_version("wasmtime");
     // Fresh crates, but wasmtime stays built in `target/`.
-    if let Ok(entries) = std::fs::read_dir(&dir) {
+    if let Ok(entries) = witloom_diag::io::read_dir(&dir) {
         for entry in entries.flatten() {
             if entry.file_name() != "target" && entry.path().is_dir() {
-                std::fs::remove_dir_all(entry.path())?;
+                witloom_diag::io::remove_dir_all(&entry.path())?;
             }
         }
     }
-    std::fs::create_dir_all(&dir)?;
+    witloom_diag::io::create_dir_all(&dir)?;
     let hosts = host_crates();
     let mut members = Vec::new();
     let write_crate = |name: &str, deps: &str, files: &[(&str, &str)]| -> Result<()> {
         let krate = dir.join(name);
-        std::fs::create_dir_all(krate.join("src"))?;
-        std::fs::write(
-            krate.join("Cargo.toml"),
+        witloom_diag::io::create_dir_all(&krate.join("src"))?;
+        witloom_diag::io::write(
+            &krate.join("Cargo.toml"),
             format!(
                 "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[dependencies]\nwasmtime = \"={wasmtime}\"\n{deps}"
             ),
         )?;
         for (file, text) in files {
-            std::fs::write(krate.join("src").join(file), text)?;
+            witloom_diag::io::write(&krate.join("src").join(file), text)?;
         }
         Ok(())
     };
@@ -290,12 +290,12 @@ fn incremental() -> Result<()> {
             format!("{}-host-bindgen", h.name),
         ]);
     }
-    std::fs::write(
-        dir.join("Cargo.toml"),
+    witloom_diag::io::write(
+        &dir.join("Cargo.toml"),
         format!("[workspace]\nresolver = \"3\"\nmembers = {members:?}\n"),
     )?;
     // The same dependency versions as witloom itself.
-    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock"))?;
+    witloom_diag::io::copy(&root.join("Cargo.lock"), &dir.join("Cargo.lock"))?;
     let cargo = |args: &[&str]| -> Result<Duration> {
         time(
             Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
@@ -313,8 +313,8 @@ fn incremental() -> Result<()> {
     cargo(&["check", "--workspace"]).context("checking the bench's host crates")?;
     let touch = |krate: &str| -> Result<()> {
         let lib = dir.join(krate).join("src/lib.rs");
-        let text = std::fs::read_to_string(&lib)?;
-        std::fs::write(&lib, text)?;
+        let text = witloom_diag::io::read_to_string(&lib)?;
+        witloom_diag::io::write(&lib, text)?;
         Ok(())
     };
     for h in &hosts {

@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 pub fn run() -> Result<()> {
     crate::run(crate::cargo().args(["build", "--quiet", "--release", "-p", "witloom"]))?;
     let root = crate::root();
-    let witloom = root.join("target/release/witloom");
+    let witloom = crate::target_dir().join("release/witloom");
     let suite = root.join("crates/witloom-guest/tests/runtime");
-    let app = root.join("target/bench-build");
+    let app = crate::target_dir().join("bench-build");
     let _ = std::fs::remove_dir_all(&app);
-    std::fs::create_dir_all(&app)?;
+    witloom_diag::io::create_dir_all(&app)?;
     let mut manifest = format!(
         "[app]\nname = \"bench\"\nwit = {:?}\n",
         suite.join("wit").display().to_string()
@@ -27,7 +27,7 @@ pub fn run() -> Result<()> {
         ));
     }
     let manifest_path = app.join("witloom.toml");
-    std::fs::write(&manifest_path, manifest)?;
+    witloom_diag::io::write(&manifest_path, manifest)?;
     let gocache = app.join("gocache");
 
     let time = |args: &[&str]| -> Result<Duration> {
@@ -56,7 +56,8 @@ pub fn run() -> Result<()> {
             let mut args = vec!["-c", lang];
             args.extend(flag);
             let cold = time(&args)?;
-            let size = std::fs::metadata(app.join(format!("target/witloom/{lang}.wasm")))?.len();
+            let size =
+                witloom_diag::io::metadata(&app.join(format!("target/witloom/{lang}.wasm")))?.len();
             println!(
                 "  cold {profile:<7} {lang:<4} {:>8.2} s   {:>9} bytes",
                 cold.as_secs_f64(),

@@ -82,8 +82,8 @@ pub fn run(args: &[&str]) -> Result<()> {
         }
         let (a, b) = (median(&mut ours), median(&mut theirs));
         let (sa, sb) = (
-            std::fs::metadata(&ours_out)?.len(),
-            std::fs::metadata(&theirs_out)?.len(),
+            witloom_diag::io::metadata(&ours_out)?.len(),
+            witloom_diag::io::metadata(&theirs_out)?.len(),
         );
         let (rt, rs) = (ms(a) / ms(b), sa as f64 / sb as f64);
         println!("  {name}");

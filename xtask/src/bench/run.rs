@@ -31,7 +31,7 @@ pub fn run(args: &[&str]) -> Result<()> {
         ("sandbox app (C + C)", &app),
         ("matrix Rust runner x Go test x C plug", &pair),
     ] {
-        let size = std::fs::metadata(file)?.len();
+        let size = witloom_diag::io::metadata(file)?.len();
         let cmd = |tool: &std::path::Path| {
             let mut cmd = Command::new(tool);
             cmd.arg("run")
