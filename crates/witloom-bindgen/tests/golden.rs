@@ -20,14 +20,7 @@ fn generate(case: &Path) -> Result<String, String> {
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .ok_or_else(|| format!("`{v}` is not WIT=RUST"))
     };
-    for line in text.lines().map(str::trim) {
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let (key, value) = line
-            .split_once(':')
-            .map(|(k, v)| (k.trim(), v.trim()))
-            .ok_or_else(|| format!("`{line}` is not `key: value`"))?;
+    for (key, value) in golden::case_lines(&text)? {
         match key {
             "wit" => wit = Some(value.to_string()),
             "world" => opts.world = Some(value.to_string()),

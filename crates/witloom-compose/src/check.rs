@@ -7,7 +7,41 @@
 //! mean the same resource instance is checked by the wiring (see
 //! `wire::check_shared_resources`).
 
+use std::fmt;
 use witloom_ir::{Function, InterfaceId, Ir, Type, TypeDefKind};
+
+/// Where two sides of a wire first differ: the items leading there
+/// (`function \`add\``, `parameter \`a\``, `record fraction, field
+/// numerator`), and the difference itself (`s32 here, u32 there`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeMismatch {
+    pub within: Vec<String>,
+    pub difference: String,
+}
+
+impl TypeMismatch {
+    fn new(difference: String) -> Self {
+        TypeMismatch {
+            within: Vec::new(),
+            difference,
+        }
+    }
+
+    /// The same difference, one item further out.
+    fn within(mut self, item: String) -> Self {
+        self.within.insert(0, item);
+        self
+    }
+}
+
+impl fmt::Display for TypeMismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for item in &self.within {
+            write!(f, "{item}: ")?;
+        }
+        f.write_str(&self.difference)
+    }
+}
 
 /// Where each side is: for "here" / "there" in messages.
 pub(crate) struct Side<'a> {
@@ -22,23 +56,23 @@ pub(crate) fn interfaces(
     ci: InterfaceId,
     p: &Side<'_>,
     pi: InterfaceId,
-) -> Result<(), String> {
+) -> Result<(), TypeMismatch> {
     let (ci, pi) = (&c.ir[ci], &p.ir[pi]);
     for (name, cf) in &ci.functions {
         let Some(pf) = pi.functions.get(name) else {
-            return Err(format!(
+            return Err(TypeMismatch::new(format!(
                 "`{}` exports no function `{name}`, which `{}` calls",
                 p.part, c.part
-            ));
+            )));
         };
-        functions(c, cf, p, pf).map_err(|why| format!("function `{name}`: {why}"))?;
+        functions(c, cf, p, pf).map_err(|m| m.within(format!("function `{name}`")))?;
     }
     for (name, &ct) in &ci.types {
         let Some(&pt) = pi.types.get(name) else {
-            return Err(format!(
+            return Err(TypeMismatch::new(format!(
                 "`{}` exports no type `{name}`, which `{}` uses",
                 p.part, c.part
-            ));
+            )));
         };
         types(c, Type::Id(ct), p, Type::Id(pt))?;
     }
@@ -51,28 +85,31 @@ pub(crate) fn functions(
     cf: &Function,
     p: &Side<'_>,
     pf: &Function,
-) -> Result<(), String> {
+) -> Result<(), TypeMismatch> {
     if cf.params.len() != pf.params.len() {
-        return Err(format!(
+        return Err(TypeMismatch::new(format!(
             "{} parameters here, {} there",
             cf.params.len(),
             pf.params.len()
-        ));
+        )));
     }
     for (a, b) in cf.params.iter().zip(&pf.params) {
         if a.name != b.name {
-            return Err(format!("parameter `{}` here, `{}` there", a.name, b.name));
+            return Err(TypeMismatch::new(format!(
+                "parameter `{}` here, `{}` there",
+                a.name, b.name
+            )));
         }
-        types(c, a.r#type, p, b.r#type).map_err(|why| format!("parameter `{}`: {why}", a.name))?;
+        types(c, a.r#type, p, b.r#type).map_err(|m| m.within(format!("parameter `{}`", a.name)))?;
     }
     match (cf.result, pf.result) {
         (None, None) => Ok(()),
-        (Some(a), Some(b)) => types(c, a, p, b).map_err(|why| format!("result: {why}")),
-        (a, b) => Err(format!(
+        (Some(a), Some(b)) => types(c, a, p, b).map_err(|m| m.within("result".to_string())),
+        (a, b) => Err(TypeMismatch::new(format!(
             "result: {} here, {} there",
             describe(c.ir, a),
             describe(p.ir, b)
-        )),
+        ))),
     }
 }
 
@@ -80,12 +117,16 @@ fn describe(ir: &Ir, ty: Option<Type>) -> String {
     ty.map_or_else(|| "none".to_string(), |t| ir.type_name(t))
 }
 
-fn mismatch(c: &Side<'_>, a: Type, p: &Side<'_>, b: Type) -> String {
-    format!("{} here, {} there", c.ir.type_name(a), p.ir.type_name(b))
+fn mismatch(c: &Side<'_>, a: Type, p: &Side<'_>, b: Type) -> TypeMismatch {
+    TypeMismatch::new(format!(
+        "{} here, {} there",
+        c.ir.type_name(a),
+        p.ir.type_name(b)
+    ))
 }
 
 /// Checks that types `a` (consumer) and `b` (provider) are the same.
-pub(crate) fn types(c: &Side<'_>, a: Type, p: &Side<'_>, b: Type) -> Result<(), String> {
+pub(crate) fn types(c: &Side<'_>, a: Type, p: &Side<'_>, b: Type) -> Result<(), TypeMismatch> {
     let (a, b) = (dealias(c.ir, a), dealias(p.ir, b));
     let (ia, ib) = match (a, b) {
         (Type::Id(ia), Type::Id(ib)) => (ia, ib),
@@ -97,27 +138,27 @@ pub(crate) fn types(c: &Side<'_>, a: Type, p: &Side<'_>, b: Type) -> Result<(), 
         Some(n) => format!("{what} {n}"),
         None => what.to_string(),
     };
-    let opt = |x: Option<Type>, y: Option<Type>, what: &str| -> Result<(), String> {
+    let opt = |x: Option<Type>, y: Option<Type>, what: &str| -> Result<(), TypeMismatch> {
         match (x, y) {
             (None, None) => Ok(()),
-            (Some(x), Some(y)) => types(c, x, p, y).map_err(|why| format!("{what}: {why}")),
-            _ => Err(format!(
+            (Some(x), Some(y)) => types(c, x, p, y).map_err(|m| m.within(what.to_string())),
+            _ => Err(TypeMismatch::new(format!(
                 "{what}: {} here, {} there",
                 describe(c.ir, x),
                 describe(p.ir, y)
-            )),
+            ))),
         }
     };
-    let names = |x: Vec<&str>, y: Vec<&str>, what: &str| -> Result<(), String> {
+    let names = |x: Vec<&str>, y: Vec<&str>, what: &str| -> Result<(), TypeMismatch> {
         if x == y {
             Ok(())
         } else {
-            Err(format!(
+            Err(TypeMismatch::new(format!(
                 "{}: {} here, {} there",
                 label(what),
                 x.join(", "),
                 y.join(", ")
-            ))
+            )))
         }
     };
     match (&ta.kind, &tb.kind) {
@@ -128,7 +169,7 @@ pub(crate) fn types(c: &Side<'_>, a: Type, p: &Side<'_>, b: Type) -> Result<(), 
                 "record",
             )
             .map_err(|_| {
-                format!(
+                TypeMismatch::new(format!(
                     "{}: fields {} here, {} there",
                     label("record"),
                     x.iter()
@@ -139,11 +180,11 @@ pub(crate) fn types(c: &Side<'_>, a: Type, p: &Side<'_>, b: Type) -> Result<(), 
                         .map(|f| f.name.as_str())
                         .collect::<Vec<_>>()
                         .join(", ")
-                )
+                ))
             })?;
             for (fx, fy) in x.iter().zip(y) {
                 types(c, fx.r#type, p, fy.r#type)
-                    .map_err(|why| format!("{}, field {}: {why}", label("record"), fx.name))?;
+                    .map_err(|m| m.within(format!("{}, field {}", label("record"), fx.name)))?;
             }
             Ok(())
         }
@@ -176,19 +217,19 @@ pub(crate) fn types(c: &Side<'_>, a: Type, p: &Side<'_>, b: Type) -> Result<(), 
             if x.len() == y.len() =>
         {
             for (i, (tx, ty)) in x.iter().zip(y).enumerate() {
-                types(c, *tx, p, *ty).map_err(|why| format!("tuple element {i}: {why}"))?;
+                types(c, *tx, p, *ty).map_err(|m| m.within(format!("tuple element {i}")))?;
             }
             Ok(())
         }
         (TypeDefKind::Option { r#type: x }, TypeDefKind::Option { r#type: y }) => {
-            types(c, *x, p, *y).map_err(|why| format!("option: {why}"))
+            types(c, *x, p, *y).map_err(|m| m.within("option".to_string()))
         }
         (TypeDefKind::Result { ok: ox, err: ex }, TypeDefKind::Result { ok: oy, err: ey }) => {
             opt(*ox, *oy, "result ok")?;
             opt(*ex, *ey, "result error")
         }
         (TypeDefKind::List { element: x }, TypeDefKind::List { element: y }) => {
-            types(c, *x, p, *y).map_err(|why| format!("list element: {why}"))
+            types(c, *x, p, *y).map_err(|m| m.within("list element".to_string()))
         }
         (
             TypeDefKind::FixedSizeList {
@@ -199,10 +240,10 @@ pub(crate) fn types(c: &Side<'_>, a: Type, p: &Side<'_>, b: Type) -> Result<(), 
                 element: y,
                 size: sy,
             },
-        ) if sx == sy => types(c, *x, p, *y).map_err(|why| format!("list element: {why}")),
+        ) if sx == sy => types(c, *x, p, *y).map_err(|m| m.within("list element".to_string())),
         (TypeDefKind::Map { key: kx, value: vx }, TypeDefKind::Map { key: ky, value: vy }) => {
-            types(c, *kx, p, *ky).map_err(|why| format!("map key: {why}"))?;
-            types(c, *vx, p, *vy).map_err(|why| format!("map value: {why}"))
+            types(c, *kx, p, *ky).map_err(|m| m.within("map key".to_string()))?;
+            types(c, *vx, p, *vy).map_err(|m| m.within("map value".to_string()))
         }
         (TypeDefKind::Future { r#type: x }, TypeDefKind::Future { r#type: y }) => {
             opt(*x, *y, "future")

@@ -16,6 +16,7 @@
 //! the local types it needs.
 
 use crate::Part;
+use crate::error::ComposeError;
 use crate::wire::{Plan, Provider};
 use std::collections::HashMap;
 use wasm_encoder::reencode::{Reencode, ReencodeComponent};
@@ -23,7 +24,6 @@ use wasm_encoder::{Alias, ComponentBuilder, ComponentExportKind, InstanceType};
 use wasmparser::{
     ComponentExternalKind, ComponentTypeRef, InstanceTypeDeclaration, Parser, Payload, TypeBounds,
 };
-use witloom_ir::Diagnostic;
 
 /// A part's top-level type definition, as far as copying needs it.
 enum TypeEntry<'a> {
@@ -201,8 +201,11 @@ struct PartMap {
     instances: HashMap<u32, u32>,
 }
 
-fn unsupported(part: &str, what: impl std::fmt::Display) -> Diagnostic {
-    Diagnostic::new(format!("cannot compose `{part}`: {what}"))
+fn unsupported(part: &str, what: impl std::fmt::Display) -> ComposeError {
+    ComposeError::Unsupported {
+        component: part.to_string(),
+        what: what.to_string(),
+    }
 }
 
 /// The whole being built.
@@ -233,7 +236,7 @@ impl Ctx<'_> {
     }
 
     /// Copies part `j`'s top-level type `ty` (and what it reaches).
-    fn copy_type(&mut self, j: usize, ty: u32) -> Result<u32, Diagnostic> {
+    fn copy_type(&mut self, j: usize, ty: u32) -> Result<u32, ComposeError> {
         if let Some(&t) = self.maps[j].types.get(&ty) {
             return Ok(t);
         }
@@ -278,7 +281,7 @@ impl Ctx<'_> {
     }
 
     /// The whole's instance that stands for part `j`'s instance `k`.
-    fn instance_of(&mut self, j: usize, k: u32) -> Result<u32, Diagnostic> {
+    fn instance_of(&mut self, j: usize, k: u32) -> Result<u32, ComposeError> {
         if let Some(&i) = self.maps[j].instances.get(&k) {
             return Ok(i);
         }
@@ -316,7 +319,7 @@ impl Ctx<'_> {
         j: usize,
         q: usize,
         name: &str,
-    ) -> Result<(ComponentExportKind, u32), Diagnostic> {
+    ) -> Result<(ComponentExportKind, u32), ComposeError> {
         let export = self
             .plan
             .wires
@@ -354,7 +357,7 @@ impl Ctx<'_> {
 
     /// Declares the whole's import `name`, typed as the union of what every
     /// part that imports it from the host needs.
-    fn declare(&mut self, name: &str) -> Result<(ComponentExportKind, u32), Diagnostic> {
+    fn declare(&mut self, name: &str) -> Result<(ComponentExportKind, u32), ComposeError> {
         if let Some(&found) = self.imports.get(name) {
             return Ok(found);
         }
@@ -369,7 +372,7 @@ impl Ctx<'_> {
             })
             .collect();
         let Some(&(first, first_ty, _)) = users.first() else {
-            return Err(Diagnostic::new(format!("no part imports `{name}`")));
+            return Err(ComposeError::NoImporter(name.to_string()));
         };
         let (kind, index) = match first_ty {
             ComponentTypeRef::Instance(_) => {
@@ -430,7 +433,12 @@ impl Ctx<'_> {
 
     /// Adds to `merged` every export of part `j`'s instance type `t` that
     /// it does not have yet.
-    fn merge_instance(&mut self, merged: &mut Merged, j: usize, t: u32) -> Result<(), Diagnostic> {
+    fn merge_instance(
+        &mut self,
+        merged: &mut Merged,
+        j: usize,
+        t: u32,
+    ) -> Result<(), ComposeError> {
         let Some(TypeEntry::Def(wasmparser::ComponentType::Instance(decls))) =
             self.scans[j].types.get(t as usize)
         else {
@@ -477,7 +485,7 @@ impl Ctx<'_> {
         defines: &[usize],
         local: &mut HashMap<u32, u32>,
         pos: usize,
-    ) -> Result<(), Diagnostic> {
+    ) -> Result<(), ComposeError> {
         let own_index = defines.iter().position(|&p| p == pos).map(|i| i as u32);
         if own_index.is_some_and(|i| local.contains_key(&i)) {
             return Ok(());
@@ -530,17 +538,15 @@ impl Ctx<'_> {
 }
 
 /// Encodes the plan's parts as one component, validated.
-pub fn encode(parts: &[Part], plan: &Plan) -> Result<Vec<u8>, Diagnostic> {
+pub fn encode(parts: &[Part], plan: &Plan) -> Result<Vec<u8>, ComposeError> {
     let mut scans = Vec::with_capacity(parts.len());
     for part in parts {
-        let bytes = part.bytes.as_deref().ok_or_else(|| {
-            Diagnostic::new(format!(
-                "`{}` has not been built: composing needs its component",
-                part.name
-            ))
+        let bytes = part.bytes.as_deref().ok_or_else(|| ComposeError::NoBytes {
+            component: part.name.clone(),
         })?;
-        let scanned = scan(bytes).map_err(|e| {
-            Diagnostic::new(format!("`{}` is not a valid component: {e}", part.name))
+        let scanned = scan(bytes).map_err(|e| ComposeError::InvalidPart {
+            component: part.name.clone(),
+            reason: e.to_string(),
         })?;
         scans.push(scanned);
     }
@@ -595,9 +601,6 @@ pub fn encode(parts: &[Part], plan: &Plan) -> Result<Vec<u8>, Diagnostic> {
     let bytes = cx.b.finish();
     wasmparser::Validator::new()
         .validate_all(&bytes)
-        .map_err(|e| {
-            Diagnostic::new(format!("the composed component does not validate: {e}"))
-                .with_note("this is a bug in witloom's composer, or a type mismatch it missed")
-        })?;
+        .map_err(|e| ComposeError::InvalidOutput(e.to_string()))?;
     Ok(bytes)
 }

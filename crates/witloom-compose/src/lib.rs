@@ -17,10 +17,13 @@
 
 mod check;
 mod encode;
+mod error;
 mod graph;
 mod wire;
 
+pub use check::TypeMismatch;
 pub use encode::encode;
+pub use error::{ComposeError, SharedTypes};
 pub use graph::{Edge, End, GraphFormat, edges, graph};
 pub use wire::{Plan, Provider, Wire, plan};
 
@@ -49,14 +52,14 @@ pub struct Part {
 
 impl Part {
     /// A built component, read from `path`.
-    pub fn from_file(name: &str, path: &Path) -> Result<Part, Diagnostic> {
+    pub fn from_file(name: &str, path: &Path) -> Result<Part, ComposeError> {
         let bytes = witloom_diag::io::read(path)?;
         let wit = witloom_ir::load_binary(path, &bytes)?;
         if wit.component_world.is_none() {
-            return Err(Diagnostic::new(format!(
+            return Err(ComposeError::Load(Diagnostic::new(format!(
                 "`{}` is not a component: it holds WIT only",
                 path.display()
-            )));
+            ))));
         }
         let world = wit.select_world(None)?;
         Ok(Part {
@@ -141,30 +144,22 @@ pub(crate) fn split_version(name: &str) -> (&str, Option<semver::Version>) {
 /// The parts of an application: its built components (each component's
 /// artifact), or, with `built == false`, just the worlds they implement (to
 /// check the wiring before building), sharing the app's resolved WIT.
-pub fn app_parts(app: &App, built: bool) -> Result<Vec<Part>, Diagnostic> {
+pub fn app_parts(app: &App, built: bool) -> Result<Vec<Part>, ComposeError> {
     if app.components().is_empty() {
         let manifest = app
             .manifest
             .as_ref()
             .map_or_else(|| app.dir.clone(), |m| m.path.clone());
-        return Err(Diagnostic::new(format!(
-            "`{}` has no components",
-            manifest.display()
-        ))
-        .with_help(
-            "add one with `witloom new NAME --lang c|rust|go --world WORLD`, or write a [components.NAME] section (language, path, world)",
-        ));
+        return Err(ComposeError::NoComponents { manifest });
     }
     let mut parts = Vec::with_capacity(app.components().len());
     for c in app.components() {
         if built {
             if !c.artifact.is_file() {
-                return Err(Diagnostic::new(format!(
-                    "`{}` has not been built: `{}` does not exist",
-                    c.name,
-                    c.artifact.display()
-                ))
-                .with_help("run `witloom build` first"));
+                return Err(ComposeError::NotBuilt {
+                    component: c.name.clone(),
+                    artifact: c.artifact.clone(),
+                });
             }
             parts.push(Part::from_file(&c.name, &c.artifact)?);
         } else {
@@ -193,7 +188,7 @@ pub fn app_options(app: &App) -> Options {
 /// their language runtimes import (wasi-libc, Go's wasip1 port and Rust's
 /// std all do), which no WIT world declares. The second value says whether
 /// that WASI could be read.
-pub fn check_app(app: &App) -> Result<(Plan, bool), Diagnostic> {
+pub fn check_app(app: &App) -> Result<(Plan, bool), ComposeError> {
     let opts = app_options(app);
     let mut plan = plan(&app_parts(app, false)?, &opts)?;
     let built = app_parts(app, true)

@@ -2,8 +2,9 @@
 //! order to instantiate the parts in.
 
 use crate::check::{self, Side};
+use crate::error::{ComposeError, SharedTypes};
 use crate::{Host, Options, Part, split_version};
-use witloom_ir::{Diagnostic, Ir, WorldItem, WorldItemKind};
+use witloom_ir::{Ir, WorldItem, WorldItemKind};
 
 /// Who provides an import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,17 +163,14 @@ pub(crate) fn satisfies(import: &str, export: &str) -> bool {
 }
 
 /// Wires `parts` together and checks the result.
-pub fn plan(parts: &[Part], opts: &Options) -> Result<Plan, Diagnostic> {
+pub fn plan(parts: &[Part], opts: &Options) -> Result<Plan, ComposeError> {
     if parts.is_empty() {
-        return Err(
-            Diagnostic::new("nothing to compose: there are no components")
-                .with_help("give at least one component"),
-        );
+        return Err(ComposeError::NoParts);
     }
     let names: Vec<String> = parts.iter().map(|p| p.name.clone()).collect();
     for (i, name) in names.iter().enumerate() {
         if names[..i].contains(name) {
-            return Err(Diagnostic::new(format!("two parts are named `{name}`")));
+            return Err(ComposeError::DuplicateName(name.clone()));
         }
     }
     let index_of = |name: &str| names.iter().position(|n| n == name);
@@ -205,34 +203,30 @@ pub fn plan(parts: &[Part], opts: &Options) -> Result<Plan, Diagnostic> {
                 }
             }
             if let (Some(chosen), true) = (chosen, candidates.is_empty()) {
-                let d = match index_of(chosen) {
-                    None => Diagnostic::new(format!(
-                        "[compose.with] names `{chosen}` for `{base}`, but there is no component `{chosen}`"
-                    )),
-                    Some(_) => Diagnostic::new(format!(
-                        "[compose.with] names `{chosen}` for `{base}`, but `{chosen}` does not export it"
-                    )),
-                };
-                return Err(d);
+                let (interface, provider) = (base.to_string(), chosen.clone());
+                return Err(match index_of(chosen) {
+                    None => ComposeError::WithUnknown {
+                        interface,
+                        provider,
+                    },
+                    Some(_) => ComposeError::WithNotExported {
+                        interface,
+                        provider,
+                    },
+                });
             }
             match candidates.as_slice() {
                 [] => {
                     if let Host::Runtime(caps) = opts.host
                         && let Err(why) = caps.check(&import.name)
                     {
-                        return Err(Diagnostic::new(format!(
-                            "nothing provides `{}`, which `{}` imports",
-                            import.name, consumer.name
-                        ))
-                        .with_note(format!(
-                            "no component exports it, and `{}` does not provide it ({why}); it provides {}",
-                            caps.host,
-                            caps.summary()
-                        ))
-                        .with_help(format!(
-                            "add a component that exports `{base}`, or remove the import from `{}`'s world",
-                            consumer.name
-                        )));
+                        return Err(ComposeError::NotProvided {
+                            import: import.name.clone(),
+                            interface: base.to_string(),
+                            consumer: consumer.name.clone(),
+                            host: caps,
+                            why: Box::new(why),
+                        });
                     }
                     match host.iter_mut().find(|(n, _)| *n == import.name) {
                         Some((_, users)) => users.push(ci),
@@ -249,20 +243,15 @@ pub fn plan(parts: &[Part], opts: &Options) -> Result<Plan, Diagnostic> {
                     });
                 }
                 several => {
-                    let who: Vec<String> = several
-                        .iter()
-                        .map(|(pi, e)| format!("`{}` ({})", names[*pi], e.name))
-                        .collect();
-                    return Err(Diagnostic::new(format!(
-                        "`{}` imports `{}`, and several components export it: {}",
-                        consumer.name,
-                        import.name,
-                        who.join(", ")
-                    ))
-                    .with_help(format!(
-                        "say which in witloom.toml: [compose.with] \"{base}\" = \"{}\"",
-                        names[several[0].0]
-                    )));
+                    return Err(ComposeError::Ambiguous {
+                        consumer: consumer.name.clone(),
+                        import: import.name.clone(),
+                        interface: base.to_string(),
+                        providers: several
+                            .iter()
+                            .map(|(pi, e)| (names[*pi].clone(), e.name.clone()))
+                            .collect(),
+                    });
                 }
             }
         }
@@ -272,9 +261,9 @@ pub fn plan(parts: &[Part], opts: &Options) -> Result<Plan, Diagnostic> {
         .map(|i| wires.iter().any(|w| w.provider == i))
         .collect();
     let root = match &opts.root {
-        Some(name) => index_of(name).ok_or_else(|| {
-            Diagnostic::new(format!("no component named `{name}` to be the root"))
-                .with_note(format!("the components are: {}", names.join(", ")))
+        Some(name) => index_of(name).ok_or_else(|| ComposeError::UnknownRoot {
+            name: name.clone(),
+            components: names.clone(),
         })?,
         None => {
             let unused: Vec<usize> = (0..parts.len()).filter(|i| !used[*i]).collect();
@@ -284,20 +273,12 @@ pub fn plan(parts: &[Part], opts: &Options) -> Result<Plan, Diagnostic> {
                     // Everything provides something: there is a cycle, which
                     // the ordering below names.
                     order(parts, &wires, 0)?;
-                    return Err(Diagnostic::new(
-                        "no component can be the root: every one's exports are imported by another",
-                    ));
+                    return Err(ComposeError::NoRoot);
                 }
                 several => {
-                    let list: Vec<&str> = several.iter().map(|i| names[*i].as_str()).collect();
-                    return Err(Diagnostic::new(format!(
-                        "several components export what nobody imports: {}",
-                        list.join(", ")
-                    ))
-                    .with_help(format!(
-                        "say which one the application is, in witloom.toml: [compose] root = \"{}\"",
-                        list[0]
-                    )));
+                    return Err(ComposeError::SeveralRoots {
+                        candidates: several.iter().map(|i| names[*i].clone()).collect(),
+                    });
                 }
             }
         }
@@ -305,11 +286,10 @@ pub fn plan(parts: &[Part], opts: &Options) -> Result<Plan, Diagnostic> {
     if opts.require_use {
         for (i, part) in parts.iter().enumerate() {
             if i != root && !used[i] {
-                return Err(Diagnostic::new(format!(
-                    "`{}` provides nothing: no import of the other components matches its exports",
-                    part.name
-                ))
-                .with_note(format!("it exports: {}", export_list(world_of(part)))));
+                return Err(ComposeError::ProvidesNothing {
+                    component: part.name.clone(),
+                    exports: export_list(world_of(part)),
+                });
             }
         }
     }
@@ -349,7 +329,7 @@ fn check_wire(
     import: &WorldItem,
     pi: usize,
     export: &WorldItem,
-) -> Result<(), Diagnostic> {
+) -> Result<(), ComposeError> {
     let (c, p) = (&parts[ci], &parts[pi]);
     let cs = Side {
         ir: &c.wit.ir,
@@ -368,19 +348,17 @@ fn check_wire(
         }
         _ => Ok(()),
     };
-    result.map_err(|why| {
-        Diagnostic::new(format!(
-            "`{}` imports `{}` from `{}`, but the types differ",
-            c.name, import.name, p.name
-        ))
-        .with_note(format!("{why} (here: `{}`, there: `{}`)", c.name, p.name))
-        .with_help("build both against the same WIT")
+    result.map_err(|mismatch| ComposeError::TypesDiffer {
+        consumer: c.name.clone(),
+        import: import.name.clone(),
+        provider: p.name.clone(),
+        mismatch,
     })
 }
 
 /// Instantiation order by depth-first search from the root; a cycle is an
 /// error that prints its path.
-fn order(parts: &[Part], wires: &[Wire], root: usize) -> Result<Vec<usize>, Diagnostic> {
+fn order(parts: &[Part], wires: &[Wire], root: usize) -> Result<Vec<usize>, ComposeError> {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
         New,
@@ -394,7 +372,7 @@ fn order(parts: &[Part], wires: &[Wire], root: usize) -> Result<Vec<usize>, Diag
         marks: &mut [Mark],
         path: &mut Vec<(usize, String)>,
         out: &mut Vec<usize>,
-    ) -> Result<(), Diagnostic> {
+    ) -> Result<(), ComposeError> {
         marks[at] = Mark::Open;
         for w in wires.iter().filter(|w| w.consumer == at) {
             path.push((at, w.import.clone()));
@@ -404,24 +382,19 @@ fn order(parts: &[Part], wires: &[Wire], root: usize) -> Result<Vec<usize>, Diag
                 Mark::Open => {
                     let start = path.iter().position(|(p, _)| *p == w.provider).unwrap_or(0);
                     let cycle = &path[start..];
-                    let steps: Vec<String> = cycle
+                    let steps = cycle
                         .iter()
                         .enumerate()
                         .map(|(i, (p, import))| {
                             let next = cycle.get(i + 1).map_or(w.provider, |(n, _)| *n);
-                            format!(
-                                "`{}` imports `{import}` from `{}`",
-                                parts[*p].name, parts[next].name
+                            (
+                                parts[*p].name.clone(),
+                                import.clone(),
+                                parts[next].name.clone(),
                             )
                         })
                         .collect();
-                    return Err(Diagnostic::new(format!(
-                        "the components import from each other in a cycle: {}",
-                        steps.join(", ")
-                    ))
-                    .with_help(
-                        "components are instantiated one after another, so a component cannot (even indirectly) import from itself; move the shared part into a component of its own",
-                    ));
+                    return Err(ComposeError::Cycle { steps });
                 }
             }
             path.pop();
@@ -472,7 +445,7 @@ fn interface_base(ir: &Ir, id: witloom_ir::InterfaceId) -> String {
 /// A type an interface `use`s from another must be the same on both sides
 /// of a wire: if `c` imports `b` from `p`, and `b` uses resource `r` from
 /// `a`, then `c` and `p` must get `a` from the same place.
-fn check_shared_resources(parts: &[Part], wires: &[Wire]) -> Result<(), Diagnostic> {
+fn check_shared_resources(parts: &[Part], wires: &[Wire]) -> Result<(), ComposeError> {
     let describe = |s: Option<Provider>| match s {
         Some(Provider::Part(i)) => format!("`{}`", parts[i].name),
         Some(Provider::Host) => "the host".to_string(),
@@ -494,29 +467,15 @@ fn check_shared_resources(parts: &[Part], wires: &[Wire]) -> Result<(), Diagnost
             let here = source_of(parts, wires, w.consumer, &from);
             let there = source_of(parts, wires, w.provider, &from);
             if here != there {
-                let names: Vec<&str> = u.names.iter().map(|n| n.name.as_str()).collect();
-                return Err(Diagnostic::new(format!(
-                    "`{}` imports `{}` from `{}`, whose {} from `{from}` is not the one `{}` has",
-                    c.name,
-                    w.import,
-                    parts[w.provider].name,
-                    names
-                        .iter()
-                        .map(|n| format!("`{n}`"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    c.name
-                ))
-                .with_note(format!(
-                    "`{}` gets `{from}` from {}; `{}` gets it from {}",
-                    c.name,
-                    describe(here),
-                    parts[w.provider].name,
-                    describe(there)
-                ))
-                .with_help(format!(
-                    "types used across interfaces must come from one place: wire `{from}` for both from the same component"
-                )));
+                return Err(ComposeError::SharedTypes(Box::new(SharedTypes {
+                    consumer: c.name.clone(),
+                    import: w.import.clone(),
+                    provider: parts[w.provider].name.clone(),
+                    from: from.to_string(),
+                    names: u.names.iter().map(|n| n.name.clone()).collect(),
+                    here: describe(here),
+                    there: describe(there),
+                })));
             }
         }
     }

@@ -38,7 +38,7 @@ fn run_case(case: &Path) -> String {
     }
     match plan(&parts, &opts) {
         Ok(plan) => plan.report(),
-        Err(d) => d.to_string(),
+        Err(e) => witloom_diag::Diagnostic::from(e).to_string(),
     }
 }
 

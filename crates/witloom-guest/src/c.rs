@@ -91,21 +91,7 @@ pub(crate) fn generate_files(
 /// Writes a generator's files into `dir`.
 fn write_files(guest: &Guest<'_>, dir: &Path, files: &Files) -> Result<(), GuestError> {
     for (name, contents) in files.iter() {
-        let path = dir.join(name);
-        if let Some(parent) = path.parent() {
-            error::io(
-                guest.name,
-                Action::Create,
-                parent,
-                std::fs::create_dir_all(parent),
-            )?;
-        }
-        error::io(
-            guest.name,
-            Action::Write,
-            &path,
-            std::fs::write(&path, contents),
-        )?;
+        error::write(guest.name, &dir.join(name), contents)?;
     }
     Ok(())
 }

@@ -12,10 +12,49 @@ use wasi_preview1_component_adapter_provider::{
 use wit_component::{ComponentEncoder, DecodedWasm, StringEncoding};
 use witloom_ir::wit_parser::{Resolve, WorldId};
 
+/// Why a core module did not become a component, or a component could not
+/// be read. wit-component's own error (its whole chain) is the source.
+#[derive(Debug, thiserror::Error)]
+pub enum ComponentizeError {
+    /// The world's metadata could not be embedded in the module.
+    #[error("cannot embed the world in the module: {0:#}")]
+    Embed(anyhow::Error),
+    /// wit-component could not make a component of the module (most
+    /// often: an export the world requires is missing).
+    #[error("{0:#}")]
+    Encode(anyhow::Error),
+    /// The preview1 adapter could not be applied.
+    #[error("cannot adapt the module to WASI 0.2: {0:#}")]
+    Adapter(anyhow::Error),
+    /// The bytes are not a component.
+    #[error("{0:#}")]
+    Decode(anyhow::Error),
+    /// The bytes are a WIT package, not a component.
+    #[error("this is a WIT package, not a component")]
+    WitPackage,
+}
+
+impl ComponentizeError {
+    /// wit-component's error chain, outermost first.
+    pub fn chain(&self) -> Vec<String> {
+        match self {
+            ComponentizeError::Embed(e)
+            | ComponentizeError::Encode(e)
+            | ComponentizeError::Adapter(e)
+            | ComponentizeError::Decode(e) => e.chain().map(|c| c.to_string()).collect(),
+            ComponentizeError::WitPackage => vec![self.to_string()],
+        }
+    }
+}
+
 /// Turns a core module into a validated component of `world`. The world's
 /// metadata is embedded unless a bindings generator linked it in already;
 /// a module that imports `wasi_snapshot_preview1` is adapted to WASI 0.2.
-pub fn componentize(core: &[u8], resolve: &Resolve, world: WorldId) -> anyhow::Result<Vec<u8>> {
+pub fn componentize(
+    core: &[u8],
+    resolve: &Resolve,
+    world: WorldId,
+) -> Result<Vec<u8>, ComponentizeError> {
     let mut module = core.to_vec();
     if !has_component_type(core) {
         wit_component::embed_component_metadata(
@@ -24,17 +63,23 @@ pub fn componentize(core: &[u8], resolve: &Resolve, world: WorldId) -> anyhow::R
             world,
             StringEncoding::UTF8,
             false,
-        )?;
+        )
+        .map_err(ComponentizeError::Embed)?;
     }
     let mut encoder = ComponentEncoder::default();
-    encoder.module(&module)?.validate(true);
+    encoder
+        .module(&module)
+        .map_err(ComponentizeError::Encode)?
+        .validate(true);
     if imports_preview1(core) {
-        encoder.adapter(
-            WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME,
-            WASI_SNAPSHOT_PREVIEW1_REACTOR_ADAPTER,
-        )?;
+        encoder
+            .adapter(
+                WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME,
+                WASI_SNAPSHOT_PREVIEW1_REACTOR_ADAPTER,
+            )
+            .map_err(ComponentizeError::Adapter)?;
     }
-    encoder.encode()
+    encoder.encode().map_err(ComponentizeError::Encode)
 }
 
 fn has_component_type(core: &[u8]) -> bool {
@@ -70,9 +115,11 @@ pub struct ComponentShape {
 }
 
 /// Decodes a component's world and lists its import and export names.
-pub fn shape_of(component: &[u8]) -> anyhow::Result<ComponentShape> {
-    let DecodedWasm::Component(resolve, world) = wit_component::decode(component)? else {
-        anyhow::bail!("this is a WIT package, not a component");
+pub fn shape_of(component: &[u8]) -> Result<ComponentShape, ComponentizeError> {
+    let DecodedWasm::Component(resolve, world) =
+        wit_component::decode(component).map_err(ComponentizeError::Decode)?
+    else {
+        return Err(ComponentizeError::WitPackage);
     };
     Ok(world_shape(&resolve, world))
 }

@@ -1,7 +1,7 @@
 //! Why a guest did not build, in terms of the component, the language and
 //! the WIT world: never a raw tool failure without context.
 
-use crate::{Guest, Language};
+use crate::{ComponentizeError, Guest, Language};
 use std::path::Path;
 use witloom_diag::IoError;
 pub(crate) use witloom_diag::io::Action;
@@ -47,6 +47,15 @@ impl From<GuestError> for witloom_diag::Diagnostic {
     }
 }
 
+/// Writes `bytes` to `path` (creating its directory), a failure being the
+/// component's error.
+pub(crate) fn write(component: &str, path: &Path, bytes: &[u8]) -> Result<(), GuestError> {
+    witloom_diag::io::write(path, bytes).map_err(|error| GuestError::Io {
+        component: component.to_string(),
+        error,
+    })
+}
+
 /// `r`, with an I/O failure on `path` while doing `action` as the
 /// component's error.
 pub(crate) fn io<T>(
@@ -74,8 +83,8 @@ pub(crate) fn world_name(guest: &Guest<'_>) -> String {
 /// Componentization failed: almost always because an export the world
 /// requires is missing from the module. wit-component names it in its
 /// error chain; keep the whole chain, innermost last.
-pub(crate) fn world_mismatch(guest: &Guest<'_>, e: &anyhow::Error) -> GuestError {
-    let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+pub(crate) fn world_mismatch(guest: &Guest<'_>, e: &ComponentizeError) -> GuestError {
+    let chain = e.chain();
     GuestError::World {
         component: guest.name.to_string(),
         world: world_name(guest),

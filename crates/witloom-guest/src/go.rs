@@ -111,15 +111,7 @@ impl Backend for Go {
 }
 
 fn write(guest: &Guest<'_>, path: &Path, bytes: &[u8]) -> Result<(), GuestError> {
-    if let Some(parent) = path.parent() {
-        error::io(
-            guest.name,
-            Action::Create,
-            parent,
-            std::fs::create_dir_all(parent),
-        )?;
-    }
-    error::io(guest.name, Action::Write, path, std::fs::write(path, bytes))
+    error::write(guest.name, path, bytes)
 }
 
 fn absolute(path: &Path) -> std::path::PathBuf {

@@ -17,7 +17,7 @@ mod go_clocks;
 mod rust;
 pub mod scaffold;
 
-pub use componentize::{ComponentShape, componentize, shape_of};
+pub use componentize::{ComponentShape, ComponentizeError, componentize, shape_of};
 pub use error::GuestError;
 pub use witloom_app::toolchain::{Missing, Toolchain};
 

@@ -112,15 +112,25 @@ fn from_parse_error(e: &ParseError, resolve: &Resolve, sources: &mut SourceCache
             "interfaces and worlds cannot `use` each other in a cycle; move the shared types into an interface both can use"
                 .to_string(),
         ),
-        _ => d.help.extend(syntax_help(&d)),
+        _ => {
+            // Whether the input names a package at all, read from the
+            // sources themselves (wit-parser reports a missing header as
+            // a plain syntax error).
+            sources.load_all(resolve);
+            let declares_package = sources.texts().any(|text| {
+                text.lines()
+                    .any(|l| l.trim_start().strip_prefix("package").is_some_and(|r| r.starts_with(char::is_whitespace)))
+            });
+            d.help.extend(syntax_help(&d, declares_package))
+        }
     }
     d
 }
 
 /// Help for syntax errors whose message is about a token, while the
 /// mistake is in how a version or gate is written.
-fn syntax_help(d: &Diagnostic) -> Option<String> {
-    if d.message.contains("no `package` header") {
+fn syntax_help(d: &Diagnostic, declares_package: bool) -> Option<String> {
+    if !declares_package {
         return Some("start one of the package's files with `package namespace:name;` (or `namespace:name@1.0.0;`)".to_string());
     }
     let label = d.labels.first()?;

@@ -122,7 +122,7 @@ impl Cache {
         if !dir.exists() {
             create_private_dir(dir).map_err(|e| Refused::Unusable {
                 dir: dir.to_path_buf(),
-                why: format!("cannot be created: {e}"),
+                why: format!("cannot be created: {}", witloom_diag::io::reason(&e)),
             })?;
         }
         check_private_dir(dir)?;
@@ -297,7 +297,7 @@ fn check_private_dir(dir: &Path) -> Result<(), Refused> {
     use std::os::unix::fs::MetadataExt;
     let meta = std::fs::metadata(dir).map_err(|e| Refused::Unusable {
         dir: dir.to_path_buf(),
-        why: format!("cannot be read: {e}"),
+        why: format!("cannot be read: {}", witloom_diag::io::reason(&e)),
     })?;
     if !meta.is_dir() {
         return Err(Refused::Unusable {

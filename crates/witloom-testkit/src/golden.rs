@@ -104,6 +104,20 @@ pub fn main(suites: Vec<Suite>, extra: Vec<Trial>) -> ExitCode {
     libtest_mimic::run(&args, trials).exit_code()
 }
 
+/// The `key: value` lines of a case file, in order; blank lines and lines
+/// starting with `#` are skipped.
+pub fn case_lines(text: &str) -> Result<Vec<(&str, &str)>, String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|line| {
+            line.split_once(':')
+                .map(|(k, v)| (k.trim(), v.trim()))
+                .ok_or_else(|| format!("`{line}` is not `key: value`"))
+        })
+        .collect()
+}
+
 /// Whether golden files are being re-blessed (`BLESS=1`).
 pub fn blessing() -> bool {
     std::env::var_os("BLESS").is_some_and(|v| v != "0")

@@ -50,14 +50,7 @@ fn run(case: &Path) -> Result<String, String> {
     .env_remove("WITLOOM_LOG")
     .current_dir(fixtures);
     let mut shown = String::new();
-    for line in text.lines().map(str::trim) {
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let (key, value) = line
-            .split_once(':')
-            .map(|(k, v)| (k.trim(), v.trim()))
-            .ok_or_else(|| format!("`{line}` is not `key: value`"))?;
+    for (key, value) in golden::case_lines(&text)? {
         match key {
             "args" => {
                 shown = value.to_string();
