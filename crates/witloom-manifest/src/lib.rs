@@ -243,11 +243,6 @@ impl Manifest {
             dir,
         })
     }
-
-    /// Where built artifacts go: `<app>/target/witloom`.
-    pub fn target_dir(&self) -> PathBuf {
-        self.dir.join("target").join("witloom")
-    }
 }
 
 /// Whether `name` can name a component or an app: kebab-case, each part

@@ -33,7 +33,6 @@ wit = "flow-wit"
     assert_eq!(t.path, Path::new("/apps/ws/tokenizer"));
     assert_eq!(t.wit, Path::new("/apps/ws/wit"));
     assert_eq!(m.components["flow"].wit, Path::new("/apps/ws/flow-wit"));
-    assert_eq!(m.target_dir(), Path::new("/apps/ws/target/witloom"));
 }
 
 #[test]
