@@ -209,7 +209,15 @@ impl Cache {
 /// The payload of the cache file at `path` when it is a regular file only
 /// the user may write, written for `key`, and intact; `None` otherwise.
 fn read_checked(path: &Path, key: &[u8; 32]) -> Option<Vec<u8>> {
-    let meta = std::fs::symlink_metadata(path).ok()?;
+    // Opened without following a link, then checked and read through the
+    // same handle: what is checked is what is read, even if the path is
+    // swapped meanwhile.
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
+    let mut file = options.open(path).ok()?;
+    let meta = file.metadata().ok()?;
     if !meta.is_file() {
         return None;
     }
@@ -221,7 +229,8 @@ fn read_checked(path: &Path, key: &[u8; 32]) -> Option<Vec<u8>> {
             return None;
         }
     }
-    let mut data = std::fs::read(path).ok()?;
+    let mut data = Vec::with_capacity(meta.len() as usize);
+    std::io::Read::read_to_end(&mut file, &mut data).ok()?;
     let intact = data.len() > HEADER
         && data[..MAGIC.len()] == MAGIC[..]
         && data[MAGIC.len()..MAGIC.len() + 32] == key[..]
@@ -427,6 +436,24 @@ mod tests {
             // The bad file was replaced by a good one.
             assert_eq!(std::fs::read(&path).unwrap(), good, "{what}");
         }
+    }
+
+    #[test]
+    fn a_link_or_another_users_file_is_not_read() {
+        use std::os::unix::fs::PermissionsExt;
+        let engine = crate::engine(&RunOptions::default()).unwrap();
+        let cache = Cache::at(&scratch("links")).unwrap();
+        let a = answering(5);
+        let path = cache.path(&engine, &a);
+        answer(&cache, &engine, &a);
+        // A good file, reached through a link: not followed.
+        let elsewhere = scratch("links-target").join("good.cwasm");
+        std::fs::rename(&path, &elsewhere).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, &path).unwrap();
+        assert_eq!(answer(&cache, &engine, &a), ("5".into(), true));
+        // A good file that others may write: not read.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
+        assert_eq!(answer(&cache, &engine, &a), ("5".into(), true));
     }
 
     #[test]
