@@ -24,7 +24,8 @@
 //!                                      ├─▶ compose, --check (compose)
 //!                                      ├─▶ doc              (doc)
 //!                                      └─▶ new              (guest scaffold)
-//!   app.wasm ───────────▶ App::single ─┴─▶ compose --plug, run
+//!   built.wasm ─────────▶ App::single ───▶ a part to compose (a built
+//!                                          component, a socket, a plug)
 //! ```
 //!
 //! Components are kept in manifest order, addressed by index
@@ -76,6 +77,9 @@ pub struct Component {
     /// Where its built component is (`target/witloom/<name>.wasm`), or the
     /// file it was given as.
     pub artifact: PathBuf,
+    /// The component's bytes, for one given built (read once, to decode
+    /// its world); `None` for one built from sources.
+    pub bytes: Option<Arc<[u8]>>,
 }
 
 /// An application: its manifest, its WIT resolved once, its components
@@ -98,10 +102,10 @@ pub struct App {
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     /// The manifest is missing or wrong (a located diagnostic).
-    #[error("{0}")]
+    #[error("{}", .0.message)]
     Manifest(Diagnostic),
     /// A component's WIT does not load, or has no such world.
-    #[error("component `{component}`: {diagnostic}")]
+    #[error("component `{component}`: {}", .diagnostic.message)]
     Wit {
         component: String,
         diagnostic: Diagnostic,
@@ -110,7 +114,7 @@ pub enum AppError {
     #[error(transparent)]
     Io(#[from] IoError),
     /// A component given built is not a component.
-    #[error("{0}")]
+    #[error("{}", .0.message)]
     NotAComponent(Diagnostic),
 }
 
@@ -166,6 +170,7 @@ impl App {
                 world,
                 world_spec: c.world.clone(),
                 artifact: target.join(format!("{name}.wasm")),
+                bytes: None,
             });
         }
         app.manifest = Some(manifest);
@@ -210,6 +215,7 @@ impl App {
                 world,
                 world_spec,
                 artifact: path.to_path_buf(),
+                bytes: Some(bytes.into()),
             }],
             toolchains: Default::default(),
         })

@@ -136,6 +136,15 @@ impl From<Diagnostic> for ComposeError {
     }
 }
 
+impl From<witloom_app::AppError> for ComposeError {
+    fn from(e: witloom_app::AppError) -> Self {
+        match e {
+            witloom_app::AppError::Io(e) => ComposeError::Io(e),
+            other => ComposeError::Load(other.into()),
+        }
+    }
+}
+
 impl From<ComposeError> for Diagnostic {
     fn from(e: ComposeError) -> Self {
         let message = e.to_string();

@@ -32,7 +32,7 @@ use std::path::Path;
 use std::sync::Arc;
 use witloom_app::App;
 use witloom_host::Capabilities;
-use witloom_ir::{Diagnostic, Loaded, WorldId};
+use witloom_ir::{Loaded, WorldId};
 
 /// One component to compose.
 #[derive(Debug)]
@@ -47,26 +47,19 @@ pub struct Part {
     pub world: WorldId,
     /// The component binary; `None` when only its world is known (checking
     /// the wiring before the build).
-    pub bytes: Option<Vec<u8>>,
+    pub bytes: Option<Arc<[u8]>>,
 }
 
 impl Part {
     /// A built component, read from `path`.
     pub fn from_file(name: &str, path: &Path) -> Result<Part, ComposeError> {
-        let bytes = witloom_diag::io::read(path)?;
-        let wit = witloom_ir::load_binary(path, &bytes)?;
-        if wit.component_world.is_none() {
-            return Err(ComposeError::Load(Diagnostic::new(format!(
-                "`{}` is not a component: it holds WIT only",
-                path.display()
-            ))));
-        }
-        let world = wit.select_world(None)?;
+        let app = App::single(path)?;
+        let c = &app.components()[0];
         Ok(Part {
             name: name.to_string(),
-            wit: Arc::new(wit),
-            world,
-            bytes: Some(bytes),
+            wit: app.wit(c.wit).clone(),
+            world: c.world,
+            bytes: c.bytes.clone(),
         })
     }
 
@@ -95,14 +88,6 @@ impl Host {
     /// What `witloom run` provides.
     pub fn witloom() -> Host {
         Host::Runtime(Capabilities::run())
-    }
-
-    /// Whether the host provides the import named `name`.
-    pub fn provides(self, name: &str) -> bool {
-        match self {
-            Host::Anything => true,
-            Host::Runtime(caps) => caps.provides(name),
-        }
     }
 }
 

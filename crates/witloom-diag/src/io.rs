@@ -14,7 +14,6 @@ pub enum Action {
     Create,
     Remove,
     List,
-    Run,
 }
 
 impl Action {
@@ -25,7 +24,6 @@ impl Action {
             Action::Create => "create",
             Action::Remove => "remove",
             Action::List => "list",
-            Action::Run => "run",
         }
     }
 }
@@ -47,11 +45,6 @@ impl IoError {
             path: path.into(),
             source,
         }
-    }
-
-    /// Whether the path was not there.
-    pub fn is_not_found(&self) -> bool {
-        self.source.kind() == std::io::ErrorKind::NotFound
     }
 }
 
@@ -152,7 +145,7 @@ mod tests {
     #[test]
     fn the_path_and_the_reason_in_words() {
         let e = read(Path::new("/nonexistent/witloom/x.wit")).unwrap_err();
-        assert!(e.is_not_found());
+        assert_eq!(e.source.kind(), std::io::ErrorKind::NotFound);
         assert_eq!(
             e.to_string(),
             "cannot read `/nonexistent/witloom/x.wit`: no such file or directory"

@@ -5,11 +5,11 @@
 //! come from the [`App`], resolved once.
 
 use crate::{Guest, GuestError, Profile};
-
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use witloom_app::App;
+use witloom_app::{App, WitId};
 use witloom_manifest::Language;
 
 /// What to build.
@@ -76,6 +76,8 @@ pub fn build_app(
         }
     }
     let out_dir = app.target_dir();
+    // A WIT directory is hashed once, however many components share it.
+    let mut wit_hashes: HashMap<WitId, String> = HashMap::new();
     let mut results = Vec::new();
     for component in app.components() {
         let name = &component.name;
@@ -90,13 +92,17 @@ pub fn build_app(
         let start = Instant::now();
         let output = &component.artifact;
         let tc = app.toolchain(language);
+        let wit_hash = wit_hashes
+            .entry(component.wit)
+            .or_insert_with(|| fingerprint(&[&app.wits()[component.wit.0].path], &[]));
         let fingerprint = fingerprint(
-            &[sources, &app.wits()[component.wit.0].path],
+            &[sources],
             &[
                 env!("CARGO_PKG_VERSION"),
                 &component.world_spec,
                 &format!("{:?}", opts.profile),
                 &tc.fingerprint(),
+                wit_hash,
             ],
         );
         let stamp = out_dir.join(".fingerprints").join(name);
@@ -119,14 +125,8 @@ pub fn build_app(
                 work_dir: out_dir.join("work").join(name),
             };
             let wasm = crate::build(&guest, tc)?;
-            let write = |path: &Path, bytes: &[u8]| {
-                witloom_diag::io::write(path, bytes).map_err(|e| GuestError::Io {
-                    component: name.clone(),
-                    error: e,
-                })
-            };
-            write(output, &wasm)?;
-            write(&stamp, fingerprint.as_bytes())?;
+            crate::error::write(name, output, &wasm)?;
+            crate::error::write(name, &stamp, fingerprint.as_bytes())?;
             (wasm.len(), true)
         };
         let built = Built {

@@ -54,8 +54,6 @@ pub struct Provision {
 pub struct Capabilities {
     /// Who provides them, for messages: `witloom run`.
     pub host: &'static str,
-    /// The worlds whose imports the host provides (`wasi:cli/imports@0.2.12`).
-    pub worlds: Vec<String>,
     packages: Vec<Provided>,
 }
 
@@ -107,20 +105,12 @@ impl Capabilities {
         let carried = carried();
         let resolve = &carried.resolve;
         let mut packages: Vec<Provided> = Vec::new();
-        let mut names = Vec::new();
         for world in worlds {
             let (package, name) = world.split_once('/').expect("ns:pkg/world");
             let p = carried
                 .package(package)
                 .unwrap_or_else(|| panic!("witloom carries no `{package}`"));
             let id = resolve.packages[p.id].worlds[name];
-            names.push(format!(
-                "{}/{name}{}",
-                p.name,
-                p.version
-                    .as_ref()
-                    .map_or(String::new(), |v| format!("@{v}"))
-            ));
             for item in resolve.worlds[id].imports.values() {
                 let wit_parser::WorldItem::Interface { id, .. } = item else {
                     continue;
@@ -147,15 +137,8 @@ impl Capabilities {
                 }
             }
         }
-        packages.sort_by(|a, b| {
-            (!a.package.name.starts_with("wasi:"), &a.package.name)
-                .cmp(&(!b.package.name.starts_with("wasi:"), &b.package.name))
-        });
-        Capabilities {
-            host,
-            worlds: names,
-            packages,
-        }
+        packages.sort_by_key(|p| (p.package.kind != Kind::Wasi, p.package.name.clone()));
+        Capabilities { host, packages }
     }
 
     /// The packages provided, and which of their interfaces.
@@ -208,21 +191,12 @@ impl Capabilities {
             }
         }
         Ok(Provision {
-            kind: if package.starts_with("wasi:") {
-                Kind::Wasi
-            } else {
-                Kind::Witloom
-            },
+            kind: provided.kind,
             grant: GRANTED
                 .iter()
                 .find(|(p, i, _)| *p == package && *i == interface)
                 .map(|(.., g)| *g),
         })
-    }
-
-    /// Whether `import` is provided.
-    pub fn provides(&self, import: &str) -> bool {
-        self.check(import).is_ok()
     }
 
     /// What the host provides, in a line: `WASI 0.2.12 (cli, clocks, …)
@@ -231,7 +205,7 @@ impl Capabilities {
         let wasi: Vec<&Provided> = self
             .packages
             .iter()
-            .filter(|p| p.package.name.starts_with("wasi:"))
+            .filter(|p| p.package.kind == Kind::Wasi)
             .collect();
         let mut parts = Vec::new();
         if !wasi.is_empty() {
@@ -252,7 +226,7 @@ impl Capabilities {
         for p in self
             .packages
             .iter()
-            .filter(|p| !p.package.name.starts_with("wasi:"))
+            .filter(|p| p.package.kind != Kind::Wasi)
         {
             let version = p
                 .package
@@ -275,12 +249,7 @@ impl Capabilities {
 /// [`Capabilities::check`]).
 pub fn kind_of(import: &str) -> Option<Kind> {
     let package = import.split_once('/')?.0;
-    let p = carried().package(package)?;
-    Some(if p.name.starts_with("wasi:") {
-        Kind::Wasi
-    } else {
-        Kind::Witloom
-    })
+    carried().package(package).map(|p| p.kind)
 }
 
 /// Whether a component asking for `requested` is served by `provided`, by
@@ -382,7 +351,7 @@ mod tests {
             run.check("greet"),
             Err(NotProvided::NotAnInterface { .. })
         ));
-        assert!(!run.provides("my:app/thing@1.0.0"));
+        assert!(run.check("my:app/thing@1.0.0").is_err());
         // Commands export `run`; no host provides it.
         assert!(matches!(
             run.check("wasi:cli/run@0.2.12"),

@@ -3,6 +3,7 @@
 //! committed), and witloom's own `witloom:host` (`wit/host.wit`). Parsed
 //! once, on first use.
 
+use crate::Kind;
 use semver::Version;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -19,6 +20,8 @@ const WITLOOM_HOST: (&str, &str) = ("witloom-host.wit", include_str!("../../../w
 pub struct WitPackage {
     /// `wasi:cli`.
     pub name: String,
+    /// WASI, or witloom's own: decided here, once, from the namespace.
+    pub kind: Kind,
     pub version: Option<Version>,
     /// Its interfaces, in source order (those behind an `@unstable` gate
     /// left out, as the runtime leaves them out).
@@ -59,7 +62,7 @@ impl Carried {
 
     /// WASI's packages.
     pub fn wasi(&self) -> impl Iterator<Item = &WitPackage> {
-        self.packages.iter().filter(|p| p.name.starts_with("wasi:"))
+        self.packages.iter().filter(|p| p.kind == Kind::Wasi)
     }
 
     /// `package` and every package it uses, directly or not, each once.
@@ -162,6 +165,11 @@ fn parse<'a>(
         .map(|(name, file, source, id, uses)| {
             let pkg = &resolve.packages[id];
             WitPackage {
+                kind: if name.starts_with("wasi:") {
+                    Kind::Wasi
+                } else {
+                    Kind::Witloom
+                },
                 name,
                 version: pkg.name.version.clone(),
                 interfaces: pkg.interfaces.keys().cloned().collect(),
@@ -172,6 +180,6 @@ fn parse<'a>(
             }
         })
         .collect();
-    packages.sort_by_key(|p| (!p.name.starts_with("wasi:"), p.name.clone()));
+    packages.sort_by_key(|p| (p.kind != Kind::Wasi, p.name.clone()));
     Ok(Carried { resolve, packages })
 }

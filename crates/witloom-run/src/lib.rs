@@ -376,13 +376,12 @@ fn classify(failure: Failure, opts: &RunOptions) -> RunError {
     if let Some(exit) = e.downcast_ref::<I32Exit>() {
         return RunError::Trap(format!("the guest exited with code {}", exit.0));
     }
-    if let Some(limits::MemoryLimit { .. }) = e.downcast_ref::<limits::MemoryLimit>() {
+    if let Some(hit) = e.downcast_ref::<limits::MemoryLimit>() {
         return RunError::Limit {
             limit: "--max-memory",
             detail: format!(
                 "the guest asked for more memory than it may have ({})",
-                opts.max_memory
-                    .map_or("the default".into(), limits::show_size)
+                limits::show_size(hit.max)
             ),
         };
     }

@@ -8,7 +8,7 @@
 
 pub mod golden;
 
-pub use golden::{assert_golden, blessing};
+pub use golden::assert_golden;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -76,51 +76,6 @@ pub fn pinned_version(krate: &str) -> String {
         .find_map(|l| l.strip_prefix(&prefix)?.split('"').next())
         .unwrap_or_else(|| panic!("no `{prefix}…\"` line in the workspace Cargo.toml"))
         .to_string()
-}
-
-/// The source directory of a crates.io package, downloaded into cargo's
-/// registry if need be. A throwaway manifest under `target/` depends on it
-/// and `cargo metadata` reports where cargo unpacked it; nothing is built.
-pub fn registry_package_dir(krate: &str, version: &str) -> PathBuf {
-    let probe = target_dir()
-        .join("witloom-testkit")
-        .join(format!("probe-{krate}-{version}"));
-    std::fs::create_dir_all(probe.join("src")).unwrap();
-    std::fs::write(probe.join("src/lib.rs"), "").unwrap();
-    std::fs::write(
-        probe.join("Cargo.toml"),
-        format!(
-            "[package]\nname = \"probe\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\n\
-             [dependencies]\n{krate} = \"={version}\"\n\n[workspace]\n"
-        ),
-    )
-    .unwrap();
-    // Start from the workspace's lock file so the probe picks the versions
-    // the workspace already uses (cargo drops what the probe does not need).
-    let lock = workspace_root().join("Cargo.lock");
-    if lock.exists() && !probe.join("Cargo.lock").exists() {
-        std::fs::copy(&lock, probe.join("Cargo.lock")).unwrap();
-    }
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--manifest-path"])
-        .arg(probe.join("Cargo.toml"))
-        .output()
-        .expect("cargo runs");
-    assert!(
-        out.status.success(),
-        "cargo metadata for {krate} {version} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let manifest = meta["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == krate && p["version"] == version)
-        .and_then(|p| p["manifest_path"].as_str())
-        .unwrap_or_else(|| panic!("cargo metadata does not list {krate} {version}"));
-    Path::new(manifest).parent().unwrap().to_path_buf()
 }
 
 /// The WASI 0.2 WIT set (cli, clocks, filesystem, http, io, random,
