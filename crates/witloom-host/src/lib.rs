@@ -99,6 +99,19 @@ impl Capabilities {
         })
     }
 
+    /// What `witloom serve` provides: what `witloom run` does, and what
+    /// the `wasi:http/proxy` world imports (`wasi:http/types` and
+    /// `outgoing-handler`, whose requests are refused unless granted).
+    pub fn serve() -> &'static Capabilities {
+        static SERVE: OnceLock<Capabilities> = OnceLock::new();
+        SERVE.get_or_init(|| {
+            Capabilities::importing(
+                "witloom serve",
+                &["wasi:cli/imports", "wasi:http/proxy", "witloom:host/db"],
+            )
+        })
+    }
+
     /// A host that provides what `worlds` (`ns:pkg/world`, at the version
     /// carried) import.
     fn importing(host: &'static str, worlds: &[&str]) -> Capabilities {

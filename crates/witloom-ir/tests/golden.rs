@@ -2,7 +2,7 @@
 //! gates, components and WIT binaries, and damaged binaries.
 
 use std::path::{Path, PathBuf};
-use witloom_ir::wit_parser::{ManglingAndAbi, Resolve};
+use witloom_ir::wit_parser::Resolve;
 use witloom_ir::{Ir, LoadOptions, Type, TypeDefKind, WorldItemKind, load};
 use witloom_testkit::assert_golden;
 
@@ -177,21 +177,7 @@ fn fraction_component() -> Vec<u8> {
     let mut resolve = Resolve::default();
     let (pkg, _) = resolve.push_path(corpus().join("fraction.wit")).unwrap();
     let world = resolve.select_world(&[pkg], Some("calculator")).unwrap();
-    let mut module = wit_component::dummy_module(&resolve, world, ManglingAndAbi::Standard32);
-    wit_component::embed_component_metadata(
-        &mut module,
-        &resolve,
-        world,
-        wit_component::StringEncoding::UTF8,
-        false,
-    )
-    .unwrap();
-    wit_component::ComponentEncoder::default()
-        .module(&module)
-        .unwrap()
-        .validate(true)
-        .encode()
-        .unwrap()
+    witloom_testkit::dummy_component(&resolve, world)
 }
 
 fn check_references(ir: &Ir) {

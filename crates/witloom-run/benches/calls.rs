@@ -83,7 +83,7 @@ fn main() {
 fn instantiate(engine: &Engine, path: &str, opts: &RunOptions) -> (Store<State>, Instance) {
     let path = Path::new(path);
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let component = witloom_run::load(engine, path, &bytes, opts).expect("loads");
+    let component = witloom_run::load(engine, path, &bytes, opts.no_cache).expect("loads");
     let mut prepared = witloom_run::prepare(engine, &component, opts).expect("links");
     let instance = prepared
         .pre

@@ -462,7 +462,10 @@ mod tests {
         let plain = crate::engine(&RunOptions::default()).unwrap();
         // Epoch interruption changes the code Cranelift emits.
         let timed = RunOptions {
-            timeout: Some(std::time::Duration::from_secs(60)),
+            limits: crate::Limits {
+                timeout: Some(std::time::Duration::from_secs(60)),
+                ..Default::default()
+            },
             ..RunOptions::default()
         };
         let interruptible = crate::engine(&timed).unwrap();

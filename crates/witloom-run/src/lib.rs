@@ -9,18 +9,17 @@
 //! through `InstancePre`.
 
 pub mod cache;
-mod host;
+pub mod host;
 mod invoke;
 mod limits;
 
 pub use host::IN_MEMORY;
-pub use limits::{parse_duration, parse_size};
+pub use limits::{Limits, MemoryLimit, MemoryLimiter, Timer, parse_duration, parse_size};
 pub use witloom_host::{Capabilities, Grant, NotProvided};
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
-use wasmtime::component::{Component, HasSelf, InstancePre, Linker, ResourceTable};
-use wasmtime::{Config, Engine, Store, Trap};
+use wasmtime::component::{Component, InstancePre, Linker, ResourceTable};
+use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxView, WasiView};
 use witloom_diag::IoError;
 
@@ -35,15 +34,8 @@ pub struct RunOptions {
     pub env: Vec<(String, String)>,
     /// Call this export (`name(args…)` in WAVE) instead of `wasi:cli/run`.
     pub invoke: Option<String>,
-    /// The most linear memory (bytes) the guest may have, all memories
-    /// together per instance.
-    pub max_memory: Option<usize>,
-    /// Wall-clock time for the whole run (epoch interruption).
-    pub timeout: Option<Duration>,
-    /// Fuel (roughly, wasm instructions) for the whole run.
-    pub fuel: Option<u64>,
-    /// The most stack wasm code may use (bytes).
-    pub max_wasm_stack: Option<usize>,
+    /// How much the whole run may use.
+    pub limits: Limits,
     /// The largest result `--invoke` accepts from the guest (bytes of
     /// strings and list elements); `None` is [`DEFAULT_MAX_RESULT`]. The
     /// host copies a result out of the guest, so a guest could otherwise
@@ -137,7 +129,7 @@ pub struct State {
     wasi: WasiCtx,
     table: ResourceTable,
     limits: limits::MemoryLimiter,
-    db: Option<host::Database>,
+    host: host::WitloomHost,
 }
 
 impl WasiView for State {
@@ -153,15 +145,7 @@ impl WasiView for State {
 pub fn engine(opts: &RunOptions) -> Result<Engine, RunError> {
     let mut config = Config::new();
     config.wasm_component_model(true);
-    if opts.timeout.is_some() {
-        config.epoch_interruption(true);
-    }
-    if opts.fuel.is_some() {
-        config.consume_fuel(true);
-    }
-    if let Some(stack) = opts.max_wasm_stack {
-        config.max_wasm_stack(stack);
-    }
+    opts.limits.configure(&mut config);
     Engine::new(&config).map_err(|e| RunError::Engine(format!("{e:#}")))
 }
 
@@ -169,17 +153,17 @@ pub fn engine(opts: &RunOptions) -> Result<Engine, RunError> {
 pub fn run(path: &Path, opts: &RunOptions) -> Result<Outcome, RunError> {
     let bytes = witloom_diag::io::read(path)?;
     let engine = engine(opts)?;
-    let component = load(&engine, path, &bytes, opts)?;
+    let component = load(&engine, path, &bytes, opts.no_cache)?;
     run_component(&engine, &component, opts)
 }
 
-/// Compiles (or takes from the cache) a component, with errors that say
-/// what the file is when it is not a component.
+/// Compiles (or, unless `no_cache`, takes from the cache) a component,
+/// with errors that say what the file is when it is not a component.
 pub fn load(
     engine: &Engine,
     path: &Path,
     bytes: &[u8],
-    opts: &RunOptions,
+    no_cache: bool,
 ) -> Result<Component, RunError> {
     if !wasmparser::Parser::is_component(bytes) {
         let what = if wasmparser::Parser::is_core_wasm(bytes) {
@@ -198,7 +182,7 @@ pub fn load(
             reason: format!("{e:#}"),
         })
     };
-    if opts.no_cache {
+    if no_cache {
         return compile();
     }
     match cache::Cache::from_env() {
@@ -265,39 +249,26 @@ pub fn prepare(
     component: &Component,
     opts: &RunOptions,
 ) -> Result<Prepared, RunError> {
-    let host = Capabilities::run();
-    for (import, _) in component.component_type().imports(engine) {
-        match host.check(import) {
-            Err(why) => {
-                return Err(RunError::NotProvided {
-                    import: import.to_string(),
-                    why: Box::new(why),
-                    host,
-                });
-            }
-            Ok(provision) => match provision.grant {
-                Some(grant @ Grant::Database) if opts.sqlite.is_none() => {
-                    return Err(RunError::NotGranted {
-                        import: import.to_string(),
-                        grant,
-                    });
-                }
-                _ => {}
-            },
-        }
-    }
+    check_imports(
+        engine,
+        component,
+        Capabilities::run(),
+        opts.sqlite.is_some(),
+    )?;
     let mut linker: Linker<State> = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
         .map_err(|e| RunError::Link(format!("WASI: {e:#}")))?;
-    host::Db::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)
+    host::add_to_linker(&mut linker, |s: &mut State| &mut s.host)
         .map_err(|e| RunError::Link(format!("witloom:host: {e:#}")))?;
     let db = match &opts.sqlite {
-        Some(path) => Some(
-            host::Database::open(path).map_err(|reason| RunError::Grant {
-                what: format!("open the database `{}`", path.display()),
-                reason,
-            })?,
-        ),
+        Some(path) => {
+            Some(
+                host::DatabasePool::open(path, 1).map_err(|reason| RunError::Grant {
+                    what: format!("open the database `{}`", path.display()),
+                    reason,
+                })?,
+            )
+        }
         None => None,
     };
     let pre = linker
@@ -322,23 +293,55 @@ pub fn prepare(
             wasi: wasi.build(),
             table: ResourceTable::new(),
             limits: limits::MemoryLimiter {
-                max: opts.max_memory,
+                max: opts.limits.max_memory,
             },
-            db,
+            host: host::WitloomHost::new(db),
         },
     );
     store.limiter(|h| &mut h.limits);
-    if let Some(fuel) = opts.fuel {
+    if let Some(fuel) = opts.limits.fuel {
         store
             .set_fuel(fuel)
             .map_err(|e| RunError::Engine(format!("cannot set fuel: {e:#}")))?;
     }
-    let _timer = opts.timeout.map(|t| {
+    let _timer = opts.limits.timeout.map(|t| {
         store.set_epoch_deadline(1);
         store.epoch_deadline_trap();
         limits::Timer::start(engine.clone(), t)
     });
     Ok(Prepared { store, pre, _timer })
+}
+
+/// Refuses, before linking, a component that imports what `host` does
+/// not provide, or what must be granted and was not (a database, unless
+/// `database_granted`).
+pub fn check_imports(
+    engine: &Engine,
+    component: &Component,
+    host: &'static Capabilities,
+    database_granted: bool,
+) -> Result<(), RunError> {
+    for (import, _) in component.component_type().imports(engine) {
+        match host.check(import) {
+            Err(why) => {
+                return Err(RunError::NotProvided {
+                    import: import.to_string(),
+                    why: Box::new(why),
+                    host,
+                });
+            }
+            Ok(provision) => match provision.grant {
+                Some(grant @ Grant::Database) if !database_granted => {
+                    return Err(RunError::NotGranted {
+                        import: import.to_string(),
+                        grant,
+                    });
+                }
+                _ => {}
+            },
+        }
+    }
+    Ok(())
 }
 
 /// What failed while running: the error from wasmtime, or ours.
@@ -369,39 +372,8 @@ fn command(store: &mut Store<State>, pre: &InstancePre<State>) -> Result<Outcome
 
 /// Names the limit a trap comes from, or says what trapped.
 fn classify(failure: Failure, opts: &RunOptions) -> RunError {
-    let e = match failure {
-        Failure::Run(r) => return r,
-        Failure::Wasmtime(e) => e,
-    };
-    if let Some(exit) = e.downcast_ref::<I32Exit>() {
-        return RunError::Trap(format!("the guest exited with code {}", exit.0));
-    }
-    if let Some(hit) = e.downcast_ref::<limits::MemoryLimit>() {
-        return RunError::Limit {
-            limit: "--max-memory",
-            detail: format!(
-                "the guest asked for more memory than it may have ({})",
-                limits::show_size(hit.max)
-            ),
-        };
-    }
-    match e.downcast_ref::<Trap>() {
-        Some(Trap::Interrupt) => RunError::Limit {
-            limit: "--timeout",
-            detail: format!(
-                "stopped after {}",
-                opts.timeout
-                    .map_or("the time limit".into(), limits::show_duration)
-            ),
-        },
-        Some(Trap::OutOfFuel) => RunError::Limit {
-            limit: "--fuel",
-            detail: format!("ran out of fuel ({})", opts.fuel.unwrap_or(0)),
-        },
-        Some(Trap::StackOverflow) => RunError::Limit {
-            limit: "--max-wasm-stack",
-            detail: "the wasm stack overflowed (runaway recursion?)".to_string(),
-        },
-        _ => RunError::Trap(format!("the guest trapped: {e:#}")),
+    match failure {
+        Failure::Run(r) => r,
+        Failure::Wasmtime(e) => opts.limits.explain(e),
     }
 }

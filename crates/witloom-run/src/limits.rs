@@ -1,9 +1,75 @@
-//! Limits as users write them (`64MiB`, `500ms`), and the timer that
-//! interrupts a guest through wasmtime's epochs.
+//! Limits as users write them (`64MiB`, `500ms`), the store limiter and
+//! the timer that interrupts a guest through wasmtime's epochs, and the
+//! one place that names the limit a failed guest ran into.
 
+use crate::RunError;
 use std::sync::mpsc;
 use std::time::Duration;
-use wasmtime::Engine;
+use wasmtime::{Engine, Trap};
+
+/// How much a guest may use: per run for `witloom run`, per request for
+/// `witloom serve`. `None` is no limit.
+#[derive(Debug, Clone, Default)]
+pub struct Limits {
+    /// The most linear memory (bytes) the guest may have, per memory.
+    pub max_memory: Option<usize>,
+    /// Wall-clock time (epoch interruption).
+    pub timeout: Option<Duration>,
+    /// Fuel (roughly, wasm instructions).
+    pub fuel: Option<u64>,
+    /// The most stack wasm code may use (bytes).
+    pub max_wasm_stack: Option<usize>,
+}
+
+impl Limits {
+    /// Sets what `self` needs in an engine's configuration.
+    pub fn configure(&self, config: &mut wasmtime::Config) {
+        if self.timeout.is_some() {
+            config.epoch_interruption(true);
+        }
+        if self.fuel.is_some() {
+            config.consume_fuel(true);
+        }
+        if let Some(stack) = self.max_wasm_stack {
+            config.max_wasm_stack(stack);
+        }
+    }
+
+    /// What a guest's failure means under these limits: the limit it ran
+    /// into (by its flag), or the trap, classified by the error's type.
+    pub fn explain(&self, e: wasmtime::Error) -> RunError {
+        if let Some(exit) = e.downcast_ref::<wasmtime_wasi::I32Exit>() {
+            return RunError::Trap(format!("the guest exited with code {}", exit.0));
+        }
+        if let Some(hit) = e.downcast_ref::<MemoryLimit>() {
+            return RunError::Limit {
+                limit: "--max-memory",
+                detail: format!(
+                    "the guest asked for more memory than it may have ({})",
+                    show_size(hit.max)
+                ),
+            };
+        }
+        match e.downcast_ref::<Trap>() {
+            Some(Trap::Interrupt) => RunError::Limit {
+                limit: "--timeout",
+                detail: format!(
+                    "stopped after {}",
+                    self.timeout.map_or("the time limit".into(), show_duration)
+                ),
+            },
+            Some(Trap::OutOfFuel) => RunError::Limit {
+                limit: "--fuel",
+                detail: format!("ran out of fuel ({})", self.fuel.unwrap_or(0)),
+            },
+            Some(Trap::StackOverflow) => RunError::Limit {
+                limit: "--max-wasm-stack",
+                detail: "the wasm stack overflowed (runaway recursion?)".to_string(),
+            },
+            _ => RunError::Trap(format!("the guest trapped: {e:#}")),
+        }
+    }
+}
 
 /// `64MiB`, `512KiB`, `1GiB`, `1000000` (bytes); also `KB`/`MB`/`GB`
 /// (powers of 1000).
@@ -68,20 +134,20 @@ pub(crate) fn show_size(n: usize) -> String {
     format!("{n} bytes")
 }
 
-/// The store's limiter: linear memory capped at `max` bytes per memory
+/// A store's limiter: linear memory capped at `max` bytes per memory
 /// (`--max-memory`). Growing past it traps with [`MemoryLimit`], a typed
-/// error the run's classifier recognizes by type.
+/// error [`Limits::explain`] recognizes by type.
 #[derive(Debug, Default)]
-pub(crate) struct MemoryLimiter {
-    pub(crate) max: Option<usize>,
+pub struct MemoryLimiter {
+    pub max: Option<usize>,
 }
 
 /// A guest asked for more memory than `--max-memory` allows.
 #[derive(Debug, thiserror::Error)]
 #[error("the guest asked for {desired} bytes of memory; it may have {max}")]
-pub(crate) struct MemoryLimit {
-    pub(crate) desired: usize,
-    pub(crate) max: usize,
+pub struct MemoryLimit {
+    pub desired: usize,
+    pub max: usize,
 }
 
 impl wasmtime::ResourceLimiter for MemoryLimiter {
@@ -110,13 +176,14 @@ impl wasmtime::ResourceLimiter for MemoryLimiter {
 /// Bumps the engine's epoch once `after` has passed, which interrupts the
 /// guest (its store's deadline is one epoch). Dropping the timer cancels
 /// it, so a finished run leaves no thread behind.
-pub(crate) struct Timer {
+#[derive(Debug)]
+pub struct Timer {
     cancel: Option<mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Timer {
-    pub(crate) fn start(engine: Engine, after: Duration) -> Timer {
+    pub fn start(engine: Engine, after: Duration) -> Timer {
         let (cancel, cancelled) = mpsc::channel::<()>();
         let thread = std::thread::spawn(move || {
             if let Err(mpsc::RecvTimeoutError::Timeout) = cancelled.recv_timeout(after) {

@@ -3,30 +3,13 @@
 //! database granted), and one importing anything else is refused before
 //! linking, naming the import the way composition names it.
 
-use wit_component::{ComponentEncoder, StringEncoding, dummy_module, embed_component_metadata};
-use wit_parser::{ManglingAndAbi, Resolve};
 use witloom_run::{Capabilities, RunError, RunOptions};
-
-/// A component of `world` in `wit` (a package using what witloom carries),
-/// made of a dummy core module: it imports what the world imports.
-fn component(wit: &str, world: &str) -> Vec<u8> {
-    let mut resolve: Resolve = witloom_host::carried().resolve.clone();
-    let pkg = resolve.push_str("test.wit", wit).unwrap();
-    let world = resolve.select_world(&[pkg], Some(world)).unwrap();
-    let mut module = dummy_module(&resolve, world, ManglingAndAbi::Standard32);
-    embed_component_metadata(&mut module, &resolve, world, StringEncoding::UTF8, false).unwrap();
-    ComponentEncoder::default()
-        .module(&module)
-        .unwrap()
-        .validate(true)
-        .encode()
-        .unwrap()
-}
+use witloom_testkit::carried_component as component;
 
 fn link(bytes: &[u8], opts: &RunOptions) -> Result<(), RunError> {
     let path = std::path::Path::new("test.wasm");
     let engine = witloom_run::engine(opts)?;
-    let component = witloom_run::load(&engine, path, bytes, opts)?;
+    let component = witloom_run::load(&engine, path, bytes, opts.no_cache)?;
     witloom_run::prepare(&engine, &component, opts).map(|_| ())
 }
 

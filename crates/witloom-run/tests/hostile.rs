@@ -76,7 +76,10 @@ fn an_infinite_loop_times_out_and_the_next_run_works() {
     let r = invoke(
         "spin()",
         RunOptions {
-            timeout: Some(Duration::from_millis(300)),
+            limits: witloom_run::Limits {
+                timeout: Some(Duration::from_millis(300)),
+                ..Default::default()
+            },
             ..Default::default()
         },
     );
@@ -93,7 +96,10 @@ fn fuel_runs_out() {
     let r = invoke(
         "spin()",
         RunOptions {
-            fuel: Some(1_000_000),
+            limits: witloom_run::Limits {
+                fuel: Some(1_000_000),
+                ..Default::default()
+            },
             ..Default::default()
         },
     );
@@ -105,8 +111,11 @@ fn unbounded_memory_growth_hits_the_memory_limit() {
     let r = invoke(
         "grow()",
         RunOptions {
-            max_memory: Some(64 << 20),
-            timeout: Some(Duration::from_secs(20)),
+            limits: witloom_run::Limits {
+                max_memory: Some(64 << 20),
+                timeout: Some(Duration::from_secs(20)),
+                ..Default::default()
+            },
             ..Default::default()
         },
     );
@@ -123,7 +132,10 @@ fn a_100_mib_string_for_the_host_is_refused_and_the_next_run_works() {
     let r = invoke(
         "big()",
         RunOptions {
-            max_memory: Some(64 << 20),
+            limits: witloom_run::Limits {
+                max_memory: Some(64 << 20),
+                ..Default::default()
+            },
             ..Default::default()
         },
     );
@@ -139,7 +151,10 @@ fn deep_recursion_overflows_the_stack() {
     let r = invoke(
         "recurse()",
         RunOptions {
-            max_wasm_stack: Some(256 << 10),
+            limits: witloom_run::Limits {
+                max_wasm_stack: Some(256 << 10),
+                ..Default::default()
+            },
             ..Default::default()
         },
     );

@@ -137,3 +137,30 @@ pub fn dir_entries(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// A component of `world` made of a dummy core module: it imports and
+/// exports what the world does, and does nothing. For tests of linking
+/// and composition that need a component's shape, not its behaviour.
+pub fn dummy_component(resolve: &wit_parser::Resolve, world: wit_parser::WorldId) -> Vec<u8> {
+    use wit_component::{ComponentEncoder, StringEncoding, dummy_module, embed_component_metadata};
+    let mut module = dummy_module(resolve, world, wit_parser::ManglingAndAbi::Standard32);
+    embed_component_metadata(&mut module, resolve, world, StringEncoding::UTF8, false)
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    ComponentEncoder::default()
+        .module(&module)
+        .and_then(|e| e.validate(true).encode())
+        .unwrap_or_else(|e| panic!("{e:#}"))
+}
+
+/// [`dummy_component`] of world `world` in `wit`, a package that may use
+/// the WIT witloom carries (WASI, `witloom:host`).
+pub fn carried_component(wit: &str, world: &str) -> Vec<u8> {
+    let mut resolve = witloom_host::carried().resolve.clone();
+    let pkg = resolve
+        .push_str("test.wit", wit)
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    let world = resolve
+        .select_world(&[pkg], Some(world))
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    dummy_component(&resolve, world)
+}

@@ -11,6 +11,7 @@ mod doctor;
 mod input;
 mod new;
 mod run;
+mod serve;
 mod wit;
 
 use clap::{Parser, Subcommand};
@@ -40,6 +41,10 @@ enum Command {
     /// Run a component on wasmtime: a `wasi:cli/run` command, or one export
     /// with --invoke. Nothing is granted unless asked for.
     Run(run::Args),
+    /// Serve a component that exports `wasi:http/incoming-handler` over
+    /// HTTP: a fresh instance per request, with the limits of `run` per
+    /// request. Stops gracefully on SIGINT or SIGTERM.
+    Serve(serve::Args),
     /// Create a component for a world in the application: `NAME/` with a
     /// skeleton in C, Rust or Go that builds at once (you fill in the
     /// bodies), added to witloom.toml.
@@ -62,6 +67,7 @@ fn main() -> ExitCode {
         Command::Build(args) => args.run(),
         Command::Compose(args) => args.run(),
         Command::Run(args) => args.run(),
+        Command::Serve(args) => args.run(),
         Command::New(args) => args.run(),
         Command::Doctor(args) => args.run(),
         Command::Bindgen(args) => args.run(),

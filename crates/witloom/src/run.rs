@@ -20,19 +20,8 @@ pub struct Args {
     /// Set an environment variable in the guest (repeatable).
     #[arg(long = "env", value_name = "K=V", value_parser = parse_env)]
     env: Vec<(String, String)>,
-    /// The most linear memory the guest may have, e.g. 64MiB.
-    #[arg(long, value_parser = witloom_run::parse_size)]
-    max_memory: Option<usize>,
-    /// Stop the guest after this long, e.g. 500ms or 2s.
-    #[arg(long, value_parser = witloom_run::parse_duration)]
-    timeout: Option<std::time::Duration>,
-    /// Stop the guest after this much fuel (about one unit per wasm
-    /// instruction).
-    #[arg(long)]
-    fuel: Option<u64>,
-    /// The most stack wasm code may use, e.g. 512KiB.
-    #[arg(long, value_parser = witloom_run::parse_size)]
-    max_wasm_stack: Option<usize>,
+    #[command(flatten)]
+    limits: LimitArgs,
     /// The largest --invoke result the host accepts, e.g. 256MiB
     /// [default: 16MiB].
     #[arg(long, value_parser = witloom_run::parse_size)]
@@ -50,10 +39,40 @@ pub struct Args {
     args: Vec<String>,
 }
 
+/// How much a guest may use: the same flags for `run` (per run) and
+/// `serve` (per request).
+#[derive(clap::Args, Debug)]
+pub struct LimitArgs {
+    /// The most linear memory the guest may have, e.g. 64MiB.
+    #[arg(long, value_parser = witloom_run::parse_size)]
+    max_memory: Option<usize>,
+    /// Stop the guest after this long, e.g. 500ms or 2s.
+    #[arg(long, value_parser = witloom_run::parse_duration)]
+    timeout: Option<std::time::Duration>,
+    /// Stop the guest after this much fuel (about one unit per wasm
+    /// instruction).
+    #[arg(long)]
+    fuel: Option<u64>,
+    /// The most stack wasm code may use, e.g. 512KiB.
+    #[arg(long, value_parser = witloom_run::parse_size)]
+    max_wasm_stack: Option<usize>,
+}
+
+impl From<LimitArgs> for witloom_run::Limits {
+    fn from(a: LimitArgs) -> Self {
+        witloom_run::Limits {
+            max_memory: a.max_memory,
+            timeout: a.timeout,
+            fuel: a.fuel,
+            max_wasm_stack: a.max_wasm_stack,
+        }
+    }
+}
+
 /// Guests' `witloom:host/log` messages go to stderr through `tracing`, at
 /// the level `WITLOOM_LOG` names (trace, debug, info, warn, error, off;
 /// default info).
-fn guest_log() {
+pub fn guest_log() {
     let level = std::env::var("WITLOOM_LOG")
         .ok()
         .and_then(|l| l.parse::<tracing_subscriber::filter::LevelFilter>().ok())
@@ -65,14 +84,14 @@ fn guest_log() {
         .try_init();
 }
 
-fn parse_dir(d: &str) -> Result<(PathBuf, String), String> {
+pub fn parse_dir(d: &str) -> Result<(PathBuf, String), String> {
     Ok(match d.split_once("::") {
         Some((host, guest)) => (PathBuf::from(host), guest.to_string()),
         None => (PathBuf::from(d), d.to_string()),
     })
 }
 
-fn parse_env(kv: &str) -> Result<(String, String), String> {
+pub fn parse_env(kv: &str) -> Result<(String, String), String> {
     kv.split_once('=')
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .ok_or_else(|| format!("`{kv}` is not K=V"))
@@ -86,10 +105,7 @@ impl Args {
             dirs: self.dirs,
             env: self.env,
             invoke: self.invoke,
-            max_memory: self.max_memory,
-            timeout: self.timeout,
-            fuel: self.fuel,
-            max_wasm_stack: self.max_wasm_stack,
+            limits: self.limits.into(),
             max_result: self.max_result,
             sqlite: self.sqlite,
             no_cache: self.no_cache,

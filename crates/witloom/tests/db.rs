@@ -267,7 +267,7 @@ fn sql_through_the_run_library_reaches_no_other_file() {
     // A host of its own on `prepare`: one instance, many calls.
     let engine = witloom_run::engine(&opts).unwrap();
     let bytes = std::fs::read(shell()).unwrap();
-    let component = witloom_run::load(&engine, &shell(), &bytes, &opts).unwrap();
+    let component = witloom_run::load(&engine, &shell(), &bytes, opts.no_cache).unwrap();
     let witloom_run::Prepared { mut store, pre, .. } =
         witloom_run::prepare(&engine, &component, &opts).unwrap();
     let instance = pre.instantiate(&mut store).unwrap();

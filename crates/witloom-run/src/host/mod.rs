@@ -5,7 +5,10 @@
 //!
 //! A database is granted, never assumed: a component that imports `sql`
 //! runs only when the user named a database (`--sqlite PATH`, or
-//! `:memory:`); see [`crate::RunOptions::sqlite`].
+//! `:memory:`); see [`crate::RunOptions::sqlite`]. Both hosts, `run` and
+//! `serve`, keep a [`WitloomHost`] in each store and link it with
+//! [`add_to_linker`]; the database behind it is a [`DatabasePool`] shared
+//! by all of a server's requests.
 
 // Generated, and formatted by the generator: rustfmt would make it stale.
 #[rustfmt::skip]
@@ -13,11 +16,20 @@
 mod bindings;
 mod sql;
 
-pub use bindings::Db;
 use bindings::witloom::host::log;
-pub use sql::{Database, IN_MEMORY};
+pub use sql::{BUSY_TIMEOUT, DatabasePool, IN_MEMORY, WitloomHost};
+use wasmtime::component::{HasSelf, Linker};
 
-impl log::Host for crate::State {
+/// Adds `witloom:host/sql` and `witloom:host/log` to `linker`, served by
+/// the [`WitloomHost`] that `get` finds in a store's data.
+pub fn add_to_linker<T: 'static>(
+    linker: &mut Linker<T>,
+    get: fn(&mut T) -> &mut WitloomHost,
+) -> wasmtime::Result<()> {
+    bindings::Db::add_to_linker::<T, HasSelf<WitloomHost>>(linker, get)
+}
+
+impl log::Host for WitloomHost {
     fn log(&mut self, level: log::Level, target: String, message: String, fields: Vec<log::Field>) {
         // tracing's targets are static, so the guest's goes in a field.
         let fields: Vec<String> = fields

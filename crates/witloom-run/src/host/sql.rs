@@ -16,14 +16,16 @@
 use super::bindings::witloom::host::sql;
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::types::ValueRef;
-use std::sync::{Arc, Mutex};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 /// The name SQLite gives a private in-memory database.
 pub const IN_MEMORY: &str = ":memory:";
 
-/// The database a run was granted.
+/// One confined connection to the granted database.
 #[derive(Debug)]
-pub struct Database {
+pub(crate) struct Database {
     conn: rusqlite::Connection,
     refusal: Refusal,
 }
@@ -31,7 +33,7 @@ pub struct Database {
 impl Database {
     /// Opens (creating if missing) the database at `path`, or an in-memory
     /// one for [`IN_MEMORY`], confined to itself.
-    pub fn open(path: &std::path::Path) -> Result<Database, String> {
+    pub fn open(path: &Path) -> Result<Database, String> {
         let conn = if path.as_os_str() == IN_MEMORY {
             rusqlite::Connection::open_in_memory()
         } else {
@@ -39,6 +41,8 @@ impl Database {
         }
         .map_err(|e| e.to_string())?;
         let refusal = confine(&conn).map_err(|e| format!("cannot confine it to itself: {e}"))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| format!("cannot set its busy timeout: {e}"))?;
         Ok(Database { conn, refusal })
     }
 
@@ -148,34 +152,208 @@ impl Database {
     }
 }
 
-impl sql::Host for crate::State {
+/// A granted database, shared by every store that uses it: `witloom run`'s
+/// one store, or every request `witloom serve` handles at once.
+///
+/// Connections are pooled. A store takes one for a statement and gives it
+/// back as soon as the connection is outside a transaction, so requests
+/// share a few connections; a guest that opens a transaction (`BEGIN`)
+/// keeps its connection until it commits or rolls back, or its store is
+/// dropped, which rolls the transaction back. A file is put in WAL mode
+/// (readers never wait for the writer, and a crash of the process loses
+/// no committed row) with a busy timeout, so concurrent writers queue
+/// instead of failing with "database is locked". An in-memory database
+/// lives in its one connection, so its pool holds just that one.
+#[derive(Debug)]
+pub struct DatabasePool {
+    path: PathBuf,
+    max: usize,
+    state: Mutex<PoolState>,
+    freed: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct PoolState {
+    idle: Vec<Database>,
+    /// Connections open, idle or in use.
+    open: usize,
+}
+
+/// How long a statement waits for another connection's write lock, and
+/// for a free connection of the pool.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl DatabasePool {
+    /// Opens (creating if missing) the database at `path`, or an in-memory
+    /// one for [`IN_MEMORY`], for up to `max` connections at once. One
+    /// connection is opened now, so that a database that cannot be opened
+    /// is reported before any guest runs.
+    pub fn open(path: &Path, max: usize) -> Result<Arc<DatabasePool>, String> {
+        let memory = path.as_os_str() == IN_MEMORY;
+        let first = Database::open(path)?;
+        if !memory {
+            first
+                .conn
+                .pragma_update(None, "journal_mode", "WAL")
+                .map_err(|e| format!("cannot put it in WAL mode: {e}"))?;
+        }
+        Ok(Arc::new(DatabasePool {
+            path: path.to_path_buf(),
+            max: if memory { 1 } else { max.max(1) },
+            state: Mutex::new(PoolState {
+                idle: vec![first],
+                open: 1,
+            }),
+            freed: Condvar::new(),
+        }))
+    }
+
+    /// The database's path (or [`IN_MEMORY`]).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, PoolState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// An idle connection, a new one while fewer than `max` are open, or
+    /// the next one given back within [`BUSY_TIMEOUT`].
+    fn take(&self) -> Result<Database, sql::Error> {
+        let deadline = Instant::now() + BUSY_TIMEOUT;
+        let mut state = self.lock();
+        loop {
+            if let Some(db) = state.idle.pop() {
+                return Ok(db);
+            }
+            if state.open < self.max {
+                state.open += 1;
+                drop(state);
+                return Database::open(&self.path).map_err(|message| {
+                    self.lock().open -= 1;
+                    self.freed.notify_one();
+                    sql::Error {
+                        code: sql::ErrorCode::Unavailable,
+                        message,
+                    }
+                });
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(sql::Error {
+                    code: sql::ErrorCode::Unavailable,
+                    message: format!(
+                        "all {} connection(s) to the database stayed in use for {}s (transactions left open?)",
+                        self.max,
+                        BUSY_TIMEOUT.as_secs()
+                    ),
+                });
+            }
+            state = self
+                .freed
+                .wait_timeout(state, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    /// Gives a connection back, rolling back what a guest left open.
+    fn give_back(&self, db: Database) {
+        if !db.conn.is_autocommit() && db.conn.execute_batch("ROLLBACK").is_err() {
+            // A connection that cannot leave its transaction is closed.
+            self.lock().open -= 1;
+        } else {
+            self.lock().idle.push(db);
+        }
+        self.freed.notify_one();
+    }
+}
+
+/// witloom's host capabilities as one store holds them: `witloom:host/sql`
+/// on the granted [`DatabasePool`] (if any) and `witloom:host/log` into
+/// `tracing`. Put one in a store's data and link it with
+/// [`crate::host::add_to_linker`].
+#[derive(Debug, Default)]
+pub struct WitloomHost {
+    pool: Option<Arc<DatabasePool>>,
+    /// The connection a guest's open transaction is on.
+    held: Option<Database>,
+}
+
+impl WitloomHost {
+    /// Capabilities with `pool` granted (or no database).
+    pub fn new(pool: Option<Arc<DatabasePool>>) -> WitloomHost {
+        WitloomHost { pool, held: None }
+    }
+
+    /// Runs `f` on this store's connection: the one its transaction holds,
+    /// or one from the pool, given back when no transaction is open.
+    fn with<R>(
+        &mut self,
+        f: impl FnOnce(&Database) -> Result<R, sql::Error>,
+    ) -> Result<R, sql::Error> {
+        let Some(pool) = &self.pool else {
+            return Err(sql::Error {
+                code: sql::ErrorCode::Unavailable,
+                message: "no database was granted (--sqlite PATH)".to_string(),
+            });
+        };
+        let pool = pool.clone();
+        let held = self.held.take();
+        blocking(move || {
+            let db = match held {
+                Some(db) => db,
+                None => pool.take()?,
+            };
+            let result = f(&db);
+            if db.conn.is_autocommit() {
+                pool.give_back(db);
+                result.map(|r| (r, None))
+            } else {
+                result.map(|r| (r, Some(db)))
+            }
+        })
+        .map(|(r, held)| {
+            self.held = held;
+            r
+        })
+    }
+}
+
+impl Drop for WitloomHost {
+    fn drop(&mut self) {
+        if let (Some(pool), Some(db)) = (&self.pool, self.held.take()) {
+            pool.give_back(db);
+        }
+    }
+}
+
+/// Runs blocking work (SQLite, waiting for a connection) so that an async
+/// host's other requests go on: on a multi-threaded tokio runtime the
+/// worker hands its other tasks to another thread first.
+fn blocking<R>(f: impl FnOnce() -> R) -> R {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}
+
+impl sql::Host for WitloomHost {
     fn query(
         &mut self,
         statement: String,
         params: Vec<sql::Value>,
     ) -> Result<sql::Rows, sql::Error> {
-        self.database()?.query(&statement, &params)
+        self.with(|db| db.query(&statement, &params))
     }
 
     fn execute(&mut self, statement: String, params: Vec<sql::Value>) -> Result<u64, sql::Error> {
-        self.database()?.execute(&statement, &params)
+        self.with(|db| db.execute(&statement, &params))
     }
 }
 
-impl crate::State {
-    /// The granted database. Linking refuses a component that imports
-    /// `sql` without one, so this is only reached if that check is bypassed.
-    fn database(&self) -> Result<&Database, sql::Error> {
-        self.db.as_ref().ok_or_else(|| sql::Error {
-            code: sql::ErrorCode::Unavailable,
-            message: "no database was granted (witloom run --sqlite PATH)".to_string(),
-        })
-    }
-}
-
-/// Why the authorizer refused the statement being prepared or run: SQLite
-/// itself only says "not authorized". Shared with the authorizer, which
-/// SQLite calls on this connection's thread, inside `prepare` and `step`.
 #[derive(Debug, Clone, Default)]
 struct Refusal(Arc<Mutex<Option<String>>>);
 
@@ -330,8 +508,6 @@ mod tests {
     //! the journal and WAL SQLite keeps beside it.
 
     use super::*;
-    use std::path::{Path, PathBuf};
-
     use witloom_testkit::{dir_entries as files, scratch_dir};
 
     fn scratch(name: &str) -> PathBuf {

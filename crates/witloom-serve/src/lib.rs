@@ -1,0 +1,617 @@
+//! Serving `wasi:http` components: `witloom serve`.
+//!
+//! A [`Server`] compiles a component that exports
+//! `wasi:http/incoming-handler@0.2.x` once (through `witloom run`'s
+//! compiled-code cache), links it once into an `InstancePre`, and then
+//! answers every HTTP/1.1 request on a fresh instance in a fresh store, the
+//! way `wasmtime serve` does for WASIp2: nothing a request does survives it
+//! except what it wrote to the granted database.
+//!
+//! What a request may use is [`ServeOptions::limits`], the same limits as
+//! `witloom run` applied per request. A request whose guest traps or runs
+//! into a limit is answered `500` and logged with the limit's flag; one
+//! that finds no room in the instance pool is answered `503`; the server
+//! goes on either way. At most [`ServeOptions::max_concurrent_requests`]
+//! guests run at once: further requests wait, in arrival order, for one to
+//! finish (they are not refused).
+//!
+//! The host provides [`witloom_host::Capabilities::serve`]: WASI, the
+//! `wasi:http` interfaces of the proxy world (outgoing requests are
+//! refused with `HTTP-request-denied`: no network is granted), and
+//! `witloom:host/{sql,log}`. Every request gets its own store, and the
+//! database behind `sql` is one [`DatabasePool`] for all of them.
+//!
+//! Logs go through `tracing`: one access line per request (target
+//! `witloom::access`), the reason for every failed request, and guests'
+//! `witloom:host/log` messages, each inside the span of its request.
+
+mod state;
+
+use http_body_util::BodyExt;
+use hyper::StatusCode;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::{Semaphore, watch};
+use tracing::Instrument;
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Config, Engine, PoolingAllocationConfig, Store};
+use wasmtime_wasi_http::WasiHttpView;
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+use witloom_run::host::{self, DatabasePool};
+use witloom_run::{Capabilities, Limits, RunError};
+
+use state::RequestState;
+
+/// How a server listens and what each request may use.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Where to listen; port 0 picks a free one (see [`Server::local_addr`]).
+    pub addr: SocketAddr,
+    /// How much one request's guest may use.
+    pub limits: Limits,
+    /// The most requests served at once; the rest wait their turn.
+    pub max_concurrent_requests: usize,
+    /// The SQLite database `witloom:host/sql` works on, shared by every
+    /// request. `None` grants no database.
+    pub sqlite: Option<PathBuf>,
+    /// Environment variables every request's guest sees.
+    pub env: Vec<(String, String)>,
+    /// Skip the compiled-code cache.
+    pub no_cache: bool,
+}
+
+/// The default for [`ServeOptions::max_concurrent_requests`].
+pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 100;
+
+/// How many connections to the database requests share at most.
+pub const DATABASE_CONNECTIONS: usize = 16;
+
+/// How long in-flight requests may take to finish after a shutdown signal
+/// when no `--timeout` bounds them.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// How often the epoch ticks: the resolution of `--timeout`.
+const TICK: Duration = Duration::from_millis(10);
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            limits: Limits::default(),
+            max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
+            sqlite: None,
+            env: Vec::new(),
+            no_cache: false,
+        }
+    }
+}
+
+/// Why a server cannot start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The component cannot be read, compiled or linked, or imports what
+    /// is not provided or granted: as for `witloom run`.
+    #[error(transparent)]
+    Run(#[from] RunError),
+    /// The component exports no HTTP handler.
+    #[error(
+        "the component does not export `wasi:http/incoming-handler@0.2.x`, so it cannot serve HTTP; it exports {exports} (run a command with `witloom run`)"
+    )]
+    NotAHandler { exports: String },
+    /// The address cannot be listened on.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    /// The async runtime or the signal handlers cannot be set up.
+    #[error("cannot start the server: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// A component ready to serve, bound to its address.
+pub struct Server {
+    shared: Arc<Shared>,
+    listener: std::net::TcpListener,
+    addr: SocketAddr,
+    pooling: bool,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("addr", &self.addr)
+            .field("pooling", &self.pooling)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What every request's task reads.
+struct Shared {
+    engine: Engine,
+    pre: ProxyPre<RequestState>,
+    limits: Limits,
+    env: Vec<(String, String)>,
+    db: Option<Arc<DatabasePool>>,
+    permits: Arc<Semaphore>,
+    next_id: AtomicU64,
+}
+
+impl Server {
+    /// Compiles and links the component at `path`, opens the granted
+    /// database and binds `opts.addr`: everything that can fail before a
+    /// request arrives fails here.
+    pub fn new(path: &Path, opts: &ServeOptions) -> Result<Server, ServeError> {
+        let bytes = witloom_diag::io::read(path).map_err(RunError::from)?;
+        let (engine, pooling) = engine(opts)?;
+        let component = witloom_run::load(&engine, path, &bytes, opts.no_cache)?;
+        check_handler(&engine, &component)?;
+        witloom_run::check_imports(
+            &engine,
+            &component,
+            Capabilities::serve(),
+            opts.sqlite.is_some(),
+        )?;
+        let pre = link(&engine, &component)?;
+        let db = match &opts.sqlite {
+            Some(db) => Some(
+                DatabasePool::open(db, DATABASE_CONNECTIONS).map_err(|reason| RunError::Grant {
+                    what: format!("open the database `{}`", db.display()),
+                    reason,
+                })?,
+            ),
+            None => None,
+        };
+        let listener =
+            std::net::TcpListener::bind(opts.addr).map_err(|source| ServeError::Bind {
+                addr: opts.addr,
+                source,
+            })?;
+        listener
+            .set_nonblocking(true)
+            .map_err(ServeError::Runtime)?;
+        let addr = listener.local_addr().map_err(ServeError::Runtime)?;
+        Ok(Server {
+            shared: Arc::new(Shared {
+                engine,
+                pre,
+                limits: opts.limits.clone(),
+                env: opts.env.clone(),
+                db,
+                permits: Arc::new(Semaphore::new(opts.max_concurrent_requests.max(1))),
+                next_id: AtomicU64::new(1),
+            }),
+            listener,
+            addr,
+            pooling,
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Whether instances come from wasmtime's pooling allocator (or, when
+    /// the machine cannot reserve its memory, are allocated on demand).
+    pub fn pooling(&self) -> bool {
+        self.pooling
+    }
+
+    /// Serves until `shutdown` completes; then stops accepting, lets the
+    /// requests in flight finish (for at most the request timeout, or
+    /// [`DEFAULT_SHUTDOWN_GRACE`]) and returns. Call it inside a
+    /// multi-threaded tokio runtime.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), ServeError> {
+        let listener =
+            tokio::net::TcpListener::from_std(self.listener).map_err(ServeError::Runtime)?;
+        let ticker = self
+            .shared
+            .limits
+            .timeout
+            .map(|_| Ticker::start(self.shared.engine.clone()));
+        let (stop, stopping) = watch::channel(false);
+        let mut connections = tokio::task::JoinSet::new();
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                () = &mut shutdown => break,
+                accepted = listener.accept() => {
+                    let (stream, peer) = match accepted {
+                        Ok(a) => a,
+                        Err(e) => {
+                            // Out of file descriptors and the like: wait a
+                            // little rather than spin.
+                            tracing::warn!("cannot accept a connection: {e}");
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            continue;
+                        }
+                    };
+                    connections.spawn(connection(self.shared.clone(), stream, peer, stopping.clone()));
+                }
+                // Reap finished connections as we go, so the set stays small.
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            }
+        }
+        drop(listener);
+        let in_flight = connections.len();
+        tracing::info!("shutting down: {in_flight} connection(s) open");
+        let _ = stop.send(true);
+        let grace = self
+            .shared
+            .limits
+            .timeout
+            .map_or(DEFAULT_SHUTDOWN_GRACE, |t| t + Duration::from_secs(1));
+        let drained = tokio::time::timeout(grace, async {
+            while connections.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!(
+                "{} connection(s) still open after {}s; closing them",
+                connections.len(),
+                grace.as_secs()
+            );
+            connections.shutdown().await;
+        }
+        drop(ticker);
+        Ok(())
+    }
+}
+
+/// Serves `path` until SIGINT or SIGTERM, on a runtime of its own; calls
+/// `ready` with the address once it listens.
+pub fn serve(
+    path: &Path,
+    opts: &ServeOptions,
+    ready: impl FnOnce(&Server),
+) -> Result<(), ServeError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(ServeError::Runtime)?;
+    let server = Server::new(path, opts)?;
+    ready(&server);
+    runtime.block_on(async move {
+        let signal = shutdown_signal().map_err(ServeError::Runtime)?;
+        server.run(signal).await
+    })
+}
+
+/// Completes on the first SIGINT or SIGTERM.
+fn shutdown_signal() -> std::io::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut term = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = int.recv() => tracing::info!("SIGINT received"),
+            _ = term.recv() => tracing::info!("SIGTERM received"),
+        }
+    })
+}
+
+/// An engine for serving: the limits' settings, and the pooling allocator
+/// sized for the concurrency when the machine can reserve its memory.
+fn engine(opts: &ServeOptions) -> Result<(Engine, bool), RunError> {
+    let base = || {
+        let mut config = Config::new();
+        config.wasm_component_model(true);
+        opts.limits.configure(&mut config);
+        config
+    };
+    let n = u32::try_from(opts.max_concurrent_requests.max(1)).unwrap_or(u32::MAX);
+    let mut pool = PoolingAllocationConfig::default();
+    // A composed app is several core instances, each with its memory and
+    // table; allow ten per request before the pool runs dry (a request
+    // that finds it dry is answered 503).
+    let cores = n.saturating_mul(10).max(1000);
+    pool.total_component_instances(n.max(1000))
+        .total_core_instances(cores)
+        .total_memories(cores)
+        .total_tables(cores)
+        .total_stacks(n.max(1000));
+    if let Some(max) = opts.limits.max_memory {
+        // Reserve no more than a guest may have (rounded up to pages); the
+        // limiter refuses growth past it first, naming `--max-memory`.
+        pool.max_memory_size(max.div_ceil(1 << 16).saturating_mul(1 << 16));
+    }
+    let mut pooled = base();
+    pooled.allocation_strategy(pool);
+    match Engine::new(&pooled) {
+        Ok(engine) => Ok((engine, true)),
+        Err(e) => {
+            tracing::info!(
+                "not using the pooling allocator ({e:#}); allocating each instance on demand"
+            );
+            let engine = Engine::new(&base()).map_err(|e| RunError::Engine(format!("{e:#}")))?;
+            Ok((engine, false))
+        }
+    }
+}
+
+/// Refuses a component that exports no `wasi:http/incoming-handler@0.2.x`,
+/// listing what it exports instead.
+fn check_handler(engine: &Engine, component: &Component) -> Result<(), ServeError> {
+    let exports: Vec<String> = component
+        .component_type()
+        .exports(engine)
+        .map(|(name, _)| name.to_string())
+        .collect();
+    let handler = exports.iter().any(|e| {
+        e.strip_prefix("wasi:http/incoming-handler@")
+            .is_some_and(|v| v.starts_with("0.2."))
+    });
+    if handler {
+        return Ok(());
+    }
+    Err(ServeError::NotAHandler {
+        exports: if exports.is_empty() {
+            "nothing".to_string()
+        } else {
+            exports
+                .iter()
+                .map(|e| format!("`{e}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+    })
+}
+
+/// WASI, `wasi:http` and witloom's host, linked once.
+fn link(engine: &Engine, component: &Component) -> Result<ProxyPre<RequestState>, RunError> {
+    let mut linker: Linker<RequestState> = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+        .map_err(|e| RunError::Link(format!("WASI: {e:#}")))?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
+        .map_err(|e| RunError::Link(format!("wasi:http: {e:#}")))?;
+    host::add_to_linker(&mut linker, |s: &mut RequestState| &mut s.host)
+        .map_err(|e| RunError::Link(format!("witloom:host: {e:#}")))?;
+    let pre = linker
+        .instantiate_pre(component)
+        .map_err(|e| RunError::Link(format!("{e:#}")))?;
+    ProxyPre::new(pre).map_err(|e| RunError::Link(format!("{e:#}")))
+}
+
+/// One client connection: HTTP/1.1 with keep-alive, closed gracefully when
+/// the server stops.
+async fn connection(
+    shared: Arc<Shared>,
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    mut stopping: watch::Receiver<bool>,
+) {
+    let service = hyper::service::service_fn(move |req| {
+        let shared = shared.clone();
+        async move { Ok::<_, std::convert::Infallible>(shared.handle(req).await) }
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(wasmtime_wasi_http::io::TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    let result = tokio::select! {
+        r = conn.as_mut() => r,
+        _ = async { let _ = stopping.wait_for(|s| *s).await; } => {
+            conn.as_mut().graceful_shutdown();
+            conn.await
+        }
+    };
+    if let Err(e) = result {
+        tracing::debug!("connection from {peer}: {e}");
+    }
+}
+
+/// Why a request got no answer from its guest.
+struct Unanswered {
+    status: StatusCode,
+}
+
+/// How a request's guest task failed (the reason is logged by the task).
+enum Failed {
+    /// The instance pool is full.
+    Busy,
+    /// The guest trapped or ran into a limit.
+    Guest,
+}
+
+impl Shared {
+    /// Answers one request and logs it.
+    async fn handle(
+        self: Arc<Self>,
+        req: hyper::Request<hyper::body::Incoming>,
+    ) -> hyper::Response<HyperOutgoingBody> {
+        let start = Instant::now();
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let method = req.method().clone();
+        let path = req.uri().path().to_string();
+        let span = tracing::info_span!("request", id);
+        let response = match self.dispatch(req, span.clone()).await {
+            Ok(response) => response,
+            Err(Unanswered { status }) => plain(status),
+        };
+        let status = response.status();
+        let elapsed = start.elapsed();
+        tracing::info!(
+            target: "witloom::access",
+            parent: &span,
+            %method,
+            %path,
+            status = status.as_u16(),
+            duration = %format_args!("{:.1}ms", elapsed.as_secs_f64() * 1000.0),
+        );
+        response
+    }
+
+    /// Runs the guest on a fresh instance and waits for the response it
+    /// sets. The guest runs in a task of its own, holding its concurrency
+    /// permit, so it can go on streaming the body after the head is sent.
+    async fn dispatch(
+        self: &Arc<Self>,
+        req: hyper::Request<hyper::body::Incoming>,
+        span: tracing::Span,
+    ) -> Result<hyper::Response<HyperOutgoingBody>, Unanswered> {
+        let internal = |what: &str, e: wasmtime::Error| {
+            tracing::error!(parent: &span, "cannot {what}: {e:#}");
+            Unanswered {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+            }
+        };
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed");
+        let mut store = self.store();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let req = store
+            .data_mut()
+            .http()
+            .new_incoming_request(Scheme::Http, req)
+            .map_err(|e| internal("pass the request on", e))?;
+        let out = store
+            .data_mut()
+            .http()
+            .new_response_outparam(tx)
+            .map_err(|e| internal("set up the response", e))?;
+        let shared = self.clone();
+        let guest = async move {
+            let _permit = permit;
+            let run = async {
+                let proxy = shared.pre.instantiate_async(&mut store).await?;
+                proxy
+                    .wasi_http_incoming_handler()
+                    .call_handle(&mut store, req, out)
+                    .await
+            };
+            let result = match shared.limits.timeout {
+                // The epoch stops a guest that computes; this stops one
+                // that waits (for a body that never comes, say).
+                Some(t) => tokio::time::timeout(t, run)
+                    .await
+                    .unwrap_or_else(|_| Err(wasmtime::Error::new(wasmtime::Trap::Interrupt))),
+                None => run.await,
+            };
+            result.map_err(|e| {
+                if e.is::<wasmtime::PoolConcurrencyLimitError>() {
+                    tracing::warn!("no room for another instance: {e}");
+                    Failed::Busy
+                } else {
+                    let e = shared.limits.explain(e);
+                    tracing::warn!("the guest failed: {e}");
+                    Failed::Guest
+                }
+            })
+        }
+        .instrument(span.clone());
+        let task = tokio::spawn(guest);
+        match rx.await {
+            Ok(Ok(response)) => Ok(response),
+            Ok(Err(code)) => {
+                tracing::warn!(parent: &span, "the guest answered with an error: {code:?}");
+                Err(Unanswered {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                })
+            }
+            // The guest dropped the response without setting it: it
+            // failed (already logged), or returned without answering.
+            Err(_) => match task.await {
+                Ok(Ok(())) => {
+                    tracing::warn!(parent: &span, "the guest returned without setting a response");
+                    Err(Unanswered {
+                        status: StatusCode::INTERNAL_SERVER_ERROR,
+                    })
+                }
+                Ok(Err(Failed::Busy)) => Err(Unanswered {
+                    status: StatusCode::SERVICE_UNAVAILABLE,
+                }),
+                Ok(Err(Failed::Guest)) => Err(Unanswered {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                }),
+                Err(e) => {
+                    tracing::error!(parent: &span, "the request's task failed: {e}");
+                    Err(Unanswered {
+                        status: StatusCode::INTERNAL_SERVER_ERROR,
+                    })
+                }
+            },
+        }
+    }
+
+    /// A fresh store for one request, with the per-request limits.
+    fn store(&self) -> Store<RequestState> {
+        let mut store = Store::new(
+            &self.engine,
+            RequestState::new(&self.env, self.db.clone(), self.limits.max_memory),
+        );
+        store.limiter(|s| &mut s.limits);
+        if let Some(fuel) = self.limits.fuel {
+            // Only fails when fuel is not configured, and it is.
+            let _ = store.set_fuel(fuel);
+        }
+        if let Some(timeout) = self.limits.timeout {
+            let ticks = timeout.as_nanos().div_ceil(TICK.as_nanos()) as u64;
+            store.set_epoch_deadline(ticks.max(1));
+            store.epoch_deadline_trap();
+        }
+        store
+    }
+}
+
+/// A response with only a status line's text as its body.
+fn plain(status: StatusCode) -> hyper::Response<HyperOutgoingBody> {
+    let text = format!(
+        "{} {}\n",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("")
+    );
+    let body = http_body_util::Full::new(bytes::Bytes::from(text))
+        .map_err(|never| match never {})
+        .boxed_unsync();
+    let mut response = hyper::Response::new(body);
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+/// Advances the engine's epoch every [`TICK`] while the server runs, so
+/// that each request's deadline (in ticks) interrupts its guest.
+struct Ticker {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Ticker {
+    fn start(engine: Engine) -> Ticker {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                std::thread::sleep(TICK);
+                engine.increment_epoch();
+            }
+        });
+        Ticker {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

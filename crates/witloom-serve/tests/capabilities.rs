@@ -1,0 +1,110 @@
+//! `witloom serve`'s linker provides exactly what `Capabilities::serve()`
+//! declares: a handler importing every declared interface starts (with a
+//! database granted); one importing anything else, or exporting no
+//! handler, is refused before it listens.
+
+use witloom_host::Capabilities;
+use witloom_run::RunError;
+use witloom_serve::{ServeError, ServeOptions, Server};
+use witloom_testkit::carried_component;
+
+fn start(bytes: &[u8], name: &str, sqlite: bool) -> Result<Server, ServeError> {
+    let dir = witloom_testkit::scratch_dir(format!("witloom-serve-tests/{name}"));
+    let path = dir.join("handler.wasm");
+    std::fs::write(&path, bytes).unwrap();
+    let opts = ServeOptions {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        sqlite: sqlite.then(|| witloom_run::IN_MEMORY.into()),
+        no_cache: true,
+        ..ServeOptions::default()
+    };
+    Server::new(&path, &opts)
+}
+
+/// `import` lines for every interface `host` provides, and how many.
+fn imports(host: &Capabilities) -> (String, usize) {
+    let mut imports = String::new();
+    let mut count = 0;
+    for provided in host.packages() {
+        let package = provided.package;
+        for interface in &provided.interfaces {
+            let version = package
+                .version
+                .as_ref()
+                .map_or(String::new(), |v| format!("@{v}"));
+            imports.push_str(&format!(
+                "    import {}/{interface}{version};\n",
+                package.name
+            ));
+            count += 1;
+        }
+    }
+    (imports, count)
+}
+
+/// The version of `wasi:http` witloom carries.
+fn http_version() -> String {
+    witloom_host::carried()
+        .package("wasi:http")
+        .and_then(|p| p.version.as_ref())
+        .map(|v| v.to_string())
+        .expect("witloom carries wasi:http")
+}
+
+#[test]
+fn every_declared_interface_links() {
+    let (imports, count) = imports(Capabilities::serve());
+    // Everything `run` provides, and the proxy world's two HTTP imports.
+    assert_eq!(count, self::imports(Capabilities::run()).1 + 2, "{imports}");
+    assert!(imports.contains("import wasi:http/types@0.2."), "{imports}");
+    assert!(
+        imports.contains("import wasi:http/outgoing-handler@0.2."),
+        "{imports}"
+    );
+    let bytes = carried_component(
+        &format!(
+            "package test:all;\n\nworld all {{\n{imports}    export wasi:http/incoming-handler@{};\n}}\n",
+            http_version()
+        ),
+        "all",
+    );
+    let server = start(&bytes, "all", true).unwrap_or_else(|e| panic!("{e}"));
+    assert_ne!(server.local_addr().port(), 0);
+
+    // Without the database, the one interface that needs a grant is named.
+    let err = start(&bytes, "all-no-db", false).unwrap_err();
+    assert!(
+        matches!(err, ServeError::Run(RunError::NotGranted { ref import, .. }) if import == "witloom:host/sql@0.1.0"),
+        "{err}"
+    );
+}
+
+#[test]
+fn anything_else_is_refused_before_listening() {
+    let bytes = carried_component(
+        &format!(
+            "package test:other;\n\ninterface api {{ f: func(); }}\n\nworld w {{ import api; export wasi:http/incoming-handler@{}; }}\n",
+            http_version()
+        ),
+        "w",
+    );
+    let err = start(&bytes, "other", false).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "the component imports `test:other/api`, which `witloom serve` does not provide (no package `test:other` is provided); it provides {}; compose in a component that exports it",
+            Capabilities::serve().summary()
+        )
+    );
+
+    // A command is not a handler: what it exports is named.
+    let bytes = carried_component(
+        "package test:cmd;\n\nworld w { export wasi:cli/run@0.2.12; }\n",
+        "w",
+    );
+    let err = start(&bytes, "command", false).unwrap_err();
+    assert!(
+        matches!(err, ServeError::NotAHandler { ref exports } if exports == "`wasi:cli/run@0.2.12`"),
+        "{err}"
+    );
+}

@@ -1,0 +1,59 @@
+//! `witloom serve`: a `wasi:http` component over HTTP, an instance per
+//! request.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use witloom_diag::Diagnostic;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The component: it exports `wasi:http/incoming-handler@0.2.x`.
+    file: PathBuf,
+    /// Where to listen (port 0: any free port, printed at start).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    #[command(flatten)]
+    limits: crate::run::LimitArgs,
+    /// The most requests served at once; further requests wait (in order)
+    /// until one finishes.
+    #[arg(long, value_name = "N", default_value_t = witloom_serve::DEFAULT_MAX_CONCURRENT_REQUESTS)]
+    max_concurrent_requests: usize,
+    /// Grant `witloom:host/sql` a SQLite database shared by every request:
+    /// a file (created if missing), or in memory when PATH is left out.
+    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = witloom_run::IN_MEMORY)]
+    sqlite: Option<PathBuf>,
+    /// Set an environment variable in the guest (repeatable).
+    #[arg(long = "env", value_name = "K=V", value_parser = crate::run::parse_env)]
+    env: Vec<(String, String)>,
+    /// Compile afresh instead of using the compiled-code cache.
+    #[arg(long)]
+    no_cache: bool,
+}
+
+impl Args {
+    pub fn run(self) -> crate::Outcome {
+        crate::run::guest_log();
+        let opts = witloom_serve::ServeOptions {
+            addr: self.addr,
+            limits: self.limits.into(),
+            max_concurrent_requests: self.max_concurrent_requests,
+            sqlite: self.sqlite,
+            env: self.env,
+            no_cache: self.no_cache,
+        };
+        let file = self.file;
+        let ready = |server: &witloom_serve::Server| {
+            // On stdout, one line, so that scripts can read the address.
+            println!(
+                "serving {} on http://{}",
+                file.display(),
+                server.local_addr()
+            );
+        };
+        match witloom_serve::serve(&file, &opts, ready) {
+            Ok(()) => Ok(ExitCode::SUCCESS),
+            Err(e) => Err(Diagnostic::new(format!("{}: {e}", file.display()))),
+        }
+    }
+}

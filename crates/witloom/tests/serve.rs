@@ -1,0 +1,383 @@
+//! `witloom serve` end to end, over real TCP on 127.0.0.1 (a free port
+//! the server picks and prints): the handlers of `tests/serve` built by
+//! `witloom build`, driven by a plain HTTP client. Every wait is bounded,
+//! and every server process is killed when its test ends, passing or not.
+
+mod common;
+use common::text;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Barrier, OnceLock};
+use std::time::{Duration, Instant};
+
+/// The test app, built once.
+fn app() -> &'static Path {
+    static APP: OnceLock<PathBuf> = OnceLock::new();
+    APP.get_or_init(|| {
+        let app = witloom_testkit::link_wasi_deps(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/serve"),
+        );
+        let manifest = app.join("witloom.toml");
+        let out = common::witloom(&["build", "--manifest", manifest.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        app
+    })
+}
+
+fn handler(name: &str) -> PathBuf {
+    app().join(format!("target/witloom/{name}.wasm"))
+}
+
+/// A running `witloom serve`, killed on drop if it is still running.
+struct Served {
+    child: Child,
+    url: String,
+    log: PathBuf,
+}
+
+impl Served {
+    /// Starts `witloom serve FILE --addr 127.0.0.1:0 ARGS` and waits (at
+    /// most two minutes: the first start compiles) for its address.
+    fn start(file: &Path, args: &[&str], log_name: &str) -> Served {
+        let dir = witloom_testkit::target_dir().join("witloom-cli-tests/serve");
+        std::fs::create_dir_all(&dir).unwrap();
+        let log = dir.join(format!("{log_name}.log"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_witloom"))
+            .args(["serve", file.to_str().unwrap(), "--addr", "127.0.0.1:0"])
+            .args(args)
+            .env(
+                "WITLOOM_CACHE_DIR",
+                witloom_testkit::target_dir().join("witloom-cli-tests/compiled"),
+            )
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("witloom serve starts");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = rx
+            .recv_timeout(Duration::from_secs(120))
+            .unwrap_or_default();
+        let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://")) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "witloom serve printed no address ({line:?}):\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        };
+        Served {
+            url: url.to_string(),
+            child,
+            log,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Resident memory of the server process, in KiB.
+    fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS in /proc/PID/status")
+    }
+
+    /// Sends SIGTERM and waits (at most `within`) for the exit code.
+    fn terminate(&mut self, within: Duration) -> Option<i32> {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill(1) runs");
+        assert!(sent.success());
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn client() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into()
+}
+
+fn body(response: &mut ureq::http::Response<ureq::Body>) -> Vec<u8> {
+    response
+        .body_mut()
+        .with_config()
+        .limit(64 << 20)
+        .read_to_vec()
+        .unwrap()
+}
+
+fn get(agent: &ureq::Agent, url: &str) -> (u16, Vec<u8>) {
+    let mut r = agent.get(url).call().unwrap();
+    (r.status().as_u16(), body(&mut r))
+}
+
+#[test]
+fn get_post_headers_and_10_mib_bodies_both_ways() {
+    let server = Served::start(&handler("hello-rust"), &["--sqlite"], "basics");
+    let agent = client();
+
+    let (status, hello) = get(&agent, &server.url("/hello"));
+    assert_eq!((status, text(&hello).as_str()), (200, "hello from rust\n"));
+
+    let (status, _) = get(&agent, &server.url("/nowhere"));
+    assert_eq!(status, 404);
+
+    // 10 MiB up and back: every byte, in order, and the headers the guest
+    // read and set.
+    let sent: Vec<u8> = (0..10u32 << 20)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    let mut r = agent
+        .post(&server.url("/echo"))
+        .header("x-probe", "probe-42")
+        .send(&sent[..])
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers()["x-echo-length"], (10u32 << 20).to_string());
+    assert_eq!(r.headers()["x-probe"], "probe-42");
+    let echoed = body(&mut r);
+    assert!(echoed == sent, "the echo differs from what was sent");
+
+    // 10 MiB streamed by the guest, 4 KiB at a time.
+    let (status, big) = get(&agent, &server.url(&format!("/big?{}", 10 << 20)));
+    assert_eq!(status, 200);
+    assert_eq!(big.len(), 10 << 20);
+    assert!(
+        big.iter()
+            .enumerate()
+            .all(|(i, &b)| b == b'a' + ((i % 4096) % 26) as u8)
+    );
+
+    // The access log, and the guest's own log line inside its request.
+    let log = server.log();
+    assert!(
+        log.contains("witloom::access: method=GET path=/hello status=200"),
+        "{log}"
+    );
+    assert!(
+        log.contains("witloom::access: method=POST path=/echo status=200"),
+        "{log}"
+    );
+    assert!(log.contains("guest: saying hello"), "{log}");
+}
+
+#[test]
+fn five_hundred_concurrent_increments_lose_nothing() {
+    let dir = witloom_testkit::scratch_dir("witloom-cli-tests/serve-db");
+    let db = dir.join("counts.sqlite");
+    let mut server = Served::start(
+        &handler("hello-rust"),
+        &["--sqlite", db.to_str().unwrap()],
+        "increments",
+    );
+    let agent = client();
+    const N: usize = 500;
+    let start = Arc::new(Barrier::new(N));
+    let threads: Vec<_> = (0..N)
+        .map(|_| {
+            let (agent, url, start) = (agent.clone(), server.url("/count/hits"), start.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                let mut r = agent.post(&url).send(&[][..]).unwrap();
+                (r.status().as_u16(), text(&body(&mut r)))
+            })
+        })
+        .collect();
+    let mut seen: Vec<i64> = Vec::new();
+    for t in threads {
+        let (status, answer) = t.join().unwrap();
+        assert_eq!(status, 200, "{answer}");
+        seen.push(answer.trim().parse().unwrap_or_else(|_| panic!("{answer}")));
+    }
+    // Each increment saw its own value: none lost, none doubled.
+    seen.sort();
+    assert_eq!(seen, (1..=N as i64).collect::<Vec<_>>());
+
+    assert_eq!(server.terminate(Duration::from_secs(30)), Some(0));
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let n: i64 = conn
+        .query_row("SELECT n FROM counters WHERE name = 'hits'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(n, N as i64);
+    assert!(!server.log().contains("locked"), "{}", server.log());
+}
+
+#[test]
+fn hostile_handlers_get_5xx_and_the_server_goes_on() {
+    let server = Served::start(
+        &handler("hello-rust"),
+        &["--sqlite", "--timeout", "2s", "--max-memory", "64MiB"],
+        "hostile",
+    );
+    let agent = client();
+    let warm = |n: usize| {
+        for _ in 0..n {
+            assert_eq!(get(&agent, &server.url("/hello")).0, 200);
+        }
+    };
+    warm(50);
+    let before = server.rss_kib();
+    for _ in 0..3 {
+        assert_eq!(get(&agent, &server.url("/trap")).0, 500);
+        warm(1);
+        let start = Instant::now();
+        assert_eq!(get(&agent, &server.url("/loop")).0, 500);
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            start.elapsed()
+        );
+        warm(1);
+        assert_eq!(get(&agent, &server.url("/bomb")).0, 500);
+        warm(1);
+    }
+    warm(50);
+    let after = server.rss_kib();
+    // Each bomb held 64 MiB while it ran; none of it may stay.
+    assert!(
+        after < before + 32 * 1024,
+        "RSS grew from {before} KiB to {after} KiB"
+    );
+    let log = server.log();
+    assert!(log.contains("the guest trapped"), "{log}");
+    assert!(log.contains("(--timeout)"), "{log}");
+    assert!(log.contains("(--max-memory)"), "{log}");
+    assert!(log.contains("path=/loop status=500"), "{log}");
+}
+
+#[test]
+fn sigterm_lets_requests_in_flight_finish_then_exits_0() {
+    let mut server = Served::start(&handler("hello-rust"), &["--sqlite"], "sigterm");
+    let agent = client();
+    let slow: Vec<_> = (0..3)
+        .map(|_| {
+            let (agent, url) = (agent.clone(), server.url("/slow?1500"));
+            std::thread::spawn(move || get(&agent, &url))
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let start = Instant::now();
+    assert_eq!(server.terminate(Duration::from_secs(20)), Some(0));
+    for t in slow {
+        let (status, answer) = t.join().unwrap();
+        assert_eq!((status, text(&answer).as_str()), (200, "slept\n"));
+    }
+    // It waited for them, and no longer.
+    assert!(
+        start.elapsed() >= Duration::from_millis(700),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(agent.get(&server.url("/hello")).call().is_err());
+    assert!(server.log().contains("SIGTERM received"));
+}
+
+#[test]
+fn excess_requests_wait_their_turn() {
+    let server = Served::start(
+        &handler("hello-rust"),
+        &["--sqlite", "--max-concurrent-requests", "2"],
+        "concurrency",
+    );
+    let agent = client();
+    let start = Instant::now();
+    let requests: Vec<_> = (0..6)
+        .map(|_| {
+            let (agent, url) = (agent.clone(), server.url("/slow?400"));
+            std::thread::spawn(move || get(&agent, &url).0)
+        })
+        .collect();
+    for r in requests {
+        assert_eq!(r.join().unwrap(), 200);
+    }
+    // Two at a time: three rounds of 400 ms at least.
+    assert!(
+        start.elapsed() >= Duration::from_millis(1150),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn what_cannot_be_served_is_refused_at_start() {
+    // A handler that imports `sql`, with no database granted.
+    let out = common::witloom(&[
+        "serve",
+        handler("hello-rust").to_str().unwrap(),
+        "--addr",
+        "127.0.0.1:0",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("no database was granted: add `--sqlite PATH`"),
+        "{stderr}"
+    );
+
+    // A component that exports no handler.
+    let dir = witloom_testkit::scratch_dir("witloom-cli-tests/serve-refusals");
+    let empty = dir.join("empty.wasm");
+    std::fs::write(&empty, wat::parse_str("(component)").unwrap()).unwrap();
+    let out = common::witloom(&["serve", empty.to_str().unwrap(), "--addr", "127.0.0.1:0"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("does not export `wasi:http/incoming-handler@0.2.x`")
+            && stderr.contains("it exports nothing"),
+        "{stderr}"
+    );
+
+    // An address in use.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = common::witloom(&[
+        "serve",
+        handler("hello-rust").to_str().unwrap(),
+        "--sqlite",
+        "--addr",
+        &addr,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains(&format!("cannot listen on {addr}")),
+        "{}",
+        text(&out.stderr)
+    );
+}
