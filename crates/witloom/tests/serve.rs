@@ -146,34 +146,71 @@ fn get(agent: &ureq::Agent, url: &str) -> (u16, Vec<u8>) {
     (r.status().as_u16(), body(&mut r))
 }
 
-#[test]
-fn get_post_headers_and_10_mib_bodies_both_ways() {
-    let server = Served::start(&handler("hello-rust"), &["--sqlite"], "basics");
-    let agent = client();
-
-    let (status, hello) = get(&agent, &server.url("/hello"));
-    assert_eq!((status, text(&hello).as_str()), (200, "hello from rust\n"));
-
-    let (status, _) = get(&agent, &server.url("/nowhere"));
-    assert_eq!(status, 404);
-
-    // 10 MiB up and back: every byte, in order, and the headers the guest
-    // read and set.
-    let sent: Vec<u8> = (0..10u32 << 20)
+/// 10 MiB that do not repeat with a short period.
+fn ten_mib() -> Vec<u8> {
+    (0..10u32 << 20)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
-        .collect();
-    let mut r = agent
-        .post(&server.url("/echo"))
-        .header("x-probe", "probe-42")
-        .send(&sent[..])
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 200);
-    assert_eq!(r.headers()["x-echo-length"], (10u32 << 20).to_string());
-    assert_eq!(r.headers()["x-probe"], "probe-42");
-    let echoed = body(&mut r);
-    assert!(echoed == sent, "the echo differs from what was sent");
+        .collect()
+}
 
-    // 10 MiB streamed by the guest, 4 KiB at a time.
+#[test]
+fn a_handler_in_each_language_answers_get_post_and_10_mib_both_ways() {
+    let sent = ten_mib();
+    for lang in ["c", "go", "rust"] {
+        let server = Served::start(
+            &handler(&format!("hello-{lang}")),
+            &["--sqlite"],
+            &format!("language-{lang}"),
+        );
+        let agent = client();
+
+        let (status, hello) = get(&agent, &server.url("/hello"));
+        assert_eq!(
+            (status, text(&hello)),
+            (200, format!("hello from {lang}\n")),
+            "{lang}"
+        );
+        assert_eq!(get(&agent, &server.url("/nowhere")).0, 404, "{lang}");
+
+        // 10 MiB up and back: every byte, in order, and the headers the
+        // guest read and set.
+        let mut r = agent
+            .post(&server.url("/echo"))
+            .header("x-probe", "probe-42")
+            .send(&sent[..])
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{lang}");
+        assert_eq!(
+            r.headers()["x-echo-length"],
+            (10u32 << 20).to_string(),
+            "{lang}"
+        );
+        assert_eq!(r.headers()["x-probe"], "probe-42", "{lang}");
+        let echoed = body(&mut r);
+        assert!(
+            echoed == sent,
+            "{lang}: the echo differs from what was sent"
+        );
+
+        // The DB world: a row incremented through `witloom:host/sql`.
+        for expected in ["1", "2"] {
+            let mut r = agent.post(&server.url("/count/x")).send(&[][..]).unwrap();
+            assert_eq!(r.status().as_u16(), 200, "{lang}");
+            assert_eq!(text(&body(&mut r)), expected, "{lang}");
+        }
+        let log = server.log();
+        assert!(
+            log.contains("witloom::access: method=POST path=/echo status=200"),
+            "{lang}: {log}"
+        );
+    }
+}
+
+#[test]
+fn a_10_mib_response_streams_and_every_request_is_logged() {
+    let server = Served::start(&handler("hello-rust"), &["--sqlite"], "streaming");
+    let agent = client();
+    // 10 MiB written by the guest 4 KiB at a time, never held whole.
     let (status, big) = get(&agent, &server.url(&format!("/big?{}", 10 << 20)));
     assert_eq!(status, 200);
     assert_eq!(big.len(), 10 << 20);
@@ -182,18 +219,19 @@ fn get_post_headers_and_10_mib_bodies_both_ways() {
             .enumerate()
             .all(|(i, &b)| b == b'a' + ((i % 4096) % 26) as u8)
     );
+    assert_eq!(get(&agent, &server.url("/hello")).0, 200);
 
     // The access log, and the guest's own log line inside its request.
     let log = server.log();
     assert!(
-        log.contains("witloom::access: method=GET path=/hello status=200"),
+        log.contains("witloom::access: method=GET path=/big status=200"),
         "{log}"
     );
+    assert!(log.contains("request{id=2}: guest: saying hello"), "{log}");
     assert!(
-        log.contains("witloom::access: method=POST path=/echo status=200"),
+        log.contains("request{id=2}: witloom::access: method=GET path=/hello status=200"),
         "{log}"
     );
-    assert!(log.contains("guest: saying hello"), "{log}");
 }
 
 #[test]
