@@ -77,6 +77,22 @@ pub enum ComposeError {
         /// `(component, its export)`.
         providers: Vec<(String, String)>,
     },
+    /// The chain names a component that is not there.
+    #[error("the chain names `{name}`, but there is no component `{name}`")]
+    ChainUnknown {
+        name: String,
+        components: Vec<String>,
+    },
+    /// Two neighbours in the middleware chain do not plug together.
+    #[error(
+        "the chain goes from `{from}` to `{to}`, but `{from}` imports nothing that `{to}` exports"
+    )]
+    ChainLink {
+        from: String,
+        to: String,
+        /// What `to` exports, in words.
+        exports: String,
+    },
     /// The two sides of a wire disagree on types.
     #[error("`{consumer}` imports `{import}` from `{provider}`, but the types differ")]
     TypesDiffer {
@@ -177,9 +193,14 @@ impl From<ComposeError> for Diagnostic {
                 providers,
                 ..
             } => d.with_help(format!(
-                "say which in witloom.toml: [compose.with] \"{interface}\" = \"{}\"",
+                "say which in witloom.toml: [compose.with] \"{interface}\" = \"{}\", or, for middleware that imports and exports `{interface}`, list the order: [compose] chain = [\"outermost\", …, \"innermost\"]",
                 providers.first().map_or("", |(p, _)| p.as_str())
             )),
+            ComposeError::ChainLink { to, exports, .. } => d
+                .with_note(format!("`{to}` exports: {exports}"))
+                .with_help(
+                    "each component in [compose] chain must import what the next one exports (middleware imports and exports the same interface; the last one only exports it)",
+                ),
             ComposeError::TypesDiffer {
                 consumer,
                 provider,
@@ -190,7 +211,8 @@ impl From<ComposeError> for Diagnostic {
                     "{mismatch} (here: `{consumer}`, there: `{provider}`)"
                 ))
                 .with_help("build both against the same WIT"),
-            ComposeError::UnknownRoot { components, .. } => {
+            ComposeError::UnknownRoot { components, .. }
+            | ComposeError::ChainUnknown { components, .. } => {
                 d.with_note(format!("the components are: {}", components.join(", ")))
             }
             ComposeError::SeveralRoots { candidates } => d.with_help(format!(

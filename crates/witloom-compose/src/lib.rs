@@ -4,7 +4,8 @@
 //! Three steps, each usable alone:
 //! 1. [`plan`] reads each part's world (from a built component, or from WIT
 //!    before anything is built), wires imports to exports by interface name
-//!    and semver-compatible version (or as `[compose.with]` says), checks
+//!    and semver-compatible version (or as `[compose.with]` and a middleware
+//!    `chain` say), checks
 //!    the types on both sides of every wire in WIT terms, and orders the
 //!    parts so providers come first. Errors name components, interfaces and
 //!    types, never type indices.
@@ -89,6 +90,23 @@ impl Host {
     pub fn witloom() -> Host {
         Host::Runtime(Capabilities::run())
     }
+
+    /// The host an application runs on: `witloom serve` when one of its
+    /// components exports `wasi:http/incoming-handler` (an HTTP app, whose
+    /// parts may import `wasi:http/types`), else `witloom run`.
+    pub fn for_app(app: &App) -> Host {
+        let http = app.components().iter().any(|c| {
+            app.wit(c.wit).ir[c.world]
+                .exports
+                .iter()
+                .any(|e| e.name.starts_with("wasi:http/incoming-handler@"))
+        });
+        Host::Runtime(if http {
+            Capabilities::serve()
+        } else {
+            Capabilities::run()
+        })
+    }
 }
 
 /// How to compose.
@@ -100,6 +118,10 @@ pub struct Options {
     /// Interface (`ns:pkg/iface`, with or without a version) → the part that
     /// provides it, when several could.
     pub with: IndexMap<String, String>,
+    /// A middleware chain, outermost first: each part's imports that the
+    /// next part exports are plugged with the next part's exports (before
+    /// `with`), and each link must plug at least one.
+    pub chain: Vec<String>,
     pub host: Host,
     /// Every part must provide something to another (true for `plug`,
     /// where a plug that fits no socket is a mistake).
@@ -111,6 +133,7 @@ impl Default for Options {
         Options {
             root: None,
             with: IndexMap::new(),
+            chain: Vec::new(),
             host: Host::witloom(),
             require_use: true,
         }
@@ -156,14 +179,19 @@ pub fn app_parts(app: &App, built: bool) -> Result<Vec<Part>, ComposeError> {
 
 /// The options an app's `[compose]` asks for.
 pub fn app_options(app: &App) -> Options {
-    let (root, with) = match &app.manifest {
-        Some(m) => (m.compose.root.clone(), m.compose.with.clone()),
-        None => (None, IndexMap::new()),
+    let (root, with, chain) = match &app.manifest {
+        Some(m) => (
+            m.compose.root.clone(),
+            m.compose.with.clone(),
+            m.compose.chain.clone(),
+        ),
+        None => (None, IndexMap::new(), Vec::new()),
     };
     Options {
         root,
         with,
-        host: Host::witloom(),
+        chain,
+        host: Host::for_app(app),
         require_use: true,
     }
 }

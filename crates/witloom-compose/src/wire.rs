@@ -40,6 +40,8 @@ pub struct Plan {
     pub host: Vec<(String, Vec<usize>)>,
     /// What the whole exports (the root's exports).
     pub exports: Vec<String>,
+    /// The middleware chain, outermost first (empty without one).
+    pub chain: Vec<usize>,
 }
 
 impl Plan {
@@ -54,7 +56,23 @@ impl Plan {
     /// A report in words: what is satisfied inside, what is left for the
     /// host, and what the whole exports.
     pub fn report(&self) -> String {
-        let mut out = String::from("satisfied inside:\n");
+        let mut out = String::new();
+        if let [first, ..] = self.chain.as_slice() {
+            let names: Vec<&str> = self.chain.iter().map(|i| self.names[*i].as_str()).collect();
+            // What passes along the chain: the first link's interfaces.
+            let through: Vec<&str> = self
+                .wires
+                .iter()
+                .filter(|w| w.consumer == *first && Some(&w.provider) == self.chain.get(1))
+                .map(|w| w.import.as_str())
+                .collect();
+            out.push_str(&format!(
+                "chain (outermost first):\n  {}  ({})\n",
+                names.join(" -> "),
+                through.join(", ")
+            ));
+        }
+        out.push_str("satisfied inside:\n");
         if self.wires.is_empty() {
             out.push_str("  (nothing)\n");
         }
@@ -174,6 +192,38 @@ pub fn plan(parts: &[Part], opts: &Options) -> Result<Plan, ComposeError> {
         }
     }
     let index_of = |name: &str| names.iter().position(|n| n == name);
+    let mut chain = Vec::with_capacity(opts.chain.len());
+    for name in &opts.chain {
+        chain.push(index_of(name).ok_or_else(|| ComposeError::ChainUnknown {
+            name: name.clone(),
+            components: names.clone(),
+        })?);
+    }
+    // Each link must plug something, checked before any wiring so that a
+    // chain in the wrong order is named as such.
+    for pair in chain.windows(2) {
+        let plugs = world_of(&parts[pair[0]]).imports.iter().any(|i| {
+            kind_of(i) != "type"
+                && world_of(&parts[pair[1]])
+                    .exports
+                    .iter()
+                    .any(|e| kind_of(e) == kind_of(i) && satisfies(&i.name, &e.name))
+        });
+        if !plugs {
+            return Err(ComposeError::ChainLink {
+                from: names[pair[0]].clone(),
+                to: names[pair[1]].clone(),
+                exports: export_list(world_of(&parts[pair[1]])),
+            });
+        }
+    }
+    // The part after each part in the chain.
+    let next_in_chain = |ci: usize| {
+        chain
+            .iter()
+            .position(|c| *c == ci)
+            .and_then(|k| chain.get(k + 1).copied())
+    };
 
     let mut wires = Vec::new();
     let mut host: Vec<(String, Vec<usize>)> = Vec::new();
@@ -189,9 +239,18 @@ pub fn plan(parts: &[Part], opts: &Options) -> Result<Plan, ComposeError> {
                 .iter()
                 .find(|(k, _)| *k == base || **k == import.name)
                 .map(|(_, v)| v);
-            let mut candidates: Vec<(usize, &WorldItem)> = Vec::new();
+            let exported_by = |pi: usize| {
+                world_of(&parts[pi])
+                    .exports
+                    .iter()
+                    .find(|e| kind_of(e) == kind && satisfies(&import.name, &e.name))
+            };
+            // In a chain, the next part provides what it can.
+            let next = next_in_chain(ci).and_then(|pi| exported_by(pi).map(|e| (pi, e)));
+            let chosen = if next.is_some() { None } else { chosen };
+            let mut candidates: Vec<(usize, &WorldItem)> = next.into_iter().collect();
             for (pi, provider) in parts.iter().enumerate() {
-                if pi == ci || chosen.is_some_and(|c| *c != provider.name) {
+                if next.is_some() || pi == ci || chosen.is_some_and(|c| *c != provider.name) {
                     continue;
                 }
                 if let Some(e) = world_of(provider)
@@ -307,6 +366,7 @@ pub fn plan(parts: &[Part], opts: &Options) -> Result<Plan, ComposeError> {
         root,
         wires,
         host,
+        chain,
     })
 }
 

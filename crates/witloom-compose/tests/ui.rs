@@ -4,7 +4,8 @@
 //! re-blesses).
 //!
 //! A case file has lines `parts: NAME=WORLD[@FILE.wit] …` (the file
-//! defaults to the case's own `.wit`), `root: NAME` and `with: IFACE=NAME`.
+//! defaults to the case's own `.wit`), `root: NAME`, `with: IFACE=NAME` and
+//! `chain: NAME NAME …`.
 
 use std::path::Path;
 use witloom_compose::{Options, Part, plan};
@@ -34,6 +35,8 @@ fn run_case(case: &Path) -> String {
         } else if let Some(with) = line.strip_prefix("with:") {
             let (iface, part) = with.trim().split_once('=').unwrap();
             opts.with.insert(iface.to_string(), part.to_string());
+        } else if let Some(chain) = line.strip_prefix("chain:") {
+            opts.chain = chain.split_whitespace().map(str::to_string).collect();
         }
     }
     match plan(&parts, &opts) {

@@ -82,6 +82,12 @@ pub struct Compose {
     /// `[compose.with]`: `"ns:pkg/iface" = "component"`, the provider of an
     /// interface when several components export it.
     pub with: IndexMap<String, String>,
+    /// `chain = ["a", "b", "c"]`: a middleware chain, outermost first.
+    /// Each component's imports that the next one exports come from the
+    /// next one (`a` calls `b`, `b` calls `c`), whoever else exports them:
+    /// the way HTTP middleware that imports and exports
+    /// `wasi:http/incoming-handler` is stacked in front of a handler.
+    pub chain: Vec<String>,
 }
 
 /// `[app]`.
@@ -119,6 +125,7 @@ struct RawCompose {
     root: Option<toml::Spanned<String>>,
     #[serde(default)]
     with: IndexMap<String, toml::Spanned<String>>,
+    chain: Option<toml::Spanned<Vec<toml::Spanned<String>>>>,
 }
 
 #[derive(Deserialize)]
@@ -230,6 +237,32 @@ impl Manifest {
             }
             for (iface, provider) in &raw_compose.with {
                 compose.with.insert(iface.clone(), known(provider)?);
+            }
+            if let Some(chain) = &raw_compose.chain {
+                if chain.get_ref().len() < 2 {
+                    return Err(located(
+                        path,
+                        text,
+                        Some(chain.span()),
+                        "a chain needs at least two components".to_string(),
+                    )
+                    .with_help(
+                        "list them outermost first: chain = [\"middleware\", \"handler\"]",
+                    ));
+                }
+                for spanned in chain.get_ref() {
+                    let name = known(spanned)?;
+                    if compose.chain.contains(&name) {
+                        return Err(located(
+                            path,
+                            text,
+                            Some(spanned.span()),
+                            format!("`{name}` appears twice in the chain"),
+                        )
+                        .with_help("a chain passes through each component once"));
+                    }
+                    compose.chain.push(name);
+                }
             }
         }
         Ok(Manifest {

@@ -419,3 +419,75 @@ fn what_cannot_be_served_is_refused_at_start() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn a_middleware_chain_composed_in_front_of_a_handler() {
+    // The chain app builds on the serve app's WIT (its deps linked by
+    // `app()`), and one of its handlers.
+    app();
+    let chain = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/serve-chain");
+    let manifest = chain.join("witloom.toml");
+    let manifest = manifest.to_str().unwrap();
+    let out = common::witloom(&["build", "--manifest", manifest]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    let out = common::witloom(&["compose", "--check", "--manifest", manifest]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    assert!(
+        report.contains(
+            "chain (outermost first):\n  auth -> healthz -> handler  (wasi:http/incoming-handler@0.2.12)\n"
+        ),
+        "{report}"
+    );
+    assert!(report.contains("exported (from auth):"), "{report}");
+
+    let out = common::witloom(&["compose", "--manifest", manifest]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let server = Served::start(
+        &chain.join("target/witloom/serve-chain.wasm"),
+        &["--sqlite"],
+        "chain",
+    );
+    let agent = client();
+    let call = |path: &str, token: bool| {
+        let mut request = agent.get(&server.url(path));
+        if token {
+            request = request.header("authorization", "Bearer letmein");
+        }
+        let mut r = request.call().unwrap();
+        let header = |name: &str| {
+            r.headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_string())
+        };
+        let (refused, answered) = (header("x-refused-by"), header("x-answered-by"));
+        (r.status().as_u16(), refused, answered, text(&body(&mut r)))
+    };
+    // Through both middlewares to the handler.
+    assert_eq!(
+        call("/hello", true),
+        (200, None, None, "hello from rust\n".into())
+    );
+    // `auth`, outermost, refuses first, whatever the route.
+    assert_eq!(
+        call("/hello", false),
+        (
+            401,
+            Some("auth".into()),
+            None,
+            "a token is required\n".into()
+        )
+    );
+    assert_eq!(call("/healthz", false).0, 401);
+    // `healthz` answers its route before the handler sees it.
+    assert_eq!(
+        call("/healthz", true),
+        (200, None, Some("healthz".into()), "ok\n".into())
+    );
+    let log = server.log();
+    assert!(
+        log.contains("guest: refused a request without a token target=auth"),
+        "{log}"
+    );
+}
