@@ -169,7 +169,7 @@ impl App {
                 wit,
                 world,
                 world_spec: c.world.clone(),
-                artifact: target.join(format!("{name}.wasm")),
+                artifact: artifact(&target, name),
                 bytes: None,
             });
         }
@@ -271,7 +271,13 @@ impl App {
 
     /// Where the composed application goes: `target/witloom/<app>.wasm`.
     pub fn composed_artifact(&self) -> PathBuf {
-        self.target_dir().join(format!("{}.wasm", self.name))
+        artifact(&self.target_dir(), &self.name)
+    }
+
+    /// Where component `name` is built to, whether or not the app has it
+    /// yet (`witloom new` says where a new one will go).
+    pub fn artifact_of(&self, name: &str) -> PathBuf {
+        artifact(&self.target_dir(), name)
     }
 
     /// `language`'s toolchain, found on first use and then kept: one
@@ -283,6 +289,11 @@ impl App {
             .expect("every language is in Language::ALL");
         self.toolchains[i].get_or_init(|| toolchain::detect(language))
     }
+}
+
+/// `<target>/<name>.wasm`: the one spelling of an artifact's path.
+fn artifact(target: &Path, name: &str) -> PathBuf {
+    target.join(format!("{name}.wasm"))
 }
 
 fn target_dir(app_dir: &Path) -> PathBuf {

@@ -14,6 +14,7 @@ mod componentize;
 mod error;
 mod go;
 mod go_clocks;
+mod http_skeleton;
 mod rust;
 pub mod scaffold;
 

@@ -17,16 +17,27 @@ use witloom_ir::{Diagnostic, Loaded};
 /// on: the line of the generators witloom is built with.
 pub const WIT_BINDGEN_VERSION: &str = "0.63.0";
 
+/// What [`new_component`] made.
+#[derive(Debug)]
+pub struct Created {
+    /// The files written.
+    pub files: Vec<PathBuf>,
+    /// Where `witloom build` will put the component.
+    pub artifact: PathBuf,
+    /// Whether the world exports `wasi:http/incoming-handler` (the
+    /// skeleton then answers `hello` under `witloom serve`).
+    pub serves_http: bool,
+}
+
 /// Creates component `name` in `language` for `world` in the application
 /// of `manifest_path`: writes `<app>/<name>/` and adds `[components.<name>]`
-/// to the manifest. Returns the files written. Nothing is written when any
-/// check fails.
+/// to the manifest. Nothing is written when any check fails.
 pub fn new_component(
     manifest_path: &Path,
     name: &str,
     language: Language,
     world: &str,
-) -> Result<Vec<PathBuf>, Diagnostic> {
+) -> Result<Created, Diagnostic> {
     let mut app = App::load(manifest_path)?;
     witloom_manifest::check_component_name(name)
         .map_err(|why| Diagnostic::new(format!("bad component name `{name}`: {why}")))?;
@@ -66,7 +77,11 @@ pub fn new_component(
         written.push(path);
     }
     witloom_manifest::add_component(manifest_path, name, language, name, world)?;
-    Ok(written)
+    Ok(Created {
+        files: written,
+        artifact: app.artifact_of(name),
+        serves_http: crate::http_skeleton::serves_http(&wit, world_id),
+    })
 }
 
 /// The skeleton's files, relative to the component's directory.
@@ -78,11 +93,15 @@ pub fn skeleton(
     world_spec: &str,
     wit_rel: &str,
 ) -> Result<Vec<(PathBuf, String)>, Diagnostic> {
-    match language {
+    let mut files = match language {
         Language::C => c_skeleton(wit, world, name),
         Language::Rust => rust_skeleton(wit, world, name, world_spec, wit_rel),
         Language::Go => go_skeleton(wit, world, name),
+    }?;
+    if crate::http_skeleton::serves_http(wit, world) {
+        crate::http_skeleton::fill(&mut files, language, name);
     }
+    Ok(files)
 }
 
 fn generate(

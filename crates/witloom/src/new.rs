@@ -23,9 +23,9 @@ impl Args {
     pub fn run(self) -> crate::Outcome {
         let manifest = crate::manifest_path(self.manifest);
         let name = &self.name;
-        let files =
+        let created =
             witloom_guest::scaffold::new_component(&manifest, name, self.lang, &self.world)?;
-        for file in files {
+        for file in &created.files {
             eprintln!("{:>9} {}", "created", file.display());
         }
         eprintln!(
@@ -33,6 +33,12 @@ impl Args {
             "added",
             manifest.display()
         );
+        if created.serves_http {
+            eprintln!(
+                "serve it with: witloom serve {}  (it answers `hello from {name}`)",
+                created.artifact.display()
+            );
+        }
         Ok(ExitCode::SUCCESS)
     }
 }

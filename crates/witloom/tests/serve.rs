@@ -491,3 +491,55 @@ fn a_middleware_chain_composed_in_front_of_a_handler() {
         "{log}"
     );
 }
+
+#[test]
+fn new_handlers_serve_hello_at_once_in_every_language() {
+    let dir = witloom_testkit::scratch_dir("witloom-cli-tests/serve-new");
+    std::fs::create_dir_all(dir.join("wit")).unwrap();
+    std::fs::write(dir.join("witloom.toml"), "[app]\nname = \"site\"\n").unwrap();
+    std::fs::write(
+        dir.join("wit/site.wit"),
+        "package demo:site;\n\nworld web {\n    export wasi:http/incoming-handler@0.2.12;\n}\n",
+    )
+    .unwrap();
+    let dir = witloom_testkit::link_wasi_deps(dir);
+    let manifest = dir.join("witloom.toml");
+    let manifest = manifest.to_str().unwrap();
+    for lang in ["c", "go", "rust"] {
+        let name = format!("web-{lang}");
+        let out = common::witloom(&[
+            "new",
+            &name,
+            "--lang",
+            lang,
+            "--world",
+            "web",
+            "--manifest",
+            manifest,
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let said = text(&out.stderr);
+        assert!(
+            said.contains(&format!(
+                "serve it with: witloom serve {}",
+                dir.join(format!("target/witloom/{name}.wasm")).display()
+            )),
+            "{said}"
+        );
+    }
+    let out = common::witloom(&["build", "--manifest", manifest]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    for lang in ["c", "go", "rust"] {
+        let name = format!("web-{lang}");
+        let server = Served::start(
+            &dir.join(format!("target/witloom/{name}.wasm")),
+            &[],
+            &format!("new-{lang}"),
+        );
+        let (status, answer) = get(&client(), &server.url("/"));
+        assert_eq!(
+            (status, text(&answer)),
+            (200, format!("hello from {name}\n"))
+        );
+    }
+}
