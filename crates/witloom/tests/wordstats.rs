@@ -1,19 +1,27 @@
-//! The flagship example end to end, run exactly as the README says
-//! (`cargo xtask demo`), with this build's `witloom` (`WITLOOM_BIN`) and a
-//! database of the test's own (`--db`): the three guests build, the check
-//! leaves exactly SQL, log and WASI for the host, the composed app prints
-//! a report that needs all three parts, and its rows are in SQLite and
-//! carry over to a second run.
+//! The examples end to end, run exactly as the README says (`cargo xtask
+//! demo`), with this build's `witloom` (`WITLOOM_BIN`) and databases of the
+//! test's own (`--db`, `--notes-db`).
+//!
+//! wordstats: the three guests build, the check leaves exactly SQL, log and
+//! WASI for the host, the composed app prints a report that needs all
+//! three parts, and its rows are in SQLite and carry over to a second run.
+//!
+//! notes: the chain gate → api (with pages) is checked, composed and
+//! served; a write without the token is refused by the C gate, one with it
+//! is stored by the Rust API, the list and the Go-rendered page show it,
+//! and the server stops with 0 on SIGTERM, its rows in the file.
 
 use std::path::Path;
 use std::process::Command;
 
-fn demo(db: &Path) -> String {
+fn demo(db: &Path, notes_db: &Path) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let out = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
         .current_dir(&root)
         .args(["xtask", "demo", "--db"])
         .arg(db)
+        .arg("--notes-db")
+        .arg(notes_db)
         .env("WITLOOM_BIN", env!("CARGO_BIN_EXE_witloom"))
         .output()
         .expect("cargo runs");
@@ -54,8 +62,10 @@ fn the_readme_demo_builds_composes_runs_and_remembers() {
     std::fs::create_dir_all(&dir).unwrap();
     let db = dir.join("wordstats.db");
     let _ = std::fs::remove_file(&db);
+    let notes_db = dir.join("notes.db");
+    let _ = std::fs::remove_file(&notes_db);
 
-    let first = demo(&db);
+    let first = demo(&db, &notes_db);
 
     // The check: everything inside is wired; exactly SQL, log and WASI
     // are left for the host.
@@ -109,7 +119,7 @@ fn the_readme_demo_builds_composes_runs_and_remembers() {
     );
 
     // A second run against the same file sees the first one's rows.
-    let second = demo(&db);
+    let second = demo(&db, &notes_db);
     assert!(second.contains("wordstats run 2: "), "{second}");
     assert_eq!(row(&second, "river"), Some((5, 10)), "{second}");
     assert_eq!(row(&second, "loom"), Some((4, 8)), "{second}");
@@ -122,4 +132,48 @@ fn the_readme_demo_builds_composes_runs_and_remembers() {
     assert_eq!(count("SELECT total FROM words WHERE word = 'river'"), 10);
     assert_eq!(count("SELECT count(*) FROM run_words WHERE run = 1"), 114);
     assert_eq!(count("SELECT count(*) FROM words"), 114);
+
+    // notes: served, refused without the token, stored with it, listed.
+    let notes = &first[first
+        .find("demo: the notes service")
+        .expect("the notes part ran")..];
+    assert!(
+        notes.contains(
+            "chain (outermost first):\n  gate -> api  (wasi:http/incoming-handler@0.2.12)\n"
+        ),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("  pages -> api  (witloom-examples:notes/pages@0.1.0)\n"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("401 {\"error\":\"changing notes needs authorization: Bearer <token>\"}"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("201 {\"body\":\"C gate, Rust API, Go pages\""),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("\"id\":1,\"title\":\"Try witloom serve\"}"),
+        "{notes}"
+    );
+    assert!(notes.contains("(the home page: "), "{notes}");
+    assert!(notes.contains(", 1 note(s) on it)"), "{notes}");
+    assert!(
+        notes.contains("the server stopped on SIGTERM (exit 0)"),
+        "{notes}"
+    );
+    // The second demo added its note to the first one's.
+    assert!(second.contains(", 2 note(s) on it)"), "{second}");
+    let conn = rusqlite::Connection::open(&notes_db).unwrap();
+    let titles: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM notes WHERE title = 'Try witloom serve'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(titles, 2);
 }
