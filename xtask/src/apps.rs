@@ -36,6 +36,11 @@ impl App {
 pub fn build(witloom: &Path, name: &str, release: bool) -> Result<App> {
     let dir =
         witloom_testkit::link_wasi_deps(crate::root().join("crates/witloom/tests").join(name));
+    build_dir(witloom, &dir, release)
+}
+
+/// Builds the app of `dir` (whose WIT has its deps already).
+pub fn build_dir(witloom: &Path, dir: &Path, release: bool) -> Result<App> {
     let manifest = dir.join("witloom.toml");
     let mut cmd = Command::new(witloom);
     cmd.arg("build").arg("--manifest").arg(&manifest);

@@ -3,6 +3,12 @@
 //! link must run it with the same output as `witloom run`. Checked on the
 //! sandbox app (with and without grants) and on matrix pairs that mix
 //! languages and WASI versions.
+//!
+//! Served apps too: the notes example's C gate composed in front of a
+//! plain C handler (the served chain minus the DB part, which only
+//! witloom's host provides) must answer the same requests with the same
+//! statuses, headers and bodies under `witloom serve` and a stock `wasmtime
+//! serve`.
 
 use crate::apps;
 use anyhow::{Result, bail};
@@ -64,10 +70,78 @@ pub fn run(args: &[&str]) -> Result<()> {
             println!("    wasmtime run: exit {}\n{}", theirs.0, indent(&theirs.1));
         }
     }
-    if failed > 0 {
-        bail!("{failed} of {} cases differ", cases.len());
+    let served = serve(&witloom, &wasmtime, &out)?;
+    if failed + served > 0 {
+        bail!("{} of {} cases differ", failed + served, cases.len() + 3);
     }
     Ok(())
+}
+
+/// The served chain under both servers; returns how many requests were
+/// answered differently.
+fn serve(
+    witloom: &std::path::Path,
+    wasmtime: &std::path::Path,
+    out: &std::path::Path,
+) -> Result<usize> {
+    use crate::served::{Kind, Server, agent, request};
+    let root = crate::root();
+    witloom_testkit::link_wasi_deps(root.join("crates/witloom/tests/serve"));
+    witloom_testkit::link_wasi_deps(root.join("examples/notes"));
+    let app = apps::build_dir(
+        witloom,
+        &root.join("crates/witloom/tests/serve-compat"),
+        false,
+    )?;
+    let chain = out.join("serve-compat.wasm");
+    apps::compose(witloom, &app, &chain)?;
+
+    let token = "NOTES_TOKEN=compat";
+    let requests: [(&str, &str, &[(&str, &str)]); 3] = [
+        ("GET", "/", &[]),
+        ("POST", "/notes", &[]),
+        ("POST", "/notes", &[("authorization", "Bearer compat")]),
+    ];
+    let keep = ["content-type", "www-authenticate"];
+    let mut answers = Vec::new();
+    for (kind, tool) in [(Kind::Witloom, witloom), (Kind::Wasmtime, wasmtime)] {
+        let log = out.join(format!("{}.log", kind.name().replace(' ', "-")));
+        let server = Server::start(kind, tool, &chain, &[token], &log)?;
+        let agent = agent();
+        let mut got = Vec::new();
+        for (method, path, headers) in requests {
+            got.push(request(
+                &agent,
+                method,
+                &format!("{}{path}", server.url),
+                headers,
+                &keep,
+            )?);
+        }
+        answers.push(got);
+    }
+    println!("compat: witloom serve vs wasmtime serve, the notes gate (C) in front of a C handler");
+    let mut differ = 0;
+    for (i, (method, path, headers)) in requests.iter().enumerate() {
+        let (ours, theirs) = (&answers[0][i], &answers[1][i]);
+        let what = format!(
+            "{method} {path}{}",
+            if headers.is_empty() {
+                ""
+            } else {
+                " with the token"
+            }
+        );
+        if ours == theirs {
+            println!("  same answer ({} {}): {what}", ours.0, ours.2.trim_end());
+        } else {
+            differ += 1;
+            println!(
+                "  DIFFERENT: {what}\n    witloom serve:  {ours:?}\n    wasmtime serve: {theirs:?}"
+            );
+        }
+    }
+    Ok(differ)
 }
 
 /// Exit code and stdout.

@@ -16,6 +16,7 @@ mod bench;
 mod codegen;
 mod compat;
 mod demo;
+mod served;
 mod setup;
 mod tools;
 

@@ -98,3 +98,24 @@ impl Tool {
         (has.len() >= wanted.len() && has[..wanted.len()] == wanted[..]).then_some(line)
     }
 }
+
+/// `wrk`, the HTTP load generator of `bench serve`: Debian's package,
+/// installed with apt when asked and possible (as root).
+pub fn wrk(install: bool) -> Result<PathBuf> {
+    let runs = |p: &str| Command::new(p).arg("--version").output().is_ok();
+    if runs("wrk") {
+        return Ok(PathBuf::from("wrk"));
+    }
+    if !install {
+        bail!(
+            "`wrk` is not on PATH. Add --install to install it (apt-get install wrk), or install it yourself"
+        );
+    }
+    crate::run(Command::new("apt-get").args(["install", "-y", "-q", "wrk"]))
+        .context("cannot install wrk with apt-get (are you root?)")?;
+    if runs("wrk") {
+        Ok(PathBuf::from("wrk"))
+    } else {
+        bail!("wrk was installed but does not run")
+    }
+}

@@ -131,11 +131,6 @@ pub fn svg(nodes: &[Node], edges: &[Edge]) -> String {
 
     let svg_w = (x - 64.0).max(16.0);
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "<svg class=\"graph\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {:.0} {:.0}\" width=\"{:.0}\" role=\"img\" aria-label=\"the application's wiring\">",
-        svg_w, total_h, svg_w
-    );
     out.push_str("<defs><marker id=\"arrowhead\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" class=\"g-head\"/></marker></defs>\n");
 
     // Where arrows leave and reach a node: spread over its side in the
@@ -161,7 +156,7 @@ pub fn svg(nodes: &[Node], edges: &[Edge]) -> String {
     };
 
     // Arrows first, so boxes and labels are drawn over them.
-    let mut labels = String::new();
+    let mut boxes: Vec<LabelBox> = Vec::new();
     for (e, a) in arrows.iter().enumerate() {
         let (fx, _, fw) = node_place[a.from];
         let (tx, _, _) = node_place[a.to];
@@ -197,24 +192,51 @@ pub fn svg(nodes: &[Node], edges: &[Edge]) -> String {
         let (x1, y1) = points[0];
         let (x2, y2) = points[1];
         let (lx, ly) = ((x1 + x2) / 2.0, (y1 + y2) / 2.0);
-        let lw = label_w(a) - 12.0;
-        let lh = a.labels.len() as f64 * LINE_H + 6.0;
+        let (w, h) = (label_w(a) - 12.0, a.labels.len() as f64 * LINE_H + 6.0);
+        boxes.push(LabelBox {
+            arrow: e,
+            x: lx - w / 2.0,
+            top: ly - h / 2.0,
+            w,
+            h,
+        });
+    }
+    // Labels of arrows that leave one gap at nearly the same height would
+    // cover each other: push the lower ones down until none overlap (the
+    // picture grows if it must).
+    for b in &mut boxes {
+        b.top = b.top.max(4.0);
+    }
+    boxes.sort_by(|a, b| a.top.total_cmp(&b.top).then(a.arrow.cmp(&b.arrow)));
+    for i in 1..boxes.len() {
+        for j in 0..i {
+            let (above, below) = (&boxes[j], &boxes[i]);
+            let beside = above.x + above.w <= below.x || below.x + below.w <= above.x;
+            if !beside && below.top < above.top + above.h + 4.0 {
+                boxes[i].top = above.top + above.h + 4.0;
+            }
+        }
+    }
+    let total_h = boxes
+        .iter()
+        .map(|b| b.top + b.h + 8.0)
+        .fold(total_h, f64::max);
+    for b in &boxes {
         let _ = writeln!(
-            labels,
-            "<rect class=\"g-label-bg\" x=\"{:.1}\" y=\"{:.1}\" width=\"{lw:.1}\" height=\"{lh:.1}\" rx=\"4\"/>",
-            lx - lw / 2.0,
-            ly - lh / 2.0
+            out,
+            "<rect class=\"g-label-bg\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" rx=\"4\"/>",
+            b.x, b.top, b.w, b.h
         );
-        for (i, (text, href)) in a.labels.iter().enumerate() {
-            let y = ly - lh / 2.0 + 3.0 + LINE_H * (i as f64 + 0.75);
+        let lx = b.x + b.w / 2.0;
+        for (i, (text, href)) in arrows[b.arrow].labels.iter().enumerate() {
+            let y = b.top + 3.0 + LINE_H * (i as f64 + 0.75);
             let t = format!(
                 "<text class=\"g-label\" x=\"{lx:.1}\" y=\"{y:.1}\" text-anchor=\"middle\">{}</text>",
                 esc(text)
             );
-            let _ = writeln!(labels, "{}", linked(&t, *href));
+            let _ = writeln!(out, "{}", linked(&t, *href));
         }
     }
-    out.push_str(&labels);
 
     for (n, node) in nodes.iter().enumerate() {
         let (x, y, w) = node_place[n];
@@ -248,7 +270,18 @@ pub fn svg(nodes: &[Node], edges: &[Edge]) -> String {
         let _ = writeln!(out, "{}", linked(&g, node.href.as_deref()));
     }
     out.push_str("</svg>\n");
-    out
+    format!(
+        "<svg class=\"graph\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {svg_w:.0} {total_h:.0}\" width=\"{svg_w:.0}\" role=\"img\" aria-label=\"the application's wiring\">\n{out}"
+    )
+}
+
+/// Where one arrow's label box goes.
+struct LabelBox {
+    arrow: usize,
+    x: f64,
+    top: f64,
+    w: f64,
+    h: f64,
 }
 
 /// Each node's column: the longest path to it from a node nothing points
@@ -435,6 +468,58 @@ mod tests {
             .filter(|l| l.contains("g-edge"))
             .find(|l| l.matches(" C").count() == 2);
         assert!(long.is_some(), "{svg}");
+    }
+
+    #[test]
+    fn labels_leaving_one_column_do_not_cover_each_other() {
+        // The host and `p` both feed `a`, and the host also feeds `b` past
+        // it: three label boxes leave the first column at about one height
+        // (the notes example's shape, where they overlapped).
+        let nodes = ["host", "p", "a", "b"].map(node);
+        let mut edges = vec![edge(1, 2, "pages"), edge(2, 3, "handler")];
+        for l in ["poll", "clock", "error", "streams", "types", "sql", "log"] {
+            edges.push(edge(0, 2, l));
+        }
+        for l in ["poll", "clock", "error", "streams", "types"] {
+            edges.push(edge(0, 3, l));
+        }
+        let svg = svg(&nodes, &edges);
+        let attr = |line: &str, name: &str| -> f64 {
+            let at = line.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+            line[at..].split('"').next().unwrap().parse().unwrap()
+        };
+        let boxes: Vec<(f64, f64, f64, f64)> = svg
+            .lines()
+            .filter(|l| l.contains("g-label-bg"))
+            .map(|l| {
+                (
+                    attr(l, "x"),
+                    attr(l, "y"),
+                    attr(l, "width"),
+                    attr(l, "height"),
+                )
+            })
+            .collect();
+        assert_eq!(boxes.len(), 4, "{svg}");
+        let view_h: f64 = svg
+            .split("viewBox=\"0 0 ")
+            .nth(1)
+            .and_then(|v| v.split('"').next())
+            .and_then(|v| v.split(' ').nth(1))
+            .unwrap()
+            .parse()
+            .unwrap();
+        for (i, a) in boxes.iter().enumerate() {
+            assert!(
+                a.1 >= 0.0 && a.1 + a.3 <= view_h,
+                "box {a:?} outside 0..{view_h}"
+            );
+            for b in &boxes[i + 1..] {
+                let apart =
+                    a.0 + a.2 <= b.0 || b.0 + b.2 <= a.0 || a.1 + a.3 <= b.1 || b.1 + b.3 <= a.1;
+                assert!(apart, "{a:?} and {b:?} overlap");
+            }
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod compose;
 mod doc;
 mod ir;
 mod run;
+mod serve;
 
 use anyhow::{Result, bail};
 use std::process::Command;
@@ -28,7 +29,8 @@ pub fn run(args: &[&str]) -> Result<()> {
         ["doc"] => doc::run(),
         ["compose", rest @ ..] => compose::run(rest),
         ["run", rest @ ..] => run::run(rest),
-        _ => bail!("usage: cargo xtask bench ir|build|bindgen|compose|run [--install]"),
+        ["serve", rest @ ..] => serve::run(rest),
+        _ => bail!("usage: cargo xtask bench ir|build|bindgen|compose|run|serve [--install]"),
     }
 }
 

@@ -1,0 +1,231 @@
+//! `bench serve [--install]`: one component under `witloom serve` and under
+//! a stock `wasmtime serve` of the version we link, loaded by `wrk` on
+//! loopback (64 connections, 2 threads, a fixed duration), rounds
+//! interleaved, each on a fresh server after a warm-up. Reported per
+//! server: requests per second, p50 and p99 latency and peak RSS (medians
+//! of the rounds). Goals: witloom ≥ 1.0× wasmtime's requests per second and
+//! ≤ 1.0× its p99. Then a soak: `witloom serve` under the same load for a
+//! minute, which must answer every request with 200 and keep its RSS
+//! within 10% of where it started.
+//!
+//! The components are plain handlers (`tests/serve`'s world `web`, in C
+//! and Rust, release builds), which import nothing witloom-specific, so
+//! both servers run the same file.
+
+use crate::apps;
+use crate::served::{Kind, Server};
+use anyhow::{Context, Result, bail};
+use std::path::Path;
+use std::process::Command;
+
+const ROUNDS: usize = 3;
+const SECONDS: u32 = 10;
+const CONNECTIONS: u32 = 64;
+const SOAK_SECONDS: u32 = 60;
+
+/// What one `wrk` run measured.
+#[derive(Debug, Clone, Copy)]
+struct Load {
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    /// Non-2xx answers and socket errors.
+    errors: u64,
+    requests: u64,
+}
+
+pub fn run(args: &[&str]) -> Result<()> {
+    let install = match args {
+        [] => false,
+        ["--install"] => true,
+        _ => bail!("usage: cargo xtask bench serve [--install]"),
+    };
+    let wasmtime = crate::tools::wasmtime().find(install)?;
+    let wrk = crate::tools::wrk(install)?;
+    let witloom = apps::witloom()?;
+    let dir = witloom_testkit::link_wasi_deps(crate::root().join("crates/witloom/tests/serve"));
+    apps::check(
+        Command::new(&witloom)
+            .args([
+                "build",
+                "--release",
+                "-c",
+                "web-c",
+                "-c",
+                "web-rust",
+                "--manifest",
+            ])
+            .arg(dir.join("witloom.toml")),
+    )?;
+    let out = apps::out_dir("bench-serve")?;
+    let version = String::from_utf8(Command::new(&wasmtime).arg("--version").output()?.stdout)?;
+    println!(
+        "bench serve: witloom serve vs {} under wrk ({CONNECTIONS} connections, 2 threads, {SECONDS}s), {ROUNDS} interleaved rounds each, medians",
+        version.trim()
+    );
+    let mut soak_file = None;
+    for component in ["web-c", "web-rust"] {
+        let file = dir.join(format!("target/witloom/{component}.wasm"));
+        let mut results: [Vec<(Load, u64)>; 2] = [Vec::new(), Vec::new()];
+        for round in 0..ROUNDS {
+            let order = if round % 2 == 0 {
+                [Kind::Witloom, Kind::Wasmtime]
+            } else {
+                [Kind::Wasmtime, Kind::Witloom]
+            };
+            for kind in order {
+                let tool = if kind == Kind::Witloom {
+                    &witloom
+                } else {
+                    &wasmtime
+                };
+                let log = out.join(format!("{component}-{}.log", kind.name().replace(' ', "-")));
+                let server = Server::start(kind, tool, &file, &[], &log)?;
+                load(&wrk, &server.url, 2)?; // warm-up
+                let measured = load(&wrk, &server.url, SECONDS)?;
+                let (_, peak) = server.rss_kib()?;
+                results[(kind == Kind::Wasmtime) as usize].push((measured, peak));
+            }
+        }
+        let [ours, theirs] = results.map(|r| summary(&r));
+        println!(
+            "  {component} ({} KiB)",
+            witloom_diag::io::metadata(&file)?.len() / 1024
+        );
+        println!("                   req/s      p50 ms   p99 ms   peak RSS   errors");
+        for (name, s) in [("witloom serve", ours), ("wasmtime serve", theirs)] {
+            println!(
+                "    {name:<14} {:>9.0} {:>10.2} {:>8.2} {:>7} MiB {:>7}",
+                s.0.rps,
+                s.0.p50_ms,
+                s.0.p99_ms,
+                s.1 / 1024,
+                s.0.errors
+            );
+        }
+        let throughput = ours.0.rps / theirs.0.rps;
+        let tail = ours.0.p99_ms / theirs.0.p99_ms;
+        println!(
+            "    req/s ratio {throughput:.2}x (goal >= 1.0x: {}), p99 ratio {tail:.2}x (goal <= 1.0x: {})",
+            if throughput >= 1.0 { "met" } else { "MISSED" },
+            if tail <= 1.0 { "met" } else { "MISSED" }
+        );
+        soak_file.get_or_insert(file);
+    }
+
+    let file = soak_file.context("a component to soak")?;
+    println!("soak: witloom serve, web-c, {CONNECTIONS} connections for {SOAK_SECONDS}s");
+    let server = Server::start(Kind::Witloom, &witloom, &file, &[], &out.join("soak.log"))?;
+    load(&wrk, &server.url, 5)?;
+    let (start, _) = server.rss_kib()?;
+    let soak = load(&wrk, &server.url, SOAK_SECONDS)?;
+    let (end, peak) = server.rss_kib()?;
+    let growth = (end as f64 - start as f64) / start as f64 * 100.0;
+    println!(
+        "  {} requests, {:.0} req/s, {} errors; RSS {} MiB after warm-up, {} MiB at the end ({growth:+.1}%), peak {} MiB",
+        soak.requests,
+        soak.rps,
+        soak.errors,
+        start / 1024,
+        end / 1024,
+        peak / 1024
+    );
+    println!(
+        "  goals: 0 errors ({}), RSS growth under 10% ({})",
+        if soak.errors == 0 { "met" } else { "MISSED" },
+        if growth < 10.0 { "met" } else { "MISSED" }
+    );
+    Ok(())
+}
+
+/// The median round by requests per second, and the median peak RSS.
+fn summary(rounds: &[(Load, u64)]) -> (Load, u64) {
+    let mut by_rps: Vec<Load> = rounds.iter().map(|r| r.0).collect();
+    by_rps.sort_by(|a, b| a.rps.total_cmp(&b.rps));
+    let mut load = by_rps[by_rps.len() / 2];
+    let mut p99: Vec<f64> = rounds.iter().map(|r| r.0.p99_ms).collect();
+    p99.sort_by(f64::total_cmp);
+    load.p99_ms = p99[p99.len() / 2];
+    let mut p50: Vec<f64> = rounds.iter().map(|r| r.0.p50_ms).collect();
+    p50.sort_by(f64::total_cmp);
+    load.p50_ms = p50[p50.len() / 2];
+    load.errors = rounds.iter().map(|r| r.0.errors).sum();
+    let mut peaks: Vec<u64> = rounds.iter().map(|r| r.1).collect();
+    peaks.sort();
+    (load, peaks[peaks.len() / 2])
+}
+
+/// Runs `wrk` against `url` for `seconds` and reads its report.
+fn load(wrk: &Path, url: &str, seconds: u32) -> Result<Load> {
+    let out = apps::check(Command::new(wrk).args([
+        "-t2",
+        &format!("-c{CONNECTIONS}"),
+        &format!("-d{seconds}s"),
+        "--latency",
+        &format!("{url}/"),
+    ]))?;
+    parse_wrk(&String::from_utf8_lossy(&out.stdout))
+}
+
+fn parse_wrk(report: &str) -> Result<Load> {
+    let line = |prefix: &str| {
+        report
+            .lines()
+            .map(str::trim)
+            .find(|l| l.starts_with(prefix))
+            .map(|l| l[prefix.len()..].trim().to_string())
+    };
+    let rps: f64 = line("Requests/sec:")
+        .context("wrk printed no Requests/sec")?
+        .parse()?;
+    let p50 = duration_ms(&line("50%").context("wrk printed no 50% latency")?)?;
+    let p99 = duration_ms(&line("99%").context("wrk printed no 99% latency")?)?;
+    let requests = report
+        .lines()
+        .find(|l| l.contains(" requests in "))
+        .and_then(|l| l.split_whitespace().next()?.parse().ok())
+        .context("wrk printed no request count")?;
+    let non_2xx: u64 = line("Non-2xx or 3xx responses:")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let socket: u64 = line("Socket errors:").map_or(0, |l| {
+        l.split(',')
+            .filter_map(|part| part.split_whitespace().last()?.parse::<u64>().ok())
+            .sum()
+    });
+    Ok(Load {
+        rps,
+        p50_ms: p50,
+        p99_ms: p99,
+        errors: non_2xx + socket,
+        requests,
+    })
+}
+
+/// `1.23ms`, `850.00us`, `1.02s` in milliseconds.
+fn duration_ms(text: &str) -> Result<f64> {
+    let (number, factor) = if let Some(n) = text.strip_suffix("us") {
+        (n, 1e-3)
+    } else if let Some(n) = text.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1e3)
+    } else {
+        bail!("`{text}` is not a wrk duration")
+    };
+    Ok(number.parse::<f64>()? * factor)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn reads_a_wrk_report() {
+        let report = "Running 10s test @ http://127.0.0.1:1/\n  2 threads and 64 connections\n  Latency Distribution\n     50%  826.00us\n     75%    1.10ms\n     90%    1.50ms\n     99%    3.21ms\n  81234 requests in 10.00s, 9.75MB read\n  Socket errors: connect 0, read 2, write 0, timeout 1\n  Non-2xx or 3xx responses: 4\nRequests/sec:   8123.40\nTransfer/sec:    998.00KB\n";
+        let load = super::parse_wrk(report).unwrap();
+        assert_eq!(load.rps, 8123.40);
+        assert!((load.p50_ms - 0.826).abs() < 1e-9);
+        assert_eq!(load.p99_ms, 3.21);
+        assert_eq!(load.requests, 81234);
+        assert_eq!(load.errors, 7);
+    }
+}
