@@ -97,7 +97,9 @@ fn serve(
     apps::compose(witloom, &app, &chain)?;
 
     let token = "NOTES_TOKEN=compat";
-    let requests: [(&str, &str, &[(&str, &str)]); 3] = [
+    /// Method, path, headers.
+    type Request<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+    let requests: [Request; 3] = [
         ("GET", "/", &[]),
         ("POST", "/notes", &[]),
         ("POST", "/notes", &[("authorization", "Bearer compat")]),
