@@ -295,7 +295,8 @@ pub fn prepare(
             limits: limits::MemoryLimiter {
                 max: opts.limits.max_memory,
             },
-            host: host::WitloomHost::new(db),
+            host: host::WitloomHost::new(db)
+                .with_deadline(opts.limits.timeout.map(|t| std::time::Instant::now() + t)),
         },
     );
     store.limiter(|h| &mut h.limits);

@@ -15,23 +15,7 @@ fn link(bytes: &[u8], opts: &RunOptions) -> Result<(), RunError> {
 
 #[test]
 fn every_declared_interface_links() {
-    let host = Capabilities::run();
-    let mut imports = String::new();
-    let mut count = 0;
-    for provided in host.packages() {
-        let package = provided.package;
-        for interface in &provided.interfaces {
-            let version = package
-                .version
-                .as_ref()
-                .map_or(String::new(), |v| format!("@{v}"));
-            imports.push_str(&format!(
-                "    import {}/{interface}{version};\n",
-                package.name
-            ));
-            count += 1;
-        }
-    }
+    let (imports, count) = witloom_testkit::import_lines(Capabilities::run());
     assert!(count >= 25, "{imports}");
     let bytes = component(
         &format!("package test:all;\n\nworld all {{\n{imports}}}\n"),

@@ -26,6 +26,7 @@
 //! `witloom:host/log` messages, each inside the span of its request.
 
 mod state;
+mod timer;
 
 use http_body_util::BodyExt;
 use hyper::StatusCode;
@@ -64,20 +65,25 @@ pub struct ServeOptions {
     pub env: Vec<(String, String)>,
     /// Skip the compiled-code cache.
     pub no_cache: bool,
+    /// How long shutdown waits for requests in flight before it stops
+    /// them; `None` is the request timeout plus a second, or
+    /// [`DEFAULT_SHUTDOWN_GRACE`] without one.
+    pub shutdown_grace: Option<Duration>,
 }
 
 /// The default for [`ServeOptions::max_concurrent_requests`].
 pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 100;
 
-/// How many connections to the database requests share at most.
-pub const DATABASE_CONNECTIONS: usize = 16;
-
 /// How long in-flight requests may take to finish after a shutdown signal
-/// when no `--timeout` bounds them.
+/// when neither `--shutdown-grace` nor `--timeout` says.
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
-/// How often the epoch ticks: the resolution of `--timeout`.
+/// How often the epoch ticks: the resolution of `--timeout`, and how long
+/// a guest computes before it lets others run.
 const TICK: Duration = Duration::from_millis(10);
+
+/// How long a client may take to send a request's head.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Default for ServeOptions {
     fn default() -> Self {
@@ -88,6 +94,7 @@ impl Default for ServeOptions {
             sqlite: None,
             env: Vec::new(),
             no_cache: false,
+            shutdown_grace: None,
         }
     }
 }
@@ -137,11 +144,52 @@ struct Shared {
     engine: Engine,
     pre: ProxyPre<RequestState>,
     limits: Limits,
+    grace: Duration,
     env: Vec<(String, String)>,
     db: Option<Arc<DatabasePool>>,
     permits: Arc<Semaphore>,
     next_id: AtomicU64,
+    /// Guests running now (their tasks can outlive their connections).
+    guests: Guests,
+    /// Set when shutdown's grace is over: every guest stops at its next
+    /// tick.
+    stopping: Arc<AtomicBool>,
 }
+
+/// How many guest tasks are running, and a way to wait for none.
+#[derive(Default)]
+struct Guests {
+    running: std::sync::atomic::AtomicUsize,
+    idle: tokio::sync::Notify,
+}
+
+impl Guests {
+    async fn none_running(&self) {
+        loop {
+            let idle = self.idle.notified();
+            if self.running.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            idle.await;
+        }
+    }
+}
+
+/// One running guest; dropping it (however its task ends) counts it out.
+struct GuestGuard(Arc<Shared>);
+
+impl Drop for GuestGuard {
+    fn drop(&mut self) {
+        if self.0.guests.running.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.guests.idle.notify_waiters();
+        }
+    }
+}
+
+/// A guest stopped because the server shut down before it finished.
+#[derive(Debug, thiserror::Error)]
+#[error("stopped: the server shut down before the guest finished")]
+struct ShutDown;
 
 impl Server {
     /// Compiles and links the component at `path`, opens the granted
@@ -149,8 +197,27 @@ impl Server {
     /// request arrives fails here.
     pub fn new(path: &Path, opts: &ServeOptions) -> Result<Server, ServeError> {
         let bytes = witloom_diag::io::read(path).map_err(RunError::from)?;
-        let (engine, pooling) = engine(opts)?;
-        let component = witloom_run::load(&engine, path, &bytes, opts.no_cache)?;
+        let (mut engine, fallback) = engine(opts)?;
+        let mut pooling = fallback.is_some();
+        let component = match (
+            witloom_run::load(&engine, path, &bytes, opts.no_cache),
+            fallback,
+        ) {
+            (Ok(component), _) => component,
+            // The pool's slots have fixed sizes (memories, tables, instance
+            // data) that a component may exceed and still run when its
+            // instances are allocated on demand.
+            (Err(pooled), Some(on_demand)) => {
+                let component = witloom_run::load(&on_demand, path, &bytes, opts.no_cache)?;
+                tracing::info!(
+                    "not using the pooling allocator: the component does not fit its slots ({pooled}); allocating each instance on demand"
+                );
+                engine = on_demand;
+                pooling = false;
+                component
+            }
+            (Err(e), None) => return Err(e.into()),
+        };
         check_handler(&engine, &component)?;
         witloom_run::check_imports(
             &engine,
@@ -161,9 +228,11 @@ impl Server {
         let pre = link(&engine, &component)?;
         let db = match &opts.sqlite {
             Some(db) => Some(
-                DatabasePool::open(db, DATABASE_CONNECTIONS).map_err(|reason| RunError::Grant {
-                    what: format!("open the database `{}`", db.display()),
-                    reason,
+                DatabasePool::open(db, opts.max_concurrent_requests).map_err(|reason| {
+                    RunError::Grant {
+                        what: format!("open the database `{}`", db.display()),
+                        reason,
+                    }
                 })?,
             ),
             None => None,
@@ -182,10 +251,17 @@ impl Server {
                 engine,
                 pre,
                 limits: opts.limits.clone(),
+                grace: opts.shutdown_grace.unwrap_or_else(|| {
+                    opts.limits
+                        .timeout
+                        .map_or(DEFAULT_SHUTDOWN_GRACE, |t| t + Duration::from_secs(1))
+                }),
                 env: opts.env.clone(),
                 db,
                 permits: Arc::new(Semaphore::new(opts.max_concurrent_requests.max(1))),
                 next_id: AtomicU64::new(1),
+                guests: Guests::default(),
+                stopping: Arc::new(AtomicBool::new(false)),
             }),
             listener,
             addr,
@@ -205,17 +281,14 @@ impl Server {
     }
 
     /// Serves until `shutdown` completes; then stops accepting, lets the
-    /// requests in flight finish (for at most the request timeout, or
-    /// [`DEFAULT_SHUTDOWN_GRACE`]) and returns. Call it inside a
+    /// requests in flight finish (for at most
+    /// [`ServeOptions::shutdown_grace`]), stops the guests still running,
+    /// and returns. Call it inside a
     /// multi-threaded tokio runtime.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), ServeError> {
         let listener =
             tokio::net::TcpListener::from_std(self.listener).map_err(ServeError::Runtime)?;
-        let ticker = self
-            .shared
-            .limits
-            .timeout
-            .map(|_| Ticker::start(self.shared.engine.clone()));
+        let ticker = Ticker::start(self.shared.engine.clone());
         let (stop, stopping) = watch::channel(false);
         let mut connections = tokio::task::JoinSet::new();
         tokio::pin!(shutdown);
@@ -243,21 +316,25 @@ impl Server {
         let in_flight = connections.len();
         tracing::info!("shutting down: {in_flight} connection(s) open");
         let _ = stop.send(true);
-        let grace = self
-            .shared
-            .limits
-            .timeout
-            .map_or(DEFAULT_SHUTDOWN_GRACE, |t| t + Duration::from_secs(1));
+        let grace = self.shared.grace;
+        let shared = self.shared.clone();
         let drained = tokio::time::timeout(grace, async {
             while connections.join_next().await.is_some() {}
+            shared.guests.none_running().await;
         })
         .await;
         if drained.is_err() {
+            let guests = self.shared.guests.running.load(Ordering::SeqCst);
             tracing::warn!(
-                "{} connection(s) still open after {}s; closing them",
+                "after {}s, {} connection(s) are still open and {guests} guest(s) running; stopping them",
+                grace.as_secs(),
                 connections.len(),
-                grace.as_secs()
             );
+            // Guests stop at their next tick (or SQL statement); give
+            // them a moment to unwind, then close what is left.
+            self.shared.stopping.store(true, Ordering::SeqCst);
+            let _ = tokio::time::timeout(Duration::from_secs(2), self.shared.guests.none_running())
+                .await;
             connections.shutdown().await;
         }
         drop(ticker);
@@ -278,32 +355,48 @@ pub fn serve(
         .map_err(ServeError::Runtime)?;
     let server = Server::new(path, opts)?;
     ready(&server);
-    runtime.block_on(async move {
+    let result = runtime.block_on(async move {
         let signal = shutdown_signal().map_err(ServeError::Runtime)?;
         server.run(signal).await
-    })
+    });
+    // A thread still blocked in host code (a SQL statement finishing) does
+    // not hold the process up for long.
+    runtime.shutdown_timeout(Duration::from_secs(5));
+    result
 }
 
-/// Completes on the first SIGINT or SIGTERM.
+/// Completes on the first SIGINT or SIGTERM; a second one exits at once
+/// (status 130), whatever is still running.
 fn shutdown_signal() -> std::io::Result<impl Future<Output = ()>> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut int = signal(SignalKind::interrupt())?;
     let mut term = signal(SignalKind::terminate())?;
     Ok(async move {
         tokio::select! {
-            _ = int.recv() => tracing::info!("SIGINT received"),
-            _ = term.recv() => tracing::info!("SIGTERM received"),
+            _ = int.recv() => tracing::info!("SIGINT received; finishing the requests in flight (again to exit at once)"),
+            _ = term.recv() => tracing::info!("SIGTERM received; finishing the requests in flight (again to exit at once)"),
         }
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+            tracing::warn!("a second signal: exiting now");
+            std::process::exit(130);
+        });
     })
 }
 
 /// An engine for serving: the limits' settings, and the pooling allocator
 /// sized for the concurrency when the machine can reserve its memory.
-fn engine(opts: &ServeOptions) -> Result<(Engine, bool), RunError> {
+fn engine(opts: &ServeOptions) -> Result<(Engine, Option<Engine>), RunError> {
     let base = || {
         let mut config = Config::new();
         config.wasm_component_model(true);
         opts.limits.configure(&mut config);
+        // Always: each guest yields to the others at every tick, and
+        // shutdown can stop a guest that would not end.
+        config.epoch_interruption(true);
         config
     };
     let n = u32::try_from(opts.max_concurrent_requests.max(1)).unwrap_or(u32::MAX);
@@ -324,14 +417,14 @@ fn engine(opts: &ServeOptions) -> Result<(Engine, bool), RunError> {
     }
     let mut pooled = base();
     pooled.allocation_strategy(pool);
+    let on_demand = Engine::new(&base()).map_err(|e| RunError::Engine(format!("{e:#}")))?;
     match Engine::new(&pooled) {
-        Ok(engine) => Ok((engine, true)),
+        Ok(engine) => Ok((engine, Some(on_demand))),
         Err(e) => {
             tracing::info!(
                 "not using the pooling allocator ({e:#}); allocating each instance on demand"
             );
-            let engine = Engine::new(&base()).map_err(|e| RunError::Engine(format!("{e:#}")))?;
-            Ok((engine, false))
+            Ok((on_demand, None))
         }
     }
 }
@@ -393,6 +486,10 @@ async fn connection(
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
+        // A client gets this long to send a request's head (slow-header
+        // clients would otherwise hold their connections forever).
+        .timer(timer::TokioTimer)
+        .header_read_timeout(HEADER_READ_TIMEOUT)
         .serve_connection(wasmtime_wasi_http::io::TokioIo::new(stream), service);
     tokio::pin!(conn);
     let result = tokio::select! {
@@ -456,12 +553,6 @@ impl Shared {
         req: hyper::Request<hyper::body::Incoming>,
         span: tracing::Span,
     ) -> Result<hyper::Response<HyperOutgoingBody>, Unanswered> {
-        let internal = |what: &str, e: wasmtime::Error| {
-            tracing::error!(parent: &span, "cannot {what}: {e:#}");
-            Unanswered {
-                status: StatusCode::INTERNAL_SERVER_ERROR,
-            }
-        };
         let permit = self
             .permits
             .clone()
@@ -470,19 +561,34 @@ impl Shared {
             .expect("the semaphore is never closed");
         let mut store = self.store();
         let (tx, rx) = tokio::sync::oneshot::channel();
+        // What wasi:http cannot represent (no authority and no `Host`, a
+        // `Host` that is not text) is the client's mistake.
         let req = store
             .data_mut()
             .http()
             .new_incoming_request(Scheme::Http, req)
-            .map_err(|e| internal("pass the request on", e))?;
+            .map_err(|e| {
+                tracing::debug!(parent: &span, "a request wasi:http cannot take: {e:#}");
+                Unanswered {
+                    status: StatusCode::BAD_REQUEST,
+                }
+            })?;
         let out = store
             .data_mut()
             .http()
             .new_response_outparam(tx)
-            .map_err(|e| internal("set up the response", e))?;
+            .map_err(|e| {
+                tracing::error!(parent: &span, "cannot set up the response: {e:#}");
+                Unanswered {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                }
+            })?;
         let shared = self.clone();
+        self.guests.running.fetch_add(1, Ordering::SeqCst);
+        let guard = GuestGuard(self.clone());
         let guest = async move {
             let _permit = permit;
+            let _guard = guard;
             let run = async {
                 let proxy = shared.pre.instantiate_async(&mut store).await?;
                 proxy
@@ -499,7 +605,12 @@ impl Shared {
                 None => run.await,
             };
             result.map_err(|e| {
-                if e.is::<wasmtime::PoolConcurrencyLimitError>() {
+                if e.is::<ShutDown>() {
+                    // The wasm backtrace wrapped around it says nothing
+                    // more about why.
+                    tracing::warn!("{ShutDown}");
+                    Failed::Guest
+                } else if e.is::<wasmtime::PoolConcurrencyLimitError>() {
                     tracing::warn!("no room for another instance: {e}");
                     Failed::Busy
                 } else {
@@ -546,20 +657,32 @@ impl Shared {
 
     /// A fresh store for one request, with the per-request limits.
     fn store(&self) -> Store<RequestState> {
+        let deadline = self.limits.timeout.map(|t| Instant::now() + t);
         let mut store = Store::new(
             &self.engine,
-            RequestState::new(&self.env, self.db.clone(), self.limits.max_memory),
+            RequestState::new(&self.env, self.db.clone(), self.limits.max_memory, deadline),
         );
         store.limiter(|s| &mut s.limits);
         if let Some(fuel) = self.limits.fuel {
             // Only fails when fuel is not configured, and it is.
             let _ = store.set_fuel(fuel);
         }
-        if let Some(timeout) = self.limits.timeout {
-            let ticks = timeout.as_nanos().div_ceil(TICK.as_nanos()) as u64;
-            store.set_epoch_deadline(ticks.max(1));
-            store.epoch_deadline_trap();
-        }
+        // At every tick: stop the guest if its time is up or the server is
+        // shutting down, else let other tasks run before it goes on.
+        let stopping = self.stopping.clone();
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| {
+            if stopping.load(Ordering::Relaxed) {
+                return Err(wasmtime::Error::new(ShutDown));
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return Ok(wasmtime::UpdateDeadline::Interrupt);
+            }
+            Ok(wasmtime::UpdateDeadline::YieldCustom(
+                1,
+                Box::pin(tokio::task::yield_now()),
+            ))
+        });
         store
     }
 }

@@ -23,6 +23,7 @@ impl RequestState {
         env: &[(String, String)],
         db: Option<Arc<DatabasePool>>,
         max_memory: Option<usize>,
+        deadline: Option<std::time::Instant>,
     ) -> RequestState {
         let mut wasi = WasiCtx::builder();
         // A guest's prints go where the server's do, as with `wasmtime
@@ -34,7 +35,7 @@ impl RequestState {
             table: ResourceTable::new(),
             hooks: NoNetwork,
             limits: MemoryLimiter { max: max_memory },
-            host: WitloomHost::new(db),
+            host: WitloomHost::new(db).with_deadline(deadline),
         }
     }
 }

@@ -6,7 +6,7 @@
 use witloom_host::Capabilities;
 use witloom_run::RunError;
 use witloom_serve::{ServeError, ServeOptions, Server};
-use witloom_testkit::carried_component;
+use witloom_testkit::{carried_component, import_lines};
 
 fn start(bytes: &[u8], name: &str, sqlite: bool) -> Result<Server, ServeError> {
     let dir = witloom_testkit::scratch_dir(format!("witloom-serve-tests/{name}"));
@@ -21,27 +21,6 @@ fn start(bytes: &[u8], name: &str, sqlite: bool) -> Result<Server, ServeError> {
     Server::new(&path, &opts)
 }
 
-/// `import` lines for every interface `host` provides, and how many.
-fn imports(host: &Capabilities) -> (String, usize) {
-    let mut imports = String::new();
-    let mut count = 0;
-    for provided in host.packages() {
-        let package = provided.package;
-        for interface in &provided.interfaces {
-            let version = package
-                .version
-                .as_ref()
-                .map_or(String::new(), |v| format!("@{v}"));
-            imports.push_str(&format!(
-                "    import {}/{interface}{version};\n",
-                package.name
-            ));
-            count += 1;
-        }
-    }
-    (imports, count)
-}
-
 /// The version of `wasi:http` witloom carries.
 fn http_version() -> String {
     witloom_host::carried()
@@ -53,9 +32,9 @@ fn http_version() -> String {
 
 #[test]
 fn every_declared_interface_links() {
-    let (imports, count) = imports(Capabilities::serve());
+    let (imports, count) = import_lines(Capabilities::serve());
     // Everything `run` provides, and the proxy world's two HTTP imports.
-    assert_eq!(count, self::imports(Capabilities::run()).1 + 2, "{imports}");
+    assert_eq!(count, import_lines(Capabilities::run()).1 + 2, "{imports}");
     assert!(imports.contains("import wasi:http/types@0.2."), "{imports}");
     assert!(
         imports.contains("import wasi:http/outgoing-handler@0.2."),

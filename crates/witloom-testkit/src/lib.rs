@@ -164,3 +164,26 @@ pub fn carried_component(wit: &str, world: &str) -> Vec<u8> {
         .unwrap_or_else(|e| panic!("{e:#}"));
     dummy_component(&resolve, world)
 }
+
+/// `import` lines (`    import ns:pkg/iface@v;`) for every interface
+/// `host` provides, and how many: a world that imports all of it, for
+/// tests that a runtime's linker provides what it declares.
+pub fn import_lines(host: &witloom_host::Capabilities) -> (String, usize) {
+    let mut imports = String::new();
+    let mut count = 0;
+    for provided in host.packages() {
+        let package = provided.package;
+        for interface in &provided.interfaces {
+            let version = package
+                .version
+                .as_ref()
+                .map_or(String::new(), |v| format!("@{v}"));
+            imports.push_str(&format!(
+                "    import {}/{interface}{version};\n",
+                package.name
+            ));
+            count += 1;
+        }
+    }
+    (imports, count)
+}

@@ -29,6 +29,10 @@ pub struct Args {
     /// Compile afresh instead of using the compiled-code cache.
     #[arg(long)]
     no_cache: bool,
+    /// How long a shutdown (SIGINT, SIGTERM) waits for requests in flight
+    /// before it stops them [default: --timeout plus 1s, or 30s].
+    #[arg(long, value_name = "DURATION", value_parser = witloom_run::parse_duration)]
+    shutdown_grace: Option<std::time::Duration>,
 }
 
 impl Args {
@@ -41,6 +45,7 @@ impl Args {
             sqlite: self.sqlite,
             env: self.env,
             no_cache: self.no_cache,
+            shutdown_grace: self.shutdown_grace,
         };
         let file = self.file;
         let ready = |server: &witloom_serve::Server| {

@@ -543,3 +543,129 @@ fn new_handlers_serve_hello_at_once_in_every_language() {
         );
     }
 }
+
+#[test]
+fn sql_state_is_each_requests_own_under_load() {
+    let dir = witloom_testkit::scratch_dir("witloom-cli-tests/serve-session");
+    let db = dir.join("session.sqlite");
+    let server = Served::start(
+        &handler("hello-rust"),
+        &["--sqlite", db.to_str().unwrap()],
+        "session",
+    );
+    let agent = client();
+    let start = Arc::new(Barrier::new(100));
+    let threads: Vec<_> = (0..100)
+        .map(|_| {
+            let (agent, url, start) = (agent.clone(), server.url("/session"), start.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                let mut r = agent.post(&url).send(&[][..]).unwrap();
+                (r.status().as_u16(), text(&body(&mut r)))
+            })
+        })
+        .collect();
+    for t in threads {
+        assert_eq!(t.join().unwrap(), (200, "ok".to_string()));
+    }
+}
+
+#[test]
+fn sql_is_bounded_by_the_timeout_and_the_result_cap() {
+    let server = Served::start(
+        &handler("hello-rust"),
+        &["--sqlite", "--timeout", "1s"],
+        "sql-bounds",
+    );
+    let agent = client();
+    let start = Instant::now();
+    let (status, answer) = get(&agent, &server.url("/sql-forever"));
+    let answer = text(&answer);
+    // The statement was interrupted, and the guest heard why.
+    assert!(
+        (status == 503 && answer.contains("interrupted")) || status == 500,
+        "{status} {answer}"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+    let (status, answer) = get(&agent, &server.url("/sql-huge"));
+    assert_eq!(status, 500);
+    assert!(text(&answer).contains("too big"), "{}", text(&answer));
+    assert_eq!(get(&agent, &server.url("/hello")).0, 200);
+}
+
+#[test]
+fn busy_guests_do_not_stall_the_others() {
+    let server = Served::start(
+        &handler("hello-rust"),
+        &["--sqlite", "--timeout", "4s"],
+        "yield",
+    );
+    let agent = client();
+    // As many endless loops as the machine has cores, and then some.
+    let loops: Vec<_> = (0..4)
+        .map(|_| {
+            let (agent, url) = (agent.clone(), server.url("/loop"));
+            std::thread::spawn(move || get(&agent, &url).0)
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let start = Instant::now();
+    assert_eq!(get(&agent, &server.url("/hello")).0, 200);
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "hello waited {:?} behind the loops",
+        start.elapsed()
+    );
+    for l in loops {
+        assert_eq!(l.join().unwrap(), 500);
+    }
+}
+
+#[test]
+fn shutdown_stops_a_guest_that_never_ends() {
+    // No --timeout: only the shutdown grace bounds the guest.
+    let mut server = Served::start(
+        &handler("hello-rust"),
+        &["--sqlite", "--shutdown-grace", "1s"],
+        "forced-stop",
+    );
+    let (status, answer) = get(&client(), &server.url("/answer-then-loop"));
+    assert_eq!((status, text(&answer).as_str()), (200, "answered\n"));
+    let start = Instant::now();
+    assert_eq!(server.terminate(Duration::from_secs(20)), Some(0));
+    assert!(
+        start.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        start.elapsed()
+    );
+    let log = server.log();
+    assert!(log.contains("stopping them"), "{log}");
+    assert!(
+        log.contains("the server shut down before the guest finished"),
+        "{log}"
+    );
+}
+
+#[test]
+fn a_request_wasi_http_cannot_take_is_a_400() {
+    use std::io::{Read, Write};
+    let server = Served::start(&handler("hello-rust"), &["--sqlite"], "bad-request");
+    let addr = server.url.trim_start_matches("http://").to_string();
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    // HTTP/1.0 without a Host: no authority for the request.
+    stream.write_all(b"GET /hello HTTP/1.0\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    assert!(
+        answer.starts_with("HTTP/1.0 400") || answer.starts_with("HTTP/1.1 400"),
+        "{answer}"
+    );
+    assert_eq!(get(&client(), &server.url("/hello")).0, 200);
+}

@@ -17,7 +17,7 @@ mod bindings;
 mod sql;
 
 use bindings::witloom::host::log;
-pub use sql::{BUSY_TIMEOUT, DatabasePool, IN_MEMORY, WitloomHost};
+pub use sql::{BUSY_TIMEOUT, DatabasePool, IN_MEMORY, MAX_RESULT, WitloomHost};
 use wasmtime::component::{HasSelf, Linker};
 
 /// Adds `witloom:host/sql` and `witloom:host/log` to `linker`, served by

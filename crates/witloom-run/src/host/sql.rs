@@ -86,10 +86,25 @@ impl Database {
         let columns: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
         let mut rows = stmt.raw_query();
         let mut values = Vec::new();
+        let mut size = 0usize;
         while let Some(row) = rows.next().map_err(|e| self.error(e))? {
             let mut out = Vec::with_capacity(columns.len());
             for i in 0..columns.len() {
-                out.push(match row.get_ref(i).map_err(|e| self.error(e))? {
+                let value = row.get_ref(i).map_err(|e| self.error(e))?;
+                size += match value {
+                    ValueRef::Text(b) | ValueRef::Blob(b) => b.len().max(8),
+                    _ => 8,
+                };
+                if size > MAX_RESULT {
+                    return Err(sql::Error {
+                        code: sql::ErrorCode::Other,
+                        message: format!(
+                            "the result is larger than {} MiB; select fewer rows or smaller values",
+                            MAX_RESULT >> 20
+                        ),
+                    });
+                }
+                out.push(match value {
                     ValueRef::Null => sql::Value::Null,
                     ValueRef::Integer(n) => sql::Value::Integer(n),
                     ValueRef::Real(x) => sql::Value::Real(x),
@@ -100,6 +115,19 @@ impl Database {
             values.push(out);
         }
         Ok(sql::Rows { columns, values })
+    }
+
+    /// Interrupts statements that run past `deadline`, and waits for
+    /// another connection's lock no longer than it.
+    fn limit_to(&self, deadline: Option<Instant>) {
+        let Some(deadline) = deadline else {
+            return;
+        };
+        let left = deadline.saturating_duration_since(Instant::now());
+        let _ = self.conn.busy_timeout(left.min(BUSY_TIMEOUT));
+        // Checked every thousand virtual-machine steps.
+        self.conn
+            .progress_handler(1000, Some(move || Instant::now() >= deadline));
     }
 
     pub(super) fn execute(
@@ -125,6 +153,12 @@ impl Database {
             };
         }
         let code = match &e {
+            rusqlite::Error::SqliteFailure(f, _) if f.code == C::OperationInterrupted => {
+                return sql::Error {
+                    code: sql::ErrorCode::Unavailable,
+                    message: "interrupted: the request's time (--timeout) ran out".to_string(),
+                };
+            }
             rusqlite::Error::SqliteFailure(f, _) => match f.code {
                 C::ConstraintViolation => sql::ErrorCode::Constraint,
                 C::DatabaseBusy
@@ -155,18 +189,24 @@ impl Database {
 /// A granted database, shared by every store that uses it: `witloom run`'s
 /// one store, or every request `witloom serve` handles at once.
 ///
-/// Connections are pooled. A store takes one for a statement and gives it
-/// back as soon as the connection is outside a transaction, so requests
-/// share a few connections; a guest that opens a transaction (`BEGIN`)
-/// keeps its connection until it commits or rolls back, or its store is
-/// dropped, which rolls the transaction back. A file is put in WAL mode
-/// (readers never wait for the writer, and a crash of the process loses
-/// no committed row) with a busy timeout, so concurrent writers queue
-/// instead of failing with "database is locked". An in-memory database
-/// lives in its one connection, so its pool holds just that one.
+/// A store gets a connection of its own at its first statement and keeps
+/// it until the store is dropped, so what SQLite keeps per connection
+/// (`last_insert_rowid()`, TEMP tables, pragmas, an open transaction) is
+/// the request's own and never another's. For a file, that connection is
+/// opened for the store and closed after it (closing rolls back what was
+/// left open); at most `max` are open at once, and a store waits for one
+/// (up to [`BUSY_TIMEOUT`], or its deadline). The file is put in WAL mode
+/// (readers never wait for the writer, and a crash of the process loses no
+/// committed row) with a busy timeout, so concurrent writers queue instead
+/// of failing with "database is locked". An in-memory database lives in
+/// its one connection, which the stores take in turn (a transaction left
+/// open is rolled back when a store gives it back; TEMP tables and pragmas
+/// are the connection's, so they are shared: use a file for anything that
+/// serves many).
 #[derive(Debug)]
 pub struct DatabasePool {
     path: PathBuf,
+    memory: bool,
     max: usize,
     state: Mutex<PoolState>,
     freed: Condvar,
@@ -174,18 +214,25 @@ pub struct DatabasePool {
 
 #[derive(Debug, Default)]
 struct PoolState {
-    idle: Vec<Database>,
+    /// The in-memory database's connection, while no store has it.
+    idle: Option<Database>,
     /// Connections open, idle or in use.
     open: usize,
 }
 
-/// How long a statement waits for another connection's write lock, and
-/// for a free connection of the pool.
+/// How long a statement waits for another connection's write lock, and a
+/// store for a connection.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The most a query may return (bytes of text and blobs, and 8 per other
+/// value): the host copies a result into the guest, so a guest could
+/// otherwise make the host hold gigabytes. Also SQLite's limit on one
+/// string or blob.
+pub const MAX_RESULT: usize = 64 << 20;
 
 impl DatabasePool {
     /// Opens (creating if missing) the database at `path`, or an in-memory
-    /// one for [`IN_MEMORY`], for up to `max` connections at once. One
+    /// one for [`IN_MEMORY`], for up to `max` stores at once. One
     /// connection is opened now, so that a database that cannot be opened
     /// is reported before any guest runs.
     pub fn open(path: &Path, max: usize) -> Result<Arc<DatabasePool>, String> {
@@ -199,10 +246,15 @@ impl DatabasePool {
         }
         Ok(Arc::new(DatabasePool {
             path: path.to_path_buf(),
+            memory,
             max: if memory { 1 } else { max.max(1) },
-            state: Mutex::new(PoolState {
-                idle: vec![first],
-                open: 1,
+            state: Mutex::new(if memory {
+                PoolState {
+                    idle: Some(first),
+                    open: 1,
+                }
+            } else {
+                PoolState::default()
             }),
             freed: Condvar::new(),
         }))
@@ -217,16 +269,16 @@ impl DatabasePool {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// An idle connection, a new one while fewer than `max` are open, or
-    /// the next one given back within [`BUSY_TIMEOUT`].
-    fn take(&self) -> Result<Database, sql::Error> {
-        let deadline = Instant::now() + BUSY_TIMEOUT;
+    /// A connection for one store: the in-memory one when it is free, or a
+    /// new one while fewer than `max` are open; else the next one freed,
+    /// waiting until `deadline`.
+    fn take(&self, deadline: Instant) -> Result<Database, sql::Error> {
         let mut state = self.lock();
         loop {
-            if let Some(db) = state.idle.pop() {
+            if let Some(db) = state.idle.take() {
                 return Ok(db);
             }
-            if state.open < self.max {
+            if !self.memory && state.open < self.max {
                 state.open += 1;
                 drop(state);
                 return Database::open(&self.path).map_err(|message| {
@@ -243,9 +295,8 @@ impl DatabasePool {
                 return Err(sql::Error {
                     code: sql::ErrorCode::Unavailable,
                     message: format!(
-                        "all {} connection(s) to the database stayed in use for {}s (transactions left open?)",
-                        self.max,
-                        BUSY_TIMEOUT.as_secs()
+                        "no connection to the database became free in time: {} are in use",
+                        self.max
                     ),
                 });
             }
@@ -257,13 +308,19 @@ impl DatabasePool {
         }
     }
 
-    /// Gives a connection back, rolling back what a guest left open.
+    /// Takes a store's connection back: the in-memory one is kept (its
+    /// open transaction rolled back), any other is closed.
     fn give_back(&self, db: Database) {
-        if !db.conn.is_autocommit() && db.conn.execute_batch("ROLLBACK").is_err() {
-            // A connection that cannot leave its transaction is closed.
-            self.lock().open -= 1;
+        if self.memory {
+            if !db.conn.is_autocommit() {
+                // A failed rollback leaves the transaction to the next
+                // store's `BEGIN`, which then fails and says so.
+                let _ = db.conn.execute_batch("ROLLBACK");
+            }
+            self.lock().idle = Some(db);
         } else {
-            self.lock().idle.push(db);
+            drop(db);
+            self.lock().open -= 1;
         }
         self.freed.notify_one();
     }
@@ -276,18 +333,33 @@ impl DatabasePool {
 #[derive(Debug, Default)]
 pub struct WitloomHost {
     pool: Option<Arc<DatabasePool>>,
-    /// The connection a guest's open transaction is on.
-    held: Option<Database>,
+    /// This store's connection, from its first statement until it drops.
+    conn: Option<Database>,
+    /// When the store's time is up (`--timeout`): SQL running then is
+    /// interrupted, and waits end.
+    deadline: Option<Instant>,
 }
 
 impl WitloomHost {
     /// Capabilities with `pool` granted (or no database).
     pub fn new(pool: Option<Arc<DatabasePool>>) -> WitloomHost {
-        WitloomHost { pool, held: None }
+        WitloomHost {
+            pool,
+            conn: None,
+            deadline: None,
+        }
     }
 
-    /// Runs `f` on this store's connection: the one its transaction holds,
-    /// or one from the pool, given back when no transaction is open.
+    /// Stops SQL at `deadline`: a statement running then is interrupted (an
+    /// `unavailable` error), and no wait lasts past it. Epochs interrupt
+    /// wasm, not the host's SQLite, so a `--timeout` needs this too.
+    pub fn with_deadline(mut self, deadline: Option<Instant>) -> WitloomHost {
+        self.deadline = deadline;
+        self
+    }
+
+    /// Runs `f` on this store's connection (taken from the pool at the
+    /// first statement).
     fn with<R>(
         &mut self,
         f: impl FnOnce(&Database) -> Result<R, sql::Error>,
@@ -298,31 +370,24 @@ impl WitloomHost {
                 message: "no database was granted (--sqlite PATH)".to_string(),
             });
         };
-        let pool = pool.clone();
-        let held = self.held.take();
+        let deadline = self.deadline;
+        let wait = Instant::now() + BUSY_TIMEOUT;
+        let wait = deadline.map_or(wait, |d| d.min(wait));
+        let conn = &mut self.conn;
         blocking(move || {
-            let db = match held {
-                Some(db) => db,
-                None => pool.take()?,
-            };
-            let result = f(&db);
-            if db.conn.is_autocommit() {
-                pool.give_back(db);
-                result.map(|r| (r, None))
-            } else {
-                result.map(|r| (r, Some(db)))
+            if conn.is_none() {
+                *conn = Some(pool.take(wait)?);
             }
-        })
-        .map(|(r, held)| {
-            self.held = held;
-            r
+            let db = conn.as_ref().expect("taken above");
+            db.limit_to(deadline);
+            f(db)
         })
     }
 }
 
 impl Drop for WitloomHost {
     fn drop(&mut self) {
-        if let (Some(pool), Some(db)) = (&self.pool, self.held.take()) {
+        if let (Some(pool), Some(db)) = (&self.pool, self.conn.take()) {
             pool.give_back(db);
         }
     }
@@ -454,6 +519,7 @@ fn confine(conn: &rusqlite::Connection) -> rusqlite::Result<Refusal> {
     }
     // VACUUM attaches one private temporary database; nothing needs more.
     conn.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 1)?;
+    conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, MAX_RESULT as i32)?;
     let refusal = Refusal::default();
     let slot = refusal.clone();
     conn.authorizer(Some(move |ctx: AuthContext<'_>| {
@@ -600,6 +666,79 @@ mod tests {
             ]
         );
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn each_store_has_its_own_connection_and_leaves_nothing_behind() {
+        use sql::Host;
+        let dir = scratch("stores");
+        for path in [dir.join("db.sqlite"), Path::new(IN_MEMORY).to_path_buf()] {
+            let pool = DatabasePool::open(&path, 4).unwrap();
+            let mut a = WitloomHost::new(Some(pool.clone()));
+            a.execute("CREATE TEMP TABLE mine (x)".into(), vec![])
+                .unwrap();
+            a.execute("BEGIN".into(), vec![]).unwrap();
+            a.execute("CREATE TABLE uncommitted (x)".into(), vec![])
+                .unwrap();
+            drop(a);
+            // The next store sees nothing the first left uncommitted, nor,
+            // on a file, its TEMP table (an in-memory database is one
+            // connection, whose TEMP tables every store shares).
+            let mut b = WitloomHost::new(Some(pool.clone()));
+            let memory = path.as_os_str() == IN_MEMORY;
+            for table in ["mine", "uncommitted"].into_iter().skip(memory as usize) {
+                let e = b
+                    .query(format!("SELECT * FROM {table}"), vec![])
+                    .unwrap_err();
+                assert!(e.message.contains("no such table"), "{}", e.message);
+            }
+            // A TEMP table of a store's own lasts as long as the store.
+            b.execute("CREATE TEMP TABLE IF NOT EXISTS t (x)".into(), vec![])
+                .unwrap();
+            b.execute("INSERT INTO t VALUES (1)".into(), vec![])
+                .unwrap();
+            let rows = b
+                .query("SELECT last_insert_rowid()".into(), vec![])
+                .unwrap();
+            assert!(matches!(rows.values[0][0], sql::Value::Integer(1)));
+        }
+    }
+
+    #[test]
+    fn a_deadline_interrupts_sql_and_results_are_capped() {
+        use sql::Host;
+        let pool = DatabasePool::open(Path::new(IN_MEMORY), 1).unwrap();
+        let start = std::time::Instant::now();
+        let mut host = WitloomHost::new(Some(pool.clone()))
+            .with_deadline(Some(start + Duration::from_millis(200)));
+        let e = host
+            .query(
+                "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r) SELECT count(*) FROM r"
+                    .into(),
+                vec![],
+            )
+            .unwrap_err();
+        assert!(
+            matches!(e.code, sql::ErrorCode::Unavailable),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("interrupted"), "{}", e.message);
+        assert!(start.elapsed() < Duration::from_secs(5));
+        drop(host);
+        let mut host = WitloomHost::new(Some(pool));
+        let e = host
+            .query("SELECT randomblob(100000000)".into(), vec![])
+            .unwrap_err();
+        assert!(e.message.contains("too big"), "{}", e.message);
+        let e = host
+            .query(
+                "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r LIMIT 20) SELECT randomblob(4000000) FROM r"
+                    .into(),
+                vec![],
+            )
+            .unwrap_err();
+        assert!(e.message.contains("larger than 64 MiB"), "{}", e.message);
     }
 
     #[test]

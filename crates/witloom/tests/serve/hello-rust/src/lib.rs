@@ -10,6 +10,11 @@
 //! - `GET /slow?MS`: answers after MS milliseconds (a request in flight).
 //! - `GET /trap`, `/loop`, `/bomb`: a trap, an endless loop, unbounded
 //!   memory growth: what the server must survive.
+//! - `GET /answer-then-loop`: a complete response, then an endless loop.
+//! - `POST /session`: a TEMP table and `last_insert_rowid()`, which must be
+//!   this request's own: `ok`, or what went wrong.
+//! - `GET /sql-forever`, `/sql-huge`: a query that never ends, one whose
+//!   result would be 2 GB: the SQL error the guest got.
 //! - anything else: `404`.
 
 wit_bindgen::generate!({
@@ -108,6 +113,35 @@ fn count(name: &str) -> Result<i64, sql::Error> {
     }
 }
 
+/// What SQLite keeps per connection must be this request's alone: the
+/// rowid of its last insert, and its TEMP table (which another request's
+/// connection would not have, or would already have).
+fn session() -> Result<(), String> {
+    let e = |e: sql::Error| format!("{:?}: {}", e.code, e.message);
+    sql::execute(
+        "CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, x INTEGER)",
+        &[],
+    )
+    .map_err(e)?;
+    let inserted = sql::query("INSERT INTO items (x) VALUES (1) RETURNING id", &[]).map_err(e)?;
+    let last = sql::query("SELECT last_insert_rowid()", &[]).map_err(e)?;
+    match (&inserted.values[0][0], &last.values[0][0]) {
+        (Value::Integer(a), Value::Integer(b)) if a == b => {}
+        (mine, last) => {
+            return Err(format!(
+                "last_insert_rowid() is {last:?}, not this request's {mine:?}"
+            ));
+        }
+    }
+    sql::execute("CREATE TEMP TABLE scratch (x INTEGER)", &[]).map_err(e)?;
+    sql::execute("INSERT INTO scratch VALUES (1)", &[]).map_err(e)?;
+    let count = sql::query("SELECT count(*) FROM scratch", &[]).map_err(e)?;
+    match &count.values[0][0] {
+        Value::Integer(1) => Ok(()),
+        other => Err(format!("the TEMP table holds {other:?} rows, not 1")),
+    }
+}
+
 impl Guest for Component {
     fn handle(request: IncomingRequest, out: ResponseOutparam) {
         let path = request.path_with_query().unwrap_or_default();
@@ -149,6 +183,36 @@ impl Guest for Component {
                 let ms: u64 = p["/slow?".len()..].parse().unwrap_or(0);
                 wasi::clocks::monotonic_clock::subscribe_duration(ms * 1_000_000).block();
                 respond(out, 200, &[], b"slept\n")
+            }
+            (Method::Get, "/answer-then-loop") => {
+                respond(out, 200, &[], b"answered\n");
+                let mut n = 0u64;
+                loop {
+                    n = std::hint::black_box(n.wrapping_add(1));
+                }
+            }
+            (Method::Post, "/session") => {
+                let answer = match session() {
+                    Ok(()) => "ok".to_string(),
+                    Err(e) => e,
+                };
+                respond(out, 200, &[], answer.as_bytes())
+            }
+            (Method::Get, "/sql-forever") => {
+                let e = sql::query(
+                    "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r) SELECT count(*) FROM r",
+                    &[],
+                )
+                .expect_err("it never ends");
+                respond(out, 503, &[], format!("{:?}: {}", e.code, e.message).as_bytes())
+            }
+            (Method::Get, "/sql-huge") => {
+                let e = sql::query(
+                    "SELECT randomblob(1000000000) FROM (VALUES (1), (2))",
+                    &[],
+                )
+                .expect_err("too big");
+                respond(out, 500, &[], format!("{:?}: {}", e.code, e.message).as_bytes())
             }
             (Method::Get, "/trap") => unreachable!("a trap, on purpose"),
             (Method::Get, "/loop") => {
