@@ -288,7 +288,11 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), ServeError> {
         let listener =
             tokio::net::TcpListener::from_std(self.listener).map_err(ServeError::Runtime)?;
-        let ticker = Ticker::start(self.shared.engine.clone());
+        let ticker = self
+            .shared
+            .limits
+            .timeout
+            .map(|_| Ticker::start(self.shared.engine.clone()));
         let (stop, stopping) = watch::channel(false);
         let mut connections = tokio::task::JoinSet::new();
         tokio::pin!(shutdown);
@@ -393,10 +397,11 @@ fn engine(opts: &ServeOptions) -> Result<(Engine, Option<Engine>), RunError> {
     let base = || {
         let mut config = Config::new();
         config.wasm_component_model(true);
+        // With a timeout, epochs also let each guest yield to the others at
+        // every tick, and shutdown stop a guest that would not end. Without
+        // one, no epoch checks are compiled in (what `wasmtime serve` does):
+        // they cost throughput on every request.
         opts.limits.configure(&mut config);
-        // Always: each guest yields to the others at every tick, and
-        // shutdown can stop a guest that would not end.
-        config.epoch_interruption(true);
         config
     };
     let n = u32::try_from(opts.max_concurrent_requests.max(1)).unwrap_or(u32::MAX);
@@ -669,6 +674,9 @@ impl Shared {
         }
         // At every tick: stop the guest if its time is up or the server is
         // shutting down, else let other tasks run before it goes on.
+        if deadline.is_none() {
+            return store;
+        }
         let stopping = self.stopping.clone();
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(move |_| {

@@ -627,10 +627,10 @@ fn busy_guests_do_not_stall_the_others() {
 
 #[test]
 fn shutdown_stops_a_guest_that_never_ends() {
-    // No --timeout: only the shutdown grace bounds the guest.
+    // The guest's own time (a minute) is longer than the shutdown's grace.
     let mut server = Served::start(
         &handler("hello-rust"),
-        &["--sqlite", "--shutdown-grace", "1s"],
+        &["--sqlite", "--timeout", "60s", "--shutdown-grace", "1s"],
         "forced-stop",
     );
     let (status, answer) = get(&client(), &server.url("/answer-then-loop"));
@@ -648,6 +648,30 @@ fn shutdown_stops_a_guest_that_never_ends() {
         log.contains("the server shut down before the guest finished"),
         "{log}"
     );
+}
+
+#[test]
+fn without_a_timeout_a_guest_that_never_ends_does_not_hold_the_exit() {
+    // Nothing interrupts this guest (no --timeout: no epochs), and its
+    // request never gets an answer; the server still exits.
+    let mut server = Served::start(
+        &handler("hello-rust"),
+        &["--sqlite", "--shutdown-grace", "1s"],
+        "abandoned",
+    );
+    let url = server.url("/loop");
+    let stuck = std::thread::spawn(move || client().get(&url).call().is_err());
+    std::thread::sleep(Duration::from_millis(500));
+    let start = Instant::now();
+    // The grace, two seconds for guests to unwind, five for the runtime.
+    assert_eq!(server.terminate(Duration::from_secs(30)), Some(0));
+    assert!(
+        start.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(stuck.join().unwrap(), "the looping request got an answer");
+    assert!(server.log().contains("stopping them"), "{}", server.log());
 }
 
 #[test]
