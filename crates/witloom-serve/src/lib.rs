@@ -339,7 +339,13 @@ impl Server {
             self.shared.stopping.store(true, Ordering::SeqCst);
             let _ = tokio::time::timeout(Duration::from_secs(2), self.shared.guests.none_running())
                 .await;
-            connections.shutdown().await;
+            // Abort what is left, waiting only briefly: a task queued on a
+            // worker that a guest still occupies would never be reaped.
+            connections.abort_all();
+            let _ = tokio::time::timeout(Duration::from_secs(1), async {
+                while connections.join_next().await.is_some() {}
+            })
+            .await;
         }
         drop(ticker);
         Ok(())
@@ -358,9 +364,11 @@ pub fn serve(
         .build()
         .map_err(ServeError::Runtime)?;
     let server = Server::new(path, opts)?;
-    ready(&server);
     let result = runtime.block_on(async move {
+        // The handlers first: a signal right after the ready line must
+        // find them (or it would kill the process outright).
         let signal = shutdown_signal().map_err(ServeError::Runtime)?;
+        ready(&server);
         server.run(signal).await
     });
     // A thread still blocked in host code (a SQL statement finishing) does

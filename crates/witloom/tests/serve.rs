@@ -651,30 +651,6 @@ fn shutdown_stops_a_guest_that_never_ends() {
 }
 
 #[test]
-fn without_a_timeout_a_guest_that_never_ends_does_not_hold_the_exit() {
-    // Nothing interrupts this guest (no --timeout: no epochs), and its
-    // request never gets an answer; the server still exits.
-    let mut server = Served::start(
-        &handler("hello-rust"),
-        &["--sqlite", "--shutdown-grace", "1s"],
-        "abandoned",
-    );
-    let url = server.url("/loop");
-    let stuck = std::thread::spawn(move || client().get(&url).call().is_err());
-    std::thread::sleep(Duration::from_millis(500));
-    let start = Instant::now();
-    // The grace, two seconds for guests to unwind, five for the runtime.
-    assert_eq!(server.terminate(Duration::from_secs(30)), Some(0));
-    assert!(
-        start.elapsed() < Duration::from_secs(15),
-        "{:?}",
-        start.elapsed()
-    );
-    assert!(stuck.join().unwrap(), "the looping request got an answer");
-    assert!(server.log().contains("stopping them"), "{}", server.log());
-}
-
-#[test]
 fn a_request_wasi_http_cannot_take_is_a_400() {
     use std::io::{Read, Write};
     let server = Served::start(&handler("hello-rust"), &["--sqlite"], "bad-request");
