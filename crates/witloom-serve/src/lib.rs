@@ -127,14 +127,12 @@ pub struct Server {
     shared: Arc<Shared>,
     listener: std::net::TcpListener,
     addr: SocketAddr,
-    pooling: bool,
 }
 
 impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Server")
             .field("addr", &self.addr)
-            .field("pooling", &self.pooling)
             .finish_non_exhaustive()
     }
 }
@@ -178,6 +176,13 @@ impl Guests {
 /// One running guest; dropping it (however its task ends) counts it out.
 struct GuestGuard(Arc<Shared>);
 
+impl GuestGuard {
+    fn enter(shared: &Arc<Shared>) -> GuestGuard {
+        shared.guests.running.fetch_add(1, Ordering::SeqCst);
+        GuestGuard(shared.clone())
+    }
+}
+
 impl Drop for GuestGuard {
     fn drop(&mut self) {
         if self.0.guests.running.fetch_sub(1, Ordering::SeqCst) == 1 {
@@ -197,26 +202,32 @@ impl Server {
     /// request arrives fails here.
     pub fn new(path: &Path, opts: &ServeOptions) -> Result<Server, ServeError> {
         let bytes = witloom_diag::io::read(path).map_err(RunError::from)?;
-        let (mut engine, fallback) = engine(opts)?;
-        let mut pooling = fallback.is_some();
-        let component = match (
-            witloom_run::load(&engine, path, &bytes, opts.no_cache),
-            fallback,
-        ) {
-            (Ok(component), _) => component,
-            // The pool's slots have fixed sizes (memories, tables, instance
-            // data) that a component may exceed and still run when its
-            // instances are allocated on demand.
-            (Err(pooled), Some(on_demand)) => {
-                let component = witloom_run::load(&on_demand, path, &bytes, opts.no_cache)?;
+        let on_demand =
+            || Engine::new(&config(opts, false)).map_err(|e| RunError::Engine(format!("{e:#}")));
+        let load = |engine: &Engine| witloom_run::load(engine, path, &bytes, opts.no_cache);
+        let (engine, component) = match Engine::new(&config(opts, true)) {
+            Ok(pooled) => match load(&pooled) {
+                Ok(component) => (pooled, component),
+                // The pool's slots have fixed sizes (memories, tables,
+                // instance data) that a component may exceed and still run
+                // when its instances are allocated on demand.
+                Err(why) => {
+                    let engine = on_demand()?;
+                    let component = load(&engine)?;
+                    tracing::info!(
+                        "not using the pooling allocator: the component does not fit its slots ({why}); allocating each instance on demand"
+                    );
+                    (engine, component)
+                }
+            },
+            Err(e) => {
                 tracing::info!(
-                    "not using the pooling allocator: the component does not fit its slots ({pooled}); allocating each instance on demand"
+                    "not using the pooling allocator ({e:#}); allocating each instance on demand"
                 );
-                engine = on_demand;
-                pooling = false;
-                component
+                let engine = on_demand()?;
+                let component = load(&engine)?;
+                (engine, component)
             }
-            (Err(e), None) => return Err(e.into()),
         };
         check_handler(&engine, &component)?;
         witloom_run::check_imports(
@@ -265,19 +276,12 @@ impl Server {
             }),
             listener,
             addr,
-            pooling,
         })
     }
 
     /// The address the server listens on.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
-    }
-
-    /// Whether instances come from wasmtime's pooling allocator (or, when
-    /// the machine cannot reserve its memory, are allocated on demand).
-    pub fn pooling(&self) -> bool {
-        self.pooling
     }
 
     /// Serves until `shutdown` completes; then stops accepting, lets the
@@ -399,19 +403,19 @@ fn shutdown_signal() -> std::io::Result<impl Future<Output = ()>> {
     })
 }
 
-/// An engine for serving: the limits' settings, and the pooling allocator
-/// sized for the concurrency when the machine can reserve its memory.
-fn engine(opts: &ServeOptions) -> Result<(Engine, Option<Engine>), RunError> {
-    let base = || {
-        let mut config = Config::new();
-        config.wasm_component_model(true);
-        // With a timeout, epochs also let each guest yield to the others at
-        // every tick, and shutdown stop a guest that would not end. Without
-        // one, no epoch checks are compiled in (what `wasmtime serve` does):
-        // they cost throughput on every request.
-        opts.limits.configure(&mut config);
-        config
-    };
+/// An engine's configuration for serving: the limits' settings and, when
+/// `pooled`, the pooling allocator sized for the concurrency.
+fn config(opts: &ServeOptions, pooled: bool) -> Config {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    // With a timeout, epochs also let each guest yield to the others at
+    // every tick, and shutdown stop a guest that would not end. Without
+    // one, no epoch checks are compiled in (what `wasmtime serve` does):
+    // they cost throughput on every request.
+    opts.limits.configure(&mut config);
+    if !pooled {
+        return config;
+    }
     let n = u32::try_from(opts.max_concurrent_requests.max(1)).unwrap_or(u32::MAX);
     let mut pool = PoolingAllocationConfig::default();
     // A composed app is several core instances, each with its memory and
@@ -428,18 +432,8 @@ fn engine(opts: &ServeOptions) -> Result<(Engine, Option<Engine>), RunError> {
         // limiter refuses growth past it first, naming `--max-memory`.
         pool.max_memory_size(max.div_ceil(1 << 16).saturating_mul(1 << 16));
     }
-    let mut pooled = base();
-    pooled.allocation_strategy(pool);
-    let on_demand = Engine::new(&base()).map_err(|e| RunError::Engine(format!("{e:#}")))?;
-    match Engine::new(&pooled) {
-        Ok(engine) => Ok((engine, Some(on_demand))),
-        Err(e) => {
-            tracing::info!(
-                "not using the pooling allocator ({e:#}); allocating each instance on demand"
-            );
-            Ok((on_demand, None))
-        }
-    }
+    config.allocation_strategy(pool);
+    config
 }
 
 /// Refuses a component that exports no `wasi:http/incoming-handler@0.2.x`,
@@ -522,14 +516,6 @@ struct Unanswered {
     status: StatusCode,
 }
 
-/// How a request's guest task failed (the reason is logged by the task).
-enum Failed {
-    /// The instance pool is full.
-    Busy,
-    /// The guest trapped or ran into a limit.
-    Guest,
-}
-
 impl Shared {
     /// Answers one request and logs it.
     async fn handle(
@@ -597,8 +583,7 @@ impl Shared {
                 }
             })?;
         let shared = self.clone();
-        self.guests.running.fetch_add(1, Ordering::SeqCst);
-        let guard = GuestGuard(self.clone());
+        let guard = GuestGuard::enter(self);
         let guest = async move {
             let _permit = permit;
             let _guard = guard;
@@ -617,20 +602,21 @@ impl Shared {
                     .unwrap_or_else(|_| Err(wasmtime::Error::new(wasmtime::Trap::Interrupt))),
                 None => run.await,
             };
+            // The status to answer with when the guest set no response;
+            // the reason is logged here, once.
             result.map_err(|e| {
+                if e.is::<wasmtime::PoolConcurrencyLimitError>() {
+                    tracing::warn!("no room for another instance: {e}");
+                    return StatusCode::SERVICE_UNAVAILABLE;
+                }
                 if e.is::<ShutDown>() {
                     // The wasm backtrace wrapped around it says nothing
                     // more about why.
                     tracing::warn!("{ShutDown}");
-                    Failed::Guest
-                } else if e.is::<wasmtime::PoolConcurrencyLimitError>() {
-                    tracing::warn!("no room for another instance: {e}");
-                    Failed::Busy
                 } else {
-                    let e = shared.limits.explain(e);
-                    tracing::warn!("the guest failed: {e}");
-                    Failed::Guest
+                    tracing::warn!("the guest failed: {}", shared.limits.explain(e));
                 }
+                StatusCode::INTERNAL_SERVER_ERROR
             })
         }
         .instrument(span.clone());
@@ -652,12 +638,7 @@ impl Shared {
                         status: StatusCode::INTERNAL_SERVER_ERROR,
                     })
                 }
-                Ok(Err(Failed::Busy)) => Err(Unanswered {
-                    status: StatusCode::SERVICE_UNAVAILABLE,
-                }),
-                Ok(Err(Failed::Guest)) => Err(Unanswered {
-                    status: StatusCode::INTERNAL_SERVER_ERROR,
-                }),
+                Ok(Err(status)) => Err(Unanswered { status }),
                 Err(e) => {
                     tracing::error!(parent: &span, "the request's task failed: {e}");
                     Err(Unanswered {
@@ -682,16 +663,16 @@ impl Shared {
         }
         // At every tick: stop the guest if its time is up or the server is
         // shutting down, else let other tasks run before it goes on.
-        if deadline.is_none() {
+        let Some(deadline) = deadline else {
             return store;
-        }
+        };
         let stopping = self.stopping.clone();
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(move |_| {
             if stopping.load(Ordering::Relaxed) {
                 return Err(wasmtime::Error::new(ShutDown));
             }
-            if deadline.is_some_and(|d| Instant::now() >= d) {
+            if Instant::now() >= deadline {
                 return Ok(wasmtime::UpdateDeadline::Interrupt);
             }
             Ok(wasmtime::UpdateDeadline::YieldCustom(

@@ -260,11 +260,6 @@ impl DatabasePool {
         }))
     }
 
-    /// The database's path (or [`IN_MEMORY`]).
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     fn lock(&self) -> std::sync::MutexGuard<'_, PoolState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
