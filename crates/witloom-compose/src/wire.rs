@@ -245,22 +245,17 @@ pub fn plan(parts: &[Part], opts: &Options) -> Result<Plan, ComposeError> {
                     .iter()
                     .find(|e| kind_of(e) == kind && satisfies(&import.name, &e.name))
             };
-            // In a chain, the next part provides what it can.
+            // In a chain, the next part provides what it can; otherwise
+            // every other part that exports it (or the one `with` names).
             let next = next_in_chain(ci).and_then(|pi| exported_by(pi).map(|e| (pi, e)));
             let chosen = if next.is_some() { None } else { chosen };
-            let mut candidates: Vec<(usize, &WorldItem)> = next.into_iter().collect();
-            for (pi, provider) in parts.iter().enumerate() {
-                if next.is_some() || pi == ci || chosen.is_some_and(|c| *c != provider.name) {
-                    continue;
-                }
-                if let Some(e) = world_of(provider)
-                    .exports
-                    .iter()
-                    .find(|e| kind_of(e) == kind && satisfies(&import.name, &e.name))
-                {
-                    candidates.push((pi, e));
-                }
-            }
+            let candidates: Vec<(usize, &WorldItem)> = match next {
+                Some(next) => vec![next],
+                None => (0..parts.len())
+                    .filter(|pi| *pi != ci && chosen.is_none_or(|c| *c == parts[*pi].name))
+                    .filter_map(|pi| exported_by(pi).map(|e| (pi, e)))
+                    .collect(),
+            };
             if let (Some(chosen), true) = (chosen, candidates.is_empty()) {
                 let (interface, provider) = (base.to_string(), chosen.clone());
                 return Err(match index_of(chosen) {
