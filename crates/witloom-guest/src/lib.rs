@@ -12,9 +12,10 @@ pub mod app;
 mod c;
 mod componentize;
 mod error;
+mod filled;
 mod go;
 mod go_clocks;
-mod http_skeleton;
+pub mod init;
 mod rust;
 pub mod scaffold;
 

@@ -7,6 +7,7 @@
 //! signatures written for the user are exactly the ones the build expects.
 
 use crate::Language;
+pub use crate::filled::Entry;
 use std::path::{Path, PathBuf};
 use wit_bindgen_core::wit_parser::WorldId;
 use wit_bindgen_core::{Files, WorldGenerator};
@@ -24,9 +25,10 @@ pub struct Created {
     pub files: Vec<PathBuf>,
     /// Where `witloom build` will put the component.
     pub artifact: PathBuf,
-    /// Whether the world exports `wasi:http/incoming-handler` (the
-    /// skeleton then answers `hello` under `witloom serve`).
-    pub serves_http: bool,
+    /// The entry point the skeleton fills in, if the world exports one: a
+    /// command that prints `hello from NAME`, or an HTTP handler that
+    /// answers it under `witloom serve`.
+    pub entry: Option<Entry>,
 }
 
 /// Creates component `name` in `language` for `world` in the application
@@ -41,6 +43,14 @@ pub fn new_component(
     let mut app = App::load(manifest_path)?;
     witloom_manifest::check_component_name(name)
         .map_err(|why| Diagnostic::new(format!("bad component name `{name}`: {why}")))?;
+    if name == app.name {
+        return Err(Diagnostic::new(format!(
+            "component `{name}` would have the app's name; nothing was written"
+        ))
+        .with_help(format!(
+            "the composed app is built to target/witloom/{name}.wasm: pick another name"
+        )));
+    }
     if app.component(name).is_some() {
         return Err(Diagnostic::new(format!(
             "`{}` already has a component named `{name}`",
@@ -80,7 +90,7 @@ pub fn new_component(
     Ok(Created {
         files: written,
         artifact: app.artifact_of(name),
-        serves_http: crate::http_skeleton::serves_http(&wit, world_id),
+        entry: crate::filled::entry(&wit, world_id),
     })
 }
 
@@ -98,8 +108,8 @@ pub fn skeleton(
         Language::Rust => rust_skeleton(wit, world, name, world_spec, wit_rel),
         Language::Go => go_skeleton(wit, world, name),
     }?;
-    if crate::http_skeleton::serves_http(wit, world) {
-        crate::http_skeleton::fill(&mut files, language, name);
+    if let Some(entry) = crate::filled::entry(wit, world) {
+        crate::filled::fill(&mut files, entry, language, name);
     }
     Ok(files)
 }

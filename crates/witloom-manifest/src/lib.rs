@@ -204,6 +204,19 @@ impl Manifest {
                 )
                 .with_help("component names are kebab-case, like `text-kernel`"));
             }
+            // Both would be built to target/witloom/<name>.wasm: composing
+            // would overwrite the component it reads.
+            if &name == app_name {
+                return Err(located(
+                    path,
+                    text,
+                    Some(span),
+                    format!("component `{name}` has the app's name"),
+                )
+                .with_help(format!(
+                    "the composed app is built to target/witloom/{name}.wasm, where this component would be too: rename one of them"
+                )));
+            }
             let c = spanned.into_inner();
             components.insert(
                 name,

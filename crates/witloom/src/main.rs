@@ -8,6 +8,7 @@ mod build;
 mod compose;
 mod doc;
 mod doctor;
+mod init;
 mod input;
 mod new;
 mod run;
@@ -30,6 +31,9 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Start an application: `DIR/` with a manifest, WIT (WASI included)
+    /// and one component in C, Rust or Go that builds and runs at once.
+    Init(init::Args),
     /// Work with WIT: check it, or print its IR.
     #[command(subcommand)]
     Wit(wit::Args),
@@ -63,6 +67,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
+        Command::Init(args) => args.run(),
         Command::Wit(args) => args.run(),
         Command::Build(args) => args.run(),
         Command::Compose(args) => args.run(),

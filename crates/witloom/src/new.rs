@@ -33,7 +33,7 @@ impl Args {
             "added",
             manifest.display()
         );
-        if created.serves_http {
+        if created.entry == Some(witloom_guest::scaffold::Entry::Http) {
             eprintln!(
                 "serve it with: witloom serve {}  (it answers `hello from {name}`)",
                 created.artifact.display()

@@ -134,7 +134,11 @@ fn refusals_write_nothing() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let before = std::fs::read_to_string(&manifest).unwrap();
 
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["--lang", "c", "refusals", "--world", "lone"],
+            "component `refusals` would have the app's name",
+        ),
         (
             &["--lang", "go", "kernel", "--world", "lone"],
             "already has a component named `kernel`",
@@ -166,6 +170,7 @@ fn refusals_write_nothing() {
     assert_eq!(std::fs::read_to_string(&manifest).unwrap(), before);
     assert!(!app.join("other").exists());
     assert!(!app.join("Kernel2").exists());
+    assert!(!app.join("refusals").exists());
 
     let out = witloom(&["new", "--lang", "cobol", "x", "--world", "lone"]);
     assert_eq!(out.status.code(), Some(2));

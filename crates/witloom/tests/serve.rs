@@ -4,11 +4,10 @@
 //! and every server process is killed when its test ends, passing or not.
 
 mod common;
+use common::served::{Served, body, client, get};
 use common::text;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Barrier, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -28,122 +27,6 @@ fn app() -> &'static Path {
 
 fn handler(name: &str) -> PathBuf {
     app().join(format!("target/witloom/{name}.wasm"))
-}
-
-/// A running `witloom serve`, killed on drop if it is still running.
-struct Served {
-    child: Child,
-    url: String,
-    log: PathBuf,
-}
-
-impl Served {
-    /// Starts `witloom serve FILE --addr 127.0.0.1:0 ARGS` and waits (at
-    /// most two minutes: the first start compiles) for its address.
-    fn start(file: &Path, args: &[&str], log_name: &str) -> Served {
-        let dir = witloom_testkit::target_dir().join("witloom-cli-tests/serve");
-        std::fs::create_dir_all(&dir).unwrap();
-        let log = dir.join(format!("{log_name}.log"));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_witloom"))
-            .args(["serve", file.to_str().unwrap(), "--addr", "127.0.0.1:0"])
-            .args(args)
-            .env(
-                "WITLOOM_CACHE_DIR",
-                witloom_testkit::target_dir().join("witloom-cli-tests/compiled"),
-            )
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .expect("witloom serve starts");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx
-            .recv_timeout(Duration::from_secs(120))
-            .unwrap_or_default();
-        let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://")) else {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "witloom serve printed no address ({line:?}):\n{}",
-                std::fs::read_to_string(&log).unwrap_or_default()
-            );
-        };
-        Served {
-            url: url.to_string(),
-            child,
-            log,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.url)
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Resident memory of the server process, in KiB.
-    fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .expect("VmRSS in /proc/PID/status")
-    }
-
-    /// Sends SIGTERM and waits (at most `within`) for the exit code.
-    fn terminate(&mut self, within: Duration) -> Option<i32> {
-        let sent = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("kill(1) runs");
-        assert!(sent.success());
-        let deadline = Instant::now() + within;
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.code();
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        None
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn client() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(60)))
-        .build()
-        .into()
-}
-
-fn body(response: &mut ureq::http::Response<ureq::Body>) -> Vec<u8> {
-    response
-        .body_mut()
-        .with_config()
-        .limit(64 << 20)
-        .read_to_vec()
-        .unwrap()
-}
-
-fn get(agent: &ureq::Agent, url: &str) -> (u16, Vec<u8>) {
-    let mut r = agent.get(url).call().unwrap();
-    (r.status().as_u16(), body(&mut r))
 }
 
 /// 10 MiB that do not repeat with a short period.

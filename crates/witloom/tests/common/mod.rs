@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod served;
+
 use std::process::{Command, Output};
 
 /// Runs `witloom ARGS`, with the compiled-code cache under `target/`.

@@ -1,36 +1,123 @@
-//! `witloom new` for a world that exports `wasi:http/incoming-handler`:
-//! instead of a placeholder, the handler's body answers every request with
-//! `200 hello from NAME`, so the new component serves at once under
-//! `witloom serve`. The bodies use only the WASI HTTP bindings the build
-//! generates for every such world.
+//! Skeleton bodies that work at once, for the two worlds people start
+//! from, so that `witloom new` (and `witloom init`) give a component that
+//! builds *and does something* with no edits:
+//! - a world exporting `wasi:cli/run`: `run` prints `hello from NAME`;
+//! - a world exporting `wasi:http/incoming-handler`: the handler answers
+//!   every request with `200 hello from NAME`, under `witloom serve`.
+//!
+//! The bodies use only the bindings the build generates for such worlds.
 
 use std::path::PathBuf;
 use wit_bindgen_core::wit_parser::WorldId;
 use witloom_ir::Loaded;
 
-/// Whether `world` exports `wasi:http/incoming-handler@0.2.x`.
-pub(crate) fn serves_http(wit: &Loaded, world: WorldId) -> bool {
-    let resolve = &wit.resolve;
-    resolve.worlds[world].exports.keys().any(|key| {
-        resolve
-            .name_world_key(key)
-            .strip_prefix("wasi:http/incoming-handler@0.2.")
-            .is_some()
-    })
+/// What a skeleton's entry point does once filled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    /// `wasi:cli/run`: prints a greeting.
+    Command,
+    /// `wasi:http/incoming-handler`: answers `200 hello from NAME`.
+    Http,
 }
 
-/// Replaces the handler's placeholder in the skeleton's files.
-pub(crate) fn fill(files: &mut [(PathBuf, String)], language: crate::Language, name: &str) {
+/// The entry point `world` exports, if it is one that is filled. A world
+/// exporting both is a handler first (`witloom serve` is how it is used).
+pub(crate) fn entry(wit: &Loaded, world: WorldId) -> Option<Entry> {
+    let resolve = &wit.resolve;
+    let exports = || {
+        resolve.worlds[world]
+            .exports
+            .keys()
+            .map(|key| resolve.name_world_key(key))
+    };
+    if exports().any(|n| n.starts_with("wasi:http/incoming-handler@0.2.")) {
+        Some(Entry::Http)
+    } else if exports().any(|n| n.starts_with("wasi:cli/run@0.2.")) {
+        Some(Entry::Command)
+    } else {
+        None
+    }
+}
+
+/// Replaces the entry point's placeholder in the skeleton's files.
+pub(crate) fn fill(
+    files: &mut [(PathBuf, String)],
+    entry: Entry,
+    language: crate::Language,
+    name: &str,
+) {
     for (path, text) in files.iter_mut() {
-        let filled = match language {
-            crate::Language::C => c(text, name),
-            crate::Language::Rust => rust(text, name),
-            crate::Language::Go => go(path, text, name),
+        let filled = match (entry, language) {
+            (Entry::Http, crate::Language::C) => c(text, name),
+            (Entry::Http, crate::Language::Rust) => rust(text, name),
+            (Entry::Http, crate::Language::Go) => go(path, text, name),
+            (Entry::Command, crate::Language::C) => c_command(text, name),
+            (Entry::Command, crate::Language::Rust) => rust_command(text, name),
+            (Entry::Command, crate::Language::Go) => go_command(path, text, name),
         };
         if let Some(filled) = filled {
             *text = filled;
         }
     }
+}
+
+fn c_command(text: &str, name: &str) -> Option<String> {
+    let at = text.find("bool exports_wasi_cli_run_run(void) {\n")?;
+    let open = at + text[at..].find("{\n")?;
+    let close = open + text[open..].find("\n}\n")?;
+    let body = format!(
+        r#"{{
+    // The program. Arguments and environment variables come from
+    // wasi:cli/environment; stdout and stderr are the host's.
+    printf("hello from {name}\n");
+    return true;"#
+    );
+    let mut out = text[..open].to_string();
+    out.push_str(&body);
+    out.push_str(&text[close..]);
+    Some(out.replacen("#include \"", "#include <stdio.h>\n#include \"", 1))
+}
+
+fn rust_command(text: &str, name: &str) -> Option<String> {
+    let imp = text.find("impl exports::wasi::cli::run::Guest for")?;
+    let run = imp + text[imp..].find("fn run(")?;
+    let todo = run + text[run..].find("        todo!()\n")?;
+    let body = format!(
+        r#"        // The program: Rust's std works as usual (`std::env::args`,
+        // `std::env::var`, `println!`); `Err(())` exits with status 1.
+        println!("hello from {name}");
+        Ok(())
+"#
+    );
+    let mut out = text[..todo].to_string();
+    out.push_str(&body);
+    out.push_str(&text[todo + "        todo!()\n".len()..]);
+    Some(out)
+}
+
+fn go_command(path: &std::path::Path, text: &str, name: &str) -> Option<String> {
+    if !path.starts_with("export_wasi_cli_run") {
+        return None;
+    }
+    let head = &text[..text.find("\npackage ")?];
+    Some(format!(
+        r#"{head}
+package export_wasi_cli_run
+
+import (
+	"fmt"
+
+	witTypes "go.bytecodealliance.org/pkg/wit/types"
+)
+
+// Run is the program: Go's os and fmt packages work as usual
+// (os.Args, os.Getenv, fmt.Println); an Err result exits with status 1.
+func Run() witTypes.Result[witTypes.Unit, witTypes.Unit] {{
+	fmt.Println("hello from {name}")
+	return witTypes.Ok[witTypes.Unit, witTypes.Unit](witTypes.Unit{{}})
+}}
+"#
+    ))
 }
 
 fn c(text: &str, name: &str) -> Option<String> {

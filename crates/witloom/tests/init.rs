@@ -1,0 +1,154 @@
+//! `witloom init`: for each template and language, an app made from
+//! nothing builds, composes, and runs (a command) or serves (a handler),
+//! with no file written by hand and no network; and the refusals that
+//! leave the directory as it was.
+
+mod common;
+use common::served::{Served, client, get};
+use common::{text, witloom};
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn scratch(name: &str) -> PathBuf {
+    witloom_testkit::scratch_dir(format!("witloom-cli-tests/init/{name}"))
+}
+
+#[test]
+fn every_template_in_every_language_builds_and_runs_at_once() {
+    for template in ["command", "http"] {
+        for lang in ["c", "rust", "go"] {
+            let parent = scratch(&format!("{template}-{lang}"));
+            let name = format!("my-{lang}-app");
+            let app = parent.join(&name);
+            let out = witloom(&[
+                "init",
+                app.to_str().unwrap(),
+                "--template",
+                template,
+                "--lang",
+                lang,
+            ]);
+            let said = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(0), "{template} {lang}: {said}");
+            assert!(said.contains("witloom build"), "{said}");
+
+            // The WIT and its WASI resolve as written, with nothing fetched.
+            let checked = witloom(&["wit", "check", app.join("wit").to_str().unwrap()]);
+            assert_eq!(checked.status.code(), Some(0), "{}", text(&checked.stderr));
+            let manifest = app.join("witloom.toml");
+            let manifest = manifest.to_str().unwrap();
+            let built = witloom(&["build", "--manifest", manifest]);
+            assert_eq!(built.status.code(), Some(0), "{}", text(&built.stderr));
+            let composed = witloom(&["compose", "--manifest", manifest]);
+            assert_eq!(
+                composed.status.code(),
+                Some(0),
+                "{}",
+                text(&composed.stderr)
+            );
+            let composed = app.join(format!("target/witloom/{name}.wasm"));
+
+            if template == "command" {
+                assert!(
+                    said.contains("witloom run target/witloom/main.wasm"),
+                    "{said}"
+                );
+                for wasm in [app.join("target/witloom/main.wasm"), composed] {
+                    let ran = witloom(&["run", wasm.to_str().unwrap()]);
+                    assert_eq!(ran.status.code(), Some(0), "{}", text(&ran.stderr));
+                    assert_eq!(text(&ran.stdout), "hello from main\n");
+                }
+            } else {
+                assert!(
+                    said.contains("witloom serve target/witloom/handler.wasm"),
+                    "{said}"
+                );
+                for wasm in [app.join("target/witloom/handler.wasm"), composed] {
+                    let server = Served::start(&wasm, &[], &format!("init-{lang}"));
+                    let (status, answer) = get(&client(), &server.url("/"));
+                    assert_eq!(
+                        (status, text(&answer)),
+                        (200, "hello from handler\n".into())
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn init_dot_takes_an_empty_directory_and_its_name() {
+    let parent = scratch("dot");
+    let app = parent.join("dotted");
+    std::fs::create_dir_all(app.join(".git")).unwrap();
+    std::fs::write(app.join(".gitignore"), "mine\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_witloom"))
+        .args(["init", ".", "--lang", "c"])
+        .current_dir(&app)
+        .output()
+        .unwrap();
+    let said = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(!said.contains("cd "), "no directory to change to: {said}");
+    let manifest = std::fs::read_to_string(app.join("witloom.toml")).unwrap();
+    assert!(manifest.contains("name = \"dotted\""), "{manifest}");
+    assert_eq!(
+        std::fs::read_to_string(app.join(".gitignore")).unwrap(),
+        "mine\n",
+        "a file that was there is left alone"
+    );
+    assert!(app.join("wit/dotted.wit").is_file());
+}
+
+#[test]
+fn refusals_write_nothing() {
+    let parent = scratch("refusals");
+    let taken = parent.join("taken");
+    std::fs::create_dir_all(&taken).unwrap();
+    std::fs::write(taken.join("notes.txt"), "mine").unwrap();
+    let not_dir = parent.join("file");
+    std::fs::write(&not_dir, "x").unwrap();
+    let before = witloom_testkit::dir_entries(&parent);
+    let path = |name: &str| parent.join(name).to_str().unwrap().to_string();
+    let (bad, ok_dir, x) = (path("Bad_Name"), path("ok-dir"), path("x"));
+
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["init", taken.to_str().unwrap(), "--lang", "c"],
+            "already exists and is not empty (it holds `notes.txt`); nothing was written",
+        ),
+        (
+            &["init", not_dir.to_str().unwrap(), "--lang", "c"],
+            "exists and is not a directory; nothing was written",
+        ),
+        (
+            &["init", &bad, "--lang", "go"],
+            "bad app name `Bad_Name`: `B` is not a lowercase letter",
+        ),
+        (
+            &["init", &ok_dir, "--name", "9lives", "--lang", "rust"],
+            "bad app name `9lives`",
+        ),
+        (
+            &["init", &x, "--lang", "rust", "--template", "daemon"],
+            "[possible values: command, http]",
+        ),
+    ];
+    for (args, expected) in cases {
+        let out = witloom(args);
+        let err = text(&out.stderr);
+        assert_ne!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(err.contains(expected), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    assert_eq!(witloom_testkit::dir_entries(&parent), before);
+    assert_eq!(witloom_testkit::dir_entries(&taken), ["notes.txt"]);
+
+    // An app named like its component's role still gets distinct files.
+    let app = parent.join("main");
+    let out = witloom(&["init", app.to_str().unwrap(), "--lang", "c"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let manifest = std::fs::read_to_string(app.join("witloom.toml")).unwrap();
+    assert!(manifest.contains("[components.main-main]"), "{manifest}");
+}
