@@ -140,6 +140,18 @@ fn write_app(
          // file once (`witloom init`); it is yours to edit.\n\
          package local:{name}@0.1.0;\n\n{world}"
     );
+    // The name is the package's and the world's too: a WIT keyword
+    // (`own`, `type`, …) cannot be either.
+    if let Err((_, e)) =
+        wit_bindgen_core::wit_parser::UnresolvedPackageGroup::parse("init.wit", &wit)
+    {
+        return Err(Diagnostic::new(format!(
+            "the app name `{name}` cannot name its WIT package and world: {e}"
+        ))
+        .with_help(
+            "pick another name with --name (WIT keywords such as `own` or `type` cannot be used)",
+        ));
+    }
     let manifest = dir.join(witloom_manifest::FILE_NAME);
     let component = component_name(name, template);
     let mut entries = vec![manifest.clone(), dir.join("wit"), dir.join(&component)];

@@ -184,10 +184,17 @@ fn from_resolve_error(
                         let names: Vec<String> = present.iter().map(|p| format!("`{p}`")).collect();
                         d.notes.push(format!("searched `{shown}`: it holds {}", names.join(", ")));
                     }
-                    d.help.push(format!(
-                        "put the package's WIT in `{shown}{}/` (a folder of .wit files) or `{shown}{}.wit`; `wkg wit fetch` or `wit-deps` can fetch it",
-                        requested.name, requested.name
-                    ));
+                    if requested.namespace == "wasi" {
+                        d.help.push(
+                            "run `witloom wit deps`: it writes the WASI packages the WIT names into `deps/`, from the WIT witloom carries (no network)"
+                                .to_string(),
+                        );
+                    } else {
+                        d.help.push(format!(
+                            "put the package's WIT in `{shown}{}/` (a folder of .wit files) or `{shown}{}.wit`, or run `witloom wit deps` to fetch it from a registry",
+                            requested.name, requested.name
+                        ));
+                    }
                 }
                 None => d.help.push(
                     "a single WIT file cannot use other packages; pass the directory that holds it and its `deps/` folder"

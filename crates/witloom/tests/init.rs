@@ -113,7 +113,12 @@ fn refusals_write_nothing() {
     let path = |name: &str| parent.join(name).to_str().unwrap().to_string();
     let (bad, ok_dir, x) = (path("Bad_Name"), path("ok-dir"), path("x"));
 
-    let cases: [(&[&str], &str); 5] = [
+    let own = path("own");
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["init", &own, "--lang", "c"],
+            "the app name `own` cannot name its WIT package and world",
+        ),
         (
             &["init", taken.to_str().unwrap(), "--lang", "c"],
             "already exists and is not empty (it holds `notes.txt`); nothing was written",

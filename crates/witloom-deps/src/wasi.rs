@@ -1,0 +1,227 @@
+//! WASI packages from the WIT witloom carries: which files to write for
+//! what the WIT names, at the runtime's version or derived for an older
+//! one on its track.
+
+use crate::{DepsError, Located};
+use semver::Version;
+use std::collections::{BTreeSet, VecDeque};
+use std::path::Path;
+use wit_parser::PackageName;
+use witloom_host::carried;
+
+/// The files (`(name in deps/, text)`) that provide every package in
+/// `wanted` that `have` (`ns:pkg@version`) lacks, and what those use.
+pub(crate) fn plan(
+    wanted: &[(PackageName, Option<Box<Located>>)],
+    have: &BTreeSet<String>,
+) -> Result<Vec<(String, String)>, DepsError> {
+    let carried = carried();
+    let mut planned: Vec<(String, String, String)> = Vec::new();
+    let mut queue: VecDeque<(PackageName, Option<Box<Located>>)> = wanted.iter().cloned().collect();
+    while let Some((name, at)) = queue.pop_front() {
+        let key = name.to_string();
+        if have.contains(&key) || planned.iter().any(|(k, ..)| *k == key) {
+            continue;
+        }
+        let unversioned = format!("{}:{}", name.namespace, name.name);
+        if name.namespace != "wasi" {
+            return Err(DepsError::NotWasi {
+                package: unversioned,
+                at,
+            });
+        }
+        let Some(package) = carried.package(&unversioned) else {
+            return Err(DepsError::NotCarried {
+                package: unversioned,
+                at,
+                carried: carried.wasi().map(|p| p.qualified()).collect(),
+            });
+        };
+        let available = package
+            .version
+            .clone()
+            .expect("the WASI packages witloom carries are versioned");
+        let Some(requested) = name.version.clone() else {
+            return Err(DepsError::Unversioned {
+                package: unversioned,
+                at,
+                available,
+            });
+        };
+        if !on_track(&requested, &available) {
+            return Err(DepsError::Version {
+                package: unversioned,
+                requested,
+                at,
+                available,
+            });
+        }
+        let (file, text) = if requested == available {
+            (package.file.to_string(), package.source.to_string())
+        } else {
+            (
+                format!("{}@{requested}.wit", package.file.trim_end_matches(".wit")),
+                derive(package.source, &available, &requested),
+            )
+        };
+        for used in &package.uses {
+            let (namespace, name) = used.split_once(':').expect("`ns:pkg`");
+            queue.push_back((
+                PackageName {
+                    namespace: namespace.to_string(),
+                    name: name.to_string(),
+                    version: Some(requested.clone()),
+                },
+                None,
+            ));
+        }
+        planned.push((key, file, text));
+    }
+    Ok(planned.into_iter().map(|(_, f, t)| (f, t)).collect())
+}
+
+/// Whether the runtime's `available` serves imports of `requested`:
+/// the same semver track (`0.2.x`, or `1.x`), and no newer.
+fn on_track(requested: &Version, available: &Version) -> bool {
+    requested.pre.is_empty()
+        && requested.major == available.major
+        && (available.major != 0 || requested.minor == available.minor)
+        && requested <= available
+}
+
+/// `source` (the package at `from`) as it was at `to`: the package and
+/// every reference to a version `from` renamed to `to`; items added after
+/// `to` gated behind a feature nobody enables (wit-parser then leaves them
+/// out, as the runtime's WIT does for `@unstable` items); deprecations
+/// after `to` dropped.
+fn derive(source: &str, from: &Version, to: &Version) -> String {
+    let from_at = format!("@{from}");
+    let mut out = String::with_capacity(source.len());
+    let mut rest = source;
+    while let Some(i) = rest.find(&from_at) {
+        let after = &rest[i + from_at.len()..];
+        // `@0.2.12` but not `@0.2.120` or `@0.2.12.3`.
+        let more_digits = after.starts_with(|c: char| c.is_ascii_digit())
+            || (after.starts_with('.') && after[1..].starts_with(|c: char| c.is_ascii_digit()));
+        out.push_str(&rest[..i]);
+        if more_digits {
+            out.push_str(&from_at);
+        } else {
+            out.push_str(&format!("@{to}"));
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+
+    let mut gated = String::with_capacity(out.len());
+    for line in out.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let indent = &line[..line.len() - trimmed.len()];
+        let version_of = |attr: &str| {
+            trimmed
+                .strip_prefix(attr)
+                .and_then(|r| r.split(')').next())
+                .and_then(|v| Version::parse(v.trim()).ok())
+        };
+        if let Some(since) = version_of("@since(version =") {
+            if since > *to {
+                gated.push_str(&format!(
+                    "{indent}@unstable(feature = added-after-this-version)\n"
+                ));
+                continue;
+            }
+        } else if let Some(deprecated) = version_of("@deprecated(version =")
+            && deprecated > *to
+        {
+            continue;
+        }
+        gated.push_str(line);
+    }
+    gated
+}
+
+/// Resolves the WIT in `wit_dir` as it will be once `plan` is written,
+/// in a scratch copy, so nothing is written for a set that does not
+/// resolve.
+pub(crate) fn check_resolves(wit_dir: &Path, plan: &[(String, String)]) -> Result<(), DepsError> {
+    let scratch = std::env::temp_dir().join(format!(
+        "witloom-deps-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    ));
+    let result = (|| {
+        let deps = scratch.join("deps");
+        witloom_diag::io::create_dir_all(&deps)?;
+        let abs = std::path::absolute(wit_dir).unwrap_or_else(|_| wit_dir.to_path_buf());
+        for entry in witloom_diag::io::read_dir(&abs)?.filter_map(Result::ok) {
+            let path = entry.path();
+            if path.extension().is_some_and(|x| x == "wit") && path.is_file() {
+                link(&path, &scratch.join(entry.file_name()))?;
+            }
+        }
+        if let Ok(present) = std::fs::read_dir(abs.join("deps")) {
+            for entry in present.filter_map(Result::ok) {
+                link(&entry.path(), &deps.join(entry.file_name()))?;
+            }
+        }
+        for (file, text) in plan {
+            witloom_diag::io::write(&deps.join(file), text)?;
+        }
+        let mut resolve = wit_parser::Resolve::default();
+        resolve
+            .push_dir(&scratch)
+            .map(|_| ())
+            .map_err(|e| DepsError::Resolve(format!("{e:#}")))
+    })();
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
+
+fn link(from: &Path, to: &Path) -> Result<(), DepsError> {
+    std::os::unix::fs::symlink(from, to).map_err(|e| {
+        DepsError::Io(witloom_diag::IoError::new(
+            witloom_diag::io::Action::Create,
+            to,
+            e,
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_on_the_runtimes_track() {
+        let v = |s: &str| Version::parse(s).unwrap();
+        assert!(on_track(&v("0.2.6"), &v("0.2.12")));
+        assert!(on_track(&v("0.2.12"), &v("0.2.12")));
+        assert!(!on_track(&v("0.2.13"), &v("0.2.12")));
+        assert!(!on_track(&v("0.3.0"), &v("0.2.12")));
+        assert!(!on_track(&v("0.1.0"), &v("0.2.12")));
+        assert!(!on_track(&v("0.2.0-rc.1"), &v("0.2.12")));
+        assert!(on_track(&v("1.0.0"), &v("1.4.0")));
+    }
+
+    #[test]
+    fn a_derived_version_renames_and_gates_newer_items() {
+        let source = "package wasi:cli@0.2.12;\n\
+                      interface exit {\n  use wasi:io/streams@0.2.12.{x};\n\
+                      \x20 @since(version = 0.2.0)\n  exit: func();\n\
+                      \x20 @since(version = 0.2.12)\n  exit-with-code: func(c: u8);\n\
+                      \x20 @deprecated(version = 0.2.10)\n  old: func();\n}\n\
+                      world w { import wasi:io/poll@0.2.120; }\n";
+        let derived = derive(source, &Version::new(0, 2, 12), &Version::new(0, 2, 6));
+        assert_eq!(
+            derived,
+            "package wasi:cli@0.2.6;\n\
+             interface exit {\n  use wasi:io/streams@0.2.6.{x};\n\
+             \x20 @since(version = 0.2.0)\n  exit: func();\n\
+             \x20 @unstable(feature = added-after-this-version)\n  exit-with-code: func(c: u8);\n\
+             \x20 old: func();\n}\n\
+             world w { import wasi:io/poll@0.2.120; }\n"
+        );
+    }
+}
