@@ -18,6 +18,8 @@ fn main() {
          pub(crate) const WASI_FILES: &[(&str, &str)] = &[\n",
     );
     let mut names = Vec::new();
+    // `wasi:cli@0.2.12`, from each file's `package` line.
+    let mut packages = Vec::new();
     for (krate, rel) in SOURCES {
         let dir = witloom_buildsupport::locked_package_dir(krate, rel).join(rel);
         let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -32,6 +34,12 @@ fn main() {
                 continue;
             }
             println!("cargo:rerun-if-changed={}", file.display());
+            let text = std::fs::read_to_string(&file).unwrap();
+            let package = text
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("package "))
+                .unwrap_or_else(|| panic!("{} has no package line", file.display()));
+            packages.push(package.trim_end_matches(';').trim().to_string());
             out.push_str(&format!(
                 "    ({name:?}, include_str!({:?})),\n",
                 file.display().to_string()
@@ -41,6 +49,16 @@ fn main() {
     }
     assert!(!names.is_empty(), "no WASI WIT found in {SOURCES:?}");
     out.push_str("];\n");
+    out.push_str(&format!(
+        "/// The wasmtime release witloom embeds (the workspace's lock).\n\
+         pub const WASMTIME_VERSION: &str = {:?};\n",
+        witloom_buildsupport::locked_package_version("wasmtime")
+    ));
+    out.push_str(&format!(
+        "/// The WASI packages the runtime implements (`wasi:cli@0.2.12`), known\n\
+         /// without parsing them.\n\
+         pub const WASI_PACKAGES: &[&str] = &{packages:?};\n"
+    ));
     let dest = PathBuf::from(std::env::var_os("OUT_DIR").unwrap()).join("wasi_wit.rs");
     std::fs::write(dest, out).unwrap();
 }

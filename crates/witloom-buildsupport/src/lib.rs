@@ -16,6 +16,29 @@ use std::process::Command;
 /// must exist). Panics with what went wrong: a build script cannot do
 /// anything else.
 pub fn locked_package_dir(krate: &str, marker: &str) -> PathBuf {
+    let version = locked_package_version(krate);
+    if let Some(dir) = in_registry(krate, &version, marker) {
+        return dir;
+    }
+    let manifest_dir = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    );
+    let workspace = manifest_dir
+        .ancestors()
+        .find(|d| d.join("Cargo.lock").is_file())
+        .expect("locked_package_version found it");
+    from_metadata(workspace, krate, &version)
+        .filter(|dir| dir.join(marker).exists())
+        .unwrap_or_else(|| {
+            panic!(
+                "cannot find the sources of {krate} {version} (with {marker}) in cargo's registry"
+            )
+        })
+}
+
+/// The version of `krate` the workspace's `Cargo.lock` pins (the newest,
+/// should it lock several). Panics with what went wrong.
+pub fn locked_package_version(krate: &str) -> String {
     let manifest_dir = PathBuf::from(
         std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
     );
@@ -27,18 +50,8 @@ pub fn locked_package_dir(krate: &str, marker: &str) -> PathBuf {
     println!("cargo:rerun-if-changed={}", lock.display());
     let text = std::fs::read_to_string(&lock)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", lock.display()));
-    let version = locked_version(&text, krate)
-        .unwrap_or_else(|| panic!("{} does not lock {krate}", lock.display()));
-    if let Some(dir) = in_registry(krate, &version, marker) {
-        return dir;
-    }
-    from_metadata(lock.parent().expect("a file has a parent"), krate, &version)
-        .filter(|dir| dir.join(marker).exists())
-        .unwrap_or_else(|| {
-            panic!(
-                "cannot find the sources of {krate} {version} (with {marker}) in cargo's registry"
-            )
-        })
+    locked_version(&text, krate)
+        .unwrap_or_else(|| panic!("{} does not lock {krate}", lock.display()))
 }
 
 /// The version of `krate` in a lock file's text; the newest, should it

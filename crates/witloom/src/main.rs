@@ -23,7 +23,7 @@ use witloom_diag::Diagnostic;
 /// witloom: build, compose, run and document WebAssembly components from
 /// one WIT-driven model.
 #[derive(Parser, Debug)]
-#[command(name = "witloom", version, about, long_about = None)]
+#[command(name = "witloom", version = version(false), long_version = version(true), about, long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -81,6 +81,35 @@ fn main() -> ExitCode {
     result.unwrap_or_else(|diagnostic| {
         eprint!("{diagnostic}");
         ExitCode::FAILURE
+    })
+}
+
+/// `-V`: witloom's version and the runtime's; `--version` adds the WIT
+/// packages the runtime implements.
+fn version(long: bool) -> &'static str {
+    static SHORT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    static LONG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    // From constants: every command builds this, so no WIT is parsed.
+    let wasi_versions: std::collections::BTreeSet<&str> = witloom_host::WASI_PACKAGES
+        .iter()
+        .filter_map(|p| p.split_once('@').map(|(_, v)| v))
+        .collect();
+    let wasi = wasi_versions.into_iter().collect::<Vec<_>>().join(", ");
+    let runtime = witloom_host::WASMTIME_VERSION;
+    if !long {
+        return SHORT.get_or_init(|| {
+            format!(
+                "{} (wasmtime {runtime}, WASI {wasi})",
+                env!("CARGO_PKG_VERSION")
+            )
+        });
+    }
+    LONG.get_or_init(|| {
+        format!(
+            "{}\nruntime: wasmtime {runtime}\nWASI: {wasi}: {}\nand witloom:host (wit/host.wit), granted per run",
+            env!("CARGO_PKG_VERSION"),
+            witloom_host::WASI_PACKAGES.join(", ")
+        )
     })
 }
 

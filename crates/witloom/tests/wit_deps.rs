@@ -202,3 +202,21 @@ fn the_manifest_s_wit_directories_are_filled() {
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     }
 }
+
+#[test]
+fn the_version_names_the_runtime_and_its_wasi() {
+    let out = witloom(&["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+    let said = text(&out.stdout);
+    assert!(said.contains("runtime: wasmtime 48."), "{said}");
+    for p in witloom_host::carried().wasi() {
+        assert!(said.contains(&p.qualified()), "{said}");
+    }
+    let out = witloom(&["-V"]);
+    let said = text(&out.stdout);
+    let cli = witloom_host::carried().package("wasi:cli").unwrap();
+    assert!(
+        said.contains(&format!("WASI {}", cli.version.as_ref().unwrap())),
+        "{said}"
+    );
+}
