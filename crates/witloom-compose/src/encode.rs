@@ -298,7 +298,8 @@ impl Ctx<'_> {
         let name = name.clone();
         match self.plan.provider_of(j, &name) {
             Provider::Host => {
-                self.declare(&name)?;
+                let whole = self.whole_import(j, &name)?;
+                self.declare(&whole)?;
             }
             Provider::Part(q) => {
                 let index = self.provided(j, q, &name)?.1;
@@ -355,20 +356,36 @@ impl Ctx<'_> {
         Ok((kind, index))
     }
 
+    /// The whole's import that stands for part `j`'s host import `name`.
+    fn whole_import(&self, j: usize, name: &str) -> Result<String, ComposeError> {
+        self.plan
+            .host_import(j, name)
+            .map(str::to_string)
+            .ok_or_else(|| {
+                unsupported(
+                    self.name(j),
+                    format!("it imports `{name}`, which its world does not"),
+                )
+            })
+    }
+
     /// Declares the whole's import `name`, typed as the union of what every
-    /// part that imports it from the host needs.
+    /// part that imports it (at any version it serves) from the host needs.
     fn declare(&mut self, name: &str) -> Result<(ComponentExportKind, u32), ComposeError> {
         if let Some(&found) = self.imports.get(name) {
             return Ok(found);
         }
+        let (plan, scans) = (self.plan, self.scans);
         let users: Vec<(usize, ComponentTypeRef, Option<u32>)> = (0..self.parts.len())
-            .filter(|&j| self.plan.provider_of(j, name) == Provider::Host)
-            .filter_map(|j| {
-                self.scans[j]
+            .flat_map(|j| {
+                scans[j]
                     .imports
                     .iter()
-                    .find(|(n, _, _)| n == name)
-                    .map(|(_, ty, inst)| (j, *ty, *inst))
+                    .filter(move |(n, _, _)| {
+                        plan.provider_of(j, n) == Provider::Host
+                            && plan.host_import(j, n) == Some(name)
+                    })
+                    .map(move |(_, ty, inst)| (j, *ty, *inst))
             })
             .collect();
         let Some(&(first, first_ty, _)) = users.first() else {
@@ -565,7 +582,10 @@ pub fn encode(parts: &[Part], plan: &Plan) -> Result<Vec<u8>, ComposeError> {
         for (name, _, instance) in &scans[p].imports {
             let (kind, index) = match plan.provider_of(p, name) {
                 Provider::Part(q) => cx.provided(p, q, name)?,
-                Provider::Host => cx.declare(name)?,
+                Provider::Host => {
+                    let whole = cx.whole_import(p, name)?;
+                    cx.declare(&whole)?
+                }
             };
             if let Some(source) = instance {
                 cx.maps[p].instances.insert(*source, index);

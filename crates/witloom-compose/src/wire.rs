@@ -36,7 +36,11 @@ pub struct Plan {
     /// The part whose exports the whole exports.
     pub root: usize,
     pub wires: Vec<Wire>,
-    /// Imports nobody inside provides: `(name, the parts that import it)`.
+    /// Imports nobody inside provides: `(the whole's import, the parts
+    /// that import it)`. Semver-compatible versions are unified, as wac
+    /// does, and per package: each package at the newest version on its
+    /// track that any import names, every part that imports an older one
+    /// given that one; incompatible versions stay apart.
     pub host: Vec<(String, Vec<usize>)>,
     /// What the whole exports (the root's exports).
     pub exports: Vec<String>,
@@ -51,6 +55,15 @@ impl Plan {
             .iter()
             .find(|w| w.consumer == consumer && w.import == import)
             .map_or(Provider::Host, |w| Provider::Part(w.provider))
+    }
+
+    /// The whole's import that provides `consumer`'s import `import` when
+    /// the host does: `import` itself, or the newest compatible version.
+    pub fn host_import(&self, consumer: usize, import: &str) -> Option<&str> {
+        self.host
+            .iter()
+            .find(|(name, users)| users.contains(&consumer) && satisfies(import, name))
+            .map(|(name, _)| name.as_str())
     }
 
     /// A report in words: what is satisfied inside, what is left for the
@@ -349,6 +362,7 @@ pub fn plan(parts: &[Part], opts: &Options) -> Result<Plan, ComposeError> {
     }
     let order = order(parts, &wires, root)?;
     check_shared_resources(parts, &wires)?;
+    let host = unify_versions(host);
     Ok(Plan {
         exports: world_of(&parts[root])
             .exports
@@ -363,6 +377,51 @@ pub fn plan(parts: &[Part], opts: &Options) -> Result<Plan, ComposeError> {
         host,
         chain,
     })
+}
+
+/// One version per package and semver track: every import of a package
+/// (`wasi:random/insecure-seed@0.2.6`) at the newest version any import of
+/// that package names on its track (`0.2.12`, from
+/// `wasi:random/random@0.2.12`), then one import per name, with the users
+/// of every version it serves. Order: first appearance.
+fn unify_versions(host: Vec<(String, Vec<usize>)>) -> Vec<(String, Vec<usize>)> {
+    // `ns:pkg` and its version, for a versioned interface import.
+    let package = |name: &str| {
+        let (base, version) = split_version(name);
+        let (package, interface) = base.split_once('/')?;
+        Some((package.to_string(), interface.to_string(), version?))
+    };
+    let newest = |pkg: &str, version: &semver::Version| {
+        host.iter()
+            .filter_map(|(n, _)| package(n))
+            .filter(|(p, _, v)| {
+                p == pkg && satisfies(&format!("{p}/i@{version}"), &format!("{p}/i@{v}"))
+            })
+            .map(|(_, _, v)| v)
+            .max()
+            .unwrap_or_else(|| version.clone())
+    };
+    let mut out: Vec<(String, Vec<usize>)> = Vec::with_capacity(host.len());
+    for (name, users) in &host {
+        let unified = match package(name) {
+            Some((pkg, interface, version)) => {
+                format!("{pkg}/{interface}@{}", newest(&pkg, &version))
+            }
+            None => name.clone(),
+        };
+        match out.iter_mut().find(|(kept, _)| *kept == unified) {
+            Some((_, kept_users)) => {
+                for u in users {
+                    if !kept_users.contains(u) {
+                        kept_users.push(*u);
+                    }
+                }
+                kept_users.sort_unstable();
+            }
+            None => out.push((unified, users.clone())),
+        }
+    }
+    out
 }
 
 fn export_list(world: &witloom_ir::World) -> String {

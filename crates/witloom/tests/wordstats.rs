@@ -56,6 +56,26 @@ fn row(report: &str, word: &str) -> Option<(u64, u64)> {
     })
 }
 
+/// The names a component imports, at its top level.
+fn top_level_imports(bytes: &[u8]) -> Vec<String> {
+    let mut imports = Vec::new();
+    let mut depth = 0;
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        match payload.unwrap() {
+            wasmparser::Payload::ModuleSection { .. }
+            | wasmparser::Payload::ComponentSection { .. } => depth += 1,
+            wasmparser::Payload::End(_) => depth -= 1,
+            wasmparser::Payload::ComponentImportSection(r) if depth == 0 => {
+                for import in r {
+                    imports.push(import.unwrap().name.full_name().into_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+    imports
+}
+
 #[test]
 fn the_readme_demo_builds_composes_runs_and_remembers() {
     let dir = witloom_testkit::target_dir().join("witloom-cli-tests/wordstats");
@@ -100,6 +120,47 @@ fn the_readme_demo_builds_composes_runs_and_remembers() {
     assert_eq!(
         section(check, "exported (from flow):"),
         ["  wasi:cli/run@0.2.12"]
+    );
+
+    // One version per WASI package, in the report and in the binary: the
+    // Rust part's std names 0.2.6 and the adapter 0.2.12, and the whole
+    // imports 0.2.12 only, each interface once.
+    let packages: Vec<&str> = host
+        .iter()
+        .filter(|l| l.starts_with("    "))
+        .map(|l| l.trim_start().split('@').next().unwrap())
+        .collect();
+    let mut unique = packages.clone();
+    unique.dedup();
+    assert_eq!(packages, unique, "{check}");
+    let composed = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples/wordstats/target/wordstats.wasm"),
+    )
+    .unwrap();
+    let imports = top_level_imports(&composed);
+    let wasi: Vec<&String> = imports.iter().filter(|i| i.starts_with("wasi:")).collect();
+    let versions: std::collections::BTreeSet<(&str, &str)> = wasi
+        .iter()
+        .map(|i| {
+            let (base, version) = i.rsplit_once('@').unwrap();
+            (base.split('/').next().unwrap(), version)
+        })
+        .collect();
+    let by_package: std::collections::BTreeSet<&str> = versions.iter().map(|(p, _)| *p).collect();
+    assert_eq!(
+        versions.len(),
+        by_package.len(),
+        "one version each: {wasi:?}"
+    );
+    let mut bases: Vec<&str> = wasi.iter().map(|i| i.split('@').next().unwrap()).collect();
+    bases.sort();
+    bases.dedup();
+    assert_eq!(bases.len(), wasi.len(), "each interface once: {wasi:?}");
+    assert_eq!(
+        imports.len(),
+        wasi.len() + 2,
+        "WASI, sql and log: {imports:?}"
     );
 
     // The report: counts from the C kernel, totals from SQL (Rust), the
