@@ -3,7 +3,8 @@
 //!
 //! Runs on every `cargo xtask test` and `demo`, so it must be quick when
 //! everything is there: it asks before it installs. The demo needs only
-//! the guests' toolchains; the tests also need a headless browser.
+//! the guests' toolchains; the tests also need a headless browser and an
+//! OCI registry.
 
 use anyhow::{Result, bail};
 use std::process::Command;
@@ -19,10 +20,16 @@ const DEBIAN_PACKAGES: &[&str] = &["clang", "lld", "wasi-libc", "libclang-rt-14-
 /// The browser the docs site's test drives (headless).
 const BROWSER_PACKAGES: &[&str] = &["chromium"];
 
-/// Everything the tests need: the guests' toolchains and a browser.
+/// The registry tests' OCI registry (the CNCF distribution registry) and a
+/// client nobody here wrote, to inspect what witloom pushed.
+const REGISTRY_PACKAGES: &[&str] = &["docker-registry", "skopeo"];
+
+/// Everything the tests need: the guests' toolchains, a browser, and an
+/// OCI registry with a client.
 pub fn run() -> Result<()> {
     guests()?;
-    debian_packages(BROWSER_PACKAGES, "The docs site's browser test")
+    debian_packages(BROWSER_PACKAGES, "The docs site's browser test")?;
+    debian_packages(REGISTRY_PACKAGES, "The registry tests")
 }
 
 /// What building guests needs (`cargo xtask demo`).
@@ -67,7 +74,7 @@ fn debian_packages(packages: &[&str], who: &str) -> Result<()> {
         .is_err()
     {
         println!(
-            "setup: not a Debian system; C guests need clang, lld and a wasi-libc sysroot (or set WASI_SDK_PATH to a wasi-sdk); the docs' browser test needs chromium"
+            "setup: not a Debian system; C guests need clang, lld and a wasi-libc sysroot (or set WASI_SDK_PATH to a wasi-sdk); the docs' browser test needs chromium; the registry tests need docker-registry and skopeo"
         );
         return Ok(());
     }

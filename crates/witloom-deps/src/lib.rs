@@ -16,14 +16,26 @@
 //! - any other version (`0.3.0`, or a `0.2.x` newer than the runtime's) is
 //!   refused, naming the versions the runtime has.
 //!
-//! Nothing is written unless every package named is found and the whole
-//! set resolves.
+//! Other packages come from OCI registries, as `wkg` fetches them
+//! ([`registry`]): where `wkg`'s configuration says ([`config`]), pinned by
+//! `wkg.lock` beside the WIT directory ([`lock`]).
+//!
+//! Nothing is written (no file in `deps/`, no lock) unless every package
+//! named is found, verified, and the whole set resolves.
 
+pub mod config;
+pub mod lock;
+pub mod registry;
 mod wasi;
 
+pub use config::WkgConfig;
+pub use lock::LockFile;
+pub use registry::{Published, publish};
+
 use semver::Version;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 use wit_parser::{PackageName, UnresolvedPackageGroup};
 use witloom_diag::{Diagnostic, IoError, Label, Location};
 
@@ -59,11 +71,37 @@ pub enum DepsError {
         available: Version,
     },
     /// A package that is not WASI, with nowhere to fetch it from.
-    #[error("`{package}` is not in `deps/`, and it is not WASI")]
-    NotWasi {
+    #[error("`{package}` is not in `deps/`, and no registry is configured for it")]
+    NoRegistry {
         package: String,
         at: Option<Box<Located>>,
+        config: Option<PathBuf>,
     },
+    /// A registry failed (unreachable, not found, digest mismatch, …).
+    #[error("cannot fetch `{package}`: {source}")]
+    Registry {
+        package: String,
+        source: witloom_oci::OciError,
+    },
+    /// A repository with no release tags.
+    #[error("`{package}` has no released versions in `{repository}`")]
+    NoVersions { package: String, repository: String },
+    /// What was fetched is not a WIT package.
+    #[error("`{reference}` is not a WIT package: {reason}")]
+    NotAWitPackage { reference: String, reason: String },
+    /// What was fetched is another package.
+    #[error("`{reference}` holds `{found}`, not `{expected}`")]
+    WrongPackage {
+        reference: String,
+        expected: String,
+        found: String,
+    },
+    /// `wkg`'s configuration or the lock file is unusable.
+    #[error("{0}")]
+    Config(Diagnostic),
+    /// A package that cannot be published as it is.
+    #[error("{0}")]
+    Publish(String),
     /// The packages found do not resolve together.
     #[error("the packages would not resolve: {0}")]
     Resolve(String),
@@ -121,12 +159,52 @@ impl From<DepsError> for Diagnostic {
                 available,
             } => with_label(Diagnostic::new(message), &at)
                 .with_help(format!("name the version the runtime implements: `{package}@{available}`")),
-            DepsError::NotWasi { package, at } => with_label(Diagnostic::new(message), &at)
-                .with_help(format!(
-                    "put its WIT in `deps/` (a folder or a .wit file), or configure a registry for the `{}` namespace",
-                    package.split(':').next().unwrap_or(&package)
-                )),
+            DepsError::NoRegistry {
+                package,
+                at,
+                config,
+            } => {
+                let namespace = package.split(':').next().unwrap_or(&package);
+                with_label(Diagnostic::new(message), &at).with_help(format!(
+                    "put its WIT in `deps/` (a folder or a .wit file), or map its namespace to a registry in {} (wkg's configuration): `[namespace_registries] {namespace} = \"REGISTRY\"`",
+                    config.map_or_else(
+                        || "wkg's config.toml".to_string(),
+                        |p| format!("`{}`", p.display())
+                    )
+                ))
+            }
+            DepsError::Registry { source, .. } => {
+                let mut d: Diagnostic = source.into();
+                d.message = message;
+                d.with_note("nothing was written")
+            }
+            DepsError::Config(d) => d,
+            DepsError::NoVersions { .. }
+            | DepsError::NotAWitPackage { .. }
+            | DepsError::WrongPackage { .. }
+            | DepsError::Publish(_) => Diagnostic::new(message),
             DepsError::Resolve(_) => Diagnostic::new(message),
+        }
+    }
+}
+
+/// How to fill.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `wkg`'s configuration file [default: [`WkgConfig::default_path`]].
+    pub config: Option<PathBuf>,
+    /// The longest one registry operation may take.
+    pub timeout: Duration,
+    /// Plain HTTP to every registry, not only loopback ones.
+    pub insecure: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            config: None,
+            timeout: Duration::from_secs(60),
+            insecure: false,
         }
     }
 }
@@ -140,39 +218,92 @@ pub struct Filled {
     pub written: Vec<PathBuf>,
     /// Packages that were there already (`wasi:io@0.2.12`).
     pub present: Vec<String>,
+    /// Packages fetched from registries (`acme:greet@1.0.0`).
+    pub fetched: Vec<String>,
+    /// The lock file, when it was written.
+    pub lock: Option<PathBuf>,
+}
+
+/// One file for `deps/`: the package's WIT and the packages it uses.
+#[derive(Debug)]
+pub(crate) struct Provided {
+    pub file: String,
+    pub text: String,
+    pub uses: Vec<PackageName>,
 }
 
 /// Fills `wit_dir/deps/` with every package `wit_dir`'s WIT names
 /// (directly, or through packages in `deps/`) that is missing.
-pub fn fill(wit_dir: &Path) -> Result<Filled, DepsError> {
+pub fn fill(wit_dir: &Path, opts: &Options) -> Result<Filled, DepsError> {
     let main = parse_main(wit_dir)?;
     let deps_dir = wit_dir.join("deps");
     let present = present_packages(&deps_dir)?;
     let have: BTreeSet<String> = present.iter().map(|p| p.name.to_string()).collect();
 
     // What the WIT names, then what those name in turn.
-    let mut wanted: Vec<(PackageName, Option<Box<Located>>)> = Vec::new();
+    let mut queue: VecDeque<(PackageName, Option<Box<Located>>)> = VecDeque::new();
     for name in &main.foreign_deps {
-        wanted.push((name.clone(), locate(&main.sources, name).map(Box::new)));
+        queue.push_back((name.clone(), locate(&main.sources, name).map(Box::new)));
     }
     for p in &present {
         for name in &p.uses {
-            wanted.push((name.clone(), None));
+            queue.push_back((name.clone(), None));
         }
     }
-    let plan = wasi::plan(&wanted, &have)?;
+    let lock_path = LockFile::path_for(wit_dir);
+    let mut lock: Option<LockFile> = None;
+    let mut config: Option<WkgConfig> = None;
+    let mut planned: Vec<(String, Provided)> = Vec::new();
+    let mut fetched = Vec::new();
+    while let Some((name, at)) = queue.pop_front() {
+        let key = name.to_string();
+        if have.contains(&key) || planned.iter().any(|(k, _)| *k == key) {
+            continue;
+        }
+        let provided = if name.namespace == "wasi" {
+            wasi::provide(&name, at)?
+        } else {
+            // Read only when a package needs a registry.
+            if config.is_none() {
+                let path = opts.config.clone().or_else(WkgConfig::default_path);
+                config = Some(match path {
+                    Some(path) => WkgConfig::load(&path).map_err(DepsError::Config)?,
+                    None => WkgConfig::default(),
+                });
+                lock = Some(LockFile::load(&lock_path).map_err(DepsError::Config)?);
+            }
+            let (config, lock) = (config.as_ref().unwrap(), lock.as_mut().unwrap());
+            let mut fetcher = registry::Fetcher::new(config, lock, opts.timeout, opts.insecure);
+            let provided = fetcher.provide(&name, at)?;
+            fetched.push(key.clone());
+            provided
+        };
+        for used in &provided.uses {
+            queue.push_back((used.clone(), None));
+        }
+        planned.push((key, provided));
+    }
+    let plan: Vec<Provided> = planned.into_iter().map(|(_, p)| p).collect();
     if !plan.is_empty() {
         wasi::check_resolves(wit_dir, &plan)?;
     }
     let mut filled = Filled {
         dir: wit_dir.to_path_buf(),
         present: have.into_iter().collect(),
+        fetched,
         ..Filled::default()
     };
-    for (file, text) in plan {
-        let path = deps_dir.join(file);
-        witloom_diag::io::write(&path, &text)?;
+    for p in plan {
+        let path = deps_dir.join(&p.file);
+        witloom_diag::io::write(&path, &p.text)?;
         filled.written.push(path);
+    }
+    if let Some(lock) = lock {
+        let text = lock.to_text();
+        if std::fs::read_to_string(&lock_path).ok().as_deref() != Some(text.as_str()) {
+            witloom_diag::io::write(&lock_path, text)?;
+            filled.lock = Some(lock_path);
+        }
     }
     Ok(filled)
 }

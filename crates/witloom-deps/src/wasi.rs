@@ -1,83 +1,65 @@
-//! WASI packages from the WIT witloom carries: which files to write for
+//! WASI packages from the WIT witloom carries: the file to write for
 //! what the WIT names, at the runtime's version or derived for an older
-//! one on its track.
+//! one on its track; and the check that a planned set resolves.
 
-use crate::{DepsError, Located};
+use crate::{DepsError, Located, Provided};
 use semver::Version;
-use std::collections::{BTreeSet, VecDeque};
 use std::path::Path;
 use wit_parser::PackageName;
 use witloom_host::carried;
 
-/// The files (`(name in deps/, text)`) that provide every package in
-/// `wanted` that `have` (`ns:pkg@version`) lacks, and what those use.
-pub(crate) fn plan(
-    wanted: &[(PackageName, Option<Box<Located>>)],
-    have: &BTreeSet<String>,
-) -> Result<Vec<(String, String)>, DepsError> {
+/// The file (`(name in deps/, text)`) that provides WASI package `name`,
+/// and the packages it uses.
+pub(crate) fn provide(name: &PackageName, at: Option<Box<Located>>) -> Result<Provided, DepsError> {
     let carried = carried();
-    let mut planned: Vec<(String, String, String)> = Vec::new();
-    let mut queue: VecDeque<(PackageName, Option<Box<Located>>)> = wanted.iter().cloned().collect();
-    while let Some((name, at)) = queue.pop_front() {
-        let key = name.to_string();
-        if have.contains(&key) || planned.iter().any(|(k, ..)| *k == key) {
-            continue;
-        }
-        let unversioned = format!("{}:{}", name.namespace, name.name);
-        if name.namespace != "wasi" {
-            return Err(DepsError::NotWasi {
-                package: unversioned,
-                at,
-            });
-        }
-        let Some(package) = carried.package(&unversioned) else {
-            return Err(DepsError::NotCarried {
-                package: unversioned,
-                at,
-                carried: carried.wasi().map(|p| p.qualified()).collect(),
-            });
-        };
-        let available = package
-            .version
-            .clone()
-            .expect("the WASI packages witloom carries are versioned");
-        let Some(requested) = name.version.clone() else {
-            return Err(DepsError::Unversioned {
-                package: unversioned,
-                at,
-                available,
-            });
-        };
-        if !on_track(&requested, &available) {
-            return Err(DepsError::Version {
-                package: unversioned,
-                requested,
-                at,
-                available,
-            });
-        }
-        let (file, text) = if requested == available {
-            (package.file.to_string(), package.source.to_string())
-        } else {
-            (
-                format!("{}@{requested}.wit", package.file.trim_end_matches(".wit")),
-                derive(package.source, &available, &requested),
-            )
-        };
-        for used in &package.uses {
-            let (namespace, name) = used.split_once(':').expect("`ns:pkg`");
-            queue.push_back((
-                PackageName {
-                    namespace: namespace.to_string(),
-                    name: name.to_string(),
-                    version: Some(requested.clone()),
-                },
-                None,
-            ));
-        }
-        planned.push((key, file, text));
+    let unversioned = format!("{}:{}", name.namespace, name.name);
+    let Some(package) = carried.package(&unversioned) else {
+        return Err(DepsError::NotCarried {
+            package: unversioned,
+            at,
+            carried: carried.wasi().map(|p| p.qualified()).collect(),
+        });
+    };
+    let available = package
+        .version
+        .clone()
+        .expect("the WASI packages witloom carries are versioned");
+    let Some(requested) = name.version.clone() else {
+        return Err(DepsError::Unversioned {
+            package: unversioned,
+            at,
+            available,
+        });
+    };
+    if !on_track(&requested, &available) {
+        return Err(DepsError::Version {
+            package: unversioned,
+            requested,
+            at,
+            available,
+        });
     }
-    Ok(planned.into_iter().map(|(_, f, t)| (f, t)).collect())
+    let (file, text) = if requested == available {
+        (package.file.to_string(), package.source.to_string())
+    } else {
+        (
+            format!("{}@{requested}.wit", package.file.trim_end_matches(".wit")),
+            derive(package.source, &available, &requested),
+        )
+    };
+    let uses = package
+        .uses
+        .iter()
+        .map(|used| {
+            let (namespace, name) = used.split_once(':').expect("`ns:pkg`");
+            PackageName {
+                namespace: namespace.to_string(),
+                name: name.to_string(),
+                version: Some(requested.clone()),
+            }
+        })
+        .collect();
+    Ok(Provided { file, text, uses })
 }
 
 /// Whether the runtime's `available` serves imports of `requested`:
@@ -143,7 +125,7 @@ fn derive(source: &str, from: &Version, to: &Version) -> String {
 /// Resolves the WIT in `wit_dir` as it will be once `plan` is written,
 /// in a scratch copy, so nothing is written for a set that does not
 /// resolve.
-pub(crate) fn check_resolves(wit_dir: &Path, plan: &[(String, String)]) -> Result<(), DepsError> {
+pub(crate) fn check_resolves(wit_dir: &Path, plan: &[Provided]) -> Result<(), DepsError> {
     let scratch = std::env::temp_dir().join(format!(
         "witloom-deps-{}-{}",
         std::process::id(),
@@ -166,8 +148,8 @@ pub(crate) fn check_resolves(wit_dir: &Path, plan: &[(String, String)]) -> Resul
                 link(&entry.path(), &deps.join(entry.file_name()))?;
             }
         }
-        for (file, text) in plan {
-            witloom_diag::io::write(&deps.join(file), text)?;
+        for p in plan {
+            witloom_diag::io::write(&deps.join(&p.file), &p.text)?;
         }
         let mut resolve = wit_parser::Resolve::default();
         resolve

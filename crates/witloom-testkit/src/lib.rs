@@ -5,8 +5,11 @@
 //! - [`wasi_wit_dir`], [`link_wasi_deps`]: the WASI 0.2 WIT set witloom
 //!   carries (`witloom_host::carried`), written out for tests (never
 //!   committed here).
+//! - [`registry::LocalRegistry`]: a real OCI registry on a free loopback
+//!   port.
 
 pub mod golden;
+pub mod registry;
 
 pub use golden::assert_golden;
 use std::path::{Path, PathBuf};

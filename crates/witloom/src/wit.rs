@@ -22,7 +22,9 @@ pub enum Args {
     },
     /// Write the packages the WIT names into its `deps/`: WASI's from the
     /// WIT witloom carries (the versions the runtime implements; no
-    /// network). For the app's WIT directories, or DIR's.
+    /// network), others from OCI registries as `wkg` does (its config
+    /// file, and `wkg.lock` beside the WIT directory). For the app's WIT
+    /// directories, or DIR's.
     Deps {
         /// A WIT directory [default: those of ./witloom.toml].
         #[arg(conflicts_with = "manifest")]
@@ -30,7 +32,36 @@ pub enum Args {
         /// The application manifest [default: ./witloom.toml].
         #[arg(long)]
         manifest: Option<PathBuf>,
+        #[command(flatten)]
+        registry: RegistryArgs,
     },
+    /// Publish the WIT package in DIR to an OCI registry, as `wkg` does:
+    /// encoded as a component, a CNCF wasm artifact. To REF, or where
+    /// `wkg`'s config maps its namespace (tagged with its version).
+    Publish {
+        /// A WIT package directory (with its `deps/`).
+        dir: PathBuf,
+        /// REGISTRY/REPOSITORY:TAG [default: from wkg's config].
+        reference: Option<String>,
+        #[command(flatten)]
+        registry: RegistryArgs,
+    },
+}
+
+/// How to reach registries.
+#[derive(clap::Args, Debug)]
+pub struct RegistryArgs {
+    /// wkg's configuration file [default: $WKG_CONFIG_FILE, or
+    /// ~/.config/wasm-pkg/config.toml].
+    #[arg(long, value_name = "PATH")]
+    registry_config: Option<PathBuf>,
+    /// Plain HTTP to every registry (it is used for localhost and
+    /// 127.0.0.1 ones anyway).
+    #[arg(long)]
+    insecure: bool,
+    /// The longest one registry operation may take, e.g. 30s.
+    #[arg(long, value_parser = witloom_run::parse_duration, default_value = "60s")]
+    registry_timeout: std::time::Duration,
 }
 
 impl Args {
@@ -48,15 +79,30 @@ impl Args {
                 };
                 print!("{}", ir.to_json());
             }
-            Args::Deps { dir, manifest } => {
+            Args::Deps {
+                dir,
+                manifest,
+                registry,
+            } => {
                 let dirs = match dir {
                     Some(dir) => vec![dir],
                     None => witloom_deps::manifest_wit_dirs(&crate::manifest_path(manifest))?,
                 };
+                let opts = witloom_deps::Options {
+                    config: registry.registry_config,
+                    timeout: registry.registry_timeout,
+                    insecure: registry.insecure,
+                };
                 for dir in dirs {
-                    let filled = witloom_deps::fill(&dir)?;
+                    let filled = witloom_deps::fill(&dir, &opts)?;
+                    for package in &filled.fetched {
+                        eprintln!("{:>9} {package}", "fetched");
+                    }
                     for file in &filled.written {
                         eprintln!("{:>9} {}", "wrote", file.display());
+                    }
+                    if let Some(lock) = &filled.lock {
+                        eprintln!("{:>9} {}", "locked", lock.display());
                     }
                     eprintln!(
                         "{:>9} {}: {} package(s) written, {} already there",
@@ -66,6 +112,31 @@ impl Args {
                         filled.present.len()
                     );
                 }
+            }
+            Args::Publish {
+                dir,
+                reference,
+                registry,
+            } => {
+                let config = match registry
+                    .registry_config
+                    .or_else(witloom_deps::WkgConfig::default_path)
+                {
+                    Some(path) => witloom_deps::WkgConfig::load(&path)?,
+                    None => witloom_deps::WkgConfig::default(),
+                };
+                let opts = witloom_oci::Options {
+                    insecure: registry.insecure,
+                    timeout: registry.registry_timeout,
+                    basic_auth: None,
+                };
+                let published = witloom_deps::publish(&dir, reference.as_deref(), &config, &opts)?;
+                eprintln!(
+                    "{:>9} {} to {}",
+                    "published", published.package, published.reference
+                );
+                // On stdout: what a script pins.
+                println!("{}@{}", published.reference, published.manifest_digest);
             }
         }
         Ok(ExitCode::SUCCESS)

@@ -1,0 +1,476 @@
+//! Wasm in OCI registries: a component or a WIT package (encoded as a
+//! component, as `wkg` publishes one) pushed and pulled as a CNCF TAG
+//! Runtime wasm artifact: an image manifest whose config is
+//! `application/vnd.wasm.config.v0+json` (what the component imports and
+//! exports, `architecture: wasm`, `os: wasip2`) and whose one layer is the
+//! `application/wasm` bytes.
+//!
+//! The registry protocol is `oci-client`'s (the client `wkg` builds on);
+//! this crate adds what witloom promises on top:
+//! - plain HTTP only for registries on the loopback (`localhost`,
+//!   `127.0.0.1`, `[::1]`) or when asked (`insecure`);
+//! - credentials from the Docker config (`docker login`, credential
+//!   helpers), as other OCI clients read them, else anonymous;
+//! - every operation bounded in time, and every blob in size;
+//! - what is pulled is verified against its digest here, whatever the
+//!   registry or the client library did;
+//! - failures as [`OciError`], classified by the client's error types.
+
+mod error;
+mod wasm_config;
+
+pub use error::OciError;
+pub use oci_client::Reference;
+pub use wasm_config::{ComponentInfo, WasmConfig};
+
+use oci_client::client::{ClientConfig, ClientProtocol, Config, ImageLayer};
+use oci_client::manifest::OciImageManifest;
+use oci_client::secrets::RegistryAuth;
+use sha2::Digest as _;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// The manifest media type of a wasm artifact.
+pub const MANIFEST_MEDIA_TYPE: &str = "application/vnd.oci.image.manifest.v1+json";
+/// The config media type of a wasm artifact.
+pub const CONFIG_MEDIA_TYPE: &str = "application/vnd.wasm.config.v0+json";
+/// The media type of its one layer.
+pub const LAYER_MEDIA_TYPE: &str = "application/wasm";
+/// The largest blob witloom pulls: a component or a WIT package far
+/// beyond any real one.
+pub const MAX_BLOB: u64 = 512 << 20;
+
+/// How to talk to registries.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Plain HTTP for every registry, not only loopback ones.
+    pub insecure: bool,
+    /// The longest one operation (a push, a pull, a tag list) may take.
+    pub timeout: Duration,
+    /// Credentials to use instead of the Docker config's.
+    pub basic_auth: Option<(String, String)>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            insecure: false,
+            timeout: Duration::from_secs(60),
+            basic_auth: None,
+        }
+    }
+}
+
+/// What to push: the wasm, its config, and the manifest's annotations
+/// (`org.opencontainers.image.*`).
+#[derive(Debug, Clone)]
+pub struct Artifact {
+    pub wasm: Vec<u8>,
+    pub config: WasmConfig,
+    pub annotations: BTreeMap<String, String>,
+    /// The layer's `org.opencontainers.image.title` (`name.wasm`).
+    pub title: String,
+}
+
+impl Artifact {
+    /// A component or an encoded WIT package, with its config read from
+    /// its bytes.
+    pub fn new(wasm: Vec<u8>, title: &str) -> Result<Artifact, OciError> {
+        let config = WasmConfig::of(&wasm)?;
+        Ok(Artifact {
+            wasm,
+            config,
+            annotations: BTreeMap::new(),
+            title: title.to_string(),
+        })
+    }
+
+    /// The OCI pieces: the layer, the config blob and the manifest.
+    pub fn encode(&self) -> Result<(ImageLayer, Config, OciImageManifest), OciError> {
+        let mut layer_annotations = BTreeMap::new();
+        layer_annotations.insert(
+            "org.opencontainers.image.title".to_string(),
+            self.title.clone(),
+        );
+        let layer = ImageLayer::new(
+            self.wasm.clone(),
+            LAYER_MEDIA_TYPE.to_string(),
+            Some(layer_annotations),
+        );
+        let mut config = self.config.clone();
+        config.layer_digests = vec![digest_of(&self.wasm)];
+        let config = Config::new(
+            serde_json::to_vec(&config).expect("a config serializes"),
+            CONFIG_MEDIA_TYPE.to_string(),
+            None,
+        );
+        let annotations = (!self.annotations.is_empty()).then(|| self.annotations.clone());
+        let mut manifest =
+            OciImageManifest::build(std::slice::from_ref(&layer), &config, annotations);
+        manifest.media_type = Some(MANIFEST_MEDIA_TYPE.to_string());
+        Ok((layer, config, manifest))
+    }
+}
+
+/// What a push left in the registry.
+#[derive(Debug, Clone)]
+pub struct Pushed {
+    /// The manifest's digest (`sha256:…`): `REF@DIGEST` pulls exactly this.
+    pub manifest_digest: String,
+    /// The layer's digest: the wasm's.
+    pub layer_digest: String,
+}
+
+/// What a pull brought back, verified.
+#[derive(Debug, Clone)]
+pub struct Pulled {
+    pub wasm: Vec<u8>,
+    pub config: WasmConfig,
+    pub manifest_digest: String,
+    pub layer_digest: String,
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// `sha256:<hex>` of `bytes`.
+pub fn digest_of(bytes: &[u8]) -> String {
+    let hash = sha2::Sha256::digest(bytes);
+    let mut out = String::with_capacity(71);
+    out.push_str("sha256:");
+    for b in hash {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// Parses `registry/repository:tag` (or `@sha256:…`).
+pub fn parse_reference(reference: &str) -> Result<Reference, OciError> {
+    reference
+        .parse::<Reference>()
+        .map_err(|e| OciError::BadReference {
+            reference: reference.to_string(),
+            reason: e.to_string(),
+        })
+}
+
+/// Whether `registry` (`host[:port]`) is on this machine, where plain HTTP
+/// is what local registries speak.
+pub fn is_loopback(registry: &str) -> bool {
+    let host = match registry.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(rest),
+        None => registry.split(':').next().unwrap_or(registry),
+    };
+    host == "localhost" || host == "::1" || host.starts_with("127.")
+}
+
+/// Pushes `artifact` to `reference`.
+pub fn push(
+    reference: &Reference,
+    artifact: &Artifact,
+    opts: &Options,
+) -> Result<Pushed, OciError> {
+    let (layer, config, manifest) = artifact.encode()?;
+    let layer_digest = manifest.layers[0].digest.clone();
+    let (client, auth) = client(reference, opts);
+    let response = run(reference, opts, async {
+        client
+            .push(reference, &[layer], config, &auth, Some(manifest.clone()))
+            .await
+    })?;
+    // The digest is the manifest's bytes as pushed: ask for it rather
+    // than trusting our serialization to match the client's.
+    let manifest_digest = response
+        .manifest_url
+        .rsplit('/')
+        .next()
+        .filter(|d| d.starts_with("sha256:"))
+        .map(str::to_string);
+    let manifest_digest = match manifest_digest {
+        Some(d) => d,
+        None => {
+            let (_, digest, _) = run(reference, opts, async {
+                client.pull_manifest_and_config(reference, &auth).await
+            })?;
+            digest
+        }
+    };
+    Ok(Pushed {
+        manifest_digest,
+        layer_digest,
+    })
+}
+
+/// Pulls the wasm artifact at `reference`. With `expected_layer`, the
+/// layer must have that digest (a lock file's), or nothing is downloaded.
+pub fn pull(
+    reference: &Reference,
+    expected_layer: Option<&str>,
+    opts: &Options,
+) -> Result<Pulled, OciError> {
+    let (client, auth) = client(reference, opts);
+    let shown = reference.whole();
+    let (manifest, manifest_digest, config) = run(reference, opts, async {
+        client.pull_manifest_and_config(reference, &auth).await
+    })?;
+    let not_wasm = |reason: String| OciError::NotWasm {
+        reference: shown.clone(),
+        reason,
+    };
+    if manifest.config.media_type != CONFIG_MEDIA_TYPE {
+        return Err(not_wasm(format!(
+            "its config is `{}`, not `{CONFIG_MEDIA_TYPE}`",
+            manifest.config.media_type
+        )));
+    }
+    let [layer] = manifest.layers.as_slice() else {
+        return Err(not_wasm(format!(
+            "it has {} layers, not one",
+            manifest.layers.len()
+        )));
+    };
+    if layer.media_type != LAYER_MEDIA_TYPE {
+        return Err(not_wasm(format!(
+            "its layer is `{}`, not `{LAYER_MEDIA_TYPE}`",
+            layer.media_type
+        )));
+    }
+    if let Some(expected) = expected_layer
+        && layer.digest != expected
+    {
+        return Err(OciError::Locked {
+            reference: shown,
+            locked: expected.to_string(),
+            found: layer.digest.clone(),
+        });
+    }
+    if layer.size < 0 || layer.size as u64 > MAX_BLOB {
+        return Err(OciError::TooLarge {
+            reference: shown,
+            size: layer.size,
+            max: MAX_BLOB,
+        });
+    }
+    let config: WasmConfig = serde_json::from_str(&config)
+        .map_err(|e| not_wasm(format!("its config does not parse: {e}")))?;
+    let mut wasm = Capped::new(layer.size as usize);
+    let pulled = run(reference, opts, async {
+        client.pull_blob(reference, layer, &mut wasm).await
+    });
+    if wasm.over {
+        return Err(OciError::TooLarge {
+            reference: shown,
+            size: layer.size,
+            max: MAX_BLOB,
+        });
+    }
+    pulled?;
+    let wasm = wasm.buf;
+    let actual = digest_of(&wasm);
+    if actual != layer.digest {
+        return Err(OciError::Digest {
+            reference: shown,
+            expected: layer.digest.clone(),
+            actual,
+        });
+    }
+    Ok(Pulled {
+        wasm,
+        config,
+        manifest_digest,
+        layer_digest: layer.digest.clone(),
+        annotations: manifest.annotations.clone().unwrap_or_default(),
+    })
+}
+
+/// The tags of `reference`'s repository.
+pub fn tags(reference: &Reference, opts: &Options) -> Result<Vec<String>, OciError> {
+    let (client, auth) = client(reference, opts);
+    let response = run(reference, opts, async {
+        client.list_tags(reference, &auth, None, None).await
+    })?;
+    Ok(response.tags)
+}
+
+/// A registry's `/.well-known/wasm-pkg/registry.json` (where `wkg` looks
+/// for the OCI registry and namespace prefix behind a registry name), if
+/// it serves one; at most 64 KiB, within `timeout`.
+pub fn well_known(registry: &str, http: bool, timeout: Duration) -> Option<serde_json::Value> {
+    install_crypto_provider();
+    let scheme = if http || is_loopback(registry) {
+        "http"
+    } else {
+        "https"
+    };
+    let url = format!("{scheme}://{registry}/.well-known/wasm-pkg/registry.json");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()?;
+    runtime.block_on(async {
+        let client = reqwest::Client::builder()
+            .timeout(timeout.min(Duration::from_secs(10)))
+            .build()
+            .ok()?;
+        let mut response = client.get(&url).send().await.ok()?;
+        if !response.status().is_success() {
+            return None;
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.ok()? {
+            body.extend_from_slice(&chunk);
+            if body.len() > 64 << 10 {
+                return None;
+            }
+        }
+        serde_json::from_slice(&body).ok()
+    })
+}
+
+fn client(reference: &Reference, opts: &Options) -> (oci_client::Client, RegistryAuth) {
+    install_crypto_provider();
+    let registry = reference.resolve_registry();
+    let protocol = if opts.insecure || is_loopback(registry) {
+        ClientProtocol::Http
+    } else {
+        ClientProtocol::Https
+    };
+    let config = ClientConfig {
+        protocol,
+        connect_timeout: Some(opts.timeout.min(Duration::from_secs(10))),
+        read_timeout: Some(opts.timeout),
+        ..ClientConfig::default()
+    };
+    (oci_client::Client::new(config), auth_for(registry, opts))
+}
+
+/// rustls needs a process-wide crypto provider; ring is witloom's.
+fn install_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Another part of the process may have installed one: that is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+/// The registry's credentials: given, or from the Docker config (as
+/// `docker login` leaves them, helpers included), or none.
+fn auth_for(registry: &str, opts: &Options) -> RegistryAuth {
+    if let Some((user, password)) = &opts.basic_auth {
+        return RegistryAuth::Basic(user.clone(), password.clone());
+    }
+    let lookups = [registry.to_string(), format!("https://{registry}")];
+    for server in lookups {
+        if let Ok(docker_credential::DockerCredential::UsernamePassword(user, password)) =
+            docker_credential::get_credential(&server)
+        {
+            return RegistryAuth::Basic(user, password);
+        }
+    }
+    RegistryAuth::Anonymous
+}
+
+/// Runs one registry operation on a runtime of its own, within the
+/// timeout, classifying its failure.
+fn run<T>(
+    reference: &Reference,
+    opts: &Options,
+    operation: impl std::future::Future<Output = Result<T, oci_client::errors::OciDistributionError>>,
+) -> Result<T, OciError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| OciError::Registry {
+            registry: reference.resolve_registry().to_string(),
+            reason: format!("cannot start the I/O runtime: {e}"),
+        })?;
+    let outcome = runtime.block_on(async { tokio::time::timeout(opts.timeout, operation).await });
+    match outcome {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => Err(OciError::classify(reference, e)),
+        Err(_) => Err(OciError::Timeout {
+            registry: reference.resolve_registry().to_string(),
+            timeout: opts.timeout,
+        }),
+    }
+}
+
+/// An `AsyncWrite` into memory that refuses more than it was told to
+/// expect, so a registry cannot make witloom allocate without bound.
+struct Capped {
+    buf: Vec<u8>,
+    max: usize,
+    over: bool,
+}
+
+impl Capped {
+    fn new(max: usize) -> Capped {
+        Capped {
+            buf: Vec::with_capacity(max.min(64 << 20)),
+            max,
+            over: false,
+        }
+    }
+}
+
+impl tokio::io::AsyncWrite for Capped {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        data: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        if self.buf.len() + data.len() > self.max {
+            self.over = true;
+            return std::task::Poll::Ready(Err(std::io::Error::other(
+                "the registry sent more than the manifest's size",
+            )));
+        }
+        self.buf.extend_from_slice(data);
+        std::task::Poll::Ready(Ok(data.len()))
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_registries() {
+        for r in [
+            "localhost",
+            "localhost:5000",
+            "127.0.0.1:41234",
+            "[::1]:5000",
+        ] {
+            assert!(is_loopback(r), "{r}");
+        }
+        for r in [
+            "ghcr.io",
+            "example.com:5000",
+            "10.0.0.1:5000",
+            "localhost.example.com",
+        ] {
+            assert!(!is_loopback(r), "{r}");
+        }
+    }
+
+    #[test]
+    fn digests_are_sha256_hex() {
+        assert_eq!(
+            digest_of(b""),
+            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+}
