@@ -33,8 +33,11 @@ enum TypeEntry<'a> {
         instance: u32,
         name: &'a str,
     },
-    /// Anything else (imported or exported types): never needed by an
-    /// import's type in components the toolchains produce.
+    /// A type the part imports (a type defined in its world): the whole
+    /// imports it too, under the same name.
+    Import(String),
+    /// Anything else (exported types): never needed by an import's type in
+    /// components the toolchains produce.
     Other,
 }
 
@@ -75,7 +78,8 @@ fn scan(bytes: &[u8]) -> Result<Scanned<'_>, wasmparser::BinaryReaderError> {
                             Some(s.instance_count - 1)
                         }
                         ComponentTypeRef::Type(_) => {
-                            s.types.push(TypeEntry::Other);
+                            s.types
+                                .push(TypeEntry::Import(import.name.full_name().into_owned()));
                             None
                         }
                         _ => None,
@@ -269,6 +273,10 @@ impl Ctx<'_> {
                     },
                 )
             }
+            Some(TypeEntry::Import(name)) => {
+                let whole = self.whole_import(j, name);
+                self.declare(&whole)?.1
+            }
             _ => {
                 return Err(unsupported(
                     self.name(j),
@@ -298,7 +306,7 @@ impl Ctx<'_> {
         let name = name.clone();
         match self.plan.provider_of(j, &name) {
             Provider::Host => {
-                let whole = self.whole_import(j, &name)?;
+                let whole = self.whole_import(j, &name);
                 self.declare(&whole)?;
             }
             Provider::Part(q) => {
@@ -356,17 +364,11 @@ impl Ctx<'_> {
         Ok((kind, index))
     }
 
-    /// The whole's import that stands for part `j`'s host import `name`.
-    fn whole_import(&self, j: usize, name: &str) -> Result<String, ComposeError> {
-        self.plan
-            .host_import(j, name)
-            .map(str::to_string)
-            .ok_or_else(|| {
-                unsupported(
-                    self.name(j),
-                    format!("it imports `{name}`, which its world does not"),
-                )
-            })
+    /// The whole's import that stands for part `j`'s host import `name`:
+    /// the unified one for an interface, `name` itself for what the plan
+    /// does not wire (a type defined in a world).
+    fn whole_import(&self, j: usize, name: &str) -> String {
+        self.plan.host_import(j, name).unwrap_or(name).to_string()
     }
 
     /// Declares the whole's import `name`, typed as the union of what every
@@ -383,7 +385,7 @@ impl Ctx<'_> {
                     .iter()
                     .filter(move |(n, _, _)| {
                         plan.provider_of(j, n) == Provider::Host
-                            && plan.host_import(j, n) == Some(name)
+                            && plan.host_import(j, n).unwrap_or(n) == name
                     })
                     .map(move |(_, ty, inst)| (j, *ty, *inst))
             })
@@ -583,7 +585,7 @@ pub fn encode(parts: &[Part], plan: &Plan) -> Result<Vec<u8>, ComposeError> {
             let (kind, index) = match plan.provider_of(p, name) {
                 Provider::Part(q) => cx.provided(p, q, name)?,
                 Provider::Host => {
-                    let whole = cx.whole_import(p, name)?;
+                    let whole = cx.whole_import(p, name);
                     cx.declare(&whole)?
                 }
             };

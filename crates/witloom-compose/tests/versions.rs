@@ -1,8 +1,9 @@
 //! One import per interface and semver track: parts that import `1.0.0`
 //! and `1.2.0` of one interface (with a resource) share the whole's
 //! `1.2.0` import, typed as the union of what both use; `0.1.0` and `0.2.0`
-//! are not compatible and stay two imports. The whole validates, and its
-//! imports are counted from the binary.
+//! are not compatible and stay two imports; a type defined in a world
+//! passes through. The whole validates, and its imports are counted from
+//! the binary.
 
 use std::path::PathBuf;
 use witloom_compose::{Host, Options, Part, encode, plan};
@@ -20,7 +21,7 @@ const PACKAGES: [&str; 4] = [
 const PARTS: &str = "package test:mid@0.1.0;\n\
 interface svc {\n  call: func() -> u32;\n}\n\
 interface out {\n  go: func();\n}\n\
-world plug {\n  import test:v/api@1.0.0;\n  import test:w/x@0.1.0;\n  export svc;\n}\n\
+world plug {\n  record point {\n    x: u32,\n  }\n  import take: func(p: point);\n  import test:v/api@1.0.0;\n  import test:w/x@0.1.0;\n  export svc;\n}\n\
 world socket {\n  import test:v/api@1.2.0;\n  import test:w/x@0.2.0;\n  import svc;\n  export out;\n}\n";
 
 fn part(resolve: &wit_parser::Resolve, pkg: wit_parser::PackageId, world: &str) -> Part {
@@ -56,6 +57,7 @@ fn compatible_versions_are_one_import_at_the_newest() {
         [
             ("test:v/api@1.2.0", &[0, 1][..]),
             ("test:w/x@0.1.0", &[0][..]),
+            ("take", &[0][..]),
             ("test:w/x@0.2.0", &[1][..]),
         ]
     );
@@ -84,9 +86,18 @@ fn compatible_versions_are_one_import_at_the_newest() {
             _ => {}
         }
     }
+    // The world's own type (`point`) is imported as a type, as the part
+    // imports it.
+    imports.sort();
     assert_eq!(
         imports,
-        ["test:v/api@1.2.0", "test:w/x@0.1.0", "test:w/x@0.2.0"]
+        [
+            "point",
+            "take",
+            "test:v/api@1.2.0",
+            "test:w/x@0.1.0",
+            "test:w/x@0.2.0"
+        ]
     );
     let wit_component::DecodedWasm::Component(resolve, world) =
         wit_component::decode(&bytes).unwrap()

@@ -83,9 +83,15 @@ pub enum DepsError {
         package: String,
         source: witloom_oci::OciError,
     },
-    /// A repository with no release tags.
-    #[error("`{package}` has no released versions in `{repository}`")]
-    NoVersions { package: String, repository: String },
+    /// A registry package named without a version.
+    #[error("`{package}` is named without a version")]
+    RegistryUnversioned {
+        package: String,
+        at: Option<Box<Located>>,
+        /// The newest release in its repository, if any.
+        newest: Option<String>,
+        repository: String,
+    },
     /// What was fetched is not a WIT package.
     #[error("`{reference}` is not a WIT package: {reason}")]
     NotAWitPackage { reference: String, reason: String },
@@ -137,10 +143,11 @@ impl From<DepsError> for Diagnostic {
             DepsError::Dep { .. } => Diagnostic::new(message)
                 .with_help("fix or remove that package; `witloom wit deps` writes it again"),
             DepsError::NotCarried { at, carried, .. } => {
-                with_label(Diagnostic::new(message), &at).with_note(format!(
-                    "the runtime implements: {}",
-                    carried.join(", ")
-                ))
+                with_label(Diagnostic::new(message), &at)
+                    .with_note(format!("the runtime implements: {}", carried.join(", ")))
+                    .with_help(
+                        "a WASI proposal the runtime lacks cannot be run here; for WIT only (bindings, docs), put its WIT in `deps/`",
+                    )
             }
             DepsError::Version {
                 package,
@@ -179,8 +186,21 @@ impl From<DepsError> for Diagnostic {
                 d.with_note("nothing was written")
             }
             DepsError::Config(d) => d,
-            DepsError::NoVersions { .. }
-            | DepsError::NotAWitPackage { .. }
+            DepsError::RegistryUnversioned {
+                package,
+                at,
+                newest,
+                repository,
+            } => {
+                let d = with_label(Diagnostic::new(message), &at);
+                match newest {
+                    Some(v) => d.with_help(format!(
+                        "name a version (WIT matches packages by their exact version): `{package}@{v}` is the newest release in `{repository}`"
+                    )),
+                    None => d.with_note(format!("`{repository}` has no release tags")),
+                }
+            }
+            DepsError::NotAWitPackage { .. }
             | DepsError::WrongPackage { .. }
             | DepsError::Publish(_) => Diagnostic::new(message),
             DepsError::Resolve(_) => Diagnostic::new(message),
@@ -227,14 +247,34 @@ pub struct Filled {
 /// One file for `deps/`: the package's WIT and the packages it uses.
 #[derive(Debug)]
 pub(crate) struct Provided {
+    /// `ns:pkg@version`.
+    pub package: PackageName,
     pub file: String,
     pub text: String,
     pub uses: Vec<PackageName>,
 }
 
+/// What filling one WIT directory will write: found, verified and
+/// resolved, not written yet, so that several directories (an app's) are
+/// all planned before any is written.
+#[derive(Debug)]
+pub struct Plan {
+    dir: PathBuf,
+    files: Vec<Provided>,
+    present: Vec<String>,
+    fetched: Vec<String>,
+    /// The lock file and its new text, when it changes.
+    lock: Option<(PathBuf, String)>,
+}
+
 /// Fills `wit_dir/deps/` with every package `wit_dir`'s WIT names
 /// (directly, or through packages in `deps/`) that is missing.
 pub fn fill(wit_dir: &Path, opts: &Options) -> Result<Filled, DepsError> {
+    plan(wit_dir, opts)?.write()
+}
+
+/// Plans [`fill`]: everything but the writing.
+pub fn plan(wit_dir: &Path, opts: &Options) -> Result<Plan, DepsError> {
     let main = parse_main(wit_dir)?;
     let deps_dir = wit_dir.join("deps");
     let present = present_packages(&deps_dir)?;
@@ -250,62 +290,106 @@ pub fn fill(wit_dir: &Path, opts: &Options) -> Result<Filled, DepsError> {
             queue.push_back((name.clone(), None));
         }
     }
+    // Every package (`ns:pkg`) the WIT reaches, for pruning the lock.
+    let mut reached: BTreeSet<String> = present
+        .iter()
+        .map(|p| format!("{}:{}", p.name.namespace, p.name.name))
+        .collect();
     let lock_path = LockFile::path_for(wit_dir);
-    let mut lock: Option<LockFile> = None;
-    let mut config: Option<WkgConfig> = None;
-    let mut planned: Vec<(String, Provided)> = Vec::new();
+    let lock = LockFile::load(&lock_path).map_err(DepsError::Config)?;
+    let old_lock = lock.clone();
+    let mut lock = Some(lock);
+    let mut fetcher: Option<registry::Fetcher> = None;
+    let mut planned: Vec<Provided> = Vec::new();
     let mut fetched = Vec::new();
     while let Some((name, at)) = queue.pop_front() {
+        reached.insert(format!("{}:{}", name.namespace, name.name));
         let key = name.to_string();
-        if have.contains(&key) || planned.iter().any(|(k, _)| *k == key) {
+        if have.contains(&key) || planned.iter().any(|p| p.package.to_string() == key) {
             continue;
         }
-        let provided = if name.namespace == "wasi" {
+        let mut provided = if name.namespace == "wasi" {
             wasi::provide(&name, at)?
         } else {
-            // Read only when a package needs a registry.
-            if config.is_none() {
-                let path = opts.config.clone().or_else(WkgConfig::default_path);
-                config = Some(match path {
-                    Some(path) => WkgConfig::load(&path).map_err(DepsError::Config)?,
+            // The configuration is read only when a package needs it.
+            if fetcher.is_none() {
+                let config_path = opts.config.clone().or_else(WkgConfig::default_path);
+                let config = match &config_path {
+                    Some(path) => WkgConfig::load(path).map_err(DepsError::Config)?,
                     None => WkgConfig::default(),
-                });
-                lock = Some(LockFile::load(&lock_path).map_err(DepsError::Config)?);
+                };
+                fetcher = Some(registry::Fetcher::new(
+                    config,
+                    config_path,
+                    lock.take().expect("moved once"),
+                    opts.timeout,
+                    opts.insecure,
+                ));
             }
-            let (config, lock) = (config.as_ref().unwrap(), lock.as_mut().unwrap());
-            let mut fetcher = registry::Fetcher::new(config, lock, opts.timeout, opts.insecure);
-            let provided = fetcher.provide(&name, at)?;
+            let provided = fetcher.as_mut().expect("made above").provide(&name, at)?;
             fetched.push(key.clone());
             provided
         };
+        // Never over a file that holds another package (another version
+        // of it, say), nor two packages in one file.
+        let taken =
+            |file: &str| deps_dir.join(file).exists() || planned.iter().any(|p| p.file == file);
+        if taken(&provided.file) {
+            provided.file = format!(
+                "{}-{}@{}.wit",
+                name.namespace,
+                name.name,
+                name.version
+                    .as_ref()
+                    .map_or("0".to_string(), |v| v.to_string())
+            );
+        }
         for used in &provided.uses {
             queue.push_back((used.clone(), None));
         }
-        planned.push((key, provided));
+        planned.push(provided);
     }
-    let plan: Vec<Provided> = planned.into_iter().map(|(_, p)| p).collect();
-    if !plan.is_empty() {
-        wasi::check_resolves(wit_dir, &plan)?;
+    if !planned.is_empty() {
+        wasi::check_resolves(wit_dir, &planned)?;
     }
-    let mut filled = Filled {
+    let mut lock = match fetcher {
+        Some(f) => f.into_lock(),
+        None => lock.expect("not moved"),
+    };
+    // Entries of packages the WIT no longer reaches go.
+    lock.packages.retain(|p| reached.contains(&p.name));
+    let lock = (lock != old_lock && (lock_path.exists() || !lock.packages.is_empty()))
+        .then(|| (lock_path, lock.to_text()));
+    Ok(Plan {
         dir: wit_dir.to_path_buf(),
+        files: planned,
         present: have.into_iter().collect(),
         fetched,
-        ..Filled::default()
-    };
-    for p in plan {
-        let path = deps_dir.join(&p.file);
-        witloom_diag::io::write(&path, &p.text)?;
-        filled.written.push(path);
-    }
-    if let Some(lock) = lock {
-        let text = lock.to_text();
-        if std::fs::read_to_string(&lock_path).ok().as_deref() != Some(text.as_str()) {
-            witloom_diag::io::write(&lock_path, text)?;
-            filled.lock = Some(lock_path);
+        lock,
+    })
+}
+
+impl Plan {
+    /// Writes the planned files and the lock.
+    pub fn write(self) -> Result<Filled, DepsError> {
+        let mut filled = Filled {
+            present: self.present,
+            fetched: self.fetched,
+            ..Filled::default()
+        };
+        let deps_dir = self.dir.join("deps");
+        for p in self.files {
+            let path = deps_dir.join(&p.file);
+            witloom_diag::io::write(&path, &p.text)?;
+            filled.written.push(path);
         }
+        if let Some((path, text)) = self.lock {
+            witloom_diag::io::write(&path, text)?;
+            filled.lock = Some(path);
+        }
+        filled.dir = self.dir;
+        Ok(filled)
     }
-    Ok(filled)
 }
 
 /// The WIT directories of the app at `manifest`: the app's and any

@@ -10,34 +10,43 @@ use crate::lock::{LockFile, LockedVersion};
 use crate::{DepsError, Located, Provided};
 use semver::Version;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use wit_parser::{PackageName, UnresolvedPackageGroup};
 
 /// Fetches packages for one `wit deps` run, recording them in the lock.
-pub(crate) struct Fetcher<'a> {
-    pub config: &'a WkgConfig,
-    pub lock: &'a mut LockFile,
-    pub timeout: Duration,
-    pub insecure: bool,
-    /// `registry.json` per registry name, asked once.
+pub(crate) struct Fetcher {
+    config: WkgConfig,
+    /// Where `config` came from, for messages.
+    config_path: Option<PathBuf>,
+    lock: LockFile,
+    timeout: Duration,
+    insecure: bool,
+    /// `registry.json` per registry name, asked once a run.
     metadata: BTreeMap<String, Option<Metadata>>,
 }
 
-impl<'a> Fetcher<'a> {
+impl Fetcher {
     pub fn new(
-        config: &'a WkgConfig,
-        lock: &'a mut LockFile,
+        config: WkgConfig,
+        config_path: Option<PathBuf>,
+        lock: LockFile,
         timeout: Duration,
         insecure: bool,
-    ) -> Fetcher<'a> {
+    ) -> Fetcher {
         Fetcher {
             config,
+            config_path,
             lock,
             timeout,
             insecure,
             metadata: BTreeMap::new(),
         }
+    }
+
+    /// The lock, with what this run fetched.
+    pub fn into_lock(self) -> LockFile {
+        self.lock
     }
 
     /// The file that provides `name`, from its registry.
@@ -63,36 +72,34 @@ impl<'a> Fetcher<'a> {
             .ok_or_else(|| DepsError::NoRegistry {
                 package: package.clone(),
                 at: at.clone(),
-                config: WkgConfig::default_path(),
+                config: self.config_path.clone(),
             })?;
         let opts = witloom_oci::Options {
             insecure: self.insecure || location.http,
             timeout: self.timeout,
             basic_auth: location.basic_auth.clone(),
         };
-        let requirement = match &name.version {
-            Some(v) => format!("={v}"),
-            None => "*".to_string(),
-        };
-        let locked = self.lock.get(&package, &requirement).cloned();
         let oci = |e| DepsError::Registry {
             package: package.clone(),
             source: e,
         };
-        let tag = match (&name.version, &locked) {
-            (Some(v), _) => v.to_string(),
-            (None, Some(l)) => l.version.clone(),
-            (None, None) => {
-                let any = location.reference(&name.namespace, &name.name, "latest");
-                let any = witloom_oci::parse_reference(&any).map_err(oci)?;
-                newest(witloom_oci::tags(&any, &opts).map_err(oci)?).ok_or_else(|| {
-                    DepsError::NoVersions {
-                        package: package.clone(),
-                        repository: any.repository().to_string(),
-                    }
-                })?
-            }
+        // wit-parser matches a dependency by its exact name, so a package
+        // named without a version can never be satisfied by a versioned
+        // one: say which version to name.
+        let Some(version) = &name.version else {
+            let any = location.reference(&name.namespace, &name.name, "latest");
+            let any = witloom_oci::parse_reference(&any).map_err(oci)?;
+            let newest = newest(witloom_oci::tags(&any, &opts).map_err(oci)?);
+            return Err(DepsError::RegistryUnversioned {
+                package,
+                at,
+                newest,
+                repository: any.repository().to_string(),
+            });
         };
+        let requirement = format!("={version}");
+        let locked = self.lock.get(&package, &requirement).cloned();
+        let tag = version.to_string();
         let reference = location.reference(&name.namespace, &name.name, &tag);
         let reference = witloom_oci::parse_reference(&reference).map_err(oci)?;
         let pulled = witloom_oci::pull(
@@ -118,6 +125,7 @@ impl<'a> Fetcher<'a> {
             },
         );
         Ok(Provided {
+            package: name.clone(),
             file: format!("{}-{}@{tag}.wit", name.namespace, name.name),
             text,
             uses: group.main.foreign_deps.keys().cloned().collect(),
@@ -181,6 +189,7 @@ pub fn publish(
     dir: &Path,
     reference: Option<&str>,
     config: &WkgConfig,
+    config_path: Option<&Path>,
     opts: &witloom_oci::Options,
 ) -> Result<Published, DepsError> {
     let loaded = witloom_ir::load(dir, &Default::default()).map_err(DepsError::Wit)?;
@@ -211,7 +220,7 @@ pub fn publish(
                 .ok_or_else(|| DepsError::NoRegistry {
                     package: package.clone(),
                     at: None,
-                    config: WkgConfig::default_path(),
+                    config: config_path.map(Path::to_path_buf),
                 })?;
             opts.insecure |= location.http;
             if opts.basic_auth.is_none() {

@@ -47,19 +47,16 @@ pub(crate) fn provide(name: &PackageName, at: Option<Box<Located>>) -> Result<Pr
             derive(package.source, &available, &requested),
         )
     };
-    let uses = package
-        .uses
-        .iter()
-        .map(|used| {
-            let (namespace, name) = used.split_once(':').expect("`ns:pkg`");
-            PackageName {
-                namespace: namespace.to_string(),
-                name: name.to_string(),
-                version: Some(requested.clone()),
-            }
-        })
-        .collect();
-    Ok(Provided { file, text, uses })
+    // What the text itself uses, at the versions it names.
+    let uses = wit_parser::UnresolvedPackageGroup::parse(&file, &text)
+        .map(|g| g.main.foreign_deps.keys().cloned().collect())
+        .map_err(|(map, e)| DepsError::Resolve(e.render(&map)))?;
+    Ok(Provided {
+        package: name.clone(),
+        file,
+        text,
+        uses,
+    })
 }
 
 /// Whether the runtime's `available` serves imports of `requested`:
@@ -96,7 +93,8 @@ fn derive(source: &str, from: &Version, to: &Version) -> String {
     out.push_str(rest);
 
     let mut gated = String::with_capacity(out.len());
-    for line in out.split_inclusive('\n') {
+    let lines: Vec<&str> = out.split_inclusive('\n').collect();
+    for (i, line) in lines.iter().enumerate() {
         let trimmed = line.trim_start();
         let indent = &line[..line.len() - trimmed.len()];
         let version_of = |attr: &str| {
@@ -107,9 +105,16 @@ fn derive(source: &str, from: &Version, to: &Version) -> String {
         };
         if let Some(since) = version_of("@since(version =") {
             if since > *to {
-                gated.push_str(&format!(
-                    "{indent}@unstable(feature = added-after-this-version)\n"
-                ));
+                // A type alias adds no import and older items may have
+                // been re-spelled with it (`field-name`, 0.2.1): it stays,
+                // as of `to`. Anything else is gated off.
+                if next_item(&lines[i + 1..]).is_some_and(|item| item.starts_with("type ")) {
+                    gated.push_str(&format!("{indent}@since(version = {to})\n"));
+                } else {
+                    gated.push_str(&format!(
+                        "{indent}@unstable(feature = added-after-this-version)\n"
+                    ));
+                }
                 continue;
             }
         } else if let Some(deprecated) = version_of("@deprecated(version =")
@@ -120,6 +125,15 @@ fn derive(source: &str, from: &Version, to: &Version) -> String {
         gated.push_str(line);
     }
     gated
+}
+
+/// The first of `lines` that is neither an annotation nor a comment: the
+/// item the annotation before them is on.
+fn next_item<'t>(lines: &[&'t str]) -> Option<&'t str> {
+    lines
+        .iter()
+        .map(|l| l.trim())
+        .find(|l| !l.is_empty() && !l.starts_with('@') && !l.starts_with("//"))
 }
 
 /// Resolves the WIT in `wit_dir` as it will be once `plan` is written,
@@ -149,7 +163,10 @@ pub(crate) fn check_resolves(wit_dir: &Path, plan: &[Provided]) -> Result<(), De
             }
         }
         for p in plan {
-            witloom_diag::io::write(&deps.join(&p.file), &p.text)?;
+            // Never through a link into the real `deps/`.
+            let path = deps.join(&p.file);
+            let _ = std::fs::remove_file(&path);
+            witloom_diag::io::write(&path, &p.text)?;
         }
         let mut resolve = wit_parser::Resolve::default();
         resolve

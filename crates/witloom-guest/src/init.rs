@@ -65,6 +65,9 @@ pub fn init(
     template: Template,
     language: Language,
 ) -> Result<Initialized, Diagnostic> {
+    // `new/..` is `.`: every check below must see the directory that
+    // will be written, never a spelling of it.
+    let dir = &lexical(dir);
     let name = match name {
         Some(name) => name.to_string(),
         None => dir_name(dir)?,
@@ -78,8 +81,15 @@ pub fn init(
     if dir.exists() {
         check_empty(dir)?;
     } else {
+        // The outermost directory this makes, to remove with all it holds.
+        let outermost = dir
+            .ancestors()
+            .take_while(|a| !a.as_os_str().is_empty() && !a.exists())
+            .last()
+            .unwrap_or(dir)
+            .to_path_buf();
         witloom_diag::io::create_dir_all(dir)?;
-        created.push(dir.to_path_buf());
+        created.push(outermost);
     }
     match write_app(dir, &name, template, language, &mut created) {
         Ok(done) => Ok(done),
@@ -195,6 +205,31 @@ fn write_app(
     })
 }
 
+/// `path` with `.` and `a/..` taken out, as written (no symlinks
+/// followed): `new/..` is `.`, `./x/` is `x`, `../x` stays.
+fn lexical(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.last() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(c),
+            },
+            _ => out.push(c),
+        }
+    }
+    if out.is_empty() {
+        PathBuf::from(".")
+    } else {
+        out.iter().collect()
+    }
+}
+
 /// `dir`'s last component, for `.` the current directory's name.
 fn dir_name(dir: &Path) -> Result<String, Diagnostic> {
     let abs = std::path::absolute(dir).map_err(|e| {
@@ -256,4 +291,24 @@ fn check_empty(dir: &Path) -> Result<(), Diagnostic> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lexical;
+    use std::path::Path;
+
+    #[test]
+    fn paths_are_taken_as_written() {
+        for (given, want) in [
+            ("new/..", "."),
+            ("./x/", "x"),
+            ("a/b/../c", "a/c"),
+            ("../x", "../x"),
+            ("/a/../..", "/"),
+            (".", "."),
+        ] {
+            assert_eq!(lexical(Path::new(given)), Path::new(want), "{given}");
+        }
+    }
 }

@@ -39,6 +39,10 @@ pub enum OciError {
         size: i64,
         max: u64,
     },
+    #[error(
+        "`{reference}`: the registry sent more than the {declared} bytes its manifest declares"
+    )]
+    Oversized { reference: String, declared: i64 },
     #[error("not a component or WIT package: {reason}")]
     NotAComponent { reason: String },
     #[error("the registry `{registry}` failed: {reason}")]
@@ -47,7 +51,11 @@ pub enum OciError {
 
 impl OciError {
     /// Sorts a client error into what it means for the user.
-    pub(crate) fn classify(reference: &Reference, e: OciDistributionError) -> OciError {
+    pub(crate) fn classify(
+        reference: &Reference,
+        timeout: Duration,
+        e: OciDistributionError,
+    ) -> OciError {
         let registry = reference.resolve_registry().to_string();
         let shown = reference.whole();
         match e {
@@ -113,10 +121,9 @@ impl OciError {
                 registry,
                 reason: io_reason(&e).unwrap_or_else(|| source_chain(&e)),
             },
-            OciDistributionError::RequestError(e) if e.is_timeout() => OciError::Timeout {
-                registry,
-                timeout: Duration::ZERO,
-            },
+            OciDistributionError::RequestError(e) if e.is_timeout() => {
+                OciError::Timeout { registry, timeout }
+            }
             OciDistributionError::IoError(e) => {
                 match e
                     .get_ref()

@@ -11,7 +11,8 @@
 //!   `127.0.0.1`, `[::1]`) or when asked (`insecure`);
 //! - credentials from the Docker config (`docker login`, credential
 //!   helpers), as other OCI clients read them, else anonymous;
-//! - every operation bounded in time, and every blob in size;
+//! - every operation bounded in time, and the wasm layer in size (the
+//!   manifest and config are read by the client library);
 //! - what is pulled is verified against its digest here, whatever the
 //!   registry or the client library did;
 //! - failures as [`OciError`], classified by the client's error types.
@@ -157,9 +158,12 @@ pub fn parse_reference(reference: &str) -> Result<Reference, OciError> {
 pub fn is_loopback(registry: &str) -> bool {
     let host = match registry.strip_prefix('[') {
         Some(rest) => rest.split(']').next().unwrap_or(rest),
-        None => registry.split(':').next().unwrap_or(registry),
+        None => registry.rsplit_once(':').map_or(registry, |(h, _)| h),
     };
-    host == "localhost" || host == "::1" || host.starts_with("127.")
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Pushes `artifact` to `reference`.
@@ -256,10 +260,9 @@ pub fn pull(
         client.pull_blob(reference, layer, &mut wasm).await
     });
     if wasm.over {
-        return Err(OciError::TooLarge {
+        return Err(OciError::Oversized {
             reference: shown,
-            size: layer.size,
-            max: MAX_BLOB,
+            declared: layer.size,
         });
     }
     pulled?;
@@ -357,15 +360,27 @@ fn auth_for(registry: &str, opts: &Options) -> RegistryAuth {
     if let Some((user, password)) = &opts.basic_auth {
         return RegistryAuth::Basic(user.clone(), password.clone());
     }
-    let lookups = [registry.to_string(), format!("https://{registry}")];
-    for server in lookups {
-        if let Ok(docker_credential::DockerCredential::UsernamePassword(user, password)) =
-            docker_credential::get_credential(&server)
-        {
-            return RegistryAuth::Basic(user, password);
-        }
-    }
-    RegistryAuth::Anonymous
+    // A credential helper is another program: one that never answers
+    // must not hang witloom, so it gets ten seconds on a thread.
+    let registry = registry.to_string();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let lookups = [registry.clone(), format!("https://{registry}")];
+        let found =
+            lookups
+                .iter()
+                .find_map(|server| match docker_credential::get_credential(server) {
+                    Ok(docker_credential::DockerCredential::UsernamePassword(user, password)) => {
+                        Some(RegistryAuth::Basic(user, password))
+                    }
+                    _ => None,
+                });
+        let _ = tx.send(found);
+    });
+    rx.recv_timeout(Duration::from_secs(10))
+        .ok()
+        .flatten()
+        .unwrap_or(RegistryAuth::Anonymous)
 }
 
 /// Runs one registry operation on a runtime of its own, within the
@@ -385,7 +400,7 @@ fn run<T>(
     let outcome = runtime.block_on(async { tokio::time::timeout(opts.timeout, operation).await });
     match outcome {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(e)) => Err(OciError::classify(reference, e)),
+        Ok(Err(e)) => Err(OciError::classify(reference, opts.timeout, e)),
         Err(_) => Err(OciError::Timeout {
             registry: reference.resolve_registry().to_string(),
             timeout: opts.timeout,

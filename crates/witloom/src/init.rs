@@ -36,8 +36,8 @@ impl Args {
             .display()
             .to_string();
         let mut next = Vec::new();
-        if self.dir != std::path::Path::new(".") {
-            next.push(format!("cd {}", self.dir.display()));
+        if done.dir != std::path::Path::new(".") {
+            next.push(format!("cd {}", done.dir.display()));
         }
         next.push("witloom build".to_string());
         match done.created.entry {

@@ -93,8 +93,13 @@ impl Args {
                     timeout: registry.registry_timeout,
                     insecure: registry.insecure,
                 };
-                for dir in dirs {
-                    let filled = witloom_deps::fill(&dir, &opts)?;
+                // Every directory found and checked before any is written.
+                let plans = dirs
+                    .iter()
+                    .map(|dir| witloom_deps::plan(dir, &opts))
+                    .collect::<Result<Vec<_>, _>>()?;
+                for (dir, plan) in dirs.iter().zip(plans) {
+                    let filled = plan.write()?;
                     for package in &filled.fetched {
                         eprintln!("{:>9} {package}", "fetched");
                     }
@@ -118,11 +123,11 @@ impl Args {
                 reference,
                 registry,
             } => {
-                let config = match registry
+                let config_path = registry
                     .registry_config
-                    .or_else(witloom_deps::WkgConfig::default_path)
-                {
-                    Some(path) => witloom_deps::WkgConfig::load(&path)?,
+                    .or_else(witloom_deps::WkgConfig::default_path);
+                let config = match &config_path {
+                    Some(path) => witloom_deps::WkgConfig::load(path)?,
                     None => witloom_deps::WkgConfig::default(),
                 };
                 let opts = witloom_oci::Options {
@@ -130,7 +135,13 @@ impl Args {
                     timeout: registry.registry_timeout,
                     basic_auth: None,
                 };
-                let published = witloom_deps::publish(&dir, reference.as_deref(), &config, &opts)?;
+                let published = witloom_deps::publish(
+                    &dir,
+                    reference.as_deref(),
+                    &config,
+                    config_path.as_deref(),
+                    &opts,
+                )?;
                 eprintln!(
                     "{:>9} {} to {}",
                     "published", published.package, published.reference

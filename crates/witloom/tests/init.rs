@@ -150,6 +150,18 @@ fn refusals_write_nothing() {
     assert_eq!(witloom_testkit::dir_entries(&parent), before);
     assert_eq!(witloom_testkit::dir_entries(&taken), ["notes.txt"]);
 
+    // `new/..` is the directory it names, which is not empty: refused,
+    // and nothing of it touched.
+    let out = Command::new(env!("CARGO_BIN_EXE_witloom"))
+        .args(["init", "not-yet/..", "--lang", "c", "--name", "x"])
+        .current_dir(&taken)
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("already exists and is not empty"), "{err}");
+    assert_eq!(witloom_testkit::dir_entries(&taken), ["notes.txt"]);
+
     // An app named like its component's role still gets distinct files.
     let app = parent.join("main");
     let out = witloom(&["init", app.to_str().unwrap(), "--lang", "c"]);

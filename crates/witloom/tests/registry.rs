@@ -196,6 +196,12 @@ fn registry_failures_are_named_and_write_nothing() {
         "acme:greet/greeter@9.9.9",
         "acme/greet:9.9.9` is not in the registry",
     );
+    refused(
+        "unversioned",
+        &config,
+        "acme:greet/greeter",
+        "`acme:greet@1.0.0` is the newest release in `acme/greet`",
+    );
     // A port nothing listens on.
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -220,3 +220,30 @@ fn the_version_names_the_runtime_and_its_wasi() {
         "{said}"
     );
 }
+
+#[test]
+fn a_file_holding_another_version_is_left_alone() {
+    // `deps/io.wit` holds wasi:io 0.2.5 (as an older witloom would have
+    // written it); the WIT now names 0.2.12.
+    let older = wit_dir(
+        "other-version-src",
+        "package local:x;\nworld x {\n    import wasi:io/poll@0.2.5;\n}\n",
+    );
+    assert_eq!(deps(&older).status.code(), Some(0));
+    let io_025 = std::fs::read_to_string(older.join("deps/io@0.2.5.wit")).unwrap();
+    let dir = wit_dir(
+        "other-version",
+        "package local:x;\nworld x {\n    import wasi:io/poll@0.2.12;\n}\n",
+    );
+    std::fs::create_dir_all(dir.join("deps")).unwrap();
+    std::fs::write(dir.join("deps/io.wit"), &io_025).unwrap();
+    let out = deps(&dir);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("deps/io.wit")).unwrap(),
+        io_025
+    );
+    assert!(dir.join("deps/wasi-io@0.2.12.wit").is_file());
+    let out = witloom(&["wit", "check", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
