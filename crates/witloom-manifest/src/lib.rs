@@ -4,6 +4,9 @@
 //! [app]
 //! name = "wordstats"
 //! wit = "wit"              # optional; relative to this file
+//! version = "1.2.0"        # optional, as are description and source: the
+//! description = "…"        #   org.opencontainers.image.* annotations of
+//! source = "https://…"     #   what `witloom push` and `package` make
 //!
 //! [components.tokenizer]
 //! language = "c"           # "c" | "rust" | "go"
@@ -96,6 +99,11 @@ pub struct App {
     pub name: String,
     /// The WIT directory (absolute).
     pub wit: PathBuf,
+    /// The app's version (semver), for what ships it.
+    pub version: Option<String>,
+    pub description: Option<String>,
+    /// Where its sources are (a URL).
+    pub source: Option<String>,
 }
 
 /// `[components.NAME]`.
@@ -133,6 +141,9 @@ struct RawCompose {
 struct RawApp {
     name: toml::Spanned<String>,
     wit: Option<String>,
+    version: Option<toml::Spanned<String>>,
+    description: Option<String>,
+    source: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -192,6 +203,21 @@ impl Manifest {
             ));
         }
         let app_wit = dir.join(raw.app.wit.as_deref().unwrap_or("wit"));
+        let version = match &raw.app.version {
+            Some(v) => match semver::Version::parse(v.get_ref()) {
+                Ok(_) => Some(v.get_ref().clone()),
+                Err(e) => {
+                    return Err(located(
+                        path,
+                        text,
+                        Some(v.span()),
+                        format!("bad app version `{}`: {e}", v.get_ref()),
+                    )
+                    .with_help("versions are semver, like `1.2.0`"));
+                }
+            },
+            None => None,
+        };
         let mut components = IndexMap::new();
         for (name, spanned) in raw.components {
             let span = spanned.span();
@@ -284,6 +310,9 @@ impl Manifest {
             app: App {
                 name: raw.app.name.into_inner(),
                 wit: app_wit,
+                version,
+                description: raw.app.description,
+                source: raw.app.source,
             },
             components,
             dir,

@@ -43,8 +43,15 @@ pub enum OciError {
         "`{reference}`: the registry sent more than the {declared} bytes its manifest declares"
     )]
     Oversized { reference: String, declared: i64 },
+    #[error("`{file}` is not a component: {reason}")]
+    NotComponent { file: String, reason: String },
     #[error("not a component or WIT package: {reason}")]
     NotAComponent { reason: String },
+    #[error("`{}` is not a usable OCI image layout: {reason}", dir.display())]
+    Layout {
+        dir: std::path::PathBuf,
+        reason: String,
+    },
     #[error("the registry `{registry}` failed: {reason}")]
     Registry { registry: String, reason: String },
 }

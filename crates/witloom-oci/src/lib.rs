@@ -18,6 +18,8 @@
 //! - failures as [`OciError`], classified by the client's error types.
 
 mod error;
+pub mod layout;
+pub mod ship;
 mod wasm_config;
 
 pub use error::OciError;

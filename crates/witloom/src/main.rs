@@ -11,6 +11,10 @@ mod doctor;
 mod init;
 mod input;
 mod new;
+mod package;
+mod pull;
+mod push;
+mod registry;
 mod run;
 mod serve;
 mod wit;
@@ -49,6 +53,16 @@ enum Command {
     /// HTTP: a fresh instance per request, with the limits of `run` per
     /// request. Stops gracefully on SIGINT or SIGTERM.
     Serve(serve::Args),
+    /// Push a component to an OCI registry as a CNCF wasm artifact
+    /// (config application/vnd.wasm.config.v0+json, one application/wasm
+    /// layer), annotated from witloom.toml. Prints REF@DIGEST.
+    Push(push::Args),
+    /// Pull a component from an OCI registry (or oci:DIR:TAG), verified
+    /// against its digests before it is written.
+    Pull(pull::Args),
+    /// Write a component as an OCI image layout on disk: the artifact
+    /// `push` sends, for air-gapped transfer or tools that read layouts.
+    Package(package::Args),
     /// Create a component for a world in the application: `NAME/` with a
     /// skeleton in C, Rust or Go that builds at once (you fill in the
     /// bodies), added to witloom.toml.
@@ -73,6 +87,9 @@ fn main() -> ExitCode {
         Command::Compose(args) => args.run(),
         Command::Run(args) => args.run(),
         Command::Serve(args) => args.run(),
+        Command::Push(args) => args.run(),
+        Command::Pull(args) => args.run(),
+        Command::Package(args) => args.run(),
         Command::New(args) => args.run(),
         Command::Doctor(args) => args.run(),
         Command::Bindgen(args) => args.run(),

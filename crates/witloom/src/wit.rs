@@ -2,6 +2,7 @@
 //! IR), or fill its `deps/`.
 
 use crate::input::Input;
+use crate::registry::RegistryArgs;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -32,6 +33,10 @@ pub enum Args {
         /// The application manifest [default: ./witloom.toml].
         #[arg(long)]
         manifest: Option<PathBuf>,
+        /// wkg's configuration file [default: $WKG_CONFIG_FILE, or
+        /// ~/.config/wasm-pkg/config.toml].
+        #[arg(long, value_name = "PATH")]
+        registry_config: Option<PathBuf>,
         #[command(flatten)]
         registry: RegistryArgs,
     },
@@ -43,25 +48,13 @@ pub enum Args {
         dir: PathBuf,
         /// REGISTRY/REPOSITORY:TAG [default: from wkg's config].
         reference: Option<String>,
+        /// wkg's configuration file [default: $WKG_CONFIG_FILE, or
+        /// ~/.config/wasm-pkg/config.toml].
+        #[arg(long, value_name = "PATH")]
+        registry_config: Option<PathBuf>,
         #[command(flatten)]
         registry: RegistryArgs,
     },
-}
-
-/// How to reach registries.
-#[derive(clap::Args, Debug)]
-pub struct RegistryArgs {
-    /// wkg's configuration file [default: $WKG_CONFIG_FILE, or
-    /// ~/.config/wasm-pkg/config.toml].
-    #[arg(long, value_name = "PATH")]
-    registry_config: Option<PathBuf>,
-    /// Plain HTTP to every registry (it is used for localhost and
-    /// 127.0.0.1 ones anyway).
-    #[arg(long)]
-    insecure: bool,
-    /// The longest one registry operation may take, e.g. 30s.
-    #[arg(long, value_parser = witloom_run::parse_duration, default_value = "60s")]
-    registry_timeout: std::time::Duration,
 }
 
 impl Args {
@@ -82,6 +75,7 @@ impl Args {
             Args::Deps {
                 dir,
                 manifest,
+                registry_config,
                 registry,
             } => {
                 let dirs = match dir {
@@ -89,7 +83,7 @@ impl Args {
                     None => witloom_deps::manifest_wit_dirs(&crate::manifest_path(manifest))?,
                 };
                 let opts = witloom_deps::Options {
-                    config: registry.registry_config,
+                    config: registry_config,
                     timeout: registry.registry_timeout,
                     insecure: registry.insecure,
                 };
@@ -121,20 +115,15 @@ impl Args {
             Args::Publish {
                 dir,
                 reference,
+                registry_config,
                 registry,
             } => {
-                let config_path = registry
-                    .registry_config
-                    .or_else(witloom_deps::WkgConfig::default_path);
+                let config_path = registry_config.or_else(witloom_deps::WkgConfig::default_path);
                 let config = match &config_path {
                     Some(path) => witloom_deps::WkgConfig::load(path)?,
                     None => witloom_deps::WkgConfig::default(),
                 };
-                let opts = witloom_oci::Options {
-                    insecure: registry.insecure,
-                    timeout: registry.registry_timeout,
-                    basic_auth: None,
-                };
+                let opts = registry.oci_options();
                 let published = witloom_deps::publish(
                     &dir,
                     reference.as_deref(),

@@ -9,6 +9,7 @@ mod doc;
 mod ir;
 mod run;
 mod serve;
+mod ship;
 
 use anyhow::{Result, bail};
 use std::process::Command;
@@ -30,7 +31,8 @@ pub fn run(args: &[&str]) -> Result<()> {
         ["compose", rest @ ..] => compose::run(rest),
         ["run", rest @ ..] => run::run(rest),
         ["serve", rest @ ..] => serve::run(rest),
-        _ => bail!("usage: cargo xtask bench ir|build|bindgen|compose|run|serve [--install]"),
+        ["ship"] => ship::run(),
+        _ => bail!("usage: cargo xtask bench ir|build|bindgen|compose|run|serve|ship [--install]"),
     }
 }
 

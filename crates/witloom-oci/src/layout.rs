@@ -1,0 +1,134 @@
+//! An OCI image layout on disk (`oci-layout`, `index.json`,
+//! `blobs/sha256/…`): the same artifact a push makes, for air-gapped
+//! transfer and for tools that read layouts (`skopeo inspect oci:DIR:TAG`).
+//! A tag is `org.opencontainers.image.ref.name` in the index; writing a
+//! tag into an existing layout keeps its other tags.
+
+use crate::{Artifact, OciError, Pulled, WasmConfig, digest_of};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+const INDEX_MEDIA_TYPE: &str = "application/vnd.oci.image.index.v1+json";
+const REF_NAME: &str = "org.opencontainers.image.ref.name";
+
+/// What [`write`] did.
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub manifest_digest: String,
+    pub layer_digest: String,
+}
+
+fn blob_path(dir: &Path, digest: &str) -> Option<PathBuf> {
+    let hex = digest.strip_prefix("sha256:")?;
+    (hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| dir.join("blobs/sha256").join(hex))
+}
+
+/// Writes `artifact` into the layout at `dir` under `tag`. Blobs first,
+/// the index last, so an interrupted write leaves the old index valid.
+pub fn write(dir: &Path, tag: &str, artifact: &Artifact) -> Result<Written, OciError> {
+    let (layer, config, mut manifest) = artifact.encode()?;
+    manifest.media_type = Some(crate::MANIFEST_MEDIA_TYPE.to_string());
+    let manifest_bytes = serde_json::to_vec(&manifest).expect("a manifest serializes");
+    let manifest_digest = digest_of(&manifest_bytes);
+    let io = |e: witloom_diag::IoError| OciError::Layout {
+        dir: dir.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let mut index = match std::fs::read(dir.join("index.json")) {
+        Ok(bytes) => serde_json::from_slice::<Value>(&bytes).map_err(|e| OciError::Layout {
+            dir: dir.to_path_buf(),
+            reason: format!("its index.json does not parse: {e}"),
+        })?,
+        Err(_) => json!({"schemaVersion": 2, "mediaType": INDEX_MEDIA_TYPE, "manifests": []}),
+    };
+    for (digest, bytes) in [
+        (&manifest.layers[0].digest, &layer.data[..]),
+        (&manifest.config.digest, &config.data[..]),
+        (&manifest_digest, &manifest_bytes[..]),
+    ] {
+        let path = blob_path(dir, digest).expect("our own digests are sha256");
+        witloom_diag::io::write(&path, bytes).map_err(io)?;
+    }
+    witloom_diag::io::write(
+        &dir.join("oci-layout"),
+        b"{\"imageLayoutVersion\":\"1.0.0\"}",
+    )
+    .map_err(io)?;
+    let manifests = index["manifests"]
+        .as_array_mut()
+        .ok_or_else(|| OciError::Layout {
+            dir: dir.to_path_buf(),
+            reason: "its index.json has no `manifests` list".to_string(),
+        })?;
+    manifests.retain(|m| m["annotations"][REF_NAME] != tag);
+    manifests.push(json!({
+        "mediaType": crate::MANIFEST_MEDIA_TYPE,
+        "digest": manifest_digest,
+        "size": manifest_bytes.len(),
+        "annotations": { REF_NAME: tag },
+    }));
+    witloom_diag::io::write(
+        &dir.join("index.json"),
+        serde_json::to_vec_pretty(&index).expect("an index serializes"),
+    )
+    .map_err(io)?;
+    Ok(Written {
+        manifest_digest,
+        layer_digest: manifest.layers[0].digest.clone(),
+    })
+}
+
+/// Reads `tag` from the layout at `dir`, every blob checked against its
+/// digest.
+pub fn read(dir: &Path, tag: &str) -> Result<Pulled, OciError> {
+    let bad = |reason: String| OciError::Layout {
+        dir: dir.to_path_buf(),
+        reason,
+    };
+    let index: Value = serde_json::from_slice(
+        &std::fs::read(dir.join("index.json"))
+            .map_err(|e| bad(format!("no index.json: {}", witloom_diag::io::reason(&e))))?,
+    )
+    .map_err(|e| bad(format!("its index.json does not parse: {e}")))?;
+    let entry = index["manifests"]
+        .as_array()
+        .and_then(|ms| ms.iter().find(|m| m["annotations"][REF_NAME] == tag))
+        .ok_or_else(|| OciError::NotFound {
+            reference: format!("{}:{tag}", dir.display()),
+        })?;
+    let blob = |digest: &str| -> Result<Vec<u8>, OciError> {
+        let path = blob_path(dir, digest)
+            .ok_or_else(|| bad(format!("`{digest}` is not a sha256 digest")))?;
+        let bytes = std::fs::read(&path)
+            .map_err(|e| bad(format!("blob {digest}: {}", witloom_diag::io::reason(&e))))?;
+        let actual = digest_of(&bytes);
+        if actual != digest {
+            return Err(OciError::Digest {
+                reference: format!("{}:{tag}", dir.display()),
+                expected: digest.to_string(),
+                actual,
+            });
+        }
+        Ok(bytes)
+    };
+    let manifest_digest = entry["digest"].as_str().unwrap_or_default().to_string();
+    let manifest: oci_client::manifest::OciImageManifest =
+        serde_json::from_slice(&blob(&manifest_digest)?)
+            .map_err(|e| bad(format!("its manifest does not parse: {e}")))?;
+    let [layer] = manifest.layers.as_slice() else {
+        return Err(OciError::NotWasm {
+            reference: format!("{}:{tag}", dir.display()),
+            reason: format!("it has {} layers, not one", manifest.layers.len()),
+        });
+    };
+    let config: WasmConfig = serde_json::from_slice(&blob(&manifest.config.digest)?)
+        .map_err(|e| bad(format!("its config does not parse: {e}")))?;
+    Ok(Pulled {
+        wasm: blob(&layer.digest)?,
+        config,
+        manifest_digest,
+        layer_digest: layer.digest.clone(),
+        annotations: manifest.annotations.clone().unwrap_or_default(),
+    })
+}
