@@ -19,6 +19,7 @@
 
 mod error;
 pub mod layout;
+mod reference;
 pub mod ship;
 mod wasm_config;
 
@@ -27,7 +28,7 @@ pub use oci_client::Reference;
 pub use wasm_config::{ComponentInfo, WasmConfig};
 
 use oci_client::client::{ClientConfig, ClientProtocol, Config, ImageLayer};
-use oci_client::manifest::OciImageManifest;
+use oci_client::manifest::{OciDescriptor, OciImageManifest};
 use oci_client::secrets::RegistryAuth;
 use sha2::Digest as _;
 use std::collections::BTreeMap;
@@ -88,29 +89,46 @@ impl Artifact {
         })
     }
 
-    /// The OCI pieces: the layer, the config blob and the manifest.
+    /// The OCI pieces: the layer, the config blob and the manifest. The
+    /// wasm is hashed once (its digest is the config's `layerDigests`).
     pub fn encode(&self) -> Result<(ImageLayer, Config, OciImageManifest), OciError> {
+        let layer_digest = match self.config.layer_digests.as_slice() {
+            [d] => d.clone(),
+            _ => digest_of(&self.wasm),
+        };
         let mut layer_annotations = BTreeMap::new();
         layer_annotations.insert(
             "org.opencontainers.image.title".to_string(),
             self.title.clone(),
         );
+        let mut config = self.config.clone();
+        config.layer_digests = vec![layer_digest.clone()];
+        let config_bytes = serde_json::to_vec(&config).expect("a config serializes");
+        let manifest = OciImageManifest {
+            schema_version: 2,
+            media_type: Some(MANIFEST_MEDIA_TYPE.to_string()),
+            config: OciDescriptor {
+                media_type: CONFIG_MEDIA_TYPE.to_string(),
+                digest: digest_of(&config_bytes),
+                size: config_bytes.len() as i64,
+                ..OciDescriptor::default()
+            },
+            layers: vec![OciDescriptor {
+                media_type: LAYER_MEDIA_TYPE.to_string(),
+                digest: layer_digest,
+                size: self.wasm.len() as i64,
+                annotations: Some(layer_annotations.clone()),
+                ..OciDescriptor::default()
+            }],
+            annotations: (!self.annotations.is_empty()).then(|| self.annotations.clone()),
+            ..OciImageManifest::default()
+        };
         let layer = ImageLayer::new(
             self.wasm.clone(),
             LAYER_MEDIA_TYPE.to_string(),
             Some(layer_annotations),
         );
-        let mut config = self.config.clone();
-        config.layer_digests = vec![digest_of(&self.wasm)];
-        let config = Config::new(
-            serde_json::to_vec(&config).expect("a config serializes"),
-            CONFIG_MEDIA_TYPE.to_string(),
-            None,
-        );
-        let annotations = (!self.annotations.is_empty()).then(|| self.annotations.clone());
-        let mut manifest =
-            OciImageManifest::build(std::slice::from_ref(&layer), &config, annotations);
-        manifest.media_type = Some(MANIFEST_MEDIA_TYPE.to_string());
+        let config = Config::new(config_bytes, CONFIG_MEDIA_TYPE.to_string(), None);
         Ok((layer, config, manifest))
     }
 }
@@ -147,12 +165,7 @@ pub fn digest_of(bytes: &[u8]) -> String {
 
 /// Parses `registry/repository:tag` (or `@sha256:…`).
 pub fn parse_reference(reference: &str) -> Result<Reference, OciError> {
-    reference
-        .parse::<Reference>()
-        .map_err(|e| OciError::BadReference {
-            reference: reference.to_string(),
-            reason: e.to_string(),
-        })
+    reference::parse(reference)
 }
 
 /// Whether `registry` (`host[:port]`) is on this machine, where plain HTTP
@@ -176,29 +189,29 @@ pub fn push(
 ) -> Result<Pushed, OciError> {
     let (layer, config, manifest) = artifact.encode()?;
     let layer_digest = manifest.layers[0].digest.clone();
+    // The manifest as sent is ours, so its digest is known without asking
+    // the registry again.
+    let body = serde_json::to_vec(&manifest).expect("a manifest serializes");
+    let manifest_digest = digest_of(&body);
     let (client, auth) = client(reference, opts);
-    let response = run(reference, opts, async {
+    run(reference, opts, async {
         client
-            .push(reference, &[layer], config, &auth, Some(manifest.clone()))
+            .store_auth_if_needed(reference.resolve_registry(), &auth)
+            .await;
+        client
+            .push_blob(reference, layer.data.clone(), &layer_digest)
+            .await?;
+        client
+            .push_blob(reference, config.data.clone(), &manifest.config.digest)
+            .await?;
+        client
+            .push_manifest_raw(
+                reference,
+                body.clone(),
+                reqwest::header::HeaderValue::from_static(MANIFEST_MEDIA_TYPE),
+            )
             .await
     })?;
-    // The digest is the manifest's bytes as pushed: ask for it rather
-    // than trusting our serialization to match the client's.
-    let manifest_digest = response
-        .manifest_url
-        .rsplit('/')
-        .next()
-        .filter(|d| d.starts_with("sha256:"))
-        .map(str::to_string);
-    let manifest_digest = match manifest_digest {
-        Some(d) => d,
-        None => {
-            let (_, digest, _) = run(reference, opts, async {
-                client.pull_manifest_and_config(reference, &auth).await
-            })?;
-            digest
-        }
-    };
     Ok(Pushed {
         manifest_digest,
         layer_digest,
@@ -340,6 +353,8 @@ fn client(reference: &Reference, opts: &Options) -> (oci_client::Client, Registr
     };
     let config = ClientConfig {
         protocol,
+        // One PUT a blob rather than a POST and PATCHes: fewer round trips.
+        use_monolithic_push: true,
         connect_timeout: Some(opts.timeout.min(Duration::from_secs(10))),
         read_timeout: Some(opts.timeout),
         ..ClientConfig::default()

@@ -38,40 +38,38 @@ pub struct ComponentInfo {
 
 impl WasmConfig {
     /// The config of `wasm`: a component, or a WIT package encoded as one.
+    /// A component's names are read off its top level (what its world
+    /// imports and exports, as `ns:pkg/iface@v` or plain names) without
+    /// decoding its types, so shipping a large app stays cheap.
     pub fn of(wasm: &[u8]) -> Result<WasmConfig, OciError> {
-        let decoded = wit_component::decode(wasm).map_err(|e| OciError::NotAComponent {
-            reason: format!("{e:#}"),
-        })?;
-        let info = match &decoded {
-            wit_component::DecodedWasm::Component(resolve, world) => {
-                let w = &resolve.worlds[*world];
-                ComponentInfo {
-                    exports: w
-                        .exports
-                        .keys()
-                        .map(|k| resolve.name_world_key(k))
-                        .collect(),
-                    imports: w
-                        .imports
-                        .keys()
-                        .map(|k| resolve.name_world_key(k))
-                        .collect(),
-                    target: None,
-                }
+        let top = TopLevel::scan(wasm).map_err(|reason| OciError::NotAComponent { reason })?;
+        let info = if !top.is_wit_package() {
+            ComponentInfo {
+                exports: top.exports.into_iter().map(|(n, _)| n).collect(),
+                imports: top.imports,
+                target: None,
             }
-            wit_component::DecodedWasm::WitPackage(resolve, package) => {
-                let p = &resolve.packages[*package];
-                let qualified = |item: &str| match &p.name.version {
-                    Some(v) => format!("{}:{}/{item}@{v}", p.name.namespace, p.name.name),
-                    None => format!("{}:{}/{item}", p.name.namespace, p.name.name),
-                };
-                let mut exports: Vec<String> = p.worlds.keys().map(|w| qualified(w)).collect();
-                exports.extend(p.interfaces.keys().map(|i| qualified(i)));
-                ComponentInfo {
-                    exports,
-                    imports: Vec::new(),
-                    target: None,
-                }
+        } else {
+            let decoded = wit_component::decode(wasm).map_err(|e| OciError::NotAComponent {
+                reason: format!("{e:#}"),
+            })?;
+            let wit_component::DecodedWasm::WitPackage(resolve, package) = &decoded else {
+                return Err(OciError::NotAComponent {
+                    reason: "it exports only types, but does not decode as a WIT package"
+                        .to_string(),
+                });
+            };
+            let p = &resolve.packages[*package];
+            let qualified = |item: &str| match &p.name.version {
+                Some(v) => format!("{}:{}/{item}@{v}", p.name.namespace, p.name.name),
+                None => format!("{}:{}/{item}", p.name.namespace, p.name.name),
+            };
+            let mut exports: Vec<String> = p.worlds.keys().map(|w| qualified(w)).collect();
+            exports.extend(p.interfaces.keys().map(|i| qualified(i)));
+            ComponentInfo {
+                exports,
+                imports: Vec::new(),
+                target: None,
             }
         };
         Ok(WasmConfig {
@@ -82,5 +80,53 @@ impl WasmConfig {
             layer_digests: vec![crate::digest_of(wasm)],
             component: Some(info),
         })
+    }
+}
+
+/// A component's top-level imports and exports, read with wasmparser alone.
+pub(crate) struct TopLevel {
+    pub imports: Vec<String>,
+    pub exports: Vec<(String, wasmparser::ComponentExternalKind)>,
+}
+
+impl TopLevel {
+    pub fn scan(wasm: &[u8]) -> Result<TopLevel, String> {
+        let mut top = TopLevel {
+            imports: Vec::new(),
+            exports: Vec::new(),
+        };
+        let mut depth = 0u32;
+        for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+            match payload.map_err(|e| e.to_string())? {
+                wasmparser::Payload::ModuleSection { .. }
+                | wasmparser::Payload::ComponentSection { .. } => depth += 1,
+                wasmparser::Payload::End(_) => depth = depth.saturating_sub(1),
+                wasmparser::Payload::ComponentImportSection(r) if depth == 0 => {
+                    for import in r {
+                        let import = import.map_err(|e| e.to_string())?;
+                        top.imports.push(import.name.full_name().into_owned());
+                    }
+                }
+                wasmparser::Payload::ComponentExportSection(r) if depth == 0 => {
+                    for export in r {
+                        let export = export.map_err(|e| e.to_string())?;
+                        top.exports
+                            .push((export.name.full_name().into_owned(), export.kind));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(top)
+    }
+
+    /// wit-parser's test: no imports, and only (component) types exported.
+    pub fn is_wit_package(&self) -> bool {
+        self.imports.is_empty()
+            && !self.exports.is_empty()
+            && self
+                .exports
+                .iter()
+                .all(|(_, k)| *k == wasmparser::ComponentExternalKind::Type)
     }
 }
