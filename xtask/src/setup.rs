@@ -24,12 +24,17 @@ const BROWSER_PACKAGES: &[&str] = &["chromium"];
 /// client nobody here wrote, to inspect what witloom pushed.
 const REGISTRY_PACKAGES: &[&str] = &["docker-registry", "skopeo"];
 
+/// The server the PostgreSQL tests start (as the `postgres` user it
+/// creates, when they run as root).
+const POSTGRES_PACKAGES: &[&str] = &["postgresql"];
+
 /// Everything the tests need: the guests' toolchains, a browser, and an
 /// OCI registry with a client.
 pub fn run() -> Result<()> {
     guests()?;
     debian_packages(BROWSER_PACKAGES, "The docs site's browser test")?;
-    debian_packages(REGISTRY_PACKAGES, "The registry tests")
+    debian_packages(REGISTRY_PACKAGES, "The registry tests")?;
+    debian_packages(POSTGRES_PACKAGES, "The PostgreSQL tests")
 }
 
 /// What building guests needs (`cargo xtask demo`).
@@ -74,7 +79,7 @@ fn debian_packages(packages: &[&str], who: &str) -> Result<()> {
         .is_err()
     {
         println!(
-            "setup: not a Debian system; C guests need clang, lld and a wasi-libc sysroot (or set WASI_SDK_PATH to a wasi-sdk); the docs' browser test needs chromium; the registry tests need docker-registry and skopeo"
+            "setup: not a Debian system; C guests need clang, lld and a wasi-libc sysroot (or set WASI_SDK_PATH to a wasi-sdk); the docs' browser test needs chromium; the registry tests need docker-registry and skopeo; the PostgreSQL tests need postgresql"
         );
         return Ok(());
     }

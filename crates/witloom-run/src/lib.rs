@@ -45,8 +45,54 @@ pub struct RunOptions {
     /// if missing) or [`IN_MEMORY`]. `None` grants no database, and a
     /// component importing `sql` is refused at link time.
     pub sqlite: Option<PathBuf>,
+    /// A PostgreSQL server for `witloom:host/sql` instead
+    /// (`postgres://user@host:port/db`).
+    pub postgres: Option<String>,
     /// Skip the compiled-code cache.
     pub no_cache: bool,
+}
+
+/// The database `witloom:host/sql` is granted, for up to `max` stores at
+/// once: a SQLite file (or in memory), or a PostgreSQL server; none when
+/// neither is given. `run` and `serve` both open it here.
+pub fn grant_database(
+    sqlite: Option<&std::path::Path>,
+    postgres: Option<&str>,
+    max: usize,
+) -> Result<Option<std::sync::Arc<host::DatabasePool>>, RunError> {
+    match (sqlite, postgres) {
+        (Some(_), Some(_)) => Err(RunError::Grant {
+            what: "grant a database".to_string(),
+            reason: "give either a SQLite database or a PostgreSQL server, not both".to_string(),
+        }),
+        (Some(path), None) => host::DatabasePool::open(path, max)
+            .map(Some)
+            .map_err(|reason| RunError::Grant {
+                what: format!("open the database `{}`", path.display()),
+                reason,
+            }),
+        (None, Some(url)) => host::DatabasePool::open_postgres(url, max)
+            .map(Some)
+            .map_err(|reason| RunError::Grant {
+                what: format!("connect to PostgreSQL at `{}`", redact(url)),
+                reason,
+            }),
+        (None, None) => Ok(None),
+    }
+}
+
+/// `url` without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let user_info = &url[scheme + 3..at];
+            match user_info.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
 }
 
 /// The default for [`RunOptions::max_result`]: 16 MiB.
@@ -88,7 +134,7 @@ pub enum RunError {
     /// The component imports a capability that must be granted, and was
     /// not.
     #[error(
-        "the component imports `{import}` but no database was granted: add `--sqlite PATH` (a SQLite file, created if missing) or `--sqlite {}` (in memory)",
+        "the component imports `{import}` but no database was granted: add `--sqlite PATH` (a SQLite file, created if missing), `--sqlite {}` (in memory) or `--sql postgres://USER@HOST:PORT/DB`",
         host::IN_MEMORY
     )]
     NotGranted { import: String, grant: Grant },
@@ -253,24 +299,14 @@ pub fn prepare(
         engine,
         component,
         Capabilities::run(),
-        opts.sqlite.is_some(),
+        opts.sqlite.is_some() || opts.postgres.is_some(),
     )?;
     let mut linker: Linker<State> = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
         .map_err(|e| RunError::Link(format!("WASI: {e:#}")))?;
     host::add_to_linker(&mut linker, |s: &mut State| &mut s.host)
         .map_err(|e| RunError::Link(format!("witloom:host: {e:#}")))?;
-    let db = match &opts.sqlite {
-        Some(path) => {
-            Some(
-                host::DatabasePool::open(path, 1).map_err(|reason| RunError::Grant {
-                    what: format!("open the database `{}`", path.display()),
-                    reason,
-                })?,
-            )
-        }
-        None => None,
-    };
+    let db = grant_database(opts.sqlite.as_deref(), opts.postgres.as_deref(), 1)?;
     let pre = linker
         .instantiate_pre(component)
         .map_err(|e| RunError::Link(format!("{e:#}")))?;

@@ -61,6 +61,14 @@ pub struct ServeOptions {
     /// The SQLite database `witloom:host/sql` works on, shared by every
     /// request. `None` grants no database.
     pub sqlite: Option<PathBuf>,
+    /// A PostgreSQL server instead (`postgres://user@host:port/db`): what
+    /// several servers of one app share.
+    pub postgres: Option<String>,
+    /// The most database connections open at once (requests beyond wait
+    /// for one); `None` is one per concurrent request for SQLite, and
+    /// [`DEFAULT_POSTGRES_CONNECTIONS`] for PostgreSQL, whose servers
+    /// allow about a hundred in all.
+    pub db_connections: Option<usize>,
     /// Environment variables every request's guest sees.
     pub env: Vec<(String, String)>,
     /// Skip the compiled-code cache.
@@ -70,6 +78,9 @@ pub struct ServeOptions {
     /// [`DEFAULT_SHUTDOWN_GRACE`] without one.
     pub shutdown_grace: Option<Duration>,
 }
+
+/// The default for [`ServeOptions::db_connections`] on PostgreSQL.
+pub const DEFAULT_POSTGRES_CONNECTIONS: usize = 10;
 
 /// The default for [`ServeOptions::max_concurrent_requests`].
 pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 100;
@@ -92,6 +103,8 @@ impl Default for ServeOptions {
             limits: Limits::default(),
             max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
             sqlite: None,
+            postgres: None,
+            db_connections: None,
             env: Vec::new(),
             no_cache: false,
             shutdown_grace: None,
@@ -234,20 +247,19 @@ impl Server {
             &engine,
             &component,
             Capabilities::serve(),
-            opts.sqlite.is_some(),
+            opts.sqlite.is_some() || opts.postgres.is_some(),
         )?;
         let pre = link(&engine, &component)?;
-        let db = match &opts.sqlite {
-            Some(db) => Some(
-                DatabasePool::open(db, opts.max_concurrent_requests).map_err(|reason| {
-                    RunError::Grant {
-                        what: format!("open the database `{}`", db.display()),
-                        reason,
-                    }
-                })?,
-            ),
-            None => None,
-        };
+        let connections = opts.db_connections.unwrap_or(if opts.postgres.is_some() {
+            DEFAULT_POSTGRES_CONNECTIONS
+        } else {
+            opts.max_concurrent_requests
+        });
+        let db = witloom_run::grant_database(
+            opts.sqlite.as_deref(),
+            opts.postgres.as_deref(),
+            connections,
+        )?;
         let listener =
             std::net::TcpListener::bind(opts.addr).map_err(|source| ServeError::Bind {
                 addr: opts.addr,

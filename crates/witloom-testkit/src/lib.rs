@@ -6,9 +6,10 @@
 //!   carries (`witloom_host::carried`), written out for tests (never
 //!   committed here).
 //! - [`registry::LocalRegistry`]: a real OCI registry on a free loopback
-//!   port.
+//!   port; [`postgres::LocalPostgres`]: a real PostgreSQL server.
 
 pub mod golden;
+pub mod postgres;
 pub mod registry;
 
 pub use golden::assert_golden;

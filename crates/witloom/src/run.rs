@@ -31,6 +31,11 @@ pub struct Args {
     /// FILE then). Without it, a component importing `sql` is refused.
     #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = witloom_run::IN_MEMORY)]
     sqlite: Option<PathBuf>,
+    /// Grant `witloom:host/sql` a PostgreSQL server instead:
+    /// postgres://USER[:PASSWORD]@HOST:PORT/DB. The guests' SQL is the
+    /// same (see docs/compose-and-run.md).
+    #[arg(long, value_name = "URL", conflicts_with = "sqlite")]
+    sql: Option<String>,
     /// Compile afresh instead of using the compiled-code cache.
     #[arg(long)]
     no_cache: bool,
@@ -108,6 +113,7 @@ impl Args {
             limits: self.limits.into(),
             max_result: self.max_result,
             sqlite: self.sqlite,
+            postgres: self.sql,
             no_cache: self.no_cache,
         };
         guest_log();

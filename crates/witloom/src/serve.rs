@@ -23,6 +23,15 @@ pub struct Args {
     /// a file (created if missing), or in memory when PATH is left out.
     #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = witloom_run::IN_MEMORY)]
     sqlite: Option<PathBuf>,
+    /// Grant `witloom:host/sql` a PostgreSQL server instead, which several
+    /// `witloom serve` processes of one app can share:
+    /// postgres://USER[:PASSWORD]@HOST:PORT/DB.
+    #[arg(long, value_name = "URL", conflicts_with = "sqlite")]
+    sql: Option<String>,
+    /// The most database connections open at once [default: one per
+    /// concurrent request for SQLite, 10 for PostgreSQL].
+    #[arg(long, value_name = "N")]
+    db_connections: Option<usize>,
     /// Set an environment variable in the guest (repeatable).
     #[arg(long = "env", value_name = "K=V", value_parser = crate::run::parse_env)]
     env: Vec<(String, String)>,
@@ -43,6 +52,8 @@ impl Args {
             limits: self.limits.into(),
             max_concurrent_requests: self.max_concurrent_requests,
             sqlite: self.sqlite,
+            postgres: self.sql,
+            db_connections: self.db_connections,
             env: self.env,
             no_cache: self.no_cache,
             shutdown_grace: self.shutdown_grace,

@@ -14,6 +14,7 @@
 #[rustfmt::skip]
 #[allow(dead_code, clippy::all, missing_debug_implementations)]
 mod bindings;
+mod postgres;
 mod sql;
 
 use bindings::witloom::host::log;

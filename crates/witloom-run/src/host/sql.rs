@@ -203,21 +203,71 @@ impl Database {
 /// open is rolled back when a store gives it back; TEMP tables and pragmas
 /// are the connection's, so they are shared: use a file for anything that
 /// serves many).
+///
+/// On PostgreSQL ([`DatabasePool::open_postgres`]) up to `max` connections
+/// are kept open and reused: a store's connection is rolled back and reset
+/// when it is given back, and dropped if it broke.
 #[derive(Debug)]
 pub struct DatabasePool {
-    path: PathBuf,
-    memory: bool,
+    target: Target,
     max: usize,
     state: Mutex<PoolState>,
     freed: Condvar,
 }
 
+/// Where the granted database is.
+#[derive(Debug)]
+enum Target {
+    SqliteFile(PathBuf),
+    SqliteMemory,
+    Postgres(Box<postgres::Config>),
+}
+
 #[derive(Debug, Default)]
 struct PoolState {
-    /// The in-memory database's connection, while no store has it.
-    idle: Option<Database>,
+    /// Connections no store has: the in-memory database's, PostgreSQL's.
+    idle: Vec<Connection>,
     /// Connections open, idle or in use.
     open: usize,
+}
+
+/// One store's connection.
+#[derive(Debug)]
+pub(crate) enum Connection {
+    Sqlite(Database),
+    Postgres(super::postgres::PgConnection),
+}
+
+impl Connection {
+    fn query(
+        &mut self,
+        statement: &str,
+        params: &[sql::Value],
+        deadline: Option<Instant>,
+    ) -> Result<sql::Rows, sql::Error> {
+        match self {
+            Connection::Sqlite(db) => {
+                db.limit_to(deadline);
+                db.query(statement, params)
+            }
+            Connection::Postgres(pg) => pg.query(statement, params, deadline),
+        }
+    }
+
+    fn execute(
+        &mut self,
+        statement: &str,
+        params: &[sql::Value],
+        deadline: Option<Instant>,
+    ) -> Result<u64, sql::Error> {
+        match self {
+            Connection::Sqlite(db) => {
+                db.limit_to(deadline);
+                db.execute(statement, params)
+            }
+            Connection::Postgres(pg) => pg.execute(statement, params, deadline),
+        }
+    }
 }
 
 /// How long a statement waits for another connection's write lock, and a
@@ -245,12 +295,15 @@ impl DatabasePool {
                 .map_err(|e| format!("cannot put it in WAL mode: {e}"))?;
         }
         Ok(Arc::new(DatabasePool {
-            path: path.to_path_buf(),
-            memory,
+            target: if memory {
+                Target::SqliteMemory
+            } else {
+                Target::SqliteFile(path.to_path_buf())
+            },
             max: if memory { 1 } else { max.max(1) },
             state: Mutex::new(if memory {
                 PoolState {
-                    idle: Some(first),
+                    idle: vec![Connection::Sqlite(first)],
                     open: 1,
                 }
             } else {
@@ -260,6 +313,34 @@ impl DatabasePool {
         }))
     }
 
+    /// Connects to the PostgreSQL server at `url` (`postgres://user@host:port/db`)
+    /// for up to `max` stores at once. One connection is made now, so that
+    /// a server that cannot be reached is reported before any guest runs.
+    pub fn open_postgres(url: &str, max: usize) -> Result<Arc<DatabasePool>, String> {
+        let config = super::postgres::config(url)?;
+        let first = super::postgres::PgConnection::connect(&config)?;
+        Ok(Arc::new(DatabasePool {
+            target: Target::Postgres(Box::new(config)),
+            max: max.max(1),
+            state: Mutex::new(PoolState {
+                idle: vec![Connection::Postgres(first)],
+                open: 1,
+            }),
+            freed: Condvar::new(),
+        }))
+    }
+
+    /// A new connection to the target (not the in-memory database).
+    fn connect(&self) -> Result<Connection, String> {
+        match &self.target {
+            Target::SqliteFile(path) => Database::open(path).map(Connection::Sqlite),
+            Target::Postgres(config) => {
+                super::postgres::PgConnection::connect(config).map(Connection::Postgres)
+            }
+            Target::SqliteMemory => unreachable!("the in-memory database has one connection"),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, PoolState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -267,16 +348,16 @@ impl DatabasePool {
     /// A connection for one store: the in-memory one when it is free, or a
     /// new one while fewer than `max` are open; else the next one freed,
     /// waiting until `deadline`.
-    fn take(&self, deadline: Instant) -> Result<Database, sql::Error> {
+    fn take(&self, deadline: Instant) -> Result<Connection, sql::Error> {
         let mut state = self.lock();
         loop {
-            if let Some(db) = state.idle.take() {
+            if let Some(db) = state.idle.pop() {
                 return Ok(db);
             }
-            if !self.memory && state.open < self.max {
+            if !matches!(self.target, Target::SqliteMemory) && state.open < self.max {
                 state.open += 1;
                 drop(state);
-                return Database::open(&self.path).map_err(|message| {
+                return self.connect().map_err(|message| {
                     self.lock().open -= 1;
                     self.freed.notify_one();
                     sql::Error {
@@ -304,18 +385,30 @@ impl DatabasePool {
     }
 
     /// Takes a store's connection back: the in-memory one is kept (its
-    /// open transaction rolled back), any other is closed.
-    fn give_back(&self, db: Database) {
-        if self.memory {
-            if !db.conn.is_autocommit() {
-                // A failed rollback leaves the transaction to the next
-                // store's `BEGIN`, which then fails and says so.
-                let _ = db.conn.execute_batch("ROLLBACK");
+    /// open transaction rolled back), a PostgreSQL one is reset and kept
+    /// (or dropped if it broke), a SQLite file's is closed.
+    fn give_back(&self, conn: Connection) {
+        match conn {
+            Connection::Sqlite(db) if matches!(self.target, Target::SqliteMemory) => {
+                if !db.conn.is_autocommit() {
+                    // A failed rollback leaves the transaction to the next
+                    // store's `BEGIN`, which then fails and says so.
+                    let _ = db.conn.execute_batch("ROLLBACK");
+                }
+                self.lock().idle.push(Connection::Sqlite(db));
             }
-            self.lock().idle = Some(db);
-        } else {
-            drop(db);
-            self.lock().open -= 1;
+            Connection::Postgres(mut pg) => {
+                if pg.is_usable() && pg.reset() {
+                    self.lock().idle.push(Connection::Postgres(pg));
+                } else {
+                    drop(pg);
+                    self.lock().open -= 1;
+                }
+            }
+            file => {
+                drop(file);
+                self.lock().open -= 1;
+            }
         }
         self.freed.notify_one();
     }
@@ -329,7 +422,7 @@ impl DatabasePool {
 pub struct WitloomHost {
     pool: Option<Arc<DatabasePool>>,
     /// This store's connection, from its first statement until it drops.
-    conn: Option<Database>,
+    conn: Option<Connection>,
     /// When the store's time is up (`--timeout`): SQL running then is
     /// interrupted, and waits end.
     deadline: Option<Instant>,
@@ -357,12 +450,12 @@ impl WitloomHost {
     /// first statement).
     fn with<R>(
         &mut self,
-        f: impl FnOnce(&Database) -> Result<R, sql::Error>,
+        f: impl FnOnce(&mut Connection, Option<Instant>) -> Result<R, sql::Error>,
     ) -> Result<R, sql::Error> {
         let Some(pool) = &self.pool else {
             return Err(sql::Error {
                 code: sql::ErrorCode::Unavailable,
-                message: "no database was granted (--sqlite PATH)".to_string(),
+                message: "no database was granted (--sqlite PATH or --sql URL)".to_string(),
             });
         };
         let deadline = self.deadline;
@@ -373,9 +466,8 @@ impl WitloomHost {
             if conn.is_none() {
                 *conn = Some(pool.take(wait)?);
             }
-            let db = conn.as_ref().expect("taken above");
-            db.limit_to(deadline);
-            f(db)
+            let db = conn.as_mut().expect("taken above");
+            f(db, deadline)
         })
     }
 }
@@ -383,8 +475,19 @@ impl WitloomHost {
 impl Drop for WitloomHost {
     fn drop(&mut self) {
         if let (Some(pool), Some(db)) = (&self.pool, self.conn.take()) {
-            pool.give_back(db);
+            // Giving a PostgreSQL connection back talks to the server
+            // (reset, or close): blocking work, and a store is dropped on
+            // an async host's worker.
+            blocking(|| pool.give_back(db));
         }
+    }
+}
+
+impl Drop for DatabasePool {
+    fn drop(&mut self) {
+        // Closing PostgreSQL connections talks to the server too.
+        let idle = std::mem::take(&mut self.lock().idle);
+        blocking(move || drop(idle));
     }
 }
 
@@ -406,11 +509,11 @@ impl sql::Host for WitloomHost {
         statement: String,
         params: Vec<sql::Value>,
     ) -> Result<sql::Rows, sql::Error> {
-        self.with(|db| db.query(&statement, &params))
+        self.with(|db, deadline| db.query(&statement, &params, deadline))
     }
 
     fn execute(&mut self, statement: String, params: Vec<sql::Value>) -> Result<u64, sql::Error> {
-        self.with(|db| db.execute(&statement, &params))
+        self.with(|db, deadline| db.execute(&statement, &params, deadline))
     }
 }
 

@@ -120,7 +120,7 @@ fn main() -> Result<(), String> {
     for (word, count) in &counts {
         execute(
             "INSERT INTO words (word, total) VALUES (?1, ?2)
-             ON CONFLICT (word) DO UPDATE SET total = total + ?2",
+             ON CONFLICT (word) DO UPDATE SET total = words.total + ?2",
             vec![Value::Text(word.clone()), int(*count)],
         )?;
         execute(

@@ -68,10 +68,14 @@ static int query(const char *sql) {
 }
 
 bool exports_wasi_cli_run_run(void) {
+    // SQL that SQLite and PostgreSQL both take: ids computed rather than
+    // auto-assigned, `BYTEA` for bytes (SQLite stores a blob as it is in
+    // any column).
     execute("CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY)", NULL, 0);
     execute("CREATE TABLE IF NOT EXISTS words (word TEXT PRIMARY KEY, count INTEGER NOT NULL, "
-            "weight REAL, data BLOB)", NULL, 0);
-    printf("insert run: %lld row\n", execute("INSERT INTO runs DEFAULT VALUES", NULL, 0));
+            "weight REAL, data BYTEA)", NULL, 0);
+    printf("insert run: %lld row\n",
+           execute("INSERT INTO runs (id) SELECT COALESCE(MAX(id), 0) + 1 FROM runs", NULL, 0));
 
     const char *words[] = {"loom", "wit", "loom"};
     uint8_t bytes[] = {0xde, 0xad, 0xbe, 0xef};
@@ -83,7 +87,7 @@ bool exports_wasi_cli_run_run(void) {
         params[2].val.blob.ptr = bytes;
         params[2].val.blob.len = sizeof bytes;
         execute("INSERT INTO words (word, count, weight, data) VALUES (?1, 1, ?2, ?3) "
-                "ON CONFLICT (word) DO UPDATE SET count = count + 1, weight = ?2",
+                "ON CONFLICT (word) DO UPDATE SET count = words.count + 1, weight = ?2",
                 params, 3);
     }
 

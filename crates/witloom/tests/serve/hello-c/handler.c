@@ -111,7 +111,7 @@ static long long count(const char *name, size_t len) {
     }
     handler_string_t upsert;
     handler_string_set(&upsert, "INSERT INTO counters (name, n) VALUES (?1, 1) "
-                                "ON CONFLICT (name) DO UPDATE SET n = n + 1 RETURNING n");
+                                "ON CONFLICT (name) DO UPDATE SET n = counters.n + 1 RETURNING n");
     witloom_host_sql_value_t param = {.tag = WITLOOM_HOST_SQL_VALUE_TEXT};
     param.val.text.ptr = (uint8_t *)name;
     param.val.text.len = len;

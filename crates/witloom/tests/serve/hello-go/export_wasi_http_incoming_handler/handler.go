@@ -59,7 +59,7 @@ func count(name string) (int64, string) {
 		return 0, created.Err().Message
 	}
 	rows := sql.Query(
-		"INSERT INTO counters (name, n) VALUES (?1, 1) ON CONFLICT (name) DO UPDATE SET n = n + 1 RETURNING n",
+		"INSERT INTO counters (name, n) VALUES (?1, 1) ON CONFLICT (name) DO UPDATE SET n = counters.n + 1 RETURNING n",
 		[]sql.Value{sql.MakeValueText(name)},
 	)
 	if rows.IsErr() {

@@ -104,7 +104,7 @@ fn count(name: &str) -> Result<i64, sql::Error> {
     )?;
     let rows = sql::query(
         "INSERT INTO counters (name, n) VALUES (?1, 1) \
-         ON CONFLICT (name) DO UPDATE SET n = n + 1 RETURNING n",
+         ON CONFLICT (name) DO UPDATE SET n = counters.n + 1 RETURNING n",
         &[Value::Text(name.to_string())],
     )?;
     match rows.values.first().and_then(|r| r.first()) {
