@@ -34,6 +34,21 @@ impl Server {
     /// and waits (at most two minutes: the first start compiles) until it
     /// accepts connections. Its stderr goes to `log`.
     pub fn start(kind: Kind, tool: &Path, file: &Path, env: &[&str], log: &Path) -> Result<Server> {
+        let args: Vec<String> = env
+            .iter()
+            .flat_map(|kv| ["--env".to_string(), kv.to_string()])
+            .collect();
+        Server::start_with(kind, tool, file, &args, log)
+    }
+
+    /// [`Server::start`] with any other `serve` arguments (`--sql URL`).
+    pub fn start_with(
+        kind: Kind,
+        tool: &Path,
+        file: &Path,
+        args: &[String],
+        log: &Path,
+    ) -> Result<Server> {
         let port = free_port()?;
         let addr = format!("127.0.0.1:{port}");
         let mut cmd = Command::new(tool);
@@ -44,9 +59,7 @@ impl Server {
             // (environment, exit, stdio) beyond it, as witloom provides.
             cmd.arg("-Scli");
         }
-        for kv in env {
-            cmd.arg("--env").arg(kv);
-        }
+        cmd.args(args);
         cmd.arg(file)
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(log).with_context(|| log.display().to_string())?);

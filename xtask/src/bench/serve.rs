@@ -11,6 +11,13 @@
 //! The components are plain handlers (`tests/serve`'s world `web`, in C
 //! and Rust, release builds), which import nothing witloom-specific, so
 //! both servers run the same file.
+//!
+//! Then the database under load, reported side by side (no goal: the
+//! machine has two cores for the server, the database and `wrk`): the Rust
+//! counter handler (`POST /count/NAME`, an upsert with `RETURNING`) on one
+//! replica with SQLite, one with PostgreSQL, and two replicas sharing
+//! PostgreSQL (two `wrk`s, half the connections each), checking afterwards
+//! that the count equals the requests answered.
 
 use crate::apps;
 use crate::served::{Kind, Server};
@@ -53,6 +60,8 @@ pub fn run(args: &[&str]) -> Result<()> {
                 "web-c",
                 "-c",
                 "web-rust",
+                "-c",
+                "hello-rust",
                 "--manifest",
             ])
             .arg(dir.join("witloom.toml")),
@@ -113,6 +122,8 @@ pub fn run(args: &[&str]) -> Result<()> {
         soak_file.get_or_insert(file);
     }
 
+    databases(&wrk, &witloom, &dir, &out)?;
+
     let file = soak_file.context("a component to soak")?;
     println!("soak: witloom serve, web-c, {CONNECTIONS} connections for {SOAK_SECONDS}s");
     let server = Server::start(Kind::Witloom, &witloom, &file, &[], &out.join("soak.log"))?;
@@ -136,6 +147,127 @@ pub fn run(args: &[&str]) -> Result<()> {
         if growth < 10.0 { "met" } else { "MISSED" }
     );
     Ok(())
+}
+
+/// The counter handler on SQLite, on PostgreSQL, and as two replicas on
+/// PostgreSQL.
+fn databases(wrk: &Path, witloom: &Path, dir: &Path, out: &Path) -> Result<()> {
+    use witloom_testkit::postgres::LocalPostgres;
+    let file = dir.join("target/witloom/hello-rust.wasm");
+    let script = out.join("post.lua");
+    witloom_diag::io::write(&script, "wrk.method = \"POST\"\n")?;
+    println!(
+        "databases: the Rust counter handler, POST /count/NAME (an upsert), {CONNECTIONS} connections, {SECONDS}s"
+    );
+    println!("                              req/s      p99 ms   errors   count check");
+    let sqlite = out.join("counts.sqlite");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", sqlite.display()));
+    }
+    let pg = LocalPostgres::start(&out.join("postgres"));
+    let setups: [(&str, Vec<Vec<String>>); 3] = [
+        (
+            "1 replica, SQLite",
+            vec![vec!["--sqlite".into(), sqlite.display().to_string()]],
+        ),
+        (
+            "1 replica, PostgreSQL",
+            vec![vec!["--sql".into(), pg.url.clone()]],
+        ),
+        (
+            "2 replicas, PostgreSQL",
+            vec![
+                vec!["--sql".into(), pg.url.clone()],
+                vec!["--sql".into(), pg.url.clone()],
+            ],
+        ),
+    ];
+    for (i, (name, replicas)) in setups.iter().enumerate() {
+        let servers = replicas
+            .iter()
+            .enumerate()
+            .map(|(r, args)| {
+                Server::start_with(
+                    Kind::Witloom,
+                    witloom,
+                    &file,
+                    args,
+                    &out.join(format!("db-{i}-{r}.log")),
+                )
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let counter = format!("bench{i}");
+        // The table first, then warm-up and the measured load.
+        apps::check(Command::new("curl").args([
+            "-s",
+            "-X",
+            "POST",
+            &format!("{}/count/{counter}", servers[0].url),
+        ]))?;
+        let per = CONNECTIONS / servers.len() as u32;
+        let _ = spread(wrk, &servers, &counter, &script, per, 2)?;
+        let loads = spread(wrk, &servers, &counter, &script, per, SECONDS)?;
+        let rps: f64 = loads.iter().map(|l| l.rps).sum();
+        let p99 = loads.iter().map(|l| l.p99_ms).fold(0.0, f64::max);
+        let errors: u64 = loads.iter().map(|l| l.errors).sum();
+        let answered: u64 = loads.iter().map(|l| l.requests).sum();
+        drop(servers);
+        // Every answered request counted: the warm-up, and the
+        // one that made the table, too.
+        let counted: u64 = if i == 0 {
+            sqlite_count(&sqlite, &counter)?
+        } else {
+            pg.psql(&format!("SELECT n FROM counters WHERE name = '{counter}'"))
+                .parse()
+                .unwrap_or(0)
+        };
+        println!(
+            "  {name:<24} {rps:>9.0} {p99:>10.2} {errors:>8}   {counted} counted, >= {answered} answered in the measured run"
+        );
+    }
+    Ok(())
+}
+
+/// `counters.n` for `name` in a SQLite file.
+fn sqlite_count(db: &Path, name: &str) -> Result<u64> {
+    let conn = rusqlite::Connection::open(db)?;
+    let n: i64 = conn.query_row("SELECT n FROM counters WHERE name = ?1", [name], |r| {
+        r.get(0)
+    })?;
+    Ok(n as u64)
+}
+
+/// `wrk` against every server at once, `connections` each, POSTing to
+/// `/count/NAME`.
+fn spread(
+    wrk: &Path,
+    servers: &[Server],
+    counter: &str,
+    script: &Path,
+    connections: u32,
+    seconds: u32,
+) -> Result<Vec<Load>> {
+    let children = servers
+        .iter()
+        .map(|s| {
+            Command::new(wrk)
+                .args(["-t1", &format!("-c{connections}"), &format!("-d{seconds}s")])
+                .arg("--latency")
+                .arg("-s")
+                .arg(script)
+                .arg(format!("{}/count/{counter}", s.url))
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .context("cannot run wrk")
+        })
+        .collect::<Result<Vec<_>>>()?;
+    children
+        .into_iter()
+        .map(|c| {
+            let out = c.wait_with_output()?;
+            parse_wrk(&String::from_utf8_lossy(&out.stdout))
+        })
+        .collect()
 }
 
 /// The median round by requests per second, and the median peak RSS.
