@@ -191,3 +191,37 @@ fn two_replicas_on_one_database_lose_no_increment() {
         assert!(!r.log().contains("panicked"), "{}", r.log());
     }
 }
+
+#[test]
+fn a_statement_past_the_timeout_is_interrupted_on_postgres() {
+    let pg =
+        LocalPostgres::start(&witloom_testkit::target_dir().join("witloom-cli-tests/pg-timeout"));
+    let handler = built("serve").join("target/witloom/hello-rust.wasm");
+    let server = Served::start(
+        &handler,
+        &["--sql", &pg.url, "--timeout", "1s"],
+        "pg-timeout",
+    );
+    let agent = client();
+    let started = Instant::now();
+    // An endless recursive query: PostgreSQL's statement_timeout, set
+    // from the request's time left, stops it.
+    let mut r = agent.get(&server.url("/sql-forever")).call().unwrap();
+    let status = r.status().as_u16();
+    let answer = text(&body(&mut r));
+    assert!(
+        (status == 503 && answer.contains("interrupted")) || status == 500,
+        "{status} {answer}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    // The connection is reset and serves the next request.
+    let mut r = agent
+        .post(&server.url("/count/after"))
+        .send(&[][..])
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{}", text(&body(&mut r)));
+}
