@@ -40,7 +40,20 @@ pub fn write(dir: &Path, tag: &str, artifact: &Artifact) -> Result<Written, OciE
             dir: dir.to_path_buf(),
             reason: format!("its index.json does not parse: {e}"),
         })?,
-        Err(_) => json!({"schemaVersion": 2, "mediaType": INDEX_MEDIA_TYPE, "manifests": []}),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            json!({"schemaVersion": 2, "mediaType": INDEX_MEDIA_TYPE, "manifests": []})
+        }
+        // Never replace an index that could not be read: its other tags
+        // would be lost.
+        Err(e) => {
+            return Err(OciError::Layout {
+                dir: dir.to_path_buf(),
+                reason: format!(
+                    "cannot read its index.json: {}",
+                    witloom_diag::io::reason(&e)
+                ),
+            });
+        }
     };
     for (digest, bytes) in [
         (&manifest.layers[0].digest, &layer.data[..]),
@@ -55,8 +68,12 @@ pub fn write(dir: &Path, tag: &str, artifact: &Artifact) -> Result<Written, OciE
         b"{\"imageLayoutVersion\":\"1.0.0\"}",
     )
     .map_err(io)?;
-    let manifests = index["manifests"]
-        .as_array_mut()
+    // `get_mut`, not indexing: indexing a JSON value that is not an
+    // object panics.
+    let manifests = index
+        .as_object_mut()
+        .and_then(|o| o.get_mut("manifests"))
+        .and_then(Value::as_array_mut)
         .ok_or_else(|| OciError::Layout {
             dir: dir.to_path_buf(),
             reason: "its index.json has no `manifests` list".to_string(),
@@ -82,50 +99,101 @@ pub fn write(dir: &Path, tag: &str, artifact: &Artifact) -> Result<Written, OciE
 /// Reads `tag` from the layout at `dir`, every blob checked against its
 /// digest.
 pub fn read(dir: &Path, tag: &str) -> Result<Pulled, OciError> {
+    let shown = format!("{}:{tag}", dir.display());
     let bad = |reason: String| OciError::Layout {
         dir: dir.to_path_buf(),
         reason,
     };
-    let index: Value = serde_json::from_slice(
-        &std::fs::read(dir.join("index.json"))
-            .map_err(|e| bad(format!("no index.json: {}", witloom_diag::io::reason(&e))))?,
-    )
-    .map_err(|e| bad(format!("its index.json does not parse: {e}")))?;
-    let entry = index["manifests"]
-        .as_array()
-        .and_then(|ms| ms.iter().find(|m| m["annotations"][REF_NAME] == tag))
-        .ok_or_else(|| OciError::NotFound {
-            reference: format!("{}:{tag}", dir.display()),
-        })?;
-    let blob = |digest: &str| -> Result<Vec<u8>, OciError> {
+    // A blob must be a regular file of at most `max` bytes: a layout from
+    // elsewhere could link a blob to a device that never ends.
+    let blob = |digest: &str, max: u64| -> Result<Vec<u8>, OciError> {
+        use std::io::Read;
         let path = blob_path(dir, digest)
             .ok_or_else(|| bad(format!("`{digest}` is not a sha256 digest")))?;
-        let bytes = std::fs::read(&path)
+        let meta = std::fs::symlink_metadata(&path)
+            .map_err(|e| bad(format!("blob {digest}: {}", witloom_diag::io::reason(&e))))?;
+        if !meta.is_file() {
+            return Err(bad(format!("blob {digest} is not a regular file")));
+        }
+        if meta.len() > max {
+            return Err(OciError::TooLarge {
+                reference: shown.clone(),
+                size: meta.len() as i64,
+                max,
+            });
+        }
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        std::fs::File::open(&path)
+            .and_then(|f| f.take(max).read_to_end(&mut bytes))
             .map_err(|e| bad(format!("blob {digest}: {}", witloom_diag::io::reason(&e))))?;
         let actual = digest_of(&bytes);
         if actual != digest {
             return Err(OciError::Digest {
-                reference: format!("{}:{tag}", dir.display()),
+                reference: shown.clone(),
                 expected: digest.to_string(),
                 actual,
             });
         }
         Ok(bytes)
     };
-    let manifest_digest = entry["digest"].as_str().unwrap_or_default().to_string();
-    let manifest: oci_client::manifest::OciImageManifest =
-        serde_json::from_slice(&blob(&manifest_digest)?)
-            .map_err(|e| bad(format!("its manifest does not parse: {e}")))?;
-    let [layer] = manifest.layers.as_slice() else {
-        return Err(OciError::NotWasm {
-            reference: format!("{}:{tag}", dir.display()),
-            reason: format!("it has {} layers, not one", manifest.layers.len()),
-        });
+    const SMALL: u64 = 4 << 20;
+    let index_bytes = match std::fs::symlink_metadata(dir.join("index.json")) {
+        Ok(m) if m.is_file() && m.len() <= SMALL => std::fs::read(dir.join("index.json"))
+            .map_err(|e| bad(format!("its index.json: {}", witloom_diag::io::reason(&e))))?,
+        Ok(_) => return Err(bad("its index.json is not a small regular file".to_string())),
+        Err(e) => {
+            return Err(bad(format!(
+                "no index.json: {}",
+                witloom_diag::io::reason(&e)
+            )));
+        }
     };
-    let config: WasmConfig = serde_json::from_slice(&blob(&manifest.config.digest)?)
+    let index: Value = serde_json::from_slice(&index_bytes)
+        .map_err(|e| bad(format!("its index.json does not parse: {e}")))?;
+    let entry = index
+        .get("manifests")
+        .and_then(Value::as_array)
+        .and_then(|ms| ms.iter().find(|m| m["annotations"][REF_NAME] == tag))
+        .ok_or_else(|| OciError::NotFound {
+            reference: shown.clone(),
+        })?;
+    let manifest_digest = entry
+        .get("digest")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad(format!("the index entry of `{tag}` has no digest")))?
+        .to_string();
+    let manifest: oci_client::manifest::OciImageManifest =
+        serde_json::from_slice(&blob(&manifest_digest, SMALL)?)
+            .map_err(|e| bad(format!("its manifest does not parse: {e}")))?;
+    // The same checks as a registry pull.
+    let not_wasm = |reason: String| OciError::NotWasm {
+        reference: shown.clone(),
+        reason,
+    };
+    if manifest.config.media_type != crate::CONFIG_MEDIA_TYPE {
+        return Err(not_wasm(format!(
+            "its config is `{}`, not `{}`",
+            manifest.config.media_type,
+            crate::CONFIG_MEDIA_TYPE
+        )));
+    }
+    let [layer] = manifest.layers.as_slice() else {
+        return Err(not_wasm(format!(
+            "it has {} layers, not one",
+            manifest.layers.len()
+        )));
+    };
+    if layer.media_type != crate::LAYER_MEDIA_TYPE {
+        return Err(not_wasm(format!(
+            "its layer is `{}`, not `{}`",
+            layer.media_type,
+            crate::LAYER_MEDIA_TYPE
+        )));
+    }
+    let config: WasmConfig = serde_json::from_slice(&blob(&manifest.config.digest, SMALL)?)
         .map_err(|e| bad(format!("its config does not parse: {e}")))?;
     Ok(Pulled {
-        wasm: blob(&layer.digest)?,
+        wasm: blob(&layer.digest, crate::MAX_BLOB)?,
         config,
         manifest_digest,
         layer_digest: layer.digest.clone(),

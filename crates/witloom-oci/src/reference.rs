@@ -76,7 +76,11 @@ pub fn parse(text: &str) -> Result<Reference, OciError> {
             "sha512" => 128,
             _ => return Err(bad("its digest must be sha256, sha384 or sha512")),
         };
-        if hex.len() != length || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if hex.len() != length
+            || !hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
             return Err(bad("its digest's hex has the wrong length or characters"));
         }
     }
@@ -89,8 +93,19 @@ pub fn parse(text: &str) -> Result<Reference, OciError> {
     })
 }
 
-/// `host(.host)*(:port)?`, each label alphanumeric with inner `-`.
+/// `host(.host)*(:port)?`, each label alphanumeric with inner `-`, or a
+/// bracketed IPv6 address (`[::1]:5000`).
 fn valid_domain(domain: &str) -> bool {
+    if let Some(rest) = domain.strip_prefix('[') {
+        let Some((address, port)) = rest.split_once(']') else {
+            return false;
+        };
+        return address.parse::<std::net::Ipv6Addr>().is_ok()
+            && (port.is_empty()
+                || port
+                    .strip_prefix(':')
+                    .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())));
+    }
     let (host, port) = match domain.rsplit_once(':') {
         Some((h, p)) => (h, Some(p)),
         None => (domain, None),
@@ -154,6 +169,8 @@ mod tests {
             (r.registry(), r.repository(), r.tag()),
             ("127.0.0.1:5000", "acme/app", Some("1.0.0"))
         );
+        let r = parse("[::1]:5000/acme/app:1").unwrap();
+        assert_eq!((r.registry(), r.repository()), ("[::1]:5000", "acme/app"));
         let r = parse("localhost/app").unwrap();
         assert_eq!((r.registry(), r.tag()), ("localhost", Some("latest")));
         let r = parse("nginx").unwrap();

@@ -74,24 +74,10 @@ pub fn grant_database(
         (None, Some(url)) => host::DatabasePool::open_postgres(url, max)
             .map(Some)
             .map_err(|reason| RunError::Grant {
-                what: format!("connect to PostgreSQL at `{}`", redact(url)),
+                what: format!("connect to PostgreSQL at `{}`", host::redact(url)),
                 reason,
             }),
         (None, None) => Ok(None),
-    }
-}
-
-/// `url` without its password, for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let user_info = &url[scheme + 3..at];
-            match user_info.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
     }
 }
 

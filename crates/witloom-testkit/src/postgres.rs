@@ -97,6 +97,8 @@ impl LocalPostgres {
             .arg("-c")
             .arg(format!("unix_socket_directories={}", dir.display()))
             .args(["-c", "fsync=off", "-c", "max_connections=200"])
+            // Tests count the connections made.
+            .args(["-c", "log_connections=on"])
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()

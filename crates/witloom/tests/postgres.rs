@@ -225,3 +225,37 @@ fn a_statement_past_the_timeout_is_interrupted_on_postgres() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 200, "{}", text(&body(&mut r)));
 }
+
+#[test]
+fn connections_are_reset_and_reused() {
+    let pg =
+        LocalPostgres::start(&witloom_testkit::target_dir().join("witloom-cli-tests/pg-reuse"));
+    let handler = built("serve").join("target/witloom/hello-rust.wasm");
+    let server = Served::start(&handler, &["--sql", &pg.url], "pg-reuse");
+    let agent = client();
+    for i in 1..=20 {
+        let mut r = agent
+            .post(&server.url("/count/reuse"))
+            .send(&[][..])
+            .unwrap();
+        assert_eq!(text(&body(&mut r)), i.to_string());
+    }
+    // One request at a time: the connection made at start serves them,
+    // and now and then a second one (a store is dropped just after its
+    // answer, when the next request may already have begun).
+    let made = pg
+        .log()
+        .lines()
+        .filter(|l| l.contains("connection authorized") && l.contains("application_name=witloom"))
+        .count();
+    assert!(
+        (1..=3).contains(&made),
+        "{made} connections for 20 requests:\n{}",
+        pg.log()
+    );
+    assert!(
+        !pg.log().contains("no transaction in progress"),
+        "{}",
+        pg.log()
+    );
+}

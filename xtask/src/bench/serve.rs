@@ -221,8 +221,13 @@ fn databases(wrk: &Path, witloom: &Path, dir: &Path, out: &Path) -> Result<()> {
                 .parse()
                 .unwrap_or(0)
         };
+        let check = if counted >= answered {
+            "ok"
+        } else {
+            "LOST UPDATES"
+        };
         println!(
-            "  {name:<24} {rps:>9.0} {p99:>10.2} {errors:>8}   {counted} counted, >= {answered} answered in the measured run"
+            "  {name:<24} {rps:>9.0} {p99:>10.2} {errors:>8}   {check}: {counted} counted, {answered} answered in the measured run (plus warm-up)"
         );
     }
     Ok(())

@@ -14,10 +14,11 @@
 #[rustfmt::skip]
 #[allow(dead_code, clippy::all, missing_debug_implementations)]
 mod bindings;
-mod postgres;
+pub(crate) mod postgres;
 mod sql;
 
 use bindings::witloom::host::log;
+pub use postgres::redact;
 pub use sql::{BUSY_TIMEOUT, DatabasePool, IN_MEMORY, MAX_RESULT, WitloomHost};
 use wasmtime::component::{HasSelf, Linker};
 

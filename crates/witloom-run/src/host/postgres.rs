@@ -28,6 +28,7 @@
 
 use super::bindings::witloom::host::sql;
 use bytes::{BufMut, BytesMut};
+use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 use std::time::{Duration, Instant};
 
@@ -52,10 +53,17 @@ impl std::fmt::Debug for PgConnection {
 /// Parses a `postgres://` URL (or `key=value` string) into a config with
 /// witloom's bounds.
 pub(crate) fn config(url: &str) -> Result<postgres::Config, String> {
-    let mut config: postgres::Config = url
-        .parse()
-        .map_err(|e| format!("`{url}` is not a PostgreSQL connection string: {e}"))?;
+    // The error never repeats the string as given: it may hold a password.
+    let mut config: postgres::Config = url.parse().map_err(|e| {
+        format!(
+            "`{}` is not a PostgreSQL connection string: {e}",
+            redact(url)
+        )
+    })?;
     config
+        // A row another replica holds locked makes a statement wait at
+        // most this long (then `unavailable`), as SQLite's busy timeout.
+        .options("-c lock_timeout=10s")
         .connect_timeout(CONNECT_TIMEOUT)
         .keepalives(true)
         .keepalives_idle(Duration::from_secs(30))
@@ -63,6 +71,34 @@ pub(crate) fn config(url: &str) -> Result<postgres::Config, String> {
     #[cfg(target_os = "linux")]
     config.tcp_user_timeout(Duration::from_secs(30));
     Ok(config)
+}
+
+/// `url` without its password, for messages: `postgres://user:***@host`,
+/// `?password=***`, or `password=***` in a `key=value` string.
+pub fn redact(url: &str) -> String {
+    let mut out = if let Some(scheme) = url.find("://") {
+        let rest = &url[scheme + 3..];
+        let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+        match rest[..authority_end].rfind('@') {
+            Some(at) => match rest[..at].split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &rest[at..]),
+                None => url.to_string(),
+            },
+            None => url.to_string(),
+        }
+    } else {
+        url.to_string()
+    };
+    let mut from = 0;
+    while let Some(i) = out[from..].find("password=") {
+        let start = from + i + "password=".len();
+        let end = out[start..]
+            .find(['&', ' '])
+            .map_or(out.len(), |e| start + e);
+        out.replace_range(start..end, "***");
+        from = start + 3;
+    }
+    out
 }
 
 impl PgConnection {
@@ -84,26 +120,39 @@ impl PgConnection {
     /// clean. False if the connection is no longer usable.
     pub fn reset(&mut self) -> bool {
         self.timeout_ms = 0;
-        !self.client.is_closed() && self.client.batch_execute("ROLLBACK; DISCARD ALL").is_ok()
+        // `DISCARD ALL` is refused inside a transaction: only then roll
+        // back first (a `ROLLBACK` with none open logs a warning on the
+        // server for every request).
+        if self.client.is_closed() {
+            return false;
+        }
+        if self.client.batch_execute("DISCARD ALL").is_ok() {
+            return true;
+        }
+        self.client.batch_execute("ROLLBACK").is_ok()
+            && self.client.batch_execute("DISCARD ALL").is_ok()
     }
 
-    /// Statements stop at `deadline` (PostgreSQL's `statement_timeout`).
+    /// Statements stop at `deadline`: PostgreSQL's `statement_timeout`,
+    /// set once, at the store's first statement (before any transaction it
+    /// opens, in which a failed statement would make a later `SET` fail
+    /// too), to the time the store has left. The store's own deadline ends
+    /// the guest anyway, and the reset after it waits no longer than that.
     fn limit_to(&mut self, deadline: Option<Instant>) -> Result<(), sql::Error> {
-        let ms = match deadline {
-            None => 0,
-            Some(d) => {
-                let left = d.saturating_duration_since(Instant::now()).as_millis() as u64;
-                if left == 0 {
-                    return Err(interrupted());
-                }
-                left
-            }
+        let Some(deadline) = deadline else {
+            return Ok(());
         };
-        if ms != self.timeout_ms {
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .as_millis() as u64;
+        if left == 0 {
+            return Err(interrupted());
+        }
+        if self.timeout_ms == 0 {
             self.client
-                .batch_execute(&format!("SET statement_timeout = {ms}"))
+                .batch_execute(&format!("SET statement_timeout = {left}"))
                 .map_err(|e| error(&e))?;
-            self.timeout_ms = ms;
+            self.timeout_ms = left;
         }
         Ok(())
     }
@@ -113,7 +162,7 @@ impl PgConnection {
         statement: &str,
         params: &[sql::Value],
     ) -> Result<(postgres::Statement, Vec<Param>), sql::Error> {
-        let translated = placeholders(statement);
+        let translated = placeholders(statement)?;
         let stmt = self.client.prepare(&translated).map_err(|e| error(&e))?;
         let expected = stmt.params().len();
         if expected != params.len() {
@@ -144,15 +193,20 @@ impl PgConnection {
         let (stmt, bound) = self.prepare(statement, params)?;
         let refs: Vec<&(dyn ToSql + Sync)> =
             bound.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-        let rows = self.client.query(&stmt, &refs).map_err(|e| error(&e))?;
+        // Row by row, so that the cap stops a huge result before it is all
+        // in memory.
+        let mut rows = self
+            .client
+            .query_raw(&stmt, refs.iter().copied())
+            .map_err(|e| error(&e))?;
         let columns: Vec<String> = stmt
             .columns()
             .iter()
             .map(|c| c.name().to_string())
             .collect();
-        let mut values = Vec::with_capacity(rows.len());
+        let mut values = Vec::new();
         let mut size = 0usize;
-        for row in &rows {
+        while let Some(row) = rows.next().map_err(|e| error(&e))? {
             let mut out = Vec::with_capacity(columns.len());
             for (i, column) in stmt.columns().iter().enumerate() {
                 let raw: Option<Raw> = row.try_get(i).map_err(|e| error(&e))?;
@@ -192,20 +246,34 @@ impl PgConnection {
     }
 }
 
+/// The highest placeholder number (SQLite's limit on parameters).
+const MAX_PLACEHOLDER: u64 = 32766;
+
 /// SQLite's placeholders (`?1`, `?`) as PostgreSQL's (`$1`), outside
-/// literals, quoted identifiers and comments.
-pub(crate) fn placeholders(statement: &str) -> String {
+/// literals (`'…'`, `E'…'` with backslash escapes, `$tag$…$tag$`), quoted
+/// identifiers and comments (`--`, nested `/* */`).
+pub(crate) fn placeholders(statement: &str) -> Result<String, sql::Error> {
     let bytes = statement.as_bytes();
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
     let mut out = String::with_capacity(statement.len() + 8);
     let mut highest = 0u64;
     let mut i = 0;
     let mut copied = 0;
     while i < bytes.len() {
+        let prev_ident = i > 0 && ident(bytes[i - 1]);
         match bytes[i] {
-            // '…' with '' inside, "…" with "" inside.
+            // '…' with '' inside (and \x inside E'…'), "…" with "".
             quote @ (b'\'' | b'"') => {
+                let escapes = quote == b'\''
+                    && i > 0
+                    && matches!(bytes[i - 1], b'E' | b'e')
+                    && !(i > 1 && ident(bytes[i - 2]));
                 i += 1;
                 while i < bytes.len() {
+                    if escapes && bytes[i] == b'\\' {
+                        i += 2;
+                        continue;
+                    }
                     if bytes[i] == quote {
                         if bytes.get(i + 1) == Some(&quote) {
                             i += 2;
@@ -223,17 +291,28 @@ pub(crate) fn placeholders(statement: &str) -> String {
                 }
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i < bytes.len() && !(bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/')) {
-                    i += 1;
+                let mut depth = 0;
+                while i < bytes.len() {
+                    if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
+                        depth += 1;
+                        i += 2;
+                    } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
+                        depth -= 1;
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        i += 1;
+                    }
                 }
-                i += 2;
             }
-            // $tag$ … $tag$ (a `$1` is not a tag: tags do not start with
-            // a digit).
-            b'$' if bytes
-                .get(i + 1)
-                .is_some_and(|c| *c == b'$' || c.is_ascii_alphabetic() || *c == b'_') =>
+            // $tag$ … $tag$, not inside an identifier (`a$b`), and not a
+            // `$1` (tags do not start with a digit).
+            b'$' if !prev_ident
+                && bytes
+                    .get(i + 1)
+                    .is_some_and(|c| *c == b'$' || c.is_ascii_alphabetic() || *c == b'_') =>
             {
                 let tag_end = statement[i + 1..].find('$').map(|j| i + 1 + j);
                 match tag_end {
@@ -261,6 +340,14 @@ pub(crate) fn placeholders(statement: &str) -> String {
                 } else {
                     highest + 1
                 };
+                if n == 0 || n > MAX_PLACEHOLDER {
+                    return Err(sql::Error {
+                        code: sql::ErrorCode::Bind,
+                        message: format!(
+                            "placeholder ?{n} is out of range: they are ?1 to ?{MAX_PLACEHOLDER}"
+                        ),
+                    });
+                }
                 highest = highest.max(n);
                 out.push_str(&statement[copied..i]);
                 out.push_str(&format!("${n}"));
@@ -271,7 +358,7 @@ pub(crate) fn placeholders(statement: &str) -> String {
         }
     }
     out.push_str(&statement[copied.min(statement.len())..]);
-    out
+    Ok(out)
 }
 
 /// A parameter, already converted to the type PostgreSQL expects.
@@ -457,6 +544,10 @@ fn error(e: &postgres::Error) -> sql::Error {
         }
         let code = match &state[..2] {
             "23" => sql::ErrorCode::Constraint,
+            // A lock not granted within lock_timeout.
+            _ if state == "55P03" => sql::ErrorCode::Unavailable,
+            // Insufficient privilege: a refusal, as on SQLite.
+            _ if state == "42501" => sql::ErrorCode::Other,
             "42" => sql::ErrorCode::Syntax,
             "22" => sql::ErrorCode::Bind,
             // Connection, resources, operator intervention, rollbacks
@@ -517,7 +608,53 @@ mod tests {
             ("SELECT '", "SELECT '"),
             ("?", "$1"),
         ] {
-            assert_eq!(placeholders(sqlite), postgres, "{sqlite}");
+            assert_eq!(placeholders(sqlite).unwrap(), postgres, "{sqlite}");
+        }
+        for (sqlite, postgres) in [
+            (r"SELECT E'it\'s ?1', ?1", r"SELECT E'it\'s ?1', $1"),
+            (
+                "SELECT /* a /* b */ ?2 */ ?1",
+                "SELECT /* a /* b */ ?2 */ $1",
+            ),
+            ("SELECT a$b$c, ?1", "SELECT a$b$c, $1"),
+            ("SELECT x::text, ?1::int", "SELECT x::text, $1::int"),
+        ] {
+            assert_eq!(placeholders(sqlite).unwrap(), postgres, "{sqlite}");
+        }
+        for bad in [
+            "SELECT ?0",
+            "SELECT ?99999999999999999999 , ?",
+            "SELECT ?32767",
+        ] {
+            assert!(placeholders(bad).is_err(), "{bad}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod redact_tests {
+    #[test]
+    fn passwords_are_not_shown() {
+        for (given, shown) in [
+            (
+                "postgres://u:s3cret@db:5432/x",
+                "postgres://u:***@db:5432/x",
+            ),
+            ("postgres://u@db/x", "postgres://u@db/x"),
+            (
+                "postgres://db/x?user=u&password=s3cret&a=b",
+                "postgres://db/x?user=u&password=***&a=b",
+            ),
+            (
+                "host=db user=u password=s3cret dbname=x",
+                "host=db user=u password=*** dbname=x",
+            ),
+            (
+                "postgres://u:s3cret@db:54x2/x",
+                "postgres://u:***@db:54x2/x",
+            ),
+        ] {
+            assert_eq!(super::redact(given), shown);
         }
     }
 }
