@@ -179,18 +179,22 @@ pub(crate) fn satisfies(import: &str, export: &str) -> bool {
     }
     match (iv, ev) {
         (None, None) => import == export,
-        (Some(i), Some(e)) => {
-            let compatible = if i.major > 0 {
-                i.major == e.major
-            } else if i.minor > 0 {
-                e.major == 0 && i.minor == e.minor
-            } else {
-                i == e
-            };
-            compatible && e >= i
-        }
+        (Some(i), Some(e)) => serves(&i, &e),
         _ => false,
     }
+}
+
+/// Whether version `e` of an interface serves an import of version `i`:
+/// semver-compatible, and at least as new.
+fn serves(i: &semver::Version, e: &semver::Version) -> bool {
+    let compatible = if i.major > 0 {
+        i.major == e.major
+    } else if i.minor > 0 {
+        e.major == 0 && i.minor == e.minor
+    } else {
+        i == e
+    };
+    compatible && e >= i
 }
 
 /// Wires `parts` together and checks the result.
@@ -394,9 +398,7 @@ fn unify_versions(host: Vec<(String, Vec<usize>)>) -> Vec<(String, Vec<usize>)> 
     let newest = |pkg: &str, version: &semver::Version| {
         host.iter()
             .filter_map(|(n, _)| package(n))
-            .filter(|(p, _, v)| {
-                p == pkg && satisfies(&format!("{p}/i@{version}"), &format!("{p}/i@{v}"))
-            })
+            .filter(|(p, _, v)| p == pkg && serves(version, v))
             .map(|(_, _, v)| v)
             .max()
             .unwrap_or_else(|| version.clone())

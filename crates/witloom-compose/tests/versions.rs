@@ -71,21 +71,7 @@ fn compatible_versions_are_one_import_at_the_newest() {
     // The whole imports each once, and the 1.2.0 instance has what both
     // parts use: the older part's `make` and the newer's `newer`.
     let bytes = encode(&parts, &plan).unwrap();
-    let mut imports = Vec::new();
-    let mut depth = 0;
-    for payload in wasmparser::Parser::new(0).parse_all(&bytes) {
-        match payload.unwrap() {
-            wasmparser::Payload::ModuleSection { .. }
-            | wasmparser::Payload::ComponentSection { .. } => depth += 1,
-            wasmparser::Payload::End(_) => depth -= 1,
-            wasmparser::Payload::ComponentImportSection(r) if depth == 0 => {
-                for import in r {
-                    imports.push(import.unwrap().name.full_name().into_owned());
-                }
-            }
-            _ => {}
-        }
-    }
+    let mut imports = witloom_testkit::top_level_imports(&bytes);
     // The world's own type (`point`) is imported as a type, as the part
     // imports it.
     imports.sort();

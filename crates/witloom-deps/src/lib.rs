@@ -350,7 +350,7 @@ pub fn plan(wit_dir: &Path, opts: &Options) -> Result<Plan, DepsError> {
         planned.push(provided);
     }
     if !planned.is_empty() {
-        wasi::check_resolves(wit_dir, &planned)?;
+        check_resolves(wit_dir, &planned)?;
     }
     let mut lock = match fetcher {
         Some(f) => f.into_lock(),
@@ -390,6 +390,58 @@ impl Plan {
         filled.dir = self.dir;
         Ok(filled)
     }
+}
+
+/// Resolves the WIT in `wit_dir` as it will be once `plan` is written,
+/// in a scratch copy, so nothing is written for a set that does not
+/// resolve.
+fn check_resolves(wit_dir: &Path, plan: &[Provided]) -> Result<(), DepsError> {
+    let scratch = std::env::temp_dir().join(format!(
+        "witloom-deps-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    ));
+    let result = (|| {
+        let deps = scratch.join("deps");
+        witloom_diag::io::create_dir_all(&deps)?;
+        let abs = std::path::absolute(wit_dir).unwrap_or_else(|_| wit_dir.to_path_buf());
+        for entry in witloom_diag::io::read_dir(&abs)?.filter_map(Result::ok) {
+            let path = entry.path();
+            if path.extension().is_some_and(|x| x == "wit") && path.is_file() {
+                link(&path, &scratch.join(entry.file_name()))?;
+            }
+        }
+        if let Ok(present) = std::fs::read_dir(abs.join("deps")) {
+            for entry in present.filter_map(Result::ok) {
+                link(&entry.path(), &deps.join(entry.file_name()))?;
+            }
+        }
+        for p in plan {
+            // Never through a link into the real `deps/`.
+            let path = deps.join(&p.file);
+            let _ = std::fs::remove_file(&path);
+            witloom_diag::io::write(&path, &p.text)?;
+        }
+        let mut resolve = wit_parser::Resolve::default();
+        resolve
+            .push_dir(&scratch)
+            .map(|_| ())
+            .map_err(|e| DepsError::Resolve(format!("{e:#}")))
+    })();
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
+
+fn link(from: &Path, to: &Path) -> Result<(), DepsError> {
+    std::os::unix::fs::symlink(from, to).map_err(|e| {
+        DepsError::Io(witloom_diag::IoError::new(
+            witloom_diag::io::Action::Create,
+            to,
+            e,
+        ))
+    })
 }
 
 /// The WIT directories of the app at `manifest`: the app's and any

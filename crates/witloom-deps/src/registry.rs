@@ -63,10 +63,7 @@ impl Fetcher {
             .locate(&name.namespace, &name.name, &mut |registry, http| {
                 metadata
                     .entry(registry.to_string())
-                    .or_insert_with(|| {
-                        witloom_oci::well_known(registry, http, timeout)
-                            .and_then(|v| serde_json::from_value(v).ok())
-                    })
+                    .or_insert_with(|| well_known(registry, http, timeout))
                     .clone()
             })
             .ok_or_else(|| DepsError::NoRegistry {
@@ -131,6 +128,11 @@ impl Fetcher {
             uses: group.main.foreign_deps.keys().cloned().collect(),
         })
     }
+}
+
+/// A registry's `registry.json`, if it serves one that parses.
+fn well_known(registry: &str, http: bool, timeout: Duration) -> Option<Metadata> {
+    witloom_oci::well_known(registry, http, timeout).and_then(|v| serde_json::from_value(v).ok())
 }
 
 /// The highest release among `tags` (semver, no pre-release), as `wkg`
@@ -214,8 +216,7 @@ pub fn publish(
         None => {
             let location = config
                 .locate(&name.namespace, &name.name, &mut |registry, http| {
-                    witloom_oci::well_known(registry, http, opts.timeout)
-                        .and_then(|v| serde_json::from_value(v).ok())
+                    well_known(registry, http, opts.timeout)
                 })
                 .ok_or_else(|| DepsError::NoRegistry {
                     package: package.clone(),

@@ -1,10 +1,9 @@
 //! WASI packages from the WIT witloom carries: the file to write for
 //! what the WIT names, at the runtime's version or derived for an older
-//! one on its track; and the check that a planned set resolves.
+//! one on its track.
 
 use crate::{DepsError, Located, Provided};
 use semver::Version;
-use std::path::Path;
 use wit_parser::PackageName;
 use witloom_host::carried;
 
@@ -59,13 +58,11 @@ pub(crate) fn provide(name: &PackageName, at: Option<Box<Located>>) -> Result<Pr
     })
 }
 
-/// Whether the runtime's `available` serves imports of `requested`:
-/// the same semver track (`0.2.x`, or `1.x`), and no newer.
+/// Whether the runtime's `available` serves imports of `requested` (the
+/// host's rule, [`witloom_host::same_track`]) and WIT for `requested` can
+/// be derived from it: no newer.
 fn on_track(requested: &Version, available: &Version) -> bool {
-    requested.pre.is_empty()
-        && requested.major == available.major
-        && (available.major != 0 || requested.minor == available.minor)
-        && requested <= available
+    requested <= available && witloom_host::same_track(requested, available)
 }
 
 /// `source` (the package at `from`) as it was at `to`: the package and
@@ -134,58 +131,6 @@ fn next_item<'t>(lines: &[&'t str]) -> Option<&'t str> {
         .iter()
         .map(|l| l.trim())
         .find(|l| !l.is_empty() && !l.starts_with('@') && !l.starts_with("//"))
-}
-
-/// Resolves the WIT in `wit_dir` as it will be once `plan` is written,
-/// in a scratch copy, so nothing is written for a set that does not
-/// resolve.
-pub(crate) fn check_resolves(wit_dir: &Path, plan: &[Provided]) -> Result<(), DepsError> {
-    let scratch = std::env::temp_dir().join(format!(
-        "witloom-deps-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos())
-    ));
-    let result = (|| {
-        let deps = scratch.join("deps");
-        witloom_diag::io::create_dir_all(&deps)?;
-        let abs = std::path::absolute(wit_dir).unwrap_or_else(|_| wit_dir.to_path_buf());
-        for entry in witloom_diag::io::read_dir(&abs)?.filter_map(Result::ok) {
-            let path = entry.path();
-            if path.extension().is_some_and(|x| x == "wit") && path.is_file() {
-                link(&path, &scratch.join(entry.file_name()))?;
-            }
-        }
-        if let Ok(present) = std::fs::read_dir(abs.join("deps")) {
-            for entry in present.filter_map(Result::ok) {
-                link(&entry.path(), &deps.join(entry.file_name()))?;
-            }
-        }
-        for p in plan {
-            // Never through a link into the real `deps/`.
-            let path = deps.join(&p.file);
-            let _ = std::fs::remove_file(&path);
-            witloom_diag::io::write(&path, &p.text)?;
-        }
-        let mut resolve = wit_parser::Resolve::default();
-        resolve
-            .push_dir(&scratch)
-            .map(|_| ())
-            .map_err(|e| DepsError::Resolve(format!("{e:#}")))
-    })();
-    let _ = std::fs::remove_dir_all(&scratch);
-    result
-}
-
-fn link(from: &Path, to: &Path) -> Result<(), DepsError> {
-    std::os::unix::fs::symlink(from, to).map_err(|e| {
-        DepsError::Io(witloom_diag::IoError::new(
-            witloom_diag::io::Action::Create,
-            to,
-            e,
-        ))
-    })
 }
 
 #[cfg(test)]

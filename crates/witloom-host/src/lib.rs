@@ -195,7 +195,7 @@ impl Capabilities {
                     provided: have.clone(),
                 });
             };
-            if !same_track(requested, have) {
+            if !Version::parse(requested).is_ok_and(|r| same_track(&r, have)) {
                 return Err(NotProvided::Version {
                     package: package.to_string(),
                     requested: requested.to_string(),
@@ -268,11 +268,8 @@ pub fn kind_of(import: &str) -> Option<Kind> {
 /// Whether a component asking for `requested` is served by `provided`, by
 /// wasmtime's rule: the same version, or the same semver track (the major
 /// version; below 1.0 the minor; below 0.1 nothing else).
-fn same_track(requested: &str, provided: &Version) -> bool {
-    let Ok(requested) = Version::parse(requested) else {
-        return false;
-    };
-    if requested == *provided {
+pub fn same_track(requested: &Version, provided: &Version) -> bool {
+    if requested == provided {
         return true;
     }
     if !requested.pre.is_empty() || !provided.pre.is_empty() {
@@ -375,14 +372,14 @@ mod tests {
     #[test]
     fn semver_tracks() {
         let v = |s: &str| Version::parse(s).unwrap();
-        assert!(same_track("0.2.0", &v("0.2.12")));
-        assert!(same_track("0.2.13", &v("0.2.12")));
-        assert!(!same_track("0.3.0", &v("0.2.12")));
-        assert!(same_track("1.4.0", &v("1.0.0")));
-        assert!(!same_track("2.0.0", &v("1.9.0")));
-        assert!(!same_track("0.0.1", &v("0.0.2")));
-        assert!(same_track("0.0.1", &v("0.0.1")));
-        assert!(!same_track("0.2.0-rc", &v("0.2.0")));
+        assert!(same_track(&v("0.2.0"), &v("0.2.12")));
+        assert!(same_track(&v("0.2.13"), &v("0.2.12")));
+        assert!(!same_track(&v("0.3.0"), &v("0.2.12")));
+        assert!(same_track(&v("1.4.0"), &v("1.0.0")));
+        assert!(!same_track(&v("2.0.0"), &v("1.9.0")));
+        assert!(!same_track(&v("0.0.1"), &v("0.0.2")));
+        assert!(same_track(&v("0.0.1"), &v("0.0.1")));
+        assert!(!same_track(&v("0.2.0-rc"), &v("0.2.0")));
     }
 
     #[test]

@@ -27,8 +27,7 @@ fn blob_path(dir: &Path, digest: &str) -> Option<PathBuf> {
 /// Writes `artifact` into the layout at `dir` under `tag`. Blobs first,
 /// the index last, so an interrupted write leaves the old index valid.
 pub fn write(dir: &Path, tag: &str, artifact: &Artifact) -> Result<Written, OciError> {
-    let (layer, config, mut manifest) = artifact.encode()?;
-    manifest.media_type = Some(crate::MANIFEST_MEDIA_TYPE.to_string());
+    let (layer, config, manifest) = artifact.encode();
     let manifest_bytes = serde_json::to_vec(&manifest).expect("a manifest serializes");
     let manifest_digest = digest_of(&manifest_bytes);
     let io = |e: witloom_diag::IoError| OciError::Layout {

@@ -91,7 +91,7 @@ impl Artifact {
 
     /// The OCI pieces: the layer, the config blob and the manifest. The
     /// wasm is hashed once (its digest is the config's `layerDigests`).
-    pub fn encode(&self) -> Result<(ImageLayer, Config, OciImageManifest), OciError> {
+    pub fn encode(&self) -> (ImageLayer, Config, OciImageManifest) {
         let layer_digest = match self.config.layer_digests.as_slice() {
             [d] => d.clone(),
             _ => digest_of(&self.wasm),
@@ -129,7 +129,7 @@ impl Artifact {
             Some(layer_annotations),
         );
         let config = Config::new(config_bytes, CONFIG_MEDIA_TYPE.to_string(), None);
-        Ok((layer, config, manifest))
+        (layer, config, manifest)
     }
 }
 
@@ -187,7 +187,7 @@ pub fn push(
     artifact: &Artifact,
     opts: &Options,
 ) -> Result<Pushed, OciError> {
-    let (layer, config, manifest) = artifact.encode()?;
+    let (layer, config, manifest) = artifact.encode();
     let layer_digest = manifest.layers[0].digest.clone();
     // The manifest as sent is ours, so its digest is known without asking
     // the registry again.

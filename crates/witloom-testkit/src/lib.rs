@@ -132,6 +132,28 @@ pub fn scratch_dir(rel: impl AsRef<Path>) -> PathBuf {
     dir
 }
 
+/// The names a component imports at its top level (not those of the
+/// components and modules nested in it), in order.
+pub fn top_level_imports(bytes: &[u8]) -> Vec<String> {
+    let mut imports = Vec::new();
+    let mut depth = 0u32;
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        match payload.unwrap_or_else(|e| panic!("not a valid component: {e}")) {
+            wasmparser::Payload::ModuleSection { .. }
+            | wasmparser::Payload::ComponentSection { .. } => depth += 1,
+            wasmparser::Payload::End(_) => depth = depth.saturating_sub(1),
+            wasmparser::Payload::ComponentImportSection(r) if depth == 0 => {
+                for import in r {
+                    let import = import.unwrap_or_else(|e| panic!("a bad import: {e}"));
+                    imports.push(import.name.full_name().into_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+    imports
+}
+
 /// The names of the entries of `dir`, sorted.
 pub fn dir_entries(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)

@@ -7,11 +7,11 @@
 //! increment.
 
 mod common;
-use common::served::{Served, body, client};
+use common::served::{Served, body, client, concurrent_counts};
 use common::{text, witloom};
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Barrier, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 use witloom_testkit::postgres::LocalPostgres;
 
@@ -162,26 +162,9 @@ fn two_replicas_on_one_database_lose_no_increment() {
     assert_eq!(r.status().as_u16(), 200, "{}", text(&body(&mut r)));
 
     const N: usize = 1000;
-    let start = Arc::new(Barrier::new(N));
-    let threads: Vec<_> = (0..N)
-        .map(|i| {
-            let url = replicas[i % 2].url("/count/hits");
-            let (agent, start) = (agent.clone(), start.clone());
-            std::thread::spawn(move || {
-                start.wait();
-                let mut r = agent.post(&url).send(&[][..]).unwrap();
-                (r.status().as_u16(), text(&body(&mut r)))
-            })
-        })
-        .collect();
-    let mut seen: Vec<i64> = Vec::new();
-    for t in threads {
-        let (status, answer) = t.join().unwrap();
-        assert_eq!(status, 200, "{answer}");
-        seen.push(answer.trim().parse().unwrap_or_else(|_| panic!("{answer}")));
-    }
+    let urls: Vec<String> = replicas.iter().map(|r| r.url("/count/hits")).collect();
+    let seen = concurrent_counts(&agent, &urls, N);
     // Each increment saw its own value, across both processes.
-    seen.sort();
     assert_eq!(seen, (1..=N as i64).collect::<Vec<_>>());
     assert_eq!(
         pg.psql("SELECT n FROM counters WHERE name = 'hits'"),

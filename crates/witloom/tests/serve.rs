@@ -4,7 +4,7 @@
 //! and every server process is killed when its test ends, passing or not.
 
 mod common;
-use common::served::{Served, body, client, get};
+use common::served::{Served, body, client, concurrent_counts, get};
 use common::text;
 
 use std::path::{Path, PathBuf};
@@ -128,25 +128,8 @@ fn five_hundred_concurrent_increments_lose_nothing() {
     );
     let agent = client();
     const N: usize = 500;
-    let start = Arc::new(Barrier::new(N));
-    let threads: Vec<_> = (0..N)
-        .map(|_| {
-            let (agent, url, start) = (agent.clone(), server.url("/count/hits"), start.clone());
-            std::thread::spawn(move || {
-                start.wait();
-                let mut r = agent.post(&url).send(&[][..]).unwrap();
-                (r.status().as_u16(), text(&body(&mut r)))
-            })
-        })
-        .collect();
-    let mut seen: Vec<i64> = Vec::new();
-    for t in threads {
-        let (status, answer) = t.join().unwrap();
-        assert_eq!(status, 200, "{answer}");
-        seen.push(answer.trim().parse().unwrap_or_else(|_| panic!("{answer}")));
-    }
+    let seen = concurrent_counts(&agent, &[server.url("/count/hits")], N);
     // Each increment saw its own value: none lost, none doubled.
-    seen.sort();
     assert_eq!(seen, (1..=N as i64).collect::<Vec<_>>());
 
     assert_eq!(server.terminate(Duration::from_secs(30)), Some(0));

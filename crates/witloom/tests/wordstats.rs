@@ -56,26 +56,6 @@ fn row(report: &str, word: &str) -> Option<(u64, u64)> {
     })
 }
 
-/// The names a component imports, at its top level.
-fn top_level_imports(bytes: &[u8]) -> Vec<String> {
-    let mut imports = Vec::new();
-    let mut depth = 0;
-    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
-        match payload.unwrap() {
-            wasmparser::Payload::ModuleSection { .. }
-            | wasmparser::Payload::ComponentSection { .. } => depth += 1,
-            wasmparser::Payload::End(_) => depth -= 1,
-            wasmparser::Payload::ComponentImportSection(r) if depth == 0 => {
-                for import in r {
-                    imports.push(import.unwrap().name.full_name().into_owned());
-                }
-            }
-            _ => {}
-        }
-    }
-    imports
-}
-
 #[test]
 fn the_readme_demo_builds_composes_runs_and_remembers() {
     let dir = witloom_testkit::target_dir().join("witloom-cli-tests/wordstats");
@@ -137,7 +117,7 @@ fn the_readme_demo_builds_composes_runs_and_remembers() {
             .join("../../examples/wordstats/target/wordstats.wasm"),
     )
     .unwrap();
-    let imports = top_level_imports(&composed);
+    let imports = witloom_testkit::top_level_imports(&composed);
     let wasi: Vec<&String> = imports.iter().filter(|i| i.starts_with("wasi:")).collect();
     let versions: std::collections::BTreeSet<(&str, &str)> = wasi
         .iter()

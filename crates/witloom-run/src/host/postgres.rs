@@ -38,8 +38,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// One connection.
 pub(crate) struct PgConnection {
     client: postgres::Client,
-    /// The `statement_timeout` last set, in ms (0: none).
-    timeout_ms: u64,
+    /// Whether this store's `statement_timeout` is set.
+    timeout_set: bool,
 }
 
 impl std::fmt::Debug for PgConnection {
@@ -106,20 +106,15 @@ impl PgConnection {
         let client = config.connect(postgres::NoTls).map_err(|e| describe(&e))?;
         Ok(PgConnection {
             client,
-            timeout_ms: 0,
+            timeout_set: false,
         })
-    }
-
-    /// Whether it can serve another store.
-    pub fn is_usable(&self) -> bool {
-        !self.client.is_closed()
     }
 
     /// Ends what a store left (an open transaction, session settings,
     /// prepared statements, temporary tables) so the next store starts
     /// clean. False if the connection is no longer usable.
     pub fn reset(&mut self) -> bool {
-        self.timeout_ms = 0;
+        self.timeout_set = false;
         // `DISCARD ALL` is refused inside a transaction: only then roll
         // back first (a `ROLLBACK` with none open logs a warning on the
         // server for every request).
@@ -148,11 +143,11 @@ impl PgConnection {
         if left == 0 {
             return Err(interrupted());
         }
-        if self.timeout_ms == 0 {
+        if !self.timeout_set {
             self.client
                 .batch_execute(&format!("SET statement_timeout = {left}"))
                 .map_err(|e| error(&e))?;
-            self.timeout_ms = left;
+            self.timeout_set = true;
         }
         Ok(())
     }
@@ -164,16 +159,7 @@ impl PgConnection {
     ) -> Result<(postgres::Statement, Vec<Param>), sql::Error> {
         let translated = placeholders(statement)?;
         let stmt = self.client.prepare(&translated).map_err(|e| error(&e))?;
-        let expected = stmt.params().len();
-        if expected != params.len() {
-            return Err(sql::Error {
-                code: sql::ErrorCode::Bind,
-                message: format!(
-                    "the statement has {expected} parameter(s) but {} value(s) were given",
-                    params.len()
-                ),
-            });
-        }
+        super::sql::check_parameter_count(stmt.params().len(), params.len())?;
         let bound = params
             .iter()
             .zip(stmt.params())

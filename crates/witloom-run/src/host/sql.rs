@@ -53,16 +53,7 @@ impl Database {
     ) -> Result<rusqlite::Statement<'_>, sql::Error> {
         self.refusal.clear();
         let mut stmt = self.conn.prepare(statement).map_err(|e| self.error(e))?;
-        let expected = stmt.parameter_count();
-        if expected != params.len() {
-            return Err(sql::Error {
-                code: sql::ErrorCode::Bind,
-                message: format!(
-                    "the statement has {expected} parameter(s) but {} value(s) were given",
-                    params.len()
-                ),
-            });
-        }
+        check_parameter_count(stmt.parameter_count(), params.len())?;
         for (i, p) in params.iter().enumerate() {
             let value = match p {
                 sql::Value::Null => rusqlite::types::Value::Null,
@@ -184,6 +175,20 @@ impl Database {
             message: e.to_string(),
         }
     }
+}
+
+/// The `bind` error of a statement given another number of values than
+/// it has placeholders (either backend).
+pub(super) fn check_parameter_count(expected: usize, given: usize) -> Result<(), sql::Error> {
+    if expected == given {
+        return Ok(());
+    }
+    Err(sql::Error {
+        code: sql::ErrorCode::Bind,
+        message: format!(
+            "the statement has {expected} parameter(s) but {given} value(s) were given"
+        ),
+    })
 }
 
 /// A granted database, shared by every store that uses it: `witloom run`'s
@@ -398,7 +403,7 @@ impl DatabasePool {
                 self.lock().idle.push(Connection::Sqlite(db));
             }
             Connection::Postgres(mut pg) => {
-                if pg.is_usable() && pg.reset() {
+                if pg.reset() {
                     self.lock().idle.push(Connection::Postgres(pg));
                 } else {
                     drop(pg);

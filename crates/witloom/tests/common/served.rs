@@ -121,3 +121,30 @@ pub fn get(agent: &ureq::Agent, url: &str) -> (u16, Vec<u8>) {
     let mut r = agent.get(url).call().unwrap();
     (r.status().as_u16(), body(&mut r))
 }
+
+/// `n` POSTs to `urls` (round robin), all sent at once from threads of
+/// their own; each must be answered 200 with a number, and the numbers
+/// come back sorted.
+pub fn concurrent_counts(agent: &ureq::Agent, urls: &[String], n: usize) -> Vec<i64> {
+    let start = std::sync::Arc::new(std::sync::Barrier::new(n));
+    let threads: Vec<_> = (0..n)
+        .map(|i| {
+            let (agent, url, start) = (agent.clone(), urls[i % urls.len()].clone(), start.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                let mut r = agent.post(&url).send(&[][..]).unwrap();
+                (r.status().as_u16(), crate::common::text(&body(&mut r)))
+            })
+        })
+        .collect();
+    let mut seen: Vec<i64> = threads
+        .into_iter()
+        .map(|t| {
+            let (status, answer) = t.join().unwrap();
+            assert_eq!(status, 200, "{answer}");
+            answer.trim().parse().unwrap_or_else(|_| panic!("{answer}"))
+        })
+        .collect();
+    seen.sort();
+    seen
+}
