@@ -70,14 +70,84 @@ pub fn reason(e: &std::io::Error) -> String {
     }
 }
 
-/// `std::fs::read`, naming the path on failure.
+/// The largest file [`read`] reads whole (components, manifests): what
+/// one input may make witloom allocate for its bytes.
+pub const MAX_FILE: u64 = 1 << 30;
+
+/// Reads a whole input file, naming the path on failure. Only a regular
+/// file, and at most [`MAX_FILE`] bytes: a FIFO would block forever,
+/// `/dev/zero` never ends, and a directory is a mistake worth naming.
 pub fn read(path: &Path) -> Result<Vec<u8>, IoError> {
-    std::fs::read(path).map_err(|e| IoError::new(Action::Read, path, e))
+    read_capped(path, MAX_FILE)
 }
 
-/// `std::fs::read_to_string`, naming the path on failure.
+/// [`read`], refusing files larger than `max` bytes.
+pub fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>, IoError> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let fail = |e| IoError::new(Action::Read, path, e);
+    // Non-blocking, so opening a FIFO returns instead of waiting for a
+    // writer; reads of a regular file are not affected.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(fail)?;
+    let meta = file.metadata().map_err(fail)?;
+    if !meta.is_file() {
+        return Err(fail(not_a_file(&meta)));
+    }
+    if meta.len() > max {
+        return Err(fail(too_large(meta.len(), max)));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // One byte more than allowed: a file that grows while read is
+    // refused, not read without end.
+    file.take(max + 1).read_to_end(&mut bytes).map_err(fail)?;
+    if bytes.len() as u64 > max {
+        return Err(fail(too_large(bytes.len() as u64, max)));
+    }
+    Ok(bytes)
+}
+
+/// [`read`], as UTF-8 text.
 pub fn read_to_string(path: &Path) -> Result<String, IoError> {
-    std::fs::read_to_string(path).map_err(|e| IoError::new(Action::Read, path, e))
+    String::from_utf8(read(path)?).map_err(|_| {
+        IoError::new(
+            Action::Read,
+            path,
+            std::io::Error::new(std::io::ErrorKind::InvalidData, "it is not UTF-8 text"),
+        )
+    })
+}
+
+/// Why a path that is not a regular file cannot be read as one.
+fn not_a_file(meta: &std::fs::Metadata) -> std::io::Error {
+    use std::os::unix::fs::FileTypeExt;
+    let ft = meta.file_type();
+    let what = if ft.is_dir() {
+        "it is a directory, not a file"
+    } else if ft.is_fifo() {
+        "it is a FIFO (named pipe), not a file"
+    } else if ft.is_socket() {
+        "it is a socket, not a file"
+    } else if ft.is_char_device() || ft.is_block_device() {
+        "it is a device, not a file"
+    } else {
+        "it is not a regular file"
+    };
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, what)
+}
+
+fn too_large(len: u64, max: u64) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::FileTooLarge,
+        format!(
+            "it is {} MiB, more than the {} MiB witloom reads",
+            len.div_ceil(1 << 20),
+            max >> 20
+        ),
+    )
 }
 
 /// Writes `bytes` to `path` whole or not at all: into a temporary file
@@ -159,6 +229,44 @@ mod tests {
             e.to_string(),
             "cannot write `out.wasm`: No space left on device"
         );
+    }
+
+    #[test]
+    fn only_regular_files_within_the_cap() {
+        let e = read(Path::new("/dev/zero")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cannot read `/dev/zero`: it is a device, not a file"
+        );
+        let e = read(Path::new("/")).unwrap_err();
+        assert!(
+            e.to_string().ends_with("it is a directory, not a file"),
+            "{e}"
+        );
+        let dir = std::env::temp_dir().join(format!("witloom-diag-cap-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("pipe");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let e = read(&fifo).unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with("it is a FIFO (named pipe), not a file"),
+            "{e}"
+        );
+        let big = dir.join("big");
+        std::fs::write(&big, vec![0u8; (2 << 20) + 1]).unwrap();
+        let e = read_capped(&big, 2 << 20).unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with("it is 3 MiB, more than the 2 MiB witloom reads"),
+            "{e}"
+        );
+        assert_eq!(read_capped(&big, 3 << 20).unwrap().len(), (2 << 20) + 1);
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]

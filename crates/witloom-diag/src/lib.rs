@@ -98,9 +98,9 @@ impl Diagnostic {
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut lines = self.message.lines();
-        writeln!(f, "error: {}", lines.next().unwrap_or_default())?;
+        writeln!(f, "error: {}", shown(lines.next().unwrap_or_default()))?;
         for extra in lines {
-            writeln!(f, "       {extra}")?;
+            writeln!(f, "       {}", shown(extra))?;
         }
         let gutter = self
             .labels
@@ -112,19 +112,36 @@ impl fmt::Display for Diagnostic {
         let pad = " ".repeat(gutter);
         for label in &self.labels {
             let loc = &label.location;
-            writeln!(f, "{pad}--> {loc}")?;
+            writeln!(f, "{pad}--> {}:{}:{}", shown(&loc.file), loc.line, loc.col)?;
             writeln!(f, "{pad} |")?;
-            writeln!(f, "{:>gutter$} | {}", loc.line, label.line_text)?;
-            // Tabs keep their width so the caret lines up under them.
+            writeln!(f, "{:>gutter$} | {}", loc.line, shown(&label.line_text))?;
+            // The caret goes under the character as shown: a tab keeps its
+            // width, an escaped character takes its escape's.
+            let before = loc.col.saturating_sub(1) as usize;
             let lead: String = label
                 .line_text
                 .chars()
-                .take(loc.col.saturating_sub(1) as usize)
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .take(before)
+                .flat_map(|c| {
+                    let (fill, n) = if c == '\t' {
+                        ('\t', 1)
+                    } else {
+                        (' ', shown_width(c))
+                    };
+                    std::iter::repeat_n(fill, n)
+                })
                 .collect();
-            let carets = "^".repeat(label.width.max(1));
+            let under: usize = label
+                .line_text
+                .chars()
+                .skip(before)
+                .chain(std::iter::repeat(' '))
+                .take(label.width.max(1))
+                .map(shown_width)
+                .sum();
+            let carets = "^".repeat(under);
             match &label.text {
-                Some(text) => writeln!(f, "{pad} | {lead}{carets} {text}")?,
+                Some(text) => writeln!(f, "{pad} | {lead}{carets} {}", shown(text))?,
                 None => writeln!(f, "{pad} | {lead}{carets}")?,
             }
         }
@@ -148,12 +165,84 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// Whether `c` must not reach a terminal as it is: control characters
+/// (escape sequences could rewrite the user's screen; a carriage return
+/// overwrite the line) and the bidirectional overrides that make text read
+/// differently from how it parses. A tab is kept.
+pub fn hidden(c: char) -> bool {
+    (c.is_control() && c != '\t')
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// How many columns `c` takes as shown.
+fn shown_width(c: char) -> usize {
+    if hidden(c) {
+        format!("{}", c.escape_unicode()).len()
+    } else {
+        1
+    }
+}
+
+/// `text` as it may be shown: [`hidden`] characters written as escapes
+/// (`\u{1b}`), so input text cannot drive the terminal.
+pub fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(hidden) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if hidden(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 fn write_indented(f: &mut fmt::Formatter<'_>, prefix: &str, head: &str, text: &str) -> fmt::Result {
     let mut lines = text.lines();
-    writeln!(f, "{prefix}{head}{}", lines.next().unwrap_or_default())?;
+    writeln!(
+        f,
+        "{prefix}{head}{}",
+        shown(lines.next().unwrap_or_default())
+    )?;
     let indent = " ".repeat(prefix.len() + head.len());
     for line in lines {
-        writeln!(f, "{indent}{line}")?;
+        writeln!(f, "{indent}{}", shown(line))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(line_text: &str, col: u32, width: usize) -> Diagnostic {
+        let mut d = Diagnostic::new("bad \u{1b}[2Jthing");
+        d.labels.push(Label {
+            location: Location {
+                file: "a\u{202e}.wit".into(),
+                line: 1,
+                col,
+            },
+            line_text: line_text.into(),
+            width,
+            text: None,
+        });
+        d.with_help("see \r here")
+    }
+
+    #[test]
+    fn control_and_bidi_characters_are_shown_escaped_with_the_caret_under_them() {
+        let shown = at("a\u{1b}[31m b;", 7, 1).to_string();
+        assert!(!shown.chars().any(|c| c != '\n' && hidden(c)), "{shown:?}");
+        assert_eq!(
+            shown,
+            "error: bad \\u{1b}[2Jthing\n --> a\\u{202e}.wit:1:7\n  |\n1 | a\\u{1b}[31m b;\n  |            ^\n  |\n  = help: see \\u{d} here\n"
+        );
+        // Underlining the escaped character itself covers its escape.
+        let shown = at("x\u{7}y", 2, 1).to_string();
+        assert!(shown.contains("1 | x\\u{7}y\n  |  ^^^^^\n"), "{shown}");
+    }
 }

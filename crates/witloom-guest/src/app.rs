@@ -92,11 +92,17 @@ pub fn build_app(
         let start = Instant::now();
         let output = &component.artifact;
         let tc = app.toolchain(language);
-        let wit_hash = wit_hashes
-            .entry(component.wit)
-            .or_insert_with(|| fingerprint(&[&app.wits()[component.wit.0].path], &[]));
+        let wit_hash = match wit_hashes.entry(component.wit) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let dir = &app.wits()[component.wit.0].path;
+                e.insert(fingerprint(name, &[dir], crate::walk::Links::Out, &[])?)
+            }
+        };
         let fingerprint = fingerprint(
+            name,
             &[sources],
+            crate::walk::Links::Within,
             &[
                 env!("CARGO_PKG_VERSION"),
                 &component.world_spec,
@@ -104,7 +110,7 @@ pub fn build_app(
                 &tc.fingerprint(),
                 wit_hash,
             ],
-        );
+        )?;
         let stamp = out_dir.join(".fingerprints").join(name);
         let up_to_date =
             output.is_file() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == fingerprint);
@@ -143,35 +149,19 @@ pub fn build_app(
     Ok(results)
 }
 
-/// A hash of every file under `dirs` (names and contents, following
-/// symlinks, skipping `target/` and hidden entries) and of `extra`.
-fn fingerprint(dirs: &[&Path], extra: &[&str]) -> String {
+/// A hash of `extra` and of every file under `dirs` (names and contents,
+/// walked as [`crate::walk::source_files`] walks).
+fn fingerprint(
+    component: &str,
+    dirs: &[&Path],
+    links: crate::walk::Links,
+    extra: &[&str],
+) -> Result<String, BuildError> {
     let mut hasher = std::hash::DefaultHasher::new();
     extra.hash(&mut hasher);
     for dir in dirs {
-        let mut files = Vec::new();
-        collect(dir, &mut files);
-        files.sort();
-        for file in files {
-            file.hash(&mut hasher);
-            std::fs::read(&file).unwrap_or_default().hash(&mut hasher);
-        }
+        let files = crate::walk::walk(component, dir, links)?;
+        crate::walk::hash_files(component, &files, &mut hasher)?;
     }
-    format!("{:016x}", hasher.finish())
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with('.') || name == "target" {
-            continue;
-        }
-        let path = entry.path();
-        if path.is_dir() {
-            collect(&path, out);
-        } else {
-            out.push(path);
-        }
-    }
+    Ok(format!("{:016x}", hasher.finish()))
 }

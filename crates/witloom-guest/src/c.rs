@@ -26,7 +26,7 @@ impl Backend for C {
         bindings: &Path,
         tc: &Toolchain,
     ) -> Result<Compiled, GuestError> {
-        let user = files_with_ext(guest.sources, "c");
+        let user = files_with_ext(guest.name, guest.sources, "c")?;
         if user.is_empty() {
             return Err(GuestError::Input {
                 component: guest.name.to_string(),
@@ -42,8 +42,8 @@ impl Backend for C {
         };
         cmd.arg("-I").arg(bindings).arg("-I").arg(guest.sources);
         cmd.args(&user)
-            .args(files_with_ext(bindings, "c"))
-            .args(files_with_ext(bindings, "o"));
+            .args(files_with_ext(guest.name, bindings, "c")?)
+            .args(files_with_ext(guest.name, bindings, "o")?);
         cmd.arg("-o").arg(&out);
         run_tool(guest, &mut cmd).map_err(|e| explain_undefined_exports(guest, e))?;
         Ok(Compiled::Core(error::io(

@@ -64,10 +64,20 @@ pub(crate) fn io<T>(
     path: &Path,
     r: std::io::Result<T>,
 ) -> Result<T, GuestError> {
-    r.map_err(|e| GuestError::Io {
+    r.map_err(|e| io_error(component, action, path, e))
+}
+
+/// An I/O failure on `path` while doing `action`, as the component's error.
+pub(crate) fn io_error(
+    component: &str,
+    action: Action,
+    path: &Path,
+    e: std::io::Error,
+) -> GuestError {
+    GuestError::Io {
         component: component.to_string(),
         error: IoError::new(action, path, e),
-    })
+    }
 }
 
 /// The world's qualified name, for messages.

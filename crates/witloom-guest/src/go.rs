@@ -123,30 +123,16 @@ fn absolute(path: &Path) -> std::path::PathBuf {
 /// how many `.go` files it copied.
 fn copy_tree(guest: &Guest<'_>, from: &Path, to: &Path) -> Result<usize, GuestError> {
     let mut go_files = 0;
-    let mut stack = vec![from.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let entries = error::io(guest.name, Action::List, &dir, std::fs::read_dir(&dir))?;
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let file_name = entry.file_name();
-            let fname = file_name.to_string_lossy();
-            if fname.starts_with('.') || fname == "target" {
-                continue;
-            }
-            if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            let rel = path.strip_prefix(from).expect("walked from `from`");
-            if rel == Path::new("go.mod") || rel == Path::new("go.sum") {
-                continue;
-            }
-            if fname.ends_with(".go") {
-                go_files += 1;
-            }
-            let bytes = error::io(guest.name, Action::Read, &path, std::fs::read(&path))?;
-            write(guest, &to.join(rel), &bytes)?;
+    for (path, _) in crate::walk::source_files(guest.name, from)? {
+        let rel = path.strip_prefix(from).expect("walked from `from`");
+        if rel == Path::new("go.mod") || rel == Path::new("go.sum") {
+            continue;
         }
+        if rel.extension().is_some_and(|x| x == "go") {
+            go_files += 1;
+        }
+        let bytes = error::io(guest.name, Action::Read, &path, std::fs::read(&path))?;
+        write(guest, &to.join(rel), &bytes)?;
     }
     Ok(go_files)
 }

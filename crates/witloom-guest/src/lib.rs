@@ -18,6 +18,7 @@ mod go_clocks;
 pub mod init;
 mod rust;
 pub mod scaffold;
+mod walk;
 
 pub use componentize::{ComponentShape, ComponentizeError, componentize, shape_of};
 pub use error::GuestError;
@@ -132,23 +133,17 @@ fn recreate_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)
 }
 
-/// Files under `dir` with extension `ext`, sorted, skipping hidden
-/// directories and `target/`.
-pub(crate) fn files_with_ext(dir: &Path, ext: &str) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let path = entry.path();
-            let name = entry.file_name();
-            let hidden = name.to_string_lossy().starts_with('.') || name == "target";
-            if path.is_dir() && !hidden {
-                stack.push(path);
-            } else if path.extension().is_some_and(|x| x == ext) {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
+/// Files under `dir` with extension `ext`, sorted, walked as
+/// [`walk::source_files`] walks (hidden entries and `target/` skipped,
+/// links not followed out of `dir`, special files refused).
+pub(crate) fn files_with_ext(
+    component: &str,
+    dir: &Path,
+    ext: &str,
+) -> Result<Vec<PathBuf>, GuestError> {
+    Ok(walk::source_files(component, dir)?
+        .into_iter()
+        .map(|(path, _)| path)
+        .filter(|p| p.extension().is_some_and(|x| x == ext))
+        .collect())
 }

@@ -84,6 +84,26 @@ fn from_parse_error(e: &ParseError, resolve: &Resolve, sources: &mut SourceCache
         other => Diagnostic::new(other.to_string()),
     };
     d.labels.extend(label(sources, resolve, kind.span(), None));
+    // The lexer names a character it refuses in its own debug notation;
+    // say what it is instead, from the source at the error.
+    if let (ParseErrorKind::Lex(_), Some(l)) = (kind, d.labels.first())
+        && let Some(c) = l
+            .line_text
+            .chars()
+            .nth(l.location.col.saturating_sub(1) as usize)
+        && witloom_diag::hidden(c)
+    {
+        let what = if c.is_control() {
+            "a control character"
+        } else {
+            "a bidirectional text control (it makes text read differently from how it parses)"
+        };
+        d.message = format!("WIT text cannot hold U+{:04X}, {what}", c as u32);
+        d.help.push(
+            "remove it: WIT allows such characters nowhere, not even in comments".to_string(),
+        );
+        return d;
+    }
     match kind {
         ParseErrorKind::ItemNotFound {
             kind, name, hint, ..
@@ -140,16 +160,23 @@ fn syntax_help(d: &Diagnostic, declares_package: bool) -> Option<String> {
         .take(label.location.col.saturating_sub(1) as usize)
         .collect();
     let line = label.line_text.trim_start();
+    // The error is in a package declaration only when the line declares
+    // one (`package` then a space, not `packages: …`) and the error falls
+    // before the declaration's `;`, not in what follows it on the line.
+    let in_package = line
+        .strip_prefix("package")
+        .is_some_and(|rest| rest.starts_with(char::is_whitespace))
+        && !before.contains(';');
     if line.starts_with("@unstable") {
         Some("write the gate as `@unstable(feature = name-of-feature)`".to_string())
     } else if line.starts_with('@') && before.contains("version") {
         Some("gate versions are semver, as in `@since(version = 1.2.0)`".to_string())
-    } else if line.starts_with("package") && before.contains('@') {
+    } else if in_package && before.contains('@') {
         Some(
             "package versions are semver with three parts, as in `package ns:name@1.2.0;`"
                 .to_string(),
         )
-    } else if line.starts_with("package") {
+    } else if in_package {
         Some("a package is named `namespace:name`, as in `package my-org:my-app;`".to_string())
     } else {
         None

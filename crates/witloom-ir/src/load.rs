@@ -72,6 +72,7 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, Diagnostic> {
             };
             return Err(d);
         }
+        check_dir_inputs(path)?;
         let cx = LoadContext {
             deps_dir: Some(path.join("deps")),
         };
@@ -80,20 +81,11 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, Diagnostic> {
             .map_err(|e| diag::from_wit_error(&e, &resolve, &cx))?;
         (InputKind::WitDir, vec![pkg], None)
     } else {
-        let bytes = std::fs::read(path).map_err(|e| {
-            Diagnostic::new(format!(
-                "cannot read `{shown}`: {}",
-                witloom_diag::io::reason(&e)
-            ))
-        })?;
+        let bytes = read_input(path)?;
         if bytes.starts_with(b"\0asm") {
             decode_binary(path, &bytes, &mut resolve)?
         } else {
-            let text = std::str::from_utf8(&bytes).map_err(|_| {
-                Diagnostic::new(format!(
-                    "`{shown}` is neither WIT text (it is not UTF-8) nor a WebAssembly binary"
-                ))
-            })?;
+            let text = utf8(path, &bytes)?;
             let pkg = resolve
                 .push_source(&shown.to_string(), text)
                 .map_err(|e| diag::from_wit_error(&e, &resolve, &LoadContext::default()))?;
@@ -157,6 +149,20 @@ fn decode_binary(
             "`{shown}` starts like WebAssembly but its header names no known version or layer"
         )));
     }
+    // Validated before decoding: the decoder trusts the lengths a binary
+    // claims (a 14-byte file can claim a 4 GiB section), the validator
+    // checks them against the bytes there are, and a component with
+    // invalid code is refused here rather than blamed on a later stage.
+    wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+        .validate_all(bytes)
+        .map_err(|e| {
+            Diagnostic::new(format!(
+                "`{shown}` is not a valid component: {}",
+                e.message()
+            ))
+            .with_note(format!("at byte offset {:#x}", e.offset()))
+            .with_help("rebuild it, or check that the file was not truncated or changed on the way")
+        })?;
     let decoded = wit_component::decode(bytes).map_err(|e| {
         let mut d = diag::from_wit_error(&e, resolve, &LoadContext::default());
         d.message = format!("`{shown}` is not a valid component: {}", d.message);
@@ -173,6 +179,121 @@ fn decode_binary(
             (InputKind::WitBinary, vec![pkg], None)
         }
     })
+}
+
+/// The largest WIT file witloom reads. WASI's whole WIT set is about
+/// 300 KiB; wit-parser holds several times a file's size while it parses.
+pub const MAX_WIT_FILE: u64 = 16 << 20;
+
+/// Reads an input file: a regular file of at most [`witloom_diag::io::MAX_FILE`]
+/// bytes (a binary) or [`MAX_WIT_FILE`] (WIT text).
+fn read_input(path: &Path) -> Result<Vec<u8>, Diagnostic> {
+    let bytes = witloom_diag::io::read(path).map_err(|e| {
+        Diagnostic::from(e).with_help(
+            "pass a .wit file, a directory of .wit files (with an optional deps/ folder), or a component .wasm",
+        )
+    })?;
+    if !bytes.starts_with(b"\0asm") && bytes.len() as u64 > MAX_WIT_FILE {
+        return Err(Diagnostic::new(format!(
+            "`{}` is {} MiB of WIT, more than the {} MiB witloom reads in one file",
+            path.display(),
+            bytes.len().div_ceil(1 << 20),
+            MAX_WIT_FILE >> 20
+        ))
+        .with_help("split the package into several files"));
+    }
+    Ok(bytes)
+}
+
+/// `bytes` as text, or an error located at the first byte that is not
+/// UTF-8.
+fn utf8<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str, Diagnostic> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let at = e.valid_up_to();
+        let line_start = bytes[..at]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let line_end = bytes[at..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |i| at + i);
+        let before = String::from_utf8_lossy(&bytes[line_start..at]);
+        let mut d = Diagnostic::new(format!(
+            "`{}` is not UTF-8 text: byte {:#04x} cannot start or continue a character",
+            path.display(),
+            bytes[at]
+        ));
+        d.labels.push(witloom_diag::Label {
+            location: witloom_diag::Location {
+                file: path.display().to_string(),
+                line: (bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1) as u32,
+                col: (before.chars().count() + 1) as u32,
+            },
+            line_text: String::from_utf8_lossy(&bytes[line_start..line_end])
+                .trim_end_matches('\r')
+                .to_string(),
+            width: 1,
+            text: None,
+        });
+        d.with_help("WIT files are UTF-8: save the file as UTF-8")
+    })
+}
+
+/// Reads, before wit-parser does, every file it would read under a WIT
+/// directory: its `*.wit` files, and in `deps/` the `*.wit` files of each
+/// folder and the `.wit`/`.wasm` files beside them. Each must be a regular
+/// file within the size caps, WIT text must be UTF-8 (else an error at the
+/// offending byte), and an encoded package must validate: wit-parser would
+/// block on a FIFO, read `/dev/zero` without end, and decode a binary
+/// without validating it.
+fn check_dir_inputs(dir: &Path) -> Result<(), Diagnostic> {
+    check_wit_files(dir)?;
+    let deps = dir.join("deps");
+    let Ok(entries) = std::fs::read_dir(&deps) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if std::fs::metadata(&path).is_ok_and(|m| m.is_dir()) {
+            check_wit_files(&path)?;
+            continue;
+        }
+        match path.extension().and_then(|x| x.to_str()) {
+            Some("wit") => {
+                utf8(&path, &read_input(&path)?)?;
+            }
+            Some("wasm") => {
+                let bytes = read_input(&path)?;
+                if bytes.starts_with(b"\0asm") {
+                    wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+                        .validate_all(&bytes)
+                        .map_err(|e| {
+                            Diagnostic::new(format!(
+                                "`{}` is not a valid WIT package binary: {}",
+                                path.display(),
+                                e.message()
+                            ))
+                            .with_note(format!("at byte offset {:#x}", e.offset()))
+                        })?;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The checks of [`check_dir_inputs`] on the `*.wit` files directly in `dir`.
+fn check_wit_files(dir: &Path) -> Result<(), Diagnostic> {
+    let entries = witloom_diag::io::read_dir(dir)?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|x| x == "wit") {
+            utf8(&path, &read_input(&path)?)?;
+        }
+    }
+    Ok(())
 }
 
 fn has_wit_files(dir: &Path) -> Result<bool, Diagnostic> {

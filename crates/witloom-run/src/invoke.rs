@@ -80,8 +80,15 @@ pub(crate) fn call(
     // WAVE's call syntax takes plain labels; the name may be qualified, so
     // parse the arguments under a stand-in name.
     let call_text = format!("f{}", &expr[open..]);
+    // Spans in `call_text` are one byte ("f") in place of the `open` bytes
+    // of the name.
+    let located = |e: &wasm_wave::parser::ParserError, what: String| {
+        let span = e.span();
+        let at = |p: usize| if p == 0 { 0 } else { p - 1 + open };
+        invoke_error(pointed(expr, at(span.start), at(span.end), what, e))
+    };
     let call = UntypedFuncCall::parse(&call_text)
-        .map_err(|e| invoke_error(format!("cannot parse `{expr}` as WAVE: {e}")))?;
+        .map_err(|e| located(&e, "cannot parse the call as WAVE".to_string()))?;
 
     let engine = store.engine().clone();
     let (iface, func_name) = resolve(component, &engine, name)?;
@@ -113,7 +120,7 @@ pub(crate) fn call(
     };
     let args: Vec<Val> = call
         .to_wasm_params::<Val>(params.iter().map(|(_, t)| t))
-        .map_err(|e| invoke_error(format!("`{expr}`: {e}; {}", signature())))?;
+        .map_err(|e| located(&e, format!("the arguments do not fit: {}", signature())))?;
     let mut results = vec![Val::Bool(false); ty.results().len()];
     func.call(&mut *store, &args, &mut results)?;
     let size: usize = results.iter().map(size_of_val).sum();
@@ -130,6 +137,41 @@ pub(crate) fn call(
     let shown: Result<Vec<String>, _> = results.iter().map(wasm_wave::to_string).collect();
     let shown = shown.map_err(|e| invoke_error(format!("cannot show the result in WAVE: {e}")))?;
     Ok(Outcome::Returned(shown.join(", ")))
+}
+
+/// A WAVE error in what the user typed: what went wrong, then the call
+/// with carets under `start..end` (byte offsets into `expr`).
+fn pointed(
+    expr: &str,
+    start: usize,
+    end: usize,
+    what: String,
+    e: &wasm_wave::parser::ParserError,
+) -> String {
+    let mut why = e.kind().to_string();
+    if let Some(detail) = e.detail() {
+        why = format!("{why}: {detail}");
+    } else if let Some(source) = std::error::Error::source(e) {
+        why = format!("{why}: {source}");
+    }
+    let start = floor_char(expr, start.min(expr.len()));
+    let end = floor_char(expr, end.clamp(start, expr.len()));
+    let col = expr[..start].chars().count();
+    let width = expr[start..end].chars().count().max(1);
+    format!(
+        "{what}: {why} (column {})\n  {expr}\n  {}{}",
+        col + 1,
+        " ".repeat(col),
+        "^".repeat(width)
+    )
+}
+
+/// The largest char boundary of `s` at or before `i`.
+fn floor_char(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }
 
 /// Roughly how many bytes `val` holds: string bytes, plus a word for every

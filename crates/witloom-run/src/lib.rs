@@ -14,7 +14,10 @@ mod invoke;
 mod limits;
 
 pub use host::IN_MEMORY;
-pub use limits::{Limits, MemoryLimit, MemoryLimiter, Timer, parse_duration, parse_size};
+pub use limits::{
+    Limits, MemoryLimit, MemoryLimiter, Timer, WASM_STACK_RANGE, parse_duration, parse_size,
+    parse_wasm_stack,
+};
 pub use witloom_host::{Capabilities, Grant, NotProvided};
 
 use std::path::{Path, PathBuf};

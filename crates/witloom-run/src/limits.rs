@@ -32,6 +32,9 @@ impl Limits {
         }
         if let Some(stack) = self.max_wasm_stack {
             config.max_wasm_stack(stack);
+            // Async calls (serve) run on a fiber whose stack must hold the
+            // wasm stack and the host's frames beside it.
+            config.async_stack_size(DEFAULT_ASYNC_STACK.max(stack + (1 << 20)));
         }
     }
 
@@ -96,6 +99,29 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
     };
     n.checked_mul(mult)
         .ok_or_else(|| format!("`{s}` is too large"))
+}
+
+/// wasmtime's default fiber stack for async calls.
+const DEFAULT_ASYNC_STACK: usize = 2 << 20;
+
+/// The range `--max-wasm-stack` takes. A command runs on the process's
+/// main thread, whose stack (8 MiB by default) also holds the host's
+/// frames, so wasm gets at most half of it; below a few KiB no guest gets
+/// past its first call.
+pub const WASM_STACK_RANGE: std::ops::RangeInclusive<usize> = (4 << 10)..=(4 << 20);
+
+/// A `--max-wasm-stack` size: [`parse_size`] within [`WASM_STACK_RANGE`].
+pub fn parse_wasm_stack(s: &str) -> Result<usize, String> {
+    let n = parse_size(s)?;
+    if WASM_STACK_RANGE.contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!(
+            "`{s}` is outside the {}..{} a wasm stack may have",
+            show_size(*WASM_STACK_RANGE.start()),
+            show_size(*WASM_STACK_RANGE.end())
+        ))
+    }
 }
 
 /// `500ms`, `2s`, `1m`.

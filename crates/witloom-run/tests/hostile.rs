@@ -202,6 +202,21 @@ fn bad_files_and_bad_calls() {
     assert!(err.contains("`add` takes (a: u32, b: u32)"), "{err}");
     let err = message(invoke("add(\"one\", 2)", RunOptions::default()));
     assert!(err.contains("`add` takes"), "{err}");
+    // Positions are in what the user typed: a qualified name is longer
+    // than the stand-in the call is parsed under.
+    let err = message(invoke("add(1, 2 3)", RunOptions::default()));
+    assert!(
+        err.contains("(column 10)\n  add(1, 2 3)\n           ^"),
+        "{err}"
+    );
+    let err = message(invoke("add(\"one\", 2)", RunOptions::default()));
+    assert!(
+        err.contains("(column 5)\n  add(\"one\", 2)\n      ^^^^^"),
+        "{err}"
+    );
+    let err = message(invoke("add(1, [", RunOptions::default()));
+    assert!(!err.contains(".."), "no internal spans: {err}");
+
     let err = message(invoke("nope()", RunOptions::default()));
     assert!(err.contains("exports no function `nope`"), "{err}");
     assert!(err.contains("add"), "lists what it does export: {err}");

@@ -42,7 +42,7 @@ use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, PoolingAllocationConfig, Store};
 use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
-use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use witloom_run::host::{self, DatabasePool};
 use witloom_run::{Capabilities, Limits, RunError};
@@ -77,6 +77,9 @@ pub struct ServeOptions {
     /// them; `None` is the request timeout plus a second, or
     /// [`DEFAULT_SHUTDOWN_GRACE`] without one.
     pub shutdown_grace: Option<Duration>,
+    /// The largest request body a guest is given, in bytes; `None` is no
+    /// limit (the body is streamed to the guest, never held whole).
+    pub max_body: Option<u64>,
 }
 
 /// The default for [`ServeOptions::db_connections`] on PostgreSQL.
@@ -108,6 +111,7 @@ impl Default for ServeOptions {
             env: Vec::new(),
             no_cache: false,
             shutdown_grace: None,
+            max_body: None,
         }
     }
 }
@@ -158,6 +162,7 @@ struct Shared {
     grace: Duration,
     env: Vec<(String, String)>,
     db: Option<Arc<DatabasePool>>,
+    max_body: Option<u64>,
     permits: Arc<Semaphore>,
     next_id: AtomicU64,
     /// Guests running now (their tasks can outlive their connections).
@@ -281,6 +286,7 @@ impl Server {
                 }),
                 env: opts.env.clone(),
                 db,
+                max_body: opts.max_body,
                 permits: Arc::new(Semaphore::new(opts.max_concurrent_requests.max(1))),
                 next_id: AtomicU64::new(1),
                 guests: Guests::default(),
@@ -564,6 +570,35 @@ impl Shared {
         req: hyper::Request<hyper::body::Incoming>,
         span: tracing::Span,
     ) -> Result<hyper::Response<HyperOutgoingBody>, Unanswered> {
+        // A body declared too large is refused before a guest runs; one
+        // that turns out too large on the way (chunked, or a lying length)
+        // is cut at the limit, and the guest's read of it fails.
+        let req = match self.max_body {
+            None => req.map(|body| body.map_err(ErrorCode::from).boxed_unsync()),
+            Some(max) => {
+                let declared = req
+                    .headers()
+                    .get(hyper::header::CONTENT_LENGTH)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse::<u64>().ok());
+                if declared.is_some_and(|n| n > max) {
+                    tracing::debug!(parent: &span, "a body of {declared:?} bytes, over --max-body");
+                    return Err(Unanswered {
+                        status: StatusCode::PAYLOAD_TOO_LARGE,
+                    });
+                }
+                let limit = usize::try_from(max).unwrap_or(usize::MAX);
+                req.map(|body| {
+                    http_body_util::Limited::new(body, limit)
+                        .map_err(move |e| match e.downcast::<hyper::Error>() {
+                            Ok(e) => ErrorCode::from(*e),
+                            // Limited's only other error: the limit.
+                            Err(_) => ErrorCode::HttpRequestBodySize(Some(max)),
+                        })
+                        .boxed_unsync()
+                })
+            }
+        };
         let permit = self
             .permits
             .clone()

@@ -39,8 +39,9 @@ pub struct Args {
     /// Compile afresh instead of using the compiled-code cache.
     #[arg(long)]
     no_cache: bool,
-    /// Arguments for the guest.
-    #[arg(last = true)]
+    /// Arguments for the guest's `main` (a command; with --invoke, pass
+    /// values in the call instead).
+    #[arg(last = true, conflicts_with = "invoke")]
     args: Vec<String>,
 }
 
@@ -58,8 +59,9 @@ pub struct LimitArgs {
     /// instruction).
     #[arg(long)]
     fuel: Option<u64>,
-    /// The most stack wasm code may use, e.g. 512KiB.
-    #[arg(long, value_parser = witloom_run::parse_size)]
+    /// The most stack wasm code may use, from 4KiB to 4MiB [default:
+    /// 512KiB].
+    #[arg(long, value_parser = witloom_run::parse_wasm_stack)]
     max_wasm_stack: Option<usize>,
 }
 
@@ -89,17 +91,36 @@ pub fn guest_log() {
         .try_init();
 }
 
+/// `HOST[::GUEST]`: a host directory, and the path the guest sees it at
+/// (the host path itself when left out). Neither may be empty, and the
+/// guest path may not climb with `..`.
 pub fn parse_dir(d: &str) -> Result<(PathBuf, String), String> {
-    Ok(match d.split_once("::") {
-        Some((host, guest)) => (PathBuf::from(host), guest.to_string()),
-        None => (PathBuf::from(d), d.to_string()),
-    })
+    let (host, guest) = d.split_once("::").unwrap_or((d, d));
+    if host.is_empty() {
+        return Err(format!(
+            "`{d}` names no host directory; write HOST[::GUEST]"
+        ));
+    }
+    if guest.is_empty() {
+        return Err(format!(
+            "`{d}` names no guest path after `::`; write HOST::GUEST, or HOST alone"
+        ));
+    }
+    if guest.split('/').any(|part| part == "..") {
+        return Err(format!(
+            "the guest path `{guest}` climbs with `..`; give the path the guest sees, such as `/data`"
+        ));
+    }
+    Ok((PathBuf::from(host), guest.to_string()))
 }
 
+/// `K=V`: an environment variable for the guest, with a name.
 pub fn parse_env(kv: &str) -> Result<(String, String), String> {
-    kv.split_once('=')
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .ok_or_else(|| format!("`{kv}` is not K=V"))
+    match kv.split_once('=') {
+        Some(("", _)) => Err(format!("`{kv}` has no name before `=`; write K=V")),
+        Some((k, v)) => Ok((k.to_string(), v.to_string())),
+        None => Err(format!("`{kv}` is not K=V")),
+    }
 }
 
 impl Args {

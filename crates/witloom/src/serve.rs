@@ -17,7 +17,7 @@ pub struct Args {
     limits: crate::run::LimitArgs,
     /// The most requests served at once; further requests wait (in order)
     /// until one finishes.
-    #[arg(long, value_name = "N", default_value_t = witloom_serve::DEFAULT_MAX_CONCURRENT_REQUESTS)]
+    #[arg(long, value_name = "N", default_value_t = witloom_serve::DEFAULT_MAX_CONCURRENT_REQUESTS, value_parser = parse_count)]
     max_concurrent_requests: usize,
     /// Grant `witloom:host/sql` a SQLite database shared by every request:
     /// a file (created if missing), or in memory when PATH is left out.
@@ -30,8 +30,14 @@ pub struct Args {
     sql: Option<String>,
     /// The most database connections open at once [default: one per
     /// concurrent request for SQLite, 10 for PostgreSQL].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_count)]
     db_connections: Option<usize>,
+    /// The largest request body a guest is given, e.g. 10MiB: a larger
+    /// declared length is answered 413 before the guest runs, and a body
+    /// that grows past it is cut (the guest's read fails) [default: no
+    /// limit; bodies are streamed, never held whole].
+    #[arg(long, value_name = "SIZE", value_parser = witloom_run::parse_size)]
+    max_body: Option<usize>,
     /// Set an environment variable in the guest (repeatable).
     #[arg(long = "env", value_name = "K=V", value_parser = crate::run::parse_env)]
     env: Vec<(String, String)>,
@@ -42,6 +48,16 @@ pub struct Args {
     /// before it stops them [default: --timeout plus 1s, or 30s].
     #[arg(long, value_name = "DURATION", value_parser = witloom_run::parse_duration)]
     shutdown_grace: Option<std::time::Duration>,
+}
+
+/// A count that must be at least one: with none, every request would
+/// wait for ever.
+fn parse_count(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_string()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{s}` is not a number")),
+    }
 }
 
 impl Args {
@@ -57,6 +73,7 @@ impl Args {
             env: self.env,
             no_cache: self.no_cache,
             shutdown_grace: self.shutdown_grace,
+            max_body: self.max_body.map(|n| n as u64),
         };
         let file = self.file;
         let ready = |server: &witloom_serve::Server| {

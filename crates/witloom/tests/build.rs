@@ -153,3 +153,83 @@ fn missing_toolchain_says_how_to_install_it() {
         "{err}"
     );
 }
+
+/// Builds `manifest` under a deadline: a walk that loops or reads without
+/// end fails the test instead of hanging it.
+fn build_within(manifest: &Path, secs: u64) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_witloom"))
+        .args(["build", "--manifest", manifest.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(secs) {
+            let _ = child.kill();
+            panic!("`witloom build` of {} ran over {secs}s", manifest.display());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn source_walks_end_and_refuse_what_they_cannot_read() {
+    use std::os::unix::fs::symlink;
+    // Links back to the sources are walked once: the build works, and the
+    // C file is compiled once, not once per path that reaches it.
+    let manifest = scratch_app("walk-loops", "hello", GOOD_C);
+    let kernel = manifest.parent().unwrap().join("kernel");
+    symlink(".", kernel.join("again")).unwrap();
+    std::fs::create_dir(kernel.join("sub")).unwrap();
+    symlink("../", kernel.join("sub/back")).unwrap();
+    let out = build_within(&manifest, 120);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    // A FIFO, a link to /dev/zero, a link out of the sources, a dangling
+    // link: each refused by name, quickly.
+    for (name, make, says) in [
+        (
+            "walk-fifo",
+            "fifo",
+            "is a FIFO (named pipe), not a source file",
+        ),
+        ("walk-zero", "zero", "is a device, not a source file"),
+        ("walk-out", "out", "outside the component's sources"),
+        ("walk-dangling", "dangling", "which does not exist"),
+    ] {
+        let manifest = scratch_app(name, "hello", GOOD_C);
+        let kernel = manifest.parent().unwrap().join("kernel");
+        match make {
+            "fifo" => {
+                let made = Command::new("mkfifo")
+                    .arg(kernel.join("pipe.c"))
+                    .status()
+                    .unwrap();
+                assert!(made.success());
+            }
+            "zero" => symlink("/dev/zero", kernel.join("zero.h")).unwrap(),
+            "out" => symlink("/usr/include", kernel.join("include")).unwrap(),
+            _ => symlink("nowhere", kernel.join("gone.c")).unwrap(),
+        }
+        let out = build_within(&manifest, 30);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(err.contains(says), "{name}: {err}");
+        assert!(
+            err.contains("`kernel`"),
+            "{name} names the component: {err}"
+        );
+    }
+
+    // `path = "/"` stops at the first thing it cannot take, or at the
+    // bound, instead of hashing the disk.
+    let manifest = scratch_app("walk-root", "hello", GOOD_C);
+    let toml = std::fs::read_to_string(&manifest)
+        .unwrap()
+        .replace("path = \"kernel\"", "path = \"/\"");
+    std::fs::write(&manifest, toml).unwrap();
+    let out = build_within(&manifest, 60);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+}

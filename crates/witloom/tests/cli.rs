@@ -110,6 +110,137 @@ fn core_module_is_not_a_component() {
     );
 }
 
+/// Runs `witloom ARGS` and fails the test if it takes over `secs`.
+fn witloom_within(args: &[&str], secs: u64) -> Output {
+    let start = std::time::Instant::now();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_witloom"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(secs) {
+            let _ = child.kill();
+            panic!("`witloom {}` ran over {secs}s", args.join(" "));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn binaries_are_validated_before_they_are_decoded_and_the_input_is_blamed() {
+    let dir = scratch("hostile-binaries");
+    // 14 bytes that claim a 4 GiB module section: refused from the bytes
+    // there are, not after allocating what the header claims.
+    let big = dir.join("claims-4gib.wasm");
+    std::fs::write(&big, b"\0asm\x0d\x00\x01\x00\x01\xff\xff\xff\xff\x0f").unwrap();
+    // Well-formed, but its core code does not type-check.
+    let invalid = dir.join("invalid-code.wasm");
+    let wat = "(component (core module (func (result i32))))";
+    std::fs::write(&invalid, wat::parse_str(wat).unwrap()).unwrap();
+    for file in [&big, &invalid] {
+        let f = file.to_str().unwrap();
+        for args in [
+            vec!["wit", "check", f],
+            vec!["compose", f, "--plug", f, "-o", "/dev/null"],
+        ] {
+            let out = witloom_within(&args, 20);
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+            assert!(err.contains("is not a valid component"), "{args:?}: {err}");
+            assert!(!err.contains("bug in witloom"), "{args:?}: {err}");
+        }
+    }
+}
+
+#[test]
+fn inputs_that_are_not_files_are_refused_at_once() {
+    let dir = scratch("not-files");
+    let fifo = dir.join("pipe.wit");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let zero = dir.join("zero.wasm");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    let folder = dir.join("folder.wasm");
+    std::fs::create_dir(&folder).unwrap();
+    // A FIFO inside a WIT package directory: wit-parser would block on it.
+    let pkg = dir.join("pkg");
+    std::fs::create_dir(&pkg).unwrap();
+    std::fs::write(pkg.join("a.wit"), "package a:b;\ninterface i {}\n").unwrap();
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(pkg.join("b.wit"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    for (path, says) in [
+        (&fifo, "it is a FIFO (named pipe), not a file"),
+        (&zero, "it is a device, not a file"),
+        (&pkg, "it is a FIFO (named pipe), not a file"),
+    ] {
+        let p = path.to_str().unwrap();
+        for args in [
+            vec!["wit", "check", p],
+            vec!["run", p],
+            vec!["compose", p, "--plug", p],
+        ] {
+            if args[0] != "wit" && path == &pkg {
+                continue;
+            }
+            let out = witloom_within(&args, 20);
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+            assert!(err.contains(says), "{args:?}: {err}");
+        }
+    }
+    let out = witloom_within(&["run", folder.to_str().unwrap()], 20);
+    assert!(
+        text(&out.stderr).contains("it is a directory, not a file"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn run_flags_out_of_range_are_usage_errors() {
+    for (args, says) in [
+        (vec!["--max-wasm-stack", "0"], "outside the 4KiB..4MiB"),
+        (vec!["--max-wasm-stack", "1GiB"], "outside the 4KiB..4MiB"),
+        (vec!["--dir", "/tmp::.."], "climbs with `..`"),
+        (vec!["--dir", "/tmp::"], "names no guest path"),
+        (vec!["--dir", "::/x"], "names no host directory"),
+        (vec!["--env", "=V"], "has no name before `=`"),
+        (vec!["--invoke", "f()", "--", "arg"], "cannot be used with"),
+    ] {
+        let mut all = vec!["run", "x.wasm"];
+        all.extend(args.iter().copied());
+        let out = witloom(&all);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{all:?}: {err}");
+        assert!(err.contains(says), "{all:?}: {err}");
+    }
+    for args in [
+        ["--max-concurrent-requests", "0"],
+        ["--db-connections", "0"],
+    ] {
+        let out = witloom(&["serve", "x.wasm", args[0], args[1]]);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&out.stderr).contains("must be at least 1"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+}
+
 #[test]
 fn garbage_binary_is_an_error() {
     let dir = scratch("garbage");

@@ -538,3 +538,55 @@ fn a_request_wasi_http_cannot_take_is_a_400() {
     );
     assert_eq!(get(&client(), &server.url("/hello")).0, 200);
 }
+
+#[test]
+fn bodies_over_max_body_are_refused_and_the_server_goes_on() {
+    use std::io::{Read, Write};
+    let server = Served::start(
+        &handler("hello-rust"),
+        &["--sqlite", "--max-body", "1MiB", "--timeout", "10s"],
+        "max-body",
+    );
+    let agent = client();
+    // At the limit: echoed whole.
+    let at_limit = vec![7u8; 1 << 20];
+    let mut r = agent
+        .post(&server.url("/echo"))
+        .send(&at_limit[..])
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(body(&mut r).len(), 1 << 20);
+
+    // Declared over the limit: 413 before the guest runs.
+    let over = vec![7u8; (1 << 20) + 1];
+    let r = agent.post(&server.url("/echo")).send(&over[..]).unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+
+    // Chunked, growing past the limit: the guest's read fails and it
+    // answers no 200 with a cut body.
+    let addr = server.url.trim_start_matches("http://").to_string();
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let mut request =
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+            .to_vec();
+    for _ in 0..3 {
+        request.extend_from_slice(format!("{:x}\r\n", 512 << 10).as_bytes());
+        request.extend(std::iter::repeat_n(b'a', 512 << 10));
+        request.extend_from_slice(b"\r\n");
+    }
+    request.extend_from_slice(b"0\r\n\r\n");
+    let _ = stream.write_all(&request);
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let head = String::from_utf8_lossy(&answer[..answer.len().min(64)]).into_owned();
+    assert!(!head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(
+        answer.len() < 1 << 20,
+        "the body was not echoed past the limit: {head}"
+    );
+
+    assert_eq!(get(&agent, &server.url("/hello")).0, 200);
+}

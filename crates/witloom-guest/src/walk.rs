@@ -1,0 +1,174 @@
+//! The files of a component's sources, walked once and the same way for
+//! every use (the build fingerprint, the C compiler's inputs, the copy a
+//! Go build works in), the way cargo lists a package:
+//!
+//! - hidden entries and `target/` are skipped;
+//! - a link to a file is followed (compilers follow it too); a link to a
+//!   directory only when that directory was not walked yet, so a link to
+//!   `.` or a cycle of links is walked once;
+//! - a link to a directory out of a component's sources is an error
+//!   ([`Links::Within`]); a WIT directory may link out ([`Links::Out`]),
+//!   since `deps/` entries linked to a shared WIT set are common and
+//!   wit-parser follows them;
+//! - a dangling link, and anything that is not a file or directory (a
+//!   FIFO, a device, a socket) is an error naming it, never something read
+//!   (a FIFO blocks forever, `/dev/zero` never ends);
+//! - the walk stops with an error past [`MAX_FILES`] files or
+//!   [`MAX_BYTES`] bytes: `path = "/"` is a mistake, not a build.
+
+use crate::GuestError;
+use crate::error::Action;
+use std::collections::HashSet;
+use std::hash::Hasher;
+use std::io::Read;
+use std::os::unix::fs::FileTypeExt;
+use std::path::{Path, PathBuf};
+
+/// The most files one component's sources may hold.
+pub const MAX_FILES: usize = 20_000;
+
+/// The most bytes one component's sources may hold.
+pub const MAX_BYTES: u64 = 1 << 30;
+
+/// Where links to directories may lead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Links {
+    /// Only within the walked tree: a component's sources.
+    Within,
+    /// Anywhere: a WIT directory.
+    Out,
+}
+
+/// The files under `root`, sorted, with their sizes.
+pub(crate) fn source_files(
+    component: &str,
+    root: &Path,
+) -> Result<Vec<(PathBuf, u64)>, GuestError> {
+    walk(component, root, Links::Within)
+}
+
+/// [`source_files`], with `links` saying where links may lead.
+pub(crate) fn walk(
+    component: &str,
+    root: &Path,
+    links: Links,
+) -> Result<Vec<(PathBuf, u64)>, GuestError> {
+    let err = |message: String| GuestError::Input {
+        component: component.to_string(),
+        message,
+    };
+    let read = |path: &Path, e| crate::error::io_error(component, Action::Read, path, e);
+    let top = root.canonicalize().map_err(|e| read(root, e))?;
+    let mut seen = HashSet::from([top.clone()]);
+    let mut files = Vec::new();
+    let mut bytes = 0u64;
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = crate::error::io(
+            component,
+            Action::List,
+            &dir,
+            std::fs::read_dir(&dir).and_then(|d| d.collect::<std::io::Result<Vec<_>>>()),
+        )?;
+        let mut entries: Vec<_> = entries.into_iter().map(|e| e.path()).collect();
+        entries.sort();
+        // Popped from the end: push in reverse for a sorted walk.
+        let mut subdirs = Vec::new();
+        for path in entries {
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            if name.starts_with('.') || name == "target" {
+                continue;
+            }
+            let link = std::fs::symlink_metadata(&path).map_err(|e| read(&path, e))?;
+            let meta = if link.file_type().is_symlink() {
+                std::fs::metadata(&path).map_err(|_| {
+                    err(format!(
+                        "`{}` is a link to `{}`, which does not exist; remove the link or restore its target",
+                        path.display(),
+                        std::fs::read_link(&path).unwrap_or_default().display()
+                    ))
+                })?
+            } else {
+                link.clone()
+            };
+            if meta.is_dir() {
+                if link.file_type().is_symlink() {
+                    let real = path.canonicalize().map_err(|e| read(&path, e))?;
+                    if links == Links::Within && !real.starts_with(&top) {
+                        return Err(err(format!(
+                            "`{}` is a link to `{}`, outside the component's sources `{}`; witloom does not follow links out of them: move or copy the files in, or point `path` at a directory that holds both",
+                            path.display(),
+                            real.display(),
+                            root.display()
+                        )));
+                    }
+                    if !seen.insert(real) {
+                        continue;
+                    }
+                } else if let Ok(real) = path.canonicalize()
+                    && !seen.insert(real)
+                {
+                    continue;
+                }
+                subdirs.push(path);
+            } else if meta.is_file() {
+                files.push((path, meta.len()));
+                bytes = bytes.saturating_add(meta.len());
+                if files.len() > MAX_FILES || bytes > MAX_BYTES {
+                    return Err(err(format!(
+                        "the sources under `{}` hold more than {} files or 1 GiB; is `path` the component's own directory?",
+                        root.display(),
+                        MAX_FILES
+                    )));
+                }
+            } else {
+                let ft = meta.file_type();
+                let what = if ft.is_fifo() {
+                    "a FIFO (named pipe)"
+                } else if ft.is_socket() {
+                    "a socket"
+                } else if ft.is_char_device() || ft.is_block_device() {
+                    "a device"
+                } else {
+                    "not a regular file"
+                };
+                return Err(err(format!(
+                    "`{}` is {what}, not a source file; remove it from the component's sources",
+                    path.display()
+                )));
+            }
+        }
+        stack.extend(subdirs.into_iter().rev());
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Hashes the names and contents of `files` into `hasher`, streamed, with
+/// read failures reported (a file that cannot be read would otherwise hash
+/// like an empty one, and the build would think itself up to date).
+pub(crate) fn hash_files(
+    component: &str,
+    files: &[(PathBuf, u64)],
+    hasher: &mut impl Hasher,
+) -> Result<(), GuestError> {
+    let mut buf = vec![0u8; 64 * 1024];
+    for (path, _) in files {
+        std::hash::Hash::hash(path, hasher);
+        let file = crate::error::io(component, Action::Read, path, std::fs::File::open(path))?;
+        // Bounded by the size the walk saw, plus one byte to notice growth
+        // without reading a file that never ends.
+        let limit = std::fs::metadata(path)
+            .map_or(0, |m| m.len())
+            .saturating_add(1);
+        let mut file = file.take(limit);
+        loop {
+            let n = crate::error::io(component, Action::Read, path, file.read(&mut buf))?;
+            if n == 0 {
+                break;
+            }
+            hasher.write(&buf[..n]);
+        }
+    }
+    Ok(())
+}
