@@ -26,6 +26,10 @@ pub use witloom_diag::{Diagnostic, Label};
 pub(crate) struct LoadContext {
     /// The `deps/` directory that was searched, if any.
     pub deps_dir: Option<PathBuf>,
+    /// The root package's files, in the order wit-parser reads them: where
+    /// an error without a span of its own (a whole-package error) is
+    /// located.
+    pub root_files: Vec<PathBuf>,
 }
 
 /// Turns an error from a `Resolve::push_*` call into a diagnostic.
@@ -36,12 +40,14 @@ pub(crate) fn from_wit_error(
 ) -> Diagnostic {
     let mut sources = SourceCache::default();
     for layer in err.chain() {
-        if let Some(e) = layer.downcast_ref::<ParseError>() {
-            return from_parse_error(e, resolve, &mut sources);
-        }
-        if let Some(e) = layer.downcast_ref::<ResolveError>() {
-            return from_resolve_error(e, resolve, &mut sources, cx);
-        }
+        let d = if let Some(e) = layer.downcast_ref::<ParseError>() {
+            from_parse_error(e, resolve, &mut sources)
+        } else if let Some(e) = layer.downcast_ref::<ResolveError>() {
+            from_resolve_error(e, resolve, &mut sources, cx)
+        } else {
+            continue;
+        };
+        return located(d, err, layer, cx);
     }
     // No structured error: I/O, UTF-8, a malformed binary. wit-parser's
     // context layers name the path; the innermost cause says what happened.
@@ -52,6 +58,54 @@ pub(crate) fn from_wit_error(
     for outer in chain.into_iter().rev() {
         d = d.with_note(outer);
     }
+    d
+}
+
+/// `d`, located: wit-parser reports some errors about a whole package or
+/// world with no span (no `package` header; names that collide only
+/// through an `include`). Those point at where the root package starts:
+/// its `package` line, else the first line of its first file. The context
+/// layers wit-parser wrapped around the error (which dependency it was
+/// parsing) stay as notes.
+fn located(
+    mut d: Diagnostic,
+    err: &anyhow::Error,
+    layer: &(dyn std::error::Error + 'static),
+    cx: &LoadContext,
+) -> Diagnostic {
+    if !d.labels.is_empty() {
+        return d;
+    }
+    for outer in err.chain().take_while(|l| !std::ptr::addr_eq(*l, layer)) {
+        let outer = outer.to_string();
+        if !d.notes.contains(&outer) && outer != d.message {
+            d.notes.push(outer);
+        }
+    }
+    let Some((file, text)) = cx
+        .root_files
+        .iter()
+        .find_map(|f| Some((f, witloom_diag::io::read_to_string(f).ok()?)))
+    else {
+        return d;
+    };
+    let (line, line_text) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| is_package_header(l))
+        .or_else(|| text.lines().enumerate().find(|(_, l)| !l.trim().is_empty()))
+        .unwrap_or((0, ""));
+    let col = line_text.len() - line_text.trim_start().len();
+    d.labels.push(Label {
+        location: witloom_diag::Location {
+            file: file.display().to_string(),
+            line: line as u32 + 1,
+            col: line_text[..col].chars().count() as u32 + 1,
+        },
+        line_text: line_text.trim_end_matches('\r').to_string(),
+        width: line_text.trim().chars().count().max(1),
+        text: Some("in this package".to_string()),
+    });
     d
 }
 
@@ -137,14 +191,23 @@ fn from_parse_error(e: &ParseError, resolve: &Resolve, sources: &mut SourceCache
             // sources themselves (wit-parser reports a missing header as
             // a plain syntax error).
             sources.load_all(resolve);
-            let declares_package = sources.texts().any(|text| {
-                text.lines()
-                    .any(|l| l.trim_start().strip_prefix("package").is_some_and(|r| r.starts_with(char::is_whitespace)))
-            });
+            let declares_package = sources.texts().any(|text| text.lines().any(is_package_header));
             d.help.extend(syntax_help(&d, declares_package))
         }
     }
     d
+}
+
+/// Whether `line` is a file's package header, `package ns:name;` (not a
+/// nested `package ns:name { … }`, which names another package).
+fn is_package_header(line: &str) -> bool {
+    let code = line.split("//").next().unwrap_or_default();
+    code.trim_start()
+        .strip_prefix("package")
+        .is_some_and(|r| r.starts_with(char::is_whitespace))
+        && code
+            .split_once(';')
+            .is_some_and(|(decl, _)| !decl.contains('{'))
 }
 
 /// Help for syntax errors whose message is about a token, while the

@@ -75,6 +75,7 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, Diagnostic> {
         check_dir_inputs(path)?;
         let cx = LoadContext {
             deps_dir: Some(path.join("deps")),
+            root_files: wit_files(path),
         };
         let (pkg, _) = resolve
             .push_dir(path)
@@ -86,9 +87,13 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, Diagnostic> {
             decode_binary(path, &bytes, &mut resolve)?
         } else {
             let text = utf8(path, &bytes)?;
-            let pkg = resolve
-                .push_source(&shown.to_string(), text)
-                .map_err(|e| diag::from_wit_error(&e, &resolve, &LoadContext::default()))?;
+            let pkg = resolve.push_source(&shown.to_string(), text).map_err(|e| {
+                let cx = LoadContext {
+                    root_files: vec![path.to_path_buf()],
+                    ..LoadContext::default()
+                };
+                diag::from_wit_error(&e, &resolve, &cx)
+            })?;
             (InputKind::WitFile, vec![pkg], None)
         }
     };
@@ -294,6 +299,19 @@ fn check_wit_files(dir: &Path) -> Result<(), Diagnostic> {
         }
     }
     Ok(())
+}
+
+/// The `*.wit` files directly in `dir`, sorted as wit-parser reads them.
+fn wit_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "wit"))
+        .collect();
+    files.sort();
+    files
 }
 
 fn has_wit_files(dir: &Path) -> Result<bool, Diagnostic> {
