@@ -15,7 +15,7 @@ pub mod model;
 mod source;
 
 pub use diag::{Diagnostic, Label};
-pub use load::{InputKind, LoadOptions, Loaded, load, load_binary};
+pub use load::{InputKind, LoadOptions, Loaded, MAX_WIT_FILE, MAX_WIT_TOTAL, load, load_binary};
 pub use lower::{lower, lower_world};
 pub use model::*;
 /// The wit-parser this IR is lowered from, for tools that take its `Resolve`.
