@@ -179,6 +179,22 @@ impl<'a> Gen<'a> {
     /// producing code that does not compile.
     fn check_supported(&self) -> Result<(), Diagnostic> {
         let refuse = |what: &str, whom: &str| Err(unsupported(what, whom));
+        // One interface under two names (`import a; import b: a;`) would
+        // be one module written twice.
+        for items in [&self.world.imports, &self.world.exports] {
+            let mut seen: HashMap<InterfaceId, &str> = HashMap::new();
+            for item in items.iter() {
+                if let WorldItemKind::Interface { interface } = &item.kind
+                    && let Some(first) = seen.insert(*interface, &item.name)
+                {
+                    let what = format!(
+                        "one interface under two names (`{first}` and `{}`)",
+                        item.name
+                    );
+                    return refuse(&what, &self.ir.interfaces[*interface].qualified_name);
+                }
+            }
+        }
         let mut funcs: Vec<&Function> = Vec::new();
         let mut types: Vec<TypeId> = Vec::new();
         for item in self.world.imports.iter().chain(&self.world.exports) {
@@ -293,10 +309,20 @@ impl<'a> Gen<'a> {
         path
     }
 
+    /// The Rust name named type `id` is defined under.
+    pub fn def_name(&self, id: TypeId) -> String {
+        let def = &self.ir.types[id];
+        let wit = def.name.as_deref().unwrap_or("anonymous");
+        match def.owner {
+            Owner::World(_) => crate::naming::world_type_name(wit, &self.world.name),
+            Owner::Interface(_) | Owner::None => type_name(wit),
+        }
+    }
+
     /// The Rust path of named type `id` from `here`.
     pub fn named_path(&self, id: TypeId, here: &ModPath) -> String {
         let def = &self.ir.types[id];
-        let name = type_name(def.name.as_deref().unwrap_or("anonymous"));
+        let name = self.def_name(id);
         match def.owner {
             Owner::Interface(i) => {
                 if let Some(path) = self.with.get(&i) {
@@ -466,7 +492,11 @@ fn unsupported(what: &str, whom: &str) -> Diagnostic {
     Diagnostic::new(format!(
         "witloom bindgen does not generate {what} yet (in `{whom}`)"
     ))
-    .with_help("leave it out of the world, or bind its interface elsewhere with `with`")
+    .with_help(if what.starts_with("resources declared in a world") {
+        "declare the resource in an interface and import or export that".to_string()
+    } else {
+        "leave it out of the world, or bind its interface elsewhere with `with`".to_string()
+    })
 }
 
 /// Whether a user's name for an item (`ns:pkg/iface`, `ns:pkg/iface#ty`,

@@ -145,8 +145,8 @@ impl Gen<'_> {
         let module = iface_info.module.clone();
         let mut out = Source::default();
         out.docs(iface.docs.as_deref());
-        for (name, id) in &iface.types {
-            self.define_type(*id, name, &module, &mut out);
+        for id in iface.types.values() {
+            self.define_type(*id, &module, &mut out);
         }
 
         // One trait per resource, then the interface's own.

@@ -60,6 +60,26 @@ pub fn type_name(wit: &str) -> String {
     unless_taken(camel(wit), TAKEN_TYPES)
 }
 
+/// The name of a type declared in world `world` itself: such types sit
+/// beside the world's own `W`, `WPre`, `WIndices` and `WImports`, and one
+/// that would take one of those names gets a trailing `_` (`bindgen!`
+/// emits both and fails to compile).
+pub fn world_type_name(wit: &str, world: &str) -> String {
+    let w = type_name(world);
+    let own = [
+        w.clone(),
+        format!("{w}Pre"),
+        format!("{w}Indices"),
+        format!("{w}Imports"),
+    ];
+    let name = type_name(wit);
+    if own.contains(&name) {
+        format!("{name}_")
+    } else {
+        name
+    }
+}
+
 /// The `Guest<Resource>` view of an exported resource, kept clear of the
 /// interface's own `GuestIndices`.
 pub fn guest_view(resource: &str) -> String {
@@ -124,6 +144,9 @@ mod tests {
         assert_eq!(type_name("t"), "T_");
         assert_eq!(type_name("host"), "Host_");
         assert_eq!(type_name("error-code"), "ErrorCode");
+        assert_eq!(world_type_name("name", "name"), "Name_");
+        assert_eq!(world_type_name("name-pre", "name"), "NamePre_");
+        assert_eq!(world_type_name("other", "name"), "Other");
         assert_eq!(guest_view("indices"), "GuestIndices_");
         assert_eq!(resource_fn("drop", &["new", "drop"]), "drop_");
         assert_eq!(version_suffix("0.2.6"), "v0_2_6");

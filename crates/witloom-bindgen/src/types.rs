@@ -4,7 +4,7 @@
 //! host-implemented resource for `Resource<T>` to point at.
 
 use crate::context::{Gen, ModPath, Mode};
-use crate::naming::{camel, shouty, snake, type_name};
+use crate::naming::{camel, shouty, snake};
 use crate::source::Source;
 use witloom_ir::{Type, TypeDefKind, TypeId};
 
@@ -12,9 +12,9 @@ const WT: &str = "wasmtime::component";
 
 impl Gen<'_> {
     /// Defines the named type `id` in `module`.
-    pub fn define_type(&self, id: TypeId, name: &str, module: &ModPath, out: &mut Source) {
+    pub fn define_type(&self, id: TypeId, module: &ModPath, out: &mut Source) {
         let def = &self.ir.types[id];
-        let rust = type_name(name);
+        let rust = self.def_name(id);
         let ty = Type::Id(id);
         // Plain data gets the derives people compare and copy with; types
         // holding handles cannot be cloned or compared.

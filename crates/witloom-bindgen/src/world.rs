@@ -18,7 +18,7 @@ impl Gen<'_> {
         let mut types = Source::default();
         for item in &self.world.imports {
             if let WorldItemKind::Type { r#type } = item.kind {
-                self.define_type(r#type, &item.name, &root, &mut types);
+                self.define_type(r#type, &root, &mut types);
             }
         }
         self.module(&root).append(&types);

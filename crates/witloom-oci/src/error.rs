@@ -63,6 +63,16 @@ impl OciError {
         timeout: Duration,
         e: OciDistributionError,
     ) -> OciError {
+        let mut e = Self::sort(reference, timeout, e);
+        // A registry's own words are shown, but not without end: an error
+        // body of 300 KB is the registry's problem, not the user's screen.
+        if let OciError::Registry { reason, .. } | OciError::Denied { reason, .. } = &mut e {
+            clip(reason);
+        }
+        e
+    }
+
+    fn sort(reference: &Reference, timeout: Duration, e: OciDistributionError) -> OciError {
         let registry = reference.resolve_registry().to_string();
         let shown = reference.whole();
         match e {
@@ -212,4 +222,22 @@ impl From<OciError> for Diagnostic {
             _ => d,
         }
     }
+}
+
+/// The most of a registry's message an error shows.
+const MAX_REASON: usize = 1000;
+
+/// Cuts `reason` to [`MAX_REASON`] bytes (at a character boundary), saying
+/// how much was left out.
+fn clip(reason: &mut String) {
+    if reason.len() <= MAX_REASON {
+        return;
+    }
+    let mut end = MAX_REASON;
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    let left = reason.len() - end;
+    reason.truncate(end);
+    reason.push_str(&format!("… ({left} more bytes)"));
 }

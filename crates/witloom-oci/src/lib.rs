@@ -227,9 +227,39 @@ pub fn pull(
 ) -> Result<Pulled, OciError> {
     let (client, auth) = client(reference, opts);
     let shown = reference.whole();
-    let (manifest, manifest_digest, config) = run(reference, opts, async {
-        client.pull_manifest_and_config(reference, &auth).await
+    let (manifest, manifest_digest) = run(reference, opts, async {
+        fetch_manifest(&client, reference, &auth, opts).await
     })?;
+    if manifest.config.size < 0 {
+        return Err(OciError::NotWasm {
+            reference: shown,
+            reason: format!(
+                "its config declares a negative size ({})",
+                manifest.config.size
+            ),
+        });
+    }
+    if manifest.config.size as u64 > MAX_MANIFEST as u64 {
+        return Err(OciError::TooLarge {
+            reference: format!("{shown} (its config)"),
+            size: manifest.config.size,
+            max: MAX_MANIFEST as u64,
+        });
+    }
+    let mut config = Capped::new(manifest.config.size as usize);
+    let pulled = run(reference, opts, async {
+        client
+            .pull_blob(reference, &manifest.config, &mut config)
+            .await
+    });
+    if config.over {
+        return Err(OciError::Oversized {
+            reference: format!("{shown} (its config)"),
+            declared: manifest.config.size,
+        });
+    }
+    pulled?;
+    let config = String::from_utf8_lossy(&config.buf).into_owned();
     let not_wasm = |reason: String| OciError::NotWasm {
         reference: shown.clone(),
         reason,
@@ -261,7 +291,13 @@ pub fn pull(
             found: layer.digest.clone(),
         });
     }
-    if layer.size < 0 || layer.size as u64 > MAX_BLOB {
+    if layer.size < 0 {
+        return Err(not_wasm(format!(
+            "its layer declares a negative size ({})",
+            layer.size
+        )));
+    }
+    if layer.size as u64 > MAX_BLOB {
         return Err(OciError::TooLarge {
             reference: shown,
             size: layer.size,
@@ -297,6 +333,101 @@ pub fn pull(
         layer_digest: layer.digest.clone(),
         annotations: manifest.annotations.clone().unwrap_or_default(),
     })
+}
+
+/// The largest manifest or config witloom reads (containerd's bound on a
+/// manifest): a registry that sends more is refused, not read.
+pub const MAX_MANIFEST: usize = 4 << 20;
+
+/// `reference`'s image manifest and its digest, read with a bound:
+/// `oci-client` reads a manifest whole, however much a registry sends, so
+/// this GETs it itself, with the client's credentials.
+async fn fetch_manifest(
+    client: &oci_client::Client,
+    reference: &Reference,
+    auth: &RegistryAuth,
+    opts: &Options,
+) -> Result<(OciImageManifest, String), oci_client::errors::OciDistributionError> {
+    use oci_client::errors::OciDistributionError as E;
+    let token = client
+        .auth(reference, auth, oci_client::RegistryOperation::Pull)
+        .await?;
+    let registry = reference.resolve_registry();
+    let scheme = if opts.insecure || is_loopback(registry) {
+        "http"
+    } else {
+        "https"
+    };
+    let tag = reference
+        .digest()
+        .or(reference.tag())
+        .unwrap_or("latest")
+        .to_string();
+    let url = format!(
+        "{scheme}://{registry}/v2/{}/manifests/{tag}",
+        reference.repository()
+    );
+    let http = reqwest::Client::builder()
+        .connect_timeout(opts.timeout.min(Duration::from_secs(10)))
+        .read_timeout(opts.timeout)
+        .build()?;
+    let mut request = http.get(&url).header(
+        reqwest::header::ACCEPT,
+        format!(
+            "{},{}",
+            oci_client::manifest::OCI_IMAGE_MEDIA_TYPE,
+            oci_client::manifest::IMAGE_MANIFEST_MEDIA_TYPE
+        ),
+    );
+    request = match (token, auth) {
+        (Some(token), _) => request.bearer_auth(token),
+        (None, RegistryAuth::Basic(user, password)) => request.basic_auth(user, Some(password)),
+        (None, _) => request,
+    };
+    let mut response = request.send().await?;
+    let status = response.status();
+    let mut body = Vec::new();
+    let mut over = false;
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > MAX_MANIFEST {
+            over = true;
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    if !status.is_success() {
+        if status == reqwest::StatusCode::NOT_FOUND {
+            return Err(E::ImageManifestNotFoundError(url));
+        }
+        if let Ok(envelope) = serde_json::from_slice::<oci_client::errors::OciEnvelope>(&body) {
+            return Err(E::RegistryError { envelope, url });
+        }
+        return Err(E::ServerError {
+            code: status.as_u16(),
+            url,
+            message: String::from_utf8_lossy(&body).into_owned(),
+        });
+    }
+    if over {
+        return Err(E::ManifestParsingError(format!(
+            "the manifest is larger than the {} MiB witloom reads",
+            MAX_MANIFEST >> 20
+        )));
+    }
+    let digest = digest_of(&body);
+    if let Some(pinned) = reference.digest()
+        && pinned != digest
+    {
+        return Err(E::DigestError(
+            oci_client::errors::DigestError::VerificationError {
+                expected: pinned.to_string(),
+                actual: digest,
+            },
+        ));
+    }
+    let manifest =
+        serde_json::from_slice(&body).map_err(|e| E::ManifestParsingError(e.to_string()))?;
+    Ok((manifest, digest))
 }
 
 /// The tags of `reference`'s repository.
