@@ -22,6 +22,7 @@ pub mod io;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::path::Path;
 
 pub use io::IoError;
 
@@ -198,6 +199,42 @@ pub fn shown(text: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// `bytes` (the contents of `path`) as text, or an error located at the
+/// first byte that is not UTF-8: WIT and TOML are UTF-8, and a file that is
+/// not gets the line and column of where it stops being so.
+pub fn utf8<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str, Diagnostic> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let at = e.valid_up_to();
+        let line_start = bytes[..at]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let line_end = bytes[at..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |i| at + i);
+        let before = String::from_utf8_lossy(&bytes[line_start..at]);
+        let mut d = Diagnostic::new(format!(
+            "`{}` is not UTF-8 text: byte {:#04x} cannot start or continue a character",
+            path.display(),
+            bytes[at]
+        ));
+        d.labels.push(Label {
+            location: Location {
+                file: path.display().to_string(),
+                line: (bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1) as u32,
+                col: (before.chars().count() + 1) as u32,
+            },
+            line_text: String::from_utf8_lossy(&bytes[line_start..line_end])
+                .trim_end_matches('\r')
+                .to_string(),
+            width: 1,
+            text: None,
+        });
+        d.with_help("save the file as UTF-8")
+    })
 }
 
 fn write_indented(f: &mut fmt::Formatter<'_>, prefix: &str, head: &str, text: &str) -> fmt::Result {

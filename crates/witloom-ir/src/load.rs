@@ -86,7 +86,7 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, Diagnostic> {
         if bytes.starts_with(b"\0asm") {
             decode_binary(path, &bytes, &mut resolve)?
         } else {
-            let text = utf8(path, &bytes)?;
+            let text = witloom_diag::utf8(path, &bytes)?;
             let pkg = resolve.push_source(&shown.to_string(), text).map_err(|e| {
                 let cx = LoadContext {
                     root_files: vec![path.to_path_buf()],
@@ -214,41 +214,6 @@ fn read_input(path: &Path) -> Result<Vec<u8>, Diagnostic> {
     Ok(bytes)
 }
 
-/// `bytes` as text, or an error located at the first byte that is not
-/// UTF-8.
-fn utf8<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str, Diagnostic> {
-    std::str::from_utf8(bytes).map_err(|e| {
-        let at = e.valid_up_to();
-        let line_start = bytes[..at]
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |i| i + 1);
-        let line_end = bytes[at..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(bytes.len(), |i| at + i);
-        let before = String::from_utf8_lossy(&bytes[line_start..at]);
-        let mut d = Diagnostic::new(format!(
-            "`{}` is not UTF-8 text: byte {:#04x} cannot start or continue a character",
-            path.display(),
-            bytes[at]
-        ));
-        d.labels.push(witloom_diag::Label {
-            location: witloom_diag::Location {
-                file: path.display().to_string(),
-                line: (bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1) as u32,
-                col: (before.chars().count() + 1) as u32,
-            },
-            line_text: String::from_utf8_lossy(&bytes[line_start..line_end])
-                .trim_end_matches('\r')
-                .to_string(),
-            width: 1,
-            text: None,
-        });
-        d.with_help("WIT files are UTF-8: save the file as UTF-8")
-    })
-}
-
 /// Reads, before wit-parser does, every file it would read under a WIT
 /// directory: its `*.wit` files, and in `deps/` the `*.wit` files of each
 /// folder and the `.wit`/`.wasm` files beside them. Each must be a regular
@@ -286,7 +251,7 @@ fn check_dir_inputs(dir: &Path) -> Result<(), Diagnostic> {
             Some("wit") => {
                 let bytes = read_input(&path)?;
                 count(&path, bytes.len())?;
-                utf8(&path, &bytes)?;
+                witloom_diag::utf8(&path, &bytes)?;
             }
             Some("wasm") => {
                 let bytes = read_input(&path)?;
@@ -321,7 +286,7 @@ fn check_wit_files(
         if path.extension().is_some_and(|x| x == "wit") {
             let bytes = read_input(&path)?;
             count(&path, bytes.len())?;
-            utf8(&path, &bytes)?;
+            witloom_diag::utf8(&path, &bytes)?;
         }
     }
     Ok(())

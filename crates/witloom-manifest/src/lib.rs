@@ -165,12 +165,12 @@ impl Manifest {
 
     /// Reads and checks the manifest at `path`.
     pub fn load(path: &Path) -> Result<Manifest, Diagnostic> {
-        let text = witloom_diag::io::read_to_string(path).map_err(|e| {
+        let bytes = witloom_diag::io::read(path).map_err(|e| {
             Diagnostic::from(e).with_help(format!(
                 "run in the application's directory (where its `{FILE_NAME}` is), or pass --manifest PATH"
             ))
         })?;
-        Self::parse(path, &text)
+        Self::parse(path, witloom_diag::utf8(path, &bytes)?)
     }
 
     /// Parses manifest text; `path` names it in errors and anchors its
@@ -386,9 +386,10 @@ pub fn add_component(
 ) -> Result<(), Diagnostic> {
     check_component_name(name)
         .map_err(|why| Diagnostic::new(format!("bad component name `{name}`: {why}")))?;
-    let text = witloom_diag::io::read_to_string(path)?;
+    let bytes = witloom_diag::io::read(path)?;
+    let text = witloom_diag::utf8(path, &bytes)?;
     // Parse first: never edit a manifest that is already broken.
-    let existing = Manifest::parse(path, &text)?;
+    let existing = Manifest::parse(path, text)?;
     if existing.components.contains_key(name) {
         return Err(Diagnostic::new(format!(
             "`{}` already has a component named `{name}`",
