@@ -386,6 +386,7 @@ async fn fetch_manifest(
     };
     let mut response = request.send().await?;
     let status = response.status();
+    let headers = response.headers().clone();
     let mut body = Vec::new();
     let mut over = false;
     while let Some(chunk) = response.chunk().await? {
@@ -414,16 +415,29 @@ async fn fetch_manifest(
             MAX_MANIFEST >> 20
         )));
     }
+    // The bytes must be what the reference pins, and what the registry
+    // says it sent.
     let digest = digest_of(&body);
-    if let Some(pinned) = reference.digest()
-        && pinned != digest
+    let claimed = headers
+        .get("docker-content-digest")
+        .and_then(|v| v.to_str().ok())
+        // A digest in another algorithm cannot be compared with ours.
+        .filter(|d| d.starts_with("sha256:"))
+        .map(str::to_string);
+    for expected in reference
+        .digest()
+        .map(str::to_string)
+        .into_iter()
+        .chain(claimed)
     {
-        return Err(E::DigestError(
-            oci_client::errors::DigestError::VerificationError {
-                expected: pinned.to_string(),
-                actual: digest,
-            },
-        ));
+        if expected != digest {
+            return Err(E::DigestError(
+                oci_client::errors::DigestError::VerificationError {
+                    expected,
+                    actual: digest,
+                },
+            ));
+        }
     }
     let manifest =
         serde_json::from_slice(&body).map_err(|e| E::ManifestParsingError(e.to_string()))?;
