@@ -10,12 +10,14 @@
 //! - `compat`: composed output under a stock `wasmtime run`.
 //! - `bindgen [--check]`: regenerate the checked-in generated files.
 //! - `doc [--check]`: regenerate `docs/wit/`, the docs of our own WIT.
+//! - `fuzz`: the hostile-input suites against a release build, with counts.
 
 mod apps;
 mod bench;
 mod codegen;
 mod compat;
 mod demo;
+mod fuzz;
 mod served;
 mod setup;
 mod tools;
@@ -51,6 +53,11 @@ tasks:
   compat [--install]
                composed apps under a stock `wasmtime run` of our wasmtime
                version: same output as `witloom run`
+  fuzz [--cases N] [--seed S] [--class C[,C…]] [--work DIR] [--witloom PATH] [--timeout SECS]
+               hostile inputs (classes wit, manifest, binary, wave, http,
+               registry, worlds) against a release build (or PATH): counts
+               per class; fails on any panic, hang, crash or odd exit
+               (reproducers under DIR, default target/witloom-fuzz)
   (--install: install the anchor tool into target/tools with cargo install)";
 
 fn main() -> std::process::ExitCode {
@@ -64,6 +71,7 @@ fn main() -> std::process::ExitCode {
         ["compat", rest @ ..] => compat::run(rest),
         ["bindgen", rest @ ..] => codegen::run(rest),
         ["doc", rest @ ..] => codegen::run_doc(rest),
+        ["fuzz", rest @ ..] => fuzz::run(rest),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             Ok(())
