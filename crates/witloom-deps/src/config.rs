@@ -135,14 +135,12 @@ impl WkgConfig {
 
     /// The configuration at `path`; an empty one when there is no file.
     pub fn load(path: &Path) -> Result<WkgConfig, Diagnostic> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match witloom_diag::io::read_to_string(path) {
             Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(WkgConfig::default()),
-            Err(e) => {
-                return Err(
-                    witloom_diag::IoError::new(witloom_diag::io::Action::Read, path, e).into(),
-                );
+            Err(e) if e.source.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(WkgConfig::default());
             }
+            Err(e) => return Err(e.into()),
         };
         toml::from_str(&text).map_err(|e| {
             let mut d = Diagnostic::new(format!(

@@ -73,14 +73,12 @@ impl LockFile {
 
     /// The lock at `path`, or an empty one when there is none.
     pub fn load(path: &Path) -> Result<LockFile, Diagnostic> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match witloom_diag::io::read_to_string(path) {
             Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(LockFile::default()),
-            Err(e) => {
-                return Err(
-                    witloom_diag::IoError::new(witloom_diag::io::Action::Read, path, e).into(),
-                );
+            Err(e) if e.source.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(LockFile::default());
             }
+            Err(e) => return Err(e.into()),
         };
         let lock: LockFile = toml::from_str(&text).map_err(|e| {
             Diagnostic::new(format!(

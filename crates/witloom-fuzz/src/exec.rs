@@ -57,23 +57,22 @@ pub fn exec(mut cmd: Command, timeout: Duration) -> std::io::Result<Outcome> {
     let out = std::thread::spawn(move || drain(out));
     let err = std::thread::spawn(move || drain(err));
     let mut timed_out = false;
-    let (status, rss) = loop {
-        if let Some(done) = wait4(pid, true)? {
-            break done;
-        }
+    // Until the child ends (seen without reaping it, so its process group
+    // id cannot be taken by another group yet) or the deadline passes.
+    while !exited(pid)? {
         if start.elapsed() > timeout {
             timed_out = true;
-            kill_group(pid);
-            break wait4(pid, false)?.expect("a blocking wait returns the status");
+            break;
         }
         std::thread::sleep(Duration::from_millis(2));
-    };
+    }
+    // Whatever is left of the group goes: a stuck child at the deadline,
+    // or grandchildren that would hold the pipes open.
+    kill_group(pid);
+    let (status, rss) = wait4(pid, false)?.expect("a blocking wait returns the status");
     // The child is reaped; `Child` must not wait on it again.
     drop(child);
     let status = std::process::ExitStatus::from_raw(status);
-    // Grandchildren may hold the pipes open: the group is gone, so this
-    // ends.
-    kill_group(pid);
     Ok(Outcome {
         code: status.code(),
         signal: if timed_out { None } else { status.signal() },
@@ -105,6 +104,31 @@ fn kill_group(pid: libc::pid_t) {
     unsafe {
         libc::kill(-pid, libc::SIGKILL);
     }
+}
+
+/// Whether child `pid` has ended, asked with `waitid(2)` and `WNOWAIT`:
+/// it stays a zombie until [`wait4`] reaps it.
+fn exited(pid: libc::pid_t) -> std::io::Result<bool> {
+    // SAFETY: an all-zero siginfo_t is a valid value of the plain C struct.
+    #[allow(unsafe_code)]
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `info` is a live local of the right type.
+    #[allow(unsafe_code)]
+    let r = unsafe {
+        libc::waitid(
+            libc::P_PID,
+            pid as libc::id_t,
+            &mut info,
+            libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+        )
+    };
+    if r != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: after a successful waitid, si_pid is set (0: still running).
+    #[allow(unsafe_code)]
+    let who = unsafe { info.si_pid() };
+    Ok(who != 0)
 }
 
 /// `wait4(2)` on one child: its raw status and peak RSS (KiB), or `None`

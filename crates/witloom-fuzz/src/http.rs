@@ -1,7 +1,7 @@
 //! Class `http`: hostile HTTP/1.1 against a running `witloom serve`.
 //!
 //! The suite builds one HTTP handler once per work directory (`witloom init
-//! --template http --lang rust`, then `witloom build`; the handler answers
+//! --template http --lang c`, then `witloom build`; the handler answers
 //! 200 "hello from handler"), serves it on a free loopback port with a 2 s
 //! guest timeout (and `--max-body 1MiB` when the binary has that flag), and
 //! sends each generated request on a fresh TCP connection: malformed
@@ -285,15 +285,8 @@ fn handler_component(cfg: &Config) -> Result<PathBuf> {
     }
     if !app.exists() {
         let mut init = Command::new(&cfg.witloom);
-        init.args([
-            "init",
-            path_str(&app)?,
-            "--lang",
-            "rust",
-            "--template",
-            "http",
-        ])
-        .env("NO_COLOR", "1");
+        init.args(["init", path_str(&app)?, "--lang", "c", "--template", "http"])
+            .env("NO_COLOR", "1");
         let out = crate::exec(init, Duration::from_secs(60))?;
         if out.code != Some(0) {
             bail!(
@@ -307,8 +300,8 @@ fn handler_component(cfg: &Config) -> Result<PathBuf> {
     build
         .args(["build", "--manifest", path_str(&app.join("witloom.toml"))?])
         .env("NO_COLOR", "1");
-    // A cold Rust guest build compiles its dependencies.
-    let out = crate::exec(build, Duration::from_secs(900))?;
+    // C: no network, no crate downloads, a second or two.
+    let out = crate::exec(build, Duration::from_secs(300))?;
     if out.code != Some(0) {
         bail!(
             "witloom build of the http handler failed ({}):\n{}",
@@ -1411,10 +1404,13 @@ fn limit_case(rng: &mut Rng, _: u16) -> Case {
         4 => {
             let mut c = Case::new(
                 "limit/u64-declared",
-                "Content-Length 2^64-1, no body sent",
-                post("Content-Length: 18446744073709551615\r\n", b""),
+                "Content-Length 2^64-2, no body sent",
+                post("Content-Length: 18446744073709551614\r\n", b""),
             );
-            c.expect = Some(413);
+            // hyper refuses lengths at u64's top (its own markers for
+            // chunked and close-delimited bodies) with 431 before witloom
+            // sees the request: refused, too, with no guest run.
+            c.expect = Some(431);
             c
         }
         _ => {

@@ -2,7 +2,7 @@
 //! stage witloom has for a world.
 //!
 //! Case `i` is wit-smith's package for a few KiB of bytes from
-//! [`crate::Rng`] seeded with `seed ^ i` (so a case is reproduced from the
+//! [`crate::Rng`] seeded from `seed` and `i` (so a case is reproduced from the
 //! seed and its number; no corpus files), under wit-smith's default
 //! configuration for even `i` and one drawn from the bytes for odd `i`. The package is decoded by
 //! wit-component, printed as WIT text, and written as a package directory

@@ -4,8 +4,9 @@
 //!
 //! - hidden entries and `target/` are skipped;
 //! - a link to a file is followed (compilers follow it too); a link to a
-//!   directory only when that directory was not walked yet, so a link to
-//!   `.` or a cycle of links is walked once;
+//!   directory only when that directory was not walked yet, links after
+//!   real directories, so a link to `.` or a cycle of links is walked once
+//!   and files keep their real paths;
 //! - a link to a directory out of a component's sources is an error
 //!   ([`Links::Within`]); a WIT directory may link out ([`Links::Out`]),
 //!   since `deps/` entries linked to a shared WIT set are common and
@@ -25,7 +26,7 @@ use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
 /// The most files one component's sources may hold.
-pub const MAX_FILES: usize = 20_000;
+pub const MAX_FILES: usize = 100_000;
 
 /// The most bytes one component's sources may hold.
 pub const MAX_BYTES: u64 = 1 << 30;
@@ -59,11 +60,46 @@ pub(crate) fn walk(
     };
     let read = |path: &Path, e| crate::error::io_error(component, Action::Read, path, e);
     let top = root.canonicalize().map_err(|e| read(root, e))?;
+    let root_meta = std::fs::metadata(root).map_err(|e| read(root, e))?;
+    if !root_meta.is_dir() {
+        // A manifest's `wit` may name one file.
+        if root_meta.is_file() {
+            return Ok(vec![(root.to_path_buf(), root_meta.len())]);
+        }
+        return Err(err(format!(
+            "`{}` is {}, not a directory of sources",
+            root.display(),
+            special(&root_meta)
+        )));
+    }
     let mut seen = HashSet::from([top.clone()]);
     let mut files = Vec::new();
     let mut bytes = 0u64;
     let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
+    // Links to directories are taken after every real directory: a link
+    // to a directory that is also there for real is then skipped, and the
+    // files keep their real paths (a Go package is imported by its
+    // directory's name).
+    let mut linked: std::collections::VecDeque<PathBuf> = Default::default();
+    loop {
+        let Some(dir) = stack.pop() else {
+            let Some(link) = linked.pop_front() else {
+                break;
+            };
+            let real = link.canonicalize().map_err(|e| read(&link, e))?;
+            if links == Links::Within && !real.starts_with(&top) {
+                return Err(err(format!(
+                    "`{}` is a link to `{}`, outside the component's sources `{}`; witloom does not follow links out of them: move or copy the files in, or point `path` at a directory that holds both",
+                    link.display(),
+                    real.display(),
+                    root.display()
+                )));
+            }
+            if seen.insert(real) {
+                stack.push(link);
+            }
+            continue;
+        };
         let entries = crate::error::io(
             component,
             Action::List,
@@ -93,24 +129,13 @@ pub(crate) fn walk(
             };
             if meta.is_dir() {
                 if link.file_type().is_symlink() {
-                    let real = path.canonicalize().map_err(|e| read(&path, e))?;
-                    if links == Links::Within && !real.starts_with(&top) {
-                        return Err(err(format!(
-                            "`{}` is a link to `{}`, outside the component's sources `{}`; witloom does not follow links out of them: move or copy the files in, or point `path` at a directory that holds both",
-                            path.display(),
-                            real.display(),
-                            root.display()
-                        )));
+                    linked.push_back(path);
+                } else {
+                    if let Ok(real) = path.canonicalize() {
+                        seen.insert(real);
                     }
-                    if !seen.insert(real) {
-                        continue;
-                    }
-                } else if let Ok(real) = path.canonicalize()
-                    && !seen.insert(real)
-                {
-                    continue;
+                    subdirs.push(path);
                 }
-                subdirs.push(path);
             } else if meta.is_file() {
                 files.push((path, meta.len()));
                 bytes = bytes.saturating_add(meta.len());
@@ -122,19 +147,10 @@ pub(crate) fn walk(
                     )));
                 }
             } else {
-                let ft = meta.file_type();
-                let what = if ft.is_fifo() {
-                    "a FIFO (named pipe)"
-                } else if ft.is_socket() {
-                    "a socket"
-                } else if ft.is_char_device() || ft.is_block_device() {
-                    "a device"
-                } else {
-                    "not a regular file"
-                };
                 return Err(err(format!(
-                    "`{}` is {what}, not a source file; remove it from the component's sources",
-                    path.display()
+                    "`{}` is {}, not a source file; remove it from the component's sources",
+                    path.display(),
+                    special(&meta)
                 )));
             }
         }
@@ -142,6 +158,20 @@ pub(crate) fn walk(
     }
     files.sort();
     Ok(files)
+}
+
+/// What a path that is neither a file nor a directory is, in words.
+fn special(meta: &std::fs::Metadata) -> &'static str {
+    let ft = meta.file_type();
+    if ft.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if ft.is_socket() {
+        "a socket"
+    } else if ft.is_char_device() || ft.is_block_device() {
+        "a device"
+    } else {
+        "not a regular file"
+    }
 }
 
 /// Hashes the names and contents of `files` into `hasher`, streamed, with

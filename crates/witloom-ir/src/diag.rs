@@ -76,25 +76,39 @@ fn located(
     if !d.labels.is_empty() {
         return d;
     }
+    let mut context = false;
     for outer in err.chain().take_while(|l| !std::ptr::addr_eq(*l, layer)) {
         let outer = outer.to_string();
         if !d.notes.contains(&outer) && outer != d.message {
             d.notes.push(outer);
+            context = true;
         }
     }
-    let Some((file, text)) = cx
+    let texts: Vec<(&PathBuf, String)> = cx
         .root_files
         .iter()
-        .find_map(|f| Some((f, witloom_diag::io::read_to_string(f).ok()?)))
-    else {
+        .filter_map(|f| Some((f, witloom_diag::io::read_to_string(f).ok()?)))
+        .collect();
+    // The header, in whichever file has it; else the first line of the
+    // first file.
+    let found = texts.iter().find_map(|(file, text)| {
+        let (line, l) = text
+            .lines()
+            .enumerate()
+            .find(|(_, l)| is_package_header(l))?;
+        Some((*file, line, l))
+    });
+    let Some((file, line, line_text)) = found.or_else(|| {
+        let (file, text) = texts.first()?;
+        let (line, l) = text
+            .lines()
+            .enumerate()
+            .find(|(_, l)| !l.trim().is_empty())
+            .unwrap_or((0, ""));
+        Some((*file, line, l))
+    }) else {
         return d;
     };
-    let (line, line_text) = text
-        .lines()
-        .enumerate()
-        .find(|(_, l)| is_package_header(l))
-        .or_else(|| text.lines().enumerate().find(|(_, l)| !l.trim().is_empty()))
-        .unwrap_or((0, ""));
     let col = line_text.len() - line_text.trim_start().len();
     d.labels.push(Label {
         location: witloom_diag::Location {
@@ -104,7 +118,9 @@ fn located(
         },
         line_text: line_text.trim_end_matches('\r').to_string(),
         width: line_text.trim().chars().count().max(1),
-        text: Some("in this package".to_string()),
+        // With wit-parser's context (a dependency it was parsing, named in
+        // a note), the root package is only where loading started.
+        text: (!context).then(|| "in this package".to_string()),
     });
     d
 }
@@ -153,9 +169,8 @@ fn from_parse_error(e: &ParseError, resolve: &Resolve, sources: &mut SourceCache
             "a bidirectional text control (it makes text read differently from how it parses)"
         };
         d.message = format!("WIT text cannot hold U+{:04X}, {what}", c as u32);
-        d.help.push(
-            "remove it: WIT allows such characters nowhere, not even in comments".to_string(),
-        );
+        d.help
+            .push("remove it: WIT text may not hold it here".to_string());
         return d;
     }
     match kind {

@@ -247,35 +247,48 @@ fn check_dir_inputs(dir: &Path) -> Result<(), Diagnostic> {
             check_wit_files(&path, &mut count)?;
             continue;
         }
-        match path.extension().and_then(|x| x.to_str()) {
-            Some("wit") => {
-                let bytes = read_input(&path)?;
-                count(&path, bytes.len())?;
-                witloom_diag::utf8(&path, &bytes)?;
-            }
-            Some("wasm") => {
-                let bytes = read_input(&path)?;
-                count(&path, bytes.len())?;
-                if bytes.starts_with(b"\0asm") {
-                    wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
-                        .validate_all(&bytes)
-                        .map_err(|e| {
-                            Diagnostic::new(format!(
-                                "`{}` is not a valid WIT package binary: {}",
-                                path.display(),
-                                e.message()
-                            ))
-                            .with_note(format!("at byte offset {:#x}", e.offset()))
-                        })?;
-                }
-            }
-            _ => {}
+        // wit-parser reads these by extension, as text or, by content, as
+        // an encoded package.
+        if matches!(
+            path.extension().and_then(|x| x.to_str()),
+            Some("wit" | "wat" | "wasm")
+        ) {
+            check_input(&path, true, &mut count)?;
         }
     }
     Ok(())
 }
 
-/// The checks of [`check_dir_inputs`] on the `*.wit` files directly in `dir`.
+/// One file wit-parser will read: regular, within the caps, and UTF-8
+/// text, or with `binary_ok` (a file directly in `deps/`, which wit-parser
+/// tells by its content) a valid binary.
+fn check_input(
+    path: &Path,
+    binary_ok: bool,
+    count: &mut impl FnMut(&Path, usize) -> Result<(), Diagnostic>,
+) -> Result<(), Diagnostic> {
+    let bytes = read_input(path)?;
+    count(path, bytes.len())?;
+    if binary_ok && bytes.starts_with(b"\0asm") {
+        wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+            .validate_all(&bytes)
+            .map_err(|e| {
+                Diagnostic::new(format!(
+                    "`{}` is not a valid WIT package binary: {}",
+                    path.display(),
+                    e.message()
+                ))
+                .with_note(format!("at byte offset {:#x}", e.offset()))
+            })?;
+    } else {
+        witloom_diag::utf8(path, &bytes)?;
+    }
+    Ok(())
+}
+
+/// The checks of [`check_dir_inputs`] on the WIT files directly in `dir`:
+/// as wit-parser picks them, every entry whose name ends in `.wit` that is
+/// not a directory.
 fn check_wit_files(
     dir: &Path,
     count: &mut impl FnMut(&Path, usize) -> Result<(), Diagnostic>,
@@ -283,10 +296,10 @@ fn check_wit_files(
     let entries = witloom_diag::io::read_dir(dir)?;
     for entry in entries.flatten() {
         let path = entry.path();
-        if path.extension().is_some_and(|x| x == "wit") {
-            let bytes = read_input(&path)?;
-            count(&path, bytes.len())?;
-            witloom_diag::utf8(&path, &bytes)?;
+        if entry.file_name().to_string_lossy().ends_with(".wit")
+            && !std::fs::metadata(&path).is_ok_and(|m| m.is_dir())
+        {
+            check_input(&path, false, count)?;
         }
     }
     Ok(())

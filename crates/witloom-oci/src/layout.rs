@@ -8,6 +8,9 @@ use crate::{Artifact, OciError, Pulled, WasmConfig, digest_of};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
+/// The most an `index.json` or a manifest in a layout may hold.
+const SMALL: u64 = 4 << 20;
+
 const INDEX_MEDIA_TYPE: &str = "application/vnd.oci.image.index.v1+json";
 const REF_NAME: &str = "org.opencontainers.image.ref.name";
 
@@ -34,12 +37,12 @@ pub fn write(dir: &Path, tag: &str, artifact: &Artifact) -> Result<Written, OciE
         dir: dir.to_path_buf(),
         reason: e.to_string(),
     };
-    let mut index = match std::fs::read(dir.join("index.json")) {
+    let mut index = match witloom_diag::io::read_capped(&dir.join("index.json"), SMALL) {
         Ok(bytes) => serde_json::from_slice::<Value>(&bytes).map_err(|e| OciError::Layout {
             dir: dir.to_path_buf(),
             reason: format!("its index.json does not parse: {e}"),
         })?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        Err(e) if e.source.kind() == std::io::ErrorKind::NotFound => {
             json!({"schemaVersion": 2, "mediaType": INDEX_MEDIA_TYPE, "manifests": []})
         }
         // Never replace an index that could not be read: its other tags
@@ -49,7 +52,7 @@ pub fn write(dir: &Path, tag: &str, artifact: &Artifact) -> Result<Written, OciE
                 dir: dir.to_path_buf(),
                 reason: format!(
                     "cannot read its index.json: {}",
-                    witloom_diag::io::reason(&e)
+                    witloom_diag::io::reason(&e.source)
                 ),
             });
         }
@@ -135,7 +138,6 @@ pub fn read(dir: &Path, tag: &str) -> Result<Pulled, OciError> {
         }
         Ok(bytes)
     };
-    const SMALL: u64 = 4 << 20;
     let index_bytes = match std::fs::symlink_metadata(dir.join("index.json")) {
         Ok(m) if m.is_file() && m.len() <= SMALL => std::fs::read(dir.join("index.json"))
             .map_err(|e| bad(format!("its index.json: {}", witloom_diag::io::reason(&e))))?,

@@ -227,7 +227,8 @@ pub fn pull(
 ) -> Result<Pulled, OciError> {
     let (client, auth) = client(reference, opts);
     let shown = reference.whole();
-    let (manifest, manifest_digest) = run(reference, opts, async {
+    let deadline = std::time::Instant::now() + opts.timeout;
+    let (manifest, manifest_digest) = run_until(reference, opts, deadline, async {
         fetch_manifest(&client, reference, &auth, opts).await
     })?;
     if manifest.config.size < 0 {
@@ -247,7 +248,7 @@ pub fn pull(
         });
     }
     let mut config = Capped::new(manifest.config.size as usize);
-    let pulled = run(reference, opts, async {
+    let pulled = run_until(reference, opts, deadline, async {
         client
             .pull_blob(reference, &manifest.config, &mut config)
             .await
@@ -307,7 +308,7 @@ pub fn pull(
     let config: WasmConfig = serde_json::from_str(&config)
         .map_err(|e| not_wasm(format!("its config does not parse: {e}")))?;
     let mut wasm = Capped::new(layer.size as usize);
-    let pulled = run(reference, opts, async {
+    let pulled = run_until(reference, opts, deadline, async {
         client.pull_blob(reference, layer, &mut wasm).await
     });
     if wasm.over {
@@ -349,9 +350,13 @@ async fn fetch_manifest(
     opts: &Options,
 ) -> Result<(OciImageManifest, String), oci_client::errors::OciDistributionError> {
     use oci_client::errors::OciDistributionError as E;
+    // As oci-client does: credentials that do not work (stale ones in the
+    // Docker config) fall back to an anonymous request, which a public
+    // repository answers.
     let token = client
         .auth(reference, auth, oci_client::RegistryOperation::Pull)
-        .await?;
+        .await
+        .unwrap_or(None);
     let registry = reference.resolve_registry();
     let scheme = if opts.insecure || is_loopback(registry) {
         "http"
@@ -370,14 +375,19 @@ async fn fetch_manifest(
     let http = reqwest::Client::builder()
         .connect_timeout(opts.timeout.min(Duration::from_secs(10)))
         .read_timeout(opts.timeout)
+        .user_agent(concat!("witloom/", env!("CARGO_PKG_VERSION")))
         .build()?;
+    // Indexes are asked for too, to say what they are rather than "not
+    // found": a wasm artifact is one manifest.
     let mut request = http.get(&url).header(
         reqwest::header::ACCEPT,
-        format!(
-            "{},{}",
+        [
             oci_client::manifest::OCI_IMAGE_MEDIA_TYPE,
-            oci_client::manifest::IMAGE_MANIFEST_MEDIA_TYPE
-        ),
+            oci_client::manifest::IMAGE_MANIFEST_MEDIA_TYPE,
+            oci_client::manifest::OCI_IMAGE_INDEX_MEDIA_TYPE,
+            oci_client::manifest::IMAGE_MANIFEST_LIST_MEDIA_TYPE,
+        ]
+        .join(","),
     );
     request = match (token, auth) {
         (Some(token), _) => request.bearer_auth(token),
@@ -424,12 +434,11 @@ async fn fetch_manifest(
         // A digest in another algorithm cannot be compared with ours.
         .filter(|d| d.starts_with("sha256:"))
         .map(str::to_string);
-    for expected in reference
+    let pinned = reference
         .digest()
-        .map(str::to_string)
-        .into_iter()
-        .chain(claimed)
-    {
+        .filter(|d| d.starts_with("sha256:"))
+        .map(str::to_string);
+    for expected in pinned.into_iter().chain(claimed) {
         if expected != digest {
             return Err(E::DigestError(
                 oci_client::errors::DigestError::VerificationError {
@@ -438,6 +447,25 @@ async fn fetch_manifest(
                 },
             ));
         }
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Versioned {
+        schema_version: i32,
+        media_type: Option<String>,
+    }
+    let versioned: Versioned =
+        serde_json::from_slice(&body).map_err(|e| E::ManifestParsingError(e.to_string()))?;
+    if versioned.schema_version != 2 {
+        return Err(E::UnsupportedSchemaVersionError(versioned.schema_version));
+    }
+    if let Some(media_type) = versioned.media_type.filter(|m| {
+        m == oci_client::manifest::OCI_IMAGE_INDEX_MEDIA_TYPE
+            || m == oci_client::manifest::IMAGE_MANIFEST_LIST_MEDIA_TYPE
+    }) {
+        return Err(E::ManifestParsingError(format!(
+            "it is an image index (`{media_type}`), not a wasm artifact's manifest"
+        )));
     }
     let manifest =
         serde_json::from_slice(&body).map_err(|e| E::ManifestParsingError(e.to_string()))?;
@@ -552,6 +580,21 @@ fn run<T>(
     opts: &Options,
     operation: impl std::future::Future<Output = Result<T, oci_client::errors::OciDistributionError>>,
 ) -> Result<T, OciError> {
+    run_until(
+        reference,
+        opts,
+        std::time::Instant::now() + opts.timeout,
+        operation,
+    )
+}
+
+/// [`run`], ending at `deadline`: the steps of one pull share its timeout.
+fn run_until<T>(
+    reference: &Reference,
+    opts: &Options,
+    deadline: std::time::Instant,
+    operation: impl std::future::Future<Output = Result<T, oci_client::errors::OciDistributionError>>,
+) -> Result<T, OciError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -559,7 +602,8 @@ fn run<T>(
             registry: reference.resolve_registry().to_string(),
             reason: format!("cannot start the I/O runtime: {e}"),
         })?;
-    let outcome = runtime.block_on(async { tokio::time::timeout(opts.timeout, operation).await });
+    let left = deadline.saturating_duration_since(std::time::Instant::now());
+    let outcome = runtime.block_on(async { tokio::time::timeout(left, operation).await });
     match outcome {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(e)) => Err(OciError::classify(reference, opts.timeout, e)),
@@ -581,7 +625,9 @@ struct Capped {
 impl Capped {
     fn new(max: usize) -> Capped {
         Capped {
-            buf: Vec::with_capacity(max.min(64 << 20)),
+            // The declared size, at most `MAX_BLOB`: reserved, not touched,
+            // until bytes come, and never doubled by growth.
+            buf: Vec::with_capacity(max),
             max,
             over: false,
         }

@@ -34,7 +34,7 @@ impl Limits {
             config.max_wasm_stack(stack);
             // Async calls (serve) run on a fiber whose stack must hold the
             // wasm stack and the host's frames beside it.
-            config.async_stack_size(DEFAULT_ASYNC_STACK.max(stack + (1 << 20)));
+            config.async_stack_size(DEFAULT_ASYNC_STACK.max(stack.saturating_add(1 << 20)));
         }
     }
 

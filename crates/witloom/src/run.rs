@@ -92,10 +92,13 @@ pub fn guest_log() {
 }
 
 /// `HOST[::GUEST]`: a host directory, and the path the guest sees it at
-/// (the host path itself when left out). Neither may be empty, and the
-/// guest path may not climb with `..`.
+/// (the host path itself when left out, as `wasmtime run` does). Neither
+/// may be empty, and a guest path given may not climb with `..`.
 pub fn parse_dir(d: &str) -> Result<(PathBuf, String), String> {
-    let (host, guest) = d.split_once("::").unwrap_or((d, d));
+    let (host, guest, named) = match d.split_once("::") {
+        Some((host, guest)) => (host, guest, true),
+        None => (d, d, false),
+    };
     if host.is_empty() {
         return Err(format!(
             "`{d}` names no host directory; write HOST[::GUEST]"
@@ -106,7 +109,7 @@ pub fn parse_dir(d: &str) -> Result<(PathBuf, String), String> {
             "`{d}` names no guest path after `::`; write HOST::GUEST, or HOST alone"
         ));
     }
-    if guest.split('/').any(|part| part == "..") {
+    if named && guest.split('/').any(|part| part == "..") {
         return Err(format!(
             "the guest path `{guest}` climbs with `..`; give the path the guest sees, such as `/data`"
         ));

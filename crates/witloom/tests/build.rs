@@ -157,21 +157,7 @@ fn missing_toolchain_says_how_to_install_it() {
 /// Builds `manifest` under a deadline: a walk that loops or reads without
 /// end fails the test instead of hanging it.
 fn build_within(manifest: &Path, secs: u64) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_witloom"))
-        .args(["build", "--manifest", manifest.to_str().unwrap()])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = std::time::Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > std::time::Duration::from_secs(secs) {
-            let _ = child.kill();
-            panic!("`witloom build` of {} ran over {secs}s", manifest.display());
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    child.wait_with_output().unwrap()
+    common::witloom_within(&["build", "--manifest", manifest.to_str().unwrap()], secs)
 }
 
 #[test]
@@ -231,5 +217,17 @@ fn source_walks_end_and_refuse_what_they_cannot_read() {
         .replace("path = \"kernel\"", "path = \"/\"");
     std::fs::write(&manifest, toml).unwrap();
     let out = build_within(&manifest, 60);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        [
+            "is a device",
+            "is a FIFO",
+            "is a socket",
+            "more than 100000 files"
+        ]
+        .iter()
+        .any(|s| err.contains(s)),
+        "{err}"
+    );
 }

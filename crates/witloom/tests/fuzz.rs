@@ -55,24 +55,30 @@ fn wit_text() {
 #[test]
 fn manifests() {
     let counts = run(Class::Manifest, 20);
+    assert!(counts.cases >= 20, "{}", report(&counts));
     assert!(counts.clean(), "{}", report(&counts));
+    assert_eq!(counts.unlocated, 0, "{}", report(&counts));
 }
 
 #[test]
 fn component_binaries() {
     let counts = run(Class::Binary, 20);
+    // Each input goes to three commands.
+    assert!(counts.cases >= 60, "{}", report(&counts));
     assert!(counts.clean(), "{}", report(&counts));
 }
 
 #[test]
 fn wave_calls() {
     let counts = run(Class::Wave, 20);
+    assert!(counts.cases >= 20, "{}", report(&counts));
     assert!(counts.clean(), "{}", report(&counts));
 }
 
 #[test]
 fn http_requests() {
     let counts = run(Class::Http, 30);
+    assert!(counts.cases >= 30, "{}", report(&counts));
     assert!(counts.clean(), "{}", report(&counts));
     assert!(counts.findings.is_empty(), "{}", report(&counts));
 }
@@ -80,6 +86,7 @@ fn http_requests() {
 #[test]
 fn registry_answers() {
     let counts = run(Class::Registry, 30);
+    assert!(counts.cases >= 30, "{}", report(&counts));
     assert!(counts.clean(), "{}", report(&counts));
     assert!(counts.findings.is_empty(), "{}", report(&counts));
 }
@@ -87,5 +94,7 @@ fn registry_answers() {
 #[test]
 fn random_worlds() {
     let counts = run(Class::Worlds, 20);
+    // At least the four per-world commands of each of the 20 worlds ran.
+    assert!(counts.cases >= 80, "{}", report(&counts));
     assert!(counts.clean(), "{}", report(&counts));
 }

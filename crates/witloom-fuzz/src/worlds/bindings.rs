@@ -30,7 +30,10 @@ wasmtime = { version = "=48.0.8", default-features = false, features = ["compone
 /// Where the scratch crate's build goes: kept between runs, so wasmtime is
 /// checked once per machine, not once per run.
 fn target_dir() -> PathBuf {
-    crate::workspace_root().join("target/witloom-fuzz-bindings")
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate::workspace_root().join("target"))
+        .join("witloom-fuzz-bindings")
 }
 
 /// The scratch crate under `dir`: `src/wNNNN.rs` are written by the caller
