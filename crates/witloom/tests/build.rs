@@ -173,6 +173,15 @@ fn source_walks_end_and_refuse_what_they_cannot_read() {
     let out = build_within(&manifest, 120);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 
+    // A component's `wit` may name one file: it is fingerprinted as such.
+    let manifest = scratch_app("walk-wit-file", "hello", GOOD_C);
+    let toml = std::fs::read_to_string(&manifest)
+        .unwrap()
+        .replace("path = \"kernel\"", "path = \"kernel\"\nwit = \"wit/hello.wit\"");
+    std::fs::write(&manifest, toml).unwrap();
+    let out = build_within(&manifest, 120);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
     // A FIFO, a link to /dev/zero, a link out of the sources, a dangling
     // link: each refused by name, quickly.
     for (name, make, says) in [
