@@ -336,6 +336,10 @@ pub fn pull(
     })
 }
 
+/// The most bytes of `WWW-Authenticate` challenge a pull accepts (a real
+/// one is a few hundred).
+const MAX_CHALLENGE: usize = 8 << 10;
+
 /// The largest manifest or config witloom reads (containerd's bound on a
 /// manifest): a registry that sends more is refused, not read.
 pub const MAX_MANIFEST: usize = 4 << 20;
@@ -350,13 +354,6 @@ async fn fetch_manifest(
     opts: &Options,
 ) -> Result<(OciImageManifest, String), oci_client::errors::OciDistributionError> {
     use oci_client::errors::OciDistributionError as E;
-    // As oci-client does: credentials that do not work (stale ones in the
-    // Docker config) fall back to an anonymous request, which a public
-    // repository answers.
-    let token = client
-        .auth(reference, auth, oci_client::RegistryOperation::Pull)
-        .await
-        .unwrap_or(None);
     let registry = reference.resolve_registry();
     let scheme = if opts.insecure || is_loopback(registry) {
         "http"
@@ -377,6 +374,32 @@ async fn fetch_manifest(
         .read_timeout(opts.timeout)
         .user_agent(concat!("witloom/", env!("CARGO_PKG_VERSION")))
         .build()?;
+    // oci-client parses the registry's authentication challenge in memory
+    // that grows far faster than the challenge (a 100 KB one took 2 GiB):
+    // look at it first, and refuse one no registry needs.
+    let probe = http
+        .get(format!("{scheme}://{registry}/v2/"))
+        .send()
+        .await?;
+    let challenge: usize = probe
+        .headers()
+        .get_all(reqwest::header::WWW_AUTHENTICATE)
+        .iter()
+        .map(|v| v.len())
+        .sum();
+    drop(probe);
+    if challenge > MAX_CHALLENGE {
+        return Err(E::AuthenticationFailure(format!(
+            "the registry's authentication challenge is {challenge} bytes, more than the {MAX_CHALLENGE} witloom reads"
+        )));
+    }
+    // As oci-client does: credentials that do not work (stale ones in the
+    // Docker config) fall back to an anonymous request, which a public
+    // repository answers.
+    let token = client
+        .auth(reference, auth, oci_client::RegistryOperation::Pull)
+        .await
+        .unwrap_or(None);
     // Indexes are asked for too, to say what they are rather than "not
     // found": a wasm artifact is one manifest.
     let mut request = http.get(&url).header(
@@ -459,13 +482,21 @@ async fn fetch_manifest(
     if versioned.schema_version != 2 {
         return Err(E::UnsupportedSchemaVersionError(versioned.schema_version));
     }
-    if let Some(media_type) = versioned.media_type.filter(|m| {
-        m == oci_client::manifest::OCI_IMAGE_INDEX_MEDIA_TYPE
-            || m == oci_client::manifest::IMAGE_MANIFEST_LIST_MEDIA_TYPE
-    }) {
-        return Err(E::ManifestParsingError(format!(
-            "it is an image index (`{media_type}`), not a wasm artifact's manifest"
-        )));
+    match versioned.media_type.as_deref() {
+        None
+        | Some(
+            oci_client::manifest::OCI_IMAGE_MEDIA_TYPE
+            | oci_client::manifest::IMAGE_MANIFEST_MEDIA_TYPE,
+        ) => {}
+        Some(
+            index @ (oci_client::manifest::OCI_IMAGE_INDEX_MEDIA_TYPE
+            | oci_client::manifest::IMAGE_MANIFEST_LIST_MEDIA_TYPE),
+        ) => {
+            return Err(E::ManifestParsingError(format!(
+                "it is an image index (`{index}`), not a wasm artifact's manifest"
+            )));
+        }
+        Some(other) => return Err(E::UnsupportedMediaTypeError(other.to_string())),
     }
     let manifest =
         serde_json::from_slice(&body).map_err(|e| E::ManifestParsingError(e.to_string()))?;

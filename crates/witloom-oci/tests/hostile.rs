@@ -13,6 +13,14 @@ use witloom_oci::{Options, Reference, parse_reference, pull};
 /// Serves `answer` for every manifest request (and 200 for `/v2/`) on a
 /// thread, for as many connections as come; returns the registry address.
 fn serve(answer: fn(&mut TcpStream, &str)) -> String {
+    serve_with(
+        answer,
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: application/json\r\n\r\n{}",
+    )
+}
+
+/// [`serve`], answering every other request with `other`.
+fn serve_with(answer: fn(&mut TcpStream, &str), other: &'static [u8]) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     std::thread::spawn(move || {
@@ -39,9 +47,7 @@ fn serve(answer: fn(&mut TcpStream, &str)) -> String {
                         answer(&mut stream, &path);
                         return;
                     }
-                    let _ = stream.write_all(
-                        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: application/json\r\n\r\n{}",
-                    );
+                    let _ = stream.write_all(other);
                 }
             });
         }
@@ -132,4 +138,39 @@ fn a_registry_error_is_shown_clipped() {
     let (err, _) = pulled(&addr);
     assert!(err.len() < 2000, "{} bytes: {}", err.len(), &err[..200]);
     assert!(err.contains("more bytes)"), "{err}");
+}
+
+#[test]
+fn a_manifest_of_an_unknown_media_type_is_refused() {
+    let addr = serve(|stream, _| {
+        let manifest = MANIFEST.replace(
+            "application/vnd.oci.image.manifest.v1+json",
+            "application/x-not-a-manifest",
+        );
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            manifest.len()
+        );
+        let _ = stream.write_all(head.as_bytes());
+        let _ = stream.write_all(manifest.as_bytes());
+    });
+    let (err, _) = pulled(&addr);
+    assert!(err.contains("application/x-not-a-manifest"), "{err}");
+}
+
+#[test]
+fn an_authentication_challenge_past_the_bound_is_refused_before_it_is_parsed() {
+    // oci-client's challenge parser took 2 GiB for one like this.
+    static CHALLENGE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    let answer = CHALLENGE.get_or_init(|| {
+        let params = vec![r#"x="y""#; 20_000].join(",");
+        format!(
+            "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"http://127.0.0.1:1/token\",{params}\r\nContent-Length: 0\r\n\r\n"
+        )
+        .into_bytes()
+    });
+    let addr = serve_with(|_, _| {}, answer);
+    let (err, took) = pulled(&addr);
+    assert!(err.contains("authentication challenge is"), "{err}");
+    assert!(took < Duration::from_secs(10), "{took:?}");
 }
