@@ -73,19 +73,7 @@ pub(crate) fn component(wit: &str, world: &str) -> anyhow::Result<Vec<u8>> {
     let mut resolve = wit_parser::Resolve::default();
     let package = resolve.push_source("fuzz.wit", wit)?;
     let world = resolve.select_world(&[package], Some(world))?;
-    let mut module =
-        wit_component::dummy_module(&resolve, world, wit_parser::ManglingAndAbi::Standard32);
-    wit_component::embed_component_metadata(
-        &mut module,
-        &resolve,
-        world,
-        wit_component::StringEncoding::UTF8,
-        false,
-    )?;
-    wit_component::ComponentEncoder::default()
-        .module(&module)?
-        .validate(true)
-        .encode()
+    crate::dummy_component(&resolve, world)
 }
 
 /// A top-level section: its id and its payload's range in the binary.

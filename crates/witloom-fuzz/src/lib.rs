@@ -371,6 +371,29 @@ pub(crate) fn limit_data(cmd: &mut Command, bytes: u64) {
     }
 }
 
+/// A core module that imports and exports what `world` says (wit-
+/// component's dummy module), with the world embedded, encoded as a
+/// validated component: what a guest built for the world looks like to
+/// witloom. Every class that needs a component makes it here.
+pub(crate) fn dummy_component(
+    resolve: &wit_parser::Resolve,
+    world: wit_parser::WorldId,
+) -> anyhow::Result<Vec<u8>> {
+    let mut module =
+        wit_component::dummy_module(resolve, world, wit_parser::ManglingAndAbi::Standard32);
+    wit_component::embed_component_metadata(
+        &mut module,
+        resolve,
+        world,
+        wit_component::StringEncoding::UTF8,
+        false,
+    )?;
+    wit_component::ComponentEncoder::default()
+        .module(&module)?
+        .validate(true)
+        .encode()
+}
+
 /// The workspace root, where the repository's own inputs (its WIT, the
 /// examples' manifests) are read from.
 pub fn workspace_root() -> PathBuf {

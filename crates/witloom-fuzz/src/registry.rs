@@ -375,22 +375,7 @@ impl Base {
             "package acme:app@1.0.0;\n\nworld app {\n    export greet: func(name: string) -> string;\n}\n",
         )?;
         let world = resolve.select_world(&[pkg], Some("app"))?;
-        let mut module = wit_component::dummy_module(
-            &resolve,
-            world,
-            wit_parser::ManglingAndAbi::Legacy(wit_parser::LiftLowerAbi::Sync),
-        );
-        wit_component::embed_component_metadata(
-            &mut module,
-            &resolve,
-            world,
-            wit_component::StringEncoding::UTF8,
-            false,
-        )?;
-        let component = wit_component::ComponentEncoder::default()
-            .module(&module)?
-            .validate(true)
-            .encode()
+        let component = crate::dummy_component(&resolve, world)
             .context("encoding the registry class's component")?;
         let wit_package = wit_component::encode(&resolve, pkg, false)?;
         Ok(Base {

@@ -7,8 +7,8 @@ use anyhow::Context as _;
 use arbitrary::Unstructured;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
-use wit_component::{ComponentEncoder, DecodedWasm, StringEncoding, WitPrinter};
-use wit_parser::{ManglingAndAbi, PackageId, Resolve, WorldId};
+use wit_component::{DecodedWasm, WitPrinter};
+use wit_parser::{PackageId, Resolve, WorldId};
 
 /// One generated package: the whole resolve (its dependencies included)
 /// and which package is the root.
@@ -108,20 +108,7 @@ fn write(path: &Path, text: &str) -> anyhow::Result<()> {
 /// the world would look like to witloom. `Err` is wit-component's reason
 /// when it cannot make one (its dummy module panics on some worlds).
 pub(super) fn dummy_component(resolve: &Resolve, world: WorldId) -> Result<Vec<u8>, String> {
-    let made = catch_unwind(AssertUnwindSafe(|| -> anyhow::Result<Vec<u8>> {
-        let mut module = wit_component::dummy_module(resolve, world, ManglingAndAbi::Standard32);
-        wit_component::embed_component_metadata(
-            &mut module,
-            resolve,
-            world,
-            StringEncoding::UTF8,
-            false,
-        )?;
-        ComponentEncoder::default()
-            .module(&module)?
-            .validate(true)
-            .encode()
-    }));
+    let made = catch_unwind(AssertUnwindSafe(|| crate::dummy_component(resolve, world)));
     match made {
         Ok(Ok(bytes)) => Ok(bytes),
         Ok(Err(e)) => Err(first_line(&format!("{e:#}"))),
