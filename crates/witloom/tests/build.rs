@@ -175,9 +175,10 @@ fn source_walks_end_and_refuse_what_they_cannot_read() {
 
     // A component's `wit` may name one file: it is fingerprinted as such.
     let manifest = scratch_app("walk-wit-file", "hello", GOOD_C);
-    let toml = std::fs::read_to_string(&manifest)
-        .unwrap()
-        .replace("path = \"kernel\"", "path = \"kernel\"\nwit = \"wit/hello.wit\"");
+    let toml = std::fs::read_to_string(&manifest).unwrap().replace(
+        "path = \"kernel\"",
+        "path = \"kernel\"\nwit = \"wit/hello.wit\"",
+    );
     std::fs::write(&manifest, toml).unwrap();
     let out = build_within(&manifest, 120);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
