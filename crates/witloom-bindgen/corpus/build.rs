@@ -117,6 +117,59 @@ fn main() {
         },
     });
 
+    // The corpus wasmtime tests `bindgen!` with (its component-macro
+    // crate's `tests/codegen`, from cargo's registry at the locked
+    // version; never committed here), under the option sets witloom has
+    // of those `codegen.rs` uses: sugar (the defaults), async, and
+    // trappable imports. Entries the pinned wit-parser cannot load are
+    // listed with its message.
+    let macro_dir = witloom_buildsupport::locked_package_dir(
+        "wasmtime-internal-component-macro",
+        "tests/codegen",
+    );
+    let codegen = macro_dir.join("tests/codegen");
+    println!("cargo:rerun-if-changed={}", codegen.display());
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(&codegen)
+        .unwrap_or_else(|e| panic!("{}: {e}", codegen.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir() || p.extension().is_some_and(|e| e == "wit"))
+        .collect();
+    entries.sort();
+    let mut unloaded = Vec::new();
+    for entry in &entries {
+        let short = entry.file_name().unwrap().to_string_lossy().into_owned();
+        let opts = LoadOptions {
+            all_features: true,
+            ..LoadOptions::default()
+        };
+        let wit = match load(entry, &opts) {
+            Ok(wit) => wit,
+            Err(e) => {
+                unloaded.push((short, e.message));
+                continue;
+            }
+        };
+        let mut worlds = Vec::new();
+        world_cases("", &wit, false, &mut worlds);
+        for world in worlds {
+            for (set, asynchronous, trappable_imports) in [
+                ("sugar", false, false),
+                ("async", true, false),
+                ("trappable", false, true),
+            ] {
+                cases.push(Case {
+                    name: format!("wasmtime codegen {short} {} {set}", world.name),
+                    wit: wit.clone(),
+                    opts: Options {
+                        asynchronous,
+                        trappable_imports,
+                        ..world.opts.clone()
+                    },
+                });
+            }
+        }
+    }
+
     let mut lib = String::new();
     let mut generated = Vec::new();
     let mut refused = Vec::new();
@@ -141,5 +194,11 @@ fn main() {
     writeln!(lib, "pub const GENERATED: &[&str] = &{generated:?};").unwrap();
     writeln!(lib, "/// Worlds the generator refused, with its message.").unwrap();
     writeln!(lib, "pub const REFUSED: &[(&str, &str)] = &{refused:?};").unwrap();
+    writeln!(
+        lib,
+        "/// Entries of wasmtime's codegen corpus the pinned wit-parser cannot load, with its message."
+    )
+    .unwrap();
+    writeln!(lib, "pub const UNLOADED: &[(&str, &str)] = &{unloaded:?};").unwrap();
     std::fs::write(out_dir.join("all.rs"), lib).unwrap();
 }

@@ -232,7 +232,7 @@ impl Gen<'_> {
         if funcs.is_empty() {
             return false;
         }
-        let trait_name = format!("{}Imports", type_name(&self.world.name));
+        let trait_name = format!("{}Imports", crate::naming::camel(&self.world.name));
         let mut linker = Source::default();
         let mut convert_fns = Vec::new();
         let mut fns = Vec::new();

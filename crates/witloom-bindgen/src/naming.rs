@@ -65,9 +65,9 @@ pub fn type_name(wit: &str) -> String {
 /// that would take one of those names gets a trailing `_` (`bindgen!`
 /// emits both and fails to compile).
 pub fn world_type_name(wit: &str, world: &str) -> String {
-    let w = type_name(world);
+    let w = camel(world);
     let own = [
-        w.clone(),
+        type_name(world),
         format!("{w}Pre"),
         format!("{w}Indices"),
         format!("{w}Imports"),

@@ -36,6 +36,9 @@ impl Gen<'_> {
     fn world_struct(&mut self, has_world_imports: bool) {
         let root: ModPath = Vec::new();
         let name = type_name(&self.world.name);
+        // The struct's companions are named from the world itself, as
+        // `bindgen!` names them (`HostPre`), never from an escaped name.
+        let base = crate::naming::camel(&self.world.name);
         let funcs: Vec<Function> = self
             .world
             .exports
@@ -84,7 +87,7 @@ impl Gen<'_> {
             self.world.name
         ));
         out.line("#[derive(Clone, Debug)]");
-        out.line(format!("pub struct {name}Indices {{"));
+        out.line(format!("pub struct {base}Indices {{"));
         for (field, _, path, _) in &ifaces {
             out.line(format!("{field}: {path}::GuestIndices,"));
         }
@@ -93,7 +96,7 @@ impl Gen<'_> {
         }
         out.line("}");
         out.line("#[allow(dead_code)]");
-        out.line(format!("impl {name}Indices {{"));
+        out.line(format!("impl {base}Indices {{"));
         out.line("/// Finds every export in `component`.");
         out.line(format!(
             "pub fn new(component: &{WT}::Component) -> wasmtime::Result<Self> {{"
@@ -143,28 +146,28 @@ impl Gen<'_> {
             "/// World `{}` linked and ready to instantiate many times.",
             self.world.name
         ));
-        out.line(format!("pub struct {name}Pre<T: 'static> {{"));
+        out.line(format!("pub struct {base}Pre<T: 'static> {{"));
         out.line(format!("instance_pre: {WT}::InstancePre<T>,"));
-        out.line(format!("indices: {name}Indices,"));
+        out.line(format!("indices: {base}Indices,"));
         out.line("}");
         out.line(format!(
-            "impl<T: 'static> std::fmt::Debug for {name}Pre<T> {{"
+            "impl<T: 'static> std::fmt::Debug for {base}Pre<T> {{"
         ));
         out.line(format!(
-            "fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{ f.debug_struct(\"{name}Pre\").field(\"indices\", &self.indices).finish_non_exhaustive() }}"
+            "fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{ f.debug_struct(\"{base}Pre\").field(\"indices\", &self.indices).finish_non_exhaustive() }}"
         ));
         out.line("}");
-        out.line(format!("impl<T: 'static> Clone for {name}Pre<T> {{"));
+        out.line(format!("impl<T: 'static> Clone for {base}Pre<T> {{"));
         out.line("fn clone(&self) -> Self { Self { instance_pre: self.instance_pre.clone(), indices: self.indices.clone() } }");
         out.line("}");
         out.line("#[allow(dead_code)]");
-        out.line(format!("impl<_T: 'static> {name}Pre<_T> {{"));
+        out.line(format!("impl<_T: 'static> {base}Pre<_T> {{"));
         out.line("/// Finds the world's exports in the pre-instance's component.");
         out.line(format!(
             "pub fn new(instance_pre: {WT}::InstancePre<_T>) -> wasmtime::Result<Self> {{"
         ));
         out.line(format!(
-            "let indices = {name}Indices::new(instance_pre.component())?;"
+            "let indices = {base}Indices::new(instance_pre.component())?;"
         ));
         out.line("Ok(Self { instance_pre, indices })");
         out.line("}");
@@ -198,14 +201,14 @@ impl Gen<'_> {
             ));
             out.line("let pre = linker.instantiate_pre(component)?;");
             out.line(format!(
-                "{name}Pre::new(pre)?.instantiate_async(store).await"
+                "{base}Pre::new(pre)?.instantiate_async(store).await"
             ));
         } else {
             out.line(format!(
                 "pub fn instantiate<_T>(store: impl wasmtime::AsContextMut<Data = _T>, component: &{WT}::Component, linker: &{WT}::Linker<_T>) -> wasmtime::Result<{name}> {{"
             ));
             out.line("let pre = linker.instantiate_pre(component)?;");
-            out.line(format!("{name}Pre::new(pre)?.instantiate(store)"));
+            out.line(format!("{base}Pre::new(pre)?.instantiate(store)"));
         }
         out.line("}");
 
@@ -223,7 +226,7 @@ impl Gen<'_> {
             ));
         }
         if has_world_imports {
-            bounds.push(format!("{name}Imports"));
+            bounds.push(format!("{base}Imports"));
             calls.push("Self::add_to_linker_imports::<T, D>(linker, host_getter)?;".to_string());
         }
         let with_note = if self.with.is_empty() {
