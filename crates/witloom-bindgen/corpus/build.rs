@@ -185,6 +185,13 @@ fn main() {
                     file.display().to_string()
                 )
                 .unwrap();
+                // The edge corpus's worlds by name, for tests that run them.
+                if let Some(world) = case.name.strip_prefix("witloom-corpus:edge/")
+                    && !world.contains(' ')
+                {
+                    let world = world.split('@').next().unwrap().replace('-', "_");
+                    writeln!(lib, "pub use case{i} as edge_{world};").unwrap();
+                }
                 generated.push(case.name.clone());
             }
             Err(e) => refused.push((case.name.clone(), e.message)),

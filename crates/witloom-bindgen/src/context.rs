@@ -208,12 +208,9 @@ impl<'a> Gen<'a> {
                     types.extend(iface.types.values());
                 }
                 WorldItemKind::Function { function } => funcs.push(function),
-                WorldItemKind::Type { r#type } => {
-                    if let TypeDefKind::Resource { .. } = self.ir.types[*r#type].kind {
-                        return refuse("resources declared in a world", &item.name);
-                    }
-                    types.push(*r#type)
-                }
+                // A resource declared in the world is imported (WIT worlds
+                // export no types): a host trait at the root.
+                WorldItemKind::Type { r#type } => types.push(*r#type),
             }
         }
         for f in &funcs {
@@ -492,11 +489,7 @@ fn unsupported(what: &str, whom: &str) -> Diagnostic {
     Diagnostic::new(format!(
         "witloom bindgen does not generate {what} yet (in `{whom}`)"
     ))
-    .with_help(if what.starts_with("resources declared in a world") {
-        "declare the resource in an interface and import or export that".to_string()
-    } else {
-        "leave it out of the world, or bind its interface elsewhere with `with`".to_string()
-    })
+    .with_help("leave it out of the world, or bind its interface elsewhere with `with`")
 }
 
 /// Whether a user's name for an item (`ns:pkg/iface`, `ns:pkg/iface#ty`,

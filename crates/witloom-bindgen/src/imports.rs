@@ -178,15 +178,7 @@ impl Gen<'_> {
                 );
                 fns.push((self.host_fn_decl(&h), forward(&h)));
             }
-            let drop_ret = if self.opts.asynchronous {
-                " -> impl ::core::future::Future<Output = wasmtime::Result<()>> + Send".to_string()
-            } else {
-                " -> wasmtime::Result<()>".to_string()
-            };
-            fns.push((
-                format!("fn drop(&mut self, rep: {WT}::Resource<{resource}>){drop_ret}"),
-                "drop(*self, rep)".to_string(),
-            ));
+            fns.push(self.drop_decl(&resource));
             self.host_trait(&mut out, &trait_name, &[], &fns);
             self.link_resource(&mut linker, name, &resource, &trait_name);
             supertraits.push(trait_name);
@@ -216,8 +208,23 @@ impl Gen<'_> {
         self.module(&module).append(&out);
     }
 
-    /// World-level imported functions: `<World>Imports` and
-    /// `add_to_linker_imports`, at the root. Returns whether there were any.
+    /// A resource trait's `drop`, declared and forwarded.
+    fn drop_decl(&self, resource: &str) -> (String, String) {
+        let drop_ret = if self.opts.asynchronous {
+            " -> impl ::core::future::Future<Output = wasmtime::Result<()>> + Send".to_string()
+        } else {
+            " -> wasmtime::Result<()>".to_string()
+        };
+        (
+            format!("fn drop(&mut self, rep: {WT}::Resource<{resource}>){drop_ret}"),
+            "drop(*self, rep)".to_string(),
+        )
+    }
+
+    /// World-level imports: functions, and resources declared in the world
+    /// (a `Host<Resource>` trait each, as in an interface), through one
+    /// `<World>Imports` trait and `add_to_linker_imports`, at the root.
+    /// Returns whether there were any.
     pub fn import_world_functions(&mut self) -> bool {
         let module: ModPath = Vec::new();
         let funcs: Vec<Function> = self
@@ -229,14 +236,50 @@ impl Gen<'_> {
                 _ => None,
             })
             .collect();
-        if funcs.is_empty() {
+        let resources: Vec<(String, TypeId)> = self
+            .world
+            .imports
+            .iter()
+            .filter_map(|i| match &i.kind {
+                witloom_ir::WorldItemKind::Type { r#type }
+                    if matches!(self.ir.types[*r#type].kind, TypeDefKind::Resource { .. }) =>
+                {
+                    Some((i.name.clone(), *r#type))
+                }
+                _ => None,
+            })
+            .collect();
+        if funcs.is_empty() && resources.is_empty() {
             return false;
         }
         let trait_name = format!("{}Imports", crate::naming::camel(&self.world.name));
         let mut linker = Source::default();
         let mut convert_fns = Vec::new();
+        let mut out = Source::default();
+        let mut supertraits = Vec::new();
+        for (name, id) in &resources {
+            let resource_trait = format!("Host{}", camel(name));
+            let resource = self.def_name(*id);
+            let mut fns = Vec::new();
+            for f in funcs.iter().filter(|f| f.resource == Some(*id)) {
+                let h = self.host_fn(f, &module);
+                self.link_fn(
+                    &mut linker,
+                    f,
+                    &h,
+                    (&resource_trait, &trait_name),
+                    &mut convert_fns,
+                    &module,
+                );
+                fns.push((self.host_fn_decl(&h), forward(&h)));
+            }
+            fns.push(self.drop_decl(&resource));
+            self.host_trait(&mut out, &resource_trait, &[], &fns);
+            self.link_resource(&mut linker, name, &resource, &resource_trait);
+            supertraits.push(resource_trait);
+        }
         let mut fns = Vec::new();
-        for f in &funcs {
+        for f in funcs.iter().filter(|f| f.resource.is_none()) {
             let h = self.host_fn(f, &module);
             self.link_fn(
                 &mut linker,
@@ -249,8 +292,7 @@ impl Gen<'_> {
             fns.push((self.host_fn_decl(&h), forward(&h)));
         }
         fns.extend(convert_decls(&convert_fns));
-        let mut out = Source::default();
-        self.host_trait(&mut out, &trait_name, &[], &fns);
+        self.host_trait(&mut out, &trait_name, &supertraits, &fns);
         out.line(format!("impl {} {{", type_name(&self.world.name)));
         self.add_to_linker_fn(
             &mut out,
