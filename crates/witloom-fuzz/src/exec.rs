@@ -69,7 +69,7 @@ pub fn exec(mut cmd: Command, timeout: Duration) -> std::io::Result<Outcome> {
     // Whatever is left of the group goes: a stuck child at the deadline,
     // or grandchildren that would hold the pipes open.
     kill_group(pid);
-    let (status, rss) = wait4(pid, false)?.expect("a blocking wait returns the status");
+    let (status, rss) = wait4(pid)?;
     // The child is reaped; `Child` must not wait on it again.
     drop(child);
     let status = std::process::ExitStatus::from_raw(status);
@@ -131,20 +131,18 @@ fn exited(pid: libc::pid_t) -> std::io::Result<bool> {
     Ok(who != 0)
 }
 
-/// `wait4(2)` on one child: its raw status and peak RSS (KiB), or `None`
-/// when `nohang` and it is still running.
-fn wait4(pid: libc::pid_t, nohang: bool) -> std::io::Result<Option<(i32, u64)>> {
+/// `wait4(2)` on one child, blocking: its raw status and peak RSS (KiB).
+fn wait4(pid: libc::pid_t) -> std::io::Result<(i32, u64)> {
     let mut status = 0;
     // SAFETY: an all-zero rusage is a valid value of the plain C struct.
     #[allow(unsafe_code)]
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let flags = if nohang { libc::WNOHANG } else { 0 };
     // SAFETY: both pointers are to live locals of the right types.
     #[allow(unsafe_code)]
-    let r = unsafe { libc::wait4(pid, &mut status, flags, &mut usage) };
-    match r {
-        0 => Ok(None),
-        r if r == pid => Ok(Some((status, usage.ru_maxrss.max(0) as u64))),
-        _ => Err(std::io::Error::last_os_error()),
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    if r == pid {
+        Ok((status, usage.ru_maxrss.max(0) as u64))
+    } else {
+        Err(std::io::Error::last_os_error())
     }
 }

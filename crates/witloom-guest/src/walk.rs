@@ -183,15 +183,12 @@ pub(crate) fn hash_files(
     hasher: &mut impl Hasher,
 ) -> Result<(), GuestError> {
     let mut buf = vec![0u8; 64 * 1024];
-    for (path, _) in files {
+    for (path, len) in files {
         std::hash::Hash::hash(path, hasher);
         let file = crate::error::io(component, Action::Read, path, std::fs::File::open(path))?;
         // Bounded by the size the walk saw, plus one byte to notice growth
         // without reading a file that never ends.
-        let limit = std::fs::metadata(path)
-            .map_or(0, |m| m.len())
-            .saturating_add(1);
-        let mut file = file.take(limit);
+        let mut file = file.take(len.saturating_add(1));
         loop {
             let n = crate::error::io(component, Action::Read, path, file.read(&mut buf))?;
             if n == 0 {

@@ -26,10 +26,10 @@ pub use witloom_diag::{Diagnostic, Label};
 pub(crate) struct LoadContext {
     /// The `deps/` directory that was searched, if any.
     pub deps_dir: Option<PathBuf>,
-    /// The root package's files, in the order wit-parser reads them: where
-    /// an error without a span of its own (a whole-package error) is
-    /// located.
-    pub root_files: Vec<PathBuf>,
+    /// The root package (a `.wit` file or a directory): where an error
+    /// without a span of its own (a whole-package error) is located. Its
+    /// files are listed only then, off the path of a load that works.
+    pub root: Option<PathBuf>,
 }
 
 /// Turns an error from a `Resolve::push_*` call into a diagnostic.
@@ -84,8 +84,12 @@ fn located(
             context = true;
         }
     }
-    let texts: Vec<(&PathBuf, String)> = cx
-        .root_files
+    let root_files = match &cx.root {
+        Some(dir) if dir.is_dir() => crate::load::wit_files(dir),
+        Some(file) => vec![file.clone()],
+        None => Vec::new(),
+    };
+    let texts: Vec<(&PathBuf, String)> = root_files
         .iter()
         .filter_map(|f| Some((f, witloom_diag::io::read_to_string(f).ok()?)))
         .collect();

@@ -75,7 +75,7 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, Diagnostic> {
         check_dir_inputs(path)?;
         let cx = LoadContext {
             deps_dir: Some(path.join("deps")),
-            root_files: wit_files(path),
+            root: Some(path.to_path_buf()),
         };
         let (pkg, _) = resolve
             .push_dir(path)
@@ -89,7 +89,7 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, Diagnostic> {
             let text = witloom_diag::utf8(path, &bytes)?;
             let pkg = resolve.push_source(&shown.to_string(), text).map_err(|e| {
                 let cx = LoadContext {
-                    root_files: vec![path.to_path_buf()],
+                    root: Some(path.to_path_buf()),
                     ..LoadContext::default()
                 };
                 diag::from_wit_error(&e, &resolve, &cx)
@@ -306,7 +306,7 @@ fn check_wit_files(
 }
 
 /// The `*.wit` files directly in `dir`, sorted as wit-parser reads them.
-fn wit_files(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn wit_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
