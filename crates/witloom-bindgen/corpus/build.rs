@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 // The generator's own layout, not prettyplease's: the same code (formatting
 // only reprints the parsed file; the goldens compile its output), faster.
-use witloom_bindgen::{Options, generate_unformatted as generate};
+use witloom_bindgen::{Flags, Options, generate_unformatted as generate};
 use witloom_ir::{LoadOptions, Loaded, load};
 
 struct Case {
@@ -92,9 +92,9 @@ fn main() {
         wit: wasi.clone(),
         opts: Options {
             world: command.clone(),
-            asynchronous: true,
             ..Options::default()
-        },
+        }
+        .with_defaults(Flags::parse("async").unwrap()),
     });
     // Interfaces bound by wasmtime-wasi's own bindings.
     let with = ["error", "poll", "streams"]
@@ -112,17 +112,28 @@ fn main() {
         opts: Options {
             world: command,
             with,
-            trappable_imports: true,
             ..Options::default()
-        },
+        }
+        .with_defaults(Flags::parse("trappable").unwrap()),
     });
 
     // The corpus wasmtime tests `bindgen!` with (its component-macro
     // crate's `tests/codegen`, from cargo's registry at the locked
-    // version; never committed here), under the option sets witloom has
-    // of those `codegen.rs` uses: sugar (the defaults), async, and
-    // trappable imports. Entries the pinned wit-parser cannot load are
-    // listed with its message.
+    // version; never committed here), under every option set its
+    // `codegen.rs` uses, spelled as there. Entries the pinned wit-parser
+    // cannot load are listed with its message.
+    let sets: [(&str, &str, &str); 6] = [
+        ("sugar", "", ""),
+        ("async", "async", "async"),
+        ("concurrent", "async | store", "async | store"),
+        (
+            "tracing",
+            "tracing | verbose_tracing",
+            "tracing | verbose_tracing",
+        ),
+        ("imports_with_store", "store", ""),
+        ("with_anyhow", "trappable", ""),
+    ];
     let macro_dir = witloom_buildsupport::locked_package_dir(
         "wasmtime-internal-component-macro",
         "tests/codegen",
@@ -152,19 +163,14 @@ fn main() {
         let mut worlds = Vec::new();
         world_cases("", &wit, false, &mut worlds);
         for world in worlds {
-            for (set, asynchronous, trappable_imports) in [
-                ("sugar", false, false),
-                ("async", true, false),
-                ("trappable", false, true),
-            ] {
+            for (set, imports, exports) in sets {
+                let mut opts = world.opts.clone();
+                opts.imports.default = Flags::parse(imports).unwrap();
+                opts.exports.default = Flags::parse(exports).unwrap();
                 cases.push(Case {
                     name: format!("wasmtime codegen {short} {} {set}", world.name),
                     wit: wit.clone(),
-                    opts: Options {
-                        asynchronous,
-                        trappable_imports,
-                        ..world.opts.clone()
-                    },
+                    opts,
                 });
             }
         }
@@ -207,5 +213,30 @@ fn main() {
     )
     .unwrap();
     writeln!(lib, "pub const UNLOADED: &[(&str, &str)] = &{unloaded:?};").unwrap();
+    // The generator's golden files (`tests/golden.rs`) compile too.
+    let golden_dir = manifest_dir.join("../tests/golden");
+    println!("cargo:rerun-if-changed={}", golden_dir.display());
+    let mut goldens: Vec<PathBuf> = std::fs::read_dir(&golden_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    goldens.sort();
+    writeln!(lib, "/// The generator's golden files.").unwrap();
+    writeln!(
+        lib,
+        "#[allow(dead_code, unused, clippy::all)]\npub mod golden {{"
+    )
+    .unwrap();
+    for g in &goldens {
+        let name = g.file_stem().unwrap().to_string_lossy().replace('-', "_");
+        writeln!(
+            lib,
+            "pub mod {name} {{ include!({:?}); }}",
+            g.display().to_string()
+        )
+        .unwrap();
+    }
+    writeln!(lib, "}}").unwrap();
     std::fs::write(out_dir.join("all.rs"), lib).unwrap();
 }

@@ -3,6 +3,7 @@
 //! module. Everything else asks this file for names and paths.
 
 use crate::Options;
+use crate::flags::{Flags, FunctionConfig, Matcher};
 use crate::naming::{snake, type_name, version_suffix};
 use crate::source::Source;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -18,10 +19,16 @@ pub type ModPath = Vec<String>;
 #[derive(Debug, Clone)]
 pub struct Iface {
     pub id: InterfaceId,
-    /// The name it is linked under: `ns:pkg/iface@version`, or a plain
-    /// name for an interface written inline in the world.
+    /// The interface's own name, which its `add_to_linker` links under:
+    /// `ns:pkg/iface@version`, or a plain name for an interface written
+    /// inline in the world.
     pub link_name: String,
     pub module: ModPath,
+    /// Whether the world imports it under its own name.
+    pub plain: bool,
+    /// Other names the world imports it under (`import hot: store;`): one
+    /// module and one `Host`, linked under each name.
+    pub named: Vec<String>,
 }
 
 /// How a value crosses into Rust: owned (what the host receives, and every
@@ -45,6 +52,11 @@ pub struct Gen<'a> {
     pub trappable: HashMap<TypeId, String>,
     /// Code per module.
     pub modules: BTreeMap<ModPath, Source>,
+    /// Each imported function's flags, by interface (`None` for the world)
+    /// and canonical name (`[drop]r` for a resource's destructor).
+    pub import_flags: HashMap<(Option<InterfaceId>, String), Flags>,
+    /// Each exported function's flags, keyed the same way.
+    pub export_flags: HashMap<(Option<InterfaceId>, String), Flags>,
 }
 
 impl<'a> Gen<'a> {
@@ -59,6 +71,8 @@ impl<'a> Gen<'a> {
             with: HashMap::new(),
             trappable: HashMap::new(),
             modules: BTreeMap::new(),
+            import_flags: HashMap::new(),
+            export_flags: HashMap::new(),
         };
         // Two versions of one package in a world get versioned modules.
         let mut versions: HashMap<(String, String), HashSet<Option<String>>> = HashMap::new();
@@ -92,11 +106,30 @@ impl<'a> Gen<'a> {
         };
         for item in &world.imports {
             if let WorldItemKind::Interface { interface } = item.kind {
-                g.imports.push(Iface {
-                    id: interface,
-                    link_name: item.name.clone(),
-                    module: module_of(interface, &item.name),
-                });
+                let iface = &ir.interfaces[interface];
+                // `import hot: ns:pkg/store;` names a packaged interface
+                // with a plain name: bound once, linked under each name.
+                let named = iface.package.is_some() && !item.name.contains(':');
+                let own = if named {
+                    iface.qualified_name.clone()
+                } else {
+                    item.name.clone()
+                };
+                match g.imports.iter_mut().find(|i| i.id == interface) {
+                    Some(seen) if named => seen.named.push(item.name.clone()),
+                    Some(seen) => seen.plain = true,
+                    None => g.imports.push(Iface {
+                        id: interface,
+                        link_name: own,
+                        module: module_of(interface, &item.name),
+                        plain: !named,
+                        named: if named {
+                            vec![item.name.clone()]
+                        } else {
+                            Vec::new()
+                        },
+                    }),
+                }
             }
         }
         for item in &world.exports {
@@ -107,13 +140,107 @@ impl<'a> Gen<'a> {
                     id: interface,
                     link_name: item.name.clone(),
                     module,
+                    plain: true,
+                    named: Vec::new(),
                 });
             }
         }
         g.resolve_with()?;
         g.resolve_trappable()?;
         g.check_supported()?;
+        g.import_flags = g.side_flags(&world.imports, &opts.imports, "imports")?;
+        g.export_flags = g.side_flags(&world.exports, &opts.exports, "exports")?;
         Ok(g)
+    }
+
+    /// Every function's flags on one side of the world, computed once; a
+    /// rule that names no function is an error, as in `bindgen!`.
+    fn side_flags(
+        &self,
+        items: &[witloom_ir::WorldItem],
+        config: &FunctionConfig,
+        side: &str,
+    ) -> Result<HashMap<(Option<InterfaceId>, String), Flags>, Diagnostic> {
+        let mut m = Matcher::new(config);
+        let mut out = HashMap::new();
+        let drop_name = |id: TypeId| {
+            format!(
+                "[drop]{}",
+                self.ir.types[id].name.as_deref().unwrap_or_default()
+            )
+        };
+        for item in items {
+            match &item.kind {
+                WorldItemKind::Interface { interface } => {
+                    let iface = &self.ir.interfaces[*interface];
+                    let at = if iface.package.is_some() {
+                        iface.qualified_name.as_str()
+                    } else {
+                        item.name.as_str()
+                    };
+                    for f in iface.functions.values() {
+                        let flags = m.function(self.ir, Some((iface, at)), f);
+                        out.insert((Some(*interface), f.name.clone()), flags);
+                    }
+                    for id in iface.types.values() {
+                        if matches!(self.ir.types[*id].kind, TypeDefKind::Resource { .. }) {
+                            let name = drop_name(*id);
+                            let flags = m.flags(self.ir, Some((iface, at)), &name, false);
+                            out.insert((Some(*interface), name), flags);
+                        }
+                    }
+                }
+                WorldItemKind::Function { function } => {
+                    let flags = m.function(self.ir, None, function);
+                    out.insert((None, function.name.clone()), flags);
+                }
+                WorldItemKind::Type { r#type } => {
+                    if matches!(self.ir.types[*r#type].kind, TypeDefKind::Resource { .. }) {
+                        let name = drop_name(*r#type);
+                        let flags = m.flags(self.ir, None, &name, false);
+                        out.insert((None, name), flags);
+                    }
+                }
+            }
+        }
+        let unused = m.unused();
+        if !unused.is_empty() {
+            let names: Vec<String> = unused.iter().map(|n| format!("`{n}`")).collect();
+            return Err(Diagnostic::new(format!(
+                "the `{side}` rule{} {} name{} no {} function of world `{}`",
+                if names.len() == 1 { "" } else { "s" },
+                names.join(", "),
+                if names.len() == 1 { "s" } else { "" },
+                side.trim_end_matches('s'),
+                self.world.name
+            ))
+            .with_help(
+                "name a function as `ns:pkg/iface.func` (`ns:pkg/iface.[method]res.func`, `ns:pkg/iface.[drop]res`), an interface, package or namespace, or a world-level function by its name",
+            ));
+        }
+        Ok(out)
+    }
+
+    /// The flags of imported function `name` of `iface` (`None`: the world).
+    pub fn import_flags(&self, iface: Option<InterfaceId>, name: &str) -> Flags {
+        self.import_flags
+            .get(&(iface, name.to_string()))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// The flags of exported function `name` of `iface` (`None`: the world).
+    pub fn export_flags(&self, iface: Option<InterfaceId>, name: &str) -> Flags {
+        self.export_flags
+            .get(&(iface, name.to_string()))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Whether any import is bound async: then the store's data must be
+    /// `Send`.
+    pub fn any_async_import(&self) -> bool {
+        self.import_flags.values().any(|f| f.asynchronous)
     }
 
     /// Matches `with` keys to the world's interfaces; a key that matches
@@ -179,16 +306,17 @@ impl<'a> Gen<'a> {
     /// producing code that does not compile.
     fn check_supported(&self) -> Result<(), Diagnostic> {
         let refuse = |what: &str, whom: &str| Err(unsupported(what, whom));
-        // One interface under two names (`import a; import b: a;`) would
-        // be one module written twice.
-        for items in [&self.world.imports, &self.world.exports] {
+        // One interface exported under two names would be one `Guest`
+        // module for two instances. (Imports under several names are
+        // linked once per name.)
+        {
             let mut seen: HashMap<InterfaceId, &str> = HashMap::new();
-            for item in items.iter() {
+            for item in self.world.exports.iter() {
                 if let WorldItemKind::Interface { interface } = &item.kind
                     && let Some(first) = seen.insert(*interface, &item.name)
                 {
                     let what = format!(
-                        "one interface under two names (`{first}` and `{}`)",
+                        "one interface exported under two names (`{first}` and `{}`)",
                         item.name
                     );
                     return refuse(&what, &self.ir.interfaces[*interface].qualified_name);
@@ -445,7 +573,7 @@ impl<'a> Gen<'a> {
         })
     }
 
-    fn any_inside(&self, ty: Type, pred: &dyn Fn(Type) -> bool) -> bool {
+    pub fn any_inside(&self, ty: Type, pred: &dyn Fn(Type) -> bool) -> bool {
         if pred(ty) {
             return true;
         }
@@ -472,15 +600,6 @@ impl<'a> Gen<'a> {
     /// The code buffer of `module`.
     pub fn module(&mut self, module: &ModPath) -> &mut Source {
         self.modules.entry(module.clone()).or_default()
-    }
-
-    /// `wasmtime::Result<T>` when the host may trap, else `T`.
-    pub fn host_result(&self, ty: &str) -> String {
-        if self.opts.trappable_imports {
-            format!("wasmtime::Result<{ty}>")
-        } else {
-            ty.to_string()
-        }
     }
 }
 

@@ -6,10 +6,11 @@
 //! functions it exports directly.
 
 use crate::context::{Gen, ModPath, Mode};
+use crate::flags::Flags;
 use crate::imports::tuple;
 use crate::naming::{func_field, guest_view, resource_fn, snake};
 use crate::source::Source;
-use witloom_ir::{Function, FunctionKind, TypeDefKind};
+use witloom_ir::{Function, FunctionKind, InterfaceId, TypeDefKind};
 
 const WT: &str = "wasmtime::component";
 
@@ -28,10 +29,30 @@ pub struct ExportFn {
     pub result_tuple: String,
     pub ret: Option<String>,
     pub docs: Option<String>,
+    pub flags: Flags,
+    /// Whose function it is, for tracing: the interface's name in the
+    /// world, or `default` for the world's own, as `bindgen!` writes it.
+    pub label: String,
 }
 
 impl Gen<'_> {
-    pub fn export_fn(&self, f: &Function, module: &ModPath) -> ExportFn {
+    /// `f`, exported by interface `owner` (`None`: the world) under
+    /// `label`.
+    pub fn export_fn(
+        &self,
+        f: &Function,
+        module: &ModPath,
+        owner: Option<InterfaceId>,
+        label: &str,
+    ) -> ExportFn {
+        let flags = self.export_flags(owner, &f.name);
+        // A concurrent call outlives the caller's borrows: it takes owned
+        // arguments, as `bindgen!`'s does.
+        let mode = if flags.asynchronous && flags.store {
+            Mode::Owned
+        } else {
+            Mode::Borrowed
+        };
         let method = match f.kind {
             FunctionKind::Constructor => "constructor".to_string(),
             FunctionKind::Method | FunctionKind::Static => {
@@ -42,12 +63,7 @@ impl Gen<'_> {
         let params: Vec<(String, String)> = f
             .params
             .iter()
-            .map(|p| {
-                (
-                    param_name(&p.name),
-                    self.render(p.r#type, module, Mode::Borrowed),
-                )
-            })
+            .map(|p| (param_name(&p.name), self.render(p.r#type, module, mode)))
             .collect();
         let ret = f.result.map(|r| self.render(r, module, Mode::Owned));
         ExportFn {
@@ -59,6 +75,8 @@ impl Gen<'_> {
             params,
             ret,
             docs: f.docs.clone(),
+            flags,
+            label: label.to_string(),
         }
     }
 
@@ -76,28 +94,58 @@ impl Gen<'_> {
         // The type was checked in `load`; re-checking on every call would
         // cost more than the call.
         out.line("#[allow(unsafe_code)]");
-        let (asyncness, where_, call) = if self.opts.asynchronous {
-            (
-                "async ",
-                " where <S as wasmtime::AsContext>::Data: Send",
-                "call_async(store.as_context_mut(), ",
-            )
+        let flags = e.flags;
+        let concurrent = flags.asynchronous && flags.store;
+        let asyncness = if flags.asynchronous { "async " } else { "" };
+        if concurrent {
+            out.line(format!(
+                "pub async fn {}<_T, _D>(&self, accessor: &{WT}::Accessor<_T, _D>{params}) -> wasmtime::Result<{ret}> where _T: Send, _D: {WT}::HasData {{",
+                e.method
+            ));
         } else {
-            ("", "", "call(store.as_context_mut(), ")
-        };
-        out.line(format!(
-            "pub {asyncness}fn {}<S: wasmtime::AsContextMut>(&self, mut store: S{params}) -> wasmtime::Result<{ret}>{where_} {{",
-            e.method
-        ));
+            let where_ = if flags.asynchronous {
+                " where <S as wasmtime::AsContext>::Data: Send"
+            } else {
+                ""
+            };
+            out.line(format!(
+                "pub {asyncness}fn {}<S: wasmtime::AsContextMut>(&self, mut store: S{params}) -> wasmtime::Result<{ret}>{where_} {{",
+                e.method
+            ));
+        }
+        if flags.tracing {
+            if flags.asynchronous {
+                out.line("use tracing::Instrument;");
+            }
+            out.line(format!(
+                "let __span = tracing::span!(tracing::Level::TRACE, \"wit-bindgen export\", module = {:?}, function = {:?});",
+                e.label, e.export_name
+            ));
+            if !flags.asynchronous {
+                out.line("let __enter = __span.enter();");
+            }
+        }
         out.line("// SAFETY: `load` checked this function's type against these Rust types.");
         out.line(format!(
             "let __callee = unsafe {{ {WT}::TypedFunc::<{}, {}>::new_unchecked({funcs}.{}) }};",
             e.param_tuple, e.result_tuple, e.field
         ));
-        let await_ = if self.opts.asynchronous { ".await" } else { "" };
+        let call = if concurrent {
+            "call_concurrent(accessor, "
+        } else if flags.asynchronous {
+            "call_async(store.as_context_mut(), "
+        } else {
+            "call(store.as_context_mut(), "
+        };
+        let instrument = if flags.tracing && flags.asynchronous {
+            ".instrument(__span)"
+        } else {
+            ""
+        };
+        let await_ = if flags.asynchronous { ".await" } else { "" };
         let bind = if e.ret.is_some() { "(__ret,)" } else { "()" };
         out.line(format!(
-            "let {bind} = __callee.{call}{}){await_}?;",
+            "let {bind} = __callee.{call}{}){instrument}{await_}?;",
             tuple(&args)
         ));
         out.line(if e.ret.is_some() {
@@ -144,7 +192,10 @@ impl Gen<'_> {
                         .clone()
                         .unwrap_or_default()
                 });
-                (owner, self.export_fn(f, &module))
+                (
+                    owner,
+                    self.export_fn(f, &module, Some(info.id), &info.link_name),
+                )
             })
             .collect();
 
@@ -263,6 +314,7 @@ impl Gen<'_> {
 fn param_name(wit: &str) -> String {
     match snake(wit).as_str() {
         "store" => "store_".to_string(),
+        "accessor" => "accessor_".to_string(),
         other => other.to_string(),
     }
 }

@@ -1,13 +1,17 @@
 //! What the host implements: for each imported interface a `Host` trait
-//! (one `Host<Resource>` trait per resource, as supertraits), a blanket
-//! impl for `&mut T` so `HasSelf<T>` works, and `add_to_linker`, which
-//! registers every function and resource under the interface's name.
-//! World-level imported functions get a `<World>Imports` trait.
+//! (one `Host<Resource>` trait per resource, as supertraits) with a blanket
+//! impl for `&mut T` so `HasSelf<T>` works, a `HostWithStore<T>` trait
+//! beside it for the functions bound with `store` (they get the store as
+//! `Access<T, Self>`), and `add_to_linker_instance`/`add_to_linker`, which
+//! register every function and resource in a linker instance. World-level
+//! imports get `<World>Imports` and `<World>ImportsWithStore<T>`. This is
+//! the shape `bindgen!` gives the same world under the same flags.
 
 use crate::context::{Gen, ModPath, Mode};
+use crate::flags::Flags;
 use crate::naming::{camel, resource_fn, snake, type_name};
 use crate::source::Source;
-use witloom_ir::{Function, FunctionKind, Type, TypeDefKind, TypeId};
+use witloom_ir::{Function, FunctionKind, InterfaceId, Type, TypeDefKind, TypeId};
 
 const WT: &str = "wasmtime::component";
 
@@ -16,15 +20,47 @@ struct HostFn {
     method: String,
     /// `name: Type` pairs.
     params: Vec<(String, String)>,
+    /// The parameters' types, for tracing: whether each holds a list.
+    lists: Vec<bool>,
     /// The Rust return type, `None` for nothing.
     ret: Option<String>,
+    /// Whether the result holds a list (for tracing).
+    ret_list: bool,
     /// When the result's error is a trappable type: the `convert_*`
     /// method, the WIT error type and the Rust one.
     convert: Option<(String, TypeId, String)>,
+    flags: Flags,
+}
+
+/// The methods of one pair of host traits: `<Base>` (on `&mut self`,
+/// forwarded for `&mut T`) and `<Base>WithStore<T>` (associated functions
+/// given the store).
+#[derive(Default)]
+struct TraitFns {
+    /// Declaration and forwarding call.
+    plain: Vec<(String, String)>,
+    store: Vec<String>,
+}
+
+/// Where a pair of traits sits: its base name, its supertraits, and
+/// whether its methods may be async (then both traits are `Send`).
+struct TraitPair<'a> {
+    base: &'a str,
+    supers: &'a [String],
+    send: bool,
+}
+
+/// The linker calls of one interface (or the world's imports): the
+/// function bodies, and the `convert_*` methods they need.
+struct Linking<'a> {
+    out: Source,
+    converts: Vec<(String, String, String)>,
+    /// Whose functions these are, for tracing: the interface's or world's name.
+    label: &'a str,
 }
 
 impl Gen<'_> {
-    fn host_fn(&self, f: &Function, module: &ModPath) -> HostFn {
+    fn host_fn(&self, f: &Function, module: &ModPath, flags: Flags) -> HostFn {
         let method = match f.kind {
             FunctionKind::Constructor => "new".to_string(),
             FunctionKind::Method | FunctionKind::Static => {
@@ -37,6 +73,7 @@ impl Gen<'_> {
             .iter()
             .map(|p| (snake(&p.name), self.render(p.r#type, module, Mode::Owned)))
             .collect();
+        let lists = f.params.iter().map(|p| self.has_list(p.r#type)).collect();
         let mut convert = None;
         let ret = f.result.map(|r| match self.trappable_error(r) {
             Some((ok, err_id, rust)) => {
@@ -53,9 +90,20 @@ impl Gen<'_> {
         HostFn {
             method,
             params,
+            lists,
             ret,
+            ret_list: f.result.is_some_and(|r| self.has_list(r)),
             convert,
+            flags,
         }
+    }
+
+    /// Whether a value of `ty` holds a `list` (a `string` is not one):
+    /// tracing elides those unless it is verbose, as `bindgen!` does.
+    fn has_list(&self, ty: Type) -> bool {
+        self.any_inside(ty, &|t| {
+            matches!(t, Type::Id(id) if matches!(self.ir.types[id].kind, TypeDefKind::List { .. }))
+        })
     }
 
     /// For `result<T, E>` where `E` is a trappable error type: `(T, E, the
@@ -75,168 +123,240 @@ impl Gen<'_> {
             .map(|rust| (*ok, err, rust.as_str()))
     }
 
-    /// The trait method's declaration (without a body).
-    fn host_fn_decl(&self, h: &HostFn) -> String {
+    /// Adds `h` to the right trait of `fns`.
+    fn add_fn(&self, fns: &mut TraitFns, h: &HostFn) {
         let params: String = h
             .params
             .iter()
             .map(|(n, t)| format!(", {n}: {t}"))
             .collect();
         // A trappable error type already carries traps.
-        let ret = match &h.convert {
-            Some(_) => h.ret.clone().unwrap_or_else(|| "()".to_string()),
-            None => self.host_result(h.ret.as_deref().unwrap_or("()")),
+        let ret = h.ret.clone().unwrap_or_else(|| "()".to_string());
+        let ret = if h.convert.is_none() && h.flags.trappable {
+            format!("wasmtime::Result<{ret}>")
+        } else {
+            ret
         };
-        let ret = if self.opts.asynchronous {
+        let ret = if h.flags.asynchronous {
             format!(" -> impl ::core::future::Future<Output = {ret}> + Send")
         } else if ret == "()" {
             String::new()
         } else {
             format!(" -> {ret}")
         };
-        format!("fn {}(&mut self{params}){ret}", h.method)
+        if h.flags.store {
+            fns.store.push(format!(
+                "fn {}(host: {WT}::Access<T, Self>{params}){ret}",
+                h.method
+            ));
+        } else {
+            fns.plain.push((
+                format!("fn {}(&mut self{params}){ret}", h.method),
+                forward(h),
+            ));
+        }
     }
 
-    /// A trait with `fns` and its blanket impl for `&mut _T`.
-    fn host_trait(
-        &self,
-        out: &mut Source,
-        name: &str,
-        supertraits: &[String],
-        fns: &[(String, String)],
-    ) {
-        let send = if self.opts.asynchronous {
-            vec!["Send".to_string()]
-        } else {
-            vec![]
-        };
-        let supers: Vec<String> = supertraits.iter().cloned().chain(send).collect();
-        let bound = if supers.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", supers.join(" + "))
-        };
-        out.line(format!("pub trait {name}{bound} {{"));
-        for (decl, _) in fns {
+    /// Adds a resource's `drop` to the right trait of `fns`.
+    fn add_drop(&self, fns: &mut TraitFns, resource: &str, flags: Flags) {
+        let rep = format!("rep: {WT}::Resource<{resource}>");
+        let fut = " -> impl ::core::future::Future<Output = wasmtime::Result<()>> + Send";
+        match (flags.store, flags.asynchronous) {
+            // A concurrent destructor gets an `Accessor`, as `bindgen!`'s.
+            (true, true) => fns.store.push(format!(
+                "fn drop(accessor: &{WT}::Accessor<T, Self>, {rep}){fut} where Self: Sized"
+            )),
+            (true, false) => fns.store.push(format!(
+                "fn drop(accessor: {WT}::Access<T, Self>, {rep}) -> wasmtime::Result<()>"
+            )),
+            (false, asynchronous) => fns.plain.push((
+                format!(
+                    "fn drop(&mut self, {rep}){}",
+                    if asynchronous {
+                        fut
+                    } else {
+                        " -> wasmtime::Result<()>"
+                    }
+                ),
+                "drop(*self, rep)".to_string(),
+            )),
+        }
+    }
+
+    /// `<Base>WithStore<T>` and `<Base>`, with their blanket impls.
+    fn host_traits(&self, out: &mut Source, pair: &TraitPair, fns: &TraitFns) {
+        let TraitPair { base, supers, send } = *pair;
+        let send_bound = if send { " + Send" } else { "" };
+        let store_supers: String = supers
+            .iter()
+            .map(|s| format!(" + {s}WithStore<T>"))
+            .collect();
+        let store_bound = format!("{WT}::HasData{store_supers}{send_bound}");
+        out.line(format!("pub trait {base}WithStore<T>: {store_bound} {{"));
+        for decl in &fns.store {
             out.line(format!("{decl};"));
         }
         out.line("}");
-        let extra = if self.opts.asynchronous {
-            " + Send"
+        if fns.store.is_empty() {
+            // Nothing needs the store: every `HasData` qualifies.
+            out.line(format!(
+                "impl<H: ?Sized, T> {base}WithStore<T> for H where H: {store_bound} {{}}"
+            ));
+        }
+        let mut plain_supers: Vec<&str> = supers.iter().map(String::as_str).collect();
+        if send {
+            plain_supers.push("Send");
+        }
+        let bound = if plain_supers.is_empty() {
+            String::new()
         } else {
-            ""
+            format!(": {}", plain_supers.join(" + "))
         };
-        out.line(format!(
-            "impl<_T: {name} + ?Sized{extra}> {name} for &mut _T {{"
-        ));
-        for (decl, call) in fns {
-            out.line(format!("{decl} {{ {name}::{call} }}"));
+        out.line(format!("pub trait {base}{bound} {{"));
+        for (decl, _) in &fns.plain {
+            out.line(format!("{decl};"));
         }
         out.line("}");
+        out.line(format!(
+            "impl<_T: {base} + ?Sized{send_bound}> {base} for &mut _T {{"
+        ));
+        for (decl, call) in &fns.plain {
+            out.line(format!("{decl} {{ {base}::{call} }}"));
+        }
+        out.line("}");
+    }
+
+    /// The traits and linker calls of one resource (declared in `owner`, or
+    /// in the world); returns its trait's base name.
+    fn import_resource(
+        &self,
+        out: &mut Source,
+        link: &mut Linking,
+        owner: Option<InterfaceId>,
+        (name, id): (&str, TypeId),
+        funcs: &[&Function],
+        (module, convert_trait, send): (&ModPath, &str, bool),
+    ) -> String {
+        let base = format!("Host{}", camel(name));
+        let resource = self.def_name(id);
+        let mut fns = TraitFns::default();
+        for f in funcs.iter().filter(|f| f.resource == Some(id)) {
+            let h = self.host_fn(f, module, self.import_flags(owner, &f.name));
+            self.link_fn(link, f, &h, (&base, convert_trait), module);
+            self.add_fn(&mut fns, &h);
+        }
+        let drop = self.import_flags(owner, &format!("[drop]{name}"));
+        self.add_drop(&mut fns, &resource, drop);
+        let pair = TraitPair {
+            base: &base,
+            supers: &[],
+            send,
+        };
+        self.host_traits(out, &pair, &fns);
+        self.link_resource(&mut link.out, name, &resource, &base, drop);
+        base
+    }
+
+    /// Whether any of `owner`'s imported functions (or destructors) is async.
+    fn imports_async(&self, owner: Option<InterfaceId>) -> bool {
+        self.import_flags
+            .iter()
+            .any(|((o, _), f)| *o == owner && f.asynchronous)
     }
 
     /// Everything for one imported interface, in `module`.
     pub fn import_interface(&mut self, index: usize) {
-        let iface_info = self.imports[index].clone();
-        if self.with.contains_key(&iface_info.id) {
+        let info = self.imports[index].clone();
+        if self.with.contains_key(&info.id) {
             return;
         }
-        let iface = &self.ir.interfaces[iface_info.id];
-        let module = iface_info.module.clone();
+        let iface = &self.ir.interfaces[info.id];
+        let module = info.module.clone();
         let mut out = Source::default();
         out.docs(iface.docs.as_deref());
         for id in iface.types.values() {
             self.define_type(*id, &module, &mut out);
         }
+        let send = self.imports_async(Some(info.id));
+        let label = iface.name.as_deref().unwrap_or(&info.link_name);
+        let mut link = Linking {
+            out: Source::default(),
+            converts: Vec::new(),
+            label,
+        };
+        let funcs: Vec<&Function> = iface.functions.values().collect();
 
-        // One trait per resource, then the interface's own.
-        let mut supertraits = Vec::new();
-        let mut linker = Source::default();
-        let mut convert_fns: Vec<(String, String, String)> = Vec::new();
+        // One trait pair per resource, then the interface's own.
+        let mut supers = Vec::new();
         for (name, id) in &iface.types {
-            let TypeDefKind::Resource {
-                constructor,
-                methods,
-                statics,
-            } = &self.ir.types[*id].kind
-            else {
-                continue;
-            };
-            let trait_name = format!("Host{}", camel(name));
-            let resource = type_name(name);
-            let mut fns = Vec::new();
-            for key in constructor.iter().chain(methods).chain(statics) {
-                let f = &iface.functions[key];
-                let h = self.host_fn(f, &module);
-                self.link_fn(
-                    &mut linker,
-                    f,
-                    &h,
-                    (&trait_name, "Host"),
-                    &mut convert_fns,
-                    &module,
-                );
-                fns.push((self.host_fn_decl(&h), forward(&h)));
+            if matches!(self.ir.types[*id].kind, TypeDefKind::Resource { .. }) {
+                supers.push(self.import_resource(
+                    &mut out,
+                    &mut link,
+                    Some(info.id),
+                    (name, *id),
+                    &funcs,
+                    (&module, "Host", send),
+                ));
             }
-            fns.push(self.drop_decl(&resource));
-            self.host_trait(&mut out, &trait_name, &[], &fns);
-            self.link_resource(&mut linker, name, &resource, &trait_name);
-            supertraits.push(trait_name);
         }
-        let mut fns = Vec::new();
-        for f in iface.functions.values().filter(|f| f.resource.is_none()) {
-            let h = self.host_fn(f, &module);
-            self.link_fn(
-                &mut linker,
-                f,
-                &h,
-                ("Host", "Host"),
-                &mut convert_fns,
-                &module,
-            );
-            fns.push((self.host_fn_decl(&h), forward(&h)));
+        let mut fns = TraitFns::default();
+        for f in funcs.iter().filter(|f| f.resource.is_none()) {
+            let h = self.host_fn(f, &module, self.import_flags(Some(info.id), &f.name));
+            self.link_fn(&mut link, f, &h, ("Host", "Host"), &module);
+            self.add_fn(&mut fns, &h);
         }
-        fns.extend(convert_decls(&convert_fns));
-        self.host_trait(&mut out, "Host", &supertraits, &fns);
+        fns.plain.extend(convert_decls(&link.converts));
+        let pair = TraitPair {
+            base: "Host",
+            supers: &supers,
+            send,
+        };
+        self.host_traits(&mut out, &pair, &fns);
         self.add_to_linker_fn(
             &mut out,
-            "add_to_linker",
+            "add_to_linker_instance",
             "Host",
-            &format!("linker.instance({:?})?", iface_info.link_name),
-            &linker,
+            send,
+            None,
+            &link.out,
         );
+        let send_bound = if send { " + Send" } else { "" };
+        out.line(format!(
+            "/// Adds `{}` to `linker` under its own name.",
+            info.link_name
+        ));
+        out.line(format!(
+            "pub fn add_to_linker<T, D>(linker: &mut {WT}::Linker<T>, host_getter: fn(&mut T) -> D::Data<'_>) -> wasmtime::Result<()>"
+        ));
+        out.line(format!(
+            "where D: HostWithStore<T>, for<'a> D::Data<'a>: Host, T: 'static{send_bound} {{"
+        ));
+        out.line(format!(
+            "let mut inst = linker.instance({:?})?;",
+            info.link_name
+        ));
+        out.line("add_to_linker_instance::<T, D>(&mut inst, host_getter)");
+        out.line("}");
         self.module(&module).append(&out);
     }
 
-    /// A resource trait's `drop`, declared and forwarded.
-    fn drop_decl(&self, resource: &str) -> (String, String) {
-        let drop_ret = if self.opts.asynchronous {
-            " -> impl ::core::future::Future<Output = wasmtime::Result<()>> + Send".to_string()
-        } else {
-            " -> wasmtime::Result<()>".to_string()
-        };
-        (
-            format!("fn drop(&mut self, rep: {WT}::Resource<{resource}>){drop_ret}"),
-            "drop(*self, rep)".to_string(),
-        )
-    }
-
     /// World-level imports: functions, and resources declared in the world
-    /// (a `Host<Resource>` trait each, as in an interface), through one
-    /// `<World>Imports` trait and `add_to_linker_imports`, at the root.
-    /// Returns whether there were any.
+    /// (a trait pair each, as in an interface), through `<World>Imports`,
+    /// `<World>ImportsWithStore<T>` and `add_to_linker_imports`, at the
+    /// root. Returns whether there were any.
     pub fn import_world_functions(&mut self) -> bool {
         let module: ModPath = Vec::new();
-        let funcs: Vec<Function> = self
+        let funcs: Vec<&Function> = self
             .world
             .imports
             .iter()
             .filter_map(|i| match &i.kind {
-                witloom_ir::WorldItemKind::Function { function } => Some((**function).clone()),
+                witloom_ir::WorldItemKind::Function { function } => Some(&**function),
                 _ => None,
             })
             .collect();
-        let resources: Vec<(String, TypeId)> = self
+        let resources: Vec<(&str, TypeId)> = self
             .world
             .imports
             .iter()
@@ -244,7 +364,7 @@ impl Gen<'_> {
                 witloom_ir::WorldItemKind::Type { r#type }
                     if matches!(self.ir.types[*r#type].kind, TypeDefKind::Resource { .. }) =>
                 {
-                    Some((i.name.clone(), *r#type))
+                    Some((i.name.as_str(), *r#type))
                 }
                 _ => None,
             })
@@ -252,135 +372,188 @@ impl Gen<'_> {
         if funcs.is_empty() && resources.is_empty() {
             return false;
         }
-        let trait_name = format!("{}Imports", crate::naming::camel(&self.world.name));
-        let mut linker = Source::default();
-        let mut convert_fns = Vec::new();
+        let base = format!("{}Imports", camel(&self.world.name));
+        let send = self.imports_async(None);
+        let mut link = Linking {
+            out: Source::default(),
+            converts: Vec::new(),
+            label: &self.world.name,
+        };
         let mut out = Source::default();
-        let mut supertraits = Vec::new();
+        let mut supers = Vec::new();
         for (name, id) in &resources {
-            let resource_trait = format!("Host{}", camel(name));
-            let resource = self.def_name(*id);
-            let mut fns = Vec::new();
-            for f in funcs.iter().filter(|f| f.resource == Some(*id)) {
-                let h = self.host_fn(f, &module);
-                self.link_fn(
-                    &mut linker,
-                    f,
-                    &h,
-                    (&resource_trait, &trait_name),
-                    &mut convert_fns,
-                    &module,
-                );
-                fns.push((self.host_fn_decl(&h), forward(&h)));
-            }
-            fns.push(self.drop_decl(&resource));
-            self.host_trait(&mut out, &resource_trait, &[], &fns);
-            self.link_resource(&mut linker, name, &resource, &resource_trait);
-            supertraits.push(resource_trait);
+            supers.push(self.import_resource(
+                &mut out,
+                &mut link,
+                None,
+                (name, *id),
+                &funcs,
+                (&module, &base, send),
+            ));
         }
-        let mut fns = Vec::new();
+        let mut fns = TraitFns::default();
         for f in funcs.iter().filter(|f| f.resource.is_none()) {
-            let h = self.host_fn(f, &module);
-            self.link_fn(
-                &mut linker,
-                f,
-                &h,
-                (&trait_name, &trait_name),
-                &mut convert_fns,
-                &module,
-            );
-            fns.push((self.host_fn_decl(&h), forward(&h)));
+            let h = self.host_fn(f, &module, self.import_flags(None, &f.name));
+            self.link_fn(&mut link, f, &h, (&base, &base), &module);
+            self.add_fn(&mut fns, &h);
         }
-        fns.extend(convert_decls(&convert_fns));
-        self.host_trait(&mut out, &trait_name, &supertraits, &fns);
+        fns.plain.extend(convert_decls(&link.converts));
+        let pair = TraitPair {
+            base: &base,
+            supers: &supers,
+            send,
+        };
+        self.host_traits(&mut out, &pair, &fns);
         out.line(format!("impl {} {{", type_name(&self.world.name)));
         self.add_to_linker_fn(
             &mut out,
             "add_to_linker_imports",
-            &trait_name,
-            "linker.root()",
-            &linker,
+            &base,
+            send,
+            Some("linker.root()"),
+            &link.out,
         );
         out.line("}");
-        self.module(&module).append(&out);
+        let code = out;
+        self.module(&module).append(&code);
         true
     }
 
+    /// `fn_name<T, D>`, registering `body`'s calls in `inst`: a linker
+    /// instance given as a parameter, or (`instance`) one it opens.
     fn add_to_linker_fn(
         &self,
         out: &mut Source,
         fn_name: &str,
-        bound: &str,
-        instance: &str,
+        base: &str,
+        send: bool,
+        instance: Option<&str>,
         body: &Source,
     ) {
-        let send = if self.opts.asynchronous {
-            " + Send"
-        } else {
-            ""
+        let send = if send { " + Send" } else { "" };
+        let target = match instance {
+            Some(_) => format!("linker: &mut {WT}::Linker<T>"),
+            None => format!("inst: &mut {WT}::LinkerInstance<'_, T>"),
         };
         out.line(format!(
-            "pub fn {fn_name}<T, D>(linker: &mut {WT}::Linker<T>, host_getter: fn(&mut T) -> D::Data<'_>) -> wasmtime::Result<()>"
+            "pub fn {fn_name}<T, D>({target}, host_getter: fn(&mut T) -> D::Data<'_>) -> wasmtime::Result<()>"
         ));
         out.line(format!(
-            "where D: {WT}::HasData, for<'a> D::Data<'a>: {bound}, T: 'static{send} {{"
+            "where D: {base}WithStore<T>, for<'a> D::Data<'a>: {base}, T: 'static{send} {{"
         ));
-        if body.is_empty() {
-            out.line(format!("let _ = ({instance}, host_getter);"));
-        } else {
-            out.line(format!("let mut inst = {instance};"));
-            out.append(body);
+        match instance {
+            Some(open) if body.is_empty() => out.line(format!("let _ = ({open}, host_getter);")),
+            Some(open) => out.line(format!("let inst = &mut {open};")),
+            None if body.is_empty() => out.line("let _ = (inst, host_getter);"),
+            None => {}
         }
+        out.append(body);
         out.line("Ok(())");
         out.line("}");
     }
 
-    fn link_resource(&self, out: &mut Source, wit_name: &str, resource: &str, trait_name: &str) {
+    fn link_resource(
+        &self,
+        out: &mut Source,
+        wit_name: &str,
+        resource: &str,
+        base: &str,
+        flags: Flags,
+    ) {
         let ty = format!("{WT}::ResourceType::host::<{resource}>()");
-        if self.opts.asynchronous {
-            out.line(format!(
-                "inst.resource_async({wit_name:?}, {ty}, move |mut store, rep| Box::new(async move {{ {trait_name}::drop(&mut host_getter(store.data_mut()), {WT}::Resource::new_own(rep)).await }}))?;"
-            ));
-        } else {
-            out.line(format!(
-                "inst.resource({wit_name:?}, {ty}, move |mut store, rep| -> wasmtime::Result<()> {{ {trait_name}::drop(&mut host_getter(store.data_mut()), {WT}::Resource::new_own(rep)) }})?;"
-            ));
+        let own = format!("{WT}::Resource::new_own(rep)");
+        match (flags.store, flags.asynchronous) {
+            (true, true) => out.line(format!(
+                "inst.resource_concurrent({wit_name:?}, {ty}, move |caller: &{WT}::Accessor<T>, rep| Box::pin(async move {{ let accessor = &caller.with_getter::<D>(host_getter); <D as {base}WithStore<T>>::drop(accessor, {own}).await }}))?;"
+            )),
+            (true, false) => out.line(format!(
+                "inst.resource({wit_name:?}, {ty}, move |store, rep| -> wasmtime::Result<()> {{ <D as {base}WithStore<T>>::drop({WT}::Access::<T, D>::new(store, host_getter), {own}) }})?;"
+            )),
+            (false, true) => out.line(format!(
+                "inst.resource_async({wit_name:?}, {ty}, move |mut store, rep| Box::new(async move {{ {base}::drop(&mut host_getter(store.data_mut()), {own}).await }}))?;"
+            )),
+            (false, false) => out.line(format!(
+                "inst.resource({wit_name:?}, {ty}, move |mut store, rep| -> wasmtime::Result<()> {{ {base}::drop(&mut host_getter(store.data_mut()), {own}) }})?;"
+            )),
         }
     }
 
     fn link_fn(
         &self,
-        out: &mut Source,
+        link: &mut Linking,
         f: &Function,
         h: &HostFn,
         // The trait the function is on, and where `convert_*` lives: the
         // interface's `Host` (or the world's imports trait), even for a
         // resource's functions.
-        (trait_name, convert_trait): (&str, &str),
-        converts: &mut Vec<(String, String, String)>,
+        (base, convert_trait): (&str, &str),
         module: &ModPath,
     ) {
+        let flags = h.flags;
         let args: Vec<String> = (0..h.params.len()).map(|i| format!("arg{i}")).collect();
         let arg_tuple = tuple(&args);
         let type_tuple = tuple(&h.params.iter().map(|(_, t)| t.clone()).collect::<Vec<_>>());
         let call_args: String = args.iter().map(|a| format!(", {a}")).collect();
-        let await_ = if self.opts.asynchronous { ".await" } else { "" };
-        let trap = if self.opts.trappable_imports && h.convert.is_none() {
+        let await_ = if flags.asynchronous { ".await" } else { "" };
+        let trap = if flags.trappable && h.convert.is_none() {
             "?"
         } else {
             ""
         };
-        let mut body = format!(
-            "let r = {trait_name}::{}(host{call_args}){await_}{trap};",
-            h.method
-        );
+        let mut body = String::new();
+        if flags.tracing {
+            let fields: Vec<String> = h
+                .params
+                .iter()
+                .zip(&h.lists)
+                .enumerate()
+                .map(|(i, ((name, _), list))| {
+                    if *list && !flags.verbose_tracing {
+                        format!("{name} = tracing::field::debug(\"...\"), ")
+                    } else {
+                        format!("{name} = tracing::field::debug(&arg{i}), ")
+                    }
+                })
+                .collect();
+            body.push_str(&format!(
+                "tracing::event!(tracing::Level::TRACE, {}\"call\"); ",
+                fields.concat()
+            ));
+        }
+        if flags.store {
+            body.push_str(&format!(
+                "let access_cx = wasmtime::AsContextMut::as_context_mut(&mut caller); let host = {WT}::Access::<T, D>::new(access_cx, host_getter); let r = <D as {base}WithStore<T>>::{}(host{call_args}){await_}{trap};",
+                h.method
+            ));
+        } else {
+            body.push_str(&format!(
+                "let host = &mut host_getter(caller.data_mut()); let r = {base}::{}(host{call_args}){await_}{trap};",
+                h.method
+            ));
+        }
+        if flags.tracing {
+            let shown = if h.ret_list && !flags.verbose_tracing {
+                "\"...\""
+            } else {
+                "&r"
+            };
+            body.push_str(&format!(
+                " tracing::event!(tracing::Level::TRACE, result = tracing::field::debug({shown}), \"return\");"
+            ));
+        }
         if let Some((convert, err_id, rust)) = &h.convert {
             let wit = self.render(Type::Id(*err_id), module, Mode::Owned);
-            if !converts.iter().any(|(m, _, _)| m == convert) {
-                converts.push((convert.clone(), rust.to_string(), wit));
+            if !link.converts.iter().any(|(m, _, _)| m == convert) {
+                link.converts.push((convert.clone(), rust.to_string(), wit));
             }
+            // The store's host was handed to the call; take it again.
+            let host = if flags.store {
+                "&mut host_getter(caller.data_mut())"
+            } else {
+                "host"
+            };
             body.push_str(&format!(
-                "let r = match r {{ Ok(v) => Ok(v), Err(e) => Err({convert_trait}::{convert}(host, e)?) }};"
+                " let r = match r {{ Ok(v) => Ok(v), Err(e) => Err({convert_trait}::{convert}({host}, e)?) }};"
             ));
         }
         let ret = if h.ret.is_some() {
@@ -388,17 +561,36 @@ impl Gen<'_> {
         } else {
             "let () = r; Ok(())"
         };
+        let span = if flags.tracing {
+            format!(
+                "let span = tracing::span!(tracing::Level::TRACE, \"wit-bindgen import\", module = {:?}, function = {:?}); ",
+                link.label, f.name
+            )
+        } else {
+            String::new()
+        };
         let closure_head = format!(
             "move |mut caller: wasmtime::StoreContextMut<'_, T>, {arg_tuple}: {type_tuple}|"
         );
-        if self.opts.asynchronous {
-            out.line(format!(
-                "inst.func_wrap_async({:?}, {closure_head} Box::new(async move {{ let host = &mut host_getter(caller.data_mut()); {body} {ret} }}))?;",
+        if flags.asynchronous {
+            // The span is entered around each poll, never across an await.
+            let (uses, instrument) = if flags.tracing {
+                ("use tracing::Instrument; ", ".instrument(span)")
+            } else {
+                ("", "")
+            };
+            link.out.line(format!(
+                "inst.func_wrap_async({:?}, {closure_head} {{ {uses}{span}Box::new(async move {{ {body} {ret} }}{instrument}) }})?;",
                 f.name
             ));
         } else {
-            out.line(format!(
-                "inst.func_wrap({:?}, {closure_head} {{ let host = &mut host_getter(caller.data_mut()); {body} {ret} }})?;",
+            let enter = if flags.tracing {
+                "let _enter = span.enter(); "
+            } else {
+                ""
+            };
+            link.out.line(format!(
+                "inst.func_wrap({:?}, {closure_head} {{ {span}{enter}{body} {ret} }})?;",
                 f.name
             ));
         }

@@ -17,8 +17,10 @@
 
 mod context;
 mod exports;
+mod flags;
 mod imports;
 mod naming;
+mod options_file;
 mod source;
 mod types;
 mod world;
@@ -27,29 +29,51 @@ use indexmap::IndexMap;
 use std::path::Path;
 use witloom_ir::{Diagnostic, LoadOptions, Loaded};
 
+pub use flags::{Flags, FunctionConfig};
+
 /// What to generate.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     /// The world; may be omitted when the package has one.
     pub world: Option<String>,
-    /// Async host traits and `call_*` methods (`func_wrap_async`,
-    /// `call_async`); the store's data must be `Send`.
-    pub asynchronous: bool,
+    /// How imported functions are bound (`bindgen!`'s `imports: { … }`):
+    /// async host methods, the store as `Access`, traps, tracing; a
+    /// default and rules by name.
+    pub imports: FunctionConfig,
+    /// How exported functions are called (`bindgen!`'s `exports: { … }`):
+    /// `async` (`call_async`), `async | store` (`call_concurrent` with an
+    /// `&Accessor`), tracing.
+    pub exports: FunctionConfig,
     /// Interfaces that already have bindings elsewhere, by WIT name
     /// (`wasi:io/streams`, with or without `@version`) → Rust module path
     /// (`wasmtime_wasi::p2::bindings::io::streams`). Their types are taken
     /// from there, and `add_to_linker` leaves them for the caller to add
     /// (for WASI: `wasmtime_wasi::p2::add_to_linker_sync`).
     pub with: IndexMap<String, String>,
-    /// Every host function returns `wasmtime::Result<T>`, so the host can
-    /// trap the guest.
-    pub trappable_imports: bool,
     /// Error types the host may turn into traps: WIT type
     /// (`ns:pkg/iface#name`, version optional) → Rust type. Functions whose
     /// result's error is that type return `Result<T, RustType>`, and the
     /// interface's `Host` trait gets `convert_<name>` to turn the Rust error
     /// into the WIT one or a trap.
     pub trappable_error_types: IndexMap<String, String>,
+    /// Derives added to every generated record, variant and enum
+    /// (`serde::Serialize`, `Hash`, …; `bindgen!`'s `additional_derives`).
+    /// Ones witloom already derives are not repeated.
+    pub additional_derives: Vec<String>,
+}
+
+impl Options {
+    /// Options whose imports and exports both default to `flags` (the
+    /// shape of `bindgen!`'s `imports: { default: F }, exports: { default:
+    /// F }`); import-only flags (`trappable`) are dropped from exports.
+    pub fn with_defaults(mut self, flags: Flags) -> Options {
+        self.imports.default = flags;
+        self.exports.default = Flags {
+            trappable: false,
+            ..flags
+        };
+        self
+    }
 }
 
 /// The bindings for a world of `wit`, as formatted Rust source.

@@ -11,6 +11,19 @@ use witloom_ir::{Type, TypeDefKind, TypeId};
 const WT: &str = "wasmtime::component";
 
 impl Gen<'_> {
+    /// `derives` and the user's additional derives, each once (`Clone`
+    /// and `std::clone::Clone` are one derive).
+    fn with_additional(&self, derives: &str) -> String {
+        let mut all: Vec<&str> = derives.split(", ").collect();
+        let last = |d: &str| d.rsplit("::").next().unwrap_or(d).trim().to_string();
+        for extra in &self.opts.additional_derives {
+            if !all.iter().any(|d| last(d) == last(extra)) {
+                all.push(extra.as_str());
+            }
+        }
+        all.join(", ")
+    }
+
     /// Defines the named type `id` in `module`.
     pub fn define_type(&self, id: TypeId, module: &ModPath, out: &mut Source) {
         let def = &self.ir.types[id];
@@ -19,12 +32,13 @@ impl Gen<'_> {
         // Plain data gets the derives people compare and copy with; types
         // holding handles cannot be cloned or compared.
         let derives = if self.has_handle(ty) {
-            "Debug".to_string()
+            "Debug"
         } else if self.needs_borrow(ty) {
-            "Clone, Debug, PartialEq".to_string()
+            "Clone, Debug, PartialEq"
         } else {
-            "Clone, Copy, Debug, PartialEq".to_string()
+            "Clone, Copy, Debug, PartialEq"
         };
+        let derives = self.with_additional(derives);
         match &def.kind {
             TypeDefKind::Record { fields } => {
                 out.docs(def.docs.as_deref());
@@ -68,7 +82,8 @@ impl Gen<'_> {
             TypeDefKind::Enum { cases } => {
                 out.docs(def.docs.as_deref());
                 out.line(format!(
-                    "#[derive({WT}::ComponentType, {WT}::Lift, {WT}::Lower, Clone, Copy, Debug, PartialEq, Eq, Hash)]"
+                    "#[derive({WT}::ComponentType, {WT}::Lift, {WT}::Lower, {})]",
+                    self.with_additional("Clone, Copy, Debug, PartialEq, Eq, Hash")
                 ));
                 out.line("#[component(enum)]");
                 out.line(if cases.len() <= 256 {

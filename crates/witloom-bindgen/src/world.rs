@@ -48,7 +48,10 @@ impl Gen<'_> {
                 _ => None,
             })
             .collect();
-        let fns: Vec<_> = funcs.iter().map(|f| self.export_fn(f, &root)).collect();
+        let fns: Vec<_> = funcs
+            .iter()
+            .map(|f| self.export_fn(f, &root, None, "default"))
+            .collect();
         // Exported interfaces: (field, accessor, module path).
         let ifaces: Vec<(String, String, String, String)> = self
             .exports
@@ -175,19 +178,21 @@ impl Gen<'_> {
         out.line(format!(
             "pub fn instance_pre(&self) -> &{WT}::InstancePre<_T> {{ &self.instance_pre }}"
         ));
-        if self.opts.asynchronous {
-            out.line(format!(
-                "pub async fn instantiate_async(&self, mut store: impl wasmtime::AsContextMut<Data = _T>) -> wasmtime::Result<{name}> where _T: Send {{"
-            ));
-            out.line("let mut store = store.as_context_mut();");
-            out.line("let instance = self.instance_pre.instantiate_async(&mut store).await?;");
-        } else {
-            out.line(format!(
-                "pub fn instantiate(&self, mut store: impl wasmtime::AsContextMut<Data = _T>) -> wasmtime::Result<{name}> {{"
-            ));
-            out.line("let mut store = store.as_context_mut();");
-            out.line("let instance = self.instance_pre.instantiate(&mut store)?;");
-        }
+        out.line(format!(
+            "pub fn instantiate(&self, mut store: impl wasmtime::AsContextMut<Data = _T>) -> wasmtime::Result<{name}> {{"
+        ));
+        out.line("let mut store = store.as_context_mut();");
+        out.line("let instance = self.instance_pre.instantiate(&mut store)?;");
+        out.line("self.indices.load(&mut store, &instance)");
+        out.line("}");
+        out.line("}");
+        out.line(format!("impl<_T: Send + 'static> {base}Pre<_T> {{"));
+        out.line("/// [`Self::instantiate`], for a store with async support.");
+        out.line(format!(
+            "pub async fn instantiate_async(&self, mut store: impl wasmtime::AsContextMut<Data = _T>) -> wasmtime::Result<{name}> {{"
+        ));
+        out.line("let mut store = store.as_context_mut();");
+        out.line("let instance = self.instance_pre.instantiate_async(&mut store).await?;");
         out.line("self.indices.load(&mut store, &instance)");
         out.line("}");
         out.line("}");
@@ -195,39 +200,49 @@ impl Gen<'_> {
         // The world itself.
         out.line("#[allow(dead_code)]");
         out.line(format!("impl {name} {{"));
-        if self.opts.asynchronous {
-            out.line(format!(
-                "pub async fn instantiate_async<_T: Send>(store: impl wasmtime::AsContextMut<Data = _T>, component: &{WT}::Component, linker: &{WT}::Linker<_T>) -> wasmtime::Result<{name}> {{"
-            ));
-            out.line("let pre = linker.instantiate_pre(component)?;");
-            out.line(format!(
-                "{base}Pre::new(pre)?.instantiate_async(store).await"
-            ));
-        } else {
-            out.line(format!(
-                "pub fn instantiate<_T>(store: impl wasmtime::AsContextMut<Data = _T>, component: &{WT}::Component, linker: &{WT}::Linker<_T>) -> wasmtime::Result<{name}> {{"
-            ));
-            out.line("let pre = linker.instantiate_pre(component)?;");
-            out.line(format!("{base}Pre::new(pre)?.instantiate(store)"));
-        }
+        out.line(format!(
+            "pub fn instantiate<_T>(store: impl wasmtime::AsContextMut<Data = _T>, component: &{WT}::Component, linker: &{WT}::Linker<_T>) -> wasmtime::Result<{name}> {{"
+        ));
+        out.line("let pre = linker.instantiate_pre(component)?;");
+        out.line(format!("{base}Pre::new(pre)?.instantiate(store)"));
+        out.line("}");
+        out.line(format!(
+            "pub async fn instantiate_async<_T: Send>(store: impl wasmtime::AsContextMut<Data = _T>, component: &{WT}::Component, linker: &{WT}::Linker<_T>) -> wasmtime::Result<{name}> {{"
+        ));
+        out.line("let pre = linker.instantiate_pre(component)?;");
+        out.line(format!(
+            "{base}Pre::new(pre)?.instantiate_async(store).await"
+        ));
         out.line("}");
 
         // `add_to_linker` for every import this file binds.
+        // Bounds on `D` (the store traits) and on its data (the host
+        // traits), and one call per name an interface is imported under.
+        let mut store_bounds = Vec::new();
         let mut bounds = Vec::new();
         let mut calls = Vec::new();
+        if has_world_imports {
+            store_bounds.push(format!("{base}ImportsWithStore<T>"));
+            bounds.push(format!("{base}Imports"));
+            calls.push("Self::add_to_linker_imports::<T, D>(linker, host_getter)?;".to_string());
+        }
         for iface in &self.imports {
             if self.with.contains_key(&iface.id) {
                 continue;
             }
             let path = iface.module.join("::");
+            store_bounds.push(format!("{path}::HostWithStore<T>"));
             bounds.push(format!("{path}::Host"));
-            calls.push(format!(
-                "{path}::add_to_linker::<T, D>(linker, host_getter)?;"
-            ));
-        }
-        if has_world_imports {
-            bounds.push(format!("{base}Imports"));
-            calls.push("Self::add_to_linker_imports::<T, D>(linker, host_getter)?;".to_string());
+            if iface.plain {
+                calls.push(format!(
+                    "{path}::add_to_linker::<T, D>(linker, host_getter)?;"
+                ));
+            }
+            for named in &iface.named {
+                calls.push(format!(
+                    "{path}::add_to_linker_instance::<T, D>(&mut linker.instance({named:?})?, host_getter)?;"
+                ));
+            }
         }
         let with_note = if self.with.is_empty() {
             String::new()
@@ -238,18 +253,19 @@ impl Gen<'_> {
             "/// Adds every import of world `{}` to `linker`.{with_note}",
             self.world.name
         ));
-        let send = if self.opts.asynchronous {
+        let send = if self.any_async_import() {
             " + Send"
         } else {
             ""
         };
+        let store_bound: String = store_bounds.iter().map(|b| format!(" + {b}")).collect();
         let bound = if bounds.is_empty() {
             String::new()
         } else {
             format!(", for<'a> D::Data<'a>: {}", bounds.join(" + "))
         };
         out.line(format!(
-            "pub fn add_to_linker<T, D>(linker: &mut {WT}::Linker<T>, host_getter: fn(&mut T) -> D::Data<'_>) -> wasmtime::Result<()> where D: {WT}::HasData{bound}, T: 'static{send} {{"
+            "pub fn add_to_linker<T, D>(linker: &mut {WT}::Linker<T>, host_getter: fn(&mut T) -> D::Data<'_>) -> wasmtime::Result<()> where D: {WT}::HasData{store_bound}{bound}, T: 'static{send} {{"
         ));
         if calls.is_empty() {
             out.line("let _ = (linker, host_getter);");

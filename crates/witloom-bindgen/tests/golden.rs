@@ -4,8 +4,9 @@
 //! corpus crate compiles those files too.
 //!
 //! A case has lines `wit: PATH` (relative to this crate), `world: W`,
-//! `async: true`, `trappable-imports: true`, `with: WIT=RUST` and
-//! `trappable-error-type: WIT=RUST`; `#` starts a comment.
+//! `flags: async | store` (`bindgen!`'s function flags, for imports and
+//! exports), `with: WIT=RUST`, `trappable-error-type: WIT=RUST` and
+//! `additional-derive: PATH`; `#` starts a comment.
 
 use std::path::Path;
 use witloom_bindgen::Options;
@@ -24,8 +25,11 @@ fn generate(case: &Path) -> Result<String, String> {
         match key {
             "wit" => wit = Some(value.to_string()),
             "world" => opts.world = Some(value.to_string()),
-            "async" => opts.asynchronous = value == "true",
-            "trappable-imports" => opts.trappable_imports = value == "true",
+            // `bindgen!`'s flags for both sides: `flags: async | store`.
+            "flags" => {
+                opts = opts.with_defaults(witloom_bindgen::Flags::parse(value)?);
+            }
+            "additional-derive" => opts.additional_derives.push(value.to_string()),
             "with" => {
                 let (k, v) = pair(value)?;
                 opts.with.insert(k, v);

@@ -94,6 +94,47 @@ impl Diagnostic {
     pub fn location(&self) -> Option<&Location> {
         self.labels.first().map(|l| &l.location)
     }
+
+    /// A diagnostic at byte span `span` of `text`, the contents of `path`
+    /// (a parser's error span, as TOML and JSON parsers give them); with
+    /// no span, the path is named in a note.
+    pub fn at_span(
+        path: &std::path::Path,
+        text: &str,
+        span: Option<std::ops::Range<usize>>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        let mut d = Diagnostic::new(message);
+        let Some(span) = span else {
+            d.notes.push(format!("in `{}`", path.display()));
+            return d;
+        };
+        let mut start = span.start.min(text.len());
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let line_text = text[line_start..line_end]
+            .trim_end_matches('\r')
+            .to_string();
+        let col = text[line_start..start].chars().count() + 1;
+        let mut end = span.end.clamp(start, line_end);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        d.labels.push(Label {
+            location: Location {
+                file: path.display().to_string(),
+                line: (text[..start].matches('\n').count() + 1) as u32,
+                col: col as u32,
+            },
+            line_text,
+            width: text[start..end].chars().count().max(1),
+            text: None,
+        });
+        d
+    }
 }
 
 impl fmt::Display for Diagnostic {

@@ -22,7 +22,7 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::{Path, PathBuf};
-use witloom_ir::{Diagnostic, Label, Location};
+use witloom_ir::Diagnostic;
 
 /// The manifest's file name.
 pub const FILE_NAME: &str = "witloom.toml";
@@ -178,7 +178,7 @@ impl Manifest {
     pub fn parse(path: &Path, text: &str) -> Result<Manifest, Diagnostic> {
         let raw: RawManifest = toml::from_str(text).map_err(|e| {
             let message = e.message().trim_end().to_string();
-            located(path, text, e.span(), message)
+            Diagnostic::at_span(path, text, e.span(), message)
         })?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let dir = if dir.as_os_str().is_empty() {
@@ -188,7 +188,7 @@ impl Manifest {
         };
         let app_name = raw.app.name.get_ref();
         if let Err(why) = check_component_name(app_name) {
-            return Err(located(
+            return Err(Diagnostic::at_span(
                 path,
                 text,
                 Some(raw.app.name.span()),
@@ -207,7 +207,7 @@ impl Manifest {
             Some(v) => match semver::Version::parse(v.get_ref()) {
                 Ok(_) => Some(v.get_ref().clone()),
                 Err(e) => {
-                    return Err(located(
+                    return Err(Diagnostic::at_span(
                         path,
                         text,
                         Some(v.span()),
@@ -222,7 +222,7 @@ impl Manifest {
         for (name, spanned) in raw.components {
             let span = spanned.span();
             if let Err(why) = check_component_name(&name) {
-                return Err(located(
+                return Err(Diagnostic::at_span(
                     path,
                     text,
                     Some(span),
@@ -233,7 +233,7 @@ impl Manifest {
             // Both would be built to target/witloom/<name>.wasm: composing
             // would overwrite the component it reads.
             if &name == app_name {
-                return Err(located(
+                return Err(Diagnostic::at_span(
                     path,
                     text,
                     Some(span),
@@ -262,7 +262,7 @@ impl Manifest {
                     Ok(name.get_ref().clone())
                 } else {
                     let names: Vec<&str> = components.keys().map(String::as_str).collect();
-                    Err(located(
+                    Err(Diagnostic::at_span(
                         path,
                         text,
                         Some(name.span()),
@@ -279,7 +279,7 @@ impl Manifest {
             }
             if let Some(chain) = &raw_compose.chain {
                 if chain.get_ref().len() < 2 {
-                    return Err(located(
+                    return Err(Diagnostic::at_span(
                         path,
                         text,
                         Some(chain.span()),
@@ -292,7 +292,7 @@ impl Manifest {
                 for spanned in chain.get_ref() {
                     let name = known(spanned)?;
                     if compose.chain.contains(&name) {
-                        return Err(located(
+                        return Err(Diagnostic::at_span(
                             path,
                             text,
                             Some(spanned.span()),
@@ -340,39 +340,6 @@ pub fn check_component_name(name: &str) -> Result<(), String> {
         return Err("each `-`-separated part must start with a letter".into());
     }
     Ok(())
-}
-
-/// A diagnostic at a byte span of the manifest.
-fn located(
-    path: &Path,
-    text: &str,
-    span: Option<std::ops::Range<usize>>,
-    message: String,
-) -> Diagnostic {
-    let mut d = Diagnostic::new(message);
-    if let Some(span) = span {
-        let start = span.start.min(text.len());
-        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-        let line_text = text[line_start..line_end]
-            .trim_end_matches('\r')
-            .to_string();
-        let col = text[line_start..start].chars().count() + 1;
-        let end = span.end.clamp(start, line_end);
-        d.labels.push(Label {
-            location: Location {
-                file: path.display().to_string(),
-                line: (text[..start].matches('\n').count() + 1) as u32,
-                col: col as u32,
-            },
-            line_text,
-            width: text[start..end].chars().count().max(1),
-            text: None,
-        });
-    } else {
-        d.notes.push(format!("in `{}`", path.display()));
-    }
-    d
 }
 
 /// Appends `[components.NAME]` to the manifest file, keeping its comments

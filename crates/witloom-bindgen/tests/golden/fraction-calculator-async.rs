@@ -68,13 +68,21 @@ impl<_T: 'static> CalculatorPre<_T> {
     pub fn instance_pre(&self) -> &wasmtime::component::InstancePre<_T> {
         &self.instance_pre
     }
+    pub fn instantiate(
+        &self,
+        mut store: impl wasmtime::AsContextMut<Data = _T>,
+    ) -> wasmtime::Result<Calculator> {
+        let mut store = store.as_context_mut();
+        let instance = self.instance_pre.instantiate(&mut store)?;
+        self.indices.load(&mut store, &instance)
+    }
+}
+impl<_T: Send + 'static> CalculatorPre<_T> {
+    /// [`Self::instantiate`], for a store with async support.
     pub async fn instantiate_async(
         &self,
         mut store: impl wasmtime::AsContextMut<Data = _T>,
-    ) -> wasmtime::Result<Calculator>
-    where
-        _T: Send,
-    {
+    ) -> wasmtime::Result<Calculator> {
         let mut store = store.as_context_mut();
         let instance = self.instance_pre.instantiate_async(&mut store).await?;
         self.indices.load(&mut store, &instance)
@@ -82,6 +90,14 @@ impl<_T: 'static> CalculatorPre<_T> {
 }
 #[allow(dead_code)]
 impl Calculator {
+    pub fn instantiate<_T>(
+        store: impl wasmtime::AsContextMut<Data = _T>,
+        component: &wasmtime::component::Component,
+        linker: &wasmtime::component::Linker<_T>,
+    ) -> wasmtime::Result<Calculator> {
+        let pre = linker.instantiate_pre(component)?;
+        CalculatorPre::new(pre)?.instantiate(store)
+    }
     pub async fn instantiate_async<_T: Send>(
         store: impl wasmtime::AsContextMut<Data = _T>,
         component: &wasmtime::component::Component,
@@ -97,7 +113,7 @@ impl Calculator {
     ) -> wasmtime::Result<()>
     where
         D: wasmtime::component::HasData,
-        T: 'static + Send,
+        T: 'static,
     {
         let _ = (linker, host_getter);
         Ok(())

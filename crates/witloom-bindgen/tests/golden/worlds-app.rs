@@ -2,6 +2,11 @@
 // WIT and regenerate (`cargo xtask bindgen` in the witloom repository).
 
 pub type Level = corpus::worlds::types::Level;
+pub trait AppImportsWithStore<T>: wasmtime::component::HasData {}
+impl<H: ?Sized, T> AppImportsWithStore<T> for H
+where
+    H: wasmtime::component::HasData,
+{}
 pub trait AppImports {
     fn set_level(&mut self, l: Level);
 }
@@ -16,11 +21,11 @@ impl App {
         host_getter: fn(&mut T) -> D::Data<'_>,
     ) -> wasmtime::Result<()>
     where
-        D: wasmtime::component::HasData,
+        D: AppImportsWithStore<T>,
         for<'a> D::Data<'a>: AppImports,
         T: 'static,
     {
-        let mut inst = linker.root();
+        let inst = &mut linker.root();
         inst.func_wrap(
             "set-level",
             move |mut caller: wasmtime::StoreContextMut<'_, T>, (arg0,): (Level,)| {
@@ -125,6 +130,17 @@ impl<_T: 'static> AppPre<_T> {
         self.indices.load(&mut store, &instance)
     }
 }
+impl<_T: Send + 'static> AppPre<_T> {
+    /// [`Self::instantiate`], for a store with async support.
+    pub async fn instantiate_async(
+        &self,
+        mut store: impl wasmtime::AsContextMut<Data = _T>,
+    ) -> wasmtime::Result<App> {
+        let mut store = store.as_context_mut();
+        let instance = self.instance_pre.instantiate_async(&mut store).await?;
+        self.indices.load(&mut store, &instance)
+    }
+}
 #[allow(dead_code)]
 impl App {
     pub fn instantiate<_T>(
@@ -135,23 +151,36 @@ impl App {
         let pre = linker.instantiate_pre(component)?;
         AppPre::new(pre)?.instantiate(store)
     }
+    pub async fn instantiate_async<_T: Send>(
+        store: impl wasmtime::AsContextMut<Data = _T>,
+        component: &wasmtime::component::Component,
+        linker: &wasmtime::component::Linker<_T>,
+    ) -> wasmtime::Result<App> {
+        let pre = linker.instantiate_pre(component)?;
+        AppPre::new(pre)?.instantiate_async(store).await
+    }
     /// Adds every import of world `app` to `linker`.
     pub fn add_to_linker<T, D>(
         linker: &mut wasmtime::component::Linker<T>,
         host_getter: fn(&mut T) -> D::Data<'_>,
     ) -> wasmtime::Result<()>
     where
-        D: wasmtime::component::HasData,
+        D: wasmtime::component::HasData + AppImportsWithStore<T>
+            + corpus::worlds::types::HostWithStore<T>
+            + corpus::worlds::logger::HostWithStore<T> + clock::HostWithStore<T>,
         for<'a> D::Data<
             'a,
-        >: corpus::worlds::types::Host + corpus::worlds::logger::Host + clock::Host
-            + AppImports,
+        >: AppImports + corpus::worlds::types::Host + corpus::worlds::logger::Host
+            + clock::Host,
         T: 'static,
     {
+        Self::add_to_linker_imports::<T, D>(linker, host_getter)?;
         corpus::worlds::types::add_to_linker::<T, D>(linker, host_getter)?;
         corpus::worlds::logger::add_to_linker::<T, D>(linker, host_getter)?;
-        clock::add_to_linker::<T, D>(linker, host_getter)?;
-        Self::add_to_linker_imports::<T, D>(linker, host_getter)?;
+        clock::add_to_linker_instance::<
+            T,
+            D,
+        >(&mut linker.instance("clock")?, host_getter)?;
         Ok(())
     }
     /// The exported interface `corpus:worlds/sink`.
@@ -180,6 +209,11 @@ impl App {
 #[allow(dead_code, clippy::all, non_camel_case_types, non_snake_case)]
 pub mod clock {
     /// A clock, written inline.
+    pub trait HostWithStore<T>: wasmtime::component::HasData {}
+    impl<H: ?Sized, T> HostWithStore<T> for H
+    where
+        H: wasmtime::component::HasData,
+    {}
     pub trait Host {
         fn now(&mut self) -> u64;
     }
@@ -188,16 +222,15 @@ pub mod clock {
             Host::now(*self)
         }
     }
-    pub fn add_to_linker<T, D>(
-        linker: &mut wasmtime::component::Linker<T>,
+    pub fn add_to_linker_instance<T, D>(
+        inst: &mut wasmtime::component::LinkerInstance<'_, T>,
         host_getter: fn(&mut T) -> D::Data<'_>,
     ) -> wasmtime::Result<()>
     where
-        D: wasmtime::component::HasData,
+        D: HostWithStore<T>,
         for<'a> D::Data<'a>: Host,
         T: 'static,
     {
-        let mut inst = linker.instance("clock")?;
         inst.func_wrap(
             "now",
             move |mut caller: wasmtime::StoreContextMut<'_, T>, (): ()| {
@@ -208,6 +241,19 @@ pub mod clock {
         )?;
         Ok(())
     }
+    /// Adds `corpus:worlds/app#clock` to `linker` under its own name.
+    pub fn add_to_linker<T, D>(
+        linker: &mut wasmtime::component::Linker<T>,
+        host_getter: fn(&mut T) -> D::Data<'_>,
+    ) -> wasmtime::Result<()>
+    where
+        D: HostWithStore<T>,
+        for<'a> D::Data<'a>: Host,
+        T: 'static,
+    {
+        let mut inst = linker.instance("corpus:worlds/app#clock")?;
+        add_to_linker_instance::<T, D>(&mut inst, host_getter)
+    }
 }
 #[allow(dead_code, clippy::all, non_camel_case_types, non_snake_case)]
 pub mod corpus {
@@ -215,6 +261,11 @@ pub mod corpus {
         pub mod logger {
             pub type Entry = super::super::super::corpus::worlds::types::Entry;
             pub type Severity = super::super::super::corpus::worlds::types::Level;
+            pub trait HostWithStore<T>: wasmtime::component::HasData {}
+            impl<H: ?Sized, T> HostWithStore<T> for H
+            where
+                H: wasmtime::component::HasData,
+            {}
             pub trait Host {
                 fn log(&mut self, e: Entry);
                 fn enabled(&mut self, at: Severity) -> bool;
@@ -227,16 +278,15 @@ pub mod corpus {
                     Host::enabled(*self, at)
                 }
             }
-            pub fn add_to_linker<T, D>(
-                linker: &mut wasmtime::component::Linker<T>,
+            pub fn add_to_linker_instance<T, D>(
+                inst: &mut wasmtime::component::LinkerInstance<'_, T>,
                 host_getter: fn(&mut T) -> D::Data<'_>,
             ) -> wasmtime::Result<()>
             where
-                D: wasmtime::component::HasData,
+                D: HostWithStore<T>,
                 for<'a> D::Data<'a>: Host,
                 T: 'static,
             {
-                let mut inst = linker.instance("corpus:worlds/logger")?;
                 inst.func_wrap(
                     "log",
                     move |
@@ -261,6 +311,19 @@ pub mod corpus {
                     },
                 )?;
                 Ok(())
+            }
+            /// Adds `corpus:worlds/logger` to `linker` under its own name.
+            pub fn add_to_linker<T, D>(
+                linker: &mut wasmtime::component::Linker<T>,
+                host_getter: fn(&mut T) -> D::Data<'_>,
+            ) -> wasmtime::Result<()>
+            where
+                D: HostWithStore<T>,
+                for<'a> D::Data<'a>: Host,
+                T: 'static,
+            {
+                let mut inst = linker.instance("corpus:worlds/logger")?;
+                add_to_linker_instance::<T, D>(&mut inst, host_getter)
             }
         }
         pub mod types {
@@ -303,19 +366,37 @@ pub mod corpus {
                 #[component(name = "message")]
                 pub message: String,
             }
+            pub trait HostWithStore<T>: wasmtime::component::HasData {}
+            impl<H: ?Sized, T> HostWithStore<T> for H
+            where
+                H: wasmtime::component::HasData,
+            {}
             pub trait Host {}
             impl<_T: Host + ?Sized> Host for &mut _T {}
+            pub fn add_to_linker_instance<T, D>(
+                inst: &mut wasmtime::component::LinkerInstance<'_, T>,
+                host_getter: fn(&mut T) -> D::Data<'_>,
+            ) -> wasmtime::Result<()>
+            where
+                D: HostWithStore<T>,
+                for<'a> D::Data<'a>: Host,
+                T: 'static,
+            {
+                let _ = (inst, host_getter);
+                Ok(())
+            }
+            /// Adds `corpus:worlds/types` to `linker` under its own name.
             pub fn add_to_linker<T, D>(
                 linker: &mut wasmtime::component::Linker<T>,
                 host_getter: fn(&mut T) -> D::Data<'_>,
             ) -> wasmtime::Result<()>
             where
-                D: wasmtime::component::HasData,
+                D: HostWithStore<T>,
                 for<'a> D::Data<'a>: Host,
                 T: 'static,
             {
-                let _ = (linker.instance("corpus:worlds/types")?, host_getter);
-                Ok(())
+                let mut inst = linker.instance("corpus:worlds/types")?;
+                add_to_linker_instance::<T, D>(&mut inst, host_getter)
             }
         }
     }

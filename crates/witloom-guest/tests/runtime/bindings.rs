@@ -77,6 +77,17 @@ impl<_T: 'static> TestPre<_T> {
         self.indices.load(&mut store, &instance)
     }
 }
+impl<_T: Send + 'static> TestPre<_T> {
+    /// [`Self::instantiate`], for a store with async support.
+    pub async fn instantiate_async(
+        &self,
+        mut store: impl wasmtime::AsContextMut<Data = _T>,
+    ) -> wasmtime::Result<Test> {
+        let mut store = store.as_context_mut();
+        let instance = self.instance_pre.instantiate_async(&mut store).await?;
+        self.indices.load(&mut store, &instance)
+    }
+}
 #[allow(dead_code)]
 impl Test {
     pub fn instantiate<_T>(
@@ -87,13 +98,21 @@ impl Test {
         let pre = linker.instantiate_pre(component)?;
         TestPre::new(pre)?.instantiate(store)
     }
+    pub async fn instantiate_async<_T: Send>(
+        store: impl wasmtime::AsContextMut<Data = _T>,
+        component: &wasmtime::component::Component,
+        linker: &wasmtime::component::Linker<_T>,
+    ) -> wasmtime::Result<Test> {
+        let pre = linker.instantiate_pre(component)?;
+        TestPre::new(pre)?.instantiate_async(store).await
+    }
     /// Adds every import of world `test` to `linker`.
     pub fn add_to_linker<T, D>(
         linker: &mut wasmtime::component::Linker<T>,
         host_getter: fn(&mut T) -> D::Data<'_>,
     ) -> wasmtime::Result<()>
     where
-        D: wasmtime::component::HasData,
+        D: wasmtime::component::HasData + witloom::test::host::HostWithStore<T>,
         for<'a> D::Data<'a>: witloom::test::host::Host,
         T: 'static,
     {
@@ -1407,6 +1426,11 @@ pub mod witloom {
     pub mod test {
         pub mod host {
             /// What the test host provides.
+            pub trait HostWithStore<T>: wasmtime::component::HasData {}
+            impl<H: ?Sized, T> HostWithStore<T> for H
+            where
+                H: wasmtime::component::HasData,
+            {}
             pub trait Host {
                 fn log(&mut self, msg: String);
                 fn add_one(&mut self, x: u32) -> u32;
@@ -1419,16 +1443,15 @@ pub mod witloom {
                     Host::add_one(*self, x)
                 }
             }
-            pub fn add_to_linker<T, D>(
-                linker: &mut wasmtime::component::Linker<T>,
+            pub fn add_to_linker_instance<T, D>(
+                inst: &mut wasmtime::component::LinkerInstance<'_, T>,
                 host_getter: fn(&mut T) -> D::Data<'_>,
             ) -> wasmtime::Result<()>
             where
-                D: wasmtime::component::HasData,
+                D: HostWithStore<T>,
                 for<'a> D::Data<'a>: Host,
                 T: 'static,
             {
-                let mut inst = linker.instance("witloom:test/host@0.1.0")?;
                 inst.func_wrap(
                     "log",
                     move |
@@ -1450,6 +1473,19 @@ pub mod witloom {
                     },
                 )?;
                 Ok(())
+            }
+            /// Adds `witloom:test/host@0.1.0` to `linker` under its own name.
+            pub fn add_to_linker<T, D>(
+                linker: &mut wasmtime::component::Linker<T>,
+                host_getter: fn(&mut T) -> D::Data<'_>,
+            ) -> wasmtime::Result<()>
+            where
+                D: HostWithStore<T>,
+                for<'a> D::Data<'a>: Host,
+                T: 'static,
+            {
+                let mut inst = linker.instance("witloom:test/host@0.1.0")?;
+                add_to_linker_instance::<T, D>(&mut inst, host_getter)
             }
         }
     }

@@ -69,6 +69,17 @@ impl<_T: 'static> DbPre<_T> {
         self.indices.load(&mut store, &instance)
     }
 }
+impl<_T: Send + 'static> DbPre<_T> {
+    /// [`Self::instantiate`], for a store with async support.
+    pub async fn instantiate_async(
+        &self,
+        mut store: impl wasmtime::AsContextMut<Data = _T>,
+    ) -> wasmtime::Result<Db> {
+        let mut store = store.as_context_mut();
+        let instance = self.instance_pre.instantiate_async(&mut store).await?;
+        self.indices.load(&mut store, &instance)
+    }
+}
 #[allow(dead_code)]
 impl Db {
     pub fn instantiate<_T>(
@@ -79,13 +90,22 @@ impl Db {
         let pre = linker.instantiate_pre(component)?;
         DbPre::new(pre)?.instantiate(store)
     }
+    pub async fn instantiate_async<_T: Send>(
+        store: impl wasmtime::AsContextMut<Data = _T>,
+        component: &wasmtime::component::Component,
+        linker: &wasmtime::component::Linker<_T>,
+    ) -> wasmtime::Result<Db> {
+        let pre = linker.instantiate_pre(component)?;
+        DbPre::new(pre)?.instantiate_async(store).await
+    }
     /// Adds every import of world `db` to `linker`.
     pub fn add_to_linker<T, D>(
         linker: &mut wasmtime::component::Linker<T>,
         host_getter: fn(&mut T) -> D::Data<'_>,
     ) -> wasmtime::Result<()>
     where
-        D: wasmtime::component::HasData,
+        D: wasmtime::component::HasData + witloom::host::sql::HostWithStore<T>
+            + witloom::host::log::HostWithStore<T>,
         for<'a> D::Data<'a>: witloom::host::sql::Host + witloom::host::log::Host,
         T: 'static,
     {
@@ -141,6 +161,11 @@ pub mod witloom {
                 #[component(name = "value")]
                 pub value: String,
             }
+            pub trait HostWithStore<T>: wasmtime::component::HasData {}
+            impl<H: ?Sized, T> HostWithStore<T> for H
+            where
+                H: wasmtime::component::HasData,
+            {}
             pub trait Host {
                 fn log(
                     &mut self,
@@ -161,16 +186,15 @@ pub mod witloom {
                     Host::log(*self, level, target, message, fields)
                 }
             }
-            pub fn add_to_linker<T, D>(
-                linker: &mut wasmtime::component::Linker<T>,
+            pub fn add_to_linker_instance<T, D>(
+                inst: &mut wasmtime::component::LinkerInstance<'_, T>,
                 host_getter: fn(&mut T) -> D::Data<'_>,
             ) -> wasmtime::Result<()>
             where
-                D: wasmtime::component::HasData,
+                D: HostWithStore<T>,
                 for<'a> D::Data<'a>: Host,
                 T: 'static,
             {
-                let mut inst = linker.instance("witloom:host/log@0.1.0")?;
                 inst.func_wrap(
                     "log",
                     move |
@@ -184,6 +208,19 @@ pub mod witloom {
                     },
                 )?;
                 Ok(())
+            }
+            /// Adds `witloom:host/log@0.1.0` to `linker` under its own name.
+            pub fn add_to_linker<T, D>(
+                linker: &mut wasmtime::component::Linker<T>,
+                host_getter: fn(&mut T) -> D::Data<'_>,
+            ) -> wasmtime::Result<()>
+            where
+                D: HostWithStore<T>,
+                for<'a> D::Data<'a>: Host,
+                T: 'static,
+            {
+                let mut inst = linker.instance("witloom:host/log@0.1.0")?;
+                add_to_linker_instance::<T, D>(&mut inst, host_getter)
             }
         }
         pub mod sql {
@@ -283,6 +320,11 @@ pub mod witloom {
                 #[component(name = "message")]
                 pub message: String,
             }
+            pub trait HostWithStore<T>: wasmtime::component::HasData {}
+            impl<H: ?Sized, T> HostWithStore<T> for H
+            where
+                H: wasmtime::component::HasData,
+            {}
             pub trait Host {
                 fn query(
                     &mut self,
@@ -311,16 +353,15 @@ pub mod witloom {
                     Host::execute(*self, statement, params)
                 }
             }
-            pub fn add_to_linker<T, D>(
-                linker: &mut wasmtime::component::Linker<T>,
+            pub fn add_to_linker_instance<T, D>(
+                inst: &mut wasmtime::component::LinkerInstance<'_, T>,
                 host_getter: fn(&mut T) -> D::Data<'_>,
             ) -> wasmtime::Result<()>
             where
-                D: wasmtime::component::HasData,
+                D: HostWithStore<T>,
                 for<'a> D::Data<'a>: Host,
                 T: 'static,
             {
-                let mut inst = linker.instance("witloom:host/sql@0.1.0")?;
                 inst.func_wrap(
                     "query",
                     move |
@@ -344,6 +385,19 @@ pub mod witloom {
                     },
                 )?;
                 Ok(())
+            }
+            /// Adds `witloom:host/sql@0.1.0` to `linker` under its own name.
+            pub fn add_to_linker<T, D>(
+                linker: &mut wasmtime::component::Linker<T>,
+                host_getter: fn(&mut T) -> D::Data<'_>,
+            ) -> wasmtime::Result<()>
+            where
+                D: HostWithStore<T>,
+                for<'a> D::Data<'a>: Host,
+                T: 'static,
+            {
+                let mut inst = linker.instance("witloom:host/sql@0.1.0")?;
+                add_to_linker_instance::<T, D>(&mut inst, host_getter)
             }
         }
     }
