@@ -167,6 +167,11 @@ fn main() {
                 let mut opts = world.opts.clone();
                 opts.imports.default = Flags::parse(imports).unwrap();
                 opts.exports.default = Flags::parse(exports).unwrap();
+                if set == "tracing" {
+                    opts.ownership = witloom_bindgen::Ownership::Borrowing {
+                        duplicate_if_necessary: true,
+                    };
+                }
                 cases.push(Case {
                     name: format!("wasmtime codegen {short} {} {set}", world.name),
                     wit: wit.clone(),

@@ -5,6 +5,7 @@
 use crate::Options;
 use crate::flags::{Flags, FunctionConfig, Matcher};
 use crate::naming::{snake, type_name, version_suffix};
+use crate::ownership::Shape;
 use crate::source::Source;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use witloom_ir::{
@@ -33,11 +34,13 @@ pub struct Iface {
 
 /// How a value crosses into Rust: owned (what the host receives, and every
 /// result), or borrowed (arguments the host passes to the guest: `&str`,
-/// `&[T]`, `&Record`).
+/// `&[T]`, `&Record`); with `ownership: Borrowing`, lent all the way down
+/// under a lifetime (`&'a [&'a str]`, `Foo<'a>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     Owned,
     Borrowed,
+    Lent(&'static str),
 }
 
 pub struct Gen<'a> {
@@ -57,6 +60,8 @@ pub struct Gen<'a> {
     pub import_flags: HashMap<(Option<InterfaceId>, String), Flags>,
     /// Each exported function's flags, keyed the same way.
     pub export_flags: HashMap<(Option<InterfaceId>, String), Flags>,
+    /// With `ownership: Borrowing`: how each definition site is used.
+    pub uses: HashMap<crate::ownership::Site, crate::ownership::Uses>,
 }
 
 impl<'a> Gen<'a> {
@@ -73,6 +78,7 @@ impl<'a> Gen<'a> {
             modules: BTreeMap::new(),
             import_flags: HashMap::new(),
             export_flags: HashMap::new(),
+            uses: HashMap::new(),
         };
         // Two versions of one package in a world get versioned modules.
         let mut versions: HashMap<(String, String), HashSet<Option<String>>> = HashMap::new();
@@ -150,6 +156,7 @@ impl<'a> Gen<'a> {
         g.check_supported()?;
         g.import_flags = g.side_flags(&world.imports, &opts.imports, "imports")?;
         g.export_flags = g.side_flags(&world.exports, &opts.exports, "exports")?;
+        g.analyze_uses();
         Ok(g)
     }
 
@@ -446,8 +453,14 @@ impl<'a> Gen<'a> {
 
     /// The Rust path of named type `id` from `here`.
     pub fn named_path(&self, id: TypeId, here: &ModPath) -> String {
+        self.named_path_as(id, here, "")
+    }
+
+    /// [`Gen::named_path`] of the definition named with `suffix` (`Param`
+    /// or `Result` for a type defined twice).
+    pub fn named_path_as(&self, id: TypeId, here: &ModPath, suffix: &str) -> String {
         let def = &self.ir.types[id];
-        let name = self.def_name(id);
+        let name = format!("{}{suffix}", self.def_name(id));
         match def.owner {
             Owner::Interface(i) => {
                 if let Some(path) = self.with.get(&i) {
@@ -493,20 +506,31 @@ impl<'a> Gen<'a> {
             Type::String => match mode {
                 Mode::Owned => "String".into(),
                 Mode::Borrowed => "&str".into(),
+                Mode::Lent(lt) => format!("{}str", amp(lt)),
             },
             // Refused by `check_supported`.
             Type::ErrorContext => "()".into(),
             Type::Id(id) => {
                 let def = &self.ir.types[id];
-                if def.name.is_some() {
-                    let path = self.named_path(id, here);
-                    return if mode == Mode::Borrowed && self.needs_borrow(ty) {
-                        format!("&{path}")
-                    } else {
-                        path
-                    };
+                if def.name.is_none() {
+                    return self.render_kind(&def.kind, here, mode);
                 }
-                self.render_kind(&def.kind, here, mode)
+                let shape = self.shape(id, here);
+                let name = |suffix: &str| self.named_path_as(id, here, suffix);
+                match (mode, shape) {
+                    (Mode::Owned, Shape::Both) => name("Result"),
+                    (Mode::Owned, _) => name(""),
+                    (Mode::Borrowed, _) if self.needs_borrow(ty) => format!("&{}", name("")),
+                    (Mode::Borrowed, _) => name(""),
+                    (Mode::Lent(lt), Shape::Both) => format!("{}<{lt}>", name("Param")),
+                    (Mode::Lent(lt), Shape::Lent) => format!("{}<{lt}>", name("")),
+                    // An owning definition, passed: by reference when it
+                    // holds data to borrow.
+                    (Mode::Lent(lt), Shape::Owned) if self.needs_borrow(ty) => {
+                        format!("{}{}", amp(lt), name(""))
+                    }
+                    (Mode::Lent(_), Shape::Owned) => name(""),
+                }
             }
         }
     }
@@ -522,6 +546,7 @@ impl<'a> Gen<'a> {
                 Mode::Borrowed => {
                     format!("&[{}]", self.render(*element, here, Mode::Owned))
                 }
+                Mode::Lent(lt) => format!("{}[{}]", amp(lt), self.render(*element, here, mode)),
             },
             TypeDefKind::Option { r#type } => {
                 format!("Option<{}>", self.render(*r#type, here, mode))
@@ -600,6 +625,15 @@ impl<'a> Gen<'a> {
     /// The code buffer of `module`.
     pub fn module(&mut self, module: &ModPath) -> &mut Source {
         self.modules.entry(module.clone()).or_default()
+    }
+}
+
+/// A reference under lifetime `lt`: `&'a `, or `&` for the elided `'_`.
+fn amp(lt: &str) -> String {
+    if lt == "'_" {
+        "&".to_string()
+    } else {
+        format!("&{lt} ")
     }
 }
 

@@ -50,8 +50,10 @@ impl Gen<'_> {
         // arguments, as `bindgen!`'s does.
         let mode = if flags.asynchronous && flags.store {
             Mode::Owned
-        } else {
+        } else if self.opts.ownership == crate::Ownership::Owning {
             Mode::Borrowed
+        } else {
+            Mode::Lent("'_")
         };
         let method = match f.kind {
             FunctionKind::Constructor => "constructor".to_string(),

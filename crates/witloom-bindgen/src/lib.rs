@@ -21,6 +21,7 @@ mod flags;
 mod imports;
 mod naming;
 mod options_file;
+mod ownership;
 mod source;
 mod types;
 mod world;
@@ -30,6 +31,7 @@ use std::path::Path;
 use witloom_ir::{Diagnostic, LoadOptions, Loaded};
 
 pub use flags::{Flags, FunctionConfig};
+pub use ownership::Ownership;
 
 /// What to generate.
 #[derive(Debug, Clone, Default)]
@@ -56,6 +58,9 @@ pub struct Options {
     /// interface's `Host` trait gets `convert_<name>` to turn the Rust error
     /// into the WIT one or a trap.
     pub trappable_error_types: IndexMap<String, String>,
+    /// Whether types only passed to the guest borrow their data
+    /// (`bindgen!`'s `ownership`).
+    pub ownership: Ownership,
     /// Derives added to every generated record, variant and enum
     /// (`serde::Serialize`, `Hash`, …; `bindgen!`'s `additional_derives`).
     /// Ones witloom already derives are not repeated.

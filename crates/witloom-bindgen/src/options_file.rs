@@ -5,6 +5,7 @@
 //! ```toml
 //! world = "cache"
 //! additional_derives = ["Hash"]
+//! ownership = "borrowing-duplicate-if-necessary"
 //! [imports]
 //! default = "async"
 //! "foo:foo/store.get" = "async | store"
@@ -16,7 +17,7 @@
 //! "foo:foo/store#error" = "crate::StoreError"
 //! ```
 
-use crate::{Flags, FunctionConfig, Options};
+use crate::{Flags, FunctionConfig, Options, Ownership};
 use indexmap::IndexMap;
 use serde::Deserialize;
 use std::path::Path;
@@ -39,6 +40,8 @@ struct Raw {
     trappable_error_type: IndexMap<String, String>,
     #[serde(default)]
     additional_derives: Vec<String>,
+    /// `owning`, `borrowing` or `borrowing-duplicate-if-necessary`.
+    ownership: Option<String>,
 }
 
 impl Options {
@@ -79,7 +82,14 @@ impl Options {
             }
             Ok::<_, Diagnostic>(config)
         };
+        let ownership = match &raw.ownership {
+            Some(o) => Ownership::parse(o).map_err(|why| {
+                Diagnostic::at_span(path, text, find_key(text, "ownership", o), why)
+            })?,
+            None => Ownership::default(),
+        };
         Ok(Options {
+            ownership,
             world: raw.world,
             imports: side(&raw.imports, "imports")?,
             exports: side(&raw.exports, "exports")?,
@@ -175,6 +185,20 @@ default = "async | store"
             );
             assert_eq!(opts.additional_derives, ["Hash"]);
         }
+    }
+
+    #[test]
+    fn ownership_is_spelled_as_a_word() {
+        let opts = Options::parse(Path::new("o.toml"), "ownership = \"borrowing\"\n").unwrap();
+        assert_eq!(
+            opts.ownership,
+            Ownership::Borrowing {
+                duplicate_if_necessary: false
+            }
+        );
+        let e = Options::parse(Path::new("o.json"), "{\"ownership\": \"lent\"}").unwrap_err();
+        assert!(e.message.contains("`lent` is not an ownership"), "{e}");
+        assert_eq!(e.location().unwrap().col, 15, "{e}");
     }
 
     #[test]

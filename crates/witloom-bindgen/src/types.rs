@@ -5,6 +5,7 @@
 
 use crate::context::{Gen, ModPath, Mode};
 use crate::naming::{camel, shouty, snake};
+use crate::ownership::Shape;
 use crate::source::Source;
 use witloom_ir::{Type, TypeDefKind, TypeId};
 
@@ -24,26 +25,57 @@ impl Gen<'_> {
         all.join(", ")
     }
 
-    /// Defines the named type `id` in `module`.
+    /// Defines the named type `id` in `module`: once, or (with `ownership:
+    /// Borrowing`) borrowing, or twice as `…Param<'a>` and `…Result`.
     pub fn define_type(&self, id: TypeId, module: &ModPath, out: &mut Source) {
+        let name = self.def_name(id);
+        match self.shape(id, module) {
+            Shape::Owned => self.define_as(id, module, out, &name, Mode::Owned),
+            Shape::Lent => {
+                self.define_as(id, module, out, &format!("{name}<'a>"), Mode::Lent("'a"))
+            }
+            Shape::Both => {
+                self.define_as(id, module, out, &format!("{name}Result"), Mode::Owned);
+                self.define_as(
+                    id,
+                    module,
+                    out,
+                    &format!("{name}Param<'a>"),
+                    Mode::Lent("'a"),
+                );
+            }
+        }
+    }
+
+    /// Defines `id` as `rust` (a name, with its generics), its contents
+    /// spelled in `mode`.
+    fn define_as(&self, id: TypeId, module: &ModPath, out: &mut Source, rust: &str, mode: Mode) {
         let def = &self.ir.types[id];
-        let rust = self.def_name(id);
         let ty = Type::Id(id);
         // Plain data gets the derives people compare and copy with; types
-        // holding handles cannot be cloned or compared.
+        // holding handles cannot be cloned or compared. A borrowing type
+        // is only ever lowered into the guest.
+        let lent = matches!(mode, Mode::Lent(_));
         let derives = if self.has_handle(ty) {
             "Debug"
+        } else if lent {
+            "Clone, Debug"
         } else if self.needs_borrow(ty) {
             "Clone, Debug, PartialEq"
         } else {
             "Clone, Copy, Debug, PartialEq"
         };
         let derives = self.with_additional(derives);
+        let lift = if lent {
+            String::new()
+        } else {
+            format!("{WT}::Lift, ")
+        };
         match &def.kind {
             TypeDefKind::Record { fields } => {
                 out.docs(def.docs.as_deref());
                 out.line(format!(
-                    "#[derive({WT}::ComponentType, {WT}::Lift, {WT}::Lower, {derives})]"
+                    "#[derive({WT}::ComponentType, {lift}{WT}::Lower, {derives})]"
                 ));
                 out.line("#[component(record)]");
                 out.line(format!("pub struct {rust} {{"));
@@ -53,7 +85,7 @@ impl Gen<'_> {
                     out.line(format!(
                         "pub {}: {},",
                         snake(&f.name),
-                        self.render(f.r#type, module, Mode::Owned)
+                        self.render(f.r#type, module, mode)
                     ));
                 }
                 out.line("}");
@@ -61,7 +93,7 @@ impl Gen<'_> {
             TypeDefKind::Variant { cases } => {
                 out.docs(def.docs.as_deref());
                 out.line(format!(
-                    "#[derive({WT}::ComponentType, {WT}::Lift, {WT}::Lower, {derives})]"
+                    "#[derive({WT}::ComponentType, {lift}{WT}::Lower, {derives})]"
                 ));
                 out.line("#[component(variant)]");
                 out.line(format!("pub enum {rust} {{"));
@@ -72,7 +104,7 @@ impl Gen<'_> {
                         Some(t) => out.line(format!(
                             "{}({}),",
                             camel(&c.name),
-                            self.render(t, module, Mode::Owned)
+                            self.render(t, module, mode)
                         )),
                         None => out.line(format!("{},", camel(&c.name))),
                     }
@@ -137,7 +169,7 @@ impl Gen<'_> {
                 out.docs(def.docs.as_deref());
                 out.line(format!(
                     "pub type {rust} = {};",
-                    self.render(*target, module, Mode::Owned)
+                    self.render(*target, module, mode)
                 ));
             }
             // Anonymous kinds with a name: `type x = list<u8>` lowers to an
@@ -151,7 +183,7 @@ impl Gen<'_> {
                 out.docs(def.docs.as_deref());
                 out.line(format!(
                     "pub type {rust} = {};",
-                    self.render_kind(&def.kind, module, Mode::Owned)
+                    self.render_kind(&def.kind, module, mode)
                 ));
             }
             // Refused by `check_supported`.

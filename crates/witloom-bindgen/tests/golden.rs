@@ -5,8 +5,8 @@
 //!
 //! A case has lines `wit: PATH` (relative to this crate), `world: W`,
 //! `flags: async | store` (`bindgen!`'s function flags, for imports and
-//! exports), `with: WIT=RUST`, `trappable-error-type: WIT=RUST` and
-//! `additional-derive: PATH`; `#` starts a comment.
+//! exports), `with: WIT=RUST`, `trappable-error-type: WIT=RUST`,
+//! `additional-derive: PATH` and `ownership: borrowing…`; `#` starts a comment.
 
 use std::path::Path;
 use witloom_bindgen::Options;
@@ -30,6 +30,7 @@ fn generate(case: &Path) -> Result<String, String> {
                 opts = opts.with_defaults(witloom_bindgen::Flags::parse(value)?);
             }
             "additional-derive" => opts.additional_derives.push(value.to_string()),
+            "ownership" => opts.ownership = witloom_bindgen::Ownership::parse(value)?,
             "with" => {
                 let (k, v) = pair(value)?;
                 opts.with.insert(k, v);

@@ -57,6 +57,12 @@ pub struct Args {
     /// `ns:pkg/iface#error=my_crate::MyError`.
     #[arg(long, value_name = "WIT=RUST_TYPE", value_parser = parse_pair)]
     trappable_error_type: Vec<(String, String)>,
+    /// `borrowing`: types only passed to the guest borrow (`Foo<'a>`);
+    /// `borrowing-duplicate-if-necessary`: a type passed and received is
+    /// defined twice (`FooParam<'a>`, `FooResult`); `bindgen!`'s
+    /// `ownership` [default: owning].
+    #[arg(long, value_name = "OWNERSHIP", value_parser = witloom_bindgen::Ownership::parse)]
+    ownership: Option<witloom_bindgen::Ownership>,
     /// A derive for every generated record, variant and enum (repeatable):
     /// `--additional-derive serde::Serialize`.
     #[arg(long, value_name = "PATH")]
@@ -102,6 +108,9 @@ impl Args {
         opts.with.extend(self.with);
         opts.trappable_error_types.extend(self.trappable_error_type);
         opts.additional_derives.extend(self.additional_derive);
+        if let Some(ownership) = self.ownership {
+            opts.ownership = ownership;
+        }
         let code = witloom_bindgen::generate(&loaded, &opts)?;
         match &self.output {
             Some(path) => witloom_diag::io::write(path, code)?,

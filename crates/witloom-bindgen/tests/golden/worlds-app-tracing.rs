@@ -284,7 +284,10 @@ pub mod clock {
 pub mod corpus {
     pub mod worlds {
         pub mod logger {
-            pub type Entry = super::super::super::corpus::worlds::types::Entry;
+            pub type EntryResult = super::super::super::corpus::worlds::types::EntryResult;
+            pub type EntryParam<'a> = super::super::super::corpus::worlds::types::EntryParam<
+                'a,
+            >;
             pub type Severity = super::super::super::corpus::worlds::types::Level;
             pub trait HostWithStore<T>: wasmtime::component::HasData {}
             impl<H: ?Sized, T> HostWithStore<T> for H
@@ -292,11 +295,11 @@ pub mod corpus {
                 H: wasmtime::component::HasData,
             {}
             pub trait Host {
-                fn log(&mut self, e: Entry);
+                fn log(&mut self, e: EntryResult);
                 fn enabled(&mut self, at: Severity) -> bool;
             }
             impl<_T: Host + ?Sized> Host for &mut _T {
-                fn log(&mut self, e: Entry) {
+                fn log(&mut self, e: EntryResult) {
                     Host::log(*self, e)
                 }
                 fn enabled(&mut self, at: Severity) -> bool {
@@ -316,7 +319,7 @@ pub mod corpus {
                     "log",
                     move |
                         mut caller: wasmtime::StoreContextMut<'_, T>,
-                        (arg0,): (Entry,)|
+                        (arg0,): (EntryResult,)|
                     {
                         let span = tracing::span!(
                             tracing::Level::TRACE, "wit-bindgen import", module =
@@ -412,11 +415,26 @@ pub mod corpus {
                 Hash
             )]
             #[component(record)]
-            pub struct Entry {
+            pub struct EntryResult {
                 #[component(name = "level")]
                 pub level: Level,
                 #[component(name = "message")]
                 pub message: String,
+            }
+            /// A request to log.
+            #[derive(
+                wasmtime::component::ComponentType,
+                wasmtime::component::Lower,
+                Clone,
+                Debug,
+                Hash
+            )]
+            #[component(record)]
+            pub struct EntryParam<'a> {
+                #[component(name = "level")]
+                pub level: Level,
+                #[component(name = "message")]
+                pub message: &'a str,
             }
             pub trait HostWithStore<T>: wasmtime::component::HasData {}
             impl<H: ?Sized, T> HostWithStore<T> for H
@@ -458,7 +476,9 @@ pub mod exports {
     pub mod corpus {
         pub mod worlds {
             pub mod sink {
-                pub type Entry = super::super::super::super::corpus::worlds::logger::Entry;
+                pub type Entry<'a> = super::super::super::super::corpus::worlds::logger::EntryParam<
+                    'a,
+                >;
                 /// The functions of `corpus:worlds/sink` in one instance.
                 #[derive(Debug)]
                 pub struct Guest {
@@ -507,7 +527,7 @@ pub mod exports {
                             .ok_or_else(|| {
                                 wasmtime::format_err!("export `flush` is not a function")
                             })?;
-                        f_flush.typed::<(&[Entry],), (u32,)>(&store)?;
+                        f_flush.typed::<(&[Entry<'_>],), (u32,)>(&store)?;
                         Ok(Guest { flush: f_flush })
                     }
                 }
@@ -516,7 +536,7 @@ pub mod exports {
                     pub fn call_flush<S: wasmtime::AsContextMut>(
                         &self,
                         mut store: S,
-                        pending: &[Entry],
+                        pending: &[Entry<'_>],
                     ) -> wasmtime::Result<u32> {
                         let __span = tracing::span!(
                             tracing::Level::TRACE, "wit-bindgen export", module =
@@ -525,7 +545,7 @@ pub mod exports {
                         let __enter = __span.enter();
                         let __callee = unsafe {
                             wasmtime::component::TypedFunc::<
-                                (&[Entry],),
+                                (&[Entry<'_>],),
                                 (u32,),
                             >::new_unchecked(self.flush)
                         };
