@@ -121,7 +121,8 @@ fn main() {
     // crate's `tests/codegen`, from cargo's registry at the locked
     // version; never committed here), under every option set its
     // `codegen.rs` uses, spelled as there. Entries the pinned wit-parser
-    // cannot load are listed with its message.
+    // cannot load are listed with its message. (`with_anyhow` is
+    // `anyhow: true` with trappable imports.)
     let sets: [(&str, &str, &str); 6] = [
         ("sugar", "", ""),
         ("async", "async", "async"),
@@ -167,6 +168,7 @@ fn main() {
                 let mut opts = world.opts.clone();
                 opts.imports.default = Flags::parse(imports).unwrap();
                 opts.exports.default = Flags::parse(exports).unwrap();
+                opts.anyhow = set == "with_anyhow";
                 if set == "tracing" {
                     opts.ownership = witloom_bindgen::Ownership::Borrowing {
                         duplicate_if_necessary: true,
@@ -191,7 +193,7 @@ fn main() {
                 std::fs::write(&file, code).unwrap();
                 writeln!(
                     lib,
-                    "#[doc = {:?}]\n#[allow(dead_code, unused, clippy::all)]\npub mod case{i} {{ include!({:?}); }}",
+                    "#[doc = {:?}]\n#[allow(dead_code, unused, clippy::all, non_camel_case_types)]\npub mod case{i} {{ include!({:?}); }}",
                     case.name,
                     file.display().to_string()
                 )

@@ -7,7 +7,7 @@ use crate::flags::{Flags, FunctionConfig, Matcher};
 use crate::naming::{snake, type_name, version_suffix};
 use crate::ownership::Shape;
 use crate::source::Source;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use witloom_ir::{
     Diagnostic, Function, FunctionKind, InterfaceId, Ir, Owner, Type, TypeDefKind, TypeId, World,
     WorldId, WorldItemKind,
@@ -60,6 +60,16 @@ pub struct Gen<'a> {
     pub import_flags: HashMap<(Option<InterfaceId>, String), Flags>,
     /// Each exported function's flags, keyed the same way.
     pub export_flags: HashMap<(Option<InterfaceId>, String), Flags>,
+    /// `@unstable` features that gate linking the world's imports (its
+    /// own, its import items', and every imported interface's): the fields
+    /// of the root `LinkOptions`, as `bindgen!` makes it.
+    pub features: BTreeSet<String>,
+    /// Each generated imported interface's own features (its
+    /// `LinkOptions`).
+    pub iface_features: HashMap<InterfaceId, BTreeSet<String>>,
+    /// Types some function returns as the error of its `result`
+    /// (dealiased), which get `Display` and `Error`.
+    pub errors: HashSet<TypeId>,
     /// With `ownership: Borrowing`: how each definition site is used.
     pub uses: HashMap<crate::ownership::Site, crate::ownership::Uses>,
 }
@@ -79,19 +89,18 @@ impl<'a> Gen<'a> {
             import_flags: HashMap::new(),
             export_flags: HashMap::new(),
             uses: HashMap::new(),
+            errors: HashSet::new(),
+            features: BTreeSet::new(),
+            iface_features: HashMap::new(),
         };
-        // Two versions of one package in a world get versioned modules.
+        // Two versions of one package get versioned modules (`foo0_2_0`),
+        // named as `bindgen!` names them.
         let mut versions: HashMap<(String, String), HashSet<Option<String>>> = HashMap::new();
-        for item in world.imports.iter().chain(&world.exports) {
-            if let WorldItemKind::Interface { interface } = item.kind
-                && let Some(p) = ir.interfaces[interface].package
-            {
-                let name = &ir.packages[p].name;
-                versions
-                    .entry((name.namespace.clone(), name.name.clone()))
-                    .or_default()
-                    .insert(name.version.clone());
-            }
+        for (_, p) in ir.packages.iter() {
+            versions
+                .entry((p.name.namespace.clone(), p.name.name.clone()))
+                .or_default()
+                .insert(p.name.version.clone());
         }
         let module_of = |id: InterfaceId, item_name: &str| -> ModPath {
             let iface = &ir.interfaces[id];
@@ -103,7 +112,7 @@ impl<'a> Gen<'a> {
                         .is_some_and(|v| v.len() > 1);
                     let mut pkg_mod = snake(&pkg.name);
                     if several && let Some(v) = &pkg.version {
-                        pkg_mod = format!("{pkg_mod}_{}", version_suffix(v));
+                        pkg_mod = format!("{pkg_mod}{}", version_suffix(v));
                     }
                     vec![snake(&pkg.namespace), pkg_mod, snake(name)]
                 }
@@ -157,6 +166,8 @@ impl<'a> Gen<'a> {
         g.import_flags = g.side_flags(&world.imports, &opts.imports, "imports")?;
         g.export_flags = g.side_flags(&world.exports, &opts.exports, "exports")?;
         g.analyze_uses();
+        g.errors = g.error_types();
+        g.link_features();
         Ok(g)
     }
 
@@ -226,6 +237,69 @@ impl<'a> Gen<'a> {
             ));
         }
         Ok(out)
+    }
+
+    /// The `@unstable` features linking depends on, once.
+    fn link_features(&mut self) {
+        let mut root = BTreeSet::new();
+        root.extend(feature(&self.world.gate));
+        for item in &self.world.imports {
+            match &item.kind {
+                WorldItemKind::Interface { interface } => {
+                    root.extend(feature(&item.gate));
+                    let iface = &self.ir.interfaces[*interface];
+                    let mut own = BTreeSet::new();
+                    own.extend(feature(&iface.gate));
+                    for t in iface.types.values() {
+                        own.extend(feature(&self.ir.types[*t].gate));
+                    }
+                    for f in iface.functions.values() {
+                        own.extend(feature(&f.gate));
+                    }
+                    root.extend(own.iter().cloned());
+                    if !own.is_empty() && !self.with.contains_key(interface) {
+                        self.iface_features.insert(*interface, own);
+                    }
+                }
+                WorldItemKind::Function { function } => root.extend(feature(&function.gate)),
+                WorldItemKind::Type { r#type } => {
+                    root.extend(feature(&self.ir.types[*r#type].gate))
+                }
+            }
+        }
+        self.features = root;
+    }
+
+    /// The types the world's functions return as errors: `E` of a
+    /// function returning `result<T, E>`, dealiased, as `bindgen!` finds
+    /// them.
+    fn error_types(&self) -> HashSet<TypeId> {
+        let mut out = HashSet::new();
+        let items = self.world.imports.iter().chain(&self.world.exports);
+        let mut results = Vec::new();
+        for item in items {
+            match &item.kind {
+                WorldItemKind::Interface { interface } => results.extend(
+                    self.ir.interfaces[*interface]
+                        .functions
+                        .values()
+                        .filter_map(|f| f.result),
+                ),
+                WorldItemKind::Function { function } => results.extend(function.result),
+                WorldItemKind::Type { .. } => {}
+            }
+        }
+        for r in results {
+            if let Type::Id(id) = r
+                && let TypeDefKind::Result {
+                    err: Some(Type::Id(err)),
+                    ..
+                } = &self.ir.types[id].kind
+            {
+                out.insert(self.ir.dealias(*err));
+            }
+        }
+        out
     }
 
     /// The flags of imported function `name` of `iface` (`None`: the world).
@@ -569,10 +643,9 @@ impl<'a> Gen<'a> {
                 if self.is_guest_resource(*resource, here) {
                     format!("{wt}::ResourceAny")
                 } else {
-                    format!(
-                        "{wt}::Resource<{}>",
-                        self.named_path(self.ir.dealias(*resource), here)
-                    )
+                    // By the name in scope (a `use`d resource's alias),
+                    // as `bindgen!` spells it.
+                    format!("{wt}::Resource<{}>", self.named_path(*resource, here))
                 }
             }
             TypeDefKind::Alias { target } => self.render(*target, here, mode),
@@ -625,6 +698,15 @@ impl<'a> Gen<'a> {
     /// The code buffer of `module`.
     pub fn module(&mut self, module: &ModPath) -> &mut Source {
         self.modules.entry(module.clone()).or_default()
+    }
+}
+
+/// The `LinkOptions` field of an `@unstable(feature = f)` gate: `f` in
+/// `snake_case`; `None` for anything else.
+pub fn feature(gate: &witloom_ir::Gate) -> Option<String> {
+    match gate {
+        witloom_ir::Gate::Unstable { feature, .. } => Some(snake(feature)),
+        _ => None,
     }
 }
 

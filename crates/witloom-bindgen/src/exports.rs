@@ -23,6 +23,8 @@ pub struct ExportFn {
     pub export_name: String,
     /// `call_<method>`.
     pub method: String,
+    /// `func_<name>`, the typed function itself.
+    pub accessor: String,
     pub params: Vec<(String, String)>,
     /// Rust parameter and result tuples for `TypedFunc`.
     pub param_tuple: String,
@@ -72,6 +74,7 @@ impl Gen<'_> {
             field: func_field(&f.name),
             export_name: f.name.clone(),
             method: format!("call_{method}"),
+            accessor: crate::naming::func_accessor(&method, &f.item_name),
             param_tuple: tuple(&params.iter().map(|(_, t)| t.clone()).collect::<Vec<_>>()),
             result_tuple: tuple(&ret.iter().cloned().collect::<Vec<_>>()),
             params,
@@ -92,6 +95,18 @@ impl Gen<'_> {
             .collect();
         let args: Vec<String> = e.params.iter().map(|(n, _)| n.clone()).collect();
         let ret = e.ret.clone().unwrap_or_else(|| "()".to_string());
+        out.line("/// The function itself, typed (checked in `load`).");
+        out.line("#[allow(unsafe_code)]");
+        out.line(format!(
+            "pub fn {}(&self) -> {WT}::TypedFunc<{}, {}> {{",
+            e.accessor, e.param_tuple, e.result_tuple
+        ));
+        out.line("// SAFETY: `load` checked this function's type against these Rust types.");
+        out.line(format!(
+            "unsafe {{ {WT}::TypedFunc::new_unchecked({funcs}.{}) }}",
+            e.field
+        ));
+        out.line("}");
         out.docs(e.docs.as_deref());
         // The type was checked in `load`; re-checking on every call would
         // cost more than the call.
@@ -224,12 +239,13 @@ impl Gen<'_> {
 
         out.line("impl GuestIndices {");
         out.line(format!(
-            "/// Finds `{}` and its functions in `component`.",
+            "/// Finds `{}` and its functions in the pre-instance's component.",
             info.link_name
         ));
         out.line(format!(
-            "pub fn new(component: &{WT}::Component) -> wasmtime::Result<GuestIndices> {{"
+            "pub fn new<_T>(instance_pre: &{WT}::InstancePre<_T>) -> wasmtime::Result<GuestIndices> {{"
         ));
+        out.line("let component = instance_pre.component();");
         out.line(format!(
             "let instance = component.get_export_index(None, {0:?}).ok_or_else(|| wasmtime::format_err!(\"the component does not export `{0}`\"))?;",
             info.link_name
@@ -282,7 +298,11 @@ impl Gen<'_> {
                 self.call_method(&mut out, e, "self");
             }
         }
-        for (name, _) in &resources {
+        // A resource without functions has nothing to call into.
+        for (name, _) in resources
+            .iter()
+            .filter(|(n, _)| fns.iter().any(|(o, _)| o.as_deref() == Some(n.as_str())))
+        {
             out.line(format!(
                 "/// Calls into resource `{name}`: its constructor, methods and static functions."
             ));

@@ -7,7 +7,7 @@
 //! imports get `<World>Imports` and `<World>ImportsWithStore<T>`. This is
 //! the shape `bindgen!` gives the same world under the same flags.
 
-use crate::context::{Gen, ModPath, Mode};
+use crate::context::{Gen, ModPath, Mode, feature};
 use crate::flags::Flags;
 use crate::naming::{camel, resource_fn, snake, type_name};
 use crate::source::Source;
@@ -60,6 +60,34 @@ struct Linking<'a> {
 }
 
 impl Gen<'_> {
+    /// The result a host returns to trap: `wasmtime::Result`, or with
+    /// `anyhow`, `wasmtime::anyhow::Result` (`bindgen!`'s `anyhow: true`).
+    fn trap_result(&self) -> &'static str {
+        if self.opts.anyhow {
+            "wasmtime::anyhow::Result"
+        } else {
+            "wasmtime::Result"
+        }
+    }
+
+    /// `call`, a host's trap result, as a `wasmtime::Result`.
+    fn to_trap(&self, call: String) -> String {
+        if self.opts.anyhow {
+            format!("wasmtime::ToWasmtimeResult::to_wasmtime_result({call})")
+        } else {
+            call
+        }
+    }
+
+    /// `call`, whose trap (when `trap`) is raised with `?`.
+    fn trapping(&self, call: String, trap: bool) -> String {
+        if trap {
+            format!("{}?", self.to_trap(call))
+        } else {
+            call
+        }
+    }
+
     fn host_fn(&self, f: &Function, module: &ModPath, flags: Flags) -> HostFn {
         let method = match f.kind {
             FunctionKind::Constructor => "new".to_string(),
@@ -133,7 +161,7 @@ impl Gen<'_> {
         // A trappable error type already carries traps.
         let ret = h.ret.clone().unwrap_or_else(|| "()".to_string());
         let ret = if h.convert.is_none() && h.flags.trappable {
-            format!("wasmtime::Result<{ret}>")
+            format!("{}<{ret}>", self.trap_result())
         } else {
             ret
         };
@@ -160,14 +188,15 @@ impl Gen<'_> {
     /// Adds a resource's `drop` to the right trait of `fns`.
     fn add_drop(&self, fns: &mut TraitFns, resource: &str, flags: Flags) {
         let rep = format!("rep: {WT}::Resource<{resource}>");
-        let fut = " -> impl ::core::future::Future<Output = wasmtime::Result<()>> + Send";
+        let result = self.trap_result();
+        let fut = format!(" -> impl ::core::future::Future<Output = {result}<()>> + Send");
         match (flags.store, flags.asynchronous) {
             // A concurrent destructor gets an `Accessor`, as `bindgen!`'s.
             (true, true) => fns.store.push(format!(
                 "fn drop(accessor: &{WT}::Accessor<T, Self>, {rep}){fut} where Self: Sized"
             )),
             (true, false) => fns.store.push(format!(
-                "fn drop(accessor: {WT}::Access<T, Self>, {rep}) -> wasmtime::Result<()>"
+                "fn drop(accessor: {WT}::Access<T, Self>, {rep}) -> {result}<()>"
             )),
             (false, asynchronous) => fns.plain.push((
                 format!(
@@ -175,7 +204,7 @@ impl Gen<'_> {
                     if asynchronous {
                         fut
                     } else {
-                        " -> wasmtime::Result<()>"
+                        format!(" -> {result}<()>")
                     }
                 ),
                 "drop(*self, rep)".to_string(),
@@ -253,7 +282,8 @@ impl Gen<'_> {
             send,
         };
         self.host_traits(out, &pair, &fns);
-        self.link_resource(&mut link.out, name, &resource, &base, drop);
+        let gate = feature(&self.ir.types[id].gate);
+        self.link_resource(&mut link.out, name, &resource, &base, drop, gate);
         base
     }
 
@@ -306,28 +336,39 @@ impl Gen<'_> {
             self.link_fn(&mut link, f, &h, ("Host", "Host"), &module);
             self.add_fn(&mut fns, &h);
         }
-        fns.plain.extend(convert_decls(&link.converts));
+        fns.plain
+            .extend(convert_decls(&link.converts, self.trap_result()));
         let pair = TraitPair {
             base: "Host",
             supers: &supers,
             send,
         };
         self.host_traits(&mut out, &pair, &fns);
+        let features = self.iface_features.get(&info.id);
+        if let Some(features) = features {
+            link_options(&mut out, features);
+        }
+        let gated = (features.is_some(), feature(&iface.gate));
         self.add_to_linker_fn(
             &mut out,
             "add_to_linker_instance",
-            "Host",
-            send,
+            ("Host", send),
             None,
             &link.out,
+            gated,
         );
         let send_bound = if send { " + Send" } else { "" };
+        let (options_param, options_arg) = if features.is_some() {
+            ("options: &LinkOptions, ", "options, ")
+        } else {
+            ("", "")
+        };
         out.line(format!(
             "/// Adds `{}` to `linker` under its own name.",
             info.link_name
         ));
         out.line(format!(
-            "pub fn add_to_linker<T, D>(linker: &mut {WT}::Linker<T>, host_getter: fn(&mut T) -> D::Data<'_>) -> wasmtime::Result<()>"
+            "pub fn add_to_linker<T, D>(linker: &mut {WT}::Linker<T>, {options_param}host_getter: fn(&mut T) -> D::Data<'_>) -> wasmtime::Result<()>"
         ));
         out.line(format!(
             "where D: HostWithStore<T>, for<'a> D::Data<'a>: Host, T: 'static{send_bound} {{"
@@ -336,7 +377,9 @@ impl Gen<'_> {
             "let mut inst = linker.instance({:?})?;",
             info.link_name
         ));
-        out.line("add_to_linker_instance::<T, D>(&mut inst, host_getter)");
+        out.line(format!(
+            "add_to_linker_instance::<T, D>(&mut inst, {options_arg}host_getter)"
+        ));
         out.line("}");
         self.module(&module).append(&out);
     }
@@ -372,7 +415,7 @@ impl Gen<'_> {
         if funcs.is_empty() && resources.is_empty() {
             return false;
         }
-        let base = format!("{}Imports", camel(&self.world.name));
+        let base = format!("{}Imports", crate::naming::world_base(&self.world.name));
         let send = self.imports_async(None);
         let mut link = Linking {
             out: Source::default(),
@@ -397,7 +440,8 @@ impl Gen<'_> {
             self.link_fn(&mut link, f, &h, (&base, &base), &module);
             self.add_fn(&mut fns, &h);
         }
-        fns.plain.extend(convert_decls(&link.converts));
+        fns.plain
+            .extend(convert_decls(&link.converts, self.trap_result()));
         let pair = TraitPair {
             base: &base,
             supers: &supers,
@@ -405,13 +449,14 @@ impl Gen<'_> {
         };
         self.host_traits(&mut out, &pair, &fns);
         out.line(format!("impl {} {{", type_name(&self.world.name)));
+        let gated = (!self.features.is_empty(), feature(&self.world.gate));
         self.add_to_linker_fn(
             &mut out,
             "add_to_linker_imports",
-            &base,
-            send,
+            (&base, send),
             Some("linker.root()"),
             &link.out,
+            gated,
         );
         out.line("}");
         let code = out;
@@ -425,18 +470,25 @@ impl Gen<'_> {
         &self,
         out: &mut Source,
         fn_name: &str,
-        base: &str,
-        send: bool,
+        // The traits' base name, and whether the store's data must be `Send`.
+        (base, send): (&str, bool),
         instance: Option<&str>,
         body: &Source,
+        // Whether there are `LinkOptions`, and the gate around it all.
+        (options, outer): (bool, Option<String>),
     ) {
         let send = if send { " + Send" } else { "" };
         let target = match instance {
             Some(_) => format!("linker: &mut {WT}::Linker<T>"),
             None => format!("inst: &mut {WT}::LinkerInstance<'_, T>"),
         };
+        let options_param = if options {
+            "options: &LinkOptions, "
+        } else {
+            ""
+        };
         out.line(format!(
-            "pub fn {fn_name}<T, D>({target}, host_getter: fn(&mut T) -> D::Data<'_>) -> wasmtime::Result<()>"
+            "pub fn {fn_name}<T, D>({target}, {options_param}host_getter: fn(&mut T) -> D::Data<'_>) -> wasmtime::Result<()>"
         ));
         out.line(format!(
             "where D: {base}WithStore<T>, for<'a> D::Data<'a>: {base}, T: 'static{send} {{"
@@ -447,7 +499,14 @@ impl Gen<'_> {
             None if body.is_empty() => out.line("let _ = (inst, host_getter);"),
             None => {}
         }
+        // Everything under the interface's (or world's) own gate.
+        if let Some(g) = &outer {
+            out.line(format!("if options.{g} {{"));
+        }
         out.append(body);
+        if outer.is_some() {
+            out.line("}");
+        }
         out.line("Ok(())");
         out.line("}");
     }
@@ -459,21 +518,44 @@ impl Gen<'_> {
         resource: &str,
         base: &str,
         flags: Flags,
+        gate: Option<String>,
+    ) {
+        if let Some(g) = &gate {
+            out.line(format!("if options.{g} {{"));
+        }
+        self.link_resource_call(out, wit_name, resource, base, flags);
+        if gate.is_some() {
+            out.line("}");
+        }
+    }
+
+    fn link_resource_call(
+        &self,
+        out: &mut Source,
+        wit_name: &str,
+        resource: &str,
+        base: &str,
+        flags: Flags,
     ) {
         let ty = format!("{WT}::ResourceType::host::<{resource}>()");
         let own = format!("{WT}::Resource::new_own(rep)");
+        let t = |call: String| self.to_trap(call);
         match (flags.store, flags.asynchronous) {
             (true, true) => out.line(format!(
-                "inst.resource_concurrent({wit_name:?}, {ty}, move |caller: &{WT}::Accessor<T>, rep| Box::pin(async move {{ let accessor = &caller.with_getter::<D>(host_getter); <D as {base}WithStore<T>>::drop(accessor, {own}).await }}))?;"
+                "inst.resource_concurrent({wit_name:?}, {ty}, move |caller: &{WT}::Accessor<T>, rep| Box::pin(async move {{ let accessor = &caller.with_getter::<D>(host_getter); {} }}))?;",
+                t(format!("<D as {base}WithStore<T>>::drop(accessor, {own}).await"))
             )),
             (true, false) => out.line(format!(
-                "inst.resource({wit_name:?}, {ty}, move |store, rep| -> wasmtime::Result<()> {{ <D as {base}WithStore<T>>::drop({WT}::Access::<T, D>::new(store, host_getter), {own}) }})?;"
+                "inst.resource({wit_name:?}, {ty}, move |store, rep| -> wasmtime::Result<()> {{ {} }})?;",
+                t(format!("<D as {base}WithStore<T>>::drop({WT}::Access::<T, D>::new(store, host_getter), {own})"))
             )),
             (false, true) => out.line(format!(
-                "inst.resource_async({wit_name:?}, {ty}, move |mut store, rep| Box::new(async move {{ {base}::drop(&mut host_getter(store.data_mut()), {own}).await }}))?;"
+                "inst.resource_async({wit_name:?}, {ty}, move |mut store, rep| Box::new(async move {{ {} }}))?;",
+                t(format!("{base}::drop(&mut host_getter(store.data_mut()), {own}).await"))
             )),
             (false, false) => out.line(format!(
-                "inst.resource({wit_name:?}, {ty}, move |mut store, rep| -> wasmtime::Result<()> {{ {base}::drop(&mut host_getter(store.data_mut()), {own}) }})?;"
+                "inst.resource({wit_name:?}, {ty}, move |mut store, rep| -> wasmtime::Result<()> {{ {} }})?;",
+                t(format!("{base}::drop(&mut host_getter(store.data_mut()), {own})"))
             )),
         }
     }
@@ -495,11 +577,7 @@ impl Gen<'_> {
         let type_tuple = tuple(&h.params.iter().map(|(_, t)| t.clone()).collect::<Vec<_>>());
         let call_args: String = args.iter().map(|a| format!(", {a}")).collect();
         let await_ = if flags.asynchronous { ".await" } else { "" };
-        let trap = if flags.trappable && h.convert.is_none() {
-            "?"
-        } else {
-            ""
-        };
+        let trap = flags.trappable && h.convert.is_none();
         let mut body = String::new();
         if flags.tracing {
             let fields: Vec<String> = h
@@ -522,13 +600,16 @@ impl Gen<'_> {
         }
         if flags.store {
             body.push_str(&format!(
-                "let access_cx = wasmtime::AsContextMut::as_context_mut(&mut caller); let host = {WT}::Access::<T, D>::new(access_cx, host_getter); let r = <D as {base}WithStore<T>>::{}(host{call_args}){await_}{trap};",
-                h.method
+                "let access_cx = wasmtime::AsContextMut::as_context_mut(&mut caller); let host = {WT}::Access::<T, D>::new(access_cx, host_getter); let r = {};",
+                self.trapping(format!("<D as {base}WithStore<T>>::{}(host{call_args}){await_}", h.method), trap)
             ));
         } else {
             body.push_str(&format!(
-                "let host = &mut host_getter(caller.data_mut()); let r = {base}::{}(host{call_args}){await_}{trap};",
-                h.method
+                "let host = &mut host_getter(caller.data_mut()); let r = {};",
+                self.trapping(
+                    format!("{base}::{}(host{call_args}){await_}", h.method),
+                    trap
+                )
             ));
         }
         if flags.tracing {
@@ -553,7 +634,8 @@ impl Gen<'_> {
                 "host"
             };
             body.push_str(&format!(
-                " let r = match r {{ Ok(v) => Ok(v), Err(e) => Err({convert_trait}::{convert}({host}, e)?) }};"
+                " let r = match r {{ Ok(v) => Ok(v), Err(e) => Err({}?) }};",
+                self.to_trap(format!("{convert_trait}::{convert}({host}, e)"))
             ));
         }
         let ret = if h.ret.is_some() {
@@ -572,6 +654,10 @@ impl Gen<'_> {
         let closure_head = format!(
             "move |mut caller: wasmtime::StoreContextMut<'_, T>, {arg_tuple}: {type_tuple}|"
         );
+        let gate = feature(&f.gate);
+        if let Some(g) = &gate {
+            link.out.line(format!("if options.{g} {{"));
+        }
         if flags.asynchronous {
             // The span is entered around each poll, never across an await.
             let (uses, instrument) = if flags.tracing {
@@ -594,16 +680,41 @@ impl Gen<'_> {
                 f.name
             ));
         }
+        if gate.is_some() {
+            link.out.line("}");
+        }
     }
 }
 
+/// A `LinkOptions` struct with a switch per `@unstable` feature (off by
+/// default), as `bindgen!` writes it: linking leaves out what is off.
+pub fn link_options(out: &mut Source, features: &std::collections::BTreeSet<String>) {
+    out.line("/// Which `@unstable` features linking includes (all off by default).");
+    out.line("#[derive(Clone, Debug, Default)]");
+    out.line("pub struct LinkOptions {");
+    for f in features {
+        out.line(format!("{f}: bool,"));
+    }
+    out.line("}");
+    out.line("impl LinkOptions {");
+    for f in features {
+        out.line(format!(
+            "/// Whether to link what `@unstable(feature = {f})` gates."
+        ));
+        out.line(format!(
+            "pub fn {f}(&mut self, enabled: bool) -> &mut Self {{ self.{f} = enabled; self }}"
+        ));
+    }
+    out.line("}");
+}
+
 /// The `convert_*` methods of a trait: declaration and forwarding call.
-fn convert_decls(converts: &[(String, String, String)]) -> Vec<(String, String)> {
+fn convert_decls(converts: &[(String, String, String)], result: &str) -> Vec<(String, String)> {
     converts
         .iter()
         .map(|(method, rust, wit)| {
             (
-                format!("fn {method}(&mut self, err: {rust}) -> wasmtime::Result<{wit}>"),
+                format!("fn {method}(&mut self, err: {rust}) -> {result}<{wit}>"),
                 format!("{method}(*self, err)"),
             )
         })

@@ -58,6 +58,10 @@ pub struct Options {
     /// interface's `Host` trait gets `convert_<name>` to turn the Rust error
     /// into the WIT one or a trap.
     pub trappable_error_types: IndexMap<String, String>,
+    /// Traps are `anyhow` errors: trappable host functions, destructors
+    /// and `convert_*` return `wasmtime::anyhow::Result` (`bindgen!`'s
+    /// `anyhow: true`; wasmtime's `anyhow` feature, on by default).
+    pub anyhow: bool,
     /// Whether types only passed to the guest borrow their data
     /// (`bindgen!`'s `ownership`).
     pub ownership: Ownership,

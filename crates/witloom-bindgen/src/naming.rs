@@ -60,12 +60,23 @@ pub fn type_name(wit: &str) -> String {
     unless_taken(camel(wit), TAKEN_TYPES)
 }
 
+/// What a world's own items are named from (`W`, `WPre`, `WIndices`,
+/// `WImports`): its name in `UpperCamelCase`, with `host` as `Host_`, as
+/// `bindgen!` names them (`Host` is every interface's trait).
+pub fn world_base(world: &str) -> String {
+    if world == "host" {
+        "Host_".to_string()
+    } else {
+        camel(world)
+    }
+}
+
 /// The name of a type declared in world `world` itself: such types sit
 /// beside the world's own `W`, `WPre`, `WIndices` and `WImports`, and one
 /// that would take one of those names gets a trailing `_` (`bindgen!`
 /// emits both and fails to compile).
 pub fn world_type_name(wit: &str, world: &str) -> String {
-    let w = camel(world);
+    let w = world_base(world);
     let own = [
         type_name(world),
         format!("{w}Pre"),
@@ -94,6 +105,19 @@ pub fn resource_fn(wit: &str, taken: &[&str]) -> String {
     unless_taken(snake(wit), taken)
 }
 
+/// An exported function's `func_*` accessor, from its `call_*` method
+/// name (`method`, escaped) and WIT name: `func_read`; a keyword needs no
+/// escape after the prefix (`func_type`), a clash with the constructor
+/// keeps its escape (`func_constructor_`).
+pub fn func_accessor(method: &str, wit: &str) -> String {
+    let plain = wit.to_snake_case();
+    if KEYWORDS.contains(&plain.as_str()) {
+        format!("func_{plain}")
+    } else {
+        format!("func_{method}")
+    }
+}
+
 /// A flag's constant name.
 pub fn shouty(wit: &str) -> String {
     escape(wit.to_shouty_snake_case())
@@ -116,13 +140,10 @@ pub fn func_field(canonical: &str) -> String {
     })
 }
 
-/// A version as it appears in a module name: `0.2.6` → `v0_2_6`.
+/// A version as it appears in a module name after the package's, as
+/// `bindgen!` writes it: `0.2.6` → `0_2_6`, `1.0.0-rc.1` → `1_0_0_rc_1`.
 pub fn version_suffix(version: &str) -> String {
-    let clean: String = version
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
-    format!("v{clean}")
+    version.replace(['.', '-', '+'], "_").to_snake_case()
 }
 
 #[cfg(test)]
@@ -149,6 +170,7 @@ mod tests {
         assert_eq!(world_type_name("other", "name"), "Other");
         assert_eq!(guest_view("indices"), "GuestIndices_");
         assert_eq!(resource_fn("drop", &["new", "drop"]), "drop_");
-        assert_eq!(version_suffix("0.2.6"), "v0_2_6");
+        assert_eq!(version_suffix("0.2.6"), "0_2_6");
+        assert_eq!(version_suffix("1.0.0-rc.1"), "1_0_0_rc_1");
     }
 }

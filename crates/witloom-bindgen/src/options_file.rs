@@ -6,6 +6,7 @@
 //! world = "cache"
 //! additional_derives = ["Hash"]
 //! ownership = "borrowing-duplicate-if-necessary"
+//! anyhow = false
 //! [imports]
 //! default = "async"
 //! "foo:foo/store.get" = "async | store"
@@ -42,6 +43,8 @@ struct Raw {
     additional_derives: Vec<String>,
     /// `owning`, `borrowing` or `borrowing-duplicate-if-necessary`.
     ownership: Option<String>,
+    #[serde(default)]
+    anyhow: bool,
 }
 
 impl Options {
@@ -89,6 +92,7 @@ impl Options {
             None => Ownership::default(),
         };
         Ok(Options {
+            anyhow: raw.anyhow,
             ownership,
             world: raw.world,
             imports: side(&raw.imports, "imports")?,

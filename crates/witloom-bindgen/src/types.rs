@@ -143,9 +143,11 @@ impl Gen<'_> {
                 out.line("}");
             }
             TypeDefKind::Resource { .. } => {
-                // The guest implements exported resources; the host sees
-                // only `ResourceAny`, so there is nothing to name.
+                // The guest implements exported resources; the host holds
+                // them as `ResourceAny`, under the resource's name.
                 if self.is_guest_resource(id, module) {
+                    out.docs(def.docs.as_deref());
+                    out.line(format!("pub type {rust} = {WT}::ResourceAny;"));
                     return;
                 }
                 out.docs(def.docs.as_deref());
@@ -156,16 +158,6 @@ impl Gen<'_> {
                 out.line(format!("pub enum {rust} {{}}"));
             }
             TypeDefKind::Alias { target } => {
-                // An alias of a guest resource names nothing on the host.
-                if let Type::Id(t) = target
-                    && matches!(
-                        self.ir.types[self.ir.dealias(*t)].kind,
-                        TypeDefKind::Resource { .. }
-                    )
-                    && self.is_guest_resource(*t, module)
-                {
-                    return;
-                }
                 out.docs(def.docs.as_deref());
                 out.line(format!(
                     "pub type {rust} = {};",
@@ -191,6 +183,48 @@ impl Gen<'_> {
             | TypeDefKind::Stream { .. }
             | TypeDefKind::FixedSizeList { .. }
             | TypeDefKind::Map { .. } => {}
+        }
+        if self.errors.contains(&id) {
+            self.error_impls(id, rust, out);
+        }
+    }
+
+    /// For a type some function returns as its error, as `bindgen!` does:
+    /// `Display` (its `Debug`) and `Error`, so `?` and `anyhow` take it;
+    /// an enum also gets `name()` (the WIT case) and `message()` (its docs).
+    fn error_impls(&self, id: TypeId, rust: &str, out: &mut Source) {
+        let kind = &self.ir.types[id].kind;
+        if !matches!(
+            kind,
+            TypeDefKind::Record { .. } | TypeDefKind::Variant { .. } | TypeDefKind::Enum { .. }
+        ) {
+            return;
+        }
+        let generics = if rust.ends_with("<'a>") { "<'a>" } else { "" };
+        out.line(format!("impl{generics} core::fmt::Display for {rust} {{"));
+        out.line("fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result { write!(f, \"{:?}\", self) }");
+        out.line("}");
+        out.line(format!("impl{generics} core::error::Error for {rust} {{}}"));
+        if let TypeDefKind::Enum { cases } = kind {
+            out.line(format!("impl {rust} {{"));
+            out.line("/// The case's WIT name.");
+            out.line("pub fn name(&self) -> &'static str {");
+            out.line("match self {");
+            for c in cases {
+                out.line(format!("{rust}::{} => {:?},", camel(&c.name), c.name));
+            }
+            out.line("}");
+            out.line("}");
+            out.line("/// The case's documentation in the WIT.");
+            out.line("pub fn message(&self) -> &'static str {");
+            out.line("match self {");
+            for c in cases {
+                let docs = c.docs.as_deref().unwrap_or("").trim();
+                out.line(format!("{rust}::{} => {docs:?},", camel(&c.name)));
+            }
+            out.line("}");
+            out.line("}");
+            out.line("}");
         }
     }
 }

@@ -2,11 +2,11 @@
 //! world struct (`W`, `WIndices`, `WPre`) that ties them together; and the
 //! assembly of per-module code into one nested file.
 
-use crate::context::{Gen, ModPath};
+use crate::context::{Gen, ModPath, feature};
 use crate::naming::type_name;
 use crate::source::Source;
 use std::collections::BTreeMap;
-use witloom_ir::{Function, WorldItemKind};
+use witloom_ir::{Function, InterfaceId, WorldItemKind};
 
 const WT: &str = "wasmtime::component";
 
@@ -36,9 +36,9 @@ impl Gen<'_> {
     fn world_struct(&mut self, has_world_imports: bool) {
         let root: ModPath = Vec::new();
         let name = type_name(&self.world.name);
-        // The struct's companions are named from the world itself, as
-        // `bindgen!` names them (`HostPre`), never from an escaped name.
-        let base = crate::naming::camel(&self.world.name);
+        // The struct's companions are named from the world, as `bindgen!`
+        // names them.
+        let base = crate::naming::world_base(&self.world.name);
         let funcs: Vec<Function> = self
             .world
             .exports
@@ -70,6 +70,30 @@ impl Gen<'_> {
             .collect();
 
         let mut out = Source::default();
+        if !self.features.is_empty() {
+            crate::imports::link_options(&mut out, &self.features);
+            // An interface's options are the world's, narrowed.
+            for iface in &self.imports {
+                let Some(own) = self.iface_features.get(&iface.id) else {
+                    continue;
+                };
+                let path = iface.module.join("::");
+                out.line(format!(
+                    "impl core::convert::From<LinkOptions> for {path}::LinkOptions {{ fn from(src: LinkOptions) -> Self {{ (&src).into() }} }}"
+                ));
+                out.line(format!(
+                    "impl core::convert::From<&LinkOptions> for {path}::LinkOptions {{"
+                ));
+                out.line("fn from(src: &LinkOptions) -> Self {");
+                out.line("let mut dest = Self::default();");
+                for f in own {
+                    out.line(format!("dest.{f}(src.{f});"));
+                }
+                out.line("dest");
+                out.line("}");
+                out.line("}");
+            }
+        }
         out.docs(self.world.docs.as_deref());
         out.line(format!(
             "/// World `{}`, instantiated: typed access to its exports.",
@@ -100,16 +124,20 @@ impl Gen<'_> {
         out.line("}");
         out.line("#[allow(dead_code)]");
         out.line(format!("impl {base}Indices {{"));
-        out.line("/// Finds every export in `component`.");
+        out.line("/// Finds every export in the pre-instance's component.");
         out.line(format!(
-            "pub fn new(component: &{WT}::Component) -> wasmtime::Result<Self> {{"
+            "pub fn new<_T>(instance_pre: &{WT}::InstancePre<_T>) -> wasmtime::Result<Self> {{"
         ));
         if ifaces.is_empty() && fns.is_empty() {
-            out.line("let _ = component;");
+            out.line("let _ = instance_pre;");
+        } else if !fns.is_empty() {
+            out.line("let component = instance_pre.component();");
         }
         out.line("Ok(Self {");
         for (field, _, path, _) in &ifaces {
-            out.line(format!("{field}: {path}::GuestIndices::new(component)?,"));
+            out.line(format!(
+                "{field}: {path}::GuestIndices::new(instance_pre)?,"
+            ));
         }
         for e in &fns {
             out.line(format!(
@@ -169,9 +197,7 @@ impl Gen<'_> {
         out.line(format!(
             "pub fn new(instance_pre: {WT}::InstancePre<_T>) -> wasmtime::Result<Self> {{"
         ));
-        out.line(format!(
-            "let indices = {base}Indices::new(instance_pre.component())?;"
-        ));
+        out.line(format!("let indices = {base}Indices::new(&instance_pre)?;"));
         out.line("Ok(Self { instance_pre, indices })");
         out.line("}");
         out.line("pub fn engine(&self) -> &wasmtime::Engine { self.instance_pre.engine() }");
@@ -206,6 +232,15 @@ impl Gen<'_> {
         out.line("let pre = linker.instantiate_pre(component)?;");
         out.line(format!("{base}Pre::new(pre)?.instantiate(store)"));
         out.line("}");
+        out.line("/// The world's exports in an instance made elsewhere, their types checked.");
+        out.line(format!(
+            "pub fn new(mut store: impl wasmtime::AsContextMut, instance: &{WT}::Instance) -> wasmtime::Result<{name}> {{"
+        ));
+        out.line(format!(
+            "let indices = {base}Indices::new(&instance.instance_pre(&store))?;"
+        ));
+        out.line("indices.load(&mut store, instance)");
+        out.line("}");
         out.line(format!(
             "pub async fn instantiate_async<_T: Send>(store: impl wasmtime::AsContextMut<Data = _T>, component: &{WT}::Component, linker: &{WT}::Linker<_T>) -> wasmtime::Result<{name}> {{"
         ));
@@ -221,10 +256,21 @@ impl Gen<'_> {
         let mut store_bounds = Vec::new();
         let mut bounds = Vec::new();
         let mut calls = Vec::new();
+        let options = !self.features.is_empty();
+        let pass = |iface: InterfaceId| {
+            if self.iface_features.contains_key(&iface) {
+                "&options.into(), "
+            } else {
+                ""
+            }
+        };
         if has_world_imports {
             store_bounds.push(format!("{base}ImportsWithStore<T>"));
             bounds.push(format!("{base}Imports"));
-            calls.push("Self::add_to_linker_imports::<T, D>(linker, host_getter)?;".to_string());
+            calls.push(format!(
+                "Self::add_to_linker_imports::<T, D>(linker, {}host_getter)?;",
+                if options { "options, " } else { "" }
+            ));
         }
         for iface in &self.imports {
             if self.with.contains_key(&iface.id) {
@@ -233,48 +279,80 @@ impl Gen<'_> {
             let path = iface.module.join("::");
             store_bounds.push(format!("{path}::HostWithStore<T>"));
             bounds.push(format!("{path}::Host"));
+            let opts = pass(iface.id);
+            // Each import under its item's gate.
+            let gate_of = |name: &str| {
+                self.world
+                    .imports
+                    .iter()
+                    .find(|i| i.name == name)
+                    .and_then(|i| feature(&i.gate))
+            };
+            let gated = |gate: Option<String>, call: String| match gate {
+                Some(g) => format!("if options.{g} {{ {call} }}"),
+                None => call,
+            };
             if iface.plain {
-                calls.push(format!(
-                    "{path}::add_to_linker::<T, D>(linker, host_getter)?;"
+                let own = self.ir.interfaces[iface.id].qualified_name.clone();
+                let name = if self.ir.interfaces[iface.id].package.is_some() {
+                    own
+                } else {
+                    iface.link_name.clone()
+                };
+                calls.push(gated(
+                    gate_of(&name),
+                    format!("{path}::add_to_linker::<T, D>(linker, {opts}host_getter)?;"),
                 ));
             }
             for named in &iface.named {
-                calls.push(format!(
-                    "{path}::add_to_linker_instance::<T, D>(&mut linker.instance({named:?})?, host_getter)?;"
+                calls.push(gated(
+                    gate_of(named),
+                    format!(
+                        "{path}::add_to_linker_instance::<T, D>(&mut linker.instance({named:?})?, {opts}host_getter)?;"
+                    ),
                 ));
             }
         }
-        let with_note = if self.with.is_empty() {
-            String::new()
-        } else {
-            " Interfaces bound elsewhere (`with`) are left for the caller to add.".to_string()
-        };
-        out.line(format!(
-            "/// Adds every import of world `{}` to `linker`.{with_note}",
-            self.world.name
-        ));
-        let send = if self.any_async_import() {
-            " + Send"
-        } else {
-            ""
-        };
-        let store_bound: String = store_bounds.iter().map(|b| format!(" + {b}")).collect();
-        let bound = if bounds.is_empty() {
-            String::new()
-        } else {
-            format!(", for<'a> D::Data<'a>: {}", bounds.join(" + "))
-        };
-        out.line(format!(
-            "pub fn add_to_linker<T, D>(linker: &mut {WT}::Linker<T>, host_getter: fn(&mut T) -> D::Data<'_>) -> wasmtime::Result<()> where D: {WT}::HasData{store_bound}{bound}, T: 'static{send} {{"
-        ));
-        if calls.is_empty() {
-            out.line("let _ = (linker, host_getter);");
+        // Nothing to link, no `add_to_linker`, as with `bindgen!`.
+        if !calls.is_empty() {
+            let with_note = if self.with.is_empty() {
+                String::new()
+            } else {
+                " Interfaces bound elsewhere (`with`) are left for the caller to add.".to_string()
+            };
+            out.line(format!(
+                "/// Adds every import of world `{}` to `linker`.{with_note}",
+                self.world.name
+            ));
+            let send = if self.any_async_import() {
+                " + Send"
+            } else {
+                ""
+            };
+            let store_bound: String = store_bounds.iter().map(|b| format!(" + {b}")).collect();
+            let options_param = if options {
+                "options: &LinkOptions, "
+            } else {
+                ""
+            };
+            out.line(format!(
+                "pub fn add_to_linker<T, D>(linker: &mut {WT}::Linker<T>, {options_param}host_getter: fn(&mut T) -> D::Data<'_>) -> wasmtime::Result<()> where D: {WT}::HasData{store_bound}, for<'a> D::Data<'a>: {}, T: 'static{send} {{",
+                bounds.join(" + ")
+            ));
+            // Everything under the world's own gate.
+            let world_gate = feature(&self.world.gate);
+            if let Some(g) = &world_gate {
+                out.line(format!("if options.{g} {{"));
+            }
+            for c in calls {
+                out.line(c);
+            }
+            if world_gate.is_some() {
+                out.line("}");
+            }
+            out.line("Ok(())");
+            out.line("}");
         }
-        for c in calls {
-            out.line(c);
-        }
-        out.line("Ok(())");
-        out.line("}");
         for (field, accessor, path, link) in &ifaces {
             out.line(format!("/// The exported interface `{link}`."));
             out.line(format!(

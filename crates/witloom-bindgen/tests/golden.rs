@@ -6,7 +6,7 @@
 //! A case has lines `wit: PATH` (relative to this crate), `world: W`,
 //! `flags: async | store` (`bindgen!`'s function flags, for imports and
 //! exports), `with: WIT=RUST`, `trappable-error-type: WIT=RUST`,
-//! `additional-derive: PATH` and `ownership: borrowing…`; `#` starts a comment.
+//! `additional-derive: PATH`, `ownership: borrowing…` and `anyhow: true`; `#` starts a comment.
 
 use std::path::Path;
 use witloom_bindgen::Options;
@@ -31,6 +31,7 @@ fn generate(case: &Path) -> Result<String, String> {
             }
             "additional-derive" => opts.additional_derives.push(value.to_string()),
             "ownership" => opts.ownership = witloom_bindgen::Ownership::parse(value)?,
+            "anyhow" => opts.anyhow = value == "true",
             "with" => {
                 let (k, v) = pair(value)?;
                 opts.with.insert(k, v);

@@ -57,6 +57,11 @@ pub struct Args {
     /// `ns:pkg/iface#error=my_crate::MyError`.
     #[arg(long, value_name = "WIT=RUST_TYPE", value_parser = parse_pair)]
     trappable_error_type: Vec<(String, String)>,
+    /// Traps are `anyhow` errors: trappable host functions, destructors and
+    /// `convert_*` return `wasmtime::anyhow::Result` (`bindgen!`'s `anyhow:
+    /// true`).
+    #[arg(long)]
+    anyhow: bool,
     /// `borrowing`: types only passed to the guest borrow (`Foo<'a>`);
     /// `borrowing-duplicate-if-necessary`: a type passed and received is
     /// defined twice (`FooParam<'a>`, `FooResult`); `bindgen!`'s
@@ -108,6 +113,7 @@ impl Args {
         opts.with.extend(self.with);
         opts.trappable_error_types.extend(self.trappable_error_type);
         opts.additional_derives.extend(self.additional_derive);
+        opts.anyhow |= self.anyhow;
         if let Some(ownership) = self.ownership {
             opts.ownership = ownership;
         }

@@ -15,10 +15,14 @@ pub struct NamedImportsIndices {
 }
 #[allow(dead_code)]
 impl NamedImportsIndices {
-    /// Finds every export in `component`.
-    pub fn new(component: &wasmtime::component::Component) -> wasmtime::Result<Self> {
+    /// Finds every export in the pre-instance's component.
+    pub fn new<_T>(
+        instance_pre: &wasmtime::component::InstancePre<_T>,
+    ) -> wasmtime::Result<Self> {
         Ok(Self {
-            interface0: exports::witloom_corpus::edge::kv::GuestIndices::new(component)?,
+            interface0: exports::witloom_corpus::edge::kv::GuestIndices::new(
+                instance_pre,
+            )?,
         })
     }
     /// The exports of `instance`, their types checked.
@@ -59,7 +63,7 @@ impl<_T: 'static> NamedImportsPre<_T> {
     pub fn new(
         instance_pre: wasmtime::component::InstancePre<_T>,
     ) -> wasmtime::Result<Self> {
-        let indices = NamedImportsIndices::new(instance_pre.component())?;
+        let indices = NamedImportsIndices::new(&instance_pre)?;
         Ok(Self { instance_pre, indices })
     }
     pub fn engine(&self) -> &wasmtime::Engine {
@@ -97,6 +101,14 @@ impl NamedImports {
     ) -> wasmtime::Result<NamedImports> {
         let pre = linker.instantiate_pre(component)?;
         NamedImportsPre::new(pre)?.instantiate(store)
+    }
+    /// The world's exports in an instance made elsewhere, their types checked.
+    pub fn new(
+        mut store: impl wasmtime::AsContextMut,
+        instance: &wasmtime::component::Instance,
+    ) -> wasmtime::Result<NamedImports> {
+        let indices = NamedImportsIndices::new(&instance.instance_pre(&store))?;
+        indices.load(&mut store, instance)
     }
     pub async fn instantiate_async<_T: Send>(
         store: impl wasmtime::AsContextMut<Data = _T>,
@@ -173,10 +185,11 @@ pub mod exports {
                     put_all: wasmtime::component::ComponentExportIndex,
                 }
                 impl GuestIndices {
-                    /// Finds `witloom-corpus:edge/kv@0.1.0` and its functions in `component`.
-                    pub fn new(
-                        component: &wasmtime::component::Component,
+                    /// Finds `witloom-corpus:edge/kv@0.1.0` and its functions in the pre-instance's component.
+                    pub fn new<_T>(
+                        instance_pre: &wasmtime::component::InstancePre<_T>,
                     ) -> wasmtime::Result<GuestIndices> {
+                        let component = instance_pre.component();
                         let instance = component
                             .get_export_index(None, "witloom-corpus:edge/kv@0.1.0")
                             .ok_or_else(|| {
@@ -241,6 +254,15 @@ pub mod exports {
                     }
                 }
                 impl Guest {
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_store(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(&str,), ()> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(self.store)
+                        }
+                    }
                     #[allow(unsafe_code)]
                     pub fn call_store<S: wasmtime::AsContextMut>(
                         &self,
@@ -255,6 +277,15 @@ pub mod exports {
                         };
                         let () = __callee.call(store.as_context_mut(), (key,))?;
                         Ok(())
+                    }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_get(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(&str, u32, u32), (u32,)> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(self.get)
+                        }
                     }
                     #[allow(unsafe_code)]
                     pub fn call_get<S: wasmtime::AsContextMut>(
@@ -274,6 +305,15 @@ pub mod exports {
                             .call(store.as_context_mut(), (store_, callee, ret))?;
                         Ok(__ret)
                     }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_instance(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(), (Vec<String>,)> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(self.instance)
+                        }
+                    }
                     #[allow(unsafe_code)]
                     pub fn call_instance<S: wasmtime::AsContextMut>(
                         &self,
@@ -287,6 +327,15 @@ pub mod exports {
                         };
                         let (__ret,) = __callee.call(store.as_context_mut(), ())?;
                         Ok(__ret)
+                    }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_put_all(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(&[Entry], &[String]), ()> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(self.put_all)
+                        }
                     }
                     #[allow(unsafe_code)]
                     pub fn call_put_all<S: wasmtime::AsContextMut>(
@@ -326,6 +375,12 @@ pub mod witloom_corpus {
                 #[component(name = "message")]
                 pub message: String,
             }
+            impl core::fmt::Display for Error {
+                fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                    write!(f, "{:?}", self)
+                }
+            }
+            impl core::error::Error for Error {}
             /// A handle type for `Resource<File>`; the host's own type lives in its `ResourceTable`.
             #[derive(Debug)]
             pub enum File {}

@@ -13,11 +13,13 @@ pub struct CalculatorIndices {
 }
 #[allow(dead_code)]
 impl CalculatorIndices {
-    /// Finds every export in `component`.
-    pub fn new(component: &wasmtime::component::Component) -> wasmtime::Result<Self> {
+    /// Finds every export in the pre-instance's component.
+    pub fn new<_T>(
+        instance_pre: &wasmtime::component::InstancePre<_T>,
+    ) -> wasmtime::Result<Self> {
         Ok(Self {
             interface0: exports::corpus::fraction::fractions::GuestIndices::new(
-                component,
+                instance_pre,
             )?,
         })
     }
@@ -59,7 +61,7 @@ impl<_T: 'static> CalculatorPre<_T> {
     pub fn new(
         instance_pre: wasmtime::component::InstancePre<_T>,
     ) -> wasmtime::Result<Self> {
-        let indices = CalculatorIndices::new(instance_pre.component())?;
+        let indices = CalculatorIndices::new(&instance_pre)?;
         Ok(Self { instance_pre, indices })
     }
     pub fn engine(&self) -> &wasmtime::Engine {
@@ -98,6 +100,14 @@ impl Calculator {
         let pre = linker.instantiate_pre(component)?;
         CalculatorPre::new(pre)?.instantiate(store)
     }
+    /// The world's exports in an instance made elsewhere, their types checked.
+    pub fn new(
+        mut store: impl wasmtime::AsContextMut,
+        instance: &wasmtime::component::Instance,
+    ) -> wasmtime::Result<Calculator> {
+        let indices = CalculatorIndices::new(&instance.instance_pre(&store))?;
+        indices.load(&mut store, instance)
+    }
     pub async fn instantiate_async<_T: Send>(
         store: impl wasmtime::AsContextMut<Data = _T>,
         component: &wasmtime::component::Component,
@@ -105,18 +115,6 @@ impl Calculator {
     ) -> wasmtime::Result<Calculator> {
         let pre = linker.instantiate_pre(component)?;
         CalculatorPre::new(pre)?.instantiate_async(store).await
-    }
-    /// Adds every import of world `calculator` to `linker`.
-    pub fn add_to_linker<T, D>(
-        linker: &mut wasmtime::component::Linker<T>,
-        host_getter: fn(&mut T) -> D::Data<'_>,
-    ) -> wasmtime::Result<()>
-    where
-        D: wasmtime::component::HasData,
-        T: 'static,
-    {
-        let _ = (linker, host_getter);
-        Ok(())
     }
     /// The exported interface `corpus:fraction/fractions`.
     pub fn corpus_fraction_fractions(
@@ -160,10 +158,11 @@ pub mod exports {
                     add: wasmtime::component::ComponentExportIndex,
                 }
                 impl GuestIndices {
-                    /// Finds `corpus:fraction/fractions` and its functions in `component`.
-                    pub fn new(
-                        component: &wasmtime::component::Component,
+                    /// Finds `corpus:fraction/fractions` and its functions in the pre-instance's component.
+                    pub fn new<_T>(
+                        instance_pre: &wasmtime::component::InstancePre<_T>,
                     ) -> wasmtime::Result<GuestIndices> {
+                        let component = instance_pre.component();
                         let instance = component
                             .get_export_index(None, "corpus:fraction/fractions")
                             .ok_or_else(|| {
@@ -209,6 +208,15 @@ pub mod exports {
                     }
                 }
                 impl Guest {
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_new(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(i32, i32), (Fraction,)> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(self.new)
+                        }
+                    }
                     /// Builds a fraction in lowest terms.
                     #[allow(unsafe_code)]
                     pub async fn call_new<S: wasmtime::AsContextMut>(
@@ -230,6 +238,18 @@ pub mod exports {
                             .call_async(store.as_context_mut(), (numerator, denominator))
                             .await?;
                         Ok(__ret)
+                    }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_add(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<
+                        (Fraction, Fraction),
+                        (Fraction,),
+                    > {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(self.add)
+                        }
                     }
                     /// The sum of two fractions.
                     #[allow(unsafe_code)]

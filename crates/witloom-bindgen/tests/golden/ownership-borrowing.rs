@@ -16,11 +16,14 @@ pub struct ShapesWorldIndices {
 }
 #[allow(dead_code)]
 impl ShapesWorldIndices {
-    /// Finds every export in `component`.
-    pub fn new(component: &wasmtime::component::Component) -> wasmtime::Result<Self> {
+    /// Finds every export in the pre-instance's component.
+    pub fn new<_T>(
+        instance_pre: &wasmtime::component::InstancePre<_T>,
+    ) -> wasmtime::Result<Self> {
+        let component = instance_pre.component();
         Ok(Self {
             interface0: exports::witloom_golden::ownership::shapes::GuestIndices::new(
-                component,
+                instance_pre,
             )?,
             run: component
                 .get_export_index(None, "run")
@@ -74,7 +77,7 @@ impl<_T: 'static> ShapesWorldPre<_T> {
     pub fn new(
         instance_pre: wasmtime::component::InstancePre<_T>,
     ) -> wasmtime::Result<Self> {
-        let indices = ShapesWorldIndices::new(instance_pre.component())?;
+        let indices = ShapesWorldIndices::new(&instance_pre)?;
         Ok(Self { instance_pre, indices })
     }
     pub fn engine(&self) -> &wasmtime::Engine {
@@ -113,6 +116,14 @@ impl ShapesWorld {
         let pre = linker.instantiate_pre(component)?;
         ShapesWorldPre::new(pre)?.instantiate(store)
     }
+    /// The world's exports in an instance made elsewhere, their types checked.
+    pub fn new(
+        mut store: impl wasmtime::AsContextMut,
+        instance: &wasmtime::component::Instance,
+    ) -> wasmtime::Result<ShapesWorld> {
+        let indices = ShapesWorldIndices::new(&instance.instance_pre(&store))?;
+        indices.load(&mut store, instance)
+    }
     pub async fn instantiate_async<_T: Send>(
         store: impl wasmtime::AsContextMut<Data = _T>,
         component: &wasmtime::component::Component,
@@ -140,6 +151,13 @@ impl ShapesWorld {
         &self,
     ) -> &exports::witloom_golden::ownership::shapes::Guest {
         &self.interface0
+    }
+    /// The function itself, typed (checked in `load`).
+    #[allow(unsafe_code)]
+    pub fn func_run(
+        &self,
+    ) -> wasmtime::component::TypedFunc<(Passed<'_>, &[&str]), (String,)> {
+        unsafe { wasmtime::component::TypedFunc::new_unchecked(self.run) }
     }
     #[allow(unsafe_code)]
     pub fn call_run<S: wasmtime::AsContextMut>(
@@ -283,10 +301,11 @@ pub mod exports {
                     f: wasmtime::component::ComponentExportIndex,
                 }
                 impl GuestIndices {
-                    /// Finds `witloom-golden:ownership/shapes` and its functions in `component`.
-                    pub fn new(
-                        component: &wasmtime::component::Component,
+                    /// Finds `witloom-golden:ownership/shapes` and its functions in the pre-instance's component.
+                    pub fn new<_T>(
+                        instance_pre: &wasmtime::component::InstancePre<_T>,
                     ) -> wasmtime::Result<GuestIndices> {
+                        let component = instance_pre.component();
                         let instance = component
                             .get_export_index(None, "witloom-golden:ownership/shapes")
                             .ok_or_else(|| {
@@ -335,6 +354,25 @@ pub mod exports {
                     }
                 }
                 impl Guest {
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_f(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<
+                        (
+                            Passed<'_>,
+                            BothParam<'_>,
+                            BothListParam<'_>,
+                            Plain,
+                            Choice<'_>,
+                            Alias<'_>,
+                            &[&[&str]],
+                            Option<(&str, BothParam<'_>)>,
+                        ),
+                        ((BothResult, BothListResult),),
+                    > {
+                        unsafe { wasmtime::component::TypedFunc::new_unchecked(self.f) }
+                    }
                     #[allow(unsafe_code)]
                     pub fn call_f<S: wasmtime::AsContextMut>(
                         &self,

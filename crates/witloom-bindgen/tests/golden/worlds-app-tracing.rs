@@ -66,11 +66,14 @@ pub struct AppIndices {
 }
 #[allow(dead_code)]
 impl AppIndices {
-    /// Finds every export in `component`.
-    pub fn new(component: &wasmtime::component::Component) -> wasmtime::Result<Self> {
+    /// Finds every export in the pre-instance's component.
+    pub fn new<_T>(
+        instance_pre: &wasmtime::component::InstancePre<_T>,
+    ) -> wasmtime::Result<Self> {
+        let component = instance_pre.component();
         Ok(Self {
-            interface0: exports::corpus::worlds::sink::GuestIndices::new(component)?,
-            interface1: exports::stats::GuestIndices::new(component)?,
+            interface0: exports::corpus::worlds::sink::GuestIndices::new(instance_pre)?,
+            interface1: exports::stats::GuestIndices::new(instance_pre)?,
             run: component
                 .get_export_index(None, "run")
                 .ok_or_else(|| {
@@ -123,7 +126,7 @@ impl<_T: 'static> AppPre<_T> {
     pub fn new(
         instance_pre: wasmtime::component::InstancePre<_T>,
     ) -> wasmtime::Result<Self> {
-        let indices = AppIndices::new(instance_pre.component())?;
+        let indices = AppIndices::new(&instance_pre)?;
         Ok(Self { instance_pre, indices })
     }
     pub fn engine(&self) -> &wasmtime::Engine {
@@ -161,6 +164,14 @@ impl App {
     ) -> wasmtime::Result<App> {
         let pre = linker.instantiate_pre(component)?;
         AppPre::new(pre)?.instantiate(store)
+    }
+    /// The world's exports in an instance made elsewhere, their types checked.
+    pub fn new(
+        mut store: impl wasmtime::AsContextMut,
+        instance: &wasmtime::component::Instance,
+    ) -> wasmtime::Result<App> {
+        let indices = AppIndices::new(&instance.instance_pre(&store))?;
+        indices.load(&mut store, instance)
     }
     pub async fn instantiate_async<_T: Send>(
         store: impl wasmtime::AsContextMut<Data = _T>,
@@ -201,6 +212,11 @@ impl App {
     /// The exported interface `stats`.
     pub fn stats(&self) -> &exports::stats::Guest {
         &self.interface1
+    }
+    /// The function itself, typed (checked in `load`).
+    #[allow(unsafe_code)]
+    pub fn func_run(&self) -> wasmtime::component::TypedFunc<(), (Result<(), ()>,)> {
+        unsafe { wasmtime::component::TypedFunc::new_unchecked(self.run) }
     }
     #[allow(unsafe_code)]
     pub fn call_run<S: wasmtime::AsContextMut>(
@@ -490,10 +506,11 @@ pub mod exports {
                     flush: wasmtime::component::ComponentExportIndex,
                 }
                 impl GuestIndices {
-                    /// Finds `corpus:worlds/sink` and its functions in `component`.
-                    pub fn new(
-                        component: &wasmtime::component::Component,
+                    /// Finds `corpus:worlds/sink` and its functions in the pre-instance's component.
+                    pub fn new<_T>(
+                        instance_pre: &wasmtime::component::InstancePre<_T>,
                     ) -> wasmtime::Result<GuestIndices> {
+                        let component = instance_pre.component();
                         let instance = component
                             .get_export_index(None, "corpus:worlds/sink")
                             .ok_or_else(|| {
@@ -532,6 +549,15 @@ pub mod exports {
                     }
                 }
                 impl Guest {
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_flush(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(&[Entry<'_>],), (u32,)> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(self.flush)
+                        }
+                    }
                     #[allow(unsafe_code)]
                     pub fn call_flush<S: wasmtime::AsContextMut>(
                         &self,
@@ -586,10 +612,11 @@ pub mod exports {
             current: wasmtime::component::ComponentExportIndex,
         }
         impl GuestIndices {
-            /// Finds `stats` and its functions in `component`.
-            pub fn new(
-                component: &wasmtime::component::Component,
+            /// Finds `stats` and its functions in the pre-instance's component.
+            pub fn new<_T>(
+                instance_pre: &wasmtime::component::InstancePre<_T>,
             ) -> wasmtime::Result<GuestIndices> {
+                let component = instance_pre.component();
                 let instance = component
                     .get_export_index(None, "stats")
                     .ok_or_else(|| {
@@ -624,6 +651,11 @@ pub mod exports {
             }
         }
         impl Guest {
+            /// The function itself, typed (checked in `load`).
+            #[allow(unsafe_code)]
+            pub fn func_current(&self) -> wasmtime::component::TypedFunc<(), (Counts,)> {
+                unsafe { wasmtime::component::TypedFunc::new_unchecked(self.current) }
+            }
             #[allow(unsafe_code)]
             pub fn call_current<S: wasmtime::AsContextMut>(
                 &self,

@@ -15,11 +15,15 @@ pub struct TestIndices {
 }
 #[allow(dead_code)]
 impl TestIndices {
-    /// Finds every export in `component`.
-    pub fn new(component: &wasmtime::component::Component) -> wasmtime::Result<Self> {
+    /// Finds every export in the pre-instance's component.
+    pub fn new<_T>(
+        instance_pre: &wasmtime::component::InstancePre<_T>,
+    ) -> wasmtime::Result<Self> {
         Ok(Self {
-            interface0: exports::witloom::test::values::GuestIndices::new(component)?,
-            interface1: exports::witloom::test::counters::GuestIndices::new(component)?,
+            interface0: exports::witloom::test::values::GuestIndices::new(instance_pre)?,
+            interface1: exports::witloom::test::counters::GuestIndices::new(
+                instance_pre,
+            )?,
         })
     }
     /// The exports of `instance`, their types checked.
@@ -59,7 +63,7 @@ impl<_T: 'static> TestPre<_T> {
     pub fn new(
         instance_pre: wasmtime::component::InstancePre<_T>,
     ) -> wasmtime::Result<Self> {
-        let indices = TestIndices::new(instance_pre.component())?;
+        let indices = TestIndices::new(&instance_pre)?;
         Ok(Self { instance_pre, indices })
     }
     pub fn engine(&self) -> &wasmtime::Engine {
@@ -98,6 +102,14 @@ impl Test {
         let pre = linker.instantiate_pre(component)?;
         TestPre::new(pre)?.instantiate(store)
     }
+    /// The world's exports in an instance made elsewhere, their types checked.
+    pub fn new(
+        mut store: impl wasmtime::AsContextMut,
+        instance: &wasmtime::component::Instance,
+    ) -> wasmtime::Result<Test> {
+        let indices = TestIndices::new(&instance.instance_pre(&store))?;
+        indices.load(&mut store, instance)
+    }
     pub async fn instantiate_async<_T: Send>(
         store: impl wasmtime::AsContextMut<Data = _T>,
         component: &wasmtime::component::Component,
@@ -133,6 +145,7 @@ pub mod exports {
     pub mod witloom {
         pub mod test {
             pub mod counters {
+                pub type Counter = wasmtime::component::ResourceAny;
                 /// The functions of `witloom:test/counters@0.1.0` in one instance.
                 #[derive(Debug)]
                 pub struct Guest {
@@ -152,10 +165,11 @@ pub mod exports {
                     live: wasmtime::component::ComponentExportIndex,
                 }
                 impl GuestIndices {
-                    /// Finds `witloom:test/counters@0.1.0` and its functions in `component`.
-                    pub fn new(
-                        component: &wasmtime::component::Component,
+                    /// Finds `witloom:test/counters@0.1.0` and its functions in the pre-instance's component.
+                    pub fn new<_T>(
+                        instance_pre: &wasmtime::component::InstancePre<_T>,
                     ) -> wasmtime::Result<GuestIndices> {
+                        let component = instance_pre.component();
                         let instance = component
                             .get_export_index(None, "witloom:test/counters@0.1.0")
                             .ok_or_else(|| {
@@ -255,6 +269,15 @@ pub mod exports {
                     }
                 }
                 impl Guest {
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_live(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(), (u32,)> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(self.live)
+                        }
+                    }
                     /// How many counters exist right now (drops are counted).
                     #[allow(unsafe_code)]
                     pub fn call_live<S: wasmtime::AsContextMut>(
@@ -281,6 +304,20 @@ pub mod exports {
                     funcs: &'a Guest,
                 }
                 impl GuestCounter<'_> {
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_constructor(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<
+                        (i64,),
+                        (wasmtime::component::ResourceAny,),
+                    > {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(
+                                self.funcs.constructor_counter,
+                            )
+                        }
+                    }
                     #[allow(unsafe_code)]
                     pub fn call_constructor<S: wasmtime::AsContextMut>(
                         &self,
@@ -295,6 +332,20 @@ pub mod exports {
                         };
                         let (__ret,) = __callee.call(store.as_context_mut(), (start,))?;
                         Ok(__ret)
+                    }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_add(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<
+                        (wasmtime::component::ResourceAny, i64),
+                        (i64,),
+                    > {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(
+                                self.funcs.method_counter__add,
+                            )
+                        }
                     }
                     /// Adds `by`; returns the new value.
                     #[allow(unsafe_code)]
@@ -314,6 +365,20 @@ pub mod exports {
                             .call(store.as_context_mut(), (self_, by))?;
                         Ok(__ret)
                     }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_get(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<
+                        (wasmtime::component::ResourceAny,),
+                        (i64,),
+                    > {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(
+                                self.funcs.method_counter__get,
+                            )
+                        }
+                    }
                     #[allow(unsafe_code)]
                     pub fn call_get<S: wasmtime::AsContextMut>(
                         &self,
@@ -328,6 +393,23 @@ pub mod exports {
                         };
                         let (__ret,) = __callee.call(store.as_context_mut(), (self_,))?;
                         Ok(__ret)
+                    }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_merge(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<
+                        (
+                            wasmtime::component::ResourceAny,
+                            wasmtime::component::ResourceAny,
+                        ),
+                        (wasmtime::component::ResourceAny,),
+                    > {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(
+                                self.funcs.static_counter__merge,
+                            )
+                        }
                     }
                     /// A new counter holding the sum of both.
                     #[allow(unsafe_code)]
@@ -388,6 +470,33 @@ pub mod exports {
                     Green,
                     #[component(name = "blue")]
                     Blue,
+                }
+                impl core::fmt::Display for Color {
+                    fn fmt(
+                        &self,
+                        f: &mut core::fmt::Formatter<'_>,
+                    ) -> core::fmt::Result {
+                        write!(f, "{:?}", self)
+                    }
+                }
+                impl core::error::Error for Color {}
+                impl Color {
+                    /// The case's WIT name.
+                    pub fn name(&self) -> &'static str {
+                        match self {
+                            Color::Red => "red",
+                            Color::Green => "green",
+                            Color::Blue => "blue",
+                        }
+                    }
+                    /// The case's documentation in the WIT.
+                    pub fn message(&self) -> &'static str {
+                        match self {
+                            Color::Red => "",
+                            Color::Green => "",
+                            Color::Blue => "",
+                        }
+                    }
                 }
                 wasmtime::component::flags! {
                     Perms { #[component(name = "read")] const READ; #[component(name =
@@ -584,10 +693,11 @@ pub mod exports {
                     call_host: wasmtime::component::ComponentExportIndex,
                 }
                 impl GuestIndices {
-                    /// Finds `witloom:test/values@0.1.0` and its functions in `component`.
-                    pub fn new(
-                        component: &wasmtime::component::Component,
+                    /// Finds `witloom:test/values@0.1.0` and its functions in the pre-instance's component.
+                    pub fn new<_T>(
+                        instance_pre: &wasmtime::component::InstancePre<_T>,
                     ) -> wasmtime::Result<GuestIndices> {
+                        let component = instance_pre.component();
                         let instance = component
                             .get_export_index(None, "witloom:test/values@0.1.0")
                             .ok_or_else(|| {
@@ -922,6 +1032,15 @@ pub mod exports {
                     }
                 }
                 impl Guest {
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_echo_bool(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(bool,), (bool,)> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(self.echo_bool)
+                        }
+                    }
                     #[allow(unsafe_code)]
                     pub fn call_echo_bool<S: wasmtime::AsContextMut>(
                         &self,
@@ -936,6 +1055,15 @@ pub mod exports {
                         };
                         let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
                         Ok(__ret)
+                    }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_echo_u8(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(u8,), (u8,)> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(self.echo_u8)
+                        }
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_u8<S: wasmtime::AsContextMut>(
@@ -952,6 +1080,15 @@ pub mod exports {
                         let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
                         Ok(__ret)
                     }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_echo_s8(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(i8,), (i8,)> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(self.echo_s8)
+                        }
+                    }
                     #[allow(unsafe_code)]
                     pub fn call_echo_s8<S: wasmtime::AsContextMut>(
                         &self,
@@ -966,6 +1103,15 @@ pub mod exports {
                         };
                         let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
                         Ok(__ret)
+                    }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_echo_u16(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(u16,), (u16,)> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(self.echo_u16)
+                        }
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_u16<S: wasmtime::AsContextMut>(
@@ -982,6 +1128,15 @@ pub mod exports {
                         let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
                         Ok(__ret)
                     }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_echo_s16(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(i16,), (i16,)> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(self.echo_s16)
+                        }
+                    }
                     #[allow(unsafe_code)]
                     pub fn call_echo_s16<S: wasmtime::AsContextMut>(
                         &self,
@@ -996,6 +1151,15 @@ pub mod exports {
                         };
                         let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
                         Ok(__ret)
+                    }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_echo_u32(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(u32,), (u32,)> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(self.echo_u32)
+                        }
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_u32<S: wasmtime::AsContextMut>(
@@ -1012,6 +1176,15 @@ pub mod exports {
                         let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
                         Ok(__ret)
                     }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_echo_s32(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(i32,), (i32,)> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(self.echo_s32)
+                        }
+                    }
                     #[allow(unsafe_code)]
                     pub fn call_echo_s32<S: wasmtime::AsContextMut>(
                         &self,
@@ -1026,6 +1199,15 @@ pub mod exports {
                         };
                         let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
                         Ok(__ret)
+                    }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_echo_u64(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(u64,), (u64,)> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(self.echo_u64)
+                        }
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_u64<S: wasmtime::AsContextMut>(
@@ -1042,6 +1224,15 @@ pub mod exports {
                         let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
                         Ok(__ret)
                     }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_echo_s64(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(i64,), (i64,)> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(self.echo_s64)
+                        }
+                    }
                     #[allow(unsafe_code)]
                     pub fn call_echo_s64<S: wasmtime::AsContextMut>(
                         &self,
@@ -1056,6 +1247,15 @@ pub mod exports {
                         };
                         let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
                         Ok(__ret)
+                    }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_echo_f32(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(f32,), (f32,)> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(self.echo_f32)
+                        }
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_f32<S: wasmtime::AsContextMut>(
@@ -1072,6 +1272,15 @@ pub mod exports {
                         let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
                         Ok(__ret)
                     }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_echo_f64(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(f64,), (f64,)> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(self.echo_f64)
+                        }
+                    }
                     #[allow(unsafe_code)]
                     pub fn call_echo_f64<S: wasmtime::AsContextMut>(
                         &self,
@@ -1086,6 +1295,15 @@ pub mod exports {
                         };
                         let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
                         Ok(__ret)
+                    }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_echo_char(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(char,), (char,)> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(self.echo_char)
+                        }
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_char<S: wasmtime::AsContextMut>(
@@ -1102,6 +1320,17 @@ pub mod exports {
                         let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
                         Ok(__ret)
                     }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_echo_string(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(&str,), (String,)> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(
+                                self.echo_string,
+                            )
+                        }
+                    }
                     #[allow(unsafe_code)]
                     pub fn call_echo_string<S: wasmtime::AsContextMut>(
                         &self,
@@ -1116,6 +1345,17 @@ pub mod exports {
                         };
                         let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
                         Ok(__ret)
+                    }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_string_len(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(&str,), (u32,)> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(
+                                self.string_len,
+                            )
+                        }
                     }
                     /// The string's length in UTF-8 bytes.
                     #[allow(unsafe_code)]
@@ -1132,6 +1372,17 @@ pub mod exports {
                         };
                         let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
                         Ok(__ret)
+                    }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_repeat_string(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(&str, u32), (String,)> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(
+                                self.repeat_string,
+                            )
+                        }
                     }
                     /// `n` copies of `x`.
                     #[allow(unsafe_code)]
@@ -1150,6 +1401,17 @@ pub mod exports {
                         let (__ret,) = __callee.call(store.as_context_mut(), (x, n))?;
                         Ok(__ret)
                     }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_echo_bytes(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(&[u8],), (Vec<u8>,)> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(
+                                self.echo_bytes,
+                            )
+                        }
+                    }
                     #[allow(unsafe_code)]
                     pub fn call_echo_bytes<S: wasmtime::AsContextMut>(
                         &self,
@@ -1165,6 +1427,15 @@ pub mod exports {
                         let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
                         Ok(__ret)
                     }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_sum_bytes(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(&[u8],), (u64,)> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(self.sum_bytes)
+                        }
+                    }
                     #[allow(unsafe_code)]
                     pub fn call_sum_bytes<S: wasmtime::AsContextMut>(
                         &self,
@@ -1179,6 +1450,17 @@ pub mod exports {
                         };
                         let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
                         Ok(__ret)
+                    }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_flip_points(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(&[Point],), (Vec<Point>,)> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(
+                                self.flip_points,
+                            )
+                        }
                     }
                     /// Each point with `x` and `y` swapped, in reverse order.
                     #[allow(unsafe_code)]
@@ -1196,6 +1478,17 @@ pub mod exports {
                         let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
                         Ok(__ret)
                     }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_echo_color(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(Color,), (Color,)> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(
+                                self.echo_color,
+                            )
+                        }
+                    }
                     #[allow(unsafe_code)]
                     pub fn call_echo_color<S: wasmtime::AsContextMut>(
                         &self,
@@ -1210,6 +1503,17 @@ pub mod exports {
                         };
                         let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
                         Ok(__ret)
+                    }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_echo_perms(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(Perms,), (Perms,)> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(
+                                self.echo_perms,
+                            )
+                        }
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_perms<S: wasmtime::AsContextMut>(
@@ -1226,6 +1530,15 @@ pub mod exports {
                         let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
                         Ok(__ret)
                     }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_echo_many(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(Many,), (Many,)> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(self.echo_many)
+                        }
+                    }
                     #[allow(unsafe_code)]
                     pub fn call_echo_many<S: wasmtime::AsContextMut>(
                         &self,
@@ -1240,6 +1553,17 @@ pub mod exports {
                         };
                         let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
                         Ok(__ret)
+                    }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_echo_shape(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(&Shape,), (Shape,)> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(
+                                self.echo_shape,
+                            )
+                        }
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_shape<S: wasmtime::AsContextMut>(
@@ -1256,6 +1580,17 @@ pub mod exports {
                         let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
                         Ok(__ret)
                     }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_echo_everything(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(&Everything,), (Everything,)> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(
+                                self.echo_everything,
+                            )
+                        }
+                    }
                     #[allow(unsafe_code)]
                     pub fn call_echo_everything<S: wasmtime::AsContextMut>(
                         &self,
@@ -1270,6 +1605,17 @@ pub mod exports {
                         };
                         let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
                         Ok(__ret)
+                    }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_echo_option(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(Option<u32>,), (Option<u32>,)> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(
+                                self.echo_option,
+                            )
+                        }
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_option<S: wasmtime::AsContextMut>(
@@ -1286,6 +1632,20 @@ pub mod exports {
                         let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
                         Ok(__ret)
                     }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_echo_option_string(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<
+                        (Option<&str>,),
+                        (Option<String>,),
+                    > {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(
+                                self.echo_option_string,
+                            )
+                        }
+                    }
                     #[allow(unsafe_code)]
                     pub fn call_echo_option_string<S: wasmtime::AsContextMut>(
                         &self,
@@ -1300,6 +1660,20 @@ pub mod exports {
                         };
                         let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
                         Ok(__ret)
+                    }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_checked_div(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<
+                        (i32, i32),
+                        (Result<i32, String>,),
+                    > {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(
+                                self.checked_div,
+                            )
+                        }
                     }
                     /// `a / b`, or an error naming the problem when `b` is zero.
                     #[allow(unsafe_code)]
@@ -1318,6 +1692,20 @@ pub mod exports {
                         let (__ret,) = __callee.call(store.as_context_mut(), (a, b))?;
                         Ok(__ret)
                     }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_echo_result(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<
+                        (Result<Point, Color>,),
+                        (Result<Point, Color>,),
+                    > {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(
+                                self.echo_result,
+                            )
+                        }
+                    }
                     #[allow(unsafe_code)]
                     pub fn call_echo_result<S: wasmtime::AsContextMut>(
                         &self,
@@ -1332,6 +1720,20 @@ pub mod exports {
                         };
                         let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
                         Ok(__ret)
+                    }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_echo_tuple(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<
+                        ((u8, &str, f64),),
+                        ((u8, String, f64),),
+                    > {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(
+                                self.echo_tuple,
+                            )
+                        }
                     }
                     #[allow(unsafe_code)]
                     pub fn call_echo_tuple<S: wasmtime::AsContextMut>(
@@ -1348,6 +1750,18 @@ pub mod exports {
                         let (__ret,) = __callee.call(store.as_context_mut(), (x,))?;
                         Ok(__ret)
                     }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_swap(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<
+                        (&str, &str),
+                        ((String, String),),
+                    > {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(self.swap)
+                        }
+                    }
                     #[allow(unsafe_code)]
                     pub fn call_swap<S: wasmtime::AsContextMut>(
                         &self,
@@ -1363,6 +1777,18 @@ pub mod exports {
                         };
                         let (__ret,) = __callee.call(store.as_context_mut(), (a, b))?;
                         Ok(__ret)
+                    }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_new(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<
+                        (i32, i32),
+                        (Result<Fraction, String>,),
+                    > {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(self.new)
+                        }
                     }
                     /// `numerator/denominator` in lowest terms with a positive denominator;
                     /// an error when the denominator is zero.
@@ -1383,6 +1809,18 @@ pub mod exports {
                             .call(store.as_context_mut(), (numerator, denominator))?;
                         Ok(__ret)
                     }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_add(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<
+                        (Fraction, Fraction),
+                        (Fraction,),
+                    > {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(self.add)
+                        }
+                    }
                     /// The sum, in lowest terms.
                     #[allow(unsafe_code)]
                     pub fn call_add<S: wasmtime::AsContextMut>(
@@ -1399,6 +1837,15 @@ pub mod exports {
                         };
                         let (__ret,) = __callee.call(store.as_context_mut(), (a, b))?;
                         Ok(__ret)
+                    }
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_call_host(
+                        &self,
+                    ) -> wasmtime::component::TypedFunc<(u32,), (u32,)> {
+                        unsafe {
+                            wasmtime::component::TypedFunc::new_unchecked(self.call_host)
+                        }
                     }
                     /// Logs `call-host` through the host, then returns `host.add-one(x) * 2`.
                     #[allow(unsafe_code)]

@@ -11,9 +11,11 @@ pub struct Db {}
 pub struct DbIndices {}
 #[allow(dead_code)]
 impl DbIndices {
-    /// Finds every export in `component`.
-    pub fn new(component: &wasmtime::component::Component) -> wasmtime::Result<Self> {
-        let _ = component;
+    /// Finds every export in the pre-instance's component.
+    pub fn new<_T>(
+        instance_pre: &wasmtime::component::InstancePre<_T>,
+    ) -> wasmtime::Result<Self> {
+        let _ = instance_pre;
         Ok(Self {})
     }
     /// The exports of `instance`, their types checked.
@@ -51,7 +53,7 @@ impl<_T: 'static> DbPre<_T> {
     pub fn new(
         instance_pre: wasmtime::component::InstancePre<_T>,
     ) -> wasmtime::Result<Self> {
-        let indices = DbIndices::new(instance_pre.component())?;
+        let indices = DbIndices::new(&instance_pre)?;
         Ok(Self { instance_pre, indices })
     }
     pub fn engine(&self) -> &wasmtime::Engine {
@@ -89,6 +91,14 @@ impl Db {
     ) -> wasmtime::Result<Db> {
         let pre = linker.instantiate_pre(component)?;
         DbPre::new(pre)?.instantiate(store)
+    }
+    /// The world's exports in an instance made elsewhere, their types checked.
+    pub fn new(
+        mut store: impl wasmtime::AsContextMut,
+        instance: &wasmtime::component::Instance,
+    ) -> wasmtime::Result<Db> {
+        let indices = DbIndices::new(&instance.instance_pre(&store))?;
+        indices.load(&mut store, instance)
     }
     pub async fn instantiate_async<_T: Send>(
         store: impl wasmtime::AsContextMut<Data = _T>,
@@ -320,6 +330,12 @@ pub mod witloom {
                 #[component(name = "message")]
                 pub message: String,
             }
+            impl core::fmt::Display for Error {
+                fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                    write!(f, "{:?}", self)
+                }
+            }
+            impl core::error::Error for Error {}
             pub trait HostWithStore<T>: wasmtime::component::HasData {}
             impl<H: ?Sized, T> HostWithStore<T> for H
             where
