@@ -1,6 +1,10 @@
 //! Rust guests: a `cdylib` crate whose bindings come from the
-//! `wit_bindgen::generate!` macro, built by `cargo build --target
-//! wasm32-wasip2`, which links a component by itself.
+//! `wit_bindgen::generate!` macro, built by `cargo rustc --target
+//! wasm32-wasip2`. The toolchain's linker (`wasm-component-ld`) is told to
+//! stop at the core module, which witloom makes a component with its own
+//! pinned wit-component, as for C and Go: the toolchain's copy may be older
+//! than the WIT (it cannot read a world that imports one interface under
+//! two names, for one).
 
 use crate::{Backend, Compiled, Guest, GuestError, Language, Profile, error, error::Action};
 use std::path::{Path, PathBuf};
@@ -33,7 +37,8 @@ impl Backend for Rust {
         let target_dir = guest.work_dir.join("cargo-target");
         let mut cmd = Command::new(tc.program.as_ref().expect("a ready toolchain has cargo"));
         cmd.args([
-            "build",
+            "rustc",
+            "--lib",
             "--quiet",
             "--target",
             RUST_TARGET,
@@ -50,6 +55,9 @@ impl Backend for Rust {
         if guest.profile == Profile::Release {
             cmd.arg("--release");
         }
+        // For the guest crate's own link only (dependencies and the
+        // user's `rustflags` are untouched).
+        cmd.args(["--", "-C", "link-arg=--skip-wit-component"]);
         let shown = format!("{cmd:?}");
         let out = cmd.output().map_err(|e| GuestError::Compile {
             component: guest.name.to_string(),
@@ -79,7 +87,7 @@ impl Backend for Rust {
             message: "cargo built no .wasm: the crate must have `crate-type = [\"cdylib\"]`"
                 .to_string(),
         })?;
-        Ok(Compiled::Component(error::io(
+        Ok(Compiled::Core(error::io(
             guest.name,
             Action::Read,
             &wasm,

@@ -9,14 +9,15 @@
 //! `bindgen!` and against `runtime/bindings.rs`, which `witloom bindgen`
 //! wrote (`cargo xtask bindgen` keeps it fresh). Both hosts call the same
 //! component and check every value, resource lifecycle included, against
-//! the same expected values.
+//! the same expected values. The world imports one interface under two
+//! names and declares a resource of its own, and both hosts link them.
 //!
 //! A language whose toolchain is missing is skipped with a message, except
 //! under CI (`CI` set), where that is a failure.
 
 use std::path::Path;
 use std::sync::OnceLock;
-use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::component::{Component, HasSelf, Linker, Resource, ResourceTable};
 use wasmtime::{Engine, Store};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use witloom_app::toolchain::detect as toolchain;
@@ -41,6 +42,12 @@ struct State {
     wasi: WasiCtx,
     table: ResourceTable,
     log: Vec<String>,
+    /// What `journal.append` received, under either name.
+    journal: Vec<String>,
+    /// Live `ticket`s by rep: label and punches.
+    tickets: std::collections::HashMap<u32, (String, u32)>,
+    /// Tickets made so far.
+    made: u32,
 }
 
 impl WasiView for State {
@@ -54,7 +61,13 @@ impl WasiView for State {
 
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(Engine::default)
+    // The world imports one interface under two names, which components
+    // encode as `[implements=<…>]` names.
+    ENGINE.get_or_init(|| {
+        let mut config = wasmtime::Config::new();
+        config.wasm_component_model_implements(true);
+        Engine::new(&config).unwrap()
+    })
 }
 
 /// Builds the guest for `language`, or says why it cannot.
@@ -100,14 +113,23 @@ fn run_suite(language: Language) {
         shape.exports.iter().collect::<Vec<_>>(),
         ["witloom:test/counters@0.1.0", "witloom:test/values@0.1.0"]
     );
-    assert!(shape.imports.contains("witloom:test/host@0.1.0"));
-    assert!(
-        shape
-            .imports
-            .iter()
-            .all(|i| i == "witloom:test/host@0.1.0" || i.starts_with("wasi:")),
-        "{:?}",
-        shape.imports
+    // `host`, `journal` under two names, and the world's own resource.
+    let ours: Vec<&String> = shape
+        .imports
+        .iter()
+        .filter(|i| !i.starts_with("wasi:"))
+        .collect();
+    assert_eq!(
+        ours,
+        [
+            "[constructor]ticket",
+            "[method]ticket.label",
+            "[method]ticket.punch",
+            "backup",
+            "primary",
+            "ticket",
+            "witloom:test/host@0.1.0"
+        ],
     );
 
     let component = Component::new(engine(), &wasm).unwrap();
@@ -128,6 +150,36 @@ macro_rules! suite {
             }
         }
 
+        // Linked under both `primary` and `backup`.
+        impl $b::witloom::test::journal::Host for State {
+            fn append(&mut self, entry: String) -> u32 {
+                self.journal.push(entry);
+                self.journal.len() as u32
+            }
+        }
+
+        // The world's own resource.
+        impl $b::HostTicket for State {
+            fn new(&mut self, label: String) -> Resource<$b::Ticket> {
+                self.made += 1;
+                self.tickets.insert(self.made, (label, 0));
+                Resource::new_own(self.made)
+            }
+            fn label(&mut self, ticket: Resource<$b::Ticket>) -> String {
+                self.tickets[&ticket.rep()].0.clone()
+            }
+            fn punch(&mut self, ticket: Resource<$b::Ticket>) -> u32 {
+                let entry = self.tickets.get_mut(&ticket.rep()).expect("a live ticket");
+                entry.1 += 1;
+                entry.1
+            }
+            fn drop(&mut self, ticket: Resource<$b::Ticket>) -> wasmtime::Result<()> {
+                self.tickets.remove(&ticket.rep());
+                Ok(())
+            }
+        }
+        impl $b::TestImports for State {}
+
         fn $name(component: &Component) {
             use $b::Test;
             use $b::exports::witloom::test::values::{
@@ -140,6 +192,9 @@ macro_rules! suite {
                 wasi: WasiCtx::builder().inherit_stderr().build(),
                 table: ResourceTable::new(),
                 log: Vec::new(),
+                journal: Vec::new(),
+                tickets: Default::default(),
+                made: 0,
             };
             let mut store = Store::new(engine(), state);
             let test = Test::instantiate(&mut store, component, &linker).unwrap();
@@ -321,6 +376,27 @@ macro_rules! suite {
             // Calling the host in the middle of a call.
             assert_eq!(v.call_call_host(&mut *s, 5).unwrap(), 12);
             assert_eq!(s.data().log, ["call-host"]);
+
+            // One interface imported under two names: both reach the one
+            // host implementation.
+            assert_eq!(v.call_journal_twice(&mut *s, "entry ✓").unwrap(), 2);
+            assert_eq!(s.data().journal, ["entry ✓", "entry ✓"]);
+
+            // A resource declared in the world: made, punched, read and
+            // dropped by the guest, implemented by the host.
+            assert_eq!(
+                v.call_use_ticket(&mut *s, "ticket ✓", 3).unwrap(),
+                ("ticket ✓".to_string(), 3)
+            );
+            assert_eq!(
+                v.call_use_ticket(&mut *s, "", 0).unwrap(),
+                (String::new(), 0)
+            );
+            assert_eq!(s.data().made, 2);
+            assert!(
+                s.data().tickets.is_empty(),
+                "the guest's drops reached the host"
+            );
 
             // The resource: constructor, methods, a static function, drops.
             let counters = test.witloom_test_counters();
