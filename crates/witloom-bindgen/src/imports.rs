@@ -48,6 +48,10 @@ struct TraitPair<'a> {
     base: &'a str,
     supers: &'a [String],
     send: bool,
+    /// At the root of the file, where no module's `allow`s reach: the
+    /// traits carry their own (`new` on a resource trait is WIT's name,
+    /// not clippy's constructor).
+    at_root: bool,
 }
 
 /// The linker calls of one interface (or the world's imports): the
@@ -214,13 +218,24 @@ impl Gen<'_> {
 
     /// `<Base>WithStore<T>` and `<Base>`, with their blanket impls.
     fn host_traits(&self, out: &mut Source, pair: &TraitPair, fns: &TraitFns) {
-        let TraitPair { base, supers, send } = *pair;
+        let TraitPair {
+            base,
+            supers,
+            send,
+            at_root,
+        } = *pair;
+        let allow = |out: &mut Source| {
+            if at_root {
+                out.line("#[allow(clippy::all)]");
+            }
+        };
         let send_bound = if send { " + Send" } else { "" };
         let store_supers: String = supers
             .iter()
             .map(|s| format!(" + {s}WithStore<T>"))
             .collect();
         let store_bound = format!("{WT}::HasData{store_supers}{send_bound}");
+        allow(out);
         out.line(format!("pub trait {base}WithStore<T>: {store_bound} {{"));
         for decl in &fns.store {
             out.line(format!("{decl};"));
@@ -241,11 +256,13 @@ impl Gen<'_> {
         } else {
             format!(": {}", plain_supers.join(" + "))
         };
+        allow(out);
         out.line(format!("pub trait {base}{bound} {{"));
         for (decl, _) in &fns.plain {
             out.line(format!("{decl};"));
         }
         out.line("}");
+        allow(out);
         out.line(format!(
             "impl<_T: {base} + ?Sized{send_bound}> {base} for &mut _T {{"
         ));
@@ -280,6 +297,7 @@ impl Gen<'_> {
             base: &base,
             supers: &[],
             send,
+            at_root: module.is_empty(),
         };
         self.host_traits(out, &pair, &fns);
         let gate = feature(&self.ir.types[id].gate);
@@ -342,6 +360,7 @@ impl Gen<'_> {
             base: "Host",
             supers: &supers,
             send,
+            at_root: false,
         };
         self.host_traits(&mut out, &pair, &fns);
         let features = self.iface_features.get(&info.id);
@@ -446,6 +465,7 @@ impl Gen<'_> {
             base: &base,
             supers: &supers,
             send,
+            at_root: true,
         };
         self.host_traits(&mut out, &pair, &fns);
         out.line(format!("impl {} {{", type_name(&self.world.name)));

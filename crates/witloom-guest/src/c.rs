@@ -5,7 +5,7 @@
 //! The user writes `.c` files that include `<world>.h` and define the
 //! `exports_…` functions it declares.
 
-use crate::{Backend, Compiled, Guest, GuestError, Profile, error, error::Action, files_with_ext};
+use crate::{Backend, Guest, GuestError, Profile, error, error::Action, files_with_ext};
 use std::path::Path;
 use std::process::Command;
 use wit_bindgen_core::{Files, WorldGenerator};
@@ -25,7 +25,7 @@ impl Backend for C {
         guest: &Guest<'_>,
         bindings: &Path,
         tc: &Toolchain,
-    ) -> Result<Compiled, GuestError> {
+    ) -> Result<Vec<u8>, GuestError> {
         let user = files_with_ext(guest.name, guest.sources, "c")?;
         if user.is_empty() {
             return Err(GuestError::Input {
@@ -46,12 +46,7 @@ impl Backend for C {
             .args(files_with_ext(guest.name, bindings, "o")?);
         cmd.arg("-o").arg(&out);
         run_tool(guest, &mut cmd).map_err(|e| explain_undefined_exports(guest, e))?;
-        Ok(Compiled::Core(error::io(
-            guest.name,
-            Action::Read,
-            &out,
-            std::fs::read(&out),
-        )?))
+        error::io(guest.name, Action::Read, &out, std::fs::read(&out))
     }
 }
 

@@ -8,7 +8,7 @@
 //! (the module proxy does not serve it) and points at with a `replace`.
 
 use crate::c::{generate, run_tool};
-use crate::{Backend, Compiled, Guest, GuestError, Profile, error, error::Action};
+use crate::{Backend, Guest, GuestError, Profile, error, error::Action};
 use std::path::Path;
 use std::process::Command;
 use witloom_app::Toolchain;
@@ -31,7 +31,7 @@ impl Backend for Go {
         guest: &Guest<'_>,
         bindings: &Path,
         tc: &Toolchain,
-    ) -> Result<Compiled, GuestError> {
+    ) -> Result<Vec<u8>, GuestError> {
         let name = guest.name;
         let module = guest.work_dir.join("go-module");
         let pkg = guest.work_dir.join("go-pkg");
@@ -106,7 +106,7 @@ impl Backend for Go {
                 component: name.to_string(),
                 message: format!("cannot prepare the Go module: {e:#}"),
             })?;
-        Ok(Compiled::Core(core))
+        Ok(core)
     }
 }
 

@@ -62,28 +62,20 @@ pub struct Guest<'a> {
     pub work_dir: PathBuf,
 }
 
-/// What a backend's compiler produced.
-#[derive(Debug)]
-pub(crate) enum Compiled {
-    /// A core module, still to be componentized.
-    Core(Vec<u8>),
-    /// A finished component.
-    Component(Vec<u8>),
-}
-
 /// One language's way of building a guest (its toolchain is found by
 /// `witloom_app::toolchain`, once per app).
 pub(crate) trait Backend: Sync {
     /// Writes the world's bindings into `dir`, if the language needs them
     /// written (Rust's come from the `wit_bindgen::generate!` macro).
     fn bindings(&self, guest: &Guest<'_>, dir: &Path) -> Result<(), GuestError>;
-    /// Compiles the user's sources with the bindings.
+    /// Compiles the user's sources with the bindings into a core module,
+    /// which `build` makes a component with the one pinned wit-component.
     fn compile(
         &self,
         guest: &Guest<'_>,
         bindings: &Path,
         tc: &Toolchain,
-    ) -> Result<Compiled, GuestError>;
+    ) -> Result<Vec<u8>, GuestError>;
 }
 
 /// Builds `guest` with the toolchain `tc` into a validated component,
@@ -115,11 +107,9 @@ pub fn build(guest: &Guest<'_>, tc: &Toolchain) -> Result<Vec<u8>, GuestError> {
         recreate_dir(&bindings),
     )?;
     backend.bindings(guest, &bindings)?;
-    let component = match backend.compile(guest, &bindings, tc)? {
-        Compiled::Component(bytes) => bytes,
-        Compiled::Core(core) => componentize(&core, &guest.wit.resolve, guest.world)
-            .map_err(|e| error::world_mismatch(guest, &e))?,
-    };
+    let core = backend.compile(guest, &bindings, tc)?;
+    let component = componentize(&core, &guest.wit.resolve, guest.world)
+        .map_err(|e| error::world_mismatch(guest, &e))?;
     componentize::check_shape(guest, &component)?;
     Ok(component)
 }

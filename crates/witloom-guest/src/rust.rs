@@ -6,7 +6,7 @@
 //! than the WIT (it cannot read a world that imports one interface under
 //! two names, for one).
 
-use crate::{Backend, Compiled, Guest, GuestError, Language, Profile, error, error::Action};
+use crate::{Backend, Guest, GuestError, Language, Profile, error, error::Action};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use witloom_app::Toolchain;
@@ -26,7 +26,7 @@ impl Backend for Rust {
         guest: &Guest<'_>,
         _bindings: &Path,
         tc: &Toolchain,
-    ) -> Result<Compiled, GuestError> {
+    ) -> Result<Vec<u8>, GuestError> {
         let manifest = guest.sources.join("Cargo.toml");
         if !manifest.is_file() {
             return Err(GuestError::Input {
@@ -87,12 +87,7 @@ impl Backend for Rust {
             message: "cargo built no .wasm: the crate must have `crate-type = [\"cdylib\"]`"
                 .to_string(),
         })?;
-        Ok(Compiled::Core(error::io(
-            guest.name,
-            Action::Read,
-            &wasm,
-            std::fs::read(&wasm),
-        )?))
+        error::io(guest.name, Action::Read, &wasm, std::fs::read(&wasm))
     }
 }
 

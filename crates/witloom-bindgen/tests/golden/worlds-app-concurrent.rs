@@ -2,13 +2,16 @@
 // WIT and regenerate (`cargo xtask bindgen` in the witloom repository).
 
 pub type Level = corpus::worlds::types::Level;
+#[allow(clippy::all)]
 pub trait AppImportsWithStore<T>: wasmtime::component::HasData + Send {
     fn set_level(
         host: wasmtime::component::Access<T, Self>,
         l: Level,
     ) -> impl ::core::future::Future<Output = ()> + Send;
 }
+#[allow(clippy::all)]
 pub trait AppImports: Send {}
+#[allow(clippy::all)]
 impl<_T: AppImports + ?Sized + Send> AppImports for &mut _T {}
 impl App {
     pub fn add_to_linker_imports<T, D>(

@@ -2,14 +2,17 @@
 // WIT and regenerate (`cargo xtask bindgen` in the witloom repository).
 
 pub type Level = corpus::worlds::types::Level;
+#[allow(clippy::all)]
 pub trait AppImportsWithStore<T>: wasmtime::component::HasData {}
 impl<H: ?Sized, T> AppImportsWithStore<T> for H
 where
     H: wasmtime::component::HasData,
 {}
+#[allow(clippy::all)]
 pub trait AppImports {
     fn set_level(&mut self, l: Level);
 }
+#[allow(clippy::all)]
 impl<_T: AppImports + ?Sized> AppImports for &mut _T {
     fn set_level(&mut self, l: Level) {
         AppImports::set_level(*self, l)

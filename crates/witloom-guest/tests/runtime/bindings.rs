@@ -5,11 +5,13 @@
 /// A handle type for `Resource<Ticket>`; the host's own type lives in its `ResourceTable`.
 #[derive(Debug)]
 pub enum Ticket {}
+#[allow(clippy::all)]
 pub trait HostTicketWithStore<T>: wasmtime::component::HasData {}
 impl<H: ?Sized, T> HostTicketWithStore<T> for H
 where
     H: wasmtime::component::HasData,
 {}
+#[allow(clippy::all)]
 pub trait HostTicket {
     fn new(&mut self, label: String) -> wasmtime::component::Resource<Ticket>;
     fn label(&mut self, self_: wasmtime::component::Resource<Ticket>) -> String;
@@ -19,6 +21,7 @@ pub trait HostTicket {
         rep: wasmtime::component::Resource<Ticket>,
     ) -> wasmtime::Result<()>;
 }
+#[allow(clippy::all)]
 impl<_T: HostTicket + ?Sized> HostTicket for &mut _T {
     fn new(&mut self, label: String) -> wasmtime::component::Resource<Ticket> {
         HostTicket::new(*self, label)
@@ -36,6 +39,7 @@ impl<_T: HostTicket + ?Sized> HostTicket for &mut _T {
         HostTicket::drop(*self, rep)
     }
 }
+#[allow(clippy::all)]
 pub trait TestImportsWithStore<
     T,
 >: wasmtime::component::HasData + HostTicketWithStore<T> {}
@@ -43,7 +47,9 @@ impl<H: ?Sized, T> TestImportsWithStore<T> for H
 where
     H: wasmtime::component::HasData + HostTicketWithStore<T>,
 {}
+#[allow(clippy::all)]
 pub trait TestImports: HostTicket {}
+#[allow(clippy::all)]
 impl<_T: TestImports + ?Sized> TestImports for &mut _T {}
 impl Test {
     pub fn add_to_linker_imports<T, D>(
