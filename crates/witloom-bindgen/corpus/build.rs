@@ -6,9 +6,9 @@
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
-// The generator's own layout, not prettyplease's: the same code (formatting
-// only reprints the parsed file; the goldens compile its output), faster.
-use witloom_bindgen::{Flags, Options, generate_unformatted as generate};
+// The formatted layout, as checked in: compiling it is the proof that the
+// layout keeps the code valid (tests/format.rs shows it is the same code).
+use witloom_bindgen::{Flags, Options, generate};
 use witloom_ir::{LoadOptions, Loaded, load};
 
 struct Case {

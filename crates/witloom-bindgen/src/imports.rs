@@ -236,11 +236,15 @@ impl Gen<'_> {
             .collect();
         let store_bound = format!("{WT}::HasData{store_supers}{send_bound}");
         allow(out);
-        out.line(format!("pub trait {base}WithStore<T>: {store_bound} {{"));
-        for decl in &fns.store {
-            out.line(format!("{decl};"));
+        if fns.store.is_empty() {
+            out.line(format!("pub trait {base}WithStore<T>: {store_bound} {{}}"));
+        } else {
+            out.line(format!("pub trait {base}WithStore<T>: {store_bound} {{"));
+            for decl in &fns.store {
+                out.line(format!("{decl};"));
+            }
+            out.line("}");
         }
-        out.line("}");
         if fns.store.is_empty() {
             // Nothing needs the store: every `HasData` qualifies.
             out.line(format!(

@@ -1,6 +1,6 @@
 //! The one place generated text is written: a line-oriented buffer that
 //! builders fill without tracking indentation; [`indent`] lays the finished
-//! text out once, and prettyplease may format it further.
+//! text out once, and `format` breaks its long lines.
 
 use std::fmt::Write as _;
 

@@ -3,18 +3,19 @@
 
 /// World `witloom-corpus:edge/edge-imports@0.1.0`, instantiated: typed access to its exports.
 #[derive(Debug)]
-pub struct EdgeImports {}
+pub struct EdgeImports {
+}
 /// Where world `edge-imports`'s exports are in a component.
 #[derive(Clone, Debug)]
-pub struct EdgeImportsIndices {}
+pub struct EdgeImportsIndices {
+}
 #[allow(dead_code)]
 impl EdgeImportsIndices {
     /// Finds every export in the pre-instance's component.
-    pub fn new<_T>(
-        instance_pre: &wasmtime::component::InstancePre<_T>,
-    ) -> wasmtime::Result<Self> {
+    pub fn new<_T>(instance_pre: &wasmtime::component::InstancePre<_T>) -> wasmtime::Result<Self> {
         let _ = instance_pre;
-        Ok(Self {})
+        Ok(Self {
+        })
     }
     /// The exports of `instance`, their types checked.
     pub fn load(
@@ -24,7 +25,8 @@ impl EdgeImportsIndices {
     ) -> wasmtime::Result<EdgeImports> {
         let mut store = store.as_context_mut();
         let _ = (&mut store, instance);
-        Ok(EdgeImports {})
+        Ok(EdgeImports {
+        })
     }
 }
 /// World `edge-imports` linked and ready to instantiate many times.
@@ -33,35 +35,27 @@ pub struct EdgeImportsPre<T: 'static> {
     indices: EdgeImportsIndices,
 }
 impl<T: 'static> std::fmt::Debug for EdgeImportsPre<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EdgeImportsPre")
-            .field("indices", &self.indices)
-            .finish_non_exhaustive()
+    fn fmt(
+        &self,
+        f: &mut std::fmt::Formatter<'_>,
+    ) -> std::fmt::Result {
+        f.debug_struct("EdgeImportsPre").field("indices", &self.indices).finish_non_exhaustive()
     }
 }
 impl<T: 'static> Clone for EdgeImportsPre<T> {
     fn clone(&self) -> Self {
-        Self {
-            instance_pre: self.instance_pre.clone(),
-            indices: self.indices.clone(),
-        }
+        Self { instance_pre: self.instance_pre.clone(), indices: self.indices.clone() }
     }
 }
 #[allow(dead_code)]
 impl<_T: 'static> EdgeImportsPre<_T> {
     /// Finds the world's exports in the pre-instance's component.
-    pub fn new(
-        instance_pre: wasmtime::component::InstancePre<_T>,
-    ) -> wasmtime::Result<Self> {
+    pub fn new(instance_pre: wasmtime::component::InstancePre<_T>) -> wasmtime::Result<Self> {
         let indices = EdgeImportsIndices::new(&instance_pre)?;
         Ok(Self { instance_pre, indices })
     }
-    pub fn engine(&self) -> &wasmtime::Engine {
-        self.instance_pre.engine()
-    }
-    pub fn instance_pre(&self) -> &wasmtime::component::InstancePre<_T> {
-        &self.instance_pre
-    }
+    pub fn engine(&self) -> &wasmtime::Engine { self.instance_pre.engine() }
+    pub fn instance_pre(&self) -> &wasmtime::component::InstancePre<_T> { &self.instance_pre }
     pub fn instantiate(
         &self,
         mut store: impl wasmtime::AsContextMut<Data = _T>,
@@ -114,12 +108,12 @@ impl EdgeImports {
         host_getter: fn(&mut T) -> D::Data<'_>,
     ) -> wasmtime::Result<()>
     where
-        D: wasmtime::component::HasData + witloom_corpus::edge::clash::HostWithStore<T>
+        D: wasmtime::component::HasData
+            + witloom_corpus::edge::clash::HostWithStore<T>
             + witloom_corpus::edge::kv::HostWithStore<T>
             + witloom_corpus::edge::files::HostWithStore<T>,
-        for<'a> D::Data<
-            'a,
-        >: witloom_corpus::edge::clash::Host + witloom_corpus::edge::kv::Host
+        for<'a> D::Data<'a>: witloom_corpus::edge::clash::Host
+            + witloom_corpus::edge::kv::Host
             + witloom_corpus::edge::files::Host,
         T: 'static,
     {
@@ -133,8 +127,8 @@ impl EdgeImports {
 pub mod witloom_corpus {
     pub mod edge {
         pub mod clash {
-            /// Types named like what the generated code uses unqualified: generic
-            /// parameters, std types, the per-interface traits.
+            #[doc = " Types named like what the generated code uses unqualified: generic"]
+            #[doc = " parameters, std types, the per-interface traits."]
             #[derive(
                 wasmtime::component::ComponentType,
                 wasmtime::component::Lift,
@@ -142,7 +136,7 @@ pub mod witloom_corpus {
                 Clone,
                 Copy,
                 Debug,
-                PartialEq
+                PartialEq,
             )]
             #[component(record)]
             pub struct T_ {
@@ -156,7 +150,7 @@ pub mod witloom_corpus {
                 Clone,
                 Copy,
                 Debug,
-                PartialEq
+                PartialEq,
             )]
             #[component(record)]
             pub struct D_ {
@@ -171,7 +165,7 @@ pub mod witloom_corpus {
                 wasmtime::component::Lower,
                 Clone,
                 Debug,
-                PartialEq
+                PartialEq,
             )]
             #[component(variant)]
             pub enum Box_ {
@@ -189,7 +183,7 @@ pub mod witloom_corpus {
                 Debug,
                 PartialEq,
                 Eq,
-                Hash
+                Hash,
             )]
             #[component(enum)]
             #[repr(u8)]
@@ -198,9 +192,10 @@ pub mod witloom_corpus {
                 Once,
             }
             impl core::fmt::Display for Send_ {
-                fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                    write!(f, "{:?}", self)
-                }
+                fn fmt(
+                    &self,
+                    f: &mut core::fmt::Formatter<'_>,
+                ) -> core::fmt::Result { write!(f, "{:?}", self) }
             }
             impl core::error::Error for Send_ {}
             impl Send_ {
@@ -224,7 +219,7 @@ pub mod witloom_corpus {
                 Clone,
                 Copy,
                 Debug,
-                PartialEq
+                PartialEq,
             )]
             #[component(record)]
             pub struct Guest_ {
@@ -238,19 +233,20 @@ pub mod witloom_corpus {
                 Clone,
                 Copy,
                 Debug,
-                PartialEq
+                PartialEq,
             )]
             #[component(record)]
             pub struct Host_ {
                 #[component(name = "guest")]
                 pub guest: Guest_,
             }
-            /// `GuestIndices` is this interface's own; `new`, `drop` and
-            /// `constructor` belong to a resource's constructor and destructor.
-            /// A handle type for `Resource<Indices>`; the host's own type lives in its `ResourceTable`.
+            #[doc = " `GuestIndices` is this interface's own; `new`, `drop` and"]
+            #[doc = " `constructor` belong to a resource's constructor and destructor."]
+            /// A handle type for `Resource<Indices>`; the host's own type lives in its
+            /// `ResourceTable`.
             #[derive(Debug)]
             pub enum Indices {}
-            /// Two canonical names that make the same field naively.
+            #[doc = " Two canonical names that make the same field naively."]
             /// A handle type for `Resource<PQ>`; the host's own type lives in its `ResourceTable`.
             #[derive(Debug)]
             pub enum PQ {}
@@ -297,9 +293,7 @@ pub mod witloom_corpus {
                 fn drop_(
                     &mut self,
                     self_: wasmtime::component::Resource<Indices>,
-                ) -> wasmtime::anyhow::Result<()> {
-                    HostIndices::drop_(*self, self_)
-                }
+                ) -> wasmtime::anyhow::Result<()> { HostIndices::drop_(*self, self_) }
                 fn new_(
                     &mut self,
                 ) -> wasmtime::anyhow::Result<wasmtime::component::Resource<Indices>> {
@@ -320,15 +314,10 @@ pub mod witloom_corpus {
                 fn drop(
                     &mut self,
                     rep: wasmtime::component::Resource<Indices>,
-                ) -> wasmtime::anyhow::Result<()> {
-                    HostIndices::drop(*self, rep)
-                }
+                ) -> wasmtime::anyhow::Result<()> { HostIndices::drop(*self, rep) }
             }
             pub trait HostPQWithStore<T>: wasmtime::component::HasData {}
-            impl<H: ?Sized, T> HostPQWithStore<T> for H
-            where
-                H: wasmtime::component::HasData,
-            {}
+            impl<H: ?Sized, T> HostPQWithStore<T> for H where H: wasmtime::component::HasData {}
             pub trait HostPQ {
                 fn r(
                     &mut self,
@@ -343,21 +332,14 @@ pub mod witloom_corpus {
                 fn r(
                     &mut self,
                     self_: wasmtime::component::Resource<PQ>,
-                ) -> wasmtime::anyhow::Result<()> {
-                    HostPQ::r(*self, self_)
-                }
+                ) -> wasmtime::anyhow::Result<()> { HostPQ::r(*self, self_) }
                 fn drop(
                     &mut self,
                     rep: wasmtime::component::Resource<PQ>,
-                ) -> wasmtime::anyhow::Result<()> {
-                    HostPQ::drop(*self, rep)
-                }
+                ) -> wasmtime::anyhow::Result<()> { HostPQ::drop(*self, rep) }
             }
             pub trait HostPWithStore<T>: wasmtime::component::HasData {}
-            impl<H: ?Sized, T> HostPWithStore<T> for H
-            where
-                H: wasmtime::component::HasData,
-            {}
+            impl<H: ?Sized, T> HostPWithStore<T> for H where H: wasmtime::component::HasData {}
             pub trait HostP {
                 fn q_r(
                     &mut self,
@@ -372,25 +354,22 @@ pub mod witloom_corpus {
                 fn q_r(
                     &mut self,
                     self_: wasmtime::component::Resource<P>,
-                ) -> wasmtime::anyhow::Result<()> {
-                    HostP::q_r(*self, self_)
-                }
+                ) -> wasmtime::anyhow::Result<()> { HostP::q_r(*self, self_) }
                 fn drop(
                     &mut self,
                     rep: wasmtime::component::Resource<P>,
-                ) -> wasmtime::anyhow::Result<()> {
-                    HostP::drop(*self, rep)
-                }
+                ) -> wasmtime::anyhow::Result<()> { HostP::drop(*self, rep) }
             }
-            pub trait HostWithStore<
-                T,
-            >: wasmtime::component::HasData + HostIndicesWithStore<
-                    T,
-                > + HostPQWithStore<T> + HostPWithStore<T> {}
+            pub trait HostWithStore<T>: wasmtime::component::HasData
+                + HostIndicesWithStore<T>
+                + HostPQWithStore<T>
+                + HostPWithStore<T> {}
             impl<H: ?Sized, T> HostWithStore<T> for H
             where
-                H: wasmtime::component::HasData + HostIndicesWithStore<T>
-                    + HostPQWithStore<T> + HostPWithStore<T>,
+                H: wasmtime::component::HasData
+                    + HostIndicesWithStore<T>
+                    + HostPQWithStore<T>
+                    + HostPWithStore<T>,
             {}
             pub trait Host: HostIndices + HostPQ + HostP {
                 fn use_all(
@@ -422,11 +401,7 @@ pub mod witloom_corpus {
                 inst: &mut wasmtime::component::LinkerInstance<'_, T>,
                 host_getter: fn(&mut T) -> D::Data<'_>,
             ) -> wasmtime::Result<()>
-            where
-                D: HostWithStore<T>,
-                for<'a> D::Data<'a>: Host,
-                T: 'static,
-            {
+            where D: HostWithStore<T>, for<'a> D::Data<'a>: Host, T: 'static {
                 inst.func_wrap(
                     "[constructor]indices",
                     move |mut caller: wasmtime::StoreContextMut<'_, T>, (arg0,): (T_,)| {
@@ -439,10 +414,9 @@ pub mod witloom_corpus {
                 )?;
                 inst.func_wrap(
                     "[method]indices.drop",
-                    move |
-                        mut caller: wasmtime::StoreContextMut<'_, T>,
-                        (arg0,): (wasmtime::component::Resource<Indices>,)|
-                    {
+                    move |mut caller: wasmtime::StoreContextMut<'_, T>, (arg0,): (
+                        wasmtime::component::Resource<Indices>,
+                    )| {
                         let host = &mut host_getter(caller.data_mut());
                         let r = wasmtime::ToWasmtimeResult::to_wasmtime_result(
                             HostIndices::drop_(host, arg0),
@@ -473,10 +447,10 @@ pub mod witloom_corpus {
                 )?;
                 inst.func_wrap(
                     "[method]indices.get",
-                    move |
-                        mut caller: wasmtime::StoreContextMut<'_, T>,
-                        (arg0, arg1): (wasmtime::component::Resource<Indices>, Box_)|
-                    {
+                    move |mut caller: wasmtime::StoreContextMut<'_, T>, (arg0, arg1): (
+                        wasmtime::component::Resource<Indices>,
+                        Box_,
+                    )| {
                         let host = &mut host_getter(caller.data_mut());
                         let r = wasmtime::ToWasmtimeResult::to_wasmtime_result(
                             HostIndices::get(host, arg0, arg1),
@@ -498,10 +472,9 @@ pub mod witloom_corpus {
                 )?;
                 inst.func_wrap(
                     "[method]p-q.r",
-                    move |
-                        mut caller: wasmtime::StoreContextMut<'_, T>,
-                        (arg0,): (wasmtime::component::Resource<PQ>,)|
-                    {
+                    move |mut caller: wasmtime::StoreContextMut<'_, T>, (arg0,): (
+                        wasmtime::component::Resource<PQ>,
+                    )| {
                         let host = &mut host_getter(caller.data_mut());
                         let r = wasmtime::ToWasmtimeResult::to_wasmtime_result(
                             HostPQ::r(host, arg0),
@@ -524,10 +497,9 @@ pub mod witloom_corpus {
                 )?;
                 inst.func_wrap(
                     "[method]p.q-r",
-                    move |
-                        mut caller: wasmtime::StoreContextMut<'_, T>,
-                        (arg0,): (wasmtime::component::Resource<P>,)|
-                    {
+                    move |mut caller: wasmtime::StoreContextMut<'_, T>, (arg0,): (
+                        wasmtime::component::Resource<P>,
+                    )| {
                         let host = &mut host_getter(caller.data_mut());
                         let r = wasmtime::ToWasmtimeResult::to_wasmtime_result(
                             HostP::q_r(host, arg0),
@@ -550,18 +522,23 @@ pub mod witloom_corpus {
                 )?;
                 inst.func_wrap(
                     "use-all",
-                    move |
-                        mut caller: wasmtime::StoreContextMut<'_, T>,
-                        (
-                            arg0,
-                            arg1,
-                            arg2,
-                            arg3,
-                            arg4,
-                            arg5,
-                            arg6,
-                        ): (T_, D_, Vec_, String_, Box_, Send_, Host_)|
-                    {
+                    move |mut caller: wasmtime::StoreContextMut<'_, T>, (
+                        arg0,
+                        arg1,
+                        arg2,
+                        arg3,
+                        arg4,
+                        arg5,
+                        arg6,
+                    ): (
+                        T_,
+                        D_,
+                        Vec_,
+                        String_,
+                        Box_,
+                        Send_,
+                        Host_,
+                    )| {
                         let host = &mut host_getter(caller.data_mut());
                         let r = wasmtime::ToWasmtimeResult::to_wasmtime_result(
                             Host::use_all(host, arg0, arg1, arg2, arg3, arg4, arg5, arg6),
@@ -576,11 +553,7 @@ pub mod witloom_corpus {
                 linker: &mut wasmtime::component::Linker<T>,
                 host_getter: fn(&mut T) -> D::Data<'_>,
             ) -> wasmtime::Result<()>
-            where
-                D: HostWithStore<T>,
-                for<'a> D::Data<'a>: Host,
-                T: 'static,
-            {
+            where D: HostWithStore<T>, for<'a> D::Data<'a>: Host, T: 'static {
                 let mut inst = linker.instance("witloom-corpus:edge/clash@0.1.0")?;
                 add_to_linker_instance::<T, D>(&mut inst, host_getter)
             }
@@ -592,7 +565,7 @@ pub mod witloom_corpus {
                 wasmtime::component::Lower,
                 Clone,
                 Debug,
-                PartialEq
+                PartialEq,
             )]
             #[component(record)]
             pub struct Error {
@@ -600,23 +573,20 @@ pub mod witloom_corpus {
                 pub message: String,
             }
             impl core::fmt::Display for Error {
-                fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                    write!(f, "{:?}", self)
-                }
+                fn fmt(
+                    &self,
+                    f: &mut core::fmt::Formatter<'_>,
+                ) -> core::fmt::Result { write!(f, "{:?}", self) }
             }
             impl core::error::Error for Error {}
-            /// A handle type for `Resource<File>`; the host's own type lives in its `ResourceTable`.
+            /// A handle type for `Resource<File>`; the host's own type lives in its
+            /// `ResourceTable`.
             #[derive(Debug)]
             pub enum File {}
             pub trait HostFileWithStore<T>: wasmtime::component::HasData {}
-            impl<H: ?Sized, T> HostFileWithStore<T> for H
-            where
-                H: wasmtime::component::HasData,
-            {}
+            impl<H: ?Sized, T> HostFileWithStore<T> for H where H: wasmtime::component::HasData {}
             pub trait HostFile {
-                fn new(
-                    &mut self,
-                ) -> wasmtime::anyhow::Result<wasmtime::component::Resource<File>>;
+                fn new(&mut self) -> wasmtime::anyhow::Result<wasmtime::component::Resource<File>>;
                 fn read(
                     &mut self,
                     self_: wasmtime::component::Resource<File>,
@@ -627,27 +597,19 @@ pub mod witloom_corpus {
                 ) -> wasmtime::anyhow::Result<()>;
             }
             impl<_T: HostFile + ?Sized> HostFile for &mut _T {
-                fn new(
-                    &mut self,
-                ) -> wasmtime::anyhow::Result<wasmtime::component::Resource<File>> {
+                fn new(&mut self) -> wasmtime::anyhow::Result<wasmtime::component::Resource<File>> {
                     HostFile::new(*self)
                 }
                 fn read(
                     &mut self,
                     self_: wasmtime::component::Resource<File>,
-                ) -> Result<Vec<u8>, crate::EdgeError> {
-                    HostFile::read(*self, self_)
-                }
+                ) -> Result<Vec<u8>, crate::EdgeError> { HostFile::read(*self, self_) }
                 fn drop(
                     &mut self,
                     rep: wasmtime::component::Resource<File>,
-                ) -> wasmtime::anyhow::Result<()> {
-                    HostFile::drop(*self, rep)
-                }
+                ) -> wasmtime::anyhow::Result<()> { HostFile::drop(*self, rep) }
             }
-            pub trait HostWithStore<
-                T,
-            >: wasmtime::component::HasData + HostFileWithStore<T> {}
+            pub trait HostWithStore<T>: wasmtime::component::HasData + HostFileWithStore<T> {}
             impl<H: ?Sized, T> HostWithStore<T> for H
             where
                 H: wasmtime::component::HasData + HostFileWithStore<T>,
@@ -672,19 +634,13 @@ pub mod witloom_corpus {
                 fn convert_error(
                     &mut self,
                     err: crate::EdgeError,
-                ) -> wasmtime::anyhow::Result<Error> {
-                    Host::convert_error(*self, err)
-                }
+                ) -> wasmtime::anyhow::Result<Error> { Host::convert_error(*self, err) }
             }
             pub fn add_to_linker_instance<T, D>(
                 inst: &mut wasmtime::component::LinkerInstance<'_, T>,
                 host_getter: fn(&mut T) -> D::Data<'_>,
             ) -> wasmtime::Result<()>
-            where
-                D: HostWithStore<T>,
-                for<'a> D::Data<'a>: Host,
-                T: 'static,
-            {
+            where D: HostWithStore<T>, for<'a> D::Data<'a>: Host, T: 'static {
                 inst.func_wrap(
                     "[constructor]file",
                     move |mut caller: wasmtime::StoreContextMut<'_, T>, (): ()| {
@@ -697,21 +653,18 @@ pub mod witloom_corpus {
                 )?;
                 inst.func_wrap(
                     "[method]file.read",
-                    move |
-                        mut caller: wasmtime::StoreContextMut<'_, T>,
-                        (arg0,): (wasmtime::component::Resource<File>,)|
-                    {
+                    move |mut caller: wasmtime::StoreContextMut<'_, T>, (arg0,): (
+                        wasmtime::component::Resource<File>,
+                    )| {
                         let host = &mut host_getter(caller.data_mut());
                         let r = HostFile::read(host, arg0);
                         let r = match r {
                             Ok(v) => Ok(v),
-                            Err(e) => {
-                                Err(
-                                    wasmtime::ToWasmtimeResult::to_wasmtime_result(
-                                        Host::convert_error(host, e),
-                                    )?,
-                                )
-                            }
+                            Err(e) => Err(
+                                wasmtime::ToWasmtimeResult::to_wasmtime_result(
+                                    Host::convert_error(host, e),
+                                )?,
+                            ),
                         };
                         Ok((r,))
                     },
@@ -730,21 +683,16 @@ pub mod witloom_corpus {
                 )?;
                 inst.func_wrap(
                     "open",
-                    move |
-                        mut caller: wasmtime::StoreContextMut<'_, T>,
-                        (arg0,): (String,)|
-                    {
+                    move |mut caller: wasmtime::StoreContextMut<'_, T>, (arg0,): (String,)| {
                         let host = &mut host_getter(caller.data_mut());
                         let r = Host::open(host, arg0);
                         let r = match r {
                             Ok(v) => Ok(v),
-                            Err(e) => {
-                                Err(
-                                    wasmtime::ToWasmtimeResult::to_wasmtime_result(
-                                        Host::convert_error(host, e),
-                                    )?,
-                                )
-                            }
+                            Err(e) => Err(
+                                wasmtime::ToWasmtimeResult::to_wasmtime_result(
+                                    Host::convert_error(host, e),
+                                )?,
+                            ),
                         };
                         Ok((r,))
                     },
@@ -756,11 +704,7 @@ pub mod witloom_corpus {
                 linker: &mut wasmtime::component::Linker<T>,
                 host_getter: fn(&mut T) -> D::Data<'_>,
             ) -> wasmtime::Result<()>
-            where
-                D: HostWithStore<T>,
-                for<'a> D::Data<'a>: Host,
-                T: 'static,
-            {
+            where D: HostWithStore<T>, for<'a> D::Data<'a>: Host, T: 'static {
                 let mut inst = linker.instance("witloom-corpus:edge/files@0.1.0")?;
                 add_to_linker_instance::<T, D>(&mut inst, host_getter)
             }
@@ -772,7 +716,7 @@ pub mod witloom_corpus {
                 wasmtime::component::Lower,
                 Clone,
                 Debug,
-                PartialEq
+                PartialEq,
             )]
             #[component(record)]
             pub struct Entry {
@@ -782,10 +726,7 @@ pub mod witloom_corpus {
                 pub value: String,
             }
             pub trait HostWithStore<T>: wasmtime::component::HasData {}
-            impl<H: ?Sized, T> HostWithStore<T> for H
-            where
-                H: wasmtime::component::HasData,
-            {}
+            impl<H: ?Sized, T> HostWithStore<T> for H where H: wasmtime::component::HasData {}
             pub trait Host {
                 fn store(&mut self, key: String) -> wasmtime::anyhow::Result<()>;
                 fn get(
@@ -802,17 +743,16 @@ pub mod witloom_corpus {
                 ) -> wasmtime::anyhow::Result<()>;
             }
             impl<_T: Host + ?Sized> Host for &mut _T {
-                fn store(&mut self, key: String) -> wasmtime::anyhow::Result<()> {
-                    Host::store(*self, key)
-                }
+                fn store(
+                    &mut self,
+                    key: String,
+                ) -> wasmtime::anyhow::Result<()> { Host::store(*self, key) }
                 fn get(
                     &mut self,
                     store: String,
                     callee: u32,
                     ret: u32,
-                ) -> wasmtime::anyhow::Result<u32> {
-                    Host::get(*self, store, callee, ret)
-                }
+                ) -> wasmtime::anyhow::Result<u32> { Host::get(*self, store, callee, ret) }
                 fn instance(&mut self) -> wasmtime::anyhow::Result<Vec<String>> {
                     Host::instance(*self)
                 }
@@ -820,25 +760,16 @@ pub mod witloom_corpus {
                     &mut self,
                     entries: Vec<Entry>,
                     tags: Vec<String>,
-                ) -> wasmtime::anyhow::Result<()> {
-                    Host::put_all(*self, entries, tags)
-                }
+                ) -> wasmtime::anyhow::Result<()> { Host::put_all(*self, entries, tags) }
             }
             pub fn add_to_linker_instance<T, D>(
                 inst: &mut wasmtime::component::LinkerInstance<'_, T>,
                 host_getter: fn(&mut T) -> D::Data<'_>,
             ) -> wasmtime::Result<()>
-            where
-                D: HostWithStore<T>,
-                for<'a> D::Data<'a>: Host,
-                T: 'static,
-            {
+            where D: HostWithStore<T>, for<'a> D::Data<'a>: Host, T: 'static {
                 inst.func_wrap(
                     "store",
-                    move |
-                        mut caller: wasmtime::StoreContextMut<'_, T>,
-                        (arg0,): (String,)|
-                    {
+                    move |mut caller: wasmtime::StoreContextMut<'_, T>, (arg0,): (String,)| {
                         let host = &mut host_getter(caller.data_mut());
                         let r = wasmtime::ToWasmtimeResult::to_wasmtime_result(
                             Host::store(host, arg0),
@@ -849,10 +780,11 @@ pub mod witloom_corpus {
                 )?;
                 inst.func_wrap(
                     "get",
-                    move |
-                        mut caller: wasmtime::StoreContextMut<'_, T>,
-                        (arg0, arg1, arg2): (String, u32, u32)|
-                    {
+                    move |mut caller: wasmtime::StoreContextMut<'_, T>, (arg0, arg1, arg2): (
+                        String,
+                        u32,
+                        u32,
+                    )| {
                         let host = &mut host_getter(caller.data_mut());
                         let r = wasmtime::ToWasmtimeResult::to_wasmtime_result(
                             Host::get(host, arg0, arg1, arg2),
@@ -872,10 +804,10 @@ pub mod witloom_corpus {
                 )?;
                 inst.func_wrap(
                     "put-all",
-                    move |
-                        mut caller: wasmtime::StoreContextMut<'_, T>,
-                        (arg0, arg1): (Vec<Entry>, Vec<String>)|
-                    {
+                    move |mut caller: wasmtime::StoreContextMut<'_, T>, (arg0, arg1): (
+                        Vec<Entry>,
+                        Vec<String>,
+                    )| {
                         let host = &mut host_getter(caller.data_mut());
                         let r = wasmtime::ToWasmtimeResult::to_wasmtime_result(
                             Host::put_all(host, arg0, arg1),
@@ -891,11 +823,7 @@ pub mod witloom_corpus {
                 linker: &mut wasmtime::component::Linker<T>,
                 host_getter: fn(&mut T) -> D::Data<'_>,
             ) -> wasmtime::Result<()>
-            where
-                D: HostWithStore<T>,
-                for<'a> D::Data<'a>: Host,
-                T: 'static,
-            {
+            where D: HostWithStore<T>, for<'a> D::Data<'a>: Host, T: 'static {
                 let mut inst = linker.instance("witloom-corpus:edge/kv@0.1.0")?;
                 add_to_linker_instance::<T, D>(&mut inst, host_getter)
             }

@@ -14,13 +14,9 @@ pub struct CalculatorIndices {
 #[allow(dead_code)]
 impl CalculatorIndices {
     /// Finds every export in the pre-instance's component.
-    pub fn new<_T>(
-        instance_pre: &wasmtime::component::InstancePre<_T>,
-    ) -> wasmtime::Result<Self> {
+    pub fn new<_T>(instance_pre: &wasmtime::component::InstancePre<_T>) -> wasmtime::Result<Self> {
         Ok(Self {
-            interface0: exports::corpus::fraction::fractions::GuestIndices::new(
-                instance_pre,
-            )?,
+            interface0: exports::corpus::fraction::fractions::GuestIndices::new(instance_pre)?,
         })
     }
     /// The exports of `instance`, their types checked.
@@ -32,7 +28,9 @@ impl CalculatorIndices {
         let mut store = store.as_context_mut();
         let _ = (&mut store, instance);
         let interface0 = self.interface0.load(&mut store, instance)?;
-        Ok(Calculator { interface0 })
+        Ok(Calculator {
+            interface0,
+        })
     }
 }
 /// World `calculator` linked and ready to instantiate many times.
@@ -41,35 +39,27 @@ pub struct CalculatorPre<T: 'static> {
     indices: CalculatorIndices,
 }
 impl<T: 'static> std::fmt::Debug for CalculatorPre<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CalculatorPre")
-            .field("indices", &self.indices)
-            .finish_non_exhaustive()
+    fn fmt(
+        &self,
+        f: &mut std::fmt::Formatter<'_>,
+    ) -> std::fmt::Result {
+        f.debug_struct("CalculatorPre").field("indices", &self.indices).finish_non_exhaustive()
     }
 }
 impl<T: 'static> Clone for CalculatorPre<T> {
     fn clone(&self) -> Self {
-        Self {
-            instance_pre: self.instance_pre.clone(),
-            indices: self.indices.clone(),
-        }
+        Self { instance_pre: self.instance_pre.clone(), indices: self.indices.clone() }
     }
 }
 #[allow(dead_code)]
 impl<_T: 'static> CalculatorPre<_T> {
     /// Finds the world's exports in the pre-instance's component.
-    pub fn new(
-        instance_pre: wasmtime::component::InstancePre<_T>,
-    ) -> wasmtime::Result<Self> {
+    pub fn new(instance_pre: wasmtime::component::InstancePre<_T>) -> wasmtime::Result<Self> {
         let indices = CalculatorIndices::new(&instance_pre)?;
         Ok(Self { instance_pre, indices })
     }
-    pub fn engine(&self) -> &wasmtime::Engine {
-        self.instance_pre.engine()
-    }
-    pub fn instance_pre(&self) -> &wasmtime::component::InstancePre<_T> {
-        &self.instance_pre
-    }
+    pub fn engine(&self) -> &wasmtime::Engine { self.instance_pre.engine() }
+    pub fn instance_pre(&self) -> &wasmtime::component::InstancePre<_T> { &self.instance_pre }
     pub fn instantiate(
         &self,
         mut store: impl wasmtime::AsContextMut<Data = _T>,
@@ -117,9 +107,7 @@ impl Calculator {
         CalculatorPre::new(pre)?.instantiate_async(store).await
     }
     /// The exported interface `corpus:fraction/fractions`.
-    pub fn corpus_fraction_fractions(
-        &self,
-    ) -> &exports::corpus::fraction::fractions::Guest {
+    pub fn corpus_fraction_fractions(&self) -> &exports::corpus::fraction::fractions::Guest {
         &self.interface0
     }
 }
@@ -128,7 +116,7 @@ pub mod exports {
     pub mod corpus {
         pub mod fraction {
             pub mod fractions {
-                /// A rational number.
+                #[doc = " A rational number."]
                 #[derive(
                     wasmtime::component::ComponentType,
                     wasmtime::component::Lift,
@@ -136,7 +124,7 @@ pub mod exports {
                     Clone,
                     Copy,
                     Debug,
-                    PartialEq
+                    PartialEq,
                 )]
                 #[component(record)]
                 pub struct Fraction {
@@ -158,27 +146,24 @@ pub mod exports {
                     add: wasmtime::component::ComponentExportIndex,
                 }
                 impl GuestIndices {
-                    /// Finds `corpus:fraction/fractions` and its functions in the pre-instance's component.
+                    /// Finds `corpus:fraction/fractions` and its functions in the pre-instance's
+                    /// component.
                     pub fn new<_T>(
                         instance_pre: &wasmtime::component::InstancePre<_T>,
                     ) -> wasmtime::Result<GuestIndices> {
                         let component = instance_pre.component();
-                        let instance = component
-                            .get_export_index(None, "corpus:fraction/fractions")
-                            .ok_or_else(|| {
-                                wasmtime::format_err!(
-                                    "the component does not export `corpus:fraction/fractions`"
-                                )
-                            })?;
-                        let lookup = |name: &str| {
-                            component
-                                .get_export_index(Some(&instance), name)
-                                .ok_or_else(|| {
-                                    wasmtime::format_err!(
-                                        "`corpus:fraction/fractions` has no function `{name}`"
-                                    )
-                                })
-                        };
+                        let instance = component.get_export_index(
+                            None,
+                            "corpus:fraction/fractions",
+                        ).ok_or_else(
+                            || wasmtime::format_err!("the component does not export `corpus:fraction/fractions`"),
+                        )?;
+                        let lookup = |name: &str| component.get_export_index(
+                            Some(&instance),
+                            name,
+                        ).ok_or_else(
+                            || wasmtime::format_err!("`corpus:fraction/fractions` has no function `{name}`"),
+                        );
                         Ok(GuestIndices {
                             new: lookup("new")?,
                             add: lookup("add")?,
@@ -192,32 +177,32 @@ pub mod exports {
                     ) -> wasmtime::Result<Guest> {
                         let mut store = store.as_context_mut();
                         let _ = (&mut store, instance);
-                        let f_new = instance
-                            .get_func(&mut store, self.new)
-                            .ok_or_else(|| {
-                                wasmtime::format_err!("export `new` is not a function")
-                            })?;
+                        let f_new = instance.get_func(
+                            &mut store,
+                            self.new,
+                        ).ok_or_else(|| wasmtime::format_err!("export `new` is not a function"))?;
                         f_new.typed::<(i32, i32), (Fraction,)>(&store)?;
-                        let f_add = instance
-                            .get_func(&mut store, self.add)
-                            .ok_or_else(|| {
-                                wasmtime::format_err!("export `add` is not a function")
-                            })?;
+                        let f_add = instance.get_func(
+                            &mut store,
+                            self.add,
+                        ).ok_or_else(|| wasmtime::format_err!("export `add` is not a function"))?;
                         f_add.typed::<(Fraction, Fraction), (Fraction,)>(&store)?;
-                        Ok(Guest { new: f_new, add: f_add })
+                        Ok(Guest {
+                            new: f_new,
+                            add: f_add,
+                        })
                     }
                 }
                 impl Guest {
                     /// The function itself, typed (checked in `load`).
                     #[allow(unsafe_code)]
-                    pub fn func_new(
-                        &self,
-                    ) -> wasmtime::component::TypedFunc<(i32, i32), (Fraction,)> {
-                        unsafe {
-                            wasmtime::component::TypedFunc::new_unchecked(self.new)
-                        }
+                    pub fn func_new(&self) -> wasmtime::component::TypedFunc<(i32, i32), (
+                        Fraction,
+                    )> {
+                        // SAFETY: `load` checked this function's type against these Rust types.
+                        unsafe { wasmtime::component::TypedFunc::new_unchecked(self.new) }
                     }
-                    /// Builds a fraction in lowest terms.
+                    #[doc = " Builds a fraction in lowest terms."]
                     #[allow(unsafe_code)]
                     pub async fn call_new<S: wasmtime::AsContextMut>(
                         &self,
@@ -228,30 +213,28 @@ pub mod exports {
                     where
                         <S as wasmtime::AsContext>::Data: Send,
                     {
+                        // SAFETY: `load` checked this function's type against these Rust types.
                         let __callee = unsafe {
-                            wasmtime::component::TypedFunc::<
-                                (i32, i32),
-                                (Fraction,),
-                            >::new_unchecked(self.new)
+                            wasmtime::component::TypedFunc::<(i32, i32), (
+                                Fraction,
+                            )>::new_unchecked(self.new)
                         };
-                        let (__ret,) = __callee
-                            .call_async(store.as_context_mut(), (numerator, denominator))
-                            .await?;
+                        let (__ret,) = __callee.call_async(
+                            store.as_context_mut(),
+                            (numerator, denominator),
+                        ).await?;
                         Ok(__ret)
                     }
                     /// The function itself, typed (checked in `load`).
                     #[allow(unsafe_code)]
-                    pub fn func_add(
-                        &self,
-                    ) -> wasmtime::component::TypedFunc<
-                        (Fraction, Fraction),
-                        (Fraction,),
-                    > {
-                        unsafe {
-                            wasmtime::component::TypedFunc::new_unchecked(self.add)
-                        }
+                    pub fn func_add(&self) -> wasmtime::component::TypedFunc<(
+                        Fraction,
+                        Fraction,
+                    ), (Fraction,)> {
+                        // SAFETY: `load` checked this function's type against these Rust types.
+                        unsafe { wasmtime::component::TypedFunc::new_unchecked(self.add) }
                     }
-                    /// The sum of two fractions.
+                    #[doc = " The sum of two fractions."]
                     #[allow(unsafe_code)]
                     pub async fn call_add<S: wasmtime::AsContextMut>(
                         &self,
@@ -262,15 +245,14 @@ pub mod exports {
                     where
                         <S as wasmtime::AsContext>::Data: Send,
                     {
+                        // SAFETY: `load` checked this function's type against these Rust types.
                         let __callee = unsafe {
-                            wasmtime::component::TypedFunc::<
-                                (Fraction, Fraction),
-                                (Fraction,),
-                            >::new_unchecked(self.add)
+                            wasmtime::component::TypedFunc::<(
+                                Fraction,
+                                Fraction,
+                            ), (Fraction,)>::new_unchecked(self.add)
                         };
-                        let (__ret,) = __callee
-                            .call_async(store.as_context_mut(), (a, b))
-                            .await?;
+                        let (__ret,) = __callee.call_async(store.as_context_mut(), (a, b)).await?;
                         Ok(__ret)
                     }
                 }

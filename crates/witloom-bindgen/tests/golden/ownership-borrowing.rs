@@ -17,19 +17,16 @@ pub struct ShapesWorldIndices {
 #[allow(dead_code)]
 impl ShapesWorldIndices {
     /// Finds every export in the pre-instance's component.
-    pub fn new<_T>(
-        instance_pre: &wasmtime::component::InstancePre<_T>,
-    ) -> wasmtime::Result<Self> {
+    pub fn new<_T>(instance_pre: &wasmtime::component::InstancePre<_T>) -> wasmtime::Result<Self> {
         let component = instance_pre.component();
         Ok(Self {
             interface0: exports::witloom_golden::ownership::shapes::GuestIndices::new(
                 instance_pre,
             )?,
-            run: component
-                .get_export_index(None, "run")
-                .ok_or_else(|| {
-                    wasmtime::format_err!("the component does not export `run`")
-                })?,
+            run: component.get_export_index(
+                None,
+                "run",
+            ).ok_or_else(|| wasmtime::format_err!("the component does not export `run`"))?,
         })
     }
     /// The exports of `instance`, their types checked.
@@ -41,9 +38,10 @@ impl ShapesWorldIndices {
         let mut store = store.as_context_mut();
         let _ = (&mut store, instance);
         let interface0 = self.interface0.load(&mut store, instance)?;
-        let f_run = instance
-            .get_func(&mut store, self.run)
-            .ok_or_else(|| wasmtime::format_err!("export `run` is not a function"))?;
+        let f_run = instance.get_func(
+            &mut store,
+            self.run,
+        ).ok_or_else(|| wasmtime::format_err!("export `run` is not a function"))?;
         f_run.typed::<(Passed<'_>, &[&str]), (String,)>(&store)?;
         Ok(ShapesWorld {
             interface0,
@@ -57,35 +55,27 @@ pub struct ShapesWorldPre<T: 'static> {
     indices: ShapesWorldIndices,
 }
 impl<T: 'static> std::fmt::Debug for ShapesWorldPre<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ShapesWorldPre")
-            .field("indices", &self.indices)
-            .finish_non_exhaustive()
+    fn fmt(
+        &self,
+        f: &mut std::fmt::Formatter<'_>,
+    ) -> std::fmt::Result {
+        f.debug_struct("ShapesWorldPre").field("indices", &self.indices).finish_non_exhaustive()
     }
 }
 impl<T: 'static> Clone for ShapesWorldPre<T> {
     fn clone(&self) -> Self {
-        Self {
-            instance_pre: self.instance_pre.clone(),
-            indices: self.indices.clone(),
-        }
+        Self { instance_pre: self.instance_pre.clone(), indices: self.indices.clone() }
     }
 }
 #[allow(dead_code)]
 impl<_T: 'static> ShapesWorldPre<_T> {
     /// Finds the world's exports in the pre-instance's component.
-    pub fn new(
-        instance_pre: wasmtime::component::InstancePre<_T>,
-    ) -> wasmtime::Result<Self> {
+    pub fn new(instance_pre: wasmtime::component::InstancePre<_T>) -> wasmtime::Result<Self> {
         let indices = ShapesWorldIndices::new(&instance_pre)?;
         Ok(Self { instance_pre, indices })
     }
-    pub fn engine(&self) -> &wasmtime::Engine {
-        self.instance_pre.engine()
-    }
-    pub fn instance_pre(&self) -> &wasmtime::component::InstancePre<_T> {
-        &self.instance_pre
-    }
+    pub fn engine(&self) -> &wasmtime::Engine { self.instance_pre.engine() }
+    pub fn instance_pre(&self) -> &wasmtime::component::InstancePre<_T> { &self.instance_pre }
     pub fn instantiate(
         &self,
         mut store: impl wasmtime::AsContextMut<Data = _T>,
@@ -138,8 +128,7 @@ impl ShapesWorld {
         host_getter: fn(&mut T) -> D::Data<'_>,
     ) -> wasmtime::Result<()>
     where
-        D: wasmtime::component::HasData
-            + witloom_golden::ownership::shapes::HostWithStore<T>,
+        D: wasmtime::component::HasData + witloom_golden::ownership::shapes::HostWithStore<T>,
         for<'a> D::Data<'a>: witloom_golden::ownership::shapes::Host,
         T: 'static,
     {
@@ -154,9 +143,8 @@ impl ShapesWorld {
     }
     /// The function itself, typed (checked in `load`).
     #[allow(unsafe_code)]
-    pub fn func_run(
-        &self,
-    ) -> wasmtime::component::TypedFunc<(Passed<'_>, &[&str]), (String,)> {
+    pub fn func_run(&self) -> wasmtime::component::TypedFunc<(Passed<'_>, &[&str]), (String,)> {
+        // SAFETY: `load` checked this function's type against these Rust types.
         unsafe { wasmtime::component::TypedFunc::new_unchecked(self.run) }
     }
     #[allow(unsafe_code)]
@@ -167,15 +155,18 @@ impl ShapesWorld {
         names: &[&str],
     ) -> wasmtime::Result<String> {
         let __span = tracing::span!(
-            tracing::Level::TRACE, "wit-bindgen export", module = "default", function =
-            "run"
+            tracing::Level::TRACE,
+            "wit-bindgen export",
+            module = "default",
+            function = "run"
         );
         let __enter = __span.enter();
+        // SAFETY: `load` checked this function's type against these Rust types.
         let __callee = unsafe {
-            wasmtime::component::TypedFunc::<
-                (Passed<'_>, &[&str]),
-                (String,),
-            >::new_unchecked(self.run)
+            wasmtime::component::TypedFunc::<(
+                Passed<'_>,
+                &[&str],
+            ), (String,)>::new_unchecked(self.run)
         };
         let (__ret,) = __callee.call(store.as_context_mut(), (p, names))?;
         Ok(__ret)
@@ -192,7 +183,7 @@ pub mod exports {
                     wasmtime::component::Lower,
                     Clone,
                     Debug,
-                    PartialEq
+                    PartialEq,
                 )]
                 #[component(record)]
                 pub struct Unused {
@@ -203,7 +194,7 @@ pub mod exports {
                     wasmtime::component::ComponentType,
                     wasmtime::component::Lower,
                     Clone,
-                    Debug
+                    Debug,
                 )]
                 #[component(record)]
                 pub struct Passed<'a> {
@@ -218,7 +209,7 @@ pub mod exports {
                     wasmtime::component::Lower,
                     Clone,
                     Debug,
-                    PartialEq
+                    PartialEq,
                 )]
                 #[component(record)]
                 pub struct BothResult {
@@ -229,7 +220,7 @@ pub mod exports {
                     wasmtime::component::ComponentType,
                     wasmtime::component::Lower,
                     Clone,
-                    Debug
+                    Debug,
                 )]
                 #[component(record)]
                 pub struct BothParam<'a> {
@@ -242,7 +233,7 @@ pub mod exports {
                     wasmtime::component::Lower,
                     Clone,
                     Debug,
-                    PartialEq
+                    PartialEq,
                 )]
                 #[component(record)]
                 pub struct BothListResult {
@@ -253,7 +244,7 @@ pub mod exports {
                     wasmtime::component::ComponentType,
                     wasmtime::component::Lower,
                     Clone,
-                    Debug
+                    Debug,
                 )]
                 #[component(record)]
                 pub struct BothListParam<'a> {
@@ -267,7 +258,7 @@ pub mod exports {
                     Clone,
                     Copy,
                     Debug,
-                    PartialEq
+                    PartialEq,
                 )]
                 #[component(record)]
                 pub struct Plain {
@@ -278,7 +269,7 @@ pub mod exports {
                     wasmtime::component::ComponentType,
                     wasmtime::component::Lower,
                     Clone,
-                    Debug
+                    Debug,
                 )]
                 #[component(variant)]
                 pub enum Choice<'a> {
@@ -301,28 +292,27 @@ pub mod exports {
                     f: wasmtime::component::ComponentExportIndex,
                 }
                 impl GuestIndices {
-                    /// Finds `witloom-golden:ownership/shapes` and its functions in the pre-instance's component.
+                    /// Finds `witloom-golden:ownership/shapes` and its functions in the
+                    /// pre-instance's component.
                     pub fn new<_T>(
                         instance_pre: &wasmtime::component::InstancePre<_T>,
                     ) -> wasmtime::Result<GuestIndices> {
                         let component = instance_pre.component();
-                        let instance = component
-                            .get_export_index(None, "witloom-golden:ownership/shapes")
-                            .ok_or_else(|| {
-                                wasmtime::format_err!(
-                                    "the component does not export `witloom-golden:ownership/shapes`"
-                                )
-                            })?;
-                        let lookup = |name: &str| {
-                            component
-                                .get_export_index(Some(&instance), name)
-                                .ok_or_else(|| {
-                                    wasmtime::format_err!(
-                                        "`witloom-golden:ownership/shapes` has no function `{name}`"
-                                    )
-                                })
-                        };
-                        Ok(GuestIndices { f: lookup("f")? })
+                        let instance = component.get_export_index(
+                            None,
+                            "witloom-golden:ownership/shapes",
+                        ).ok_or_else(
+                            || wasmtime::format_err!("the component does not export `witloom-golden:ownership/shapes`"),
+                        )?;
+                        let lookup = |name: &str| component.get_export_index(
+                            Some(&instance),
+                            name,
+                        ).ok_or_else(
+                            || wasmtime::format_err!("`witloom-golden:ownership/shapes` has no function `{name}`"),
+                        );
+                        Ok(GuestIndices {
+                            f: lookup("f")?,
+                        })
                     }
                     /// The functions of `instance`, their types checked.
                     pub fn load(
@@ -332,34 +322,11 @@ pub mod exports {
                     ) -> wasmtime::Result<Guest> {
                         let mut store = store.as_context_mut();
                         let _ = (&mut store, instance);
-                        let f_f = instance
-                            .get_func(&mut store, self.f)
-                            .ok_or_else(|| {
-                                wasmtime::format_err!("export `f` is not a function")
-                            })?;
-                        f_f.typed::<
-                                (
-                                    Passed<'_>,
-                                    BothParam<'_>,
-                                    BothListParam<'_>,
-                                    Plain,
-                                    Choice<'_>,
-                                    Alias<'_>,
-                                    &[&[&str]],
-                                    Option<(&str, BothParam<'_>)>,
-                                ),
-                                ((BothResult, BothListResult),),
-                            >(&store)?;
-                        Ok(Guest { f: f_f })
-                    }
-                }
-                impl Guest {
-                    /// The function itself, typed (checked in `load`).
-                    #[allow(unsafe_code)]
-                    pub fn func_f(
-                        &self,
-                    ) -> wasmtime::component::TypedFunc<
-                        (
+                        let f_f = instance.get_func(
+                            &mut store,
+                            self.f,
+                        ).ok_or_else(|| wasmtime::format_err!("export `f` is not a function"))?;
+                        f_f.typed::<(
                             Passed<'_>,
                             BothParam<'_>,
                             BothListParam<'_>,
@@ -368,9 +335,26 @@ pub mod exports {
                             Alias<'_>,
                             &[&[&str]],
                             Option<(&str, BothParam<'_>)>,
-                        ),
-                        ((BothResult, BothListResult),),
-                    > {
+                        ), ((BothResult, BothListResult),)>(&store)?;
+                        Ok(Guest {
+                            f: f_f,
+                        })
+                    }
+                }
+                impl Guest {
+                    /// The function itself, typed (checked in `load`).
+                    #[allow(unsafe_code)]
+                    pub fn func_f(&self) -> wasmtime::component::TypedFunc<(
+                        Passed<'_>,
+                        BothParam<'_>,
+                        BothListParam<'_>,
+                        Plain,
+                        Choice<'_>,
+                        Alias<'_>,
+                        &[&[&str]],
+                        Option<(&str, BothParam<'_>)>,
+                    ), ((BothResult, BothListResult),)> {
+                        // SAFETY: `load` checked this function's type against these Rust types.
                         unsafe { wasmtime::component::TypedFunc::new_unchecked(self.f) }
                     }
                     #[allow(unsafe_code)]
@@ -387,27 +371,29 @@ pub mod exports {
                         i: Option<(&str, BothParam<'_>)>,
                     ) -> wasmtime::Result<(BothResult, BothListResult)> {
                         let __span = tracing::span!(
-                            tracing::Level::TRACE, "wit-bindgen export", module =
-                            "witloom-golden:ownership/shapes", function = "f"
+                            tracing::Level::TRACE,
+                            "wit-bindgen export",
+                            module = "witloom-golden:ownership/shapes",
+                            function = "f"
                         );
                         let __enter = __span.enter();
+                        // SAFETY: `load` checked this function's type against these Rust types.
                         let __callee = unsafe {
-                            wasmtime::component::TypedFunc::<
-                                (
-                                    Passed<'_>,
-                                    BothParam<'_>,
-                                    BothListParam<'_>,
-                                    Plain,
-                                    Choice<'_>,
-                                    Alias<'_>,
-                                    &[&[&str]],
-                                    Option<(&str, BothParam<'_>)>,
-                                ),
-                                ((BothResult, BothListResult),),
-                            >::new_unchecked(self.f)
+                            wasmtime::component::TypedFunc::<(
+                                Passed<'_>,
+                                BothParam<'_>,
+                                BothListParam<'_>,
+                                Plain,
+                                Choice<'_>,
+                                Alias<'_>,
+                                &[&[&str]],
+                                Option<(&str, BothParam<'_>)>,
+                            ), ((BothResult, BothListResult),)>::new_unchecked(self.f)
                         };
-                        let (__ret,) = __callee
-                            .call(store.as_context_mut(), (a, b, c, d, e, g, h, i))?;
+                        let (__ret,) = __callee.call(
+                            store.as_context_mut(),
+                            (a, b, c, d, e, g, h, i),
+                        )?;
                         Ok(__ret)
                     }
                 }
@@ -425,7 +411,7 @@ pub mod witloom_golden {
                 wasmtime::component::Lower,
                 Clone,
                 Debug,
-                PartialEq
+                PartialEq,
             )]
             #[component(record)]
             pub struct Unused {
@@ -438,7 +424,7 @@ pub mod witloom_golden {
                 wasmtime::component::Lower,
                 Clone,
                 Debug,
-                PartialEq
+                PartialEq,
             )]
             #[component(record)]
             pub struct PassedResult {
@@ -447,12 +433,7 @@ pub mod witloom_golden {
                 #[component(name = "l")]
                 pub l: Vec<u32>,
             }
-            #[derive(
-                wasmtime::component::ComponentType,
-                wasmtime::component::Lower,
-                Clone,
-                Debug
-            )]
+            #[derive(wasmtime::component::ComponentType, wasmtime::component::Lower, Clone, Debug)]
             #[component(record)]
             pub struct PassedParam<'a> {
                 #[component(name = "s")]
@@ -466,7 +447,7 @@ pub mod witloom_golden {
                 wasmtime::component::Lower,
                 Clone,
                 Debug,
-                PartialEq
+                PartialEq,
             )]
             #[component(record)]
             pub struct Both {
@@ -479,7 +460,7 @@ pub mod witloom_golden {
                 wasmtime::component::Lower,
                 Clone,
                 Debug,
-                PartialEq
+                PartialEq,
             )]
             #[component(record)]
             pub struct BothList {
@@ -493,7 +474,7 @@ pub mod witloom_golden {
                 Clone,
                 Copy,
                 Debug,
-                PartialEq
+                PartialEq,
             )]
             #[component(record)]
             pub struct Plain {
@@ -506,7 +487,7 @@ pub mod witloom_golden {
                 wasmtime::component::Lower,
                 Clone,
                 Debug,
-                PartialEq
+                PartialEq,
             )]
             #[component(variant)]
             pub enum Choice {
@@ -519,10 +500,7 @@ pub mod witloom_golden {
             }
             pub type Alias = PassedResult;
             pub trait HostWithStore<T>: wasmtime::component::HasData {}
-            impl<H: ?Sized, T> HostWithStore<T> for H
-            where
-                H: wasmtime::component::HasData,
-            {}
+            impl<H: ?Sized, T> HostWithStore<T> for H where H: wasmtime::component::HasData {}
             pub trait Host {
                 fn f(
                     &mut self,
@@ -547,71 +525,58 @@ pub mod witloom_golden {
                     g: Alias,
                     h: Vec<Vec<String>>,
                     i: Option<(String, Both)>,
-                ) -> (Both, BothList) {
-                    Host::f(*self, a, b, c, d, e, g, h, i)
-                }
+                ) -> (Both, BothList) { Host::f(*self, a, b, c, d, e, g, h, i) }
             }
             pub fn add_to_linker_instance<T, D>(
                 inst: &mut wasmtime::component::LinkerInstance<'_, T>,
                 host_getter: fn(&mut T) -> D::Data<'_>,
             ) -> wasmtime::Result<()>
-            where
-                D: HostWithStore<T>,
-                for<'a> D::Data<'a>: Host,
-                T: 'static,
-            {
+            where D: HostWithStore<T>, for<'a> D::Data<'a>: Host, T: 'static {
                 inst.func_wrap(
                     "f",
-                    move |
-                        mut caller: wasmtime::StoreContextMut<'_, T>,
-                        (
-                            arg0,
-                            arg1,
-                            arg2,
-                            arg3,
-                            arg4,
-                            arg5,
-                            arg6,
-                            arg7,
-                        ): (
-                            PassedResult,
-                            Both,
-                            BothList,
-                            Plain,
-                            Choice,
-                            Alias,
-                            Vec<Vec<String>>,
-                            Option<(String, Both)>,
-                        )|
-                    {
+                    move |mut caller: wasmtime::StoreContextMut<'_, T>, (
+                        arg0,
+                        arg1,
+                        arg2,
+                        arg3,
+                        arg4,
+                        arg5,
+                        arg6,
+                        arg7,
+                    ): (
+                        PassedResult,
+                        Both,
+                        BothList,
+                        Plain,
+                        Choice,
+                        Alias,
+                        Vec<Vec<String>>,
+                        Option<(String, Both)>,
+                    )| {
                         let span = tracing::span!(
-                            tracing::Level::TRACE, "wit-bindgen import", module =
-                            "shapes", function = "f"
+                            tracing::Level::TRACE,
+                            "wit-bindgen import",
+                            module = "shapes",
+                            function = "f"
                         );
                         let _enter = span.enter();
                         tracing::event!(
-                            tracing::Level::TRACE, a = tracing::field::debug("..."), b =
-                            tracing::field::debug(& arg1), c =
-                            tracing::field::debug("..."), d = tracing::field::debug(&
-                            arg3), e = tracing::field::debug("..."), g =
-                            tracing::field::debug("..."), h =
-                            tracing::field::debug("..."), i = tracing::field::debug(&
-                            arg7), "call"
+                            tracing::Level::TRACE,
+                            a = tracing::field::debug("..."),
+                            b = tracing::field::debug(&arg1),
+                            c = tracing::field::debug("..."),
+                            d = tracing::field::debug(&arg3),
+                            e = tracing::field::debug("..."),
+                            g = tracing::field::debug("..."),
+                            h = tracing::field::debug("..."),
+                            i = tracing::field::debug(&arg7),
+                            "call"
                         );
                         let host = &mut host_getter(caller.data_mut());
-                        let r = Host::f(
-                            host,
-                            arg0,
-                            arg1,
-                            arg2,
-                            arg3,
-                            arg4,
-                            arg5,
-                            arg6,
-                            arg7,
-                        );
+                        let r = Host::f(host, arg0, arg1, arg2, arg3, arg4, arg5, arg6, arg7);
                         tracing::event!(
-                            tracing::Level::TRACE, result = tracing::field::debug("..."),
+                            tracing::Level::TRACE,
+                            result = tracing::field::debug("..."),
                             "return"
                         );
                         Ok((r,))
@@ -624,11 +589,7 @@ pub mod witloom_golden {
                 linker: &mut wasmtime::component::Linker<T>,
                 host_getter: fn(&mut T) -> D::Data<'_>,
             ) -> wasmtime::Result<()>
-            where
-                D: HostWithStore<T>,
-                for<'a> D::Data<'a>: Host,
-                T: 'static,
-            {
+            where D: HostWithStore<T>, for<'a> D::Data<'a>: Host, T: 'static {
                 let mut inst = linker.instance("witloom-golden:ownership/shapes")?;
                 add_to_linker_instance::<T, D>(&mut inst, host_getter)
             }

@@ -10,39 +10,38 @@ pub trait AppImportsWithStore<T>: wasmtime::component::HasData + Send {
     ) -> impl ::core::future::Future<Output = ()> + Send;
 }
 #[allow(clippy::all)]
-pub trait AppImports: Send {}
+pub trait AppImports: Send {
+}
 #[allow(clippy::all)]
-impl<_T: AppImports + ?Sized + Send> AppImports for &mut _T {}
+impl<_T: AppImports + ?Sized + Send> AppImports for &mut _T {
+}
 impl App {
     pub fn add_to_linker_imports<T, D>(
         linker: &mut wasmtime::component::Linker<T>,
         host_getter: fn(&mut T) -> D::Data<'_>,
     ) -> wasmtime::Result<()>
-    where
-        D: AppImportsWithStore<T>,
-        for<'a> D::Data<'a>: AppImports,
-        T: 'static + Send,
-    {
+    where D: AppImportsWithStore<T>, for<'a> D::Data<'a>: AppImports, T: 'static + Send {
         let inst = &mut linker.root();
         inst.func_wrap_async(
             "set-level",
-            move |mut caller: wasmtime::StoreContextMut<'_, T>, (arg0,): (Level,)| {
-                Box::new(async move {
-                    let access_cx = wasmtime::AsContextMut::as_context_mut(&mut caller);
-                    let host = wasmtime::component::Access::<
-                        T,
-                        D,
-                    >::new(access_cx, host_getter);
-                    let r = <D as AppImportsWithStore<T>>::set_level(host, arg0).await;
-                    let () = r;
-                    Ok(())
-                })
+            move |mut caller: wasmtime::StoreContextMut<'_, T>, (arg0,): (
+                Level,
+            )| {
+                Box::new(
+                    async move {
+                        let access_cx = wasmtime::AsContextMut::as_context_mut(&mut caller);
+                        let host = wasmtime::component::Access::<T, D>::new(access_cx, host_getter);
+                        let r = <D as AppImportsWithStore<T>>::set_level(host, arg0).await;
+                        let () = r;
+                        Ok(())
+                    },
+                )
             },
         )?;
         Ok(())
     }
 }
-/// A world built on another.
+#[doc = " A world built on another."]
 /// World `corpus:worlds/app`, instantiated: typed access to its exports.
 #[derive(Debug)]
 pub struct App {
@@ -60,18 +59,15 @@ pub struct AppIndices {
 #[allow(dead_code)]
 impl AppIndices {
     /// Finds every export in the pre-instance's component.
-    pub fn new<_T>(
-        instance_pre: &wasmtime::component::InstancePre<_T>,
-    ) -> wasmtime::Result<Self> {
+    pub fn new<_T>(instance_pre: &wasmtime::component::InstancePre<_T>) -> wasmtime::Result<Self> {
         let component = instance_pre.component();
         Ok(Self {
             interface0: exports::corpus::worlds::sink::GuestIndices::new(instance_pre)?,
             interface1: exports::stats::GuestIndices::new(instance_pre)?,
-            run: component
-                .get_export_index(None, "run")
-                .ok_or_else(|| {
-                    wasmtime::format_err!("the component does not export `run`")
-                })?,
+            run: component.get_export_index(
+                None,
+                "run",
+            ).ok_or_else(|| wasmtime::format_err!("the component does not export `run`"))?,
         })
     }
     /// The exports of `instance`, their types checked.
@@ -84,9 +80,10 @@ impl AppIndices {
         let _ = (&mut store, instance);
         let interface0 = self.interface0.load(&mut store, instance)?;
         let interface1 = self.interface1.load(&mut store, instance)?;
-        let f_run = instance
-            .get_func(&mut store, self.run)
-            .ok_or_else(|| wasmtime::format_err!("export `run` is not a function"))?;
+        let f_run = instance.get_func(
+            &mut store,
+            self.run,
+        ).ok_or_else(|| wasmtime::format_err!("export `run` is not a function"))?;
         f_run.typed::<(), (Result<(), ()>,)>(&store)?;
         Ok(App {
             interface0,
@@ -101,33 +98,27 @@ pub struct AppPre<T: 'static> {
     indices: AppIndices,
 }
 impl<T: 'static> std::fmt::Debug for AppPre<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    fn fmt(
+        &self,
+        f: &mut std::fmt::Formatter<'_>,
+    ) -> std::fmt::Result {
         f.debug_struct("AppPre").field("indices", &self.indices).finish_non_exhaustive()
     }
 }
 impl<T: 'static> Clone for AppPre<T> {
     fn clone(&self) -> Self {
-        Self {
-            instance_pre: self.instance_pre.clone(),
-            indices: self.indices.clone(),
-        }
+        Self { instance_pre: self.instance_pre.clone(), indices: self.indices.clone() }
     }
 }
 #[allow(dead_code)]
 impl<_T: 'static> AppPre<_T> {
     /// Finds the world's exports in the pre-instance's component.
-    pub fn new(
-        instance_pre: wasmtime::component::InstancePre<_T>,
-    ) -> wasmtime::Result<Self> {
+    pub fn new(instance_pre: wasmtime::component::InstancePre<_T>) -> wasmtime::Result<Self> {
         let indices = AppIndices::new(&instance_pre)?;
         Ok(Self { instance_pre, indices })
     }
-    pub fn engine(&self) -> &wasmtime::Engine {
-        self.instance_pre.engine()
-    }
-    pub fn instance_pre(&self) -> &wasmtime::component::InstancePre<_T> {
-        &self.instance_pre
-    }
+    pub fn engine(&self) -> &wasmtime::Engine { self.instance_pre.engine() }
+    pub fn instance_pre(&self) -> &wasmtime::component::InstancePre<_T> { &self.instance_pre }
     pub fn instantiate(
         &self,
         mut store: impl wasmtime::AsContextMut<Data = _T>,
@@ -180,35 +171,31 @@ impl App {
         host_getter: fn(&mut T) -> D::Data<'_>,
     ) -> wasmtime::Result<()>
     where
-        D: wasmtime::component::HasData + AppImportsWithStore<T>
+        D: wasmtime::component::HasData
+            + AppImportsWithStore<T>
             + corpus::worlds::types::HostWithStore<T>
-            + corpus::worlds::logger::HostWithStore<T> + clock::HostWithStore<T>,
-        for<'a> D::Data<
-            'a,
-        >: AppImports + corpus::worlds::types::Host + corpus::worlds::logger::Host
+            + corpus::worlds::logger::HostWithStore<T>
+            + clock::HostWithStore<T>,
+        for<'a> D::Data<'a>: AppImports
+            + corpus::worlds::types::Host
+            + corpus::worlds::logger::Host
             + clock::Host,
         T: 'static + Send,
     {
         Self::add_to_linker_imports::<T, D>(linker, host_getter)?;
         corpus::worlds::types::add_to_linker::<T, D>(linker, host_getter)?;
         corpus::worlds::logger::add_to_linker::<T, D>(linker, host_getter)?;
-        clock::add_to_linker_instance::<
-            T,
-            D,
-        >(&mut linker.instance("clock")?, host_getter)?;
+        clock::add_to_linker_instance::<T, D>(&mut linker.instance("clock")?, host_getter)?;
         Ok(())
     }
     /// The exported interface `corpus:worlds/sink`.
-    pub fn corpus_worlds_sink(&self) -> &exports::corpus::worlds::sink::Guest {
-        &self.interface0
-    }
+    pub fn corpus_worlds_sink(&self) -> &exports::corpus::worlds::sink::Guest { &self.interface0 }
     /// The exported interface `stats`.
-    pub fn stats(&self) -> &exports::stats::Guest {
-        &self.interface1
-    }
+    pub fn stats(&self) -> &exports::stats::Guest { &self.interface1 }
     /// The function itself, typed (checked in `load`).
     #[allow(unsafe_code)]
     pub fn func_run(&self) -> wasmtime::component::TypedFunc<(), (Result<(), ()>,)> {
+        // SAFETY: `load` checked this function's type against these Rust types.
         unsafe { wasmtime::component::TypedFunc::new_unchecked(self.run) }
     }
     #[allow(unsafe_code)]
@@ -220,11 +207,9 @@ impl App {
         _T: Send,
         _D: wasmtime::component::HasData,
     {
+        // SAFETY: `load` checked this function's type against these Rust types.
         let __callee = unsafe {
-            wasmtime::component::TypedFunc::<
-                (),
-                (Result<(), ()>,),
-            >::new_unchecked(self.run)
+            wasmtime::component::TypedFunc::<(), (Result<(), ()>,)>::new_unchecked(self.run)
         };
         let (__ret,) = __callee.call_concurrent(accessor, ()).await?;
         Ok(__ret)
@@ -232,35 +217,32 @@ impl App {
 }
 #[allow(dead_code, clippy::all, non_camel_case_types, non_snake_case)]
 pub mod clock {
-    /// A clock, written inline.
+    #[doc = " A clock, written inline."]
     pub trait HostWithStore<T>: wasmtime::component::HasData + Send {
         fn now(
             host: wasmtime::component::Access<T, Self>,
         ) -> impl ::core::future::Future<Output = u64> + Send;
     }
-    pub trait Host: Send {}
-    impl<_T: Host + ?Sized + Send> Host for &mut _T {}
+    pub trait Host: Send {
+    }
+    impl<_T: Host + ?Sized + Send> Host for &mut _T {
+    }
     pub fn add_to_linker_instance<T, D>(
         inst: &mut wasmtime::component::LinkerInstance<'_, T>,
         host_getter: fn(&mut T) -> D::Data<'_>,
     ) -> wasmtime::Result<()>
-    where
-        D: HostWithStore<T>,
-        for<'a> D::Data<'a>: Host,
-        T: 'static + Send,
-    {
+    where D: HostWithStore<T>, for<'a> D::Data<'a>: Host, T: 'static + Send {
         inst.func_wrap_async(
             "now",
             move |mut caller: wasmtime::StoreContextMut<'_, T>, (): ()| {
-                Box::new(async move {
-                    let access_cx = wasmtime::AsContextMut::as_context_mut(&mut caller);
-                    let host = wasmtime::component::Access::<
-                        T,
-                        D,
-                    >::new(access_cx, host_getter);
-                    let r = <D as HostWithStore<T>>::now(host).await;
-                    Ok((r,))
-                })
+                Box::new(
+                    async move {
+                        let access_cx = wasmtime::AsContextMut::as_context_mut(&mut caller);
+                        let host = wasmtime::component::Access::<T, D>::new(access_cx, host_getter);
+                        let r = <D as HostWithStore<T>>::now(host).await;
+                        Ok((r,))
+                    },
+                )
             },
         )?;
         Ok(())
@@ -270,11 +252,7 @@ pub mod clock {
         linker: &mut wasmtime::component::Linker<T>,
         host_getter: fn(&mut T) -> D::Data<'_>,
     ) -> wasmtime::Result<()>
-    where
-        D: HostWithStore<T>,
-        for<'a> D::Data<'a>: Host,
-        T: 'static + Send,
-    {
+    where D: HostWithStore<T>, for<'a> D::Data<'a>: Host, T: 'static + Send {
         let mut inst = linker.instance("corpus:worlds/app#clock")?;
         add_to_linker_instance::<T, D>(&mut inst, host_getter)
     }
@@ -295,54 +273,50 @@ pub mod corpus {
                     at: Severity,
                 ) -> impl ::core::future::Future<Output = bool> + Send;
             }
-            pub trait Host: Send {}
-            impl<_T: Host + ?Sized + Send> Host for &mut _T {}
+            pub trait Host: Send {
+            }
+            impl<_T: Host + ?Sized + Send> Host for &mut _T {
+            }
             pub fn add_to_linker_instance<T, D>(
                 inst: &mut wasmtime::component::LinkerInstance<'_, T>,
                 host_getter: fn(&mut T) -> D::Data<'_>,
             ) -> wasmtime::Result<()>
-            where
-                D: HostWithStore<T>,
-                for<'a> D::Data<'a>: Host,
-                T: 'static + Send,
-            {
+            where D: HostWithStore<T>, for<'a> D::Data<'a>: Host, T: 'static + Send {
                 inst.func_wrap_async(
                     "log",
-                    move |
-                        mut caller: wasmtime::StoreContextMut<'_, T>,
-                        (arg0,): (Entry,)|
-                    {
-                        Box::new(async move {
-                            let access_cx = wasmtime::AsContextMut::as_context_mut(
-                                &mut caller,
-                            );
-                            let host = wasmtime::component::Access::<
-                                T,
-                                D,
-                            >::new(access_cx, host_getter);
-                            let r = <D as HostWithStore<T>>::log(host, arg0).await;
-                            let () = r;
-                            Ok(())
-                        })
+                    move |mut caller: wasmtime::StoreContextMut<'_, T>, (arg0,): (
+                        Entry,
+                    )| {
+                        Box::new(
+                            async move {
+                                let access_cx = wasmtime::AsContextMut::as_context_mut(&mut caller);
+                                let host = wasmtime::component::Access::<T, D>::new(
+                                    access_cx,
+                                    host_getter,
+                                );
+                                let r = <D as HostWithStore<T>>::log(host, arg0).await;
+                                let () = r;
+                                Ok(())
+                            },
+                        )
                     },
                 )?;
                 inst.func_wrap_async(
                     "enabled",
-                    move |
-                        mut caller: wasmtime::StoreContextMut<'_, T>,
-                        (arg0,): (Severity,)|
-                    {
-                        Box::new(async move {
-                            let access_cx = wasmtime::AsContextMut::as_context_mut(
-                                &mut caller,
-                            );
-                            let host = wasmtime::component::Access::<
-                                T,
-                                D,
-                            >::new(access_cx, host_getter);
-                            let r = <D as HostWithStore<T>>::enabled(host, arg0).await;
-                            Ok((r,))
-                        })
+                    move |mut caller: wasmtime::StoreContextMut<'_, T>, (arg0,): (
+                        Severity,
+                    )| {
+                        Box::new(
+                            async move {
+                                let access_cx = wasmtime::AsContextMut::as_context_mut(&mut caller);
+                                let host = wasmtime::component::Access::<T, D>::new(
+                                    access_cx,
+                                    host_getter,
+                                );
+                                let r = <D as HostWithStore<T>>::enabled(host, arg0).await;
+                                Ok((r,))
+                            },
+                        )
                     },
                 )?;
                 Ok(())
@@ -352,11 +326,7 @@ pub mod corpus {
                 linker: &mut wasmtime::component::Linker<T>,
                 host_getter: fn(&mut T) -> D::Data<'_>,
             ) -> wasmtime::Result<()>
-            where
-                D: HostWithStore<T>,
-                for<'a> D::Data<'a>: Host,
-                T: 'static + Send,
-            {
+            where D: HostWithStore<T>, for<'a> D::Data<'a>: Host, T: 'static + Send {
                 let mut inst = linker.instance("corpus:worlds/logger")?;
                 add_to_linker_instance::<T, D>(&mut inst, host_getter)
             }
@@ -371,7 +341,7 @@ pub mod corpus {
                 Debug,
                 PartialEq,
                 Eq,
-                Hash
+                Hash,
             )]
             #[component(enum)]
             #[repr(u8)]
@@ -385,14 +355,14 @@ pub mod corpus {
                 #[component(name = "error")]
                 Error,
             }
-            /// A request to log.
+            #[doc = " A request to log."]
             #[derive(
                 wasmtime::component::ComponentType,
                 wasmtime::component::Lift,
                 wasmtime::component::Lower,
                 Clone,
                 Debug,
-                PartialEq
+                PartialEq,
             )]
             #[component(record)]
             pub struct Entry {
@@ -402,21 +372,16 @@ pub mod corpus {
                 pub message: String,
             }
             pub trait HostWithStore<T>: wasmtime::component::HasData {}
-            impl<H: ?Sized, T> HostWithStore<T> for H
-            where
-                H: wasmtime::component::HasData,
-            {}
-            pub trait Host {}
-            impl<_T: Host + ?Sized> Host for &mut _T {}
+            impl<H: ?Sized, T> HostWithStore<T> for H where H: wasmtime::component::HasData {}
+            pub trait Host {
+            }
+            impl<_T: Host + ?Sized> Host for &mut _T {
+            }
             pub fn add_to_linker_instance<T, D>(
                 inst: &mut wasmtime::component::LinkerInstance<'_, T>,
                 host_getter: fn(&mut T) -> D::Data<'_>,
             ) -> wasmtime::Result<()>
-            where
-                D: HostWithStore<T>,
-                for<'a> D::Data<'a>: Host,
-                T: 'static,
-            {
+            where D: HostWithStore<T>, for<'a> D::Data<'a>: Host, T: 'static {
                 let _ = (inst, host_getter);
                 Ok(())
             }
@@ -425,11 +390,7 @@ pub mod corpus {
                 linker: &mut wasmtime::component::Linker<T>,
                 host_getter: fn(&mut T) -> D::Data<'_>,
             ) -> wasmtime::Result<()>
-            where
-                D: HostWithStore<T>,
-                for<'a> D::Data<'a>: Host,
-                T: 'static,
-            {
+            where D: HostWithStore<T>, for<'a> D::Data<'a>: Host, T: 'static {
                 let mut inst = linker.instance("corpus:worlds/types")?;
                 add_to_linker_instance::<T, D>(&mut inst, host_getter)
             }
@@ -453,27 +414,24 @@ pub mod exports {
                     flush: wasmtime::component::ComponentExportIndex,
                 }
                 impl GuestIndices {
-                    /// Finds `corpus:worlds/sink` and its functions in the pre-instance's component.
+                    /// Finds `corpus:worlds/sink` and its functions in the pre-instance's
+                    /// component.
                     pub fn new<_T>(
                         instance_pre: &wasmtime::component::InstancePre<_T>,
                     ) -> wasmtime::Result<GuestIndices> {
                         let component = instance_pre.component();
-                        let instance = component
-                            .get_export_index(None, "corpus:worlds/sink")
-                            .ok_or_else(|| {
-                                wasmtime::format_err!(
-                                    "the component does not export `corpus:worlds/sink`"
-                                )
-                            })?;
-                        let lookup = |name: &str| {
-                            component
-                                .get_export_index(Some(&instance), name)
-                                .ok_or_else(|| {
-                                    wasmtime::format_err!(
-                                        "`corpus:worlds/sink` has no function `{name}`"
-                                    )
-                                })
-                        };
+                        let instance = component.get_export_index(
+                            None,
+                            "corpus:worlds/sink",
+                        ).ok_or_else(
+                            || wasmtime::format_err!("the component does not export `corpus:worlds/sink`"),
+                        )?;
+                        let lookup = |name: &str| component.get_export_index(
+                            Some(&instance),
+                            name,
+                        ).ok_or_else(
+                            || wasmtime::format_err!("`corpus:worlds/sink` has no function `{name}`"),
+                        );
                         Ok(GuestIndices {
                             flush: lookup("flush")?,
                         })
@@ -486,24 +444,24 @@ pub mod exports {
                     ) -> wasmtime::Result<Guest> {
                         let mut store = store.as_context_mut();
                         let _ = (&mut store, instance);
-                        let f_flush = instance
-                            .get_func(&mut store, self.flush)
-                            .ok_or_else(|| {
-                                wasmtime::format_err!("export `flush` is not a function")
-                            })?;
+                        let f_flush = instance.get_func(
+                            &mut store,
+                            self.flush,
+                        ).ok_or_else(|| wasmtime::format_err!("export `flush` is not a function"))?;
                         f_flush.typed::<(Vec<Entry>,), (u32,)>(&store)?;
-                        Ok(Guest { flush: f_flush })
+                        Ok(Guest {
+                            flush: f_flush,
+                        })
                     }
                 }
                 impl Guest {
                     /// The function itself, typed (checked in `load`).
                     #[allow(unsafe_code)]
-                    pub fn func_flush(
-                        &self,
-                    ) -> wasmtime::component::TypedFunc<(Vec<Entry>,), (u32,)> {
-                        unsafe {
-                            wasmtime::component::TypedFunc::new_unchecked(self.flush)
-                        }
+                    pub fn func_flush(&self) -> wasmtime::component::TypedFunc<(
+                        Vec<Entry>,
+                    ), (u32,)> {
+                        // SAFETY: `load` checked this function's type against these Rust types.
+                        unsafe { wasmtime::component::TypedFunc::new_unchecked(self.flush) }
                     }
                     #[allow(unsafe_code)]
                     pub async fn call_flush<_T, _D>(
@@ -515,15 +473,13 @@ pub mod exports {
                         _T: Send,
                         _D: wasmtime::component::HasData,
                     {
+                        // SAFETY: `load` checked this function's type against these Rust types.
                         let __callee = unsafe {
-                            wasmtime::component::TypedFunc::<
-                                (Vec<Entry>,),
-                                (u32,),
-                            >::new_unchecked(self.flush)
+                            wasmtime::component::TypedFunc::<(
+                                Vec<Entry>,
+                            ), (u32,)>::new_unchecked(self.flush)
                         };
-                        let (__ret,) = __callee
-                            .call_concurrent(accessor, (pending,))
-                            .await?;
+                        let (__ret,) = __callee.call_concurrent(accessor, (pending,)).await?;
                         Ok(__ret)
                     }
                 }
@@ -538,7 +494,7 @@ pub mod exports {
             Clone,
             Copy,
             Debug,
-            PartialEq
+            PartialEq,
         )]
         #[component(record)]
         pub struct Counts {
@@ -563,18 +519,14 @@ pub mod exports {
                 instance_pre: &wasmtime::component::InstancePre<_T>,
             ) -> wasmtime::Result<GuestIndices> {
                 let component = instance_pre.component();
-                let instance = component
-                    .get_export_index(None, "stats")
-                    .ok_or_else(|| {
-                        wasmtime::format_err!("the component does not export `stats`")
-                    })?;
-                let lookup = |name: &str| {
-                    component
-                        .get_export_index(Some(&instance), name)
-                        .ok_or_else(|| {
-                            wasmtime::format_err!("`stats` has no function `{name}`")
-                        })
-                };
+                let instance = component.get_export_index(
+                    None,
+                    "stats",
+                ).ok_or_else(|| wasmtime::format_err!("the component does not export `stats`"))?;
+                let lookup = |name: &str| component.get_export_index(
+                    Some(&instance),
+                    name,
+                ).ok_or_else(|| wasmtime::format_err!("`stats` has no function `{name}`"));
                 Ok(GuestIndices {
                     current: lookup("current")?,
                 })
@@ -587,19 +539,21 @@ pub mod exports {
             ) -> wasmtime::Result<Guest> {
                 let mut store = store.as_context_mut();
                 let _ = (&mut store, instance);
-                let f_current = instance
-                    .get_func(&mut store, self.current)
-                    .ok_or_else(|| {
-                        wasmtime::format_err!("export `current` is not a function")
-                    })?;
+                let f_current = instance.get_func(
+                    &mut store,
+                    self.current,
+                ).ok_or_else(|| wasmtime::format_err!("export `current` is not a function"))?;
                 f_current.typed::<(), (Counts,)>(&store)?;
-                Ok(Guest { current: f_current })
+                Ok(Guest {
+                    current: f_current,
+                })
             }
         }
         impl Guest {
             /// The function itself, typed (checked in `load`).
             #[allow(unsafe_code)]
             pub fn func_current(&self) -> wasmtime::component::TypedFunc<(), (Counts,)> {
+                // SAFETY: `load` checked this function's type against these Rust types.
                 unsafe { wasmtime::component::TypedFunc::new_unchecked(self.current) }
             }
             #[allow(unsafe_code)]
@@ -611,11 +565,9 @@ pub mod exports {
                 _T: Send,
                 _D: wasmtime::component::HasData,
             {
+                // SAFETY: `load` checked this function's type against these Rust types.
                 let __callee = unsafe {
-                    wasmtime::component::TypedFunc::<
-                        (),
-                        (Counts,),
-                    >::new_unchecked(self.current)
+                    wasmtime::component::TypedFunc::<(), (Counts,)>::new_unchecked(self.current)
                 };
                 let (__ret,) = __callee.call_concurrent(accessor, ()).await?;
                 Ok(__ret)

@@ -4,30 +4,21 @@
 pub type Level = corpus::worlds::types::Level;
 #[allow(clippy::all)]
 pub trait AppImportsWithStore<T>: wasmtime::component::HasData {}
-impl<H: ?Sized, T> AppImportsWithStore<T> for H
-where
-    H: wasmtime::component::HasData,
-{}
+impl<H: ?Sized, T> AppImportsWithStore<T> for H where H: wasmtime::component::HasData {}
 #[allow(clippy::all)]
 pub trait AppImports {
     fn set_level(&mut self, l: Level);
 }
 #[allow(clippy::all)]
 impl<_T: AppImports + ?Sized> AppImports for &mut _T {
-    fn set_level(&mut self, l: Level) {
-        AppImports::set_level(*self, l)
-    }
+    fn set_level(&mut self, l: Level) { AppImports::set_level(*self, l) }
 }
 impl App {
     pub fn add_to_linker_imports<T, D>(
         linker: &mut wasmtime::component::Linker<T>,
         host_getter: fn(&mut T) -> D::Data<'_>,
     ) -> wasmtime::Result<()>
-    where
-        D: AppImportsWithStore<T>,
-        for<'a> D::Data<'a>: AppImports,
-        T: 'static,
-    {
+    where D: AppImportsWithStore<T>, for<'a> D::Data<'a>: AppImports, T: 'static {
         let inst = &mut linker.root();
         inst.func_wrap(
             "set-level",
@@ -41,7 +32,7 @@ impl App {
         Ok(())
     }
 }
-/// A world built on another.
+#[doc = " A world built on another."]
 /// World `corpus:worlds/app`, instantiated: typed access to its exports.
 #[derive(Debug)]
 pub struct App {
@@ -59,18 +50,15 @@ pub struct AppIndices {
 #[allow(dead_code)]
 impl AppIndices {
     /// Finds every export in the pre-instance's component.
-    pub fn new<_T>(
-        instance_pre: &wasmtime::component::InstancePre<_T>,
-    ) -> wasmtime::Result<Self> {
+    pub fn new<_T>(instance_pre: &wasmtime::component::InstancePre<_T>) -> wasmtime::Result<Self> {
         let component = instance_pre.component();
         Ok(Self {
             interface0: exports::corpus::worlds::sink::GuestIndices::new(instance_pre)?,
             interface1: exports::stats::GuestIndices::new(instance_pre)?,
-            run: component
-                .get_export_index(None, "run")
-                .ok_or_else(|| {
-                    wasmtime::format_err!("the component does not export `run`")
-                })?,
+            run: component.get_export_index(
+                None,
+                "run",
+            ).ok_or_else(|| wasmtime::format_err!("the component does not export `run`"))?,
         })
     }
     /// The exports of `instance`, their types checked.
@@ -83,9 +71,10 @@ impl AppIndices {
         let _ = (&mut store, instance);
         let interface0 = self.interface0.load(&mut store, instance)?;
         let interface1 = self.interface1.load(&mut store, instance)?;
-        let f_run = instance
-            .get_func(&mut store, self.run)
-            .ok_or_else(|| wasmtime::format_err!("export `run` is not a function"))?;
+        let f_run = instance.get_func(
+            &mut store,
+            self.run,
+        ).ok_or_else(|| wasmtime::format_err!("export `run` is not a function"))?;
         f_run.typed::<(), (Result<(), ()>,)>(&store)?;
         Ok(App {
             interface0,
@@ -100,33 +89,27 @@ pub struct AppPre<T: 'static> {
     indices: AppIndices,
 }
 impl<T: 'static> std::fmt::Debug for AppPre<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    fn fmt(
+        &self,
+        f: &mut std::fmt::Formatter<'_>,
+    ) -> std::fmt::Result {
         f.debug_struct("AppPre").field("indices", &self.indices).finish_non_exhaustive()
     }
 }
 impl<T: 'static> Clone for AppPre<T> {
     fn clone(&self) -> Self {
-        Self {
-            instance_pre: self.instance_pre.clone(),
-            indices: self.indices.clone(),
-        }
+        Self { instance_pre: self.instance_pre.clone(), indices: self.indices.clone() }
     }
 }
 #[allow(dead_code)]
 impl<_T: 'static> AppPre<_T> {
     /// Finds the world's exports in the pre-instance's component.
-    pub fn new(
-        instance_pre: wasmtime::component::InstancePre<_T>,
-    ) -> wasmtime::Result<Self> {
+    pub fn new(instance_pre: wasmtime::component::InstancePre<_T>) -> wasmtime::Result<Self> {
         let indices = AppIndices::new(&instance_pre)?;
         Ok(Self { instance_pre, indices })
     }
-    pub fn engine(&self) -> &wasmtime::Engine {
-        self.instance_pre.engine()
-    }
-    pub fn instance_pre(&self) -> &wasmtime::component::InstancePre<_T> {
-        &self.instance_pre
-    }
+    pub fn engine(&self) -> &wasmtime::Engine { self.instance_pre.engine() }
+    pub fn instance_pre(&self) -> &wasmtime::component::InstancePre<_T> { &self.instance_pre }
     pub fn instantiate(
         &self,
         mut store: impl wasmtime::AsContextMut<Data = _T>,
@@ -179,35 +162,31 @@ impl App {
         host_getter: fn(&mut T) -> D::Data<'_>,
     ) -> wasmtime::Result<()>
     where
-        D: wasmtime::component::HasData + AppImportsWithStore<T>
+        D: wasmtime::component::HasData
+            + AppImportsWithStore<T>
             + corpus::worlds::types::HostWithStore<T>
-            + corpus::worlds::logger::HostWithStore<T> + clock::HostWithStore<T>,
-        for<'a> D::Data<
-            'a,
-        >: AppImports + corpus::worlds::types::Host + corpus::worlds::logger::Host
+            + corpus::worlds::logger::HostWithStore<T>
+            + clock::HostWithStore<T>,
+        for<'a> D::Data<'a>: AppImports
+            + corpus::worlds::types::Host
+            + corpus::worlds::logger::Host
             + clock::Host,
         T: 'static,
     {
         Self::add_to_linker_imports::<T, D>(linker, host_getter)?;
         corpus::worlds::types::add_to_linker::<T, D>(linker, host_getter)?;
         corpus::worlds::logger::add_to_linker::<T, D>(linker, host_getter)?;
-        clock::add_to_linker_instance::<
-            T,
-            D,
-        >(&mut linker.instance("clock")?, host_getter)?;
+        clock::add_to_linker_instance::<T, D>(&mut linker.instance("clock")?, host_getter)?;
         Ok(())
     }
     /// The exported interface `corpus:worlds/sink`.
-    pub fn corpus_worlds_sink(&self) -> &exports::corpus::worlds::sink::Guest {
-        &self.interface0
-    }
+    pub fn corpus_worlds_sink(&self) -> &exports::corpus::worlds::sink::Guest { &self.interface0 }
     /// The exported interface `stats`.
-    pub fn stats(&self) -> &exports::stats::Guest {
-        &self.interface1
-    }
+    pub fn stats(&self) -> &exports::stats::Guest { &self.interface1 }
     /// The function itself, typed (checked in `load`).
     #[allow(unsafe_code)]
     pub fn func_run(&self) -> wasmtime::component::TypedFunc<(), (Result<(), ()>,)> {
+        // SAFETY: `load` checked this function's type against these Rust types.
         unsafe { wasmtime::component::TypedFunc::new_unchecked(self.run) }
     }
     #[allow(unsafe_code)]
@@ -215,11 +194,9 @@ impl App {
         &self,
         mut store: S,
     ) -> wasmtime::Result<Result<(), ()>> {
+        // SAFETY: `load` checked this function's type against these Rust types.
         let __callee = unsafe {
-            wasmtime::component::TypedFunc::<
-                (),
-                (Result<(), ()>,),
-            >::new_unchecked(self.run)
+            wasmtime::component::TypedFunc::<(), (Result<(), ()>,)>::new_unchecked(self.run)
         };
         let (__ret,) = __callee.call(store.as_context_mut(), ())?;
         Ok(__ret)
@@ -227,29 +204,20 @@ impl App {
 }
 #[allow(dead_code, clippy::all, non_camel_case_types, non_snake_case)]
 pub mod clock {
-    /// A clock, written inline.
+    #[doc = " A clock, written inline."]
     pub trait HostWithStore<T>: wasmtime::component::HasData {}
-    impl<H: ?Sized, T> HostWithStore<T> for H
-    where
-        H: wasmtime::component::HasData,
-    {}
+    impl<H: ?Sized, T> HostWithStore<T> for H where H: wasmtime::component::HasData {}
     pub trait Host {
         fn now(&mut self) -> u64;
     }
     impl<_T: Host + ?Sized> Host for &mut _T {
-        fn now(&mut self) -> u64 {
-            Host::now(*self)
-        }
+        fn now(&mut self) -> u64 { Host::now(*self) }
     }
     pub fn add_to_linker_instance<T, D>(
         inst: &mut wasmtime::component::LinkerInstance<'_, T>,
         host_getter: fn(&mut T) -> D::Data<'_>,
     ) -> wasmtime::Result<()>
-    where
-        D: HostWithStore<T>,
-        for<'a> D::Data<'a>: Host,
-        T: 'static,
-    {
+    where D: HostWithStore<T>, for<'a> D::Data<'a>: Host, T: 'static {
         inst.func_wrap(
             "now",
             move |mut caller: wasmtime::StoreContextMut<'_, T>, (): ()| {
@@ -265,11 +233,7 @@ pub mod clock {
         linker: &mut wasmtime::component::Linker<T>,
         host_getter: fn(&mut T) -> D::Data<'_>,
     ) -> wasmtime::Result<()>
-    where
-        D: HostWithStore<T>,
-        for<'a> D::Data<'a>: Host,
-        T: 'static,
-    {
+    where D: HostWithStore<T>, for<'a> D::Data<'a>: Host, T: 'static {
         let mut inst = linker.instance("corpus:worlds/app#clock")?;
         add_to_linker_instance::<T, D>(&mut inst, host_getter)
     }
@@ -281,37 +245,23 @@ pub mod corpus {
             pub type Entry = super::super::super::corpus::worlds::types::Entry;
             pub type Severity = super::super::super::corpus::worlds::types::Level;
             pub trait HostWithStore<T>: wasmtime::component::HasData {}
-            impl<H: ?Sized, T> HostWithStore<T> for H
-            where
-                H: wasmtime::component::HasData,
-            {}
+            impl<H: ?Sized, T> HostWithStore<T> for H where H: wasmtime::component::HasData {}
             pub trait Host {
                 fn log(&mut self, e: Entry);
                 fn enabled(&mut self, at: Severity) -> bool;
             }
             impl<_T: Host + ?Sized> Host for &mut _T {
-                fn log(&mut self, e: Entry) {
-                    Host::log(*self, e)
-                }
-                fn enabled(&mut self, at: Severity) -> bool {
-                    Host::enabled(*self, at)
-                }
+                fn log(&mut self, e: Entry) { Host::log(*self, e) }
+                fn enabled(&mut self, at: Severity) -> bool { Host::enabled(*self, at) }
             }
             pub fn add_to_linker_instance<T, D>(
                 inst: &mut wasmtime::component::LinkerInstance<'_, T>,
                 host_getter: fn(&mut T) -> D::Data<'_>,
             ) -> wasmtime::Result<()>
-            where
-                D: HostWithStore<T>,
-                for<'a> D::Data<'a>: Host,
-                T: 'static,
-            {
+            where D: HostWithStore<T>, for<'a> D::Data<'a>: Host, T: 'static {
                 inst.func_wrap(
                     "log",
-                    move |
-                        mut caller: wasmtime::StoreContextMut<'_, T>,
-                        (arg0,): (Entry,)|
-                    {
+                    move |mut caller: wasmtime::StoreContextMut<'_, T>, (arg0,): (Entry,)| {
                         let host = &mut host_getter(caller.data_mut());
                         let r = Host::log(host, arg0);
                         let () = r;
@@ -320,10 +270,7 @@ pub mod corpus {
                 )?;
                 inst.func_wrap(
                     "enabled",
-                    move |
-                        mut caller: wasmtime::StoreContextMut<'_, T>,
-                        (arg0,): (Severity,)|
-                    {
+                    move |mut caller: wasmtime::StoreContextMut<'_, T>, (arg0,): (Severity,)| {
                         let host = &mut host_getter(caller.data_mut());
                         let r = Host::enabled(host, arg0);
                         Ok((r,))
@@ -336,11 +283,7 @@ pub mod corpus {
                 linker: &mut wasmtime::component::Linker<T>,
                 host_getter: fn(&mut T) -> D::Data<'_>,
             ) -> wasmtime::Result<()>
-            where
-                D: HostWithStore<T>,
-                for<'a> D::Data<'a>: Host,
-                T: 'static,
-            {
+            where D: HostWithStore<T>, for<'a> D::Data<'a>: Host, T: 'static {
                 let mut inst = linker.instance("corpus:worlds/logger")?;
                 add_to_linker_instance::<T, D>(&mut inst, host_getter)
             }
@@ -355,7 +298,7 @@ pub mod corpus {
                 Debug,
                 PartialEq,
                 Eq,
-                Hash
+                Hash,
             )]
             #[component(enum)]
             #[repr(u8)]
@@ -369,14 +312,14 @@ pub mod corpus {
                 #[component(name = "error")]
                 Error,
             }
-            /// A request to log.
+            #[doc = " A request to log."]
             #[derive(
                 wasmtime::component::ComponentType,
                 wasmtime::component::Lift,
                 wasmtime::component::Lower,
                 Clone,
                 Debug,
-                PartialEq
+                PartialEq,
             )]
             #[component(record)]
             pub struct Entry {
@@ -386,21 +329,16 @@ pub mod corpus {
                 pub message: String,
             }
             pub trait HostWithStore<T>: wasmtime::component::HasData {}
-            impl<H: ?Sized, T> HostWithStore<T> for H
-            where
-                H: wasmtime::component::HasData,
-            {}
-            pub trait Host {}
-            impl<_T: Host + ?Sized> Host for &mut _T {}
+            impl<H: ?Sized, T> HostWithStore<T> for H where H: wasmtime::component::HasData {}
+            pub trait Host {
+            }
+            impl<_T: Host + ?Sized> Host for &mut _T {
+            }
             pub fn add_to_linker_instance<T, D>(
                 inst: &mut wasmtime::component::LinkerInstance<'_, T>,
                 host_getter: fn(&mut T) -> D::Data<'_>,
             ) -> wasmtime::Result<()>
-            where
-                D: HostWithStore<T>,
-                for<'a> D::Data<'a>: Host,
-                T: 'static,
-            {
+            where D: HostWithStore<T>, for<'a> D::Data<'a>: Host, T: 'static {
                 let _ = (inst, host_getter);
                 Ok(())
             }
@@ -409,11 +347,7 @@ pub mod corpus {
                 linker: &mut wasmtime::component::Linker<T>,
                 host_getter: fn(&mut T) -> D::Data<'_>,
             ) -> wasmtime::Result<()>
-            where
-                D: HostWithStore<T>,
-                for<'a> D::Data<'a>: Host,
-                T: 'static,
-            {
+            where D: HostWithStore<T>, for<'a> D::Data<'a>: Host, T: 'static {
                 let mut inst = linker.instance("corpus:worlds/types")?;
                 add_to_linker_instance::<T, D>(&mut inst, host_getter)
             }
@@ -437,27 +371,24 @@ pub mod exports {
                     flush: wasmtime::component::ComponentExportIndex,
                 }
                 impl GuestIndices {
-                    /// Finds `corpus:worlds/sink` and its functions in the pre-instance's component.
+                    /// Finds `corpus:worlds/sink` and its functions in the pre-instance's
+                    /// component.
                     pub fn new<_T>(
                         instance_pre: &wasmtime::component::InstancePre<_T>,
                     ) -> wasmtime::Result<GuestIndices> {
                         let component = instance_pre.component();
-                        let instance = component
-                            .get_export_index(None, "corpus:worlds/sink")
-                            .ok_or_else(|| {
-                                wasmtime::format_err!(
-                                    "the component does not export `corpus:worlds/sink`"
-                                )
-                            })?;
-                        let lookup = |name: &str| {
-                            component
-                                .get_export_index(Some(&instance), name)
-                                .ok_or_else(|| {
-                                    wasmtime::format_err!(
-                                        "`corpus:worlds/sink` has no function `{name}`"
-                                    )
-                                })
-                        };
+                        let instance = component.get_export_index(
+                            None,
+                            "corpus:worlds/sink",
+                        ).ok_or_else(
+                            || wasmtime::format_err!("the component does not export `corpus:worlds/sink`"),
+                        )?;
+                        let lookup = |name: &str| component.get_export_index(
+                            Some(&instance),
+                            name,
+                        ).ok_or_else(
+                            || wasmtime::format_err!("`corpus:worlds/sink` has no function `{name}`"),
+                        );
                         Ok(GuestIndices {
                             flush: lookup("flush")?,
                         })
@@ -470,24 +401,24 @@ pub mod exports {
                     ) -> wasmtime::Result<Guest> {
                         let mut store = store.as_context_mut();
                         let _ = (&mut store, instance);
-                        let f_flush = instance
-                            .get_func(&mut store, self.flush)
-                            .ok_or_else(|| {
-                                wasmtime::format_err!("export `flush` is not a function")
-                            })?;
+                        let f_flush = instance.get_func(
+                            &mut store,
+                            self.flush,
+                        ).ok_or_else(|| wasmtime::format_err!("export `flush` is not a function"))?;
                         f_flush.typed::<(&[Entry],), (u32,)>(&store)?;
-                        Ok(Guest { flush: f_flush })
+                        Ok(Guest {
+                            flush: f_flush,
+                        })
                     }
                 }
                 impl Guest {
                     /// The function itself, typed (checked in `load`).
                     #[allow(unsafe_code)]
-                    pub fn func_flush(
-                        &self,
-                    ) -> wasmtime::component::TypedFunc<(&[Entry],), (u32,)> {
-                        unsafe {
-                            wasmtime::component::TypedFunc::new_unchecked(self.flush)
-                        }
+                    pub fn func_flush(&self) -> wasmtime::component::TypedFunc<(
+                        &[Entry],
+                    ), (u32,)> {
+                        // SAFETY: `load` checked this function's type against these Rust types.
+                        unsafe { wasmtime::component::TypedFunc::new_unchecked(self.flush) }
                     }
                     #[allow(unsafe_code)]
                     pub fn call_flush<S: wasmtime::AsContextMut>(
@@ -495,14 +426,13 @@ pub mod exports {
                         mut store: S,
                         pending: &[Entry],
                     ) -> wasmtime::Result<u32> {
+                        // SAFETY: `load` checked this function's type against these Rust types.
                         let __callee = unsafe {
-                            wasmtime::component::TypedFunc::<
-                                (&[Entry],),
-                                (u32,),
-                            >::new_unchecked(self.flush)
+                            wasmtime::component::TypedFunc::<(
+                                &[Entry],
+                            ), (u32,)>::new_unchecked(self.flush)
                         };
-                        let (__ret,) = __callee
-                            .call(store.as_context_mut(), (pending,))?;
+                        let (__ret,) = __callee.call(store.as_context_mut(), (pending,))?;
                         Ok(__ret)
                     }
                 }
@@ -517,7 +447,7 @@ pub mod exports {
             Clone,
             Copy,
             Debug,
-            PartialEq
+            PartialEq,
         )]
         #[component(record)]
         pub struct Counts {
@@ -542,18 +472,14 @@ pub mod exports {
                 instance_pre: &wasmtime::component::InstancePre<_T>,
             ) -> wasmtime::Result<GuestIndices> {
                 let component = instance_pre.component();
-                let instance = component
-                    .get_export_index(None, "stats")
-                    .ok_or_else(|| {
-                        wasmtime::format_err!("the component does not export `stats`")
-                    })?;
-                let lookup = |name: &str| {
-                    component
-                        .get_export_index(Some(&instance), name)
-                        .ok_or_else(|| {
-                            wasmtime::format_err!("`stats` has no function `{name}`")
-                        })
-                };
+                let instance = component.get_export_index(
+                    None,
+                    "stats",
+                ).ok_or_else(|| wasmtime::format_err!("the component does not export `stats`"))?;
+                let lookup = |name: &str| component.get_export_index(
+                    Some(&instance),
+                    name,
+                ).ok_or_else(|| wasmtime::format_err!("`stats` has no function `{name}`"));
                 Ok(GuestIndices {
                     current: lookup("current")?,
                 })
@@ -566,19 +492,21 @@ pub mod exports {
             ) -> wasmtime::Result<Guest> {
                 let mut store = store.as_context_mut();
                 let _ = (&mut store, instance);
-                let f_current = instance
-                    .get_func(&mut store, self.current)
-                    .ok_or_else(|| {
-                        wasmtime::format_err!("export `current` is not a function")
-                    })?;
+                let f_current = instance.get_func(
+                    &mut store,
+                    self.current,
+                ).ok_or_else(|| wasmtime::format_err!("export `current` is not a function"))?;
                 f_current.typed::<(), (Counts,)>(&store)?;
-                Ok(Guest { current: f_current })
+                Ok(Guest {
+                    current: f_current,
+                })
             }
         }
         impl Guest {
             /// The function itself, typed (checked in `load`).
             #[allow(unsafe_code)]
             pub fn func_current(&self) -> wasmtime::component::TypedFunc<(), (Counts,)> {
+                // SAFETY: `load` checked this function's type against these Rust types.
                 unsafe { wasmtime::component::TypedFunc::new_unchecked(self.current) }
             }
             #[allow(unsafe_code)]
@@ -586,11 +514,9 @@ pub mod exports {
                 &self,
                 mut store: S,
             ) -> wasmtime::Result<Counts> {
+                // SAFETY: `load` checked this function's type against these Rust types.
                 let __callee = unsafe {
-                    wasmtime::component::TypedFunc::<
-                        (),
-                        (Counts,),
-                    >::new_unchecked(self.current)
+                    wasmtime::component::TypedFunc::<(), (Counts,)>::new_unchecked(self.current)
                 };
                 let (__ret,) = __callee.call(store.as_context_mut(), ())?;
                 Ok(__ret)

@@ -13,7 +13,8 @@ use std::process::Command;
 use std::time::Duration;
 
 /// The same wasmtime line and features the generated code is written for
-/// (the workspace's pin), without what checking it does not need.
+/// (the workspace's pin; `async`, as `bindgen!`'s output, has
+/// `instantiate_async`), without what checking it does not need.
 const MANIFEST: &str = r#"[package]
 name = "witloom-fuzz-worlds-bindings"
 version = "0.0.0"
@@ -21,7 +22,7 @@ edition = "2024"
 publish = false
 
 [dependencies]
-wasmtime = { version = "=48.0.8", default-features = false, features = ["component-model", "runtime"] }
+wasmtime = { version = "=48.0.8", default-features = false, features = ["component-model", "runtime", "async"] }
 
 # Its own workspace: the scratch directory may lie inside witloom's.
 [workspace]

@@ -1,0 +1,43 @@
+// The `dedupe` plugin, in Go: drops a line that repeats the one before it,
+// and says at the end how many it dropped.
+package export_example_textfilter_filter
+
+import (
+	"fmt"
+
+	host "wit_component/example_textfilter_host"
+	. "wit_component/example_textfilter_filter"
+)
+
+// About says what the plugin does.
+func About() About {
+	return About{Name: "dedupe", Description: "drops a line that repeats the one before it"}
+}
+
+// Session remembers the last line it let through.
+type Session struct {
+	last    *string
+	dropped uint32
+}
+
+// MakeSession starts a session.
+func MakeSession() *Session { return &Session{} }
+
+// Push lets `line` through unless it repeats the last one.
+func (s *Session) Push(line string) []string {
+	if s.last != nil && *s.last == line {
+		s.dropped++
+		return nil
+	}
+	s.last = &line
+	return []string{line}
+}
+
+// Finish reports what was dropped.
+func (s *Session) Finish() []string {
+	host.Log(fmt.Sprintf("dropped %d repeated line(s)", s.dropped))
+	return nil
+}
+
+// OnDrop is called when the host drops the session.
+func (s *Session) OnDrop() {}
