@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef exports_example_textfilter_filter_about_t about_t;
+typedef exports_example_textfilter_filter_info_t info_t;
 
-void exports_example_textfilter_filter_about(about_t *ret) {
+void exports_example_textfilter_filter_about(info_t *ret) {
     plugin_string_dup(&ret->name, "upper");
     plugin_string_dup(&ret->description, "uppercases ASCII letters");
 }

@@ -4,18 +4,22 @@ package export_example_textfilter_filter
 
 import (
 	"fmt"
+	"runtime"
 
-	host "wit_component/example_textfilter_host"
 	. "wit_component/example_textfilter_filter"
+	host "wit_component/example_textfilter_host"
 )
 
 // About says what the plugin does.
-func About() About {
-	return About{Name: "dedupe", Description: "drops a line that repeats the one before it"}
+func About() Info {
+	return Info{Name: "dedupe", Description: "drops a line that repeats the one before it"}
 }
 
-// Session remembers the last line it let through.
+// Session remembers the last line it let through. The generated
+// bindings use `pinner` and `handle`; the rest is ours.
 type Session struct {
+	pinner  runtime.Pinner
+	handle  int32
 	last    *string
 	dropped uint32
 }

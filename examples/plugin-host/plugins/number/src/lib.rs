@@ -4,7 +4,7 @@
 wit_bindgen::generate!({ world: "plugin", path: "../../wit" });
 
 use example::textfilter::host;
-use exports::example::textfilter::filter::{About, Guest, GuestSession};
+use exports::example::textfilter::filter::{Guest, GuestSession, Info};
 use std::cell::Cell;
 
 struct Number;
@@ -12,8 +12,8 @@ struct Number;
 impl Guest for Number {
     type Session = Session;
 
-    fn about() -> About {
-        About {
+    fn about() -> Info {
+        Info {
             name: "number".to_string(),
             description: "numbers the non-empty lines (setting number.start, default 1)"
                 .to_string(),
