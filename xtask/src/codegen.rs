@@ -36,6 +36,12 @@ fn bindings() -> Vec<Binding> {
             options: world("test"),
             out: "crates/witloom-guest/tests/runtime/bindings.rs",
         },
+        // Its second world: a named import and a world-level resource.
+        Binding {
+            wit: "crates/witloom-guest/tests/runtime/wit",
+            options: world("extra"),
+            out: "crates/witloom-guest/tests/runtime/extra_bindings.rs",
+        },
     ]
 }
 

@@ -124,7 +124,10 @@ impl<'a> Gen<'a> {
                 let iface = &ir.interfaces[interface];
                 // `import hot: ns:pkg/store;` names a packaged interface
                 // with a plain name: bound once, linked under each name.
-                let named = iface.package.is_some() && !item.name.contains(':');
+                // (An interface written inline in the world has no name of
+                // its own: its item name is its only one.)
+                let named =
+                    iface.package.is_some() && iface.name.is_some() && !item.name.contains(':');
                 let own = if named {
                     iface.qualified_name.clone()
                 } else {
@@ -191,7 +194,7 @@ impl<'a> Gen<'a> {
             match &item.kind {
                 WorldItemKind::Interface { interface } => {
                     let iface = &self.ir.interfaces[*interface];
-                    let at = if iface.package.is_some() {
+                    let at = if iface.package.is_some() && iface.name.is_some() {
                         iface.qualified_name.as_str()
                     } else {
                         item.name.as_str()
@@ -361,6 +364,16 @@ impl<'a> Gen<'a> {
 
     fn resolve_trappable(&mut self) -> Result<(), Diagnostic> {
         for (key, path) in &self.opts.trappable_error_types {
+            // `bindgen!` spells it `ns:pkg/iface.type`; witloom also takes
+            // `ns:pkg/iface#type`.
+            let key = match key.split_once('/') {
+                Some((_, item)) if !key.contains('#') && item.contains('.') => {
+                    let (iface, ty) = key.rsplit_once('.').unwrap_or((key, ""));
+                    format!("{iface}#{ty}")
+                }
+                _ => key.clone(),
+            };
+            let key = &key;
             let found = self.ir.types.iter().find(|(_, t)| {
                 t.qualified_name
                     .as_deref()
@@ -375,7 +388,7 @@ impl<'a> Gen<'a> {
                     return Err(Diagnostic::new(format!(
                         "trappable error type `{key}` names no type"
                     ))
-                    .with_help("write it as `ns:pkg/interface#type`"));
+                    .with_help("write it as `ns:pkg/interface.type` (or `#type`)"));
                 }
             }
         }

@@ -185,7 +185,8 @@ fn tokens(line: &str) -> Vec<Token> {
             b'\'' => {
                 // 'x', '\n', '\u{..}' are chars; 'a and '_ are lifetimes.
                 if b.get(i + 1) == Some(&b'\\') {
-                    i += 2;
+                    // Past the escape (`'\''` escapes the quote itself).
+                    i += 3;
                     while i < b.len() && b[i] != b'\'' {
                         i += 1;
                     }
@@ -458,8 +459,24 @@ fn choose<'g>(
 /// after `!` (a macro takes no added comma).
 fn call_like(line: &str, g: &Group) -> bool {
     let b = line.as_bytes();
+    // An attribute's arguments may take no added comma
+    // (`#[component(name = "x")]`).
+    if line.starts_with("#[") || line[g.open + 1..g.close].trim().is_empty() {
+        return false;
+    }
+    let word = line[..g.open]
+        .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .next()
+        .unwrap_or("");
+    // `if (x)`, `return (x)`, `pub(crate)`: a parenthesized expression or a
+    // visibility, not arguments.
+    let keyword = matches!(
+        word,
+        "if" | "while" | "match" | "return" | "in" | "as" | "pub" | "break" | "let"
+    );
     b[g.open] == b'('
         && g.open > 0
+        && !keyword
         && (b[g.open - 1].is_ascii_alphanumeric() || matches!(b[g.open - 1], b'_' | b'>'))
 }
 
@@ -752,8 +769,16 @@ mod tests {
     }
 
     #[test]
+    fn attributes_and_keywords_get_no_added_comma() {
+        let raw = format!("#[component(name = \"{}\")]\n", "x".repeat(100));
+        assert_eq!(format(&raw), raw);
+        let raw = format!("if (s == \"{}\") {{ x }}\n", "z".repeat(100));
+        assert!(!format(&raw).contains(",\n)"), "{}", format(&raw));
+    }
+
+    #[test]
     fn chars_and_lifetimes_are_told_apart() {
-        let toks = tokens("f('(', 'a, '\\'', \"{\")");
+        let toks = tokens("f('(', 'a, '\\'', '\\'', \"{\")");
         let opens = toks.iter().filter(|t| t.kind == Kind::Open).count();
         assert_eq!(opens, 1);
     }

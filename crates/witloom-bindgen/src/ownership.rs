@@ -84,14 +84,17 @@ impl Gen<'_> {
         if self.opts.ownership == Ownership::Owning {
             return;
         }
-        // (parameters, result, the module they are written in, imported?)
+        // (parameters, result, the module they are written in, whether the
+        // parameters are owned: an import's, or a concurrent export's)
         let mut funcs: Vec<(Vec<Type>, Option<Type>, ModPath, bool)> = Vec::new();
         let root: ModPath = Vec::new();
         for (items, import) in [(&self.world.imports, true), (&self.world.exports, false)] {
             for item in items.iter() {
                 if let WorldItemKind::Function { function: f } = &item.kind {
                     let params = f.params.iter().map(|p| p.r#type).collect();
-                    funcs.push((params, f.result, root.clone(), import));
+                    let flags = self.export_flags(None, &f.name);
+                    let owned = import || (flags.asynchronous && flags.store);
+                    funcs.push((params, f.result, root.clone(), owned));
                 }
             }
         }
@@ -99,14 +102,18 @@ impl Gen<'_> {
             for i in ifaces.iter() {
                 for f in self.ir.interfaces[i.id].functions.values() {
                     let params = f.params.iter().map(|p| p.r#type).collect();
-                    funcs.push((params, f.result, i.module.clone(), import));
+                    // A concurrent call takes its arguments owned (they
+                    // outlive the caller's borrows): as if received.
+                    let flags = self.export_flags(Some(i.id), &f.name);
+                    let owned = import || (flags.asynchronous && flags.store);
+                    funcs.push((params, f.result, i.module.clone(), owned));
                 }
             }
         }
         let mut uses: HashMap<Site, Uses> = HashMap::new();
-        for (params, result, here, import) in funcs {
+        for (params, result, here, owned) in funcs {
             for p in params {
-                self.mark(p, &here, !import, &mut uses);
+                self.mark(p, &here, !owned, &mut uses);
             }
             if let Some(r) = result {
                 self.mark(r, &here, false, &mut uses);

@@ -9,8 +9,9 @@
 //! `bindgen!` and against `runtime/bindings.rs`, which `witloom bindgen`
 //! wrote (`cargo xtask bindgen` keeps it fresh). Both hosts call the same
 //! component and check every value, resource lifecycle included, against
-//! the same expected values. The world imports one interface under two
-//! names and declares a resource of its own, and both hosts link them.
+//! the same expected values. A second world, `extra`, imports one
+//! interface under two names and declares a resource of its own; each
+//! language implements it too, and both hosts link and drive it.
 //!
 //! A language whose toolchain is missing is skipped with a message, except
 //! under CI (`CI` set), where that is a failure.
@@ -38,6 +39,14 @@ mod ours {
     include!("runtime/bindings.rs");
 }
 
+/// The `extra` world, both ways.
+mod theirs_extra {
+    wasmtime::component::bindgen!({ path: "tests/runtime/wit", world: "extra" });
+}
+mod ours_extra {
+    include!("runtime/extra_bindings.rs");
+}
+
 struct State {
     wasi: WasiCtx,
     table: ResourceTable,
@@ -48,6 +57,19 @@ struct State {
     tickets: std::collections::HashMap<u32, (String, u32)>,
     /// Tickets made so far.
     made: u32,
+}
+
+impl State {
+    fn new() -> State {
+        State {
+            wasi: WasiCtx::builder().inherit_stderr().build(),
+            table: ResourceTable::new(),
+            log: Vec::new(),
+            journal: Vec::new(),
+            tickets: Default::default(),
+            made: 0,
+        }
+    }
 }
 
 impl WasiView for State {
@@ -70,8 +92,9 @@ fn engine() -> &'static Engine {
     })
 }
 
-/// Builds the guest for `language`, or says why it cannot.
-fn build_guest(language: Language) -> Option<Vec<u8>> {
+/// Builds the guest of `world` for `language` from `sources` (under
+/// `tests/runtime`), or says why it cannot.
+fn build_guest(language: Language, world: &str, sources: &str) -> Option<Vec<u8>> {
     let tc = toolchain(language);
     if !tc.ready() {
         let why: Vec<String> = tc
@@ -88,23 +111,23 @@ fn build_guest(language: Language) -> Option<Vec<u8>> {
         return None;
     }
     let wit = load(Path::new("tests/runtime/wit"), &LoadOptions::default()).unwrap();
-    let world = wit.resolve.select_world(&wit.roots, Some("test")).unwrap();
-    let sources = Path::new("tests/runtime").join(language.to_string());
+    let world_id = wit.resolve.select_world(&wit.roots, Some(world)).unwrap();
+    let sources = Path::new("tests/runtime").join(sources);
     let guest = Guest {
-        name: &format!("test-{language}"),
+        name: &format!("{world}-{language}"),
         language,
         sources: &sources,
         wit: &wit,
-        world,
+        world: world_id,
         profile: Profile::Debug,
         work_dir: witloom_testkit::target_dir()
-            .join(format!("witloom-guest-tests/runtime-{language}")),
+            .join(format!("witloom-guest-tests/runtime-{world}-{language}")),
     };
     Some(build(&guest, &tc).unwrap_or_else(|e| panic!("{e}")))
 }
 
 fn run_suite(language: Language) {
-    let Some(wasm) = build_guest(language) else {
+    let Some(wasm) = build_guest(language, "test", &language.to_string()) else {
         return;
     };
     // The component declares exactly the world, plus WASI.
@@ -113,14 +136,31 @@ fn run_suite(language: Language) {
         shape.exports.iter().collect::<Vec<_>>(),
         ["witloom:test/counters@0.1.0", "witloom:test/values@0.1.0"]
     );
-    // `host`, `journal` under two names, and the world's own resource.
-    let ours: Vec<&String> = shape
+    assert!(shape.imports.contains("witloom:test/host@0.1.0"));
+    assert!(
+        shape
+            .imports
+            .iter()
+            .all(|i| i == "witloom:test/host@0.1.0" || i.starts_with("wasi:")),
+        "{:?}",
+        shape.imports
+    );
+    let component = Component::new(engine(), &wasm).unwrap();
+    suite_on_bindgen(&component);
+    suite_on_witloom_bindings(&component);
+
+    // The second world: `journal` under two names, the world's `ticket`.
+    let Some(wasm) = build_guest(language, "extra", &format!("extras/{language}")) else {
+        return;
+    };
+    let shape = shape_of(&wasm).unwrap();
+    let imports: Vec<&String> = shape
         .imports
         .iter()
         .filter(|i| !i.starts_with("wasi:"))
         .collect();
     assert_eq!(
-        ours,
+        imports,
         [
             "[constructor]ticket",
             "[method]ticket.label",
@@ -128,13 +168,11 @@ fn run_suite(language: Language) {
             "backup",
             "primary",
             "ticket",
-            "witloom:test/host@0.1.0"
         ],
     );
-
     let component = Component::new(engine(), &wasm).unwrap();
-    suite_on_bindgen(&component);
-    suite_on_witloom_bindings(&component);
+    extra_on_bindgen(&component);
+    extra_on_witloom_bindings(&component);
 }
 
 /// The suite, written once against the `bindgen!` API, for a bindings
@@ -150,36 +188,6 @@ macro_rules! suite {
             }
         }
 
-        // Linked under both `primary` and `backup`.
-        impl $b::witloom::test::journal::Host for State {
-            fn append(&mut self, entry: String) -> u32 {
-                self.journal.push(entry);
-                self.journal.len() as u32
-            }
-        }
-
-        // The world's own resource.
-        impl $b::HostTicket for State {
-            fn new(&mut self, label: String) -> Resource<$b::Ticket> {
-                self.made += 1;
-                self.tickets.insert(self.made, (label, 0));
-                Resource::new_own(self.made)
-            }
-            fn label(&mut self, ticket: Resource<$b::Ticket>) -> String {
-                self.tickets[&ticket.rep()].0.clone()
-            }
-            fn punch(&mut self, ticket: Resource<$b::Ticket>) -> u32 {
-                let entry = self.tickets.get_mut(&ticket.rep()).expect("a live ticket");
-                entry.1 += 1;
-                entry.1
-            }
-            fn drop(&mut self, ticket: Resource<$b::Ticket>) -> wasmtime::Result<()> {
-                self.tickets.remove(&ticket.rep());
-                Ok(())
-            }
-        }
-        impl $b::TestImports for State {}
-
         fn $name(component: &Component) {
             use $b::Test;
             use $b::exports::witloom::test::values::{
@@ -188,15 +196,7 @@ macro_rules! suite {
             let mut linker = Linker::<State>::new(engine());
             wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
             Test::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s).unwrap();
-            let state = State {
-                wasi: WasiCtx::builder().inherit_stderr().build(),
-                table: ResourceTable::new(),
-                log: Vec::new(),
-                journal: Vec::new(),
-                tickets: Default::default(),
-                made: 0,
-            };
-            let mut store = Store::new(engine(), state);
+            let mut store = Store::new(engine(), State::new());
             let test = Test::instantiate(&mut store, component, &linker).unwrap();
             let s = &mut store;
             let v = test.witloom_test_values();
@@ -377,27 +377,6 @@ macro_rules! suite {
             assert_eq!(v.call_call_host(&mut *s, 5).unwrap(), 12);
             assert_eq!(s.data().log, ["call-host"]);
 
-            // One interface imported under two names: both reach the one
-            // host implementation.
-            assert_eq!(v.call_journal_twice(&mut *s, "entry ✓").unwrap(), 2);
-            assert_eq!(s.data().journal, ["entry ✓", "entry ✓"]);
-
-            // A resource declared in the world: made, punched, read and
-            // dropped by the guest, implemented by the host.
-            assert_eq!(
-                v.call_use_ticket(&mut *s, "ticket ✓", 3).unwrap(),
-                ("ticket ✓".to_string(), 3)
-            );
-            assert_eq!(
-                v.call_use_ticket(&mut *s, "", 0).unwrap(),
-                (String::new(), 0)
-            );
-            assert_eq!(s.data().made, 2);
-            assert!(
-                s.data().tickets.is_empty(),
-                "the guest's drops reached the host"
-            );
-
             // The resource: constructor, methods, a static function, drops.
             let counters = test.witloom_test_counters();
             let counter = counters.counter();
@@ -422,6 +401,76 @@ macro_rules! suite {
 
 suite!(suite_on_bindgen, theirs);
 suite!(suite_on_witloom_bindings, ours);
+
+/// The `extra` world's suite, written once against the `bindgen!` API, for
+/// a bindings module `$b`.
+macro_rules! extra_suite {
+    ($name:ident, $b:ident) => {
+        // Linked under both `primary` and `backup`.
+        impl $b::witloom::test::journal::Host for State {
+            fn append(&mut self, entry: String) -> u32 {
+                self.journal.push(entry);
+                self.journal.len() as u32
+            }
+        }
+
+        // The world's own resource.
+        impl $b::HostTicket for State {
+            fn new(&mut self, label: String) -> Resource<$b::Ticket> {
+                self.made += 1;
+                self.tickets.insert(self.made, (label, 0));
+                Resource::new_own(self.made)
+            }
+            fn label(&mut self, ticket: Resource<$b::Ticket>) -> String {
+                self.tickets[&ticket.rep()].0.clone()
+            }
+            fn punch(&mut self, ticket: Resource<$b::Ticket>) -> u32 {
+                let entry = self.tickets.get_mut(&ticket.rep()).expect("a live ticket");
+                entry.1 += 1;
+                entry.1
+            }
+            fn drop(&mut self, ticket: Resource<$b::Ticket>) -> wasmtime::Result<()> {
+                self.tickets.remove(&ticket.rep());
+                Ok(())
+            }
+        }
+        impl $b::ExtraImports for State {}
+
+        fn $name(component: &Component) {
+            let mut linker = Linker::<State>::new(engine());
+            wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
+            $b::Extra::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s).unwrap();
+            let mut store = Store::new(engine(), State::new());
+            let extra = $b::Extra::instantiate(&mut store, component, &linker).unwrap();
+            let s = &mut store;
+            let x = extra.witloom_test_extras();
+
+            // One interface imported under two names: both reach the one
+            // host implementation.
+            assert_eq!(x.call_journal_twice(&mut *s, "entry ✓").unwrap(), 2);
+            assert_eq!(s.data().journal, ["entry ✓", "entry ✓"]);
+
+            // A resource declared in the world: made, punched, read and
+            // dropped by the guest, implemented by the host.
+            assert_eq!(
+                x.call_use_ticket(&mut *s, "ticket ✓", 3).unwrap(),
+                ("ticket ✓".to_string(), 3)
+            );
+            assert_eq!(
+                x.call_use_ticket(&mut *s, "", 0).unwrap(),
+                (String::new(), 0)
+            );
+            assert_eq!(s.data().made, 2);
+            assert!(
+                s.data().tickets.is_empty(),
+                "the guest's drops reached the host"
+            );
+        }
+    };
+}
+
+extra_suite!(extra_on_bindgen, theirs_extra);
+extra_suite!(extra_on_witloom_bindings, ours_extra);
 
 #[test]
 fn rust_passes_the_suite() {

@@ -14,7 +14,8 @@ pub struct Args {
     world: Option<String>,
     /// Options as `bindgen!` spells them, in a TOML or JSON file (`world`,
     /// `imports`, `exports`, `with`, `trappable_error_type`,
-    /// `additional_derives`); the flags below add to it.
+    /// `additional_derives`, `ownership`, `anyhow`); the flags below add to
+    /// it (a rule given here replaces the file's of the same name).
     #[arg(long, value_name = "FILE")]
     options: Option<PathBuf>,
     /// Where to write the bindings [default: standard output].
@@ -108,8 +109,16 @@ impl Args {
         if self.world.is_some() {
             opts.world = self.world;
         }
-        opts.imports.rules.extend(self.import_rules);
-        opts.exports.rules.extend(self.export_rules);
+        // A rule on the command line replaces the file's for the same name.
+        for (config, rules) in [
+            (&mut opts.imports, self.import_rules),
+            (&mut opts.exports, self.export_rules),
+        ] {
+            for (name, flags) in rules {
+                config.rules.retain(|(n, _)| *n != name);
+                config.rules.push((name, flags));
+            }
+        }
         opts.with.extend(self.with);
         opts.trappable_error_types.extend(self.trappable_error_type);
         opts.additional_derives.extend(self.additional_derive);

@@ -414,6 +414,21 @@ fn bindgen_takes_the_macros_options_from_a_file_or_flags() {
         "{code}"
     );
 
+    // An interface written inline in a world is named by its item name,
+    // as in `bindgen!`, and linked under it.
+    let out = witloom(&[
+        "bindgen",
+        "../witloom-ir/tests/corpus/worlds.wit",
+        "--world",
+        "app",
+        "--import",
+        "clock.now=async",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let code = text(&out.stdout);
+    assert_eq!(code.matches("func_wrap_async(").count(), 1, "{code}");
+    assert!(code.contains("linker.instance(\"clock\")"), "{code}");
+
     let out = witloom(&[
         "bindgen",
         edge,

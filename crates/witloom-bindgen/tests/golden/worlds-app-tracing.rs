@@ -189,7 +189,7 @@ impl App {
         Self::add_to_linker_imports::<T, D>(linker, host_getter)?;
         corpus::worlds::types::add_to_linker::<T, D>(linker, host_getter)?;
         corpus::worlds::logger::add_to_linker::<T, D>(linker, host_getter)?;
-        clock::add_to_linker_instance::<T, D>(&mut linker.instance("clock")?, host_getter)?;
+        clock::add_to_linker::<T, D>(linker, host_getter)?;
         Ok(())
     }
     /// The exported interface `corpus:worlds/sink`.
@@ -244,7 +244,7 @@ pub mod clock {
                 let span = tracing::span!(
                     tracing::Level::TRACE,
                     "wit-bindgen import",
-                    module = "corpus:worlds/app#clock",
+                    module = "clock",
                     function = "now"
                 );
                 let _enter = span.enter();
@@ -261,13 +261,13 @@ pub mod clock {
         )?;
         Ok(())
     }
-    /// Adds `corpus:worlds/app#clock` to `linker` under its own name.
+    /// Adds `clock` to `linker` under its own name.
     pub fn add_to_linker<T, D>(
         linker: &mut wasmtime::component::Linker<T>,
         host_getter: fn(&mut T) -> D::Data<'_>,
     ) -> wasmtime::Result<()>
     where D: HostWithStore<T>, for<'a> D::Data<'a>: Host, T: 'static {
-        let mut inst = linker.instance("corpus:worlds/app#clock")?;
+        let mut inst = linker.instance("clock")?;
         add_to_linker_instance::<T, D>(&mut inst, host_getter)
     }
 }

@@ -210,27 +210,3 @@ void exports_witloom_test_counters_counter_destructor(exports_witloom_test_count
     live_counters--;
     free(rep);
 }
-
-// One interface under two names: the same import twice, each by its name.
-uint32_t exports_witloom_test_values_journal_twice(test_string_t *entry) {
-    // Arguments to imports are borrowed: the one string goes to both.
-    primary_append(entry);
-    uint32_t count = backup_append(entry);
-    test_string_free(entry);
-    return count;
-}
-
-// The world's own resource, implemented by the host.
-void exports_witloom_test_values_use_ticket(test_string_t *label, uint32_t punches,
-                                            test_tuple2_string_u32_t *ret) {
-    test_own_ticket_t ticket = test_constructor_ticket(label);
-    test_string_free(label);
-    test_borrow_ticket_t borrowed = test_borrow_ticket(ticket);
-    uint32_t count = 0;
-    for (uint32_t i = 0; i < punches; i++) {
-        count = test_method_ticket_punch(borrowed);
-    }
-    test_method_ticket_label(borrowed, &ret->f0);
-    ret->f1 = count;
-    test_ticket_drop_own(ticket);
-}

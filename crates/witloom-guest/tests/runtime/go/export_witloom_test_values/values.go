@@ -5,9 +5,6 @@ import (
 	"strings"
 
 	witTypes "go.bytecodealliance.org/pkg/wit/types"
-	backup "wit_component/backup"
-	primary "wit_component/primary"
-	world "wit_component/wit_world"
 	host "wit_component/witloom_test_host"
 	. "wit_component/witloom_test_values"
 )
@@ -114,21 +111,4 @@ func Add(a, b Fraction) Fraction {
 func CallHost(x uint32) uint32 {
 	host.Log("call-host")
 	return host.AddOne(x) * 2
-}
-
-// JournalTwice appends to one interface imported under two names.
-func JournalTwice(entry string) uint32 {
-	primary.Append(entry)
-	return backup.Append(entry)
-}
-
-// UseTicket makes, punches and reads the world's own resource, then drops it.
-func UseTicket(label string, punches uint32) (string, uint32) {
-	ticket := world.MakeTicket(label)
-	defer ticket.Drop()
-	var count uint32
-	for i := uint32(0); i < punches; i++ {
-		count = ticket.Punch()
-	}
-	return ticket.Label(), count
 }

@@ -113,19 +113,6 @@ impl exports::witloom::test::values::Guest for Test {
         host::log("call-host");
         host::add_one(x) * 2
     }
-    fn journal_twice(entry: String) -> u32 {
-        primary::append(&entry);
-        backup::append(&entry)
-    }
-    fn use_ticket(label: String, punches: u32) -> (String, u32) {
-        // The world's own resource: dropped (and the host told) at the end.
-        let ticket = Ticket::new(&label);
-        let mut count = 0;
-        for _ in 0..punches {
-            count = ticket.punch();
-        }
-        (ticket.label(), count)
-    }
 }
 
 fn gcd(a: i64, b: i64) -> i64 {
