@@ -60,7 +60,9 @@ fn emit(line: &str, depth: usize, out: &mut String) {
     if line.is_empty() {
         return;
     }
-    if depth * INDENT.len() + line.chars().count() <= WIDTH {
+    // Bytes bound characters: most lines fit without counting.
+    let room = WIDTH.saturating_sub(depth * INDENT.len());
+    if line.len() <= room || line.chars().count() <= room {
         push(line, depth, out);
         return;
     }
@@ -99,7 +101,11 @@ fn emit(line: &str, depth: usize, out: &mut String) {
         return;
     }
     // `type A = long::path;`: the right-hand side on the next line.
-    if let Some(at) = top_level(line, " = ") {
+    if let Some(at) = line
+        .contains(" = ")
+        .then(|| top_level(line, " = "))
+        .flatten()
+    {
         emit(&line[..at + 2], depth, out);
         emit(&line[at + 3..], depth + 1, out);
         return;
@@ -109,8 +115,12 @@ fn emit(line: &str, depth: usize, out: &mut String) {
 }
 
 fn push(line: &str, depth: usize, out: &mut String) {
-    for _ in 0..depth {
-        out.push_str(INDENT);
+    const SPACES: &str = "                                                                ";
+    let mut n = depth * INDENT.len();
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.push_str(&SPACES[..k]);
+        n -= k;
     }
     out.push_str(line);
     out.push('\n');
@@ -130,13 +140,11 @@ fn scan(line: &str) -> Scan {
         .take_while(|b| matches!(b, b'}' | b')' | b']'))
         .count();
     let mut balance = 0;
-    for t in tokens(line) {
-        match t.kind {
-            Kind::Open => balance += 1,
-            Kind::Close => balance -= 1,
-            _ => {}
-        }
-    }
+    each_token(line, |t| match t.kind {
+        Kind::Open => balance += 1,
+        Kind::Close => balance -= 1,
+        _ => {}
+    });
     Scan {
         leading_closers,
         balance,
@@ -170,17 +178,25 @@ struct Token {
 /// The structural tokens of `line`, skipping string and char literals
 /// (and so the brackets inside them); lifetimes are not char literals.
 fn tokens(line: &str) -> Vec<Token> {
-    let b = line.as_bytes();
     let mut out = Vec::new();
+    each_token(line, |t| out.push(t));
+    out
+}
+
+/// Calls `f` with each structural token of `line` (and `!`), in order,
+/// allocating nothing: most lines only need their bracket balance.
+fn each_token(line: &str, mut f: impl FnMut(Token)) {
+    let b = line.as_bytes();
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
-        match c {
+        let kind = match c {
             b'"' => {
                 i += 1;
                 while i < b.len() && b[i] != b'"' {
                     i += if b[i] == b'\\' { 2 } else { 1 };
                 }
+                None
             }
             b'\'' => {
                 // 'x', '\n', '\u{..}' are chars; 'a and '_ are lifetimes.
@@ -195,56 +211,35 @@ fn tokens(line: &str) -> Vec<Token> {
                 {
                     i += 1 + len;
                 }
+                None
             }
-            b'(' | b'[' | b'{' => out.push(Token {
-                kind: Kind::Open,
-                at: i,
-                byte: c,
-            }),
-            b')' | b']' | b'}' => out.push(Token {
-                kind: Kind::Close,
-                at: i,
-                byte: c,
-            }),
-            b',' => out.push(Token {
-                kind: Kind::Comma,
-                at: i,
-                byte: c,
-            }),
-            b';' => out.push(Token {
-                kind: Kind::Semi,
-                at: i,
-                byte: c,
-            }),
+            b'(' | b'[' | b'{' => Some(Kind::Open),
+            b')' | b']' | b'}' => Some(Kind::Close),
+            b',' => Some(Kind::Comma),
+            b';' => Some(Kind::Semi),
             // Generated code compares nothing: every `<` and `>` but
             // `<=`, `>=`, `->` and `=>` is a generic bracket.
-            b'<' if b.get(i + 1) != Some(&b'=') => out.push(Token {
-                kind: Kind::Lt,
+            b'<' if b.get(i + 1) != Some(&b'=') => Some(Kind::Lt),
+            b'|' if b.get(i + 1) == Some(&b'|') => {
+                i += 1;
+                None
+            }
+            b'|' => Some(Kind::Pipe),
+            b'>' if i > 0 && !matches!(b[i - 1], b'-' | b'=') && b.get(i + 1) != Some(&b'=') => {
+                Some(Kind::Gt)
+            }
+            b'!' => Some(Kind::Other),
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            f(Token {
+                kind,
                 at: i,
                 byte: c,
-            }),
-            b'|' if b.get(i + 1) == Some(&b'|') => i += 1,
-            b'|' => out.push(Token {
-                kind: Kind::Pipe,
-                at: i,
-                byte: c,
-            }),
-            b'>' if i > 0 && !matches!(b[i - 1], b'-' | b'=') && b.get(i + 1) != Some(&b'=') => out
-                .push(Token {
-                    kind: Kind::Gt,
-                    at: i,
-                    byte: c,
-                }),
-            _ => out.push(Token {
-                kind: Kind::Other,
-                at: i,
-                byte: c,
-            }),
+            });
         }
         i += 1;
     }
-    out.retain(|t| t.kind != Kind::Other || t.byte == b'!');
-    out
 }
 
 /// A line broken at one group: the text up to and with its opening
@@ -563,6 +558,9 @@ fn wrap_comment(line: &str, depth: usize) -> Option<Vec<String>> {
 /// A signature's `where` clause on lines of its own: the text before it,
 /// `where`, each predicate (one deeper), and the `{` that opens the body.
 fn split_where(line: &str) -> Option<Vec<(String, usize)>> {
+    if !line.contains("where ") {
+        return None;
+    }
     let (before, clause) = match line.strip_prefix("where ") {
         Some(clause) => ("", clause),
         None => {
@@ -602,6 +600,9 @@ fn split_where(line: &str) -> Option<Vec<(String, usize)>> {
 /// A long bound list (`D: A + B + C,`) one bound per line, each after
 /// the first starting with `+`.
 fn split_bounds(line: &str) -> Option<Vec<String>> {
+    if !line.contains(" + ") {
+        return None;
+    }
     let pluses = top_level_all(line, " + ");
     if pluses.is_empty() || !line.contains(": ") {
         return None;

@@ -41,7 +41,13 @@ fn cargo(args: &[&str], stdin: Option<&str>) -> Output {
 #[test]
 fn the_plugin_host_runs_plugins_in_three_languages() {
     // The checked-in bindings are what witloom's generator gives.
-    let out = cargo(&["xtask", "bindgen", "--check"], None);
+    // (`cargo xtask` spelled out, to add `--locked`.)
+    let out = cargo(
+        &[
+            "run", "--quiet", "--locked", "-p", "xtask", "--", "bindgen", "--check",
+        ],
+        None,
+    );
     assert!(
         out.status.success(),
         "{}{}",

@@ -20,9 +20,17 @@ use witloom_ir::LoadOptions;
 
 const RUNS: usize = 20;
 
-pub fn run() -> Result<()> {
-    generation()?;
-    incremental()
+/// Both parts, or the one named.
+pub fn run(args: &[&str]) -> Result<()> {
+    match args {
+        [] => {
+            generation()?;
+            incremental()
+        }
+        ["generation"] => generation(),
+        ["incremental"] => incremental(),
+        _ => anyhow::bail!("usage: cargo xtask bench bindgen [generation|incremental]"),
+    }
 }
 
 fn generation() -> Result<()> {
@@ -63,7 +71,9 @@ fn generation() -> Result<()> {
             all_features: true,
             ..Default::default()
         };
-        let (pkg, _) = resolve.push_path(input)?;
+        let Ok((pkg, _)) = resolve.push_path(input) else {
+            continue;
+        };
         for (_, p) in loaded.ir.packages.iter() {
             for world in p.worlds.keys() {
                 let name = p.name.item(world);

@@ -26,13 +26,15 @@ pub fn run(args: &[&str]) -> Result<()> {
     match args {
         ["ir"] => ir::run(),
         ["build"] => build::run(),
-        ["bindgen"] => bindgen::run(),
+        ["bindgen", rest @ ..] => bindgen::run(rest),
         ["doc"] => doc::run(),
         ["compose", rest @ ..] => compose::run(rest),
         ["run", rest @ ..] => run::run(rest),
         ["serve", rest @ ..] => serve::run(rest),
         ["ship"] => ship::run(),
-        _ => bail!("usage: cargo xtask bench ir|build|bindgen|compose|run|serve|ship [--install]"),
+        _ => bail!(
+            "usage: cargo xtask bench ir|build|bindgen [generation|incremental]|compose|run|serve|ship [--install]"
+        ),
     }
 }
 

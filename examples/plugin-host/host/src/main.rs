@@ -135,7 +135,14 @@ fn send(stages: &mut [Stage], line: String, out: &mut impl Write) -> Result<(), 
     Ok(())
 }
 
-fn run(args: Vec<String>) -> Result<(), String> {
+/// What the command line asks for.
+struct Args {
+    settings: HashMap<String, String>,
+    plugins: Vec<String>,
+    list: bool,
+}
+
+fn parse(args: Vec<String>) -> Result<Args, String> {
     let mut settings = HashMap::new();
     let mut plugins = Vec::new();
     let mut list = false;
@@ -157,6 +164,19 @@ fn run(args: Vec<String>) -> Result<(), String> {
     if plugins.is_empty() {
         return Err("no plugins given".to_string());
     }
+    Ok(Args {
+        settings,
+        plugins,
+        list,
+    })
+}
+
+fn run(args: Args) -> Result<(), String> {
+    let Args {
+        settings,
+        plugins,
+        list,
+    } = args;
 
     let engine = Engine::default();
     let mut linker = Linker::<State>::new(&engine);
@@ -199,13 +219,20 @@ fn run(args: Vec<String>) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    match run(std::env::args().skip(1).collect()) {
-        Ok(()) => ExitCode::SUCCESS,
+    let args = match parse(std::env::args().skip(1).collect()) {
+        Ok(args) => args,
         Err(message) => {
             eprintln!("plugin-host: {message}");
             eprintln!(
                 "usage: plugin-host [--set KEY=VALUE]... PLUGIN.wasm...\n       plugin-host --list PLUGIN.wasm..."
             );
+            return ExitCode::from(2);
+        }
+    };
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("plugin-host: {message}");
             ExitCode::FAILURE
         }
     }
