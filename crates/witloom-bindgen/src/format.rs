@@ -78,12 +78,8 @@ fn emit(line: &str, depth: usize, out: &mut String) {
         }
         return;
     }
-    if let Some(Split { head, items, tail }) = split(line) {
-        emit(head, depth, out);
-        for item in items {
-            emit(&item, depth + 1, out);
-        }
-        emit(tail, depth, out);
+    if let Some(parts) = split(line) {
+        emit_split(parts, depth, out);
         return;
     }
     if let Some(bounds) = split_bounds(line) {
@@ -92,12 +88,8 @@ fn emit(line: &str, depth: usize, out: &mut String) {
         }
         return;
     }
-    if let Some(Split { head, items, tail }) = split_generics(line) {
-        emit(head, depth, out);
-        for item in items {
-            emit(&item, depth + 1, out);
-        }
-        emit(tail, depth, out);
+    if let Some(parts) = split_generics(line) {
+        emit_split(parts, depth, out);
         return;
     }
     // `type A = long::path;`: the right-hand side on the next line.
@@ -112,6 +104,15 @@ fn emit(line: &str, depth: usize, out: &mut String) {
     }
     // Nothing to break at (a long string): as it is.
     push(line, depth, out);
+}
+
+/// A broken line: its head, its items one deeper, its tail.
+fn emit_split(Split { head, items, tail }: Split, depth: usize, out: &mut String) {
+    emit(head, depth, out);
+    for item in items {
+        emit(&item, depth + 1, out);
+    }
+    emit(tail, depth, out);
 }
 
 fn push(line: &str, depth: usize, out: &mut String) {

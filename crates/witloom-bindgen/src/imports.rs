@@ -523,6 +523,10 @@ impl Gen<'_> {
             None if body.is_empty() => out.line("let _ = (inst, host_getter);"),
             None => {}
         }
+        // The options may gate nothing here (a feature on a type only).
+        if options && outer.is_none() && !body.as_str().contains("options.") {
+            out.line("let _ = options;");
+        }
         // Everything under the interface's (or world's) own gate.
         if let Some(g) = &outer {
             out.line(format!("if options.{g} {{"));

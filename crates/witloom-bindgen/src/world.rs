@@ -341,6 +341,9 @@ impl Gen<'_> {
             ));
             // Everything under the world's own gate.
             let world_gate = feature(&self.world.gate);
+            if options && world_gate.is_none() && !calls.iter().any(|c| c.contains("options")) {
+                out.line("let _ = options;");
+            }
             if let Some(g) = &world_gate {
                 out.line(format!("if options.{g} {{"));
             }

@@ -121,17 +121,20 @@ fn norm(tokens: impl quote::ToTokens) -> String {
         .replace(",>", ">")
 }
 
-fn signature(sig: &syn::Signature) -> String {
-    let generics: Vec<String> = sig
-        .generics
-        .params
+/// The names of generic parameters, without their bounds.
+fn param_names(g: &syn::Generics) -> Vec<String> {
+    g.params
         .iter()
         .map(|p| match p {
             syn::GenericParam::Type(t) => t.ident.to_string(),
             syn::GenericParam::Lifetime(l) => l.lifetime.to_string(),
             syn::GenericParam::Const(c) => c.ident.to_string(),
         })
-        .collect();
+        .collect()
+}
+
+fn signature(sig: &syn::Signature) -> String {
+    let generics = param_names(&sig.generics);
     let params: Vec<String> = sig
         .inputs
         .iter()
@@ -168,15 +171,7 @@ fn is_pub(vis: &syn::Visibility) -> bool {
 }
 
 fn generics(g: &syn::Generics) -> String {
-    let names: Vec<String> = g
-        .params
-        .iter()
-        .map(|p| match p {
-            syn::GenericParam::Type(t) => t.ident.to_string(),
-            syn::GenericParam::Lifetime(l) => l.lifetime.to_string(),
-            syn::GenericParam::Const(c) => c.ident.to_string(),
-        })
-        .collect();
+    let names = param_names(g);
     if names.is_empty() {
         String::new()
     } else {
