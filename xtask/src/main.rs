@@ -11,13 +11,16 @@
 //! - `bindgen [--check]`: regenerate the checked-in generated files.
 //! - `doc [--check]`: regenerate `docs/wit/`, the docs of our own WIT.
 //! - `fuzz`: the hostile-input suites against a release build, with counts.
+//! - `deps`: each pinned dependency line against the registry (a report).
 
 mod apps;
 mod bench;
 mod codegen;
 mod compat;
 mod demo;
+mod deps;
 mod fuzz;
+mod registry;
 mod served;
 mod setup;
 mod tools;
@@ -58,6 +61,9 @@ tasks:
                registry, worlds) against a release build (or PATH): counts
                per class; fails on any panic, hang, crash or odd exit
                (reproducers under DIR, default target/witloom-fuzz)
+  deps         each dependency line the workspaces pin (and the anchor tools):
+               locked version, newest release on its line, behind or held and
+               why; what `cargo update` would still move (reads crates.io)
   (--install: install the anchor tool into target/tools with cargo install)";
 
 fn main() -> std::process::ExitCode {
@@ -72,6 +78,7 @@ fn main() -> std::process::ExitCode {
         ["bindgen", rest @ ..] => codegen::run(rest),
         ["doc", rest @ ..] => codegen::run_doc(rest),
         ["fuzz", rest @ ..] => fuzz::run(rest),
+        ["deps", rest @ ..] => deps::run(rest),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             Ok(())

@@ -1,8 +1,9 @@
 //! The anchor tools that benchmarks and the compat check run side by side
-//! with witloom: `wac` and a stock `wasmtime` CLI of the version we link.
+//! with witloom: `wac` and a stock `wasmtime` CLI of the line we link.
 //! They are found on `PATH` or in `target/tools/bin`, and installed there
 //! with `cargo install --locked` only when the user asks (`--install`),
-//! since each takes minutes to build.
+//! since each takes minutes to build. `cargo xtask deps` reports their
+//! pins next to the workspace's.
 
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
@@ -16,17 +17,45 @@ pub struct Tool {
     /// What `cargo install --version` gets.
     req: String,
     minutes: u32,
+    /// Said once the tool is found, when the comparison needs a word.
+    note: Option<String>,
 }
 
-/// `wasmtime` of exactly the version witloom links, so the comparison is
-/// of the same runtime.
+/// The stock `wasmtime` CLI release the anchors run: the newest
+/// `wasmtime-cli` on the line of the runtime witloom links (the
+/// workspace's `wasmtime` pin), so the comparison is of the same runtime.
+///
+/// It can trail the runtime by patches: the wasmtime project published
+/// `wasmtime` 48.0.9 to 48.0.11 but `wasmtime-cli` (and `wasmtime-wasi`)
+/// stop at 48.0.8, and the CLI's preview1 host (`wiggle =48.0.8`) cannot
+/// link a newer runtime. The patches between are security fixes, none of
+/// which changes what `compat` compares or the benchmarks time. Move it
+/// with the runtime; `cargo xtask deps` says when a newer one exists.
+pub const WASMTIME_CLI: &str = "48.0.8";
+
+/// `(crate, pinned release)` of the anchor tools pinned exactly.
+pub fn pinned_anchors() -> Vec<(&'static str, semver::Version)> {
+    vec![(
+        "wasmtime-cli",
+        semver::Version::parse(WASMTIME_CLI).expect("a version"),
+    )]
+}
+
+/// `wasmtime`, the CLI of the runtime witloom links ([`WASMTIME_CLI`]).
 pub fn wasmtime() -> Tool {
+    let runtime = witloom_testkit::pinned_version("wasmtime");
     Tool {
         command: "wasmtime",
         krate: "wasmtime-cli",
-        version: witloom_testkit::pinned_version("wasmtime"),
-        req: format!("={}", witloom_testkit::pinned_version("wasmtime")),
+        version: WASMTIME_CLI.to_string(),
+        req: format!("={WASMTIME_CLI}"),
         minutes: 15,
+        note: (runtime != WASMTIME_CLI).then(|| {
+            format!(
+                "the anchor is wasmtime-cli {WASMTIME_CLI}, the newest release of the CLI on \
+                 witloom's line; witloom links wasmtime {runtime}"
+            )
+        }),
     }
 }
 
@@ -38,6 +67,7 @@ pub fn wac() -> Tool {
         version: "0.12".to_string(),
         req: "^0.12".to_string(),
         minutes: 8,
+        note: None,
     }
 }
 
@@ -48,6 +78,9 @@ impl Tool {
         let local = root.join("bin").join(self.command);
         for candidate in [local.clone(), PathBuf::from(self.command)] {
             if self.version_of(&candidate).is_some() {
+                if let Some(note) = &self.note {
+                    println!("note: {note}");
+                }
                 return Ok(candidate);
             }
         }
@@ -84,8 +117,11 @@ impl Tool {
                 .arg(&root),
         )?;
         self.version_of(&local)
-            .map(|_| local.clone())
-            .with_context(|| format!("{} was installed but does not run", local.display()))
+            .with_context(|| format!("{} was installed but does not run", local.display()))?;
+        if let Some(note) = &self.note {
+            println!("note: {note}");
+        }
+        Ok(local)
     }
 
     /// `Some(version line)` when `path` runs and is of our version.
@@ -117,5 +153,23 @@ pub fn wrk(install: bool) -> Result<PathBuf> {
         Ok(PathBuf::from("wrk"))
     } else {
         bail!("wrk was installed but does not run")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_wasmtime_anchor_is_on_the_runtime_line_and_not_ahead_of_it() {
+        let runtime = semver::Version::parse(&witloom_testkit::pinned_version("wasmtime")).unwrap();
+        let cli = semver::Version::parse(super::WASMTIME_CLI).unwrap();
+        assert_eq!(
+            (cli.major, cli.minor),
+            (runtime.major, runtime.minor),
+            "wasmtime-cli {cli} is not on the line of the wasmtime witloom links ({runtime})"
+        );
+        assert!(
+            cli <= runtime,
+            "wasmtime-cli {cli} is ahead of the runtime {runtime}"
+        );
     }
 }

@@ -570,8 +570,14 @@ fn client(reference: &Reference, opts: &Options) -> (oci_client::Client, Registr
 fn install_crypto_provider() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
+        // rustls 0.23.48 deprecates ring's provider because it has no
+        // post-quantum key exchange (X25519MLKEM768 is aws-lc-rs only).
+        // ring stays, so that building witloom needs no C toolchain for
+        // aws-lc: registry TLS uses classical ECDHE, as before.
+        #[expect(deprecated, reason = "ring is kept; see above")]
+        let provider = rustls::crypto::ring::default_provider();
         // Another part of the process may have installed one: that is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        let _ = provider.install_default();
     });
 }
 
