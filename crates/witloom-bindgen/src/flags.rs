@@ -30,10 +30,15 @@ pub struct Flags {
     pub exact: bool,
 }
 
+/// A word that is not one of `bindgen!`'s function flags.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a function flag (async, store, trappable, tracing, verbose_tracing, exact)")]
+pub struct UnknownFlag(pub String);
+
 impl Flags {
     /// Parses `async | store | trappable | tracing | verbose_tracing |
     /// exact` (`|`-separated, as in `bindgen!`; spaces and `-` allowed).
-    pub fn parse(text: &str) -> Result<Flags, String> {
+    pub fn parse(text: &str) -> Result<Flags, UnknownFlag> {
         let mut flags = Flags::default();
         for word in text.split('|').map(str::trim) {
             match word.replace('-', "_").as_str() {
@@ -44,11 +49,7 @@ impl Flags {
                 "verbose_tracing" => flags.verbose_tracing = true,
                 "exact" => flags.exact = true,
                 "" if text.trim().is_empty() => {}
-                other => {
-                    return Err(format!(
-                        "`{other}` is not a function flag (async, store, trappable, tracing, verbose_tracing, exact)"
-                    ));
-                }
+                other => return Err(UnknownFlag(other.to_string())),
             }
         }
         Ok(flags)
@@ -185,6 +186,11 @@ mod tests {
         let f = Flags::parse("tracing|verbose-tracing|exact").unwrap();
         assert!(f.tracing && f.verbose_tracing && f.exact);
         assert_eq!(Flags::parse("").unwrap(), Flags::default());
-        assert!(Flags::parse("async | fast").unwrap_err().contains("`fast`"));
+        assert!(
+            Flags::parse("async | fast")
+                .unwrap_err()
+                .to_string()
+                .contains("`fast`")
+        );
     }
 }

@@ -32,8 +32,8 @@ use indexmap::IndexMap;
 use std::path::Path;
 use witloom_ir::{Diagnostic, LoadOptions, Loaded};
 
-pub use flags::{Flags, FunctionConfig};
-pub use ownership::Ownership;
+pub use flags::{Flags, FunctionConfig, UnknownFlag};
+pub use ownership::{Ownership, UnknownOwnership};
 
 /// What to generate.
 #[derive(Debug, Clone, Default)]

@@ -75,7 +75,7 @@ impl Options {
                 let flags = Flags::parse(flags).map_err(|why| {
                     // Point at the rule: the first quoted or bare use of
                     // its name after the table's header.
-                    Diagnostic::at_span(path, text, find_key(text, which, name), why)
+                    Diagnostic::at_span(path, text, find_key(text, which, name), why.to_string())
                 })?;
                 if name == "default" {
                     config.default = flags;
@@ -87,7 +87,7 @@ impl Options {
         };
         let ownership = match &raw.ownership {
             Some(o) => Ownership::parse(o).map_err(|why| {
-                Diagnostic::at_span(path, text, find_key(text, "ownership", o), why)
+                Diagnostic::at_span(path, text, find_key(text, "ownership", o), why.to_string())
             })?,
             None => Ownership::default(),
         };

@@ -27,7 +27,7 @@ pub enum Ownership {
 
 impl Ownership {
     /// `owning`, `borrowing` or `borrowing-duplicate-if-necessary`.
-    pub fn parse(text: &str) -> Result<Ownership, String> {
+    pub fn parse(text: &str) -> Result<Ownership, UnknownOwnership> {
         match text.trim() {
             "owning" => Ok(Ownership::Owning),
             "borrowing" => Ok(Ownership::Borrowing {
@@ -36,12 +36,15 @@ impl Ownership {
             "borrowing-duplicate-if-necessary" => Ok(Ownership::Borrowing {
                 duplicate_if_necessary: true,
             }),
-            other => Err(format!(
-                "`{other}` is not an ownership (owning, borrowing, borrowing-duplicate-if-necessary)"
-            )),
+            other => Err(UnknownOwnership(other.to_string())),
         }
     }
 }
+
+/// A word that is not one of `bindgen!`'s ownerships.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not an ownership (owning, borrowing, borrowing-duplicate-if-necessary)")]
+pub struct UnknownOwnership(pub String);
 
 /// Where a named type is defined: the type, and whether the definition is
 /// in an export module.

@@ -37,7 +37,7 @@ use std::collections::{BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use wit_parser::{PackageName, UnresolvedPackageGroup};
-use witloom_diag::{Diagnostic, IoError, Label, Location};
+use witloom_diag::{Cause, Diagnostic, IoError, Label, Location};
 
 /// Why `deps/` could not be filled.
 #[derive(Debug, thiserror::Error)]
@@ -46,8 +46,12 @@ pub enum DepsError {
     #[error("{0}")]
     Wit(Diagnostic),
     /// A package in `deps/` does not parse.
-    #[error("`{path}` does not parse: {message}")]
-    Dep { path: PathBuf, message: String },
+    #[error("`{}` does not parse", .path.display())]
+    Dep {
+        path: PathBuf,
+        #[source]
+        source: Cause,
+    },
     /// A WASI package witloom does not carry.
     #[error("`{package}` is not a WASI package the runtime implements")]
     NotCarried {
@@ -93,8 +97,12 @@ pub enum DepsError {
         repository: String,
     },
     /// What was fetched is not a WIT package.
-    #[error("`{reference}` is not a WIT package: {reason}")]
-    NotAWitPackage { reference: String, reason: String },
+    #[error("`{reference}` is not a WIT package")]
+    NotAWitPackage {
+        reference: String,
+        #[source]
+        source: Cause,
+    },
     /// What was fetched is another package.
     #[error("`{reference}` holds `{found}`, not `{expected}`")]
     WrongPackage {
@@ -108,9 +116,16 @@ pub enum DepsError {
     /// A package that cannot be published as it is.
     #[error("{0}")]
     Publish(String),
+    /// A package that cannot be encoded for publishing.
+    #[error("cannot encode `{package}`")]
+    Encode {
+        package: String,
+        #[source]
+        source: Cause,
+    },
     /// The packages found do not resolve together.
-    #[error("the packages would not resolve: {0}")]
-    Resolve(String),
+    #[error("the packages would not resolve")]
+    Resolve(#[source] Cause),
     #[error(transparent)]
     Io(#[from] IoError),
 }
@@ -126,6 +141,7 @@ pub struct Located {
 impl From<DepsError> for Diagnostic {
     fn from(e: DepsError) -> Diagnostic {
         let message = e.to_string();
+        let causes = witloom_diag::causes(&e);
         let with_label = |mut d: Diagnostic, at: &Option<Box<Located>>| {
             if let Some(at) = at {
                 d.labels.push(Label {
@@ -141,6 +157,7 @@ impl From<DepsError> for Diagnostic {
             DepsError::Wit(d) => d,
             DepsError::Io(e) => e.into(),
             DepsError::Dep { .. } => Diagnostic::new(message)
+                .with_causes(causes)
                 .with_help("fix or remove that package; `witloom wit deps` writes it again"),
             DepsError::NotCarried { at, carried, .. } => {
                 with_label(Diagnostic::new(message), &at)
@@ -202,8 +219,9 @@ impl From<DepsError> for Diagnostic {
             }
             DepsError::NotAWitPackage { .. }
             | DepsError::WrongPackage { .. }
-            | DepsError::Publish(_) => Diagnostic::new(message),
-            DepsError::Resolve(_) => Diagnostic::new(message),
+            | DepsError::Publish(_)
+            | DepsError::Encode { .. }
+            | DepsError::Resolve(_) => Diagnostic::new(message).with_causes(causes),
         }
     }
 }
@@ -428,7 +446,7 @@ fn check_resolves(wit_dir: &Path, plan: &[Provided]) -> Result<(), DepsError> {
         resolve
             .push_dir(&scratch)
             .map(|_| ())
-            .map_err(|e| DepsError::Resolve(format!("{e:#}")))
+            .map_err(|e| DepsError::Resolve(e.into()))
     })();
     let _ = std::fs::remove_dir_all(&scratch);
     result
@@ -531,13 +549,14 @@ fn present_packages(deps_dir: &Path) -> Result<Vec<Present>, DepsError> {
         let group = if path.is_dir() {
             UnresolvedPackageGroup::parse_dir(&path).map_err(|e| DepsError::Dep {
                 path: path.clone(),
-                message: format!("{e:#}"),
+                source: e.into(),
             })?
         } else if path.extension().is_some_and(|x| x == "wit") {
             let text = witloom_diag::io::read_to_string(&path)?;
             UnresolvedPackageGroup::parse(&path, &text).map_err(|(map, e)| DepsError::Dep {
                 path: path.clone(),
-                message: e.render(&map),
+                // The parser's own rendering, with the line it points at.
+                source: e.render(&map).into(),
             })?
         } else {
             continue;

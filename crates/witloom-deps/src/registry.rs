@@ -109,7 +109,7 @@ impl Fetcher {
         let group = UnresolvedPackageGroup::parse(format!("{package}@{tag}.wit"), &text).map_err(
             |(map, e)| DepsError::NotAWitPackage {
                 reference: reference.whole(),
-                reason: e.render(&map),
+                source: e.render(&map).into(),
             },
         )?;
         self.lock.insert(
@@ -147,13 +147,13 @@ fn newest(tags: Vec<String>) -> Option<String> {
 
 /// The WIT text of an encoded package, checked to be `package@version`.
 fn to_wit(wasm: &[u8], reference: &str, package: &str, version: &str) -> Result<String, DepsError> {
-    let not_wit = |reason: String| DepsError::NotAWitPackage {
+    let not_wit = |source: witloom_diag::Cause| DepsError::NotAWitPackage {
         reference: reference.to_string(),
-        reason,
+        source,
     };
-    let decoded = wit_component::decode(wasm).map_err(|e| not_wit(format!("{e:#}")))?;
+    let decoded = wit_component::decode(wasm).map_err(|e| not_wit(e.into()))?;
     let wit_component::DecodedWasm::WitPackage(resolve, id) = decoded else {
-        return Err(not_wit("it is a component, not a WIT package".to_string()));
+        return Err(not_wit("it is a component, not a WIT package".into()));
     };
     let name = &resolve.packages[id].name;
     let found = name.to_string();
@@ -168,7 +168,7 @@ fn to_wit(wasm: &[u8], reference: &str, package: &str, version: &str) -> Result<
     let mut printer = wit_component::WitPrinter::default();
     printer
         .print(&resolve, id, &[])
-        .map_err(|e| not_wit(format!("{e:#}")))?;
+        .map_err(|e| not_wit(e.into()))?;
     Ok(format!(
         "// {expected}, fetched from {reference} by `witloom wit deps`.\n{}",
         printer.output
@@ -235,8 +235,11 @@ pub fn publish(
         source: e,
     };
     let parsed = witloom_oci::parse_reference(&reference).map_err(oci)?;
-    let wasm = wit_component::encode(&loaded.resolve, *id, false)
-        .map_err(|e| DepsError::Publish(format!("cannot encode `{package}`: {e:#}")))?;
+    let wasm =
+        wit_component::encode(&loaded.resolve, *id, false).map_err(|e| DepsError::Encode {
+            package: package.clone(),
+            source: e.into(),
+        })?;
     let mut artifact =
         witloom_oci::Artifact::new(wasm, &format!("{}_{}.wasm", name.namespace, name.name))
             .map_err(oci)?;

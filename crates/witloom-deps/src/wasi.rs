@@ -49,7 +49,7 @@ pub(crate) fn provide(name: &PackageName, at: Option<Box<Located>>) -> Result<Pr
     // What the text itself uses, at the versions it names.
     let uses = wit_parser::UnresolvedPackageGroup::parse(&file, &text)
         .map(|g| g.main.foreign_deps.keys().cloned().collect())
-        .map_err(|(map, e)| DepsError::Resolve(e.render(&map)))?;
+        .map_err(|(map, e)| DepsError::Resolve(e.render(&map).into()))?;
     Ok(Provided {
         package: name.clone(),
         file,

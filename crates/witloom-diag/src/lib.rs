@@ -15,8 +15,12 @@
 //!
 //! Every stage has its own typed error with structured fields; each
 //! converts into a `Diagnostic` (`From`), and the CLI prints that, so there
-//! is one renderer. [`io`] gives I/O failures one wording that names the
-//! path.
+//! is one renderer. A stage's error keeps a foreign failure (wasmtime's,
+//! SQLite's) as its `#[source]` ([`Cause`]), never flattened into a string;
+//! the conversion shows that chain as notes ([`causes`],
+//! [`Diagnostic::with_causes`]),
+//! and a log line shows it on one line ([`one_line`]). [`io`] gives I/O
+//! failures one wording that names the path.
 
 pub mod io;
 
@@ -25,6 +29,43 @@ use std::fmt;
 use std::path::Path;
 
 pub use io::IoError;
+
+/// A foreign error kept as the cause of one of ours (a `#[source]`
+/// field): wasmtime's, SQLite's, PostgreSQL's. Its own causes come with it.
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// The messages of `error`'s causes, outermost first (not `error`'s own).
+/// An [`IoError`] already says its cause, so the walk ends there.
+pub fn causes(error: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    let mut out = Vec::new();
+    if error.is::<IoError>() {
+        return out;
+    }
+    let mut next = error.source();
+    while let Some(cause) = next {
+        // wasmtime's chains are a few links; the bound stops a cycle.
+        if out.len() == 32 {
+            break;
+        }
+        out.push(cause.to_string());
+        if cause.is::<IoError>() {
+            break;
+        }
+        next = cause.source();
+    }
+    out
+}
+
+/// `error` and its causes on one line, `a: b: c`: for a log line, which
+/// has no room for notes.
+pub fn one_line(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = error.to_string();
+    for cause in causes(error) {
+        line.push_str(": ");
+        line.push_str(&cause);
+    }
+    line
+}
 
 /// Where something was written: `file:line:col`, 1-based.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +129,20 @@ impl Diagnostic {
     pub fn with_note(mut self, note: impl Into<String>) -> Self {
         self.notes.push(note.into());
         self
+    }
+
+    /// Adds a `note: caused by: …` line for each of `causes` (an error's
+    /// [`causes`]; the error's own message is the headline).
+    pub fn with_causes(mut self, causes: impl IntoIterator<Item = String>) -> Self {
+        self.notes
+            .extend(causes.into_iter().map(|c| format!("caused by: {c}")));
+        self
+    }
+
+    /// A diagnostic whose headline is `error`'s message, with its causes
+    /// as notes: for an error with nothing more to say.
+    pub fn from_error(error: &(dyn std::error::Error + 'static)) -> Self {
+        Diagnostic::new(error.to_string()).with_causes(causes(error))
     }
 
     /// The primary location, if the error has one.
@@ -309,6 +364,39 @@ mod tests {
             text: None,
         });
         d.with_help("see \r here")
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot link the component")]
+    struct Outer(#[source] Cause);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("instance `wasi:cli/env` is missing")]
+    struct Middle(#[source] IoError);
+
+    #[test]
+    fn causes_become_notes_and_one_line_and_an_io_error_ends_the_chain() {
+        let io = IoError::new(
+            io::Action::Read,
+            "x.wasm",
+            std::io::Error::from(std::io::ErrorKind::NotFound),
+        );
+        let e = Outer(Box::new(Middle(io)));
+        assert_eq!(
+            causes(&e),
+            [
+                "instance `wasi:cli/env` is missing",
+                "cannot read `x.wasm`: no such file or directory"
+            ]
+        );
+        assert_eq!(
+            one_line(&e),
+            "cannot link the component: instance `wasi:cli/env` is missing: cannot read `x.wasm`: no such file or directory"
+        );
+        assert_eq!(
+            Diagnostic::from_error(&e).to_string(),
+            "error: cannot link the component\n= note: caused by: instance `wasi:cli/env` is missing\n= note: caused by: cannot read `x.wasm`: no such file or directory\n"
+        );
     }
 
     #[test]

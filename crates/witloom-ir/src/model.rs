@@ -747,12 +747,14 @@ impl Ir {
     /// Checks that every id points into its arena, every handle names a
     /// resource, and every resource's functions exist in its owner. Lowering
     /// guarantees this; an IR read back from JSON may not.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), Inconsistent> {
         let ty = |t: &Type| match t {
-            Type::Id(id) if self.types.get(*id).is_none() => Err(format!("dangling {id:?}")),
+            Type::Id(id) if self.types.get(*id).is_none() => {
+                Err(Inconsistent(format!("dangling {id:?}")))
+            }
             _ => Ok(()),
         };
-        let func = |f: &Function| -> Result<(), String> {
+        let func = |f: &Function| -> Result<(), Inconsistent> {
             f.params.iter().try_for_each(|p| ty(&p.r#type))?;
             f.result.iter().try_for_each(ty)?;
             f.resource.map(|r| ty(&Type::Id(r))).transpose().map(|_| ())
@@ -782,7 +784,11 @@ impl Ir {
                 TypeDefKind::Own { resource } | TypeDefKind::Borrow { resource } => {
                     match self.types.get(self.dealias(*resource)).map(|r| &r.kind) {
                         Some(TypeDefKind::Resource { .. }) => {}
-                        _ => return Err(format!("{id:?} is a handle to a non-resource")),
+                        _ => {
+                            return Err(Inconsistent(format!(
+                                "{id:?} is a handle to a non-resource"
+                            )));
+                        }
                     }
                 }
                 TypeDefKind::Resource {
@@ -793,13 +799,17 @@ impl Ir {
                     let functions = match t.owner {
                         Owner::Interface(i) => match self.interfaces.get(i) {
                             Some(i) => &i.functions,
-                            None => return Err(format!("{id:?} has a dangling owner")),
+                            None => {
+                                return Err(Inconsistent(format!("{id:?} has a dangling owner")));
+                            }
                         },
                         Owner::World(_) | Owner::None => continue,
                     };
                     for f in constructor.iter().chain(methods).chain(statics) {
                         if !functions.contains_key(f) {
-                            return Err(format!("resource function `{f}` is missing"));
+                            return Err(Inconsistent(format!(
+                                "resource function `{f}` is missing"
+                            )));
                         }
                     }
                 }
@@ -815,7 +825,10 @@ impl Ir {
                 match &item.kind {
                     WorldItemKind::Interface { interface } => {
                         if self.interfaces.get(*interface).is_none() {
-                            return Err(format!("world `{}` names a dangling interface", w.name));
+                            return Err(Inconsistent(format!(
+                                "world `{}` names a dangling interface",
+                                w.name
+                            )));
                         }
                     }
                     WorldItemKind::Type { r#type } => ty(&Type::Id(*r#type))?,
@@ -826,3 +839,9 @@ impl Ir {
         Ok(())
     }
 }
+
+/// What [`Ir::check`] found wrong: an id that points nowhere, or a
+/// resource whose functions are missing (an IR read back from JSON).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Inconsistent(pub String);

@@ -53,15 +53,20 @@ impl fmt::Display for Language {
 }
 
 impl std::str::FromStr for Language {
-    type Err = String;
+    type Err = UnknownLanguage;
 
-    fn from_str(s: &str) -> Result<Self, String> {
+    fn from_str(s: &str) -> Result<Self, UnknownLanguage> {
         Language::ALL
             .into_iter()
             .find(|l| l.to_string() == s)
-            .ok_or_else(|| format!("unknown language `{s}`, expected one of `c`, `rust`, `go`"))
+            .ok_or_else(|| UnknownLanguage(s.to_string()))
     }
 }
+
+/// A `language` that is not one witloom builds.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown language `{0}`, expected one of `c`, `rust`, `go`")]
+pub struct UnknownLanguage(pub String);
 
 /// A loaded manifest, with its paths made absolute against its directory.
 #[derive(Debug, Clone)]
@@ -324,22 +329,33 @@ impl Manifest {
 /// starting with a letter; the error says why not. Such names become file
 /// names (`target/witloom/<name>.wasm`) and import names, so nothing else
 /// is allowed: no `/`, no `..`, not empty.
-pub fn check_component_name(name: &str) -> Result<(), String> {
+pub fn check_component_name(name: &str) -> Result<(), BadName> {
     let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
     if name.is_empty() {
-        return Err("it is empty".into());
+        return Err(BadName::Empty);
     }
     if let Some(c) = name.chars().find(|c| !ok_char(*c)) {
-        return Err(format!("`{c}` is not a lowercase letter, digit or `-`"));
+        return Err(BadName::Character(c));
     }
     if name.starts_with('-')
         || name.ends_with('-')
         || name.contains("--")
         || name.starts_with(|c: char| c.is_ascii_digit())
     {
-        return Err("each `-`-separated part must start with a letter".into());
+        return Err(BadName::PartStart);
     }
     Ok(())
+}
+
+/// Why a name cannot name a component or an app.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadName {
+    #[error("it is empty")]
+    Empty,
+    #[error("`{0}` is not a lowercase letter, digit or `-`")]
+    Character(char),
+    #[error("each `-`-separated part must start with a letter")]
+    PartStart,
 }
 
 /// Appends `[components.NAME]` to the manifest file, keeping its comments

@@ -15,8 +15,8 @@ mod limits;
 
 pub use host::IN_MEMORY;
 pub use limits::{
-    Limits, MemoryLimit, MemoryLimiter, Timer, WASM_STACK_RANGE, parse_duration, parse_size,
-    parse_wasm_stack,
+    Limits, MemoryLimit, MemoryLimiter, ParseLimitError, Timer, WASM_STACK_RANGE, parse_duration,
+    parse_size, parse_wasm_stack,
 };
 pub use witloom_host::{Capabilities, Grant, NotProvided};
 
@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use wasmtime::component::{Component, InstancePre, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxView, WasiView};
-use witloom_diag::IoError;
+use witloom_diag::{Cause, IoError};
 
 /// What the guest may use, and how much.
 #[derive(Debug, Clone, Default)]
@@ -64,21 +64,18 @@ pub fn grant_database(
     max: usize,
 ) -> Result<Option<std::sync::Arc<host::DatabasePool>>, RunError> {
     match (sqlite, postgres) {
-        (Some(_), Some(_)) => Err(RunError::Grant {
-            what: "grant a database".to_string(),
-            reason: "give either a SQLite database or a PostgreSQL server, not both".to_string(),
-        }),
+        (Some(_), Some(_)) => Err(RunError::TwoDatabases),
         (Some(path), None) => host::DatabasePool::open(path, max)
             .map(Some)
-            .map_err(|reason| RunError::Grant {
+            .map_err(|source| RunError::Database {
                 what: format!("open the database `{}`", path.display()),
-                reason,
+                source,
             }),
         (None, Some(url)) => host::DatabasePool::open_postgres(url, max)
             .map(Some)
-            .map_err(|reason| RunError::Grant {
+            .map_err(|source| RunError::Database {
                 what: format!("connect to PostgreSQL at `{}`", host::redact(url)),
-                reason,
+                source,
             }),
         (None, None) => Ok(None),
     }
@@ -97,24 +94,27 @@ pub enum Outcome {
     Returned(String),
 }
 
-/// Why a run failed.
+/// Why a run failed. Each variant's message is the headline; a foreign
+/// failure (wasmtime's, the database's) is kept as its `source`, and what
+/// to do is said in the [`Diagnostic`](witloom_diag::Diagnostic) it
+/// converts into.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     /// The component's file cannot be read.
     #[error(transparent)]
     Io(#[from] IoError),
-    /// The file is not a component: `what` it is instead.
-    #[error("`{}` is {what}", .path.display())]
-    NotAComponent { path: PathBuf, what: &'static str },
+    /// The file is not a component: a core module, or not wasm at all.
+    #[error("`{}` is {}", .path.display(), if *.core_module { "a core wasm module, not a component" } else { "not a WebAssembly component" })]
+    NotAComponent { path: PathBuf, core_module: bool },
     /// wasmtime rejects the component.
-    #[error("`{}` is not a valid component: {reason}", .path.display())]
-    Invalid { path: PathBuf, reason: String },
+    #[error("`{}` is not a valid component", .path.display())]
+    Invalid {
+        path: PathBuf,
+        #[source]
+        source: Cause,
+    },
     /// The component imports what the host does not provide.
-    #[error(
-        "the component imports `{import}`, which `{}` does not provide ({why}); it provides {}; compose in a component that exports it",
-        .host.host,
-        .host.summary()
-    )]
+    #[error("the component imports `{import}`, which `{}` does not provide ({why})", .host.host)]
     NotProvided {
         import: String,
         why: Box<NotProvided>,
@@ -122,41 +122,114 @@ pub enum RunError {
     },
     /// The component imports a capability that must be granted, and was
     /// not.
-    #[error(
-        "the component imports `{import}` but no database was granted: add `--sqlite PATH` (a SQLite file, created if missing), `--sqlite {}` (in memory) or `--sql postgres://USER@HOST:PORT/DB`",
-        host::IN_MEMORY
-    )]
+    #[error("the component imports `{import}` but no database was granted")]
     NotGranted { import: String, grant: Grant },
     /// Linking failed although every import is provided (their types
-    /// differ from the host's).
-    #[error("cannot link the component: {0}")]
-    Link(String),
+    /// differ from the host's): `what` was being linked.
+    #[error("cannot link {what}")]
+    Link {
+        what: &'static str,
+        #[source]
+        source: Cause,
+    },
     /// No `wasi:cli/run` to run.
-    #[error(
-        "the component does not export `wasi:cli/run`, so it is not a command; call one of its exports with --invoke"
-    )]
+    #[error("the component does not export `wasi:cli/run`, so it is not a command")]
     NotACommand,
-    /// What the user granted cannot be set up.
-    #[error("cannot {what}: {reason}")]
-    Grant { what: String, reason: String },
-    /// wasmtime cannot be configured as asked.
-    #[error("cannot configure wasmtime: {0}")]
-    Engine(String),
-    /// A limit was reached: which, and its value.
+    /// Two databases were granted.
+    #[error("two databases were granted: a SQLite database and a PostgreSQL server")]
+    TwoDatabases,
+    /// The granted database cannot be opened or reached (`what` was being
+    /// done: "open the database `x`").
+    #[error("cannot {what}")]
+    Database {
+        what: String,
+        #[source]
+        source: host::DatabaseError,
+    },
+    /// A `--dir` cannot be granted.
+    #[error("cannot open `{}` for --dir", .dir.display())]
+    Preopen {
+        dir: PathBuf,
+        #[source]
+        source: Cause,
+    },
+    /// wasmtime cannot be configured as asked (`what`: the step).
+    #[error("cannot {what}")]
+    Engine {
+        what: &'static str,
+        #[source]
+        source: Cause,
+    },
+    /// A limit was reached: which (its flag), and how.
     #[error("{detail} ({limit})")]
     Limit { limit: &'static str, detail: String },
-    /// The guest trapped.
-    #[error("{0}")]
-    Trap(String),
+    /// The guest called `exit` with a code (where a code is not a result).
+    #[error("the guest exited with code {0}")]
+    Exited(i32),
+    /// The guest trapped: wasmtime's trap and backtrace are the source.
+    #[error("the guest trapped")]
+    Trap(#[source] Cause),
     /// The `--invoke` expression does not fit the export.
     #[error("{0}")]
     Invoke(String),
 }
 
+impl RunError {
+    /// What the user can do about it, when there is something.
+    fn help(&self) -> Option<String> {
+        Some(match self {
+            RunError::NotAComponent {
+                core_module: true, ..
+            } => "build it with `witloom build`, or componentize it".to_string(),
+            RunError::NotProvided { .. } => "compose in a component that exports it".to_string(),
+            RunError::NotGranted { .. } => format!(
+                "add `--sqlite PATH` (a SQLite file, created if missing), `--sqlite {}` (in memory) or `--sql postgres://USER@HOST:PORT/DB`",
+                host::IN_MEMORY
+            ),
+            RunError::NotACommand => "call one of its exports with --invoke".to_string(),
+            RunError::TwoDatabases => "give either --sqlite or --sql, not both".to_string(),
+            _ => return None,
+        })
+    }
+}
+
+impl RunError {
+    /// This error as a diagnostic about the component at `component`:
+    /// the path heads the message unless the message names it already, so
+    /// that the user knows which file was refused.
+    pub fn about(self, component: &Path) -> witloom_diag::Diagnostic {
+        let named = matches!(
+            self,
+            RunError::Io(_) | RunError::NotAComponent { .. } | RunError::Invalid { .. }
+        );
+        let mut d = witloom_diag::Diagnostic::from(self);
+        if !named {
+            d.message = format!("{}: {}", component.display(), d.message);
+        }
+        d
+    }
+}
+
 impl From<RunError> for witloom_diag::Diagnostic {
     fn from(e: RunError) -> Self {
-        witloom_diag::Diagnostic::new(e.to_string())
+        if let RunError::Io(io) = e {
+            return io.into();
+        }
+        let mut d =
+            witloom_diag::Diagnostic::new(e.to_string()).with_causes(witloom_diag::causes(&e));
+        if let RunError::NotProvided { host, .. } = &e {
+            d = d.with_note(format!("`{}` provides {}", host.host, host.summary()));
+        }
+        match e.help() {
+            Some(help) => d.with_help(help),
+            None => d,
+        }
     }
+}
+
+/// A wasmtime failure as a [`Cause`], its context chain kept.
+pub(crate) fn cause(e: wasmtime::Error) -> Cause {
+    e.into_boxed_dyn_error()
 }
 
 /// The store's data: WASI and the limits.
@@ -181,7 +254,10 @@ pub fn engine(opts: &RunOptions) -> Result<Engine, RunError> {
     let mut config = Config::new();
     config.wasm_component_model(true);
     opts.limits.configure(&mut config);
-    Engine::new(&config).map_err(|e| RunError::Engine(format!("{e:#}")))
+    Engine::new(&config).map_err(|e| RunError::Engine {
+        what: "configure wasmtime",
+        source: cause(e),
+    })
 }
 
 /// Runs the component at `path`.
@@ -201,20 +277,15 @@ pub fn load(
     no_cache: bool,
 ) -> Result<Component, RunError> {
     if !wasmparser::Parser::is_component(bytes) {
-        let what = if wasmparser::Parser::is_core_wasm(bytes) {
-            "a core wasm module, not a component (build it with `witloom build`, or componentize it)"
-        } else {
-            "not a WebAssembly component"
-        };
         return Err(RunError::NotAComponent {
             path: path.to_path_buf(),
-            what,
+            core_module: wasmparser::Parser::is_core_wasm(bytes),
         });
     }
     let compile = || {
         Component::new(engine, bytes).map_err(|e| RunError::Invalid {
             path: path.to_path_buf(),
-            reason: format!("{e:#}"),
+            source: cause(e),
         })
     };
     if no_cache {
@@ -291,14 +362,21 @@ pub fn prepare(
         opts.sqlite.is_some() || opts.postgres.is_some(),
     )?;
     let mut linker: Linker<State> = Linker::new(engine);
-    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
-        .map_err(|e| RunError::Link(format!("WASI: {e:#}")))?;
-    host::add_to_linker(&mut linker, |s: &mut State| &mut s.host)
-        .map_err(|e| RunError::Link(format!("witloom:host: {e:#}")))?;
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| RunError::Link {
+        what: "WASI",
+        source: cause(e),
+    })?;
+    host::add_to_linker(&mut linker, |s: &mut State| &mut s.host).map_err(|e| RunError::Link {
+        what: "witloom:host",
+        source: cause(e),
+    })?;
     let db = grant_database(opts.sqlite.as_deref(), opts.postgres.as_deref(), 1)?;
     let pre = linker
         .instantiate_pre(component)
-        .map_err(|e| RunError::Link(format!("{e:#}")))?;
+        .map_err(|e| RunError::Link {
+            what: "the component",
+            source: cause(e),
+        })?;
 
     let mut wasi = WasiCtx::builder();
     wasi.inherit_stdio()
@@ -307,9 +385,9 @@ pub fn prepare(
         .envs(&opts.env);
     for (dir, guest) in &opts.dirs {
         wasi.preopened_dir(dir, guest, FsPerms::ReadWrite)
-            .map_err(|e| RunError::Grant {
-                what: format!("open `{}` for --dir", dir.display()),
-                reason: format!("{e:#}"),
+            .map_err(|e| RunError::Preopen {
+                dir: dir.clone(),
+                source: cause(e),
             })?;
     }
     let mut store = Store::new(
@@ -326,9 +404,10 @@ pub fn prepare(
     );
     store.limiter(|h| &mut h.limits);
     if let Some(fuel) = opts.limits.fuel {
-        store
-            .set_fuel(fuel)
-            .map_err(|e| RunError::Engine(format!("cannot set fuel: {e:#}")))?;
+        store.set_fuel(fuel).map_err(|e| RunError::Engine {
+            what: "set the guest's fuel",
+            source: cause(e),
+        })?;
     }
     let _timer = opts.limits.timeout.map(|t| {
         store.set_epoch_deadline(1);

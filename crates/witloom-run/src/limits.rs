@@ -42,7 +42,7 @@ impl Limits {
     /// into (by its flag), or the trap, classified by the error's type.
     pub fn explain(&self, e: wasmtime::Error) -> RunError {
         if let Some(exit) = e.downcast_ref::<wasmtime_wasi::I32Exit>() {
-            return RunError::Trap(format!("the guest exited with code {}", exit.0));
+            return RunError::Exited(exit.0);
         }
         if let Some(hit) = e.downcast_ref::<MemoryLimit>() {
             return RunError::Limit {
@@ -69,20 +69,39 @@ impl Limits {
                 limit: "--max-wasm-stack",
                 detail: "the wasm stack overflowed (runaway recursion?)".to_string(),
             },
-            _ => RunError::Trap(format!("the guest trapped: {e:#}")),
+            _ => RunError::Trap(crate::cause(e)),
         }
     }
 }
 
+/// A limit as the user wrote it does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseLimitError {
+    #[error("`{0}` is not a size; write e.g. 64MiB, 512KiB or 1048576")]
+    NotASize(String),
+    #[error("unknown size unit `{unit}` in `{input}`; use B, KiB, MiB or GiB")]
+    SizeUnit { unit: String, input: String },
+    #[error("`{0}` is too large")]
+    TooLarge(String),
+    #[error("`{input}` is outside the {} a wasm stack may have", stack_range())]
+    StackRange { input: String },
+    #[error("`{0}` is not a duration; write e.g. 500ms or 2s")]
+    NotADuration(String),
+    #[error("`{0}` needs a unit: ms, s or m")]
+    NoDurationUnit(String),
+    #[error("unknown duration unit `{unit}` in `{input}`; use ms, s or m")]
+    DurationUnit { unit: String, input: String },
+}
+
 /// `64MiB`, `512KiB`, `1GiB`, `1000000` (bytes); also `KB`/`MB`/`GB`
 /// (powers of 1000).
-pub fn parse_size(s: &str) -> Result<usize, String> {
+pub fn parse_size(s: &str) -> Result<usize, ParseLimitError> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (digits, unit) = t.split_at(split);
     let n: usize = digits
         .parse()
-        .map_err(|_| format!("`{s}` is not a size; write e.g. 64MiB, 512KiB or 1048576"))?;
+        .map_err(|_| ParseLimitError::NotASize(s.to_string()))?;
     let mult: usize = match unit.trim() {
         "" | "B" => 1,
         "KiB" => 1 << 10,
@@ -92,13 +111,14 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
         "MB" => 1_000_000,
         "GB" => 1_000_000_000,
         other => {
-            return Err(format!(
-                "unknown size unit `{other}` in `{s}`; use B, KiB, MiB or GiB"
-            ));
+            return Err(ParseLimitError::SizeUnit {
+                unit: other.to_string(),
+                input: s.to_string(),
+            });
         }
     };
     n.checked_mul(mult)
-        .ok_or_else(|| format!("`{s}` is too large"))
+        .ok_or_else(|| ParseLimitError::TooLarge(s.to_string()))
 }
 
 /// wasmtime's default fiber stack for async calls.
@@ -110,36 +130,44 @@ const DEFAULT_ASYNC_STACK: usize = 2 << 20;
 /// past its first call.
 pub const WASM_STACK_RANGE: std::ops::RangeInclusive<usize> = (4 << 10)..=(4 << 20);
 
+/// [`WASM_STACK_RANGE`] as it is written: `4KiB..4MiB`.
+fn stack_range() -> String {
+    format!(
+        "{}..{}",
+        show_size(*WASM_STACK_RANGE.start()),
+        show_size(*WASM_STACK_RANGE.end())
+    )
+}
+
 /// A `--max-wasm-stack` size: [`parse_size`] within [`WASM_STACK_RANGE`].
-pub fn parse_wasm_stack(s: &str) -> Result<usize, String> {
+pub fn parse_wasm_stack(s: &str) -> Result<usize, ParseLimitError> {
     let n = parse_size(s)?;
     if WASM_STACK_RANGE.contains(&n) {
         Ok(n)
     } else {
-        Err(format!(
-            "`{s}` is outside the {}..{} a wasm stack may have",
-            show_size(*WASM_STACK_RANGE.start()),
-            show_size(*WASM_STACK_RANGE.end())
-        ))
+        Err(ParseLimitError::StackRange {
+            input: s.to_string(),
+        })
     }
 }
 
 /// `500ms`, `2s`, `1m`.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
+pub fn parse_duration(s: &str) -> Result<Duration, ParseLimitError> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (digits, unit) = t.split_at(split);
     let n: u64 = digits
         .parse()
-        .map_err(|_| format!("`{s}` is not a duration; write e.g. 500ms or 2s"))?;
+        .map_err(|_| ParseLimitError::NotADuration(s.to_string()))?;
     match unit {
         "ms" => Ok(Duration::from_millis(n)),
         "s" => Ok(Duration::from_secs(n)),
         "m" => Ok(Duration::from_secs(n * 60)),
-        "" => Err(format!("`{s}` needs a unit: ms, s or m")),
-        other => Err(format!(
-            "unknown duration unit `{other}` in `{s}`; use ms, s or m"
-        )),
+        "" => Err(ParseLimitError::NoDurationUnit(s.to_string())),
+        other => Err(ParseLimitError::DurationUnit {
+            unit: other.to_string(),
+            input: s.to_string(),
+        }),
     }
 }
 
@@ -241,15 +269,21 @@ mod tests {
         assert_eq!(parse_size("64MiB"), Ok(64 << 20));
         assert_eq!(parse_size("4096"), Ok(4096));
         assert_eq!(parse_size("1GB"), Ok(1_000_000_000));
-        assert!(
-            parse_size("64 parsecs")
-                .unwrap_err()
-                .contains("unknown size unit")
+        assert_eq!(
+            parse_size("64 parsecs").unwrap_err().to_string(),
+            "unknown size unit `parsecs` in `64 parsecs`; use B, KiB, MiB or GiB"
+        );
+        assert_eq!(
+            parse_wasm_stack("1KiB").unwrap_err().to_string(),
+            "`1KiB` is outside the 4KiB..4MiB a wasm stack may have"
         );
         assert!(parse_size("lots").is_err());
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
-        assert!(parse_duration("2").unwrap_err().contains("needs a unit"));
+        assert_eq!(
+            parse_duration("2"),
+            Err(ParseLimitError::NoDurationUnit("2".to_string()))
+        );
         assert_eq!(show_size(64 << 20), "64MiB");
         assert_eq!(show_duration(Duration::from_millis(500)), "500ms");
     }

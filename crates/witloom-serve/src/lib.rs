@@ -125,18 +125,63 @@ pub enum ServeError {
     Run(#[from] RunError),
     /// The component exports no HTTP handler.
     #[error(
-        "the component does not export `wasi:http/incoming-handler@0.2.x`, so it cannot serve HTTP; it exports {exports} (run a command with `witloom run`)"
+        "the component does not export `wasi:http/incoming-handler@0.2.x`, so it cannot serve HTTP"
     )]
     NotAHandler { exports: String },
     /// The address cannot be listened on.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}")]
     Bind {
         addr: SocketAddr,
+        #[source]
         source: std::io::Error,
     },
     /// The async runtime or the signal handlers cannot be set up.
-    #[error("cannot start the server: {0}")]
-    Runtime(std::io::Error),
+    #[error("cannot start the server")]
+    Runtime(#[source] std::io::Error),
+}
+
+impl ServeError {
+    /// This error as a diagnostic about the component at `component`
+    /// (see [`RunError::about`]); a socket's failure is not the file's.
+    pub fn about(self, component: &Path) -> witloom_diag::Diagnostic {
+        match self {
+            ServeError::Run(run) => run.about(component),
+            ServeError::NotAHandler { .. } => {
+                let mut d = witloom_diag::Diagnostic::from(self);
+                d.message = format!("{}: {}", component.display(), d.message);
+                d
+            }
+            other => other.into(),
+        }
+    }
+}
+
+impl From<ServeError> for witloom_diag::Diagnostic {
+    fn from(e: ServeError) -> Self {
+        use witloom_diag::Diagnostic;
+        let headline = e.to_string();
+        let because =
+            |source: &std::io::Error| format!("caused by: {}", witloom_diag::io::reason(source));
+        match e {
+            ServeError::Run(run) => run.into(),
+            ServeError::NotAHandler { exports } => Diagnostic::new(headline)
+                .with_note(format!("it exports {exports}"))
+                .with_help("run a command with `witloom run`"),
+            ServeError::Bind { source, .. } => {
+                let d = Diagnostic::new(headline).with_note(because(&source));
+                match source.kind() {
+                    std::io::ErrorKind::AddrInUse => d.with_help(
+                        "another process listens there: pick another --addr (port 0: any free port)",
+                    ),
+                    std::io::ErrorKind::PermissionDenied => {
+                        d.with_help("ports below 1024 need privileges: pick a higher port")
+                    }
+                    _ => d,
+                }
+            }
+            ServeError::Runtime(source) => Diagnostic::new(headline).with_note(because(&source)),
+        }
+    }
 }
 
 /// A component ready to serve, bound to its address.
@@ -220,8 +265,12 @@ impl Server {
     /// request arrives fails here.
     pub fn new(path: &Path, opts: &ServeOptions) -> Result<Server, ServeError> {
         let bytes = witloom_diag::io::read(path).map_err(RunError::from)?;
-        let on_demand =
-            || Engine::new(&config(opts, false)).map_err(|e| RunError::Engine(format!("{e:#}")));
+        let on_demand = || {
+            Engine::new(&config(opts, false)).map_err(|e| RunError::Engine {
+                what: "configure wasmtime",
+                source: e.into_boxed_dyn_error(),
+            })
+        };
         let load = |engine: &Engine| witloom_run::load(engine, path, &bytes, opts.no_cache);
         let (engine, component) = match Engine::new(&config(opts, true)) {
             Ok(pooled) => match load(&pooled) {
@@ -233,7 +282,8 @@ impl Server {
                     let engine = on_demand()?;
                     let component = load(&engine)?;
                     tracing::info!(
-                        "not using the pooling allocator: the component does not fit its slots ({why}); allocating each instance on demand"
+                        "not using the pooling allocator: the component does not fit its slots ({}); allocating each instance on demand",
+                        witloom_diag::one_line(&why)
                     );
                     (engine, component)
                 }
@@ -484,17 +534,22 @@ fn check_handler(engine: &Engine, component: &Component) -> Result<(), ServeErro
 
 /// WASI, `wasi:http` and witloom's host, linked once.
 fn link(engine: &Engine, component: &Component) -> Result<ProxyPre<RequestState>, RunError> {
+    let link = |what: &'static str| {
+        move |e: wasmtime::Error| RunError::Link {
+            what,
+            source: e.into_boxed_dyn_error(),
+        }
+    };
     let mut linker: Linker<RequestState> = Linker::new(engine);
-    wasmtime_wasi::p2::add_to_linker_async(&mut linker)
-        .map_err(|e| RunError::Link(format!("WASI: {e:#}")))?;
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(link("WASI"))?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
-        .map_err(|e| RunError::Link(format!("wasi:http: {e:#}")))?;
+        .map_err(link("wasi:http"))?;
     host::add_to_linker(&mut linker, |s: &mut RequestState| &mut s.host)
-        .map_err(|e| RunError::Link(format!("witloom:host: {e:#}")))?;
+        .map_err(link("witloom:host"))?;
     let pre = linker
         .instantiate_pre(component)
-        .map_err(|e| RunError::Link(format!("{e:#}")))?;
-    ProxyPre::new(pre).map_err(|e| RunError::Link(format!("{e:#}")))
+        .map_err(link("the component"))?;
+    ProxyPre::new(pre).map_err(link("the component"))
 }
 
 /// One client connection: HTTP/1.1 with keep-alive, closed gracefully when
@@ -661,7 +716,10 @@ impl Shared {
                     // more about why.
                     tracing::warn!("{ShutDown}");
                 } else {
-                    tracing::warn!("the guest failed: {}", shared.limits.explain(e));
+                    tracing::warn!(
+                        "the guest failed: {}",
+                        witloom_diag::one_line(&shared.limits.explain(e))
+                    );
                 }
                 StatusCode::INTERNAL_SERVER_ERROR
             })

@@ -75,15 +75,17 @@ pub struct Args {
     additional_derive: Vec<String>,
 }
 
-fn parse_rule(s: &str) -> Result<(String, witloom_bindgen::Flags), String> {
-    let (name, flags) = parse_pair(s)?;
+/// `NAME=FLAGS`: a rule for the functions `NAME` matches.
+fn parse_rule(
+    s: &str,
+) -> Result<(String, witloom_bindgen::Flags), Box<dyn std::error::Error + Send + Sync>> {
+    let (name, flags) = crate::common::parse_pair(s, "NAME=FLAGS")?;
     Ok((name, witloom_bindgen::Flags::parse(&flags)?))
 }
 
-fn parse_pair(s: &str) -> Result<(String, String), String> {
-    s.split_once('=')
-        .map(|(a, b)| (a.trim().to_string(), b.trim().to_string()))
-        .ok_or_else(|| format!("`{s}` is not WIT=RUST"))
+/// `WIT=RUST`: a WIT name and the Rust path it maps to.
+fn parse_pair(s: &str) -> Result<(String, String), crate::common::ArgError> {
+    crate::common::parse_pair(s, "WIT=RUST")
 }
 
 impl Args {

@@ -5,6 +5,7 @@
 
 mod bindgen;
 mod build;
+mod common;
 mod compose;
 mod doc;
 mod doctor;

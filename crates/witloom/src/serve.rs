@@ -1,10 +1,10 @@
 //! `witloom serve`: a `wasi:http` component over HTTP, an instance per
 //! request.
 
+use crate::common::{DatabaseArgs, LimitArgs, guest_log, parse_count, parse_env};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use witloom_diag::Diagnostic;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -14,20 +14,13 @@ pub struct Args {
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
     #[command(flatten)]
-    limits: crate::run::LimitArgs,
+    limits: LimitArgs,
     /// The most requests served at once; further requests wait (in order)
     /// until one finishes.
     #[arg(long, value_name = "N", default_value_t = witloom_serve::DEFAULT_MAX_CONCURRENT_REQUESTS, value_parser = parse_count)]
     max_concurrent_requests: usize,
-    /// Grant `witloom:host/sql` a SQLite database shared by every request:
-    /// a file (created if missing), or in memory when PATH is left out.
-    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = witloom_run::IN_MEMORY)]
-    sqlite: Option<PathBuf>,
-    /// Grant `witloom:host/sql` a PostgreSQL server instead, which several
-    /// `witloom serve` processes of one app can share:
-    /// postgres://USER[:PASSWORD]@HOST:PORT/DB.
-    #[arg(long, value_name = "URL", conflicts_with = "sqlite")]
-    sql: Option<String>,
+    #[command(flatten)]
+    database: DatabaseArgs,
     /// The most database connections open at once [default: one per
     /// concurrent request for SQLite, 10 for PostgreSQL].
     #[arg(long, value_name = "N", value_parser = parse_count)]
@@ -39,7 +32,7 @@ pub struct Args {
     #[arg(long, value_name = "SIZE", value_parser = witloom_run::parse_size)]
     max_body: Option<usize>,
     /// Set an environment variable in the guest (repeatable).
-    #[arg(long = "env", value_name = "K=V", value_parser = crate::run::parse_env)]
+    #[arg(long = "env", value_name = "K=V", value_parser = parse_env)]
     env: Vec<(String, String)>,
     /// Compile afresh instead of using the compiled-code cache.
     #[arg(long)]
@@ -50,25 +43,15 @@ pub struct Args {
     shutdown_grace: Option<std::time::Duration>,
 }
 
-/// A count that must be at least one: with none, every request would
-/// wait for ever.
-fn parse_count(s: &str) -> Result<usize, String> {
-    match s.trim().parse::<usize>() {
-        Ok(0) => Err("must be at least 1".to_string()),
-        Ok(n) => Ok(n),
-        Err(_) => Err(format!("`{s}` is not a number")),
-    }
-}
-
 impl Args {
     pub fn run(self) -> crate::Outcome {
-        crate::run::guest_log();
+        guest_log();
         let opts = witloom_serve::ServeOptions {
             addr: self.addr,
             limits: self.limits.into(),
             max_concurrent_requests: self.max_concurrent_requests,
-            sqlite: self.sqlite,
-            postgres: self.sql,
+            sqlite: self.database.sqlite,
+            postgres: self.database.sql,
             db_connections: self.db_connections,
             env: self.env,
             no_cache: self.no_cache,
@@ -84,9 +67,7 @@ impl Args {
                 server.local_addr()
             );
         };
-        match witloom_serve::serve(&file, &opts, ready) {
-            Ok(()) => Ok(ExitCode::SUCCESS),
-            Err(e) => Err(Diagnostic::new(format!("{}: {e}", file.display()))),
-        }
+        witloom_serve::serve(&file, &opts, ready).map_err(|e| e.about(&file))?;
+        Ok(ExitCode::SUCCESS)
     }
 }

@@ -1,12 +1,12 @@
 //! witloom's own host capabilities, the DB world of `wit/host.wit`,
 //! implemented through the bindings `cargo xtask bindgen` generated into
-//! `bindings.rs`: `witloom:host/sql` on an embedded SQLite (rusqlite with
-//! its bundled library) and `witloom:host/log` into `tracing`.
+//! `bindings.rs`: `witloom:host/sql` ([`sql`]: on an embedded SQLite, or a
+//! PostgreSQL server) and `witloom:host/log` into `tracing`.
 //!
 //! A database is granted, never assumed: a component that imports `sql`
-//! runs only when the user named a database (`--sqlite PATH`, or
-//! `:memory:`); see [`crate::RunOptions::sqlite`]. Both hosts, `run` and
-//! `serve`, keep a [`WitloomHost`] in each store and link it with
+//! runs only when the user named a database (`--sqlite PATH`, `:memory:`,
+//! or `--sql URL`); see [`crate::RunOptions::sqlite`]. Both hosts, `run`
+//! and `serve`, keep a [`WitloomHost`] in each store and link it with
 //! [`add_to_linker`]; the database behind it is a [`DatabasePool`] shared
 //! by all of a server's requests.
 
@@ -14,12 +14,12 @@
 #[rustfmt::skip]
 #[allow(dead_code, clippy::all, missing_debug_implementations)]
 mod bindings;
-pub(crate) mod postgres;
 mod sql;
 
 use bindings::witloom::host::log;
-pub use postgres::redact;
-pub use sql::{BUSY_TIMEOUT, DatabasePool, IN_MEMORY, MAX_RESULT, WitloomHost};
+pub use sql::{
+    BUSY_TIMEOUT, DatabaseError, DatabasePool, IN_MEMORY, MAX_RESULT, WitloomHost, redact,
+};
 use wasmtime::component::{HasSelf, Linker};
 
 /// Adds `witloom:host/sql` and `witloom:host/log` to `linker`, served by

@@ -26,7 +26,9 @@
 //! and reset (`DISCARD ALL`) before another store gets it, or dropped if
 //! it broke.
 
-use super::bindings::witloom::host::sql;
+use super::{
+    Backend, Connection, DatabaseError, ResultRows, check_parameter_count, interrupted, wit as sql,
+};
 use bytes::{BufMut, BytesMut};
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
@@ -35,8 +37,29 @@ use std::time::{Duration, Instant};
 /// How long connecting may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The PostgreSQL backend: a server, reached with one configuration.
+#[derive(Debug)]
+pub(super) struct Postgres {
+    config: postgres::Config,
+}
+
+impl Postgres {
+    /// The backend for `url` and its first connection.
+    pub fn open(url: &str) -> Result<(Postgres, Box<dyn Connection>), DatabaseError> {
+        let config = config(url)?;
+        let first = PgConnection::connect(&config)?;
+        Ok((Postgres { config }, Box::new(first)))
+    }
+}
+
+impl Backend for Postgres {
+    fn connect(&self) -> Result<Box<dyn Connection>, DatabaseError> {
+        Ok(Box::new(PgConnection::connect(&self.config)?))
+    }
+}
+
 /// One connection.
-pub(crate) struct PgConnection {
+pub(super) struct PgConnection {
     client: postgres::Client,
     /// Whether this store's `statement_timeout` is set.
     timeout_set: bool,
@@ -52,14 +75,13 @@ impl std::fmt::Debug for PgConnection {
 
 /// Parses a `postgres://` URL (or `key=value` string) into a config with
 /// witloom's bounds.
-pub(crate) fn config(url: &str) -> Result<postgres::Config, String> {
+fn config(url: &str) -> Result<postgres::Config, DatabaseError> {
     // The error never repeats the string as given: it may hold a password.
-    let mut config: postgres::Config = url.parse().map_err(|e| {
-        format!(
-            "`{}` is not a PostgreSQL connection string: {e}",
-            redact(url)
-        )
-    })?;
+    let mut config: postgres::Config =
+        url.parse().map_err(|source| DatabaseError::PostgresUrl {
+            url: redact(url),
+            source,
+        })?;
     config
         // A row another replica holds locked makes a statement wait at
         // most this long (then `unavailable`), as SQLite's busy timeout.
@@ -102,8 +124,8 @@ pub fn redact(url: &str) -> String {
 }
 
 impl PgConnection {
-    pub fn connect(config: &postgres::Config) -> Result<PgConnection, String> {
-        let client = config.connect(postgres::NoTls).map_err(|e| describe(&e))?;
+    fn connect(config: &postgres::Config) -> Result<PgConnection, DatabaseError> {
+        let client = config.connect(postgres::NoTls)?;
         Ok(PgConnection {
             client,
             timeout_set: false,
@@ -113,7 +135,7 @@ impl PgConnection {
     /// Ends what a store left (an open transaction, session settings,
     /// prepared statements, temporary tables) so the next store starts
     /// clean. False if the connection is no longer usable.
-    pub fn reset(&mut self) -> bool {
+    fn reset(&mut self) -> bool {
         self.timeout_set = false;
         // `DISCARD ALL` is refused inside a transaction: only then roll
         // back first (a `ROLLBACK` with none open logs a warning on the
@@ -159,7 +181,7 @@ impl PgConnection {
     ) -> Result<(postgres::Statement, Vec<Param>), sql::Error> {
         let translated = placeholders(statement)?;
         let stmt = self.client.prepare(&translated).map_err(|e| error(&e))?;
-        super::sql::check_parameter_count(stmt.params().len(), params.len())?;
+        check_parameter_count(stmt.params().len(), params.len())?;
         let bound = params
             .iter()
             .zip(stmt.params())
@@ -169,7 +191,7 @@ impl PgConnection {
         Ok((stmt, bound))
     }
 
-    pub fn query(
+    fn rows(
         &mut self,
         statement: &str,
         params: &[sql::Value],
@@ -190,35 +212,20 @@ impl PgConnection {
             .iter()
             .map(|c| c.name().to_string())
             .collect();
-        let mut values = Vec::new();
-        let mut size = 0usize;
+        let mut result = ResultRows::new(columns);
         while let Some(row) = rows.next().map_err(|e| error(&e))? {
-            let mut out = Vec::with_capacity(columns.len());
+            let mut out = Vec::with_capacity(result.columns());
             for (i, column) in stmt.columns().iter().enumerate() {
                 let raw: Option<Raw> = row.try_get(i).map_err(|e| error(&e))?;
                 let value = decode(column.type_(), raw.map(|r| r.0), column.name())?;
-                size += match &value {
-                    sql::Value::Text(t) => t.len().max(8),
-                    sql::Value::Blob(b) => b.len().max(8),
-                    _ => 8,
-                };
-                if size > super::MAX_RESULT {
-                    return Err(sql::Error {
-                        code: sql::ErrorCode::Other,
-                        message: format!(
-                            "the result is larger than {} MiB; select fewer rows or smaller values",
-                            super::MAX_RESULT >> 20
-                        ),
-                    });
-                }
-                out.push(value);
+                out.push(result.admit(value)?);
             }
-            values.push(out);
+            result.push(out);
         }
-        Ok(sql::Rows { columns, values })
+        Ok(result.finish())
     }
 
-    pub fn execute(
+    fn changes(
         &mut self,
         statement: &str,
         params: &[sql::Value],
@@ -229,6 +236,31 @@ impl PgConnection {
         let refs: Vec<&(dyn ToSql + Sync)> =
             bound.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
         self.client.execute(&stmt, &refs).map_err(|e| error(&e))
+    }
+}
+
+impl Connection for PgConnection {
+    fn query(
+        &mut self,
+        statement: &str,
+        params: &[sql::Value],
+        deadline: Option<Instant>,
+    ) -> Result<sql::Rows, sql::Error> {
+        self.rows(statement, params, deadline)
+    }
+
+    fn execute(
+        &mut self,
+        statement: &str,
+        params: &[sql::Value],
+        deadline: Option<Instant>,
+    ) -> Result<u64, sql::Error> {
+        self.changes(statement, params, deadline)
+    }
+
+    /// Kept for the next store once reset; a broken one is closed.
+    fn recycle(&mut self) -> bool {
+        self.reset()
     }
 }
 
@@ -512,13 +544,6 @@ fn decode(ty: &Type, raw: Option<&[u8]>, column: &str) -> Result<sql::Value, sql
             });
         }
     })
-}
-
-fn interrupted() -> sql::Error {
-    sql::Error {
-        code: sql::ErrorCode::Unavailable,
-        message: "interrupted: the request's time (--timeout) ran out".to_string(),
-    }
 }
 
 /// A client error as the WIT `error`, by SQLSTATE class.

@@ -1,0 +1,136 @@
+//! The arguments `run` and `serve` share: what a guest may use (limits),
+//! the database it is granted, its environment, and where its log goes.
+//! One definition, so the two verbs cannot drift apart.
+
+use std::path::PathBuf;
+
+/// How much a guest may use: the same flags for `run` (per run) and
+/// `serve` (per request).
+#[derive(clap::Args, Debug)]
+pub struct LimitArgs {
+    /// The most linear memory the guest may have, e.g. 64MiB.
+    #[arg(long, value_parser = witloom_run::parse_size)]
+    max_memory: Option<usize>,
+    /// Stop the guest after this long, e.g. 500ms or 2s.
+    #[arg(long, value_parser = witloom_run::parse_duration)]
+    timeout: Option<std::time::Duration>,
+    /// Stop the guest after this much fuel (about one unit per wasm
+    /// instruction).
+    #[arg(long)]
+    fuel: Option<u64>,
+    /// The most stack wasm code may use, from 4KiB to 4MiB [default:
+    /// 512KiB].
+    #[arg(long, value_parser = witloom_run::parse_wasm_stack)]
+    max_wasm_stack: Option<usize>,
+}
+
+impl From<LimitArgs> for witloom_run::Limits {
+    fn from(a: LimitArgs) -> Self {
+        witloom_run::Limits {
+            max_memory: a.max_memory,
+            timeout: a.timeout,
+            fuel: a.fuel,
+            max_wasm_stack: a.max_wasm_stack,
+        }
+    }
+}
+
+/// The database `witloom:host/sql` is granted: a SQLite file, an in-memory
+/// SQLite database, or a PostgreSQL server. Without one, a component that
+/// imports `sql` is refused.
+#[derive(clap::Args, Debug)]
+pub struct DatabaseArgs {
+    /// Grant `witloom:host/sql` a SQLite database (`serve`: shared by every
+    /// request): a file (created if missing), or in memory when PATH is
+    /// left out (put the flag after FILE then).
+    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = witloom_run::IN_MEMORY)]
+    pub sqlite: Option<PathBuf>,
+    /// Grant `witloom:host/sql` a PostgreSQL server instead (which several
+    /// `witloom serve` processes of one app can share):
+    /// postgres://USER[:PASSWORD]@HOST:PORT/DB. The guests' SQL is the
+    /// same (see docs/sql.md).
+    #[arg(long, value_name = "URL", conflicts_with = "sqlite")]
+    pub sql: Option<String>,
+}
+
+/// A value on the command line that does not parse: clap shows it with
+/// the flag it was given to.
+#[derive(Debug, thiserror::Error)]
+pub enum ArgError {
+    #[error("`{0}` has no name before `=`; write K=V")]
+    NoName(String),
+    #[error("`{0}` is not {1}")]
+    NotPair(String, &'static str),
+    #[error("`{0}` names no host directory; write HOST[::GUEST]")]
+    NoHostDir(String),
+    #[error("`{0}` names no guest path after `::`; write HOST::GUEST, or HOST alone")]
+    NoGuestPath(String),
+    #[error("the guest path `{0}` climbs with `..`; give the path the guest sees, such as `/data`")]
+    GuestPathClimbs(String),
+    #[error("must be at least 1")]
+    Zero,
+    #[error("`{0}` is not a number")]
+    NotANumber(String),
+}
+
+/// `K=V`: an environment variable for the guest, with a name.
+pub fn parse_env(kv: &str) -> Result<(String, String), ArgError> {
+    match kv.split_once('=') {
+        Some(("", _)) => Err(ArgError::NoName(kv.to_string())),
+        Some((k, v)) => Ok((k.to_string(), v.to_string())),
+        None => Err(ArgError::NotPair(kv.to_string(), "K=V")),
+    }
+}
+
+/// `A=B`, trimmed on both sides; `what` is how the pair is written
+/// (`WIT=RUST`), for the error.
+pub fn parse_pair(s: &str, what: &'static str) -> Result<(String, String), ArgError> {
+    s.split_once('=')
+        .map(|(a, b)| (a.trim().to_string(), b.trim().to_string()))
+        .ok_or_else(|| ArgError::NotPair(s.to_string(), what))
+}
+
+/// `HOST[::GUEST]`: a host directory, and the path the guest sees it at
+/// (the host path itself when left out, as `wasmtime run` does). Neither
+/// may be empty, and a guest path given may not climb with `..`.
+pub fn parse_dir(d: &str) -> Result<(PathBuf, String), ArgError> {
+    let (host, guest, named) = match d.split_once("::") {
+        Some((host, guest)) => (host, guest, true),
+        None => (d, d, false),
+    };
+    if host.is_empty() {
+        return Err(ArgError::NoHostDir(d.to_string()));
+    }
+    if guest.is_empty() {
+        return Err(ArgError::NoGuestPath(d.to_string()));
+    }
+    if named && guest.split('/').any(|part| part == "..") {
+        return Err(ArgError::GuestPathClimbs(guest.to_string()));
+    }
+    Ok((PathBuf::from(host), guest.to_string()))
+}
+
+/// A count that must be at least one: with none, every request would
+/// wait for ever.
+pub fn parse_count(s: &str) -> Result<usize, ArgError> {
+    match s.trim().parse::<usize>() {
+        Ok(0) => Err(ArgError::Zero),
+        Ok(n) => Ok(n),
+        Err(_) => Err(ArgError::NotANumber(s.to_string())),
+    }
+}
+
+/// Guests' `witloom:host/log` messages go to stderr through `tracing`, at
+/// the level `WITLOOM_LOG` names (trace, debug, info, warn, error, off;
+/// default info).
+pub fn guest_log() {
+    let level = std::env::var("WITLOOM_LOG")
+        .ok()
+        .and_then(|l| l.parse::<tracing_subscriber::filter::LevelFilter>().ok())
+        .unwrap_or(tracing_subscriber::filter::LevelFilter::INFO);
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_max_level(level)
+        .try_init();
+}
