@@ -4,6 +4,8 @@
 //! A tag is `org.opencontainers.image.ref.name` in the index; writing a
 //! tag into an existing layout keeps its other tags.
 
+use crate::artifact::wasm_layer;
+use crate::error::LayoutReason;
 use crate::{Artifact, OciError, Pulled, WasmConfig, digest_of};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -33,29 +35,24 @@ pub fn write(dir: &Path, tag: &str, artifact: &Artifact) -> Result<Written, OciE
     let (layer, config, manifest) = artifact.encode();
     let manifest_bytes = serde_json::to_vec(&manifest).expect("a manifest serializes");
     let manifest_digest = digest_of(&manifest_bytes);
-    let io = |e: witloom_diag::IoError| OciError::Layout {
+    let bad = |reason| OciError::Layout {
         dir: dir.to_path_buf(),
-        reason: e.to_string(),
+        reason,
     };
+    let io = |e| bad(LayoutReason::File(e));
     let mut index = match witloom_diag::io::read_capped(&dir.join("index.json"), SMALL) {
-        Ok(bytes) => serde_json::from_slice::<Value>(&bytes).map_err(|e| OciError::Layout {
-            dir: dir.to_path_buf(),
-            reason: format!("its index.json does not parse: {e}"),
+        Ok(bytes) => serde_json::from_slice::<Value>(&bytes).map_err(|source| {
+            bad(LayoutReason::Json {
+                what: "its index.json",
+                source,
+            })
         })?,
         Err(e) if e.source.kind() == std::io::ErrorKind::NotFound => {
             json!({"schemaVersion": 2, "mediaType": INDEX_MEDIA_TYPE, "manifests": []})
         }
         // Never replace an index that could not be read: its other tags
         // would be lost.
-        Err(e) => {
-            return Err(OciError::Layout {
-                dir: dir.to_path_buf(),
-                reason: format!(
-                    "cannot read its index.json: {}",
-                    witloom_diag::io::reason(&e.source)
-                ),
-            });
-        }
+        Err(e) => return Err(bad(LayoutReason::UnreadableIndex(e))),
     };
     for (digest, bytes) in [
         (&manifest.layers[0].digest, &layer.data[..]),
@@ -76,10 +73,7 @@ pub fn write(dir: &Path, tag: &str, artifact: &Artifact) -> Result<Written, OciE
         .as_object_mut()
         .and_then(|o| o.get_mut("manifests"))
         .and_then(Value::as_array_mut)
-        .ok_or_else(|| OciError::Layout {
-            dir: dir.to_path_buf(),
-            reason: "its index.json has no `manifests` list".to_string(),
-        })?;
+        .ok_or_else(|| bad(LayoutReason::NoManifests))?;
     manifests.retain(|m| m["annotations"][REF_NAME] != tag);
     manifests.push(json!({
         "mediaType": crate::MANIFEST_MEDIA_TYPE,
@@ -102,7 +96,7 @@ pub fn write(dir: &Path, tag: &str, artifact: &Artifact) -> Result<Written, OciE
 /// digest.
 pub fn read(dir: &Path, tag: &str) -> Result<Pulled, OciError> {
     let shown = format!("{}:{tag}", dir.display());
-    let bad = |reason: String| OciError::Layout {
+    let bad = |reason| OciError::Layout {
         dir: dir.to_path_buf(),
         reason,
     };
@@ -110,12 +104,22 @@ pub fn read(dir: &Path, tag: &str) -> Result<Pulled, OciError> {
     // elsewhere could link a blob to a device that never ends.
     let blob = |digest: &str, max: u64| -> Result<Vec<u8>, OciError> {
         use std::io::Read;
-        let path = blob_path(dir, digest)
-            .ok_or_else(|| bad(format!("`{digest}` is not a sha256 digest")))?;
-        let meta = std::fs::symlink_metadata(&path)
-            .map_err(|e| bad(format!("blob {digest}: {}", witloom_diag::io::reason(&e))))?;
+        let unreadable = |source| {
+            bad(LayoutReason::Blob {
+                digest: digest.to_string(),
+                source,
+            })
+        };
+        let path = blob_path(dir, digest).ok_or_else(|| {
+            bad(LayoutReason::NotSha256 {
+                digest: digest.to_string(),
+            })
+        })?;
+        let meta = std::fs::symlink_metadata(&path).map_err(unreadable)?;
         if !meta.is_file() {
-            return Err(bad(format!("blob {digest} is not a regular file")));
+            return Err(bad(LayoutReason::BlobNotFile {
+                digest: digest.to_string(),
+            }));
         }
         if meta.len() > max {
             return Err(OciError::TooLarge {
@@ -127,7 +131,7 @@ pub fn read(dir: &Path, tag: &str) -> Result<Pulled, OciError> {
         let mut bytes = Vec::with_capacity(meta.len() as usize);
         std::fs::File::open(&path)
             .and_then(|f| f.take(max).read_to_end(&mut bytes))
-            .map_err(|e| bad(format!("blob {digest}: {}", witloom_diag::io::reason(&e))))?;
+            .map_err(unreadable)?;
         let actual = digest_of(&bytes);
         if actual != digest {
             return Err(OciError::Digest {
@@ -139,18 +143,14 @@ pub fn read(dir: &Path, tag: &str) -> Result<Pulled, OciError> {
         Ok(bytes)
     };
     let index_bytes = match std::fs::symlink_metadata(dir.join("index.json")) {
-        Ok(m) if m.is_file() && m.len() <= SMALL => std::fs::read(dir.join("index.json"))
-            .map_err(|e| bad(format!("its index.json: {}", witloom_diag::io::reason(&e))))?,
-        Ok(_) => return Err(bad("its index.json is not a small regular file".to_string())),
-        Err(e) => {
-            return Err(bad(format!(
-                "no index.json: {}",
-                witloom_diag::io::reason(&e)
-            )));
+        Ok(m) if m.is_file() && m.len() <= SMALL => {
+            std::fs::read(dir.join("index.json")).map_err(|e| bad(LayoutReason::Index(e)))?
         }
+        Ok(_) => return Err(bad(LayoutReason::IndexNotSmall)),
+        Err(e) => return Err(bad(LayoutReason::NoIndex(e))),
     };
-    let index: Value = serde_json::from_slice(&index_bytes)
-        .map_err(|e| bad(format!("its index.json does not parse: {e}")))?;
+    let json = |what| move |source| bad(LayoutReason::Json { what, source });
+    let index: Value = serde_json::from_slice(&index_bytes).map_err(json("its index.json"))?;
     let entry = index
         .get("manifests")
         .and_then(Value::as_array)
@@ -161,38 +161,21 @@ pub fn read(dir: &Path, tag: &str) -> Result<Pulled, OciError> {
     let manifest_digest = entry
         .get("digest")
         .and_then(Value::as_str)
-        .ok_or_else(|| bad(format!("the index entry of `{tag}` has no digest")))?
+        .ok_or_else(|| {
+            bad(LayoutReason::NoDigest {
+                tag: tag.to_string(),
+            })
+        })?
         .to_string();
     let manifest: oci_client::manifest::OciImageManifest =
-        serde_json::from_slice(&blob(&manifest_digest, SMALL)?)
-            .map_err(|e| bad(format!("its manifest does not parse: {e}")))?;
-    // The same checks as a registry pull.
-    let not_wasm = |reason: String| OciError::NotWasm {
+        serde_json::from_slice(&blob(&manifest_digest, SMALL)?).map_err(json("its manifest"))?;
+    // The same shape a registry pull insists on.
+    let layer = wasm_layer(&manifest).map_err(|reason| OciError::NotWasm {
         reference: shown.clone(),
         reason,
-    };
-    if manifest.config.media_type != crate::CONFIG_MEDIA_TYPE {
-        return Err(not_wasm(format!(
-            "its config is `{}`, not `{}`",
-            manifest.config.media_type,
-            crate::CONFIG_MEDIA_TYPE
-        )));
-    }
-    let [layer] = manifest.layers.as_slice() else {
-        return Err(not_wasm(format!(
-            "it has {} layers, not one",
-            manifest.layers.len()
-        )));
-    };
-    if layer.media_type != crate::LAYER_MEDIA_TYPE {
-        return Err(not_wasm(format!(
-            "its layer is `{}`, not `{}`",
-            layer.media_type,
-            crate::LAYER_MEDIA_TYPE
-        )));
-    }
+    })?;
     let config: WasmConfig = serde_json::from_slice(&blob(&manifest.config.digest, SMALL)?)
-        .map_err(|e| bad(format!("its config does not parse: {e}")))?;
+        .map_err(json("its config"))?;
     Ok(Pulled {
         wasm: blob(&layer.digest, crate::MAX_BLOB)?,
         config,

@@ -8,7 +8,8 @@ use oci_client::Reference;
 
 const DOCKER_HUB: &str = "docker.io";
 
-/// Parses `text` into a reference; a missing tag is `latest`.
+/// Parses `registry/repository:tag` (or `@sha256:…`) into a reference; a
+/// missing tag is `latest`.
 pub fn parse(text: &str) -> Result<Reference, OciError> {
     let bad = |reason: &str| OciError::BadReference {
         reference: text.to_string(),

@@ -3,6 +3,7 @@
 //! its `witloom.toml` gives, and the checks `witloom pull` makes before it
 //! writes anything.
 
+use crate::error::NotComponentReason;
 use crate::{Artifact, OciError};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -72,22 +73,21 @@ pub fn annotations(info: &AppInfo, created: &str) -> BTreeMap<String, String> {
 /// and every runtime do that, and a pull's digest already says these are
 /// the bytes that were pushed.
 pub fn check_component(shown: &str, wasm: &[u8]) -> Result<(), OciError> {
-    let not = |reason: String| OciError::NotComponent {
+    let not = |reason| OciError::NotComponent {
         file: shown.to_string(),
         reason,
     };
     if !wasmparser::Parser::is_component(wasm) {
         return Err(not(if wasmparser::Parser::is_core_wasm(wasm) {
-            "it is a core wasm module; build a component (`witloom build`)".to_string()
+            NotComponentReason::CoreModule
         } else {
-            "it is not WebAssembly".to_string()
+            NotComponentReason::NotWebAssembly
         }));
     }
-    let top = crate::wasm_config::TopLevel::scan(wasm).map_err(not)?;
+    let top =
+        crate::wasm_config::TopLevel::scan(wasm).map_err(|e| not(NotComponentReason::Binary(e)))?;
     if top.is_wit_package() {
-        return Err(not(
-            "it is a WIT package; publish it with `witloom wit publish`".to_string(),
-        ));
+        return Err(not(NotComponentReason::WitPackage));
     }
     Ok(())
 }

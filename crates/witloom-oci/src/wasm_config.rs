@@ -4,6 +4,7 @@
 //! platform (`wasm`/`wasip2`) that runtimes such as runwasi's shim check.
 
 use crate::OciError;
+use crate::error::NotAComponentReason;
 use serde::{Deserialize, Serialize};
 
 /// The config, as the layout spells it (camelCase keys).
@@ -42,7 +43,9 @@ impl WasmConfig {
     /// imports and exports, as `ns:pkg/iface@v` or plain names) without
     /// decoding its types, so shipping a large app stays cheap.
     pub fn of(wasm: &[u8]) -> Result<WasmConfig, OciError> {
-        let top = TopLevel::scan(wasm).map_err(|reason| OciError::NotAComponent { reason })?;
+        let not_a_component = |reason| OciError::NotAComponent { reason };
+        let top =
+            TopLevel::scan(wasm).map_err(|e| not_a_component(NotAComponentReason::Binary(e)))?;
         let info = if !top.is_wit_package() {
             ComponentInfo {
                 exports: top.exports.into_iter().map(|(n, _)| n).collect(),
@@ -50,14 +53,10 @@ impl WasmConfig {
                 target: None,
             }
         } else {
-            let decoded = wit_component::decode(wasm).map_err(|e| OciError::NotAComponent {
-                reason: format!("{e:#}"),
-            })?;
+            let decoded = wit_component::decode(wasm)
+                .map_err(|e| not_a_component(NotAComponentReason::Decode(e)))?;
             let wit_component::DecodedWasm::WitPackage(resolve, package) = &decoded else {
-                return Err(OciError::NotAComponent {
-                    reason: "it exports only types, but does not decode as a WIT package"
-                        .to_string(),
-                });
+                return Err(not_a_component(NotAComponentReason::TypesOnly));
             };
             let p = &resolve.packages[*package];
             let qualified = |item: &str| match &p.name.version {
@@ -90,26 +89,29 @@ pub(crate) struct TopLevel {
 }
 
 impl TopLevel {
-    pub fn scan(wasm: &[u8]) -> Result<TopLevel, String> {
+    /// The names at the top level; nested modules and components are
+    /// parsed past. Nothing is validated: the names are what a config
+    /// shows and what `check_component` tells a WIT package by.
+    pub fn scan(wasm: &[u8]) -> Result<TopLevel, wasmparser::BinaryReaderError> {
         let mut top = TopLevel {
             imports: Vec::new(),
             exports: Vec::new(),
         };
         let mut depth = 0u32;
         for payload in wasmparser::Parser::new(0).parse_all(wasm) {
-            match payload.map_err(|e| e.to_string())? {
+            match payload? {
                 wasmparser::Payload::ModuleSection { .. }
                 | wasmparser::Payload::ComponentSection { .. } => depth += 1,
                 wasmparser::Payload::End(_) => depth = depth.saturating_sub(1),
                 wasmparser::Payload::ComponentImportSection(r) if depth == 0 => {
                     for import in r {
-                        let import = import.map_err(|e| e.to_string())?;
+                        let import = import?;
                         top.imports.push(import.name.full_name().into_owned());
                     }
                 }
                 wasmparser::Payload::ComponentExportSection(r) if depth == 0 => {
                     for export in r {
-                        let export = export.map_err(|e| e.to_string())?;
+                        let export = export?;
                         top.exports
                             .push((export.name.full_name().into_owned(), export.kind));
                     }
