@@ -45,7 +45,7 @@ pub struct Built {
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
     /// The guest itself failed.
-    #[error("{0}")]
+    #[error(transparent)]
     Guest(#[from] GuestError),
     /// `-c NAME` names no component.
     #[error("no component named `{name}` in the manifest; it has: {}", .known.join(", "))]
@@ -57,7 +57,10 @@ pub enum BuildError {
 
 impl From<BuildError> for witloom_diag::Diagnostic {
     fn from(e: BuildError) -> Self {
-        witloom_diag::Diagnostic::new(e.to_string())
+        match e {
+            BuildError::Guest(guest) => guest.into(),
+            e => witloom_diag::Diagnostic::new(e.to_string()),
+        }
     }
 }
 

@@ -5,7 +5,9 @@
 //! The user writes `.c` files that include `<world>.h` and define the
 //! `exports_…` functions it declares.
 
-use crate::{Backend, Guest, GuestError, Profile, error, error::Action, files_with_ext};
+use crate::{
+    Backend, BindingsError, Guest, GuestError, Profile, error, error::Action, files_with_ext,
+};
 use std::path::Path;
 use std::process::Command;
 use wit_bindgen_core::{Files, WorldGenerator};
@@ -56,30 +58,34 @@ pub(crate) fn generate(
     guest: &Guest<'_>,
     dir: &Path,
     generator: Box<dyn WorldGenerator>,
-    language: &str,
+    language: &'static str,
 ) -> Result<(), GuestError> {
-    let files = generate_files(guest.wit, guest.world, generator, language).map_err(|message| {
-        GuestError::Input {
-            component: guest.name.to_string(),
-            message,
-        }
-    })?;
+    let files =
+        generate_files(&guest.wit.resolve, guest.world, generator, language).map_err(|error| {
+            GuestError::Bindings {
+                component: guest.name.to_string(),
+                error,
+            }
+        })?;
     write_files(guest, dir, &files)
 }
 
 /// Runs a wit-bindgen generator over `world`, in memory.
 pub(crate) fn generate_files(
-    wit: &witloom_ir::Loaded,
+    resolve: &wit_bindgen_core::wit_parser::Resolve,
     world: wit_bindgen_core::wit_parser::WorldId,
     mut generator: Box<dyn WorldGenerator>,
-    language: &str,
-) -> Result<Files, String> {
+    language: &'static str,
+) -> Result<Files, BindingsError> {
     // Generators may add to the `Resolve` they are given: use a copy.
-    let mut resolve = wit.resolve.clone();
+    let mut resolve = resolve.clone();
     let mut files = Files::default();
     generator
         .generate(&mut resolve, world, &mut files)
-        .map_err(|e| format!("cannot generate {language} bindings: {e:#}"))?;
+        .map_err(|e| BindingsError {
+            language,
+            source: e.into(),
+        })?;
     Ok(files)
 }
 
@@ -129,7 +135,12 @@ fn explain_undefined_exports(guest: &Guest<'_>, e: GuestError) -> GuestError {
     if missing.is_empty() {
         return e;
     }
-    let names = export_function_names(&guest.wit.ir, guest.world);
+    let exports = crate::scaffold::exports::Exports::of(guest.wit, guest.world);
+    let names: Vec<(String, String)> = crate::scaffold::c::symbols(&exports)
+        .functions
+        .into_iter()
+        .map(|(symbol, wit, _)| (symbol, wit))
+        .collect();
     let explained: Vec<String> = missing
         .iter()
         .map(|sym| match names.iter().find(|(c, _)| c == sym) {
@@ -145,65 +156,4 @@ fn explain_undefined_exports(guest: &Guest<'_>, e: GuestError) -> GuestError {
             explained.join(", ")
         ),
     }
-}
-
-/// `(C symbol, qualified WIT name)` for every function the world exports,
-/// following wit-bindgen-c's naming.
-pub(crate) fn export_function_names(
-    ir: &witloom_ir::Ir,
-    world: wit_bindgen_core::wit_parser::WorldId,
-) -> Vec<(String, String)> {
-    use witloom_ir::{FunctionKind, TypeDefKind, WorldItemKind};
-    let Some(world) = ir.worlds.get(witloom_ir::WorldId(world.index() as u32)) else {
-        return Vec::new();
-    };
-    let snake = |s: &str| s.replace(['-', ':', '/', '.'], "_");
-    let mut out = Vec::new();
-    for item in &world.exports {
-        let interface = match &item.kind {
-            WorldItemKind::Interface { interface } => *interface,
-            WorldItemKind::Function { function: f } => {
-                let sym = format!("exports_{}_{}", snake(&world.name), snake(&f.name));
-                out.push((sym, f.qualified_name.clone()));
-                continue;
-            }
-            WorldItemKind::Type { .. } => continue,
-        };
-        let iface = &ir[interface];
-        let prefix = match (iface.package, &iface.name) {
-            (Some(p), Some(name)) => {
-                let p = &ir.packages[p].name;
-                format!(
-                    "exports_{}_{}_{}",
-                    snake(&p.namespace),
-                    snake(&p.name),
-                    snake(name)
-                )
-            }
-            _ => format!("exports_{}", snake(&item.name)),
-        };
-        for f in iface.functions.values() {
-            let resource = f
-                .resource
-                .and_then(|r| ir[r].name.clone())
-                .map(|r| snake(&r));
-            let item = snake(&f.item_name);
-            let sym = match (f.kind, resource) {
-                (FunctionKind::Constructor, Some(r)) => format!("{prefix}_constructor_{r}"),
-                (FunctionKind::Method, Some(r)) => format!("{prefix}_method_{r}_{item}"),
-                (FunctionKind::Static, Some(r)) => format!("{prefix}_static_{r}_{item}"),
-                _ => format!("{prefix}_{item}"),
-            };
-            out.push((sym, f.qualified_name.clone()));
-        }
-        for ty in iface.types.values() {
-            if let (TypeDefKind::Resource { .. }, Some(name)) = (&ir[*ty].kind, &ir[*ty].name) {
-                out.push((
-                    format!("{prefix}_{}_destructor", snake(name)),
-                    format!("{}#{name} (its destructor)", iface.qualified_name),
-                ));
-            }
-        }
-    }
-    out
 }

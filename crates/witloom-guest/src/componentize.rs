@@ -13,38 +13,25 @@ use wit_component::{ComponentEncoder, DecodedWasm, StringEncoding};
 use witloom_ir::wit_parser::{Resolve, WorldId};
 
 /// Why a core module did not become a component, or a component could not
-/// be read. wit-component's own error (its whole chain) is the source.
+/// be read. wit-component's own error is the source, its chain kept.
 #[derive(Debug, thiserror::Error)]
 pub enum ComponentizeError {
     /// The world's metadata could not be embedded in the module.
-    #[error("cannot embed the world in the module: {0:#}")]
-    Embed(anyhow::Error),
+    #[error("cannot embed the world in the module")]
+    Embed(#[source] anyhow::Error),
     /// wit-component could not make a component of the module (most
     /// often: an export the world requires is missing).
-    #[error("{0:#}")]
+    #[error(transparent)]
     Encode(anyhow::Error),
     /// The preview1 adapter could not be applied.
-    #[error("cannot adapt the module to WASI 0.2: {0:#}")]
-    Adapter(anyhow::Error),
+    #[error("cannot adapt the module to WASI 0.2")]
+    Adapter(#[source] anyhow::Error),
     /// The bytes are not a component.
-    #[error("{0:#}")]
+    #[error(transparent)]
     Decode(anyhow::Error),
     /// The bytes are a WIT package, not a component.
     #[error("this is a WIT package, not a component")]
     WitPackage,
-}
-
-impl ComponentizeError {
-    /// wit-component's error chain, outermost first.
-    pub fn chain(&self) -> Vec<String> {
-        match self {
-            ComponentizeError::Embed(e)
-            | ComponentizeError::Encode(e)
-            | ComponentizeError::Adapter(e)
-            | ComponentizeError::Decode(e) => e.chain().map(|c| c.to_string()).collect(),
-            ComponentizeError::WitPackage => vec![self.to_string()],
-        }
-    }
 }
 
 /// Turns a core module into a validated component of `world`. The world's
@@ -153,11 +140,15 @@ pub(crate) fn check_shape(guest: &Guest<'_>, component: &[u8]) -> Result<(), Gue
         world: world_name(guest),
         message,
     };
+    let not_a_component = |source| GuestError::NotAComponent {
+        component: guest.name.to_string(),
+        world: world_name(guest),
+        source,
+    };
     wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
         .validate_all(component)
         .map_err(|e| fail(format!("the output does not validate: {e}")))?;
-    let got = shape_of(component)
-        .map_err(|e| fail(format!("the output is not a valid component: {e:#}")))?;
+    let got = shape_of(component).map_err(not_a_component)?;
     let want = world_shape(&guest.wit.resolve, guest.world);
     let missing: Vec<_> = want.exports.difference(&got.exports).collect();
     if !missing.is_empty() {

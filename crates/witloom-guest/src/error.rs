@@ -3,14 +3,25 @@
 
 use crate::{ComponentizeError, Guest, Language};
 use std::path::Path;
-use witloom_diag::IoError;
 pub(crate) use witloom_diag::io::Action;
+use witloom_diag::{Cause, IoError};
 
-/// A guest build failure.
+/// A wit-bindgen generator failed on a world: its error is the source.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot generate {language} bindings")]
+pub struct BindingsError {
+    /// `C`, `Rust` or `Go`.
+    pub language: &'static str,
+    #[source]
+    pub source: Cause,
+}
+
+/// A guest build failure. Each message is a headline; a tool's or
+/// wit-component's failure is the `source`, shown as its own lines.
 #[derive(Debug, thiserror::Error)]
 pub enum GuestError {
     /// The language's toolchain, or part of it, is not installed.
-    #[error("cannot build `{component}` ({language}): {what}\n  install it with: {install}")]
+    #[error("cannot build `{component}` ({language}): {what}")]
     MissingToolchain {
         component: String,
         language: Language,
@@ -19,7 +30,7 @@ pub enum GuestError {
         install: String,
     },
     /// The compiler rejected the sources; `output` is its own message.
-    #[error("`{component}` ({language}) failed to compile\n  command: {command}\n{}", .output.trim_end())]
+    #[error("`{component}` ({language}) failed to compile")]
     Compile {
         component: String,
         language: Language,
@@ -33,9 +44,43 @@ pub enum GuestError {
         world: String,
         message: String,
     },
+    /// The compiled module does not make a component of the world (most
+    /// often: an export the world requires is missing); wit-component's
+    /// error chain says what.
+    #[error("`{component}` does not implement world `{world}`")]
+    Componentize {
+        component: String,
+        world: String,
+        #[source]
+        source: ComponentizeError,
+    },
+    /// The built component cannot be read back as one.
+    #[error(
+        "`{component}` does not implement world `{world}`: the output is not a valid component"
+    )]
+    NotAComponent {
+        component: String,
+        world: String,
+        #[source]
+        source: ComponentizeError,
+    },
     /// The guest's inputs are wrong (no sources, bad world).
     #[error("`{component}`: {message}")]
     Input { component: String, message: String },
+    /// The world's bindings could not be generated.
+    #[error("`{component}`: {error}")]
+    Bindings {
+        component: String,
+        #[source]
+        error: BindingsError,
+    },
+    /// The Go module could not be given its clock shim.
+    #[error("`{component}`: cannot prepare the Go module")]
+    GoModule {
+        component: String,
+        #[source]
+        source: Cause,
+    },
     /// A file could not be read or written.
     #[error("`{component}`: {error}")]
     Io { component: String, error: IoError },
@@ -43,7 +88,18 @@ pub enum GuestError {
 
 impl From<GuestError> for witloom_diag::Diagnostic {
     fn from(e: GuestError) -> Self {
-        witloom_diag::Diagnostic::new(e.to_string())
+        let d = witloom_diag::Diagnostic::new(e.to_string()).with_causes(witloom_diag::causes(&e));
+        match e {
+            GuestError::MissingToolchain { install, .. } => {
+                d.with_help(format!("install it with: {install}"))
+            }
+            GuestError::Compile {
+                command, output, ..
+            } => d
+                .with_note(format!("command: {command}"))
+                .with_note(output.trim_end().to_string()),
+            _ => d,
+        }
     }
 }
 
@@ -92,12 +148,11 @@ pub(crate) fn world_name(guest: &Guest<'_>) -> String {
 
 /// Componentization failed: almost always because an export the world
 /// requires is missing from the module. wit-component names it in its
-/// error chain; keep the whole chain, innermost last.
-pub(crate) fn world_mismatch(guest: &Guest<'_>, e: &ComponentizeError) -> GuestError {
-    let chain = e.chain();
-    GuestError::World {
+/// error chain, which the error keeps.
+pub(crate) fn world_mismatch(guest: &Guest<'_>, e: ComponentizeError) -> GuestError {
+    GuestError::Componentize {
         component: guest.name.to_string(),
         world: world_name(guest),
-        message: chain.join(": "),
+        source: e,
     }
 }

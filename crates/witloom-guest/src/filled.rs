@@ -5,9 +5,14 @@
 //! - a world exporting `wasi:http/incoming-handler`: the handler answers
 //!   every request with `200 hello from NAME`, under `witloom serve`.
 //!
-//! The bodies use only the bindings the build generates for such worlds.
+//! Which function is the entry point is decided on the model; each
+//! language's skeleton puts the body here in that function's place. A
+//! body is written against the bindings the build generates, so each
+//! comes with what it assumes of them (the parameters it names, the
+//! generated names it calls), which the skeleton checks against the
+//! generator's output before writing it.
 
-use std::path::PathBuf;
+use crate::scaffold::exports::Exports;
 use wit_bindgen_core::wit_parser::WorldId;
 use witloom_ir::Loaded;
 
@@ -20,116 +25,69 @@ pub enum Entry {
     Http,
 }
 
-/// The entry point `world` exports, if it is one that is filled. A world
-/// exporting both is a handler first (`witloom serve` is how it is used).
-pub(crate) fn entry(wit: &Loaded, world: WorldId) -> Option<Entry> {
-    let resolve = &wit.resolve;
-    let exports = || {
-        resolve.worlds[world]
-            .exports
-            .keys()
-            .map(|key| resolve.name_world_key(key))
-    };
-    if exports().any(|n| n.starts_with("wasi:http/incoming-handler@0.2.")) {
-        Some(Entry::Http)
-    } else if exports().any(|n| n.starts_with("wasi:cli/run@0.2.")) {
-        Some(Entry::Command)
-    } else {
-        None
+impl Entry {
+    /// The start of the exported interface's name, any WASI 0.2 release.
+    pub(crate) fn interface(self) -> &'static str {
+        match self {
+            Entry::Command => "wasi:cli/run@0.2.",
+            Entry::Http => "wasi:http/incoming-handler@0.2.",
+        }
     }
-}
 
-/// Replaces the entry point's placeholder in the skeleton's files.
-pub(crate) fn fill(
-    files: &mut [(PathBuf, String)],
-    entry: Entry,
-    language: crate::Language,
-    name: &str,
-) {
-    for (path, text) in files.iter_mut() {
-        let filled = match (entry, language) {
-            (Entry::Http, crate::Language::C) => c(text, name),
-            (Entry::Http, crate::Language::Rust) => rust(text, name),
-            (Entry::Http, crate::Language::Go) => go(path, text, name),
-            (Entry::Command, crate::Language::C) => c_command(text, name),
-            (Entry::Command, crate::Language::Rust) => rust_command(text, name),
-            (Entry::Command, crate::Language::Go) => go_command(path, text, name),
-        };
-        if let Some(filled) = filled {
-            *text = filled;
+    /// The function of that interface that is filled.
+    pub(crate) fn function(self) -> &'static str {
+        match self {
+            Entry::Command => "run",
+            Entry::Http => "handle",
         }
     }
 }
 
-fn c_command(text: &str, name: &str) -> Option<String> {
-    let at = text.find("bool exports_wasi_cli_run_run(void) {\n")?;
-    let open = at + text[at..].find("{\n")?;
-    let close = open + text[open..].find("\n}\n")?;
-    let body = format!(
-        r#"{{
-    // The program. Arguments and environment variables come from
+/// The entry point `world` exports, if it is one that is filled.
+pub(crate) fn entry(wit: &Loaded, world: WorldId) -> Option<Entry> {
+    entry_of(&Exports::of(wit, world))
+}
+
+/// The entry point among `exports`. A world exporting both is a handler
+/// first (`witloom serve` is how it is used).
+pub(crate) fn entry_of(exports: &Exports<'_>) -> Option<Entry> {
+    [Entry::Http, Entry::Command]
+        .into_iter()
+        .find(|e| exports.find(e.interface(), e.function()).is_some())
+}
+
+/// A C body, and what it assumes of its declaration in the header.
+pub(crate) struct CFill {
+    /// The system header it needs, as `#include` takes it.
+    pub include: &'static str,
+    pub returns: &'static str,
+    pub params: &'static [&'static str],
+    /// The statements, one a line, indented.
+    pub body: String,
+}
+
+/// `prefix` is the world's own prefix in the bindings (`my_app` for world
+/// `my-app`: `my_app_string_t`).
+pub(crate) fn c(entry: Entry, name: &str, prefix: &str) -> CFill {
+    match entry {
+        Entry::Command => CFill {
+            include: "<stdio.h>",
+            returns: "bool",
+            params: &[],
+            body: format!(
+                r#"    // The program. Arguments and environment variables come from
     // wasi:cli/environment; stdout and stderr are the host's.
     printf("hello from {name}\n");
-    return true;"#
-    );
-    let mut out = text[..open].to_string();
-    out.push_str(&body);
-    out.push_str(&text[close..]);
-    Some(out.replacen("#include \"", "#include <stdio.h>\n#include \"", 1))
-}
-
-fn rust_command(text: &str, name: &str) -> Option<String> {
-    let imp = text.find("impl exports::wasi::cli::run::Guest for")?;
-    let run = imp + text[imp..].find("fn run(")?;
-    let todo = run + text[run..].find("        todo!()\n")?;
-    let body = format!(
-        r#"        // The program: Rust's std works as usual (`std::env::args`,
-        // `std::env::var`, `println!`); `Err(())` exits with status 1.
-        println!("hello from {name}");
-        Ok(())
+    return true;
 "#
-    );
-    let mut out = text[..todo].to_string();
-    out.push_str(&body);
-    out.push_str(&text[todo + "        todo!()\n".len()..]);
-    Some(out)
-}
-
-fn go_command(path: &std::path::Path, text: &str, name: &str) -> Option<String> {
-    if !path.starts_with("export_wasi_cli_run") {
-        return None;
-    }
-    let head = &text[..text.find("\npackage ")?];
-    Some(format!(
-        r#"{head}
-package export_wasi_cli_run
-
-import (
-	"fmt"
-
-	witTypes "go.bytecodealliance.org/pkg/wit/types"
-)
-
-// Run is the program: Go's os and fmt packages work as usual
-// (os.Args, os.Getenv, fmt.Println); an Err result exits with status 1.
-func Run() witTypes.Result[witTypes.Unit, witTypes.Unit] {{
-	fmt.Println("hello from {name}")
-	return witTypes.Ok[witTypes.Unit, witTypes.Unit](witTypes.Unit{{}})
-}}
-"#
-    ))
-}
-
-fn c(text: &str, name: &str) -> Option<String> {
-    let at = text.find("void exports_wasi_http_incoming_handler_handle(")?;
-    let open = at + text[at..].find("{\n")?;
-    let close = open + text[open..].find("\n}\n")?;
-    // The world's own prefix (`handler_string_t` for world `handler`).
-    let include = text.find("#include \"")? + "#include \"".len();
-    let prefix = text[include..].split(".h\"").next()?.replace('-', "_");
-    let body = format!(
-        r#"{{
-    // Answers every request with `200 hello from {name}`. Read the request
+            ),
+        },
+        Entry::Http => CFill {
+            include: "<string.h>",
+            returns: "void",
+            params: &["request", "response_out"],
+            body: format!(
+                r#"    // Answers every request with `200 hello from {name}`. Read the request
     // with wasi_http_types_method_incoming_request_{{method,path_with_query,
     // headers,consume}}; see witloom's docs/serve.md for the body and for
     // streaming a response.
@@ -156,20 +114,49 @@ fn c(text: &str, name: &str) -> Option<String> {
     wasi_io_streams_method_output_stream_blocking_write_and_flush(wasi_io_streams_borrow_output_stream(stream), &chunk, &write_err);
     wasi_io_streams_output_stream_drop_own(stream);
     wasi_http_types_error_code_t finish_err;
-    wasi_http_types_static_outgoing_body_finish(body, NULL, &finish_err);"#
-    );
-    let mut out = text[..open].to_string();
-    out.push_str(&body);
-    out.push_str(&text[close..]);
-    Some(out.replacen("#include \"", "#include <string.h>\n#include \"", 1))
+    wasi_http_types_static_outgoing_body_finish(body, NULL, &finish_err);
+"#
+            ),
+        },
+    }
 }
 
-fn rust(text: &str, name: &str) -> Option<String> {
-    let imp = text.find("impl exports::wasi::http::incoming_handler::Guest for")?;
-    let handle = imp + text[imp..].find("fn handle(")?;
-    let todo = handle + text[handle..].find("        todo!()\n")?;
-    let body = format!(
-        r#"        // Answers every request with `200 hello from {name}`. Read the
+/// A Rust body, and what it assumes of the stub's signature.
+pub(crate) struct RustFill {
+    pub params: &'static [&'static str],
+    /// The return type, its path left out: `Result<(),()>`.
+    pub returns: &'static str,
+    /// Items of the generated bindings it names.
+    pub uses: &'static [&'static str],
+    /// The statements, one a line, indented.
+    pub body: String,
+}
+
+pub(crate) fn rust(entry: Entry, name: &str) -> RustFill {
+    match entry {
+        Entry::Command => RustFill {
+            params: &[],
+            returns: "Result<(),()>",
+            uses: &[],
+            body: format!(
+                r#"        // The program: Rust's std works as usual (`std::env::args`,
+        // `std::env::var`, `println!`); `Err(())` exits with status 1.
+        println!("hello from {name}");
+        Ok(())
+"#
+            ),
+        },
+        Entry::Http => RustFill {
+            params: &["request", "response_out"],
+            returns: "",
+            uses: &[
+                "Fields",
+                "OutgoingBody",
+                "OutgoingResponse",
+                "ResponseOutparam",
+            ],
+            body: format!(
+                r#"        // Answers every request with `200 hello from {name}`. Read the
         // request with `request.method()`, `.path_with_query()`, `.headers()`
         // and `.consume()` (its body, as a stream); see witloom's
         // docs/serve.md for streaming a response.
@@ -186,25 +173,68 @@ fn rust(text: &str, name: &str) -> Option<String> {
         drop(stream);
         OutgoingBody::finish(body, None).expect("finished");
 "#
-    );
-    let mut out = text[..todo].to_string();
-    out.push_str(&body);
-    out.push_str(&text[todo + "        todo!()\n".len()..]);
-    Some(out)
+            ),
+        },
+    }
 }
 
-fn go(path: &std::path::Path, text: &str, name: &str) -> Option<String> {
-    if !path.starts_with("export_wasi_http_incoming_handler") {
-        return None;
-    }
-    let head = &text[..text.find("\npackage ")?];
-    Some(format!(
-        r#"{head}
-package export_wasi_http_incoming_handler
+/// A Go file, whole: the entry point's declaration is witloom's own (it
+/// names its parameters and imports), so it replaces the stub's.
+pub(crate) struct GoFill {
+    /// The stub it replaces.
+    pub function: &'static str,
+    /// That stub's declaration, as wit-bindgen-go writes it; `{types}`
+    /// is whatever identifier the stub imports `wasi:http/types` by.
+    pub signature: &'static str,
+    /// What it calls from `wasi:http/types`' package.
+    pub uses: &'static [&'static str],
+    /// From the `package` clause on; `{package}`, `{types_path}` and
+    /// `{wit_types_path}` (import paths, quoted) are filled in.
+    pub text: String,
+}
+
+pub(crate) fn go(entry: Entry, name: &str) -> GoFill {
+    match entry {
+        Entry::Command => GoFill {
+            function: "Run",
+            signature: "func Run() witTypes.Result[witTypes.Unit, witTypes.Unit]",
+            uses: &[],
+            text: format!(
+                r#"
+package {{package}}
 
 import (
-	witTypes "go.bytecodealliance.org/pkg/wit/types"
-	http "wit_component/wasi_http_types"
+	"fmt"
+
+	witTypes {{wit_types_path}}
+)
+
+// Run is the program: Go's os and fmt packages work as usual
+// (os.Args, os.Getenv, fmt.Println); an Err result exits with status 1.
+func Run() witTypes.Result[witTypes.Unit, witTypes.Unit] {{
+	fmt.Println("hello from {name}")
+	return witTypes.Ok[witTypes.Unit, witTypes.Unit](witTypes.Unit{{}})
+}}
+"#
+            ),
+        },
+        Entry::Http => GoFill {
+            function: "Handle",
+            signature: "func Handle(_request *{types}.IncomingRequest, _responseOut *{types}.ResponseOutparam)",
+            uses: &[
+                "MakeFields",
+                "MakeOutgoingResponse",
+                "ResponseOutparamSet",
+                "OutgoingBodyFinish",
+                "ErrorCode",
+            ],
+            text: format!(
+                r#"
+package {{package}}
+
+import (
+	witTypes {{wit_types_path}}
+	http {{types_path}}
 )
 
 // Handle answers every request with `200 hello from {name}`. Read the
@@ -224,5 +254,7 @@ func Handle(request *http.IncomingRequest, responseOut *http.ResponseOutparam) {
 	http.OutgoingBodyFinish(body, witTypes.None[*http.Fields]())
 }}
 "#
-    ))
+            ),
+        },
+    }
 }

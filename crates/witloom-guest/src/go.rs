@@ -102,9 +102,9 @@ impl Backend for Go {
         run_tool(guest, &mut cmd)?;
         let core = error::io(name, Action::Read, &out, std::fs::read(&out))?;
         let core =
-            crate::go_clocks::pause_clocks_in_realloc(&core).map_err(|e| GuestError::Input {
+            crate::go_clocks::pause_clocks_in_realloc(&core).map_err(|e| GuestError::GoModule {
                 component: name.to_string(),
-                message: format!("cannot prepare the Go module: {e:#}"),
+                source: e.into(),
             })?;
         Ok(core)
     }

@@ -21,7 +21,7 @@ pub mod scaffold;
 mod walk;
 
 pub use componentize::{ComponentShape, ComponentizeError, componentize, shape_of};
-pub use error::GuestError;
+pub use error::{BindingsError, GuestError};
 pub use witloom_app::toolchain::{Missing, Toolchain};
 
 use std::path::{Path, PathBuf};
@@ -109,7 +109,7 @@ pub fn build(guest: &Guest<'_>, tc: &Toolchain) -> Result<Vec<u8>, GuestError> {
     backend.bindings(guest, &bindings)?;
     let core = backend.compile(guest, &bindings, tc)?;
     let component = componentize(&core, &guest.wit.resolve, guest.world)
-        .map_err(|e| error::world_mismatch(guest, &e))?;
+        .map_err(|e| error::world_mismatch(guest, e))?;
     componentize::check_shape(guest, &component)?;
     Ok(component)
 }
