@@ -18,11 +18,13 @@ pub mod http;
 pub mod manifest;
 mod mutate;
 pub mod registry;
+mod support;
 pub mod wave;
 pub mod wit;
 pub mod worlds;
 
 pub use exec::{Outcome, exec};
+pub use support::unsafe_char;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -89,17 +91,28 @@ impl std::fmt::Display for Class {
 }
 
 impl std::str::FromStr for Class {
-    type Err = String;
+    type Err = UnknownClass;
 
-    fn from_str(s: &str) -> Result<Self, String> {
+    fn from_str(s: &str) -> Result<Self, UnknownClass> {
         Class::ALL
             .into_iter()
             .find(|c| c.name() == s)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Class::ALL.iter().map(|c| c.name()).collect();
-                format!("unknown class `{s}`, expected one of {}", names.join(", "))
+            .ok_or_else(|| UnknownClass {
+                name: s.to_string(),
             })
     }
+}
+
+/// A class name that no [`Class`] has.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown class `{name}`, expected one of {}", class_names())]
+pub struct UnknownClass {
+    pub name: String,
+}
+
+fn class_names() -> String {
+    let names: Vec<&str> = Class::ALL.iter().map(|c| c.name()).collect();
+    names.join(", ")
 }
 
 /// Runs one class's suite.
@@ -203,22 +216,33 @@ impl Counts {
         input: &Path,
         expect_location: bool,
     ) {
-        self.cases += 1;
-        *self.exits.entry(outcome.key()).or_default() += 1;
-        self.peak_rss_kib = self.peak_rss_kib.max(outcome.peak_rss_kib);
+        self.tally(outcome);
         let stderr = String::from_utf8_lossy(&outcome.stderr);
         let failure = if outcome.timed_out {
             self.hangs += 1;
             Some(format!("hang after {:.1?}", outcome.elapsed))
         } else if outcome.panicked() {
             self.panics += 1;
-            Some(format!("panic: {}", panic_line(&stderr)))
+            let mut lines = support::panic_lines(&stderr);
+            let at = lines.next().unwrap_or_default();
+            let why = lines.next().unwrap_or_default();
+            Some(format!(
+                "panic: {}",
+                support::clip_escaped(&format!("{at} {why}"), 300)
+            ))
         } else if let Some(signal) = outcome.signal {
             self.crashes += 1;
-            Some(format!("signal {signal}: {}", last_line(&stderr)))
+            Some(format!(
+                "signal {signal}: {}",
+                support::clip_escaped(support::last_line(&stderr), 200)
+            ))
         } else if !matches!(outcome.code, Some(0..=2)) {
             self.other_exits += 1;
-            Some(format!("exit {}: {}", outcome.key(), last_line(&stderr)))
+            Some(format!(
+                "exit {}: {}",
+                outcome.key(),
+                support::clip_escaped(support::last_line(&stderr), 200)
+            ))
         } else {
             None
         };
@@ -232,7 +256,7 @@ impl Counts {
             self.unlocated += 1;
             // Examples of different messages: the first words tell them
             // apart (the rest names this case's file).
-            let headline = first_line(&stderr);
+            let headline = support::clip_escaped(support::first_line(&stderr), 200);
             let gist: String = headline.chars().take(24).collect();
             if self.examples_of("unlocated") < EXAMPLES_PER_KIND
                 && !self.examples.iter().any(|e| e.contains(&gist))
@@ -242,17 +266,25 @@ impl Counts {
                     .push(format!("unlocated: {what}: {headline} ({kept})"));
             }
         }
-        if let Some(c) = stderr.chars().find(|&c| unsafe_char(c)) {
+        if let Some((c, line)) = support::first_unsafe(&stderr) {
             self.unsafe_output += 1;
             if self.examples_of("unsafe") < EXAMPLES_PER_KIND {
                 let kept = self.keep(cfg, input, "unsafe-");
                 self.examples.push(format!(
                     "unsafe output: {what}: U+{:04X} in {:?} ({kept})",
                     c as u32,
-                    clip(first_line_with(&stderr, c), 160)
+                    support::clip_escaped(line.unwrap_or(&stderr), 160)
                 ));
             }
         }
+    }
+
+    /// Counts one process's exit and memory, whatever else the class
+    /// makes of it.
+    pub(crate) fn tally(&mut self, outcome: &Outcome) {
+        self.cases += 1;
+        *self.exits.entry(outcome.key()).or_default() += 1;
+        self.peak_rss_kib = self.peak_rss_kib.max(outcome.peak_rss_kib);
     }
 
     fn examples_of(&self, kind: &str) -> usize {
@@ -263,7 +295,7 @@ impl Counts {
     /// where. Only a regular file is copied: a FIFO, a device or a
     /// directory would block or never end, so those are described.
     fn keep(&self, cfg: &Config, input: &Path, prefix: &str) -> String {
-        let dir = cfg.work.join("repro");
+        let dir = support::repro_dir(cfg);
         let ext = input
             .extension()
             .map_or_else(|| "bin".to_string(), |e| e.to_string_lossy().into_owned());
@@ -282,51 +314,6 @@ impl Counts {
             Err(e) => format!("input {} not kept: {e}", input.display()),
         }
     }
-}
-
-/// Whether a character in a diagnostic could move the cursor, recolour or
-/// reorder a terminal's text: C0 and C1 controls (bar newline and tab),
-/// DEL, and Unicode's bidirectional controls.
-pub fn unsafe_char(c: char) -> bool {
-    (c.is_control() && c != '\n' && c != '\t')
-        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
-}
-
-/// The line of a panic message that says where (`panicked at …`) and the
-/// one after it (what).
-fn panic_line(stderr: &str) -> String {
-    let mut lines = stderr.lines().skip_while(|l| !l.contains("panicked at"));
-    let at = lines.next().unwrap_or_default();
-    let why = lines.next().unwrap_or_default();
-    clip(&format!("{at} {why}"), 300)
-}
-
-fn first_line(s: &str) -> String {
-    clip(s.lines().next().unwrap_or_default(), 200)
-}
-
-fn last_line(s: &str) -> String {
-    clip(
-        s.lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or_default(),
-        200,
-    )
-}
-
-fn first_line_with(s: &str, c: char) -> &str {
-    s.lines().find(|l| l.contains(c)).unwrap_or(s)
-}
-
-/// At most `n` characters, escaped: a finding line must not carry the
-/// control bytes it reports.
-fn clip(s: &str, n: usize) -> String {
-    let mut out: String = s.chars().take(n).flat_map(char::escape_debug).collect();
-    if s.chars().count() > n {
-        out.push('…');
-    }
-    out
 }
 
 /// A `witloom` command for one case: the binary under test, run in the

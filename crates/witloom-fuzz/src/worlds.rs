@@ -25,7 +25,7 @@ mod bindings;
 mod generate;
 
 use crate::exec::exec;
-use crate::{Config, Counts};
+use crate::{Config, Counts, support};
 use anyhow::Context as _;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -171,7 +171,11 @@ impl<'a> Suite<'a> {
         let pkg = match generate::smith(&bytes, generate::drawn_config(index)) {
             Ok(pkg) => pkg,
             Err(reason) => {
-                *self.report.smith_rejected.entry(reason).or_default() += 1;
+                *self
+                    .report
+                    .smith_rejected
+                    .entry(support::one_line(&reason))
+                    .or_default() += 1;
                 return Ok(());
             }
         };
@@ -274,7 +278,7 @@ impl<'a> Suite<'a> {
                 let e = self
                     .report
                     .skipped_wit_component
-                    .entry(normalize(&reason))
+                    .entry(normalize(&reason.key()))
                     .or_insert_with(|| (0, format!("{} (world {world})", dir.display())));
                 e.0 += 1;
                 return Ok(true);
@@ -316,7 +320,7 @@ impl<'a> Suite<'a> {
             .record(self.cfg, &what, &out, &input, false);
         let recorded = self.report.counts.findings.len() > findings_before;
         let mut passed = out.code == Some(0) && !out.timed_out;
-        let mut stderr = first_lines(&out.stderr, STDERR_LINES);
+        let mut stderr = support::first_lines(&String::from_utf8_lossy(&out.stderr), STDERR_LINES);
         if passed && stage == WIT_IR && out.stdout.len() < (1 << 20) {
             // The IR is promised as JSON (`exec` keeps the first MiB, so a
             // longer one is not judged).
@@ -467,16 +471,6 @@ fn names_a_limitation(stderr: &str) -> bool {
     first.contains("does not") && first.contains(" yet")
 }
 
-/// The first `n` non-empty lines of `bytes`, lossily decoded.
-fn first_lines(bytes: &[u8], n: usize) -> String {
-    String::from_utf8_lossy(bytes)
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .take(n)
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// A failure's kind from its message: the first line with what varies per
 /// case (quoted names, numbers, paths) blanked, so one bug is one kind.
 fn normalize(message: &str) -> String {
@@ -578,6 +572,34 @@ mod tests {
         assert_eq!(
             super::normalize_keeping_names("error[E0428]: the name `Name3` is defined"),
             "error[EN]: the name `NameN` is defined"
+        );
+    }
+
+    /// The report's keys for what the generator could not make read as
+    /// they did when the reasons were strings formatted with `{:#}`.
+    #[test]
+    fn generator_failures_keep_their_keys() {
+        use super::generate::{DummyError, SmithError};
+        use anyhow::Context as _;
+        let chain = || {
+            Err::<(), _>(anyhow::anyhow!("bad type\nsecond line"))
+                .context("decoding")
+                .unwrap_err()
+        };
+        let e = chain();
+        assert_eq!(
+            crate::support::one_line(&SmithError::Undecodable(chain())),
+            format!("wit-component cannot decode wit-smith's package: {e:#}")
+        );
+        assert_eq!(
+            crate::support::one_line(&SmithError::Panicked("boom".into())),
+            "wit-smith panicked: boom"
+        );
+        assert_eq!(DummyError::Failed(chain()).key(), "decoding: bad type");
+        let long = "p".repeat(400);
+        assert_eq!(
+            DummyError::Panicked(format!("{long}\nmore")).key(),
+            format!("panicked: {}", &long[..300])
         );
     }
 }

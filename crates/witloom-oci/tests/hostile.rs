@@ -2,61 +2,40 @@
 //! refused at 4 MiB (oci-client would read it whole), a manifest whose
 //! bytes differ from the registry's `Docker-Content-Digest` is refused, a
 //! negative layer size is named as such, and a registry's error text is
-//! shown clipped. Each against a one-purpose server on a free loopback
-//! port, within a bound.
+//! shown clipped. Each against a one-purpose registry (witloom-testkit's
+//! scripted server) on a free loopback port, within a bound.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 use witloom_oci::{Options, Reference, parse_reference, pull};
+use witloom_testkit::scripted::{
+    Answer, Body, Limits, PathIs, RawWriter, Request, Response, Script, ScriptedServer,
+};
 
-/// Serves `answer` for every manifest request (and 200 for `/v2/`) on a
-/// thread, for as many connections as come; returns the registry address.
-fn serve(answer: fn(&mut TcpStream, &str)) -> String {
-    serve_with(
-        answer,
-        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: application/json\r\n\r\n{}",
-    )
+/// Answers the manifest request with `answer` (raw bytes, then the
+/// connection closes) and every other request with `{}`.
+fn serve(answer: fn(&Request, &mut RawWriter<'_>)) -> ScriptedServer {
+    serve_with(answer, Response::json(200, b"{}"))
 }
 
 /// [`serve`], answering every other request with `other`.
-fn serve_with(answer: fn(&mut TcpStream, &str), other: &'static [u8]) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(50) {
-            let Ok(mut stream) = stream else { continue };
-            std::thread::spawn(move || {
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-                let _ = stream.set_write_timeout(Some(Duration::from_secs(10)));
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let path = line.split(' ').nth(1).unwrap_or("").to_string();
-                    // The rest of the head.
-                    loop {
-                        let mut h = String::new();
-                        if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
-                            break;
-                        }
-                    }
-                    if path.ends_with("/manifests/1.0") {
-                        answer(&mut stream, &path);
-                        return;
-                    }
-                    let _ = stream.write_all(other);
-                }
-            });
-        }
-    });
-    addr
+fn serve_with(answer: fn(&Request, &mut RawWriter<'_>), other: Response) -> ScriptedServer {
+    let script = Script::new()
+        .on(
+            PathIs::Exact("/v2/acme/app/manifests/1.0".into()),
+            Answer::raw(answer),
+        )
+        .otherwise(other);
+    // One pull opens a few connections; a client that loops stops here.
+    let limits = Limits {
+        max_connections: 50,
+        ..Limits::default()
+    };
+    ScriptedServer::start_with(script, limits).expect("a loopback port")
 }
 
-fn pulled(addr: &str) -> (String, Duration) {
-    let reference: Reference = parse_reference(&format!("{addr}/acme/app:1.0")).unwrap();
+fn pulled(registry: &ScriptedServer) -> (String, Duration) {
+    let reference: Reference =
+        parse_reference(&format!("{}/acme/app:1.0", registry.addr())).unwrap();
     let opts = Options {
         timeout: Duration::from_secs(20),
         ..Options::default()
@@ -68,19 +47,21 @@ fn pulled(addr: &str) -> (String, Duration) {
 
 #[test]
 fn a_manifest_without_end_is_refused_at_the_bound() {
-    let addr = serve(|stream, _| {
-        let _ = stream.write_all(
+    let registry = serve(|_, out| {
+        if !out.write(
             b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\n\r\n{\"schemaVersion\": 2, \"x\": \"",
-        );
+        ) {
+            return;
+        }
         let chunk = vec![b'a'; 64 << 10];
         // 64 MiB at most: far past the bound, and finite.
         for _ in 0..1024 {
-            if stream.write_all(&chunk).is_err() {
+            if !out.write(&chunk) {
                 return;
             }
         }
     });
-    let (err, took) = pulled(&addr);
+    let (err, took) = pulled(&registry);
     assert!(err.contains("larger than the 4 MiB witloom reads"), "{err}");
     assert!(took < Duration::from_secs(15), "{took:?}");
 }
@@ -89,41 +70,39 @@ const MANIFEST: &str = r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.im
 
 #[test]
 fn a_manifest_that_is_not_what_the_registry_says_is_refused() {
-    let addr = serve(|stream, _| {
+    let registry = serve(|_, out| {
         let head = format!(
             "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nDocker-Content-Digest: sha256:{}\r\nContent-Length: {}\r\n\r\n",
             "0".repeat(64),
             MANIFEST.len()
         );
-        let _ = stream.write_all(head.as_bytes());
-        let _ = stream.write_all(MANIFEST.as_bytes());
+        let _ = out.write(head.as_bytes()) && out.write(MANIFEST.as_bytes());
     });
-    let (err, _) = pulled(&addr);
+    let (err, _) = pulled(&registry);
     assert!(err.contains(&format!("sha256:{}", "0".repeat(64))), "{err}");
 }
 
 #[test]
 fn a_negative_layer_size_is_named() {
-    let addr = serve(|stream, _| {
+    let registry = serve(|_, out| {
         let head = format!(
             "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: {}\r\n\r\n",
             MANIFEST.len()
         );
-        let _ = stream.write_all(head.as_bytes());
-        let _ = stream.write_all(MANIFEST.as_bytes());
-        // The config blob is asked for next on another connection; this
-        // one is done.
-        let mut rest = Vec::new();
-        let _ = stream.read_to_end(&mut rest);
+        if out.write(head.as_bytes()) && out.write(MANIFEST.as_bytes()) {
+            // The config blob is asked for next on another connection;
+            // this one is held until the client lets it go.
+            out.wait_for_close();
+        }
     });
-    let (err, _) = pulled(&addr);
-    // The config ({}, 2 bytes) is served by the `/v2/` fallback answer.
+    let (err, _) = pulled(&registry);
+    // The config ({}, 2 bytes) is served by the fallback answer.
     assert!(err.contains("declares a negative size (-5)"), "{err}");
 }
 
 #[test]
 fn a_registry_error_is_shown_clipped() {
-    let addr = serve(|stream, _| {
+    let registry = serve(|_, out| {
         let errors: Vec<String> = (0..10_000)
             .map(|i| format!(r#"{{"code":"UNKNOWN","message":"m{i}"}}"#))
             .collect();
@@ -132,17 +111,16 @@ fn a_registry_error_is_shown_clipped() {
             "HTTP/1.1 418 I'm a teapot\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
             body.len()
         );
-        let _ = stream.write_all(head.as_bytes());
-        let _ = stream.write_all(body.as_bytes());
+        let _ = out.write(head.as_bytes()) && out.write(body.as_bytes());
     });
-    let (err, _) = pulled(&addr);
+    let (err, _) = pulled(&registry);
     assert!(err.len() < 2000, "{} bytes: {}", err.len(), &err[..200]);
     assert!(err.contains("more bytes)"), "{err}");
 }
 
 #[test]
 fn a_manifest_of_an_unknown_media_type_is_refused() {
-    let addr = serve(|stream, _| {
+    let registry = serve(|_, out| {
         let manifest = MANIFEST.replace(
             "application/vnd.oci.image.manifest.v1+json",
             "application/x-not-a-manifest",
@@ -151,26 +129,26 @@ fn a_manifest_of_an_unknown_media_type_is_refused() {
             "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
             manifest.len()
         );
-        let _ = stream.write_all(head.as_bytes());
-        let _ = stream.write_all(manifest.as_bytes());
+        let _ = out.write(head.as_bytes()) && out.write(manifest.as_bytes());
     });
-    let (err, _) = pulled(&addr);
+    let (err, _) = pulled(&registry);
     assert!(err.contains("application/x-not-a-manifest"), "{err}");
 }
 
 #[test]
 fn an_authentication_challenge_past_the_bound_is_refused_before_it_is_parsed() {
     // oci-client's challenge parser took 2 GiB for one like this.
-    static CHALLENGE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
-    let answer = CHALLENGE.get_or_init(|| {
-        let params = vec![r#"x="y""#; 20_000].join(",");
-        format!(
-            "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"http://127.0.0.1:1/token\",{params}\r\nContent-Length: 0\r\n\r\n"
-        )
-        .into_bytes()
-    });
-    let addr = serve_with(|_, _| {}, answer);
-    let (err, took) = pulled(&addr);
+    let params = vec![r#"x="y""#; 20_000].join(",");
+    let challenge = format!("Bearer realm=\"http://127.0.0.1:1/token\",{params}");
+    let registry = serve_with(
+        |_, _| {},
+        Response::new(
+            401,
+            &[("WWW-Authenticate", &challenge)],
+            Body::Full(Vec::new()),
+        ),
+    );
+    let (err, took) = pulled(&registry);
     assert!(err.contains("authentication challenge is"), "{err}");
     assert!(took < Duration::from_secs(10), "{took:?}");
 }

@@ -7,10 +7,14 @@
 //!   committed here).
 //! - [`registry::LocalRegistry`]: a real OCI registry on a free loopback
 //!   port; [`postgres::LocalPostgres`]: a real PostgreSQL server.
+//! - [`scripted::ScriptedServer`]: a hostile HTTP/1.1 server on a free
+//!   loopback port that answers from a script, every read, write and
+//!   connection bounded.
 
 pub mod golden;
 pub mod postgres;
 pub mod registry;
+pub mod scripted;
 
 pub use golden::assert_golden;
 use std::path::{Path, PathBuf};

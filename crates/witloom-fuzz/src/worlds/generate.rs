@@ -3,6 +3,7 @@
 //! Nothing here runs witloom; a failure here is the generator's, never a
 //! finding against witloom.
 
+use crate::support;
 use anyhow::Context as _;
 use arbitrary::Unstructured;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -17,11 +18,14 @@ pub(super) struct Package {
     pub root: PackageId,
 }
 
+/// This class's stream of case seeds ([`support::case_seed`]).
+const CASE_STREAM: u64 = 0x9e37_79b9_7f4a_7c15;
+
 /// The input bytes of case `index`: a few KiB from the suite's generator,
 /// seeded from `seed` and `index` (mixed, so seeds 0 and 1 do not swap
 /// cases), so a case is reproduced from its number.
 pub(super) fn case_bytes(seed: u64, index: u64) -> Vec<u8> {
-    let mut rng = crate::Rng::new(seed ^ index.wrapping_add(1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    let mut rng = crate::Rng::new(support::case_seed(seed, CASE_STREAM, index));
     // Between 2 and 8 KiB: enough for wit-smith to finish most packages
     // (it stops where the bytes run out), varied so sizes vary too.
     let len = 2048 + rng.below(6 * 1024);
@@ -42,9 +46,23 @@ pub(super) fn drawn_config(index: u64) -> bool {
     index % 2 == 1
 }
 
+/// Why wit-smith made no package of a case's bytes. The report counts
+/// cases by [`support::one_line`] of it.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum SmithError {
+    #[error("wit-smith panicked: {0}")]
+    Panicked(String),
+    #[error("wit-smith rejected the bytes")]
+    Rejected(#[source] arbitrary::Error),
+    #[error("wit-smith gave a component, not a package")]
+    NotAPackage,
+    #[error("wit-component cannot decode wit-smith's package")]
+    Undecodable(#[source] anyhow::Error),
+}
+
 /// wit-smith's package for `bytes`, decoded; `Err` says why there is none
 /// (wit-smith rejects some byte strings, and has been known to panic).
-pub(super) fn smith(bytes: &[u8], drawn_config: bool) -> Result<Package, String> {
+pub(super) fn smith(bytes: &[u8], drawn_config: bool) -> Result<Package, SmithError> {
     let wasm = catch_unwind(AssertUnwindSafe(|| {
         let mut u = Unstructured::new(bytes);
         let config = if drawn_config {
@@ -54,14 +72,12 @@ pub(super) fn smith(bytes: &[u8], drawn_config: bool) -> Result<Package, String>
         };
         wit_smith::smith(&config, &mut u)
     }))
-    .map_err(|p| format!("wit-smith panicked: {}", panic_message(&*p)))?
-    .map_err(|e| format!("wit-smith rejected the bytes: {e}"))?;
+    .map_err(|p| SmithError::Panicked(panic_message(&*p)))?
+    .map_err(SmithError::Rejected)?;
     match wit_component::decode(&wasm) {
         Ok(DecodedWasm::WitPackage(resolve, root)) => Ok(Package { resolve, root }),
-        Ok(DecodedWasm::Component(..)) => Err("wit-smith gave a component, not a package".into()),
-        Err(e) => Err(format!(
-            "wit-component cannot decode wit-smith's package: {e:#}"
-        )),
+        Ok(DecodedWasm::Component(..)) => Err(SmithError::NotAPackage),
+        Err(e) => Err(SmithError::Undecodable(e)),
     }
 }
 
@@ -103,16 +119,35 @@ fn write(path: &Path, text: &str) -> anyhow::Result<()> {
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
 }
 
+/// Why wit-component made no dummy component of a world.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum DummyError {
+    #[error(transparent)]
+    Failed(anyhow::Error),
+    #[error("panicked: {}", reason(.0))]
+    Panicked(String),
+}
+
+impl DummyError {
+    /// How the report counts it: one line, bounded.
+    pub fn key(&self) -> String {
+        match self {
+            DummyError::Failed(e) => reason(&support::one_line(e.as_ref())).to_string(),
+            DummyError::Panicked(_) => self.to_string(),
+        }
+    }
+}
+
 /// A core module that imports and exports what `world` says, with the
 /// world embedded, encoded as a validated component: what a guest built for
 /// the world would look like to witloom. `Err` is wit-component's reason
 /// when it cannot make one (its dummy module panics on some worlds).
-pub(super) fn dummy_component(resolve: &Resolve, world: WorldId) -> Result<Vec<u8>, String> {
+pub(super) fn dummy_component(resolve: &Resolve, world: WorldId) -> Result<Vec<u8>, DummyError> {
     let made = catch_unwind(AssertUnwindSafe(|| crate::dummy_component(resolve, world)));
     match made {
         Ok(Ok(bytes)) => Ok(bytes),
-        Ok(Err(e)) => Err(first_line(&format!("{e:#}"))),
-        Err(p) => Err(format!("panicked: {}", first_line(&panic_message(&*p)))),
+        Ok(Err(e)) => Err(DummyError::Failed(e)),
+        Err(p) => Err(DummyError::Panicked(panic_message(&*p))),
     }
 }
 
@@ -127,6 +162,6 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// Reasons become histogram keys: one line, bounded.
-fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or("").chars().take(300).collect()
+fn reason(s: &str) -> &str {
+    support::head(support::first_line(s), 300).0
 }

@@ -1,374 +1,33 @@
-//! Class `registry`: hostile OCI registries against `witloom pull`.
-//!
-//! Each case starts a fake registry in this process (a std `TcpListener`
-//! on a free loopback port, a thread per connection, hand-written
-//! HTTP/1.1, every socket under timeouts, every thread stopped when the
-//! case ends) that answers the OCI distribution API (`/v2/`, manifests,
-//! blobs) from a per-case script, and runs `witloom pull
-//! 127.0.0.1:PORT/acme/app:1.0 -o OUT --registry-timeout 5s` against it
-//! under a deadline. The script starts from a correct CNCF wasm artifact (an
-//! image manifest, an `application/vnd.wasm.config.v0+json` config, one
-//! `application/wasm` layer holding a small component made here) and is
-//! damaged: malformed and truncated JSON, wrong media types, a 100 MB
-//! manifest, layer sizes that lie, digests that do not match, 10,000
-//! layers, image indexes, redirects and redirect loops, 401s with odd
-//! challenges, 5xx, bodies cut short, dribbled or endless, chunked
-//! garbage, Content-Length lies, garbage status lines, and layers that are
-//! not components. Case 0 is always the undamaged artifact, so a broken
-//! harness shows at once.
-//!
-//! It counts exits, panics, hangs (killed at the deadline), crashes
-//! (signals), the peak RSS of a pull, and diagnostics that echo the
-//! registry's control or bidi characters (`unsafe_output`). A finding is
-//! any of those, a pull that should have failed but succeeded, a success
-//! that wrote anything but the served component, a correct artifact
-//! refused, or a failed pull that left the output (or a file beside it)
-//! behind or changed an output that was there before.
+//! The registry class's cases: a correct CNCF wasm artifact (an image
+//! manifest, an `application/vnd.wasm.config.v0+json` config, one
+//! `application/wasm` layer holding a small component made here), and the
+//! families of damage done to it, each a generator of one [`Case`]: the
+//! registry's script, what the pull must end in, and what a successful
+//! pull must write.
 
-use crate::{Config, Counts, Rng};
+use super::server::{PORT, Script, TAG, blob_path, digest, manifest_path, oci_error};
+use crate::Rng;
+use crate::support::clip;
 use anyhow::{Context, Result};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use witloom_testkit::scripted::{Body, PathIs, Response, Rule};
 
-/// What `--registry-timeout` the pulls get: short, so the slow cases are
-/// cheap, long enough for a 100 MB manifest over loopback.
-const REGISTRY_TIMEOUT: Duration = Duration::from_secs(5);
-const REPO: &str = "acme/app";
-const TAG: &str = "1.0";
 const MANIFEST_TYPE: &str = "application/vnd.oci.image.manifest.v1+json";
 const INDEX_TYPE: &str = "application/vnd.oci.image.index.v1+json";
 const CONFIG_TYPE: &str = "application/vnd.wasm.config.v0+json";
 const LAYER_TYPE: &str = "application/wasm";
-/// Stands for the fake registry's port in scripted headers and bodies.
-const PORT: &str = "{PORT}";
-/// A pull that peaks above this is a finding: the largest honest input
-/// here is a 100 MB manifest.
-const MEMORY_FINDING_KIB: u64 = 1 << 20;
-/// A diagnostic longer than this is a finding: a registry's words are
-/// repeated without bound.
-const FLOOD_BYTES: usize = 64 << 10;
-/// An endless body stops after this much (it is "endless" to a client
-/// that times out long before).
-const ENDLESS_CAP: u64 = 1 << 30;
-/// The most findings of one kind listed in full; the rest are counted.
-const FINDINGS_PER_KIND: u64 = 4;
-/// What an output that existed before a failed pull must still hold.
-const PREVIOUS: &[u8] = b"the output as it was before the pull\n";
-
-/// Runs `cfg.cases` pulls against scripted registries.
-pub fn run(cfg: &Config) -> Result<Counts> {
-    let mut counts = Counts::new("registry");
-    let base = Base::new()?;
-    let root = cfg.work.join("registry");
-    let no_docker = root.join("no-docker-config");
-    std::fs::create_dir_all(&no_docker)?;
-    std::fs::create_dir_all(cfg.work.join("repro"))?;
-    // Two registry operations (manifest and config, then the layer), each
-    // bounded by the timeout, plus the process's own start and slack.
-    let deadline = cfg
-        .timeout
-        .max(REGISTRY_TIMEOUT * 2 + Duration::from_secs(10));
-    let mut kinds: BTreeMap<String, u64> = BTreeMap::new();
-    // One line per case (what was served, how the pull ended), so any
-    // case can be found again by its index.
-    let mut log = String::new();
-    for i in 0..cfg.cases {
-        let mut rng = Rng::new(case_seed(cfg.seed, i));
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        let port = listener.local_addr()?.port();
-        let case = if i == 0 {
-            baseline(&base)
-        } else {
-            generate(&mut rng, &base, port)
-        };
-        let preexisting = rng.below(5) == 0;
-        let dir = root.join(format!("case-{i}"));
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir)?;
-        }
-        let out_dir = dir.join("out");
-        std::fs::create_dir_all(&out_dir)?;
-        let out = out_dir.join("app.wasm");
-        if preexisting {
-            std::fs::write(&out, PREVIOUS)?;
-        }
-        let registry = FakeRegistry::serve(listener, port, Arc::new(case.script.clone()))?;
-        let mut cmd = Command::new(&cfg.witloom);
-        cmd.arg("pull")
-            .arg(format!("127.0.0.1:{port}/{REPO}:{TAG}"))
-            .arg("-o")
-            .arg(&out)
-            .args(["--registry-timeout", "5s"])
-            .current_dir(&dir)
-            // No credentials of this machine's are read or offered.
-            .env("DOCKER_CONFIG", &no_docker)
-            .env("NO_COLOR", "1")
-            .env_remove("WITLOOM_LOG")
-            .env_remove("RUST_BACKTRACE");
-        // A proxy would take loopback requests elsewhere.
-        for var in [
-            "http_proxy",
-            "HTTP_PROXY",
-            "https_proxy",
-            "HTTPS_PROXY",
-            "all_proxy",
-            "ALL_PROXY",
-        ] {
-            cmd.env_remove(var);
-        }
-        crate::limit_data(&mut cmd, crate::DATA_LIMIT);
-        let outcome = crate::exec(cmd, deadline)?;
-        let requests = registry.stop();
-        counts.cases += 1;
-        *counts.exits.entry(outcome.key()).or_default() += 1;
-        counts.peak_rss_kib = counts.peak_rss_kib.max(outcome.peak_rss_kib);
-        let stderr = String::from_utf8_lossy(&outcome.stderr).into_owned();
-        log.push_str(&format!(
-            "{i}\t{}\t{}\t{}\t{:.1?}\t{}\n",
-            case.family,
-            clip(&case.desc, 100),
-            outcome.key(),
-            outcome.elapsed,
-            clip(last_line(&stderr), 200)
-        ));
-
-        let mut problems: Vec<(&'static str, String)> = Vec::new();
-        if outcome.timed_out {
-            counts.hangs += 1;
-            problems.push(("hang", format!("no exit within {deadline:?}")));
-        } else if outcome.panicked() {
-            counts.panics += 1;
-            problems.push(("panic", panic_lines(&stderr)));
-        } else if let Some(signal) = outcome.signal {
-            counts.crashes += 1;
-            problems.push(("crash", format!("signal {signal}: {}", last_line(&stderr))));
-        } else if outcome.code == Some(0) {
-            if matches!(case.expect, Expect::Fail) {
-                problems.push((
-                    "accepted",
-                    "the pull succeeded, but this answer must be refused".to_string(),
-                ));
-            }
-            match std::fs::read(&out) {
-                Ok(wrote) if wrote == case.served => {}
-                Ok(wrote) => problems.push((
-                    "wrong-output",
-                    format!(
-                        "the pull succeeded but wrote {} bytes ({}) instead of the served component's {} ({})",
-                        wrote.len(),
-                        sha256_hex(&wrote),
-                        case.served.len(),
-                        sha256_hex(&case.served)
-                    ),
-                )),
-                Err(e) => problems.push(("wrong-output", format!("the pull succeeded but {} cannot be read: {e}", out.display()))),
-            }
-            if let Some(extra) = leftovers(&out_dir, &["app.wasm"]) {
-                problems.push((
-                    "leftover",
-                    format!("the pull succeeded and left {extra} beside the output"),
-                ));
-            }
-        } else {
-            if matches!(case.expect, Expect::Succeed) {
-                problems.push((
-                    "refused",
-                    format!("a correct artifact was refused: {}", last_line(&stderr)),
-                ));
-            }
-            if preexisting {
-                if std::fs::read(&out).ok().as_deref() != Some(PREVIOUS) {
-                    problems.push((
-                        "clobbered",
-                        "the failed pull changed or removed the output that was there before"
-                            .to_string(),
-                    ));
-                }
-                if let Some(extra) = leftovers(&out_dir, &["app.wasm"]) {
-                    problems.push(("leftover", format!("the failed pull left {extra}")));
-                }
-            } else if let Some(extra) = leftovers(&out_dir, &[]) {
-                problems.push(("leftover", format!("the failed pull left {extra}")));
-            }
-        }
-        if outcome.stderr.len() > FLOOD_BYTES {
-            problems.push((
-                "flood",
-                format!(
-                    "the diagnostic is {} bytes long (the registry's text, unbounded)",
-                    outcome.stderr.len()
-                ),
-            ));
-        }
-        if outcome.peak_rss_kib > MEMORY_FINDING_KIB {
-            problems.push((
-                "memory",
-                format!("the pull peaked at {} MiB", outcome.peak_rss_kib / 1024),
-            ));
-        }
-        if let Some(c) = stderr.chars().find(|&c| unsafe_char(c)) {
-            counts.unsafe_output += 1;
-            let line = stderr.lines().find(|l| l.contains(c)).unwrap_or_default();
-            problems.push((
-                "unsafe-output",
-                format!(
-                    "the diagnostic carries U+{:04X}: {:?}",
-                    c as u32,
-                    clip(line, 160)
-                ),
-            ));
-        }
-
-        if problems.is_empty() {
-            // Nothing to keep: the case is its seed and index.
-            let _ = std::fs::remove_dir_all(&dir);
-            continue;
-        }
-        let repro = save_repro(cfg, i, &case, preexisting, &outcome, &stderr, &requests)?;
-        for (kind, what) in problems {
-            let seen = kinds.entry(kind.to_string()).or_default();
-            *seen += 1;
-            if *seen <= FINDINGS_PER_KIND {
-                counts.findings.push(format!(
-                    "registry case {i} ({}: {}){}: {kind}: {what}; stderr: {:?}; reproducer {}",
-                    case.family,
-                    clip(&case.desc, 120),
-                    if preexisting { " [output existed]" } else { "" },
-                    clip(last_line(&stderr), 300),
-                    repro.display()
-                ));
-            }
-        }
-    }
-    std::fs::write(root.join("cases.tsv"), log)?;
-    for (kind, n) in kinds {
-        if n > FINDINGS_PER_KIND {
-            counts.findings.push(format!(
-                "registry: {} more `{kind}` findings like the above (reproducers under {})",
-                n - FINDINGS_PER_KIND,
-                cfg.work.join("repro").display()
-            ));
-        }
-    }
-    Ok(counts)
-}
-
-fn case_seed(seed: u64, i: u64) -> u64 {
-    seed ^ i.wrapping_add(1).wrapping_mul(0xe703_7ed1_a0b4_28db)
-}
-
-/// Files in `dir` other than `allowed`, named, if any.
-fn leftovers(dir: &Path, allowed: &[&str]) -> Option<String> {
-    let names: Vec<String> = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| !allowed.contains(&n.as_str()))
-        .collect();
-    (!names.is_empty()).then(|| names.join(", "))
-}
-
-/// Control and bidi characters a terminal would act on.
-fn unsafe_char(c: char) -> bool {
-    (c.is_control() && c != '\n' && c != '\t')
-        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
-}
-
-fn last_line(s: &str) -> &str {
-    s.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("")
-}
-
-fn panic_lines(stderr: &str) -> String {
-    let lines: Vec<&str> = stderr
-        .lines()
-        .skip_while(|l| !l.contains("panicked at"))
-        .take(2)
-        .collect();
-    lines.join(" / ")
-}
-
-fn clip(s: &str, n: usize) -> String {
-    match s.char_indices().nth(n) {
-        Some((at, _)) => format!("{}…", &s[..at]),
-        None => s.to_string(),
-    }
-}
-
-/// Writes what the case served and saw to `work/repro/registry-N.*`.
-fn save_repro(
-    cfg: &Config,
-    i: u64,
-    case: &Case,
-    preexisting: bool,
-    outcome: &crate::Outcome,
-    stderr: &str,
-    requests: &[String],
-) -> Result<PathBuf> {
-    let dir = cfg.work.join("repro");
-    let stem = format!("registry-{i}");
-    let mut served = String::new();
-    for (refs, media_type, bytes) in &case.script.manifests {
-        let file = dir.join(format!("{stem}-manifest-{}.json", served.lines().count()));
-        std::fs::write(&file, bytes)?;
-        served.push_str(&format!(
-            "manifest {refs:?} ({media_type}, {} bytes): {}\n",
-            bytes.len(),
-            file.display()
-        ));
-    }
-    for (n, (digest, bytes)) in case.script.blobs.iter().enumerate() {
-        let file = dir.join(format!("{stem}-blob-{n}.bin"));
-        std::fs::write(&file, bytes)?;
-        served.push_str(&format!(
-            "blob {digest} ({} bytes): {}\n",
-            bytes.len(),
-            file.display()
-        ));
-    }
-    for rule in &case.script.rules {
-        served.push_str(&format!("rule {}\n", rule.describe()));
-    }
-    let text = dir.join(format!("{stem}.txt"));
-    std::fs::write(
-        &text,
-        format!(
-            "class registry, seed {}, case {i}\nfamily: {}\n{}\nexpected: {:?}\noutput existed before: {preexisting}\n\
-             command: witloom pull 127.0.0.1:PORT/{REPO}:{TAG} -o OUT --registry-timeout 5s\n\n\
-             served:\n{served}\nrequests seen:\n{}\n\nexit: {} after {:.1?}, peak RSS {} KiB\nstderr:\n{stderr}\n",
-            cfg.seed,
-            case.family,
-            case.desc,
-            case.expect,
-            requests.join("\n"),
-            outcome.key(),
-            outcome.elapsed,
-            outcome.peak_rss_kib,
-        ),
-    )?;
-    Ok(text)
-}
-
-// ---------------------------------------------------------------------------
-// The artifact
 
 /// The pieces cases are made of: a small valid component, and things that
 /// are not one.
-struct Base {
+pub(super) struct Base {
     component: Vec<u8>,
     core_module: Vec<u8>,
     wit_package: Vec<u8>,
 }
 
 impl Base {
-    fn new() -> Result<Base> {
+    pub(super) fn new() -> Result<Base> {
         let mut resolve = wit_parser::Resolve::default();
         let pkg = resolve.push_str(
             "app.wit",
@@ -459,7 +118,7 @@ impl Parts {
 
 /// What a case should end in.
 #[derive(Debug, Clone, Copy)]
-enum Expect {
+pub(super) enum Expect {
     /// A correct artifact: pulled, byte for byte.
     Succeed,
     /// Must be refused.
@@ -468,13 +127,13 @@ enum Expect {
     Either,
 }
 
-struct Case {
-    family: &'static str,
-    desc: String,
-    script: Script,
-    expect: Expect,
+pub(super) struct Case {
+    pub family: &'static str,
+    pub desc: String,
+    pub script: Script,
+    pub expect: Expect,
     /// What a successful pull must write.
-    served: Vec<u8>,
+    pub served: Vec<u8>,
 }
 
 impl Case {
@@ -495,517 +154,7 @@ impl Case {
     }
 }
 
-// ---------------------------------------------------------------------------
-// The fake registry
-
-/// What a registry answers: manifests by reference, blobs by digest, and
-/// rules that override both (and `/v2/`).
-#[derive(Clone, Default)]
-struct Script {
-    /// (references it answers to, Content-Type, bytes).
-    manifests: Vec<(Vec<String>, String, Vec<u8>)>,
-    blobs: Vec<(String, Vec<u8>)>,
-    /// Checked first, in order.
-    rules: Vec<Rule>,
-}
-
-#[derive(Clone)]
-struct Rule {
-    /// `None`: any method.
-    method: Option<&'static str>,
-    path: PathIs,
-    reply: Reply,
-}
-
-#[derive(Clone)]
-enum PathIs {
-    Exact(String),
-    Prefix(String),
-}
-
-impl Rule {
-    fn any(path: PathIs, reply: Reply) -> Rule {
-        Rule {
-            method: None,
-            path,
-            reply,
-        }
-    }
-
-    fn matches(&self, req: &Request) -> bool {
-        self.method.is_none_or(|m| m == req.method)
-            && match &self.path {
-                PathIs::Exact(p) => req.path == *p,
-                PathIs::Prefix(p) => req.path.starts_with(p.as_str()),
-            }
-    }
-
-    fn describe(&self) -> String {
-        let path = match &self.path {
-            PathIs::Exact(p) => p.clone(),
-            PathIs::Prefix(p) => format!("{p}*"),
-        };
-        format!(
-            "{} {path} -> {}",
-            self.method.unwrap_or("*"),
-            self.reply.describe()
-        )
-    }
-}
-
-fn manifest_path() -> String {
-    format!("/v2/{REPO}/manifests/{TAG}")
-}
-
-fn blob_path(digest: &str) -> String {
-    format!("/v2/{REPO}/blobs/{digest}")
-}
-
-/// One scripted answer.
-#[derive(Clone)]
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Body,
-}
-
-#[derive(Clone)]
-enum Body {
-    /// With its true Content-Length (unless the headers set framing).
-    Full(Vec<u8>),
-    /// This Content-Length, these bytes, then close.
-    Declared { declared: String, sent: Vec<u8> },
-    /// `Transfer-Encoding: chunked` and these raw bytes, then close.
-    Chunked(Vec<u8>),
-    /// One byte every `every`, with its true length.
-    Dribble { bytes: Vec<u8>, every: Duration },
-    /// `prefix`, `count` copies of `fill`, `suffix`, with the true length,
-    /// streamed (a large body without holding it).
-    Filler {
-        prefix: Vec<u8>,
-        fill: u8,
-        count: u64,
-        suffix: Vec<u8>,
-    },
-    /// `prefix`, then `fill` with no length until the client goes (or
-    /// `ENDLESS_CAP`).
-    Endless { prefix: Vec<u8>, fill: u8 },
-    /// These bytes instead of a response, then close.
-    Raw(Vec<u8>),
-    /// Read the request, answer nothing, keep the connection open.
-    Silent,
-    /// Close at once.
-    Close,
-}
-
-impl Reply {
-    fn new(status: u16, headers: &[(&str, &str)], body: Body) -> Reply {
-        Reply {
-            status,
-            headers: headers
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            body,
-        }
-    }
-
-    fn json(status: u16, body: &[u8]) -> Reply {
-        Reply::new(
-            status,
-            &[("Content-Type", "application/json")],
-            Body::Full(body.to_vec()),
-        )
-    }
-
-    /// An OCI error answer with this message.
-    fn error(status: u16, code: &str, message: &str) -> Reply {
-        let body = json!({"errors": [{"code": code, "message": message, "detail": null}]});
-        Reply::json(status, &serde_json::to_vec(&body).expect("serializes"))
-    }
-
-    fn describe(&self) -> String {
-        let body = match &self.body {
-            Body::Full(b) => format!(
-                "{} bytes {:?}",
-                b.len(),
-                clip(&String::from_utf8_lossy(b), 200)
-            ),
-            Body::Declared { declared, sent } => format!(
-                "Content-Length {declared:?} but {} bytes, then close",
-                sent.len()
-            ),
-            Body::Chunked(b) => format!("chunked raw {:?}", clip(&String::from_utf8_lossy(b), 200)),
-            Body::Dribble { bytes, every } => format!("{} bytes, one per {every:?}", bytes.len()),
-            Body::Filler {
-                prefix,
-                count,
-                suffix,
-                ..
-            } => format!(
-                "{} bytes streamed",
-                prefix.len() as u64 + count + suffix.len() as u64
-            ),
-            Body::Endless { .. } => "endless body".to_string(),
-            Body::Raw(b) => format!("raw {:?}", clip(&String::from_utf8_lossy(b), 200)),
-            Body::Silent => "no answer".to_string(),
-            Body::Close => "close".to_string(),
-        };
-        format!("{} {:?} {body}", self.status, self.headers)
-    }
-}
-
-/// A request as the fake registry reads it.
-struct Request {
-    method: String,
-    /// Without the query.
-    path: String,
-}
-
-impl Script {
-    fn reply(&self, req: &Request) -> Reply {
-        if let Some(rule) = self.rules.iter().find(|r| r.matches(req)) {
-            return rule.reply.clone();
-        }
-        if req.path == "/v2/" || req.path == "/v2" {
-            return Reply::new(
-                200,
-                &[
-                    ("Content-Type", "application/json"),
-                    ("Docker-Distribution-API-Version", "registry/2.0"),
-                ],
-                Body::Full(b"{}".to_vec()),
-            );
-        }
-        let manifests = format!("/v2/{REPO}/manifests/");
-        let blobs = format!("/v2/{REPO}/blobs/");
-        if let Some(reference) = req.path.strip_prefix(&manifests) {
-            return match self
-                .manifests
-                .iter()
-                .find(|(refs, _, _)| refs.iter().any(|r| r == reference))
-            {
-                Some((_, media_type, bytes)) => Reply::new(
-                    200,
-                    &[
-                        ("Content-Type", media_type.as_str()),
-                        ("Docker-Content-Digest", &digest(bytes)),
-                    ],
-                    Body::Full(bytes.clone()),
-                ),
-                None => Reply::error(404, "MANIFEST_UNKNOWN", "manifest unknown"),
-            };
-        }
-        if let Some(wanted) = req.path.strip_prefix(&blobs) {
-            return match self.blobs.iter().find(|(d, _)| d == wanted) {
-                Some((d, bytes)) => Reply::new(
-                    200,
-                    &[
-                        ("Content-Type", "application/octet-stream"),
-                        ("Docker-Content-Digest", d.as_str()),
-                    ],
-                    Body::Full(bytes.clone()),
-                ),
-                None => Reply::error(404, "BLOB_UNKNOWN", "blob unknown"),
-            };
-        }
-        Reply::error(404, "NOT_FOUND", "not found")
-    }
-}
-
-/// The fake registry of one case: an accept thread and a thread per
-/// connection, all stopped by `stop`.
-struct FakeRegistry {
-    stop: Arc<AtomicBool>,
-    accept: JoinHandle<()>,
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-/// How long a fake registry lives at most, whatever the client does.
-const REGISTRY_LIFETIME: Duration = Duration::from_secs(90);
-/// The most connections one case accepts (a redirect loop opens many).
-const MAX_CONNECTIONS: usize = 256;
-/// The most requests one connection serves.
-const MAX_REQUESTS: usize = 1000;
-
-impl FakeRegistry {
-    fn serve(listener: TcpListener, port: u16, script: Arc<Script>) -> Result<FakeRegistry> {
-        listener.set_nonblocking(true)?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (stop2, log2) = (stop.clone(), log.clone());
-        let accept = std::thread::spawn(move || {
-            let started = Instant::now();
-            let mut connections: Vec<JoinHandle<()>> = Vec::new();
-            while !stop2.load(Ordering::Relaxed) && started.elapsed() < REGISTRY_LIFETIME {
-                match listener.accept() {
-                    Ok((stream, _)) if connections.len() < MAX_CONNECTIONS => {
-                        let (script, stop, log) = (script.clone(), stop2.clone(), log2.clone());
-                        connections.push(std::thread::spawn(move || {
-                            connection(stream, port, &script, &stop, &log);
-                        }));
-                    }
-                    // Over the limit: dropped, which closes it.
-                    Ok(_) => {}
-                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                }
-            }
-            stop2.store(true, Ordering::Relaxed);
-            for c in connections {
-                let _ = c.join();
-            }
-        });
-        Ok(FakeRegistry { stop, accept, log })
-    }
-
-    /// Stops every thread and returns the requests seen.
-    fn stop(self) -> Vec<String> {
-        self.stop.store(true, Ordering::Relaxed);
-        let _ = self.accept.join();
-        self.log.lock().map(|l| l.clone()).unwrap_or_default()
-    }
-}
-
-fn connection(
-    mut stream: TcpStream,
-    port: u16,
-    script: &Script,
-    stop: &AtomicBool,
-    log: &Mutex<Vec<String>>,
-) {
-    if stream.set_nonblocking(false).is_err()
-        || stream
-            .set_read_timeout(Some(Duration::from_millis(100)))
-            .is_err()
-        || stream
-            .set_write_timeout(Some(Duration::from_secs(5)))
-            .is_err()
-    {
-        return;
-    }
-    let _ = stream.set_nodelay(true);
-    let mut pending = Vec::new();
-    for _ in 0..MAX_REQUESTS {
-        let Some(req) = read_request(&mut stream, &mut pending, stop) else {
-            break;
-        };
-        if let Ok(mut l) = log.lock()
-            && l.len() < 10_000
-        {
-            l.push(format!("{} {}", req.method, req.path));
-        }
-        let reply = script.reply(&req);
-        if !write_reply(&mut stream, &req, &reply, port, stop) {
-            break;
-        }
-    }
-    let _ = stream.shutdown(Shutdown::Both);
-}
-
-/// Reads one request head (and drains a body it declares), keeping what
-/// follows in `pending`. `None` at EOF, on garbage, or when stopped.
-fn read_request(
-    stream: &mut TcpStream,
-    pending: &mut Vec<u8>,
-    stop: &AtomicBool,
-) -> Option<Request> {
-    let idle_until = Instant::now() + Duration::from_secs(30);
-    let mut chunk = [0u8; 8192];
-    let head_end = loop {
-        if let Some(at) = find(pending, b"\r\n\r\n") {
-            break at + 4;
-        }
-        if pending.len() > 64 << 10 || stop.load(Ordering::Relaxed) || Instant::now() > idle_until {
-            return None;
-        }
-        match stream.read(&mut chunk) {
-            Ok(0) => return None,
-            Ok(n) => pending.extend_from_slice(&chunk[..n]),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock
-                        | std::io::ErrorKind::TimedOut
-                        | std::io::ErrorKind::Interrupted
-                ) => {}
-            Err(_) => return None,
-        }
-    };
-    let head = String::from_utf8_lossy(&pending[..head_end]).into_owned();
-    pending.drain(..head_end);
-    let mut lines = head.split("\r\n");
-    let mut first = lines.next()?.split(' ');
-    let method = first.next()?.to_string();
-    let target = first.next()?;
-    // An absolute-form target (a proxy-style request) is cut to its path.
-    let target = match target.find("://") {
-        Some(at) => target[at + 3..]
-            .find('/')
-            .map_or("/", |p| &target[at + 3 + p..]),
-        None => target,
-    };
-    let path = target.split('?').next().unwrap_or("/").to_string();
-    let length: usize = lines
-        .filter_map(|l| l.split_once(':'))
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.trim().parse().ok())
-        .unwrap_or(0);
-    // Pulls send no bodies; one that does is drained (up to 1 MiB).
-    let mut left = length.min(1 << 20);
-    let take = left.min(pending.len());
-    pending.drain(..take);
-    left -= take;
-    let until = Instant::now() + Duration::from_secs(10);
-    while left > 0 && Instant::now() < until && !stop.load(Ordering::Relaxed) {
-        match stream.read(&mut chunk[..left.min(8192)]) {
-            Ok(0) => return None,
-            Ok(n) => left -= n,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock
-                        | std::io::ErrorKind::TimedOut
-                        | std::io::ErrorKind::Interrupted
-                ) => {}
-            Err(_) => return None,
-        }
-    }
-    Some(Request { method, path })
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        206 => "Partial Content",
-        301 => "Moved Permanently",
-        302 => "Found",
-        307 => "Temporary Redirect",
-        308 => "Permanent Redirect",
-        401 => "Unauthorized",
-        404 => "Not Found",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        503 => "Service Unavailable",
-        _ => "Whatever",
-    }
-}
-
-fn with_port(bytes: &[u8], port: u16) -> Vec<u8> {
-    let text = String::from_utf8_lossy(bytes);
-    if !text.contains(PORT) {
-        return bytes.to_vec();
-    }
-    text.replace(PORT, &port.to_string()).into_bytes()
-}
-
-/// Writes `reply`; whether the connection may serve another request.
-fn write_reply(
-    stream: &mut TcpStream,
-    req: &Request,
-    reply: &Reply,
-    port: u16,
-    stop: &AtomicBool,
-) -> bool {
-    let mut head = format!("HTTP/1.1 {} {}\r\n", reply.status, reason(reply.status));
-    let mut framed = false;
-    for (k, v) in &reply.headers {
-        framed |=
-            k.eq_ignore_ascii_case("content-length") || k.eq_ignore_ascii_case("transfer-encoding");
-        head.push_str(&format!("{k}: {}\r\n", v.replace(PORT, &port.to_string())));
-    }
-    let head_only = req.method == "HEAD";
-    let mut out = |bytes: &[u8]| stream.write_all(bytes).is_ok();
-    match &reply.body {
-        Body::Close => false,
-        Body::Silent => {
-            let until = Instant::now() + REGISTRY_LIFETIME;
-            while !stop.load(Ordering::Relaxed) && Instant::now() < until {
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            false
-        }
-        Body::Raw(bytes) => {
-            out(&with_port(bytes, port));
-            false
-        }
-        Body::Full(bytes) => {
-            let bytes = with_port(bytes, port);
-            if !framed {
-                head.push_str(&format!("Content-Length: {}\r\n", bytes.len()));
-            }
-            head.push_str("\r\n");
-            out(head.as_bytes()) && (head_only || out(&bytes))
-        }
-        Body::Declared { declared, sent } => {
-            head.push_str(&format!("Content-Length: {declared}\r\n\r\n"));
-            out(head.as_bytes());
-            out(sent);
-            false
-        }
-        Body::Chunked(raw) => {
-            head.push_str("Transfer-Encoding: chunked\r\n\r\n");
-            out(head.as_bytes());
-            out(raw);
-            false
-        }
-        Body::Dribble { bytes, every } => {
-            head.push_str(&format!("Content-Length: {}\r\n\r\n", bytes.len()));
-            if !out(head.as_bytes()) {
-                return false;
-            }
-            for b in bytes {
-                std::thread::sleep(*every);
-                if stop.load(Ordering::Relaxed) || !out(&[*b]) {
-                    return false;
-                }
-            }
-            true
-        }
-        Body::Filler {
-            prefix,
-            fill,
-            count,
-            suffix,
-        } => {
-            let total = prefix.len() as u64 + count + suffix.len() as u64;
-            head.push_str(&format!("Content-Length: {total}\r\n\r\n"));
-            if !out(head.as_bytes()) || !out(prefix) {
-                return false;
-            }
-            let block = vec![*fill; 1 << 20];
-            let mut left = *count;
-            while left > 0 {
-                let n = left.min(block.len() as u64) as usize;
-                if stop.load(Ordering::Relaxed) || !out(&block[..n]) {
-                    return false;
-                }
-                left -= n as u64;
-            }
-            out(suffix)
-        }
-        Body::Endless { prefix, fill } => {
-            head.push_str("Connection: close\r\n\r\n");
-            if !out(head.as_bytes()) || !out(prefix) {
-                return false;
-            }
-            let block = vec![*fill; 1 << 20];
-            let mut sent = 0u64;
-            while sent < ENDLESS_CAP && !stop.load(Ordering::Relaxed) && out(&block) {
-                sent += block.len() as u64;
-            }
-            false
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Cases
-
-fn baseline(base: &Base) -> Case {
+pub(super) fn baseline(base: &Base) -> Case {
     let parts = Parts::new(&base.component);
     Case::new(
         "baseline",
@@ -1016,10 +165,11 @@ fn baseline(base: &Base) -> Case {
     )
 }
 
-fn generate(rng: &mut Rng, base: &Base, port: u16) -> Case {
-    type Gen = fn(&mut Rng, &Base, u16) -> Case;
+/// One damaged case, by family; the family is picked by weight.
+pub(super) fn generate(rng: &mut Rng, base: &Base) -> Case {
+    type Gen = fn(&mut Rng, &Base) -> Case;
     let families: [(u32, Gen); 20] = [
-        (1, |_, b, _| baseline(b)),
+        (1, |_, b| baseline(b)),
         (3, truncated_manifest),
         (3, flipped_manifest),
         (3, not_a_manifest),
@@ -1044,14 +194,14 @@ fn generate(rng: &mut Rng, base: &Base, port: u16) -> Case {
     let mut at = rng.below(total as usize) as u32;
     for (w, family) in families {
         if at < w {
-            return family(rng, base, port);
+            return family(rng, base);
         }
         at -= w;
     }
     baseline(base)
 }
 
-fn truncated_manifest(rng: &mut Rng, base: &Base, _: u16) -> Case {
+fn truncated_manifest(rng: &mut Rng, base: &Base) -> Case {
     let parts = Parts::new(&base.component);
     let bytes = parts.manifest_bytes();
     let cut = rng.below(bytes.len());
@@ -1064,7 +214,7 @@ fn truncated_manifest(rng: &mut Rng, base: &Base, _: u16) -> Case {
     )
 }
 
-fn flipped_manifest(rng: &mut Rng, base: &Base, _: u16) -> Case {
+fn flipped_manifest(rng: &mut Rng, base: &Base) -> Case {
     let parts = Parts::new(&base.component);
     let mut bytes = parts.manifest_bytes();
     let n = 1 + rng.below(4);
@@ -1084,7 +234,7 @@ fn flipped_manifest(rng: &mut Rng, base: &Base, _: u16) -> Case {
     )
 }
 
-fn not_a_manifest(rng: &mut Rng, base: &Base, _: u16) -> Case {
+fn not_a_manifest(rng: &mut Rng, base: &Base) -> Case {
     let parts = Parts::new(&base.component);
     let deep = "[".repeat(100_000);
     let mut with_bom = b"\xef\xbb\xbf".to_vec();
@@ -1137,7 +287,7 @@ fn not_a_manifest(rng: &mut Rng, base: &Base, _: u16) -> Case {
     )
 }
 
-fn media_types(rng: &mut Rng, base: &Base, _: u16) -> Case {
+fn media_types(rng: &mut Rng, base: &Base) -> Case {
     let parts = Parts::new(&base.component);
     let mut m = parts.clone();
     let (desc, expect, content_type) = match rng.below(9) {
@@ -1198,7 +348,7 @@ fn media_types(rng: &mut Rng, base: &Base, _: u16) -> Case {
 
 /// A manifest of 100 MB (valid JSON, a huge annotation) or one that never
 /// ends, streamed.
-fn huge_manifest(rng: &mut Rng, base: &Base, _: u16) -> Case {
+fn huge_manifest(rng: &mut Rng, base: &Base) -> Case {
     let mut parts = Parts::new(&base.component);
     parts.manifest["annotations"] = json!({"x": "@@FILL@@"});
     let text = String::from_utf8_lossy(&parts.manifest_bytes()).into_owned();
@@ -1236,12 +386,12 @@ fn huge_manifest(rng: &mut Rng, base: &Base, _: u16) -> Case {
     };
     script.rules.push(Rule::any(
         PathIs::Exact(manifest_path()),
-        Reply::new(200, &[("Content-Type", MANIFEST_TYPE)], body),
+        Response::new(200, &[("Content-Type", MANIFEST_TYPE)], body),
     ));
     Case::new("manifest/huge", desc, script, expect, &base.component)
 }
 
-fn layer_size(rng: &mut Rng, base: &Base, _: u16) -> Case {
+fn layer_size(rng: &mut Rng, base: &Base) -> Case {
     let parts = Parts::new(&base.component);
     let len = base.component.len() as i64;
     let sizes: [(&str, Value, Expect); 12] = [
@@ -1270,7 +420,7 @@ fn layer_size(rng: &mut Rng, base: &Base, _: u16) -> Case {
     )
 }
 
-fn digests(rng: &mut Rng, base: &Base, _: u16) -> Case {
+fn digests(rng: &mut Rng, base: &Base) -> Case {
     let parts = Parts::new(&base.component);
     let mut m = parts.clone();
     let other = digest(b"other bytes");
@@ -1333,12 +483,12 @@ fn digests(rng: &mut Rng, base: &Base, _: u16) -> Case {
             wrong.push(0);
             script.rules.push(Rule::any(
                 PathIs::Exact(blob_path(&real)),
-                Reply::new(200, &[], Body::Full(wrong)),
+                Response::new(200, &[], Body::Full(wrong)),
             ));
         }
         8 => script.rules.push(Rule::any(
             PathIs::Exact(blob_path(&real)),
-            Reply::new(
+            Response::new(
                 200,
                 &[("Docker-Content-Digest", other.as_str())],
                 Body::Full(base.component.clone()),
@@ -1346,7 +496,7 @@ fn digests(rng: &mut Rng, base: &Base, _: u16) -> Case {
         )),
         9 => script.rules.push(Rule::any(
             PathIs::Exact(manifest_path()),
-            Reply::new(
+            Response::new(
                 200,
                 &[
                     ("Content-Type", MANIFEST_TYPE),
@@ -1361,7 +511,7 @@ fn digests(rng: &mut Rng, base: &Base, _: u16) -> Case {
     Case::new("digest", desc, script, Expect::Fail, &base.component)
 }
 
-fn config(rng: &mut Rng, base: &Base, _: u16) -> Case {
+fn config(rng: &mut Rng, base: &Base) -> Case {
     let parts = Parts::new(&base.component);
     let (desc, config, expect): (&str, Vec<u8>, Expect) = match rng.below(7) {
         0 => (
@@ -1392,7 +542,7 @@ fn config(rng: &mut Rng, base: &Base, _: u16) -> Case {
             let mut s = parts.script();
             s.rules.push(Rule::any(
                 PathIs::Exact(blob_path(&digest(&parts.config))),
-                Reply::new(
+                Response::new(
                     200,
                     &[],
                     Body::Filler {
@@ -1415,7 +565,7 @@ fn config(rng: &mut Rng, base: &Base, _: u16) -> Case {
             let mut s = parts.script();
             s.rules.push(Rule::any(
                 PathIs::Exact(blob_path(&digest(&parts.config))),
-                Reply::new(
+                Response::new(
                     200,
                     &[],
                     Body::Endless {
@@ -1437,7 +587,7 @@ fn config(rng: &mut Rng, base: &Base, _: u16) -> Case {
     Case::new("config", desc, m.script(), expect, &base.component)
 }
 
-fn layer_count(rng: &mut Rng, base: &Base, _: u16) -> Case {
+fn layer_count(rng: &mut Rng, base: &Base) -> Case {
     let parts = Parts::new(&base.component);
     let mut m = parts.clone();
     let layer = parts.manifest["layers"][0].clone();
@@ -1456,7 +606,7 @@ fn layer_count(rng: &mut Rng, base: &Base, _: u16) -> Case {
     )
 }
 
-fn index(rng: &mut Rng, base: &Base, _: u16) -> Case {
+fn index(rng: &mut Rng, base: &Base) -> Case {
     let parts = Parts::new(&base.component);
     let inner = parts.manifest_bytes();
     let inner_digest = digest(&inner);
@@ -1506,11 +656,11 @@ fn index(rng: &mut Rng, base: &Base, _: u16) -> Case {
     Case::new("index", desc, script, expect, &base.component)
 }
 
-fn redirect(to: &str) -> Reply {
-    Reply::new(307, &[("Location", to)], Body::Full(Vec::new()))
+fn redirect(to: &str) -> Response {
+    Response::new(307, &[("Location", to)], Body::Full(Vec::new()))
 }
 
-fn redirects(rng: &mut Rng, base: &Base, _: u16) -> Case {
+fn redirects(rng: &mut Rng, base: &Base) -> Case {
     let parts = Parts::new(&base.component);
     let mut script = parts.script();
     let real = digest(&base.component);
@@ -1547,7 +697,7 @@ fn redirects(rng: &mut Rng, base: &Base, _: u16) -> Case {
             let bytes = parts.manifest_bytes();
             script.rules.push(Rule::any(
                 PathIs::Exact("/hop/5".into()),
-                Reply::new(200, &[("Content-Type", MANIFEST_TYPE)], Body::Full(bytes)),
+                Response::new(200, &[("Content-Type", MANIFEST_TYPE)], Body::Full(bytes)),
             ));
             script.rules.push(Rule::any(
                 PathIs::Exact(manifest_path()),
@@ -1575,7 +725,7 @@ fn redirects(rng: &mut Rng, base: &Base, _: u16) -> Case {
             ));
             script.rules.push(Rule::any(
                 PathIs::Exact("/storage/layer".into()),
-                Reply::new(200, &[], Body::Full(base.component.clone())),
+                Response::new(200, &[], Body::Full(base.component.clone())),
             ));
             (
                 "the layer redirects to storage, as many registries do",
@@ -1614,7 +764,7 @@ fn redirects(rng: &mut Rng, base: &Base, _: u16) -> Case {
         _ => {
             script.rules.push(Rule::any(
                 PathIs::Exact(manifest_path()),
-                Reply::new(302, &[], Body::Full(Vec::new())),
+                Response::new(302, &[], Body::Full(Vec::new())),
             ));
             ("a redirect with no Location", Expect::Fail)
         }
@@ -1622,7 +772,7 @@ fn redirects(rng: &mut Rng, base: &Base, _: u16) -> Case {
     Case::new("redirect", desc, script, expect, &base.component)
 }
 
-fn auth(rng: &mut Rng, base: &Base, _: u16) -> Case {
+fn auth(rng: &mut Rng, base: &Base) -> Case {
     let parts = Parts::new(&base.component);
     let mut script = parts.script();
     let realm = format!("http://127.0.0.1:{PORT}/token");
@@ -1642,19 +792,16 @@ fn auth(rng: &mut Rng, base: &Base, _: u16) -> Case {
             .to_string(),
     ];
     let challenge = challenges[rng.below(challenges.len())].clone();
-    let tokens: [(&str, Reply); 6] = [
+    let tokens: [(&str, Response); 6] = [
         (
             "a token",
-            Reply::json(200, br#"{"token":"abc","expires_in":60}"#),
+            Response::json(200, br#"{"token":"abc","expires_in":60}"#),
         ),
-        ("not JSON", Reply::json(200, b"<html>no</html>")),
-        (
-            "a 401",
-            Reply::error(401, "UNAUTHORIZED", "no token for you"),
-        ),
+        ("not JSON", Response::json(200, b"<html>no</html>")),
+        ("a 401", oci_error(401, "UNAUTHORIZED", "no token for you")),
         (
             "a 10 MB token",
-            Reply::new(
+            Response::new(
                 200,
                 &[("Content-Type", "application/json")],
                 Body::Filler {
@@ -1667,7 +814,7 @@ fn auth(rng: &mut Rng, base: &Base, _: u16) -> Case {
         ),
         (
             "an endless body",
-            Reply::new(
+            Response::new(
                 200,
                 &[],
                 Body::Endless {
@@ -1679,7 +826,7 @@ fn auth(rng: &mut Rng, base: &Base, _: u16) -> Case {
         ("a redirect to itself", redirect("/token")),
     ];
     let (token_what, token) = &tokens[rng.below(tokens.len())];
-    let unauthorized = Reply::new(
+    let unauthorized = Response::new(
         401,
         &[
             ("WWW-Authenticate", challenge.as_str()),
@@ -1720,19 +867,19 @@ fn auth(rng: &mut Rng, base: &Base, _: u16) -> Case {
     )
 }
 
-fn server_errors(rng: &mut Rng, base: &Base, _: u16) -> Case {
+fn server_errors(rng: &mut Rng, base: &Base) -> Case {
     let parts = Parts::new(&base.component);
     let mut script = parts.script();
     let real = digest(&base.component);
-    let replies: [(&str, Reply); 9] = [
-        ("500", Reply::error(500, "INTERNAL", "boom")),
+    let replies: [(&str, Response); 9] = [
+        ("500", oci_error(500, "INTERNAL", "boom")),
         (
             "503 with Retry-After",
-            Reply::new(503, &[("Retry-After", "1")], Body::Full(Vec::new())),
+            Response::new(503, &[("Retry-After", "1")], Body::Full(Vec::new())),
         ),
         (
             "429",
-            Reply::new(
+            Response::new(
                 429,
                 &[("Retry-After", "99999999999")],
                 Body::Full(Vec::new()),
@@ -1740,7 +887,7 @@ fn server_errors(rng: &mut Rng, base: &Base, _: u16) -> Case {
         ),
         (
             "404 whose message has escapes",
-            Reply::error(
+            oci_error(
                 404,
                 "MANIFEST_UNKNOWN",
                 "\u{1b}[2J\u{1b}[31mrm -rf /\u{1b}[0m \u{202e}gnp.exe\u{0007}",
@@ -1748,7 +895,7 @@ fn server_errors(rng: &mut Rng, base: &Base, _: u16) -> Case {
         ),
         (
             "500 with a 50 MB body",
-            Reply::new(
+            Response::new(
                 500,
                 &[],
                 Body::Filler {
@@ -1761,20 +908,20 @@ fn server_errors(rng: &mut Rng, base: &Base, _: u16) -> Case {
         ),
         (
             "200 with no body",
-            Reply::new(
+            Response::new(
                 200,
                 &[("Content-Type", MANIFEST_TYPE)],
                 Body::Full(Vec::new()),
             ),
         ),
-        ("204", Reply::new(204, &[], Body::Full(Vec::new()))),
+        ("204", Response::new(204, &[], Body::Full(Vec::new()))),
         (
             "a 100 Continue, then the answer",
-            Reply::new(100, &[], Body::Raw(Vec::new())),
+            Response::new(100, &[], Body::Raw(Vec::new())),
         ),
         (
             "418 with an error list of 100,000",
-            Reply::json(
+            Response::json(
                 418,
                 format!(
                     "{{\"errors\":[{}]}}",
@@ -1803,7 +950,7 @@ fn server_errors(rng: &mut Rng, base: &Base, _: u16) -> Case {
         )
         .into_bytes();
         raw.extend(real_bytes);
-        reply = Reply::new(200, &[], Body::Raw(raw));
+        reply = Response::new(200, &[], Body::Raw(raw));
     }
     let expect = if what.starts_with("a 100 Continue") {
         Expect::Either
@@ -1847,7 +994,7 @@ fn target(rng: &mut Rng, parts: &Parts) -> (&'static str, String, Vec<u8>, &'sta
     }
 }
 
-fn cut_short(rng: &mut Rng, base: &Base, _: u16) -> Case {
+fn cut_short(rng: &mut Rng, base: &Base) -> Case {
     let parts = Parts::new(&base.component);
     let (what, path, bytes, content_type) = target(rng, &parts);
     let mut script = parts.script();
@@ -1874,12 +1021,12 @@ fn cut_short(rng: &mut Rng, base: &Base, _: u16) -> Case {
     };
     script.rules.push(Rule::any(
         PathIs::Exact(path),
-        Reply::new(200, &[("Content-Type", content_type)], body),
+        Response::new(200, &[("Content-Type", content_type)], body),
     ));
     Case::new("cut-short", desc, script, Expect::Fail, &base.component)
 }
 
-fn slow(rng: &mut Rng, base: &Base, _: u16) -> Case {
+fn slow(rng: &mut Rng, base: &Base) -> Case {
     let parts = Parts::new(&base.component);
     let (what, path, bytes, content_type) = target(rng, &parts);
     let mut script = parts.script();
@@ -1917,12 +1064,12 @@ fn slow(rng: &mut Rng, base: &Base, _: u16) -> Case {
     };
     script.rules.push(Rule::any(
         PathIs::Exact(path),
-        Reply::new(200, &[("Content-Type", content_type)], body),
+        Response::new(200, &[("Content-Type", content_type)], body),
     ));
     Case::new("slow", desc, script, expect, &base.component)
 }
 
-fn chunked(rng: &mut Rng, base: &Base, _: u16) -> Case {
+fn chunked(rng: &mut Rng, base: &Base) -> Case {
     let parts = Parts::new(&base.component);
     let (what, path, bytes, content_type) = target(rng, &parts);
     let mut script = parts.script();
@@ -1980,7 +1127,7 @@ fn chunked(rng: &mut Rng, base: &Base, _: u16) -> Case {
     let (how, raw, expect) = &garbage[rng.below(garbage.len())];
     script.rules.push(Rule::any(
         PathIs::Exact(path),
-        Reply::new(
+        Response::new(
             200,
             &[("Content-Type", content_type)],
             Body::Chunked(raw.clone()),
@@ -1998,7 +1145,7 @@ fn chunked(rng: &mut Rng, base: &Base, _: u16) -> Case {
 /// How a lie is told: in words, the headers, the body.
 type Lie = (String, Vec<(&'static str, String)>, Vec<u8>);
 
-fn length_lies(rng: &mut Rng, base: &Base, _: u16) -> Case {
+fn length_lies(rng: &mut Rng, base: &Base) -> Case {
     let parts = Parts::new(&base.component);
     let (what, path, bytes, content_type) = target(rng, &parts);
     let mut script = parts.script();
@@ -2052,7 +1199,7 @@ fn length_lies(rng: &mut Rng, base: &Base, _: u16) -> Case {
         ),
     ];
     let (how, headers, body) = &lies[rng.below(lies.len())];
-    let mut reply = Reply::new(
+    let mut reply = Response::new(
         200,
         &[("Content-Type", content_type)],
         Body::Raw(Vec::new()),
@@ -2076,7 +1223,7 @@ fn length_lies(rng: &mut Rng, base: &Base, _: u16) -> Case {
     )
 }
 
-fn garbage_status(rng: &mut Rng, base: &Base, _: u16) -> Case {
+fn garbage_status(rng: &mut Rng, base: &Base) -> Case {
     let parts = Parts::new(&base.component);
     let mut script = parts.script();
     let many: String = (0..10_000).map(|i| format!("X-H{i}: v\r\n")).collect();
@@ -2126,7 +1273,7 @@ fn garbage_status(rng: &mut Rng, base: &Base, _: u16) -> Case {
     };
     script.rules.push(Rule::any(
         PathIs::Exact(on.clone()),
-        Reply::new(200, &[], Body::Raw(raw.clone())),
+        Response::new(200, &[], Body::Raw(raw.clone())),
     ));
     Case::new(
         "garbage-status",
@@ -2137,7 +1284,7 @@ fn garbage_status(rng: &mut Rng, base: &Base, _: u16) -> Case {
     )
 }
 
-fn not_a_component(rng: &mut Rng, base: &Base, _: u16) -> Case {
+fn not_a_component(rng: &mut Rng, base: &Base) -> Case {
     let mut truncated = base.component.clone();
     truncated.truncate(base.component.len() / 2);
     let options: [(&str, Vec<u8>, Expect); 6] = [
@@ -2171,7 +1318,7 @@ fn not_a_component(rng: &mut Rng, base: &Base, _: u16) -> Case {
         script.blobs.retain(|(d, _)| *d != digest(layer));
         script.rules.push(Rule::any(
             PathIs::Exact("/foreign".into()),
-            Reply::new(200, &[], Body::Full(layer.clone())),
+            Response::new(200, &[], Body::Full(layer.clone())),
         ));
         return Case::new(
             "not-a-component",
@@ -2188,18 +1335,4 @@ fn not_a_component(rng: &mut Rng, base: &Base, _: u16) -> Case {
         *expect,
         layer,
     )
-}
-
-/// The hex SHA-256 of `data`.
-fn sha256_hex(data: &[u8]) -> String {
-    use sha2::Digest as _;
-    sha2::Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// `sha256:<hex>`, as OCI spells a digest.
-fn digest(data: &[u8]) -> String {
-    format!("sha256:{}", sha256_hex(data))
 }
