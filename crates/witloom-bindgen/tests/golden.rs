@@ -27,10 +27,15 @@ fn generate(case: &Path) -> Result<String, String> {
             "world" => opts.world = Some(value.to_string()),
             // `bindgen!`'s flags for both sides: `flags: async | store`.
             "flags" => {
-                opts = opts.with_defaults(witloom_bindgen::Flags::parse(value)?);
+                opts = opts.with_defaults(
+                    witloom_bindgen::Flags::parse(value).map_err(|e| e.to_string())?,
+                );
             }
             "additional-derive" => opts.additional_derives.push(value.to_string()),
-            "ownership" => opts.ownership = witloom_bindgen::Ownership::parse(value)?,
+            "ownership" => {
+                opts.ownership =
+                    witloom_bindgen::Ownership::parse(value).map_err(|e| e.to_string())?
+            }
             "anyhow" => opts.anyhow = value == "true",
             "with" => {
                 let (k, v) = pair(value)?;

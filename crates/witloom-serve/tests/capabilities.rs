@@ -69,9 +69,11 @@ fn anything_else_is_refused_before_listening() {
     );
     let err = start(&bytes, "other", false).unwrap_err();
     assert_eq!(
-        err.to_string(),
+        witloom_diag::Diagnostic::from(err).to_string(),
         format!(
-            "the component imports `test:other/api`, which `witloom serve` does not provide (no package `test:other` is provided); it provides {}; compose in a component that exports it",
+            "error: the component imports `test:other/api`, which `witloom serve` does not provide (no package `test:other` is provided)\n\
+             = note: `witloom serve` provides {}\n\
+             = help: compose in a component that exports it\n",
             Capabilities::serve().summary()
         )
     );
@@ -85,5 +87,11 @@ fn anything_else_is_refused_before_listening() {
     assert!(
         matches!(err, ServeError::NotAHandler { ref exports } if exports == "`wasi:cli/run@0.2.12`"),
         "{err}"
+    );
+    assert_eq!(
+        witloom_diag::Diagnostic::from(err).to_string(),
+        "error: the component does not export `wasi:http/incoming-handler@0.2.x`, so it cannot serve HTTP\n\
+         = note: it exports `wasi:cli/run@0.2.12`\n\
+         = help: run a command with `witloom run`\n"
     );
 }

@@ -1,11 +1,16 @@
 //! Helpers shared by the CLI's integration tests: run the built `witloom`
-//! binary as a user would.
-
-#![allow(dead_code)]
+//! binary as a user would, in scratch directories under the target
+//! directory.
 
 pub mod served;
 
+use std::path::PathBuf;
 use std::process::{Command, Output};
+
+/// A fresh, empty `witloom-cli-tests/REL` under the target directory.
+pub fn scratch(rel: &str) -> PathBuf {
+    witloom_testkit::scratch_dir(std::path::Path::new("witloom-cli-tests").join(rel))
+}
 
 /// Runs `witloom ARGS`, with the compiled-code cache under `target/`.
 pub fn witloom(args: &[&str]) -> Output {

@@ -1,15 +1,16 @@
 //! `witloom new`: skeletons in each language that build at once, and the
 //! refusals that leave everything as it was.
 
-mod common;
-use common::{text, witloom};
+use crate::common::{text, witloom};
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 /// WIT with every kind of export: interfaces with every type and a
 /// resource (the cross-language suite's `test` world), functions exported
-/// by the world itself, and an interface from a dependency (WASI's `run`).
+/// by the world itself, an interface written inline in the world (of
+/// plain numbers: its Go stubs import nothing), and an interface from a
+/// dependency (WASI's `run`).
 const EXTRA_WIT: &str = "package witloom:test@0.1.0;
 
 world lone {
@@ -17,6 +18,9 @@ world lone {
   /// Says hello.
   export hello: func(name: string) -> string;
   export longest: func(words: list<string>) -> option<string>;
+  export sums: interface {
+    add: func(a: u32, b: u32) -> u32;
+  }
 }
 
 world command {
@@ -98,6 +102,11 @@ fn skeletons_build_at_once_in_every_language() {
         c.contains("// TODO: implement `witloom:test/lone@0.1.0#hello`."),
         "{c}"
     );
+    assert!(
+        c.contains("// TODO: implement `witloom:test/lone@0.1.0#sums#add`."),
+        "{c}"
+    );
+    assert!(app.join("go-lone/export_sums/sums.go").is_file());
     let c = std::fs::read_to_string(app.join("c-test/c_test.c")).unwrap();
     assert!(
         c.contains("struct exports_witloom_test_counters_counter_t {"),

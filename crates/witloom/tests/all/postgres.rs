@@ -6,9 +6,8 @@
 //! hang; and two `witloom serve` replicas on one database lose no
 //! increment.
 
-mod common;
-use common::served::{Served, body, client, concurrent_counts};
-use common::{text, witloom};
+use crate::common::served::{Served, body, client, concurrent_counts};
+use crate::common::{text, witloom};
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

@@ -3,15 +3,14 @@
 //! with no file written by hand and no network; and the refusals that
 //! leave the directory as it was.
 
-mod common;
-use common::served::{Served, client, get};
-use common::{text, witloom};
+use crate::common::served::{Served, client, get};
+use crate::common::{text, witloom};
 
 use std::path::PathBuf;
 use std::process::Command;
 
 fn scratch(name: &str) -> PathBuf {
-    witloom_testkit::scratch_dir(format!("witloom-cli-tests/init/{name}"))
+    crate::common::scratch(&format!("init/{name}"))
 }
 
 #[test]

@@ -7,8 +7,7 @@
 //! namespace with no registry, bytes that do not match their digest:
 //! each refused with nothing written.
 
-mod common;
-use common::{text, witloom};
+use crate::common::{text, witloom};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -72,7 +71,7 @@ fn layer_digest_in_lock(lock: &str) -> String {
 
 #[test]
 fn a_published_package_is_fetched_locked_and_kept_to_the_lock() {
-    let dir = witloom_testkit::scratch_dir("witloom-cli-tests/registry/roundtrip");
+    let dir = crate::common::scratch("registry/roundtrip");
     let registry = LocalRegistry::start(&dir.join("registry"));
     let config = write_config(&dir, &registry.addr);
     let pkg = greet_package(&dir, GREET_V1);
@@ -164,7 +163,7 @@ fn a_published_package_is_fetched_locked_and_kept_to_the_lock() {
 
 #[test]
 fn registry_failures_are_named_and_write_nothing() {
-    let dir = witloom_testkit::scratch_dir("witloom-cli-tests/registry/failures");
+    let dir = crate::common::scratch("registry/failures");
     let registry = LocalRegistry::start(&dir.join("registry"));
     let config = write_config(&dir, &registry.addr);
     let pkg = greet_package(&dir, GREET_V1);

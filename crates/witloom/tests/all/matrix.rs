@@ -4,8 +4,7 @@
 //! and a plug providing `host`, then run by `witloom run`. Every pair must
 //! pass all of the runner's checks.
 
-mod common;
-use common::{text, witloom};
+use crate::common::{text, witloom};
 
 use std::path::{Path, PathBuf};
 

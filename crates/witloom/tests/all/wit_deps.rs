@@ -3,13 +3,12 @@
 //! track (and a component built against that runs), refused otherwise with
 //! the versions there are, writing nothing.
 
-mod common;
-use common::{text, witloom};
+use crate::common::{text, witloom};
 
 use std::path::{Path, PathBuf};
 
 fn wit_dir(name: &str, wit: &str) -> PathBuf {
-    let dir = witloom_testkit::scratch_dir(format!("witloom-cli-tests/wit-deps/{name}"));
+    let dir = crate::common::scratch(&format!("wit-deps/{name}"));
     std::fs::create_dir_all(dir.join("wit")).unwrap();
     std::fs::write(dir.join("wit/app.wit"), wit).unwrap();
     dir.join("wit")
@@ -160,7 +159,7 @@ fn versions_the_runtime_lacks_are_refused_and_nothing_is_written() {
 
 #[test]
 fn the_manifest_s_wit_directories_are_filled() {
-    let root = witloom_testkit::scratch_dir("witloom-cli-tests/wit-deps/manifest");
+    let root = crate::common::scratch("wit-deps/manifest");
     std::fs::create_dir_all(root.join("wit")).unwrap();
     std::fs::create_dir_all(root.join("own-wit")).unwrap();
     std::fs::write(

@@ -1,35 +1,13 @@
 //! Runs the `witloom` binary as a user would and checks exit codes, stdout
 //! and stderr.
 
-mod common;
-
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn witloom(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_witloom"))
-        .args(args)
-        .output()
-        .expect("the witloom binary runs")
-}
+use crate::common::{scratch, text, witloom};
+use std::path::Path;
 
 fn corpus(name: &str) -> String {
     let path = Path::new("../witloom-ir/tests/corpus").join(name);
     assert!(path.exists(), "{}", path.display());
     path.to_str().unwrap().to_string()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = witloom_testkit::target_dir()
-        .join("witloom-cli-tests")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[test]
@@ -129,7 +107,7 @@ fn binaries_are_validated_before_they_are_decoded_and_the_input_is_blamed() {
             vec!["wit", "check", f],
             vec!["compose", f, "--plug", f, "-o", "/dev/null"],
         ] {
-            let out = common::witloom_within(&args, 20);
+            let out = crate::common::witloom_within(&args, 20);
             let err = text(&out.stderr);
             assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
             assert!(err.contains("is not a valid component"), "{args:?}: {err}");
@@ -178,13 +156,13 @@ fn inputs_that_are_not_files_are_refused_at_once() {
             if args[0] != "wit" && path == &pkg {
                 continue;
             }
-            let out = common::witloom_within(&args, 20);
+            let out = crate::common::witloom_within(&args, 20);
             let err = text(&out.stderr);
             assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
             assert!(err.contains(says), "{args:?}: {err}");
         }
     }
-    let out = common::witloom_within(&["run", folder.to_str().unwrap()], 20);
+    let out = crate::common::witloom_within(&["run", folder.to_str().unwrap()], 20);
     assert!(
         text(&out.stderr).contains("it is a directory, not a file"),
         "{}",

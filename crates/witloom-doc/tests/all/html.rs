@@ -4,7 +4,7 @@
 //! function of every interface is in the search index. For the IR corpus,
 //! the whole WASI 0.2 set, and the example application.
 
-mod common;
+use crate::common;
 
 use common::{corpus, load};
 use std::collections::{HashMap, HashSet};

@@ -3,8 +3,7 @@
 //! write, is not used: the run still answers right, says why on stderr,
 //! and writes nothing there. A private directory is used.
 
-mod common;
-use common::text;
+use crate::common::text;
 use witloom_testkit::dir_entries as entries;
 
 use std::os::unix::fs::PermissionsExt;
@@ -17,7 +16,7 @@ const ANSWER: &str = r#"(component
   (func (export "answer") (result u32) (canon lift (core func $i "answer"))))"#;
 
 fn scratch(name: &str) -> PathBuf {
-    witloom_testkit::scratch_dir(Path::new("witloom-cli-tests/cache").join(name))
+    crate::common::scratch(&format!("cache/{name}"))
 }
 
 /// `witloom run answer.wasm --invoke 'answer()'` in `cwd`, with

@@ -36,7 +36,7 @@ mod theirs {
 
 /// Under test: what `witloom bindgen` generated for the same world.
 mod ours {
-    include!("runtime/bindings.rs");
+    include!("../runtime/bindings.rs");
 }
 
 /// The `extra` world, both ways.
@@ -44,7 +44,7 @@ mod theirs_extra {
     wasmtime::component::bindgen!({ path: "tests/runtime/wit", world: "extra" });
 }
 mod ours_extra {
-    include!("runtime/extra_bindings.rs");
+    include!("../runtime/extra_bindings.rs");
 }
 
 struct State {

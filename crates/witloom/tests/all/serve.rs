@@ -3,9 +3,8 @@
 //! `witloom build`, driven by a plain HTTP client. Every wait is bounded,
 //! and every server process is killed when its test ends, passing or not.
 
-mod common;
-use common::served::{Served, body, client, concurrent_counts, get};
-use common::text;
+use crate::common::served::{Served, body, client, concurrent_counts, get};
+use crate::common::text;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Barrier, OnceLock};
@@ -19,7 +18,7 @@ fn app() -> &'static Path {
             Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/serve"),
         );
         let manifest = app.join("witloom.toml");
-        let out = common::witloom(&["build", "--manifest", manifest.to_str().unwrap()]);
+        let out = crate::common::witloom(&["build", "--manifest", manifest.to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         app
     })
@@ -119,7 +118,7 @@ fn a_10_mib_response_streams_and_every_request_is_logged() {
 
 #[test]
 fn five_hundred_concurrent_increments_lose_nothing() {
-    let dir = witloom_testkit::scratch_dir("witloom-cli-tests/serve-db");
+    let dir = crate::common::scratch("serve-db");
     let db = dir.join("counts.sqlite");
     let mut server = Served::start(
         &handler("hello-rust"),
@@ -242,7 +241,7 @@ fn excess_requests_wait_their_turn() {
 #[test]
 fn what_cannot_be_served_is_refused_at_start() {
     // A handler that imports `sql`, with no database granted.
-    let out = common::witloom(&[
+    let out = crate::common::witloom(&[
         "serve",
         handler("hello-rust").to_str().unwrap(),
         "--addr",
@@ -251,15 +250,16 @@ fn what_cannot_be_served_is_refused_at_start() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     assert!(
-        stderr.contains("no database was granted: add `--sqlite PATH`"),
+        stderr.contains("imports `witloom:host/sql@0.1.0` but no database was granted")
+            && stderr.contains("help: add `--sqlite PATH`"),
         "{stderr}"
     );
 
     // A component that exports no handler.
-    let dir = witloom_testkit::scratch_dir("witloom-cli-tests/serve-refusals");
+    let dir = crate::common::scratch("serve-refusals");
     let empty = dir.join("empty.wasm");
     std::fs::write(&empty, wat::parse_str("(component)").unwrap()).unwrap();
-    let out = common::witloom(&["serve", empty.to_str().unwrap(), "--addr", "127.0.0.1:0"]);
+    let out = crate::common::witloom(&["serve", empty.to_str().unwrap(), "--addr", "127.0.0.1:0"]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     assert!(
@@ -271,7 +271,7 @@ fn what_cannot_be_served_is_refused_at_start() {
     // An address in use.
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
-    let out = common::witloom(&[
+    let out = crate::common::witloom(&[
         "serve",
         handler("hello-rust").to_str().unwrap(),
         "--sqlite",
@@ -294,10 +294,10 @@ fn a_middleware_chain_composed_in_front_of_a_handler() {
     let chain = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/serve-chain");
     let manifest = chain.join("witloom.toml");
     let manifest = manifest.to_str().unwrap();
-    let out = common::witloom(&["build", "--manifest", manifest]);
+    let out = crate::common::witloom(&["build", "--manifest", manifest]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 
-    let out = common::witloom(&["compose", "--check", "--manifest", manifest]);
+    let out = crate::common::witloom(&["compose", "--check", "--manifest", manifest]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let report = text(&out.stdout);
     assert!(
@@ -308,7 +308,7 @@ fn a_middleware_chain_composed_in_front_of_a_handler() {
     );
     assert!(report.contains("exported (from auth):"), "{report}");
 
-    let out = common::witloom(&["compose", "--manifest", manifest]);
+    let out = crate::common::witloom(&["compose", "--manifest", manifest]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let server = Served::start(
         &chain.join("target/witloom/serve-chain.wasm"),
@@ -360,7 +360,7 @@ fn a_middleware_chain_composed_in_front_of_a_handler() {
 
 #[test]
 fn new_handlers_serve_hello_at_once_in_every_language() {
-    let dir = witloom_testkit::scratch_dir("witloom-cli-tests/serve-new");
+    let dir = crate::common::scratch("serve-new");
     std::fs::create_dir_all(dir.join("wit")).unwrap();
     std::fs::write(dir.join("witloom.toml"), "[app]\nname = \"site\"\n").unwrap();
     std::fs::write(
@@ -373,7 +373,7 @@ fn new_handlers_serve_hello_at_once_in_every_language() {
     let manifest = manifest.to_str().unwrap();
     for lang in ["c", "go", "rust"] {
         let name = format!("web-{lang}");
-        let out = common::witloom(&[
+        let out = crate::common::witloom(&[
             "new",
             &name,
             "--lang",
@@ -393,7 +393,7 @@ fn new_handlers_serve_hello_at_once_in_every_language() {
             "{said}"
         );
     }
-    let out = common::witloom(&["build", "--manifest", manifest]);
+    let out = crate::common::witloom(&["build", "--manifest", manifest]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     for lang in ["c", "go", "rust"] {
         let name = format!("web-{lang}");
@@ -412,7 +412,7 @@ fn new_handlers_serve_hello_at_once_in_every_language() {
 
 #[test]
 fn sql_state_is_each_requests_own_under_load() {
-    let dir = witloom_testkit::scratch_dir("witloom-cli-tests/serve-session");
+    let dir = crate::common::scratch("serve-session");
     let db = dir.join("session.sqlite");
     let server = Served::start(
         &handler("hello-rust"),

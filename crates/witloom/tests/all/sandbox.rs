@@ -3,8 +3,7 @@
 //! grants: nothing is granted by default, `--dir` and `--env` grant exactly
 //! what they name, and `/etc/passwd` stays out of reach.
 
-mod common;
-use common::{text, witloom};
+use crate::common::{text, witloom};
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

@@ -3,9 +3,7 @@
 //! bindgen --check` must find them fresh), plugins in C, Rust and Go built
 //! by `witloom build`, and the host run over a document through all three.
 
-mod common;
-
-use common::{text, witloom};
+use crate::common::{text, witloom};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

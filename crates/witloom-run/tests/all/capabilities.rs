@@ -59,9 +59,11 @@ fn anything_else_is_refused_before_linking() {
         "{err:?}"
     );
     assert_eq!(
-        err.to_string(),
+        witloom_diag::Diagnostic::from(err).to_string(),
         format!(
-            "the component imports `test:other/api`, which `witloom run` does not provide (no package `test:other` is provided); it provides {}; compose in a component that exports it",
+            "error: the component imports `test:other/api`, which `witloom run` does not provide (no package `test:other` is provided)\n\
+             = note: `witloom run` provides {}\n\
+             = help: compose in a component that exports it\n",
             Capabilities::run().summary()
         )
     );

@@ -2,7 +2,7 @@
 //! for the corpus and the whole WASI 0.2 set (the pages' text is golden in
 //! `tests/golden.rs`).
 
-mod common;
+use crate::common;
 
 use common::{corpus, load};
 use std::collections::HashMap;

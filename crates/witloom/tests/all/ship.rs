@@ -6,8 +6,7 @@
 //! is missing, the bytes do not match their digest, or the file is not a
 //! component.
 
-mod common;
-use common::{text, witloom};
+use crate::common::{text, witloom};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -26,8 +25,7 @@ fn wordstats() -> &'static (PathBuf, PathBuf) {
         let manifest_arg = manifest.to_str().unwrap();
         let out = witloom(&["build", "--manifest", manifest_arg]);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-        let composed =
-            witloom_testkit::scratch_dir("witloom-cli-tests/ship/app").join("wordstats.wasm");
+        let composed = crate::common::scratch("ship/app").join("wordstats.wasm");
         let out = witloom(&[
             "compose",
             "--manifest",
@@ -73,7 +71,7 @@ fn run_wordstats(wasm: &Path) -> String {
 #[test]
 fn wordstats_round_trips_through_a_registry() {
     let (app, manifest) = wordstats();
-    let dir = witloom_testkit::scratch_dir("witloom-cli-tests/ship/registry");
+    let dir = crate::common::scratch("ship/registry");
     let registry = LocalRegistry::start(&dir.join("registry"));
     let reference = format!("{}/witloom/wordstats:1.0.0", registry.addr);
     let out = witloom(&[
@@ -147,7 +145,7 @@ fn wordstats_round_trips_through_a_registry() {
 #[test]
 fn a_layout_on_disk_that_skopeo_reads() {
     let (app, manifest) = wordstats();
-    let dir = witloom_testkit::scratch_dir("witloom-cli-tests/ship/layout");
+    let dir = crate::common::scratch("ship/layout");
     let layout = dir.join("layout");
     let out = witloom(&[
         "package",
@@ -194,7 +192,7 @@ fn a_layout_on_disk_that_skopeo_reads() {
 #[test]
 fn what_cannot_be_shipped_is_refused_and_nothing_is_written() {
     let (app, _) = wordstats();
-    let dir = witloom_testkit::scratch_dir("witloom-cli-tests/ship/refused");
+    let dir = crate::common::scratch("ship/refused");
     let registry = LocalRegistry::start(&dir.join("registry"));
     let reference = format!("{}/witloom/wordstats:1.0.0", registry.addr);
     let out = witloom(&["push", app.to_str().unwrap(), &reference]);

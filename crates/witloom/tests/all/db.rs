@@ -7,8 +7,7 @@
 //! one granted, through `witloom run` and through a host built on
 //! `witloom-run`'s library.
 
-mod common;
-use common::{text, witloom};
+use crate::common::{text, witloom};
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -161,7 +160,7 @@ fn attacks(dir: &Path) -> Vec<String> {
 /// A directory with a database the guest must not read, and the one it
 /// is granted.
 fn sql_scratch(name: &str) -> (PathBuf, PathBuf) {
-    let dir = witloom_testkit::scratch_dir(Path::new("witloom-cli-tests/sql-sandbox").join(name));
+    let dir = crate::common::scratch(&format!("sql-sandbox/{name}"));
     rusqlite::Connection::open(dir.join("secret.db"))
         .unwrap()
         .execute_batch("CREATE TABLE s (x); INSERT INTO s VALUES ('the secret')")

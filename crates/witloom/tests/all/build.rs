@@ -1,7 +1,6 @@
 //! `witloom build` and `witloom doctor`, run as a user would.
 
-mod common;
-use common::{text, witloom};
+use crate::common::{text, witloom};
 
 use std::path::Path;
 use std::process::Command;
@@ -157,7 +156,7 @@ fn missing_toolchain_says_how_to_install_it() {
 /// Builds `manifest` under a deadline: a walk that loops or reads without
 /// end fails the test instead of hanging it.
 fn build_within(manifest: &Path, secs: u64) -> std::process::Output {
-    common::witloom_within(&["build", "--manifest", manifest.to_str().unwrap()], secs)
+    crate::common::witloom_within(&["build", "--manifest", manifest.to_str().unwrap()], secs)
 }
 
 #[test]

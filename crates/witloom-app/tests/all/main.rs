@@ -1,0 +1,4 @@
+//! witloom-app's integration tests, one binary: a module per concern.
+
+mod app;
+mod scale;
