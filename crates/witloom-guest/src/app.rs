@@ -132,6 +132,8 @@ pub fn build_app(
                 world: wit.wit_parser_world(component.world),
                 profile: opts.profile,
                 work_dir: out_dir.join("work").join(name),
+                // `_` cannot begin a component's (kebab-case) name.
+                shared_dir: out_dir.join("work").join("_shared"),
             };
             let wasm = crate::build(&guest, tc)?;
             crate::error::write(name, output, &wasm)?;

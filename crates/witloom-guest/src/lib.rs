@@ -60,6 +60,11 @@ pub struct Guest<'a> {
     pub profile: Profile,
     /// A directory of the guest's own for bindings and intermediate files.
     pub work_dir: PathBuf,
+    /// A directory every guest of the app shares, for what a toolchain can
+    /// reuse across components: Rust's cargo build directory, so that the
+    /// bindings generator and its dependencies compile once per app, not
+    /// once per component.
+    pub shared_dir: PathBuf,
 }
 
 /// One language's way of building a guest (its toolchain is found by

@@ -52,6 +52,17 @@ impl Backend for Rust {
         // the guest's.
         .env_remove("CARGO_TARGET_DIR")
         .env_remove("CARGO_BUILD_TARGET");
+        // Each component's artifact lands in its own target directory, but
+        // what cargo builds on the way (wit-bindgen's macro and their
+        // dependencies: about 20 s of a fresh build) goes to one build
+        // directory for the app, under names cargo keeps apart. A build
+        // directory the user chose is kept.
+        if std::env::var_os("CARGO_BUILD_BUILD_DIR").is_none() {
+            cmd.env(
+                "CARGO_BUILD_BUILD_DIR",
+                guest.shared_dir.join("cargo-build"),
+            );
+        }
         if guest.profile == Profile::Release {
             cmd.arg("--release");
         }

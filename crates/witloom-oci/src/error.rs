@@ -25,6 +25,8 @@ pub enum OciError {
     Timeout { registry: String, timeout: Duration },
     #[error("`{reference}` is not in the registry")]
     NotFound { reference: String },
+    #[error("`{reference}` names a digest; a push names a tag (the digest is the result)")]
+    PushToDigest { reference: String },
     /// `reason` is the registry's words, or why witloom would not answer
     /// its authentication challenge; clipped.
     #[error("the registry refused access to `{reference}`: {reason}")]
@@ -353,6 +355,9 @@ impl From<OciError> for Diagnostic {
             ),
             OciError::NotFound { .. } => {
                 d.with_help("check the repository and the tag (list its tags with `skopeo list-tags`)")
+            }
+            OciError::PushToDigest { .. } => {
+                d.with_help("push to REGISTRY/REPOSITORY:TAG; the pinned reference is printed")
             }
             OciError::Denied { .. } => d.with_help(
                 "log in with `docker login REGISTRY` (witloom reads the Docker config and its credential helpers)",

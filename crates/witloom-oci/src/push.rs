@@ -19,6 +19,11 @@ pub fn push(
     artifact: &Artifact,
     opts: &Options,
 ) -> Result<Pushed, OciError> {
+    if reference.digest().is_some() {
+        return Err(OciError::PushToDigest {
+            reference: reference.whole(),
+        });
+    }
     let (layer, config, manifest) = artifact.encode();
     let layer_digest = manifest.layers[0].digest.clone();
     // The manifest as sent is ours, so its digest is known without asking

@@ -704,6 +704,15 @@ impl Shared {
                     .unwrap_or_else(|_| Err(wasmtime::Error::new(wasmtime::Trap::Interrupt))),
                 None => run.await,
             };
+            // A request that fails after a commit of its own leaves that
+            // write in place: the log says so, for the client that sees a
+            // 500 and may retry.
+            let committed = store.data().host.activity().committed;
+            let kept = if committed {
+                " (its SQL writes had committed, and they stay)"
+            } else {
+                ""
+            };
             // The status to answer with when the guest set no response;
             // the reason is logged here, once.
             result.map_err(|e| {
@@ -714,10 +723,10 @@ impl Shared {
                 if e.is::<ShutDown>() {
                     // The wasm backtrace wrapped around it says nothing
                     // more about why.
-                    tracing::warn!("{ShutDown}");
+                    tracing::warn!("{ShutDown}{kept}");
                 } else {
                     tracing::warn!(
-                        "the guest failed: {}",
+                        "the guest failed{kept}: {}",
                         witloom_diag::one_line(&shared.limits.explain(e))
                     );
                 }

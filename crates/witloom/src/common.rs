@@ -120,17 +120,24 @@ pub fn parse_count(s: &str) -> Result<usize, ArgError> {
     }
 }
 
-/// Guests' `witloom:host/log` messages go to stderr through `tracing`, at
-/// the level `WITLOOM_LOG` names (trace, debug, info, warn, error, off;
-/// default info).
+/// Guests' `witloom:host/log` messages and the host's own log go to stderr
+/// through `tracing`, filtered by `WITLOOM_LOG`: a level (trace, debug,
+/// info, warn, error, off; default info), or a level and per-target ones,
+/// as `RUST_LOG` takes them: `info,witloom::sql=debug`.
 pub fn guest_log() {
-    let level = std::env::var("WITLOOM_LOG")
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let filter = std::env::var("WITLOOM_LOG")
         .ok()
-        .and_then(|l| l.parse::<tracing_subscriber::filter::LevelFilter>().ok())
-        .unwrap_or(tracing_subscriber::filter::LevelFilter::INFO);
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_max_level(level)
+        .and_then(|l| l.parse::<Targets>().ok())
+        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::INFO));
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())),
+        )
+        .with(filter)
         .try_init();
 }

@@ -24,13 +24,6 @@ impl Args {
     pub fn run(self) -> crate::Outcome {
         let info = app_info(self.manifest)?;
         let reference = witloom_oci::parse_reference(&self.reference)?;
-        if reference.digest().is_some() {
-            return Err(witloom_diag::Diagnostic::new(format!(
-                "`{}` names a digest; a push names a tag (the digest is the result)",
-                self.reference
-            ))
-            .with_help("push to REGISTRY/REPOSITORY:TAG; the pinned reference is printed"));
-        }
         let wasm = witloom_diag::io::read(&self.file)?;
         let size = wasm.len();
         let artifact = component_artifact(&self.file, wasm, &info)?;

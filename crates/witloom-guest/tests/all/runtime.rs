@@ -122,6 +122,7 @@ fn build_guest(language: Language, world: &str, sources: &str) -> Option<Vec<u8>
         profile: Profile::Debug,
         work_dir: witloom_testkit::target_dir()
             .join(format!("witloom-guest-tests/runtime-{world}-{language}")),
+        shared_dir: witloom_testkit::target_dir().join("witloom-guest-tests/shared"),
     };
     Some(build(&guest, &tc).unwrap_or_else(|e| panic!("{e}")))
 }

@@ -18,6 +18,7 @@ fn build_smoke(language: Language) -> Vec<u8> {
         profile: Profile::Release,
         work_dir: witloom_testkit::target_dir()
             .join(format!("witloom-guest-tests/smoke-{language}")),
+        shared_dir: witloom_testkit::target_dir().join("witloom-guest-tests/shared"),
     };
     let tc = witloom_app::toolchain::detect(language);
     build(&guest, &tc).unwrap_or_else(|e| panic!("{e}"))

@@ -18,7 +18,7 @@ mod sql;
 
 use bindings::witloom::host::log;
 pub use sql::{
-    BUSY_TIMEOUT, DatabaseError, DatabasePool, IN_MEMORY, MAX_RESULT, WitloomHost, redact,
+    Activity, BUSY_TIMEOUT, DatabaseError, DatabasePool, IN_MEMORY, MAX_RESULT, WitloomHost, redact,
 };
 use wasmtime::component::{HasSelf, Linker};
 

@@ -46,7 +46,7 @@ fn build_without_a_manifest() {
 fn doctor_tells_the_truth_without_go() {
     // A PATH with the system's tools but none of the user's: no cargo (it
     // lives under ~/.cargo/bin), and no Go (under /usr/local/go/bin).
-    let out = Command::new(env!("CARGO_BIN_EXE_witloom"))
+    let out = crate::common::command()
         .arg("doctor")
         .env("PATH", "/usr/bin:/bin")
         .env_remove("CARGO")
@@ -136,7 +136,7 @@ fn unimplemented_world_names_the_missing_function() {
 
 #[test]
 fn missing_toolchain_says_how_to_install_it() {
-    let out = Command::new(env!("CARGO_BIN_EXE_witloom"))
+    let out = crate::common::command()
         .args(["build", "--manifest", SMOKE, "-c", "go-hello"])
         .env("PATH", "/usr/bin:/bin")
         .output()

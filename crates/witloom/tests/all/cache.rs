@@ -22,7 +22,7 @@ fn scratch(name: &str) -> PathBuf {
 /// `witloom run answer.wasm --invoke 'answer()'` in `cwd`, with
 /// `WITLOOM_CACHE_DIR` set to `cache`.
 fn run(component: &Path, cwd: &Path, cache: &str) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_witloom"))
+    crate::common::command()
         .args(["run", component.to_str().unwrap(), "--invoke", "answer()"])
         .current_dir(cwd)
         .env("WITLOOM_CACHE_DIR", cache)

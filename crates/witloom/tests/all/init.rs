@@ -7,7 +7,6 @@ use crate::common::served::{Served, client, get};
 use crate::common::{text, witloom};
 
 use std::path::PathBuf;
-use std::process::Command;
 
 fn scratch(name: &str) -> PathBuf {
     crate::common::scratch(&format!("init/{name}"))
@@ -82,7 +81,7 @@ fn init_dot_takes_an_empty_directory_and_its_name() {
     let app = parent.join("dotted");
     std::fs::create_dir_all(app.join(".git")).unwrap();
     std::fs::write(app.join(".gitignore"), "mine\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_witloom"))
+    let out = crate::common::command()
         .args(["init", ".", "--lang", "c"])
         .current_dir(&app)
         .output()
@@ -151,7 +150,7 @@ fn refusals_write_nothing() {
 
     // `new/..` is the directory it names, which is not empty: refused,
     // and nothing of it touched.
-    let out = Command::new(env!("CARGO_BIN_EXE_witloom"))
+    let out = crate::common::command()
         .args(["init", "not-yet/..", "--lang", "c", "--name", "x"])
         .current_dir(&taken)
         .output()

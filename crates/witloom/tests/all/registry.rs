@@ -20,7 +20,7 @@ greet: func(name: string) -> string;\n    to: func(out: borrow<output-stream>);\
 
 /// `witloom ARGS` with wkg's configuration file `config`.
 fn with_config(config: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_witloom"))
+    crate::common::command()
         .args(args)
         .env("WKG_CONFIG_FILE", config)
         .env("DOCKER_CONFIG", config.with_file_name("no-docker-config"))

@@ -143,6 +143,68 @@ fn five_hundred_concurrent_increments_lose_nothing() {
 }
 
 #[test]
+fn sixty_four_writers_on_sqlite_take_turns_and_none_starves() {
+    // What a new user tried: clients hammering one row under a short
+    // --timeout. Every answer must be 200, the count exact, and no request
+    // may wait long for its turn to write (read from the log's
+    // `lock_wait`, not timed here).
+    let dir = crate::common::scratch("serve-writers");
+    let db = dir.join("counts.sqlite");
+    let mut server = Served::start_with_env(
+        &handler("hello-rust"),
+        &["--sqlite", db.to_str().unwrap(), "--timeout", "2s"],
+        &[("WITLOOM_LOG", "info,witloom::sql=debug")],
+        "writers",
+    );
+    const CLIENTS: usize = 64;
+    const EACH: usize = 8;
+    let url = server.url("/count/row");
+    let start = Arc::new(Barrier::new(CLIENTS));
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|_| {
+            let (url, start) = (url.clone(), start.clone());
+            std::thread::spawn(move || {
+                let agent = client();
+                start.wait();
+                (0..EACH)
+                    .map(|_| {
+                        let mut r = agent.post(&url).send(&[][..]).unwrap();
+                        let answer = text(&body(&mut r));
+                        assert_eq!(r.status().as_u16(), 200, "{answer}");
+                        answer.trim().parse::<i64>().unwrap()
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut seen: Vec<i64> = clients
+        .into_iter()
+        .flat_map(|c| c.join().unwrap())
+        .collect();
+    seen.sort();
+    assert_eq!(seen, (1..=(CLIENTS * EACH) as i64).collect::<Vec<_>>());
+    assert_eq!(server.terminate(Duration::from_secs(30)), Some(0));
+
+    let log = server.log();
+    let waits: Vec<f64> = log
+        .lines()
+        .filter(|l| l.contains("witloom::sql: database use"))
+        .map(|l| {
+            let ms = l.split("lock_wait=").nth(1).expect("a lock_wait field");
+            ms.trim_end().trim_end_matches("ms").parse().unwrap()
+        })
+        .collect();
+    assert_eq!(waits.len(), CLIENTS * EACH, "{log}");
+    let longest = waits.iter().copied().fold(0.0, f64::max);
+    assert!(
+        longest <= 200.0,
+        "a writer waited {longest} ms for its turn"
+    );
+    assert!(log.contains("committed=true"), "{log}");
+    assert!(!log.contains("locked"), "{log}");
+}
+
+#[test]
 fn hostile_handlers_get_5xx_and_the_server_goes_on() {
     let server = Served::start(
         &handler("hello-rust"),

@@ -95,6 +95,26 @@ pub(crate) trait Connection: Send + std::fmt::Debug {
     /// Readies the connection for another store (nothing the last one left
     /// may show through), or says it is to be closed (`false`).
     fn recycle(&mut self) -> bool;
+
+    /// What the store did with the connection, for the host's log. A
+    /// backend that does not track it reports nothing committed and no
+    /// wait.
+    fn activity(&self) -> Activity {
+        Activity::default()
+    }
+}
+
+/// What one store did with its database connection, as the host reports
+/// it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Activity {
+    /// A transaction of the store committed: its writes stay, whatever
+    /// becomes of the store afterwards (a timeout, a trap). Tracked on
+    /// SQLite.
+    pub committed: bool,
+    /// How long the store waited for the write lock, in all (SQLite's
+    /// writers take turns, first come, first served).
+    pub lock_wait: Duration,
 }
 
 /// The `bind` error of a statement given another number of values than
@@ -346,6 +366,14 @@ impl WitloomHost {
         self
     }
 
+    /// What this store did with its connection so far (nothing, before its
+    /// first statement).
+    pub fn activity(&self) -> Activity {
+        self.conn
+            .as_ref()
+            .map_or_else(Activity::default, |c| c.activity())
+    }
+
     /// Runs `f` on this store's connection (taken from the pool at the
     /// first statement).
     fn with<R>(
@@ -375,6 +403,15 @@ impl WitloomHost {
 impl Drop for WitloomHost {
     fn drop(&mut self) {
         if let (Some(pool), Some(conn)) = (&self.pool, self.conn.take()) {
+            let activity = conn.activity();
+            // One line per store that used the database: what a slow or
+            // failed request did there.
+            tracing::debug!(
+                target: "witloom::sql",
+                committed = activity.committed,
+                lock_wait = %format_args!("{:.1}ms", activity.lock_wait.as_secs_f64() * 1e3),
+                "database use",
+            );
             // Giving a PostgreSQL connection back talks to the server
             // (reset, or close): blocking work, and a store is dropped on
             // an async host's worker.
@@ -412,7 +449,7 @@ fn blocking<R>(f: impl FnOnce() -> R) -> R {
 #[cfg(test)]
 mod tests {
     //! The pool and the capability, on SQLite (PostgreSQL's are in
-    //! `crates/witloom/tests/postgres.rs`, against a real server).
+    //! `crates/witloom/tests/all/postgres.rs`, against a real server).
 
     use super::*;
     use std::path::PathBuf;

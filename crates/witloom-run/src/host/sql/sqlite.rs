@@ -12,25 +12,49 @@
 //! the statements it runs internally (the `ATTACH` inside `VACUUM INTO`,
 //! the `PRAGMA` behind a `pragma_*` table-valued function). A refused
 //! statement comes back to the guest as a `sql` error saying why.
+//!
+//! A file's writers take turns through [`gate::WriteGate`], first come,
+//! first served, and commit with `synchronous = NORMAL` in WAL mode (see
+//! [`SYNCHRONOUS`]).
+
+mod gate;
 
 use super::{
-    BUSY_TIMEOUT, Backend, Connection, DatabaseError, MAX_RESULT, ResultRows,
+    Activity, BUSY_TIMEOUT, Backend, Connection, DatabaseError, MAX_RESULT, ResultRows,
     check_parameter_count, interrupted, wit,
 };
-use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
+use gate::{Inside, WriteGate};
+use rusqlite::hooks::{AuthAction, AuthContext, Authorization, TransactionOperation};
 use rusqlite::types::ValueRef;
+use std::cell::{Cell, RefCell};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The name SQLite gives a private in-memory database.
 pub const IN_MEMORY: &str = ":memory:";
+
+/// How a file's commits reach the disk. In WAL mode `NORMAL` syncs at
+/// checkpoints, not at every commit: a committed transaction survives the
+/// process crashing, and the database is never corrupted, but the last
+/// commits before a power loss or an operating-system crash may be rolled
+/// back. `FULL` (SQLite's default) syncs the WAL at every commit and holds
+/// the write lock through that sync, which on this project's machines cut
+/// the served counter's throughput (docs/limits.md has the figures).
+/// PostgreSQL's default makes the opposite choice; a guest that needs
+/// every commit on disk runs `PRAGMA synchronous = FULL` on its
+/// connection.
+const SYNCHRONOUS: &str = "NORMAL";
 
 /// The SQLite backend: a file, or a private in-memory database.
 #[derive(Debug)]
 pub(super) struct Sqlite {
     /// `None`: in memory, which lives in its one connection.
     file: Option<PathBuf>,
+    /// The file's writers, in line (the in-memory database has one
+    /// connection, which the pool already gives to one store at a time).
+    gate: Arc<WriteGate>,
 }
 
 impl Sqlite {
@@ -38,7 +62,8 @@ impl Sqlite {
     /// a file is put in WAL mode (readers never wait for the writer).
     pub fn open(path: &Path) -> Result<(Sqlite, Box<dyn Connection>), DatabaseError> {
         let memory = path.as_os_str() == IN_MEMORY;
-        let first = SqliteConnection::open(path)?;
+        let gate = Arc::new(WriteGate::default());
+        let first = SqliteConnection::open(path, (!memory).then(|| gate.clone()))?;
         if !memory {
             first
                 .conn
@@ -49,14 +74,17 @@ impl Sqlite {
                 })?;
         }
         let file = (!memory).then(|| path.to_path_buf());
-        Ok((Sqlite { file }, Box::new(first)))
+        Ok((Sqlite { file, gate }, Box::new(first)))
     }
 }
 
 impl Backend for Sqlite {
     fn connect(&self) -> Result<Box<dyn Connection>, DatabaseError> {
         match &self.file {
-            Some(path) => Ok(Box::new(SqliteConnection::open(path)?)),
+            Some(path) => Ok(Box::new(SqliteConnection::open(
+                path,
+                Some(self.gate.clone()),
+            )?)),
             None => Err(DatabaseError::OneConnection),
         }
     }
@@ -72,15 +100,32 @@ impl Backend for Sqlite {
 /// One confined connection to the granted database.
 #[derive(Debug)]
 pub(super) struct SqliteConnection {
+    // Declared first so that it is dropped first: closing rolls back what
+    // the store left open before `inside` lets the next writer in.
     conn: rusqlite::Connection,
     refusal: Refusal,
     memory: bool,
+    /// The file's writers' gate (`None` in memory).
+    gate: Option<Arc<WriteGate>>,
+    /// Inside the gate, from a statement that writes or opens a
+    /// transaction until the connection is back in autocommit mode.
+    inside: RefCell<Option<Inside>>,
+    /// The store's deadline, for the wait at the gate.
+    deadline: Cell<Option<Instant>>,
+    /// Set by the authorizer when the statement being prepared opens a
+    /// transaction (`BEGIN`, or a `SAVEPOINT` outside one).
+    opens_transaction: Arc<AtomicBool>,
+    /// Set by the commit hook: a transaction of this store committed.
+    committed: Arc<AtomicBool>,
+    /// How long this store waited at the gate, in all.
+    waited: Cell<Duration>,
 }
 
 impl SqliteConnection {
     /// Opens (creating if missing) the database at `path`, or an in-memory
-    /// one for [`IN_MEMORY`], confined to itself.
-    fn open(path: &Path) -> Result<SqliteConnection, DatabaseError> {
+    /// one for [`IN_MEMORY`], confined to itself; its writers go through
+    /// `gate`.
+    fn open(path: &Path, gate: Option<Arc<WriteGate>>) -> Result<SqliteConnection, DatabaseError> {
         let memory = path.as_os_str() == IN_MEMORY;
         let step = |step| move |source| DatabaseError::Sqlite { step, source };
         let conn = if memory {
@@ -89,14 +134,72 @@ impl SqliteConnection {
             rusqlite::Connection::open(path)
         }
         .map_err(step("cannot open it"))?;
-        let refusal = confine(&conn).map_err(step("cannot confine it to itself"))?;
+        let opens_transaction = Arc::new(AtomicBool::new(false));
+        let refusal = confine(&conn, opens_transaction.clone())
+            .map_err(step("cannot confine it to itself"))?;
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(step("cannot set its busy timeout"))?;
+        if !memory {
+            conn.pragma_update(None, "synchronous", SYNCHRONOUS)
+                .map_err(step("cannot set how it syncs"))?;
+        }
+        let committed = Arc::new(AtomicBool::new(false));
+        let hook = committed.clone();
+        conn.commit_hook(Some(move || {
+            hook.store(true, Ordering::Relaxed);
+            // `false`: let the commit go on.
+            false
+        }));
         Ok(SqliteConnection {
             conn,
             refusal,
             memory,
+            gate,
+            inside: RefCell::new(None),
+            deadline: Cell::new(None),
+            opens_transaction,
+            committed,
+            waited: Cell::new(Duration::ZERO),
         })
+    }
+
+    /// Enters the gate before `stmt` runs, if it writes or opens a
+    /// transaction and this connection is not inside already: in line
+    /// behind the writers that came first, until the store's deadline (or
+    /// [`BUSY_TIMEOUT`]).
+    fn admit(&self, stmt: &rusqlite::Statement<'_>) -> Result<(), wit::Error> {
+        let Some(gate) = &self.gate else {
+            return Ok(());
+        };
+        let opens = self.opens_transaction.load(Ordering::Relaxed);
+        if self.inside.borrow().is_some() || (stmt.readonly() && !opens) {
+            return Ok(());
+        }
+        let wait = Instant::now() + BUSY_TIMEOUT;
+        let deadline = self.deadline.get().map_or(wait, |d| d.min(wait));
+        let (inside, waited) = gate.enter(deadline);
+        self.waited.set(self.waited.get() + waited);
+        match inside {
+            Some(inside) => {
+                *self.inside.borrow_mut() = Some(inside);
+                Ok(())
+            }
+            None if self.deadline.get().is_some_and(|d| Instant::now() >= d) => Err(interrupted()),
+            None => Err(wit::Error {
+                code: wit::ErrorCode::Unavailable,
+                message: format!(
+                    "the database is locked: other writers held it for {}s",
+                    BUSY_TIMEOUT.as_secs()
+                ),
+            }),
+        }
+    }
+
+    /// Leaves the gate once the connection's transaction has ended.
+    fn settle(&self) {
+        if self.conn.is_autocommit() {
+            self.inside.borrow_mut().take();
+        }
     }
 
     fn prepare(
@@ -105,6 +208,7 @@ impl SqliteConnection {
         params: &[wit::Value],
     ) -> Result<rusqlite::Statement<'_>, wit::Error> {
         self.refusal.clear();
+        self.opens_transaction.store(false, Ordering::Relaxed);
         let mut stmt = self.conn.prepare(statement).map_err(|e| self.error(e))?;
         check_parameter_count(stmt.parameter_count(), params.len())?;
         for (i, p) in params.iter().enumerate() {
@@ -123,6 +227,14 @@ impl SqliteConnection {
 
     fn rows(&self, statement: &str, params: &[wit::Value]) -> Result<wit::Rows, wit::Error> {
         let mut stmt = self.prepare(statement, params)?;
+        self.admit(&stmt)?;
+        let rows = self.read_rows(&mut stmt);
+        drop(stmt);
+        self.settle();
+        rows
+    }
+
+    fn read_rows(&self, stmt: &mut rusqlite::Statement<'_>) -> Result<wit::Rows, wit::Error> {
         let columns: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
         let mut result = ResultRows::new(columns);
         let mut rows = stmt.raw_query();
@@ -145,13 +257,17 @@ impl SqliteConnection {
 
     fn changes(&self, statement: &str, params: &[wit::Value]) -> Result<u64, wit::Error> {
         let mut stmt = self.prepare(statement, params)?;
-        let changed = stmt.raw_execute().map_err(|e| self.error(e))?;
-        Ok(changed as u64)
+        self.admit(&stmt)?;
+        let changed = stmt.raw_execute().map_err(|e| self.error(e));
+        drop(stmt);
+        self.settle();
+        Ok(changed? as u64)
     }
 
     /// Interrupts statements that run past `deadline`, and waits for
     /// another connection's lock no longer than it.
     fn limit_to(&self, deadline: Option<Instant>) {
+        self.deadline.set(deadline);
         let Some(deadline) = deadline else {
             return;
         };
@@ -226,6 +342,13 @@ impl Connection for SqliteConnection {
         self.changes(statement, params)
     }
 
+    fn activity(&self) -> Activity {
+        Activity {
+            committed: self.committed.load(Ordering::Relaxed),
+            lock_wait: self.waited.get(),
+        }
+    }
+
     /// A file's connection is closed after its store (closing rolls back
     /// what it left open, and drops its TEMP tables). The in-memory
     /// database is its connection, so that one is kept, its open
@@ -239,8 +362,11 @@ impl Connection for SqliteConnection {
             // `BEGIN`, which then fails and says so.
             let _ = self.conn.execute_batch("ROLLBACK");
         }
-        // The next store's statements have their own deadline, or none.
+        // The next store's statements have their own deadline, or none,
+        // and its own report.
         self.conn.progress_handler(0, None::<fn() -> bool>);
+        self.committed.store(false, Ordering::Relaxed);
+        self.waited.set(Duration::ZERO);
         true
     }
 }
@@ -326,8 +452,12 @@ const FUNCTIONS: &[&str] = &["load_extension"];
 
 /// Confines `conn` to its own database: SQLite's defensive configuration,
 /// a limit on attached databases, and the authorizer. Returns where the
-/// authorizer leaves the reason for a refusal.
-fn confine(conn: &rusqlite::Connection) -> rusqlite::Result<Refusal> {
+/// authorizer leaves the reason for a refusal; it sets `opens_transaction`
+/// when a statement begins a transaction or savepoint.
+fn confine(
+    conn: &rusqlite::Connection,
+    opens_transaction: Arc<AtomicBool>,
+) -> rusqlite::Result<Refusal> {
     use rusqlite::config::DbConfig as D;
     use rusqlite::limits::Limit;
     // Defensive: no writable_schema, no journal_mode=OFF, no writes to
@@ -349,6 +479,16 @@ fn confine(conn: &rusqlite::Connection) -> rusqlite::Result<Refusal> {
     let refusal = Refusal::default();
     let slot = refusal.clone();
     conn.authorizer(Some(move |ctx: AuthContext<'_>| {
+        if let AuthAction::Transaction {
+            operation: TransactionOperation::Begin,
+        }
+        | AuthAction::Savepoint {
+            operation: TransactionOperation::Begin,
+            ..
+        } = ctx.action
+        {
+            opens_transaction.store(true, Ordering::Relaxed);
+        }
         match refuse(&ctx.action) {
             Some(why) => {
                 slot.set(why);
@@ -434,7 +574,7 @@ mod tests {
             .execute_batch("CREATE TABLE s (x); INSERT INTO s VALUES ('the secret')")
             .unwrap();
         let path = dir.join("granted.db");
-        let db = SqliteConnection::open(&path).unwrap();
+        let db = SqliteConnection::open(&path, None).unwrap();
         db.changes("CREATE TABLE t (x INTEGER)", &[]).unwrap();
         let d = dir.display();
 
@@ -496,7 +636,7 @@ mod tests {
 
     #[test]
     fn a_refusal_does_not_stick_to_the_next_statement() {
-        let db = SqliteConnection::open(Path::new(IN_MEMORY)).unwrap();
+        let db = SqliteConnection::open(Path::new(IN_MEMORY), None).unwrap();
         refused(&db, "ATTACH '/tmp/x.db' AS x");
         let e = db.rows("SELEC 1", &[]).unwrap_err();
         assert!(matches!(e.code, wit::ErrorCode::Syntax), "{}", e.message);

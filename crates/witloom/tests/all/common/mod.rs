@@ -12,9 +12,22 @@ pub fn scratch(rel: &str) -> PathBuf {
     witloom_testkit::scratch_dir(std::path::Path::new("witloom-cli-tests").join(rel))
 }
 
+/// The built `witloom`, as the tests run it. The Rust guests of every test
+/// app share one cargo build directory: the apps are many and their
+/// dependencies the same, so wit-bindgen's macro compiles once per test run
+/// instead of once per app (about 20 s each).
+pub fn command() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_witloom"));
+    cmd.env(
+        "CARGO_BUILD_BUILD_DIR",
+        witloom_testkit::target_dir().join("witloom-cli-tests/cargo-build"),
+    );
+    cmd
+}
+
 /// Runs `witloom ARGS`, with the compiled-code cache under `target/`.
 pub fn witloom(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_witloom"))
+    command()
         .args(args)
         .env(
             "WITLOOM_CACHE_DIR",
@@ -32,7 +45,7 @@ pub fn text(bytes: &[u8]) -> String {
 /// output is read while it runs, so a chatty command cannot block on a
 /// full pipe and pass for a hang.
 pub fn witloom_within(args: &[&str], secs: u64) -> Output {
-    let child = Command::new(env!("CARGO_BIN_EXE_witloom"))
+    let child = command()
         .args(args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

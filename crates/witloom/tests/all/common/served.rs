@@ -17,10 +17,20 @@ impl Served {
     /// Starts `witloom serve FILE --addr 127.0.0.1:0 ARGS` and waits (at
     /// most two minutes: the first start compiles) for its address.
     pub fn start(file: &Path, args: &[&str], log_name: &str) -> Served {
+        Served::start_with_env(file, args, &[], log_name)
+    }
+
+    /// [`Served::start`] with `env` set for the server.
+    pub fn start_with_env(
+        file: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        log_name: &str,
+    ) -> Served {
         let dir = witloom_testkit::target_dir().join("witloom-cli-tests/serve");
         std::fs::create_dir_all(&dir).unwrap();
         let log = dir.join(format!("{log_name}.log"));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_witloom"))
+        let mut child = crate::common::command()
             .args(["serve", file.to_str().unwrap(), "--addr", "127.0.0.1:0"])
             .args(args)
             .env(
@@ -28,6 +38,7 @@ impl Served {
                 witloom_testkit::target_dir().join("witloom-cli-tests/compiled"),
             )
             .env("NO_COLOR", "1")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
