@@ -532,6 +532,47 @@ mod tests {
     }
 
     #[test]
+    fn a_transaction_holds_the_write_turn_and_commits_are_reported() {
+        let dir = scratch("turns");
+        let pool = DatabasePool::open(&dir.join("db.sqlite"), 4).unwrap();
+        let mut setup = WitloomHost::new(Some(pool.clone()));
+        setup.execute("CREATE TABLE t (x)".into(), vec![]).unwrap();
+        assert!(setup.activity().committed);
+        drop(setup);
+
+        // An open transaction holds the file's write turn, even before it
+        // writes: another store's write waits for it, until its deadline.
+        let mut holder = WitloomHost::new(Some(pool.clone()));
+        holder.execute("BEGIN".into(), vec![]).unwrap();
+        holder
+            .execute("INSERT INTO t VALUES (1)".into(), vec![])
+            .unwrap();
+        assert!(!holder.activity().committed);
+        let start = Instant::now();
+        let mut writer = WitloomHost::new(Some(pool.clone()))
+            .with_deadline(Some(start + Duration::from_millis(200)));
+        let e = writer
+            .execute("INSERT INTO t VALUES (2)".into(), vec![])
+            .unwrap_err();
+        assert!(e.message.contains("interrupted"), "{}", e.message);
+        assert!(writer.activity().lock_wait >= Duration::from_millis(100));
+        assert!(!writer.activity().committed);
+        // Reads outside a transaction do not wait for the turn.
+        let rows = writer
+            .query("SELECT count(*) FROM t".into(), vec![])
+            .unwrap();
+        assert!(matches!(rows.values[0][0], wit::Value::Integer(0)));
+
+        holder.execute("COMMIT".into(), vec![]).unwrap();
+        assert!(holder.activity().committed);
+        // The turn was given back with the transaction.
+        let mut next = WitloomHost::new(Some(pool));
+        next.execute("INSERT INTO t VALUES (3)".into(), vec![])
+            .unwrap();
+        assert_eq!(next.activity().lock_wait, Duration::ZERO);
+    }
+
+    #[test]
     fn a_store_waits_for_a_connection_no_longer_than_its_deadline() {
         let dir = scratch("wait");
         let pool = DatabasePool::open(&dir.join("db.sqlite"), 1).unwrap();
