@@ -13,7 +13,8 @@
 //!    parts, imports what nobody inside provides (copying those import
 //!    types out of the parts that need them), instantiates the parts in
 //!    order with each other's exports as arguments, and exports what the
-//!    root exports. The result is validated with `wasmparser`.
+//!    root exports. The result is validated with `wasmparser` (all but
+//!    the parts' function bodies, validated when the parts were read).
 //! 3. [`graph`] draws the wiring as Graphviz dot or Mermaid.
 
 mod check;
@@ -46,8 +47,10 @@ pub struct Part {
     pub wit: Arc<Loaded>,
     /// Its world in `wit`.
     pub world: WorldId,
-    /// The component binary; `None` when only its world is known (checking
-    /// the wiring before the build).
+    /// The component binary, validated whole (as `witloom_ir` does when it
+    /// reads one: [`Part::from_file`]); `None` when only its world is known
+    /// (checking the wiring before the build). [`encode`] embeds it as it
+    /// is and does not validate its function bodies again.
     pub bytes: Option<Arc<[u8]>>,
 }
 

@@ -83,31 +83,70 @@ pub fn read(path: &Path) -> Result<Vec<u8>, IoError> {
 
 /// [`read`], refusing files larger than `max` bytes.
 pub fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>, IoError> {
-    use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
-    let fail = |e| IoError::new(Action::Read, path, e);
-    // Non-blocking, so opening a FIFO returns instead of waiting for a
-    // writer; reads of a regular file are not affected.
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-        .map_err(fail)?;
-    let meta = file.metadata().map_err(fail)?;
-    if !meta.is_file() {
-        return Err(fail(not_a_file(&meta)));
+    Input::open(path, max)?.read()
+}
+
+/// An input file opened for [`read`], its checks passed: a regular file
+/// of at most the size allowed. Callers that can decide from the file's
+/// metadata alone (a cache keyed by the file's identity) look at
+/// [`Input::metadata`] and read only when they must; what they read is
+/// the file they looked at, even if the path is swapped meanwhile.
+#[derive(Debug)]
+pub struct Input {
+    path: PathBuf,
+    file: std::fs::File,
+    meta: std::fs::Metadata,
+    max: u64,
+}
+
+impl Input {
+    /// Opens `path` for reading at most `max` bytes.
+    pub fn open(path: &Path, max: u64) -> Result<Input, IoError> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let fail = |e| IoError::new(Action::Read, path, e);
+        // Non-blocking, so opening a FIFO returns instead of waiting for a
+        // writer; reads of a regular file are not affected.
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)
+            .map_err(fail)?;
+        let meta = file.metadata().map_err(fail)?;
+        if !meta.is_file() {
+            return Err(fail(not_a_file(&meta)));
+        }
+        if meta.len() > max {
+            return Err(fail(too_large(meta.len(), max)));
+        }
+        Ok(Input {
+            path: path.to_path_buf(),
+            file,
+            meta,
+            max,
+        })
     }
-    if meta.len() > max {
-        return Err(fail(too_large(meta.len(), max)));
+
+    /// The open file's metadata.
+    pub fn metadata(&self) -> &std::fs::Metadata {
+        &self.meta
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    // One byte more than allowed: a file that grows while read is
-    // refused, not read without end.
-    file.take(max + 1).read_to_end(&mut bytes).map_err(fail)?;
-    if bytes.len() as u64 > max {
-        return Err(fail(too_large(bytes.len() as u64, max)));
+
+    /// The whole file.
+    pub fn read(self) -> Result<Vec<u8>, IoError> {
+        use std::io::Read;
+        let fail = |e| IoError::new(Action::Read, &self.path, e);
+        let mut bytes = Vec::with_capacity(self.meta.len() as usize);
+        // One byte more than allowed: a file that grows while read is
+        // refused, not read without end.
+        (&self.file)
+            .take(self.max + 1)
+            .read_to_end(&mut bytes)
+            .map_err(fail)?;
+        if bytes.len() as u64 > self.max {
+            return Err(fail(too_large(bytes.len() as u64, self.max)));
+        }
+        Ok(bytes)
     }
-    Ok(bytes)
 }
 
 /// [`read`], as UTF-8 text.

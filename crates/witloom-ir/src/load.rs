@@ -158,16 +158,14 @@ fn decode_binary(
     // claims (a 14-byte file can claim a 4 GiB section), the validator
     // checks them against the bytes there are, and a component with
     // invalid code is refused here rather than blamed on a later stage.
-    wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
-        .validate_all(bytes)
-        .map_err(|e| {
-            Diagnostic::new(format!(
-                "`{shown}` is not a valid component: {}",
-                e.message()
-            ))
-            .with_note(format!("at byte offset {:#x}", e.offset()))
-            .with_help("rebuild it, or check that the file was not truncated or changed on the way")
-        })?;
+    validate(bytes).map_err(|e| {
+        Diagnostic::new(format!(
+            "`{shown}` is not a valid component: {}",
+            e.message()
+        ))
+        .with_note(format!("at byte offset {:#x}", e.offset()))
+        .with_help("rebuild it, or check that the file was not truncated or changed on the way")
+    })?;
     let decoded = wit_component::decode(bytes).map_err(|e| {
         let mut d = diag::from_wit_error(&e, resolve, &LoadContext::default());
         d.message = format!("`{shown}` is not a valid component: {}", d.message);
@@ -185,6 +183,61 @@ fn decode_binary(
         }
     })
 }
+
+/// Validates a binary with every feature, as wasmparser's `validate_all`
+/// does and with the same first error: the structure first, then each
+/// function body in order. The bodies (most of the time for a Go or
+/// Python component) are checked on two threads when there is enough of
+/// them to pay for the second thread.
+pub(crate) fn validate(bytes: &[u8]) -> Result<(), wasmparser::BinaryReaderError> {
+    use wasmparser::{FuncValidatorAllocations, Parser, ValidPayload, Validator, WasmFeatures};
+    let mut validator = Validator::new_with_features(WasmFeatures::all());
+    // A parser reads with every feature by default.
+    let parser = Parser::new(0);
+    let mut bodies = Vec::new();
+    let mut size = 0u64;
+    for payload in parser.parse_all(bytes) {
+        if let ValidPayload::Func(func, body) = validator.payload(&payload?)? {
+            size += body.range().end - body.range().start;
+            bodies.push((func, body));
+        }
+    }
+    // The first failure in `funcs`, by position.
+    let check = |funcs: Vec<(_, wasmparser::FunctionBody<'_>)>| {
+        let mut allocs = FuncValidatorAllocations::default();
+        for (func, body) in funcs {
+            let mut v = wasmparser::FuncToValidate::into_validator(func, allocs);
+            v.validate(&body)?;
+            allocs = v.into_allocations();
+        }
+        Ok(())
+    };
+    if size < PARALLEL_BODIES {
+        return check(bodies);
+    }
+    // Split where half the bytes of code lie before.
+    let mut before = 0u64;
+    let split = bodies
+        .iter()
+        .position(|(_, b)| {
+            before += b.range().end - b.range().start;
+            before > size / 2
+        })
+        .unwrap_or(bodies.len());
+    let second = bodies.split_off(split);
+    std::thread::scope(|s| {
+        let later = s.spawn(|| check(second));
+        let first = check(bodies);
+        // An error in the first half comes first, as it would in order.
+        let later = later
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        first.and(later)
+    })
+}
+
+/// Bytes of function bodies above which [`validate`] uses a second thread.
+const PARALLEL_BODIES: u64 = 256 << 10;
 
 /// The largest WIT file witloom reads. WASI's whole WIT set is about
 /// 300 KiB; wit-parser peaks at about 24 times what it parses (16 MiB of
@@ -270,16 +323,14 @@ fn check_input(
     let bytes = read_input(path)?;
     count(path, bytes.len())?;
     if binary_ok && bytes.starts_with(b"\0asm") {
-        wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
-            .validate_all(&bytes)
-            .map_err(|e| {
-                Diagnostic::new(format!(
-                    "`{}` is not a valid WIT package binary: {}",
-                    path.display(),
-                    e.message()
-                ))
-                .with_note(format!("at byte offset {:#x}", e.offset()))
-            })?;
+        validate(&bytes).map_err(|e| {
+            Diagnostic::new(format!(
+                "`{}` is not a valid WIT package binary: {}",
+                path.display(),
+                e.message()
+            ))
+            .with_note(format!("at byte offset {:#x}", e.offset()))
+        })?;
     } else {
         witloom_diag::utf8(path, &bytes)?;
     }

@@ -262,10 +262,36 @@ pub fn engine(opts: &RunOptions) -> Result<Engine, RunError> {
 
 /// Runs the component at `path`.
 pub fn run(path: &Path, opts: &RunOptions) -> Result<Outcome, RunError> {
-    let bytes = witloom_diag::io::read(path)?;
     let engine = engine(opts)?;
-    let component = load(&engine, path, &bytes, opts.no_cache)?;
+    let component = load_file(&engine, path, opts.no_cache)?;
     run_component(&engine, &component, opts)
+}
+
+/// The component in the file at `path`, compiled or (unless `no_cache`)
+/// taken from the cache. A file the cache has recorded by its identity
+/// (see [`cache`]) is not read at all; any other is read once, and refused
+/// with an error that says what it is when it is not a component.
+pub fn load_file(engine: &Engine, path: &Path, no_cache: bool) -> Result<Component, RunError> {
+    let input = witloom_diag::io::Input::open(path, witloom_diag::io::MAX_FILE)?;
+    let cache = if no_cache { None } else { user_cache() };
+    let id = cache::FileId::of(input.metadata());
+    if let (Some(cache), Some(id)) = (&cache, &id)
+        && let Some(digest) = cache.recorded(id)
+        && let Some(component) = cache.get(engine, &digest)
+    {
+        return Ok(component);
+    }
+    let bytes = input.read()?;
+    let Some(cache) = cache else {
+        return compile(engine, path, &bytes);
+    };
+    let digest = cache::ContentDigest::of(&bytes);
+    let component =
+        cache.get_or_compile_digest(engine, &digest, || compile(engine, path, &bytes))?;
+    if let Some(id) = &id {
+        cache.record(id, &digest);
+    }
+    Ok(component)
 }
 
 /// Compiles (or, unless `no_cache`, takes from the cache) a component,
@@ -276,30 +302,38 @@ pub fn load(
     bytes: &[u8],
     no_cache: bool,
 ) -> Result<Component, RunError> {
+    match (no_cache, user_cache()) {
+        (false, Some(cache)) => {
+            cache.get_or_compile(engine, bytes, || compile(engine, path, bytes))
+        }
+        _ => compile(engine, path, bytes),
+    }
+}
+
+/// Compiles `bytes`, read from `path`, refusing what is not a component.
+fn compile(engine: &Engine, path: &Path, bytes: &[u8]) -> Result<Component, RunError> {
     if !wasmparser::Parser::is_component(bytes) {
         return Err(RunError::NotAComponent {
             path: path.to_path_buf(),
             core_module: wasmparser::Parser::is_core_wasm(bytes),
         });
     }
-    let compile = || {
-        Component::new(engine, bytes).map_err(|e| RunError::Invalid {
-            path: path.to_path_buf(),
-            source: cause(e),
-        })
-    };
-    if no_cache {
-        return compile();
-    }
+    Component::new(engine, bytes).map_err(|e| RunError::Invalid {
+        path: path.to_path_buf(),
+        source: cause(e),
+    })
+}
+
+/// The user's compiled-code cache, if there is a usable one.
+fn user_cache() -> Option<cache::Cache> {
     match cache::Cache::from_env() {
-        Ok(Some(cache)) => cache.get_or_compile(engine, bytes, compile),
-        Ok(None) => compile(),
+        Ok(cache) => cache,
         Err(why) => {
             // Once per process: a host that loads many components would
             // otherwise repeat it for each.
             static WARNED: std::sync::Once = std::sync::Once::new();
             WARNED.call_once(|| tracing::warn!("not using the compiled-code cache: {why}"));
-            compile()
+            None
         }
     }
 }

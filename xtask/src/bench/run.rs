@@ -1,6 +1,10 @@
 //! `bench run`: a cold `witloom run` (its compiled-code cache warm) against
 //! `wasmtime run` of the same file and the same wasmtime version, whole
-//! process wall time, interleaved (goal ≤ 0.5×); then the per-call cost of
+//! process wall time, interleaved (goals: ≤ 0.5× on the sandbox app, ≤ 0.3×
+//! on the 6 MB matrix app). Timing starts once the files are older than
+//! the cache's settle time, as the files a user runs again are: a file
+//! written that instant is hashed on each run until then (see
+//! `witloom_run::cache`). Then the per-call cost of
 //! host→guest and guest→guest calls with 0 B, 1 KiB and 1 MiB strings
 //! (`crates/witloom-run/benches/calls.rs`).
 
@@ -10,7 +14,6 @@ use anyhow::Result;
 use std::process::{Command, Stdio};
 
 const RUNS: usize = 30;
-const TARGET: f64 = 0.5;
 
 pub fn run(args: &[&str]) -> Result<()> {
     let install = args == ["--install"];
@@ -27,9 +30,12 @@ pub fn run(args: &[&str]) -> Result<()> {
     println!(
         "bench run: whole-process wall time, {RUNS} runs each, interleaved; medians (both warm: witloom's compiled cache, wasmtime's own cache)"
     );
-    for (name, file) in [
-        ("sandbox app (C + C)", &app),
-        ("matrix Rust runner x Go test x C plug", &pair),
+    // Both files were just written: wait until witloom's cache may record
+    // them (`witloom_run::cache::SETTLE`, 2 s, with a margin).
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    for (name, file, target) in [
+        ("sandbox app (C + C)", &app, 0.5),
+        ("matrix Rust runner x Go test x C plug", &pair, 0.3),
     ] {
         let size = witloom_diag::io::metadata(file)?.len();
         let cmd = |tool: &std::path::Path| {
@@ -59,8 +65,8 @@ pub fn run(args: &[&str]) -> Result<()> {
         println!("    witloom run   {:>8.2} ms", ms(a));
         println!("    wasmtime run  {:>8.2} ms", ms(b));
         println!(
-            "    ratio         {ratio:>8.2}x   (target <= {TARGET}x: {})",
-            verdict(ratio, TARGET)
+            "    ratio         {ratio:>8.2}x   (target <= {target}x: {})",
+            verdict(ratio, target)
         );
     }
 

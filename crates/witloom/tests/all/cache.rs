@@ -104,8 +104,41 @@ fn a_private_cache_dir_is_used() {
         assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
     }
     let files = entries(&cache);
-    assert_eq!(files.len(), 1, "{files:?}");
-    assert!(files[0].ends_with(".cwasm"), "{files:?}");
+    let compiled: Vec<&String> = files.iter().filter(|f| f.ends_with(".cwasm")).collect();
+    assert_eq!(compiled.len(), 1, "{files:?}");
+    // Besides compiled code, only identity records (once the file is old
+    // enough to be recorded).
+    assert!(
+        files
+            .iter()
+            .all(|f| f.ends_with(".cwasm") || f.ends_with(".file")),
+        "{files:?}"
+    );
     let mode = std::fs::metadata(&cache).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o700);
+}
+
+/// Once a component file is old enough, its identity is recorded and a
+/// run does not read it; rewriting it (same length, another answer)
+/// changes its identity, and the new bytes run.
+#[test]
+fn a_recorded_file_that_changes_runs_its_new_bytes() {
+    let dir = scratch("identity");
+    let wasm = component(&dir);
+    let cache = dir.join("compiled");
+    std::thread::sleep(witloom_run::cache::SETTLE + std::time::Duration::from_millis(100));
+    for _ in 0..2 {
+        let out = run(&wasm, &dir, cache.to_str().unwrap());
+        assert_eq!(text(&out.stdout), "42\n", "{}", text(&out.stderr));
+    }
+    let records = || {
+        entries(&cache)
+            .into_iter()
+            .filter(|f| f.ends_with(".file"))
+            .count()
+    };
+    assert_eq!(records(), 1, "{:?}", entries(&cache));
+    std::fs::write(&wasm, wat::parse_str(ANSWER.replace("42", "43")).unwrap()).unwrap();
+    let out = run(&wasm, &dir, cache.to_str().unwrap());
+    assert_eq!(text(&out.stdout), "43\n", "{}", text(&out.stderr));
 }
