@@ -5,7 +5,7 @@
 //! depends on the crate, so any build of witloom has it unpacked). Never
 //! committed to this repository.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// `(crate, directory inside it)` holding one `.wit` file per WASI package.
 const SOURCES: &[(&str, &str)] = &[("wasmtime-wasi-http", "wit/deps")];
@@ -18,6 +18,7 @@ fn main() {
          pub(crate) const WASI_FILES: &[(&str, &str)] = &[\n",
     );
     let mut names = Vec::new();
+    let mut files_read: Vec<(String, PathBuf)> = Vec::new();
     // `wasi:cli@0.2.12`, from each file's `package` line.
     let mut packages = Vec::new();
     for (krate, rel) in SOURCES {
@@ -44,6 +45,7 @@ fn main() {
                 "    ({name:?}, include_str!({:?})),\n",
                 file.display().to_string()
             ));
+            files_read.push((name.clone(), file.clone()));
             names.push(name);
         }
     }
@@ -59,6 +61,102 @@ fn main() {
          /// without parsing them.\n\
          pub const WASI_PACKAGES: &[&str] = &{packages:?};\n"
     ));
-    let dest = PathBuf::from(std::env::var_os("OUT_DIR").unwrap()).join("wasi_wit.rs");
-    std::fs::write(dest, out).unwrap();
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
+    std::fs::write(out_dir.join("wasi_wit.rs"), out).unwrap();
+    std::fs::write(
+        out_dir.join("capabilities.rs"),
+        capabilities(&out_dir, &files_read, &packages),
+    )
+    .unwrap();
+}
+
+/// What each kind of host provides, resolved here once so that a run does
+/// not parse WIT to know it: `(package, version, interface)` for every
+/// interface the worlds a host implements import, in their order. Resolved
+/// by wit-parser from a package that includes those worlds, with the
+/// carried files as its `deps/`. (`Capabilities` tests check the tables
+/// against the same computation on the WIT carried at run time.)
+fn capabilities(out_dir: &Path, files: &[(String, PathBuf)], packages: &[String]) -> String {
+    let host_wit = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../wit/host.wit");
+    println!("cargo:rerun-if-changed={}", host_wit.display());
+    let host_text = std::fs::read_to_string(&host_wit).unwrap();
+    let host_package = host_text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("package "))
+        .expect("host.wit has a package line")
+        .trim_end_matches(';')
+        .trim()
+        .to_string();
+    let qualified = |name: &str| -> String {
+        packages
+            .iter()
+            .chain([&host_package])
+            .find(|p| p.split('@').next() == Some(name))
+            .unwrap_or_else(|| panic!("no carried package `{name}`"))
+            .clone()
+    };
+    let dir = out_dir.join("capabilities");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("deps")).unwrap();
+    for (name, path) in files {
+        std::fs::copy(path, dir.join("deps").join(name)).unwrap();
+    }
+    std::fs::write(dir.join("deps/witloom-host.wit"), &host_text).unwrap();
+    let hosts: [(&str, &[&str]); 2] = [
+        ("RUN_IMPORTS", &["wasi:cli/imports", "witloom:host/db"]),
+        (
+            "SERVE_IMPORTS",
+            &["wasi:cli/imports", "wasi:http/proxy", "witloom:host/db"],
+        ),
+    ];
+    let mut main = String::from("package witloom:capabilities;\n\nworld all {\n");
+    for world in hosts.iter().flat_map(|(_, w)| w.iter()) {
+        let (package, name) = world.split_once('/').unwrap();
+        let q = qualified(package);
+        let version = q.split_once('@').map(|(_, v)| v);
+        match version {
+            Some(v) => main.push_str(&format!("    include {package}/{name}@{v};\n")),
+            None => main.push_str(&format!("    include {package}/{name};\n")),
+        }
+    }
+    main.push_str("}\n");
+    std::fs::write(dir.join("capabilities.wit"), main).unwrap();
+    let mut resolve = wit_parser::Resolve::default();
+    resolve
+        .push_dir(&dir)
+        .unwrap_or_else(|e| panic!("the carried WIT does not resolve: {e:?}"));
+    let mut out = String::new();
+    for (constant, worlds) in hosts {
+        out.push_str(&format!(
+            "/// `(package, version, interface)` imported by {worlds:?}.\n\
+             pub(crate) const {constant}: &[(&str, Option<&str>, &str)] = &[\n"
+        ));
+        for world in worlds {
+            let (package, name) = world.split_once('/').unwrap();
+            let (id, _) = resolve
+                .package_names
+                .iter()
+                .find(|(n, _)| format!("{}:{}", n.namespace, n.name) == package)
+                .map(|(n, id)| (*id, n.clone()))
+                .unwrap_or_else(|| panic!("no package `{package}`"));
+            let world = resolve.packages[id].worlds[name];
+            for item in resolve.worlds[world].imports.values() {
+                let wit_parser::WorldItem::Interface { id, .. } = item else {
+                    continue;
+                };
+                let iface = &resolve.interfaces[*id];
+                let (Some(owner), Some(iface_name)) = (iface.package, &iface.name) else {
+                    continue;
+                };
+                let owner = &resolve.packages[owner].name;
+                out.push_str(&format!(
+                    "    ({:?}, {:?}, {iface_name:?}),\n",
+                    format!("{}:{}", owner.namespace, owner.name),
+                    owner.version.as_ref().map(|v| v.to_string())
+                ));
+            }
+        }
+        out.push_str("];\n");
+    }
+    out
 }

@@ -59,11 +59,46 @@ pub struct Capabilities {
 
 /// One package the host provides, and which of its interfaces: those its
 /// worlds import (not, say, `wasi:cli/run`, which commands export).
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Provided {
-    pub package: &'static WitPackage,
+    pub package: Package,
     pub interfaces: Vec<String>,
 }
+
+/// A WIT package by name and version; its WIT is in [`carried`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Package {
+    /// `wasi:cli`.
+    pub name: String,
+    pub kind: Kind,
+    pub version: Option<Version>,
+}
+
+impl Package {
+    fn new(name: &str, version: Option<&str>) -> Package {
+        Package {
+            name: name.to_string(),
+            kind: if name.starts_with("wasi:") {
+                Kind::Wasi
+            } else {
+                Kind::Witloom
+            },
+            version: version.map(|v| Version::parse(v).expect("a version wit-parser read")),
+        }
+    }
+
+    /// `wasi:cli@0.2.12`.
+    pub fn qualified(&self) -> String {
+        match &self.version {
+            Some(v) => format!("{}@{v}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+// `RUN_IMPORTS`, `SERVE_IMPORTS`: resolved from the carried WIT at build
+// time (`build.rs`), so that knowing what a host provides parses nothing.
+include!(concat!(env!("OUT_DIR"), "/capabilities.rs"));
 
 /// Why an import is not provided.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -94,9 +129,7 @@ impl Capabilities {
     /// world.
     pub fn run() -> &'static Capabilities {
         static RUN: OnceLock<Capabilities> = OnceLock::new();
-        RUN.get_or_init(|| {
-            Capabilities::importing("witloom run", &["wasi:cli/imports", "witloom:host/db"])
-        })
+        RUN.get_or_init(|| Capabilities::from_imports("witloom run", RUN_IMPORTS))
     }
 
     /// What `witloom serve` provides: what `witloom run` does, and what
@@ -104,16 +137,36 @@ impl Capabilities {
     /// `outgoing-handler`, whose requests are refused unless granted).
     pub fn serve() -> &'static Capabilities {
         static SERVE: OnceLock<Capabilities> = OnceLock::new();
-        SERVE.get_or_init(|| {
-            Capabilities::importing(
-                "witloom serve",
-                &["wasi:cli/imports", "wasi:http/proxy", "witloom:host/db"],
-            )
-        })
+        SERVE.get_or_init(|| Capabilities::from_imports("witloom serve", SERVE_IMPORTS))
+    }
+
+    /// A host that provides `imports` (`(package, version, interface)`,
+    /// in the order the worlds import them): by package, WASI's first,
+    /// each package's interfaces in that order.
+    fn from_imports(host: &'static str, imports: &[(&str, Option<&str>, &str)]) -> Capabilities {
+        let mut packages: Vec<Provided> = Vec::new();
+        for (package, version, interface) in imports {
+            match packages.iter_mut().find(|p| p.package.name == *package) {
+                Some(p) => {
+                    if !p.interfaces.iter().any(|i| i == interface) {
+                        p.interfaces.push(interface.to_string());
+                    }
+                }
+                None => packages.push(Provided {
+                    package: Package::new(package, *version),
+                    interfaces: vec![interface.to_string()],
+                }),
+            }
+        }
+        packages.sort_by_key(|p| (p.package.kind != Kind::Wasi, p.package.name.clone()));
+        Capabilities { host, packages }
     }
 
     /// A host that provides what `worlds` (`ns:pkg/world`, at the version
-    /// carried) import.
+    /// carried) import, computed from the WIT carried at run time: what
+    /// `build.rs` computed into [`RUN_IMPORTS`] and [`SERVE_IMPORTS`],
+    /// checked by the tests.
+    #[cfg(test)]
     fn importing(host: &'static str, worlds: &[&str]) -> Capabilities {
         let carried = carried();
         let resolve = &carried.resolve;
@@ -144,7 +197,11 @@ impl Capabilities {
                         }
                     }
                     None => packages.push(Provided {
-                        package: owner,
+                        package: Package {
+                            name: owner.name.clone(),
+                            kind: owner.kind,
+                            version: owner.version.clone(),
+                        },
                         interfaces: vec![iface_name.clone()],
                     }),
                 }
@@ -285,6 +342,25 @@ pub fn same_track(requested: &Version, provided: &Version) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The tables `build.rs` resolved are what the WIT carried at run time
+    /// says, for both hosts.
+    #[test]
+    fn the_build_time_tables_match_the_carried_wit() {
+        assert_eq!(
+            Capabilities::run().packages,
+            Capabilities::importing("witloom run", &["wasi:cli/imports", "witloom:host/db"])
+                .packages
+        );
+        assert_eq!(
+            Capabilities::serve().packages,
+            Capabilities::importing(
+                "witloom serve",
+                &["wasi:cli/imports", "wasi:http/proxy", "witloom:host/db"],
+            )
+            .packages
+        );
+    }
 
     #[test]
     fn wasi_and_witloom_host_at_their_versions() {

@@ -202,7 +202,7 @@ pub fn import_lines(host: &witloom_host::Capabilities) -> (String, usize) {
     let mut imports = String::new();
     let mut count = 0;
     for provided in host.packages() {
-        let package = provided.package;
+        let package = &provided.package;
         for interface in &provided.interfaces {
             let version = package
                 .version
