@@ -1,5 +1,6 @@
 //! `bench compose`: `witloom compose` against `wac plug` on the same
-//! inputs, interleaved, with time and output size; goal ≤ 1.0× on both.
+//! inputs, interleaved, with time and output size; goals: time ≤ 0.8×,
+//! size ≤ 1.0×.
 //! Both outputs are then run, and must print the same.
 //!
 //! `wac plug` plugs only the socket's imports; where a plug itself imports
@@ -12,6 +13,8 @@ use anyhow::{Result, bail};
 use std::process::Command;
 
 const RUNS: usize = 30;
+/// The time goal against `wac plug` (issue 27).
+const TIME: f64 = 0.8;
 
 pub fn run(args: &[&str]) -> Result<()> {
     let install = args == ["--install"];
@@ -98,8 +101,8 @@ pub fn run(args: &[&str]) -> Result<()> {
             }
         );
         println!(
-            "    ratio           {rt:>8.2}x {rs:>10.3}x   (target <= 1.0x: time {}, size {})",
-            verdict(rt, 1.0),
+            "    ratio           {rt:>8.2}x {rs:>10.3}x   (target <= {TIME}x: time {}, size <= 1.0x: {})",
+            verdict(rt, TIME),
             verdict(rs, 1.0)
         );
         let run = |file: &std::path::Path| -> Result<String> {
