@@ -45,11 +45,7 @@ pub struct Loaded {
 
 /// Loads `path` and lowers it into the IR.
 pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, Diagnostic> {
-    let mut resolve = wp::Resolve {
-        all_features: opts.all_features,
-        ..wp::Resolve::default()
-    };
-    resolve.features.extend(opts.features.iter().cloned());
+    let mut resolve = new_resolve(opts);
     let shown = path.display();
 
     let meta = std::fs::metadata(path).map_err(|e| {
@@ -72,15 +68,33 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, Diagnostic> {
             };
             return Err(d);
         }
-        check_dir_inputs(path)?;
-        let cx = LoadContext {
-            deps_dir: Some(path.join("deps")),
-            root: Some(path.to_path_buf()),
+        let inputs = read_dir_inputs(path)?;
+        let pkg = match inputs.parse(&mut resolve) {
+            Some(pkg) => pkg,
+            // What `push_dir` itself would say, from `push_dir` itself: an
+            // error (or an encoded package in `deps/`) takes wit-parser's
+            // own path, so a diagnostic is the same whichever path ran.
+            None => {
+                resolve = new_resolve(opts);
+                let cx = LoadContext {
+                    deps_dir: Some(path.join("deps")),
+                    root: Some(path.to_path_buf()),
+                };
+                resolve
+                    .push_dir(path)
+                    .map_err(|e| diag::from_wit_error(&e, &resolve, &cx))?
+                    .0
+            }
         };
-        let (pkg, _) = resolve
-            .push_dir(path)
-            .map_err(|e| diag::from_wit_error(&e, &resolve, &cx))?;
-        (InputKind::WitDir, vec![pkg], None)
+        let ir = lower::lower_with_sources(&resolve, &[pkg], inputs.into_sources());
+        return Ok(Loaded {
+            path: path.to_path_buf(),
+            kind: InputKind::WitDir,
+            resolve,
+            roots: vec![pkg],
+            component_world: None,
+            ir,
+        });
     } else {
         let bytes = read_input(path)?;
         if bytes.starts_with(b"\0asm") {
@@ -267,37 +281,66 @@ fn read_input(path: &Path) -> Result<Vec<u8>, Diagnostic> {
     Ok(bytes)
 }
 
-/// Reads, before wit-parser does, every file it would read under a WIT
-/// directory: its `*.wit` files, and in `deps/` the `*.wit` files of each
-/// folder and the `.wit`/`.wasm` files beside them. Each must be a regular
-/// file within the size caps, WIT text must be UTF-8 (else an error at the
-/// offending byte), and an encoded package must validate: wit-parser would
-/// block on a FIFO, read `/dev/zero` without end, and decode a binary
-/// without validating it.
-fn check_dir_inputs(dir: &Path) -> Result<(), Diagnostic> {
-    let mut total = 0u64;
-    let mut count = |path: &Path, len: usize| {
-        total += len as u64;
-        if total > MAX_WIT_TOTAL {
-            Err(Diagnostic::new(format!(
-                "`{}` holds more than {} MiB of WIT (at `{}`), more than witloom reads in one package directory",
-                dir.display(),
-                MAX_WIT_TOTAL >> 20,
-                path.display()
-            )))
-        } else {
-            Ok(())
-        }
+/// The files of a WIT directory, read once, the way wit-parser's
+/// `push_dir` picks them: the `*.wit` files of the directory, and in
+/// `deps/` (by file name) the `*.wit` files of each folder and the
+/// `.wit`/`.wasm` files beside them.
+///
+/// Each is checked as it is read: a regular file within the size caps, WIT
+/// text in UTF-8 (else an error at the offending byte), an encoded package
+/// valid. wit-parser would block on a FIFO, read `/dev/zero` without end,
+/// and decode a binary without validating it.
+struct DirInputs {
+    /// The package's own files, in directory order (the order
+    /// `SourceMap::push_dir` appends them in), as (name, text).
+    root: Vec<(String, String)>,
+    /// One entry of `deps/` each: a folder's files or one file.
+    deps: Vec<Vec<(String, String)>>,
+    /// Total bytes of text.
+    bytes: usize,
+    /// False when wit-parser reads something here in a way of its own (an
+    /// encoded package it merges, an entry it cannot list or stat): then
+    /// `push_dir` itself says what it makes of the directory.
+    plain: bool,
+}
+
+/// Above this much WIT text, its packages are parsed on two threads.
+const PARALLEL_WIT: usize = 32 << 10;
+
+fn read_dir_inputs(dir: &Path) -> Result<DirInputs, Diagnostic> {
+    let mut inputs = DirInputs {
+        root: Vec::new(),
+        deps: Vec::new(),
+        bytes: 0,
+        plain: true,
     };
-    check_wit_files(dir, &mut count)?;
+    inputs.root = inputs.read_wit_files(dir, dir)?;
     let deps = dir.join("deps");
-    let Ok(entries) = std::fs::read_dir(&deps) else {
-        return Ok(());
+    let entries = match std::fs::read_dir(&deps) {
+        Ok(entries) => entries.collect::<Result<Vec<_>, _>>(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(e),
     };
-    for entry in entries.flatten() {
+    let Ok(mut entries) = entries else {
+        inputs.plain = false;
+        return Ok(inputs);
+    };
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
         let path = entry.path();
-        if std::fs::metadata(&path).is_ok_and(|m| m.is_dir()) {
-            check_wit_files(&path, &mut count)?;
+        let is_dir = match entry.file_type() {
+            Ok(t) if t.is_dir() => true,
+            _ => match std::fs::metadata(&path) {
+                Ok(m) => m.is_dir(),
+                Err(_) => {
+                    inputs.plain = false;
+                    false
+                }
+            },
+        };
+        if is_dir {
+            let files = inputs.read_wit_files(dir, &path)?;
+            inputs.deps.push(files);
             continue;
         }
         // wit-parser reads these by extension, as text or, by content, as
@@ -306,54 +349,164 @@ fn check_dir_inputs(dir: &Path) -> Result<(), Diagnostic> {
             path.extension().and_then(|x| x.to_str()),
             Some("wit" | "wat" | "wasm")
         ) {
-            check_input(&path, true, &mut count)?;
+            let bytes = inputs.read(dir, &path)?;
+            if bytes.starts_with(b"\0asm") {
+                validate(&bytes).map_err(|e| {
+                    Diagnostic::new(format!(
+                        "`{}` is not a valid WIT package binary: {}",
+                        path.display(),
+                        e.message()
+                    ))
+                    .with_note(format!("at byte offset {:#x}", e.offset()))
+                })?;
+                inputs.plain = false;
+            } else {
+                let text = into_text(&path, bytes)?;
+                inputs.deps.push(vec![(path.display().to_string(), text)]);
+            }
         }
     }
-    Ok(())
+    Ok(inputs)
 }
 
-/// One file wit-parser will read: regular, within the caps, and UTF-8
-/// text, or with `binary_ok` (a file directly in `deps/`, which wit-parser
-/// tells by its content) a valid binary.
-fn check_input(
-    path: &Path,
-    binary_ok: bool,
-    count: &mut impl FnMut(&Path, usize) -> Result<(), Diagnostic>,
-) -> Result<(), Diagnostic> {
-    let bytes = read_input(path)?;
-    count(path, bytes.len())?;
-    if binary_ok && bytes.starts_with(b"\0asm") {
-        validate(&bytes).map_err(|e| {
-            Diagnostic::new(format!(
-                "`{}` is not a valid WIT package binary: {}",
-                path.display(),
-                e.message()
-            ))
-            .with_note(format!("at byte offset {:#x}", e.offset()))
-        })?;
-    } else {
-        witloom_diag::utf8(path, &bytes)?;
-    }
-    Ok(())
-}
-
-/// The checks of [`check_dir_inputs`] on the WIT files directly in `dir`:
-/// as wit-parser picks them, every entry whose name ends in `.wit` that is
-/// not a directory.
-fn check_wit_files(
-    dir: &Path,
-    count: &mut impl FnMut(&Path, usize) -> Result<(), Diagnostic>,
-) -> Result<(), Diagnostic> {
-    let entries = witloom_diag::io::read_dir(dir)?;
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if entry.file_name().to_string_lossy().ends_with(".wit")
-            && !std::fs::metadata(&path).is_ok_and(|m| m.is_dir())
-        {
-            check_input(&path, false, count)?;
+impl DirInputs {
+    /// The WIT files directly in `dir` as `SourceMap::push_dir` picks them:
+    /// every entry that is not a directory (nor a link to one) and whose
+    /// UTF-8 name ends in `.wit`, in directory order.
+    fn read_wit_files(
+        &mut self,
+        top: &Path,
+        dir: &Path,
+    ) -> Result<Vec<(String, String)>, Diagnostic> {
+        let mut files = Vec::new();
+        for entry in witloom_diag::io::read_dir(dir)? {
+            let Ok(entry) = entry else {
+                self.plain = false;
+                continue;
+            };
+            let path = entry.path();
+            let Ok(ty) = entry.file_type() else {
+                self.plain = false;
+                continue;
+            };
+            if ty.is_dir() || (ty.is_symlink() && path.is_dir()) {
+                continue;
+            }
+            if !path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(".wit"))
+            {
+                continue;
+            }
+            let bytes = self.read(top, &path)?;
+            files.push((path.display().to_string(), into_text(&path, bytes)?));
         }
+        Ok(files)
     }
-    Ok(())
+
+    /// One file, counted against the directory's cap.
+    fn read(&mut self, top: &Path, path: &Path) -> Result<Vec<u8>, Diagnostic> {
+        let bytes = read_input(path)?;
+        self.bytes += bytes.len();
+        if self.bytes as u64 > MAX_WIT_TOTAL {
+            return Err(Diagnostic::new(format!(
+                "`{}` holds more than {} MiB of WIT (at `{}`), more than witloom reads in one package directory",
+                top.display(),
+                MAX_WIT_TOTAL >> 20,
+                path.display()
+            )));
+        }
+        Ok(bytes)
+    }
+
+    /// Parses every package and pushes them into `resolve` as `push_dir`
+    /// does (`push_groups` of the same groups: the same ids, spans and
+    /// order), with the packages parsed on two threads when there are
+    /// several and enough text. `None` when wit-parser should take the
+    /// directory itself: it read something in a way of its own, or
+    /// something failed (its diagnostic comes from `push_dir`).
+    fn parse(&self, resolve: &mut wp::Resolve) -> Option<wp::PackageId> {
+        if !self.plain {
+            return None;
+        }
+        let maps: Vec<(usize, wp::SourceMap)> = std::iter::once(&self.root)
+            .chain(&self.deps)
+            .map(|files| {
+                let mut map = wp::SourceMap::default();
+                for (name, text) in files {
+                    map.push_str(name, text.as_str());
+                }
+                (files.iter().map(|(_, text)| text.len()).sum(), map)
+            })
+            .collect();
+        let mut groups = parse_maps(maps, self.bytes >= PARALLEL_WIT).into_iter();
+        let main = groups.next()??;
+        let deps = groups.collect::<Option<Vec<_>>>()?;
+        resolve.push_groups(main, deps).ok()
+    }
+
+    /// The texts read, by name, for the lowering's locations.
+    fn into_sources(self) -> impl Iterator<Item = (String, String)> {
+        self.root.into_iter().chain(self.deps.into_iter().flatten())
+    }
+}
+
+/// Parses each source map into its package group, in order; on two threads
+/// with `parallel`, the larger packages (by bytes of text) first.
+fn parse_maps(
+    maps: Vec<(usize, wp::SourceMap)>,
+    parallel: bool,
+) -> Vec<Option<wp::UnresolvedPackageGroup>> {
+    let parse = |map: wp::SourceMap| map.parse().ok();
+    if !parallel || maps.len() < 2 {
+        return maps.into_iter().map(|(_, map)| parse(map)).collect();
+    }
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let n = maps.len();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(maps[i].0));
+    let slots: Vec<Mutex<Option<wp::SourceMap>>> =
+        maps.into_iter().map(|(_, m)| Mutex::new(Some(m))).collect();
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+            let map = slots[i].lock().ok().and_then(|mut slot| slot.take());
+            done.push((i, map.and_then(parse)));
+        }
+        done
+    };
+    let mut results: Vec<Option<wp::UnresolvedPackageGroup>> = (0..n).map(|_| None).collect();
+    std::thread::scope(|s| {
+        let other = s.spawn(work);
+        let mine = work();
+        let theirs = other
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        for (i, group) in mine.into_iter().chain(theirs) {
+            results[i] = group;
+        }
+    });
+    results
+}
+
+/// `bytes` as text, or the error at its first byte that is not UTF-8.
+fn into_text(path: &Path, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    String::from_utf8(bytes).map_err(|e| match witloom_diag::utf8(path, e.as_bytes()) {
+        Err(d) => d,
+        Ok(_) => Diagnostic::new(format!("`{}` is not UTF-8 text", path.display())),
+    })
+}
+
+fn new_resolve(opts: &LoadOptions) -> wp::Resolve {
+    let mut resolve = wp::Resolve {
+        all_features: opts.all_features,
+        ..wp::Resolve::default()
+    };
+    resolve.features.extend(opts.features.iter().cloned());
+    resolve
 }
 
 /// The `*.wit` files directly in `dir`, sorted as wit-parser reads them.

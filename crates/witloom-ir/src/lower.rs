@@ -17,6 +17,18 @@ pub fn lower(resolve: &wp::Resolve, roots: &[wp::PackageId]) -> Ir {
     Lowerer::new(resolve, Keep::all(resolve)).run(roots)
 }
 
+/// [`lower`], with the text of the source files already read (by name as
+/// in the resolve's source map), so that none is read again for locations.
+pub(crate) fn lower_with_sources(
+    resolve: &wp::Resolve,
+    roots: &[wp::PackageId],
+    sources: impl IntoIterator<Item = (String, String)>,
+) -> Ir {
+    let mut lowerer = Lowerer::new(resolve, Keep::all(resolve));
+    lowerer.sources = SourceCache::with_texts(sources);
+    lowerer.run(roots)
+}
+
 /// Lowers the part of `resolve` that `world` reaches: the world, every
 /// interface it imports or exports, the types those mention, and their
 /// packages.

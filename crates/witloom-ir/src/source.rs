@@ -34,20 +34,50 @@ pub(crate) struct Resolved {
 }
 
 impl SourceCache {
+    /// A cache that starts with files already read (name as wit-parser's
+    /// source map shows it, and text), so lowering reads nothing again.
+    pub fn with_texts(texts: impl IntoIterator<Item = (String, String)>) -> SourceCache {
+        SourceCache {
+            files: texts
+                .into_iter()
+                .map(|(name, text)| (name, Some(SourceFile::new(text))))
+                .collect(),
+        }
+    }
+
     /// Where `span` starts, or `None` when the span is unknown (as in items
     /// decoded from a component binary) or its file cannot be read.
     pub fn location(&mut self, resolve: &Resolve, span: Span) -> Option<Location> {
-        self.resolve(resolve, span).map(|r| r.location)
+        // Asked once per item of a load: no snippet, and no allocation but
+        // the file name.
+        let loc = resolve.source_map.resolve_span(span)?;
+        let file = self.file(loc.path)?;
+        let start = loc.range.start.min(file.text.len());
+        let line = file.line_starts.partition_point(|&s| s <= start) - 1;
+        let col = file
+            .text
+            .get(file.line_starts[line]..start)?
+            .chars()
+            .count()
+            + 1;
+        Some(Location {
+            file: loc.path.replace('\\', "/"),
+            line: u32::try_from(line + 1).ok()?,
+            col: u32::try_from(col).ok()?,
+        })
+    }
+
+    fn file(&mut self, path: &str) -> Option<&SourceFile> {
+        if !self.files.contains_key(path) {
+            self.files.insert(path.to_string(), SourceFile::read(path));
+        }
+        self.files.get(path)?.as_ref()
     }
 
     /// Like [`SourceCache::location`], with the source line for a snippet.
     pub fn resolve(&mut self, resolve: &Resolve, span: Span) -> Option<Resolved> {
         let loc = resolve.source_map.resolve_span(span)?;
-        let file = self
-            .files
-            .entry(loc.path.to_string())
-            .or_insert_with(|| SourceFile::read(loc.path))
-            .as_ref()?;
+        let file = self.file(loc.path)?;
         let start = loc.range.start.min(file.text.len());
         let line = file.line_starts.partition_point(|&s| s <= start) - 1;
         let line_start = file.line_starts[line];
@@ -89,10 +119,13 @@ impl SourceCache {
 
 impl SourceFile {
     fn read(path: &str) -> Option<SourceFile> {
-        let text = std::fs::read_to_string(path).ok()?;
+        std::fs::read_to_string(path).ok().map(SourceFile::new)
+    }
+
+    fn new(text: String) -> SourceFile {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
-        Some(SourceFile { text, line_starts })
+        SourceFile { text, line_starts }
     }
 }

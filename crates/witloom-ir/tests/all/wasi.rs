@@ -140,3 +140,82 @@ fn wasi_items_keep_their_shape() {
             .any(|n| n.name == "input-stream" && n.target == input)
     );
 }
+
+/// `load` reads a directory once and parses its packages on two threads;
+/// what it hands on must be exactly what wit-parser's `push_dir` makes of
+/// the same directory: the same items under the same ids, the same spans.
+/// The layout mixes both forms of `deps/`: folders and single files.
+#[test]
+fn a_directory_loads_into_the_same_resolve_as_push_dir() {
+    let dir = witloom_testkit::scratch_dir("ir-same-resolve/wit");
+    let wasi = witloom_testkit::wasi_wit_dir().join("deps");
+    for entry in std::fs::read_dir(&wasi).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap();
+        // Half the packages as folders, half as files.
+        let target = if name < "h" {
+            let folder = dir.join("deps").join(name.trim_end_matches(".wit"));
+            std::fs::create_dir_all(&folder).unwrap();
+            folder.join("package.wit")
+        } else {
+            std::fs::create_dir_all(dir.join("deps")).unwrap();
+            dir.join("deps").join(name)
+        };
+        std::fs::copy(&path, target).unwrap();
+    }
+    std::fs::write(
+        dir.join("deps/extra.wit"),
+        "package test:extra;\ninterface greet {\n  use wasi:io/streams@0.2.12.{output-stream};\n  hello: func(out: borrow<output-stream>) -> string;\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("app.wit"),
+        "package test:app;\nworld app {\n  import test:extra/greet;\n  include wasi:http/proxy@0.2.12;\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("types.wit"),
+        "package test:app;\ninterface t {\n  type x = u32;\n}\n",
+    )
+    .unwrap();
+    for all_features in [false, true] {
+        let opts = LoadOptions {
+            all_features,
+            ..LoadOptions::default()
+        };
+        let loaded = load(&dir, &opts).unwrap_or_else(|d| panic!("{d}"));
+        let mut expected = Resolve {
+            all_features,
+            ..Resolve::default()
+        };
+        let (pkg, _) = expected.push_dir(&dir).unwrap();
+        assert_eq!(loaded.roots.len(), 1);
+        assert_eq!(loaded.roots[0].index(), pkg.index());
+        // Everything but the arenas' own ids, which differ per arena.
+        let shape = |r: &Resolve| -> Vec<String> {
+            format!(
+                "{:#?}\n{:#?}\n{:#?}\n{:#?}",
+                r.packages, r.worlds, r.interfaces, r.types
+            )
+            .lines()
+            .filter(|line| !line.trim_start().starts_with("arena_id:"))
+            .map(str::to_string)
+            .collect()
+        };
+        let (ours, theirs) = (shape(&loaded.resolve), shape(&expected));
+        if let Some(i) = (0..ours.len().max(theirs.len())).find(|&i| ours.get(i) != theirs.get(i)) {
+            panic!(
+                "the resolves differ from line {i}:\n  load:     {:?}\n  push_dir: {:?}",
+                ours.get(i),
+                theirs.get(i)
+            );
+        }
+        // Every span points at the same file, line and column in both.
+        for (_, ty) in expected.types.iter() {
+            assert_eq!(
+                loaded.resolve.render_location(ty.span),
+                expected.render_location(ty.span)
+            );
+        }
+    }
+}
