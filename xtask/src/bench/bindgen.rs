@@ -18,22 +18,22 @@ use wasmtime_wit_bindgen::Opts;
 use witloom_bindgen::Options;
 use witloom_ir::LoadOptions;
 
-const RUNS: usize = 20;
-
-/// Both parts, or the one named.
-pub fn run(args: &[&str]) -> Result<()> {
+/// Both parts, or the one named. `--quick`: 5 generation runs, and the
+/// incremental rebuild timed with `cargo check` only, twice per crate.
+pub fn run(plan: super::Plan, args: &[&str]) -> Result<()> {
     match args {
         [] => {
-            generation()?;
-            incremental()
+            generation(plan)?;
+            incremental(plan)
         }
-        ["generation"] => generation(),
-        ["incremental"] => incremental(),
+        ["generation"] => generation(plan),
+        ["incremental"] => incremental(plan),
         _ => anyhow::bail!("usage: cargo xtask bench bindgen [generation|incremental]"),
     }
 }
 
-fn generation() -> Result<()> {
+fn generation(plan: super::Plan) -> Result<()> {
+    let runs = plan.pick(20, 5);
     let root = crate::root();
     let corpus = root.join("crates/witloom-ir/tests/corpus");
     let mut inputs: Vec<PathBuf> = vec![
@@ -119,7 +119,7 @@ fn generation() -> Result<()> {
     let mut resolves: Vec<_> = Vec::new();
     let (mut a, mut f, mut b) = (Vec::new(), Vec::new(), Vec::new());
     let (mut raw_bytes, mut formatted_bytes, mut theirs_bytes) = (0, 0, 0);
-    for run in 0..RUNS + 2 {
+    for run in 0..runs + 2 {
         // Each run of theirs needs a fresh `Resolve` (it adds nominal type
         // ids); cloning is not timed.
         resolves.clear();
@@ -155,7 +155,7 @@ fn generation() -> Result<()> {
     let (ma, mf, mb) = (median(&mut a), median(&mut f), median(&mut b));
     let (ratio, formatted_ratio) = (ms(ma) / ms(mb), ms(mf) / ms(mb));
     println!(
-        "bench bindgen: host bindings for {} worlds (WASI 0.2 set, IR corpus, test suite, wit/, wasmtime's bindgen! corpus); {RUNS} runs, interleaved; medians",
+        "bench bindgen: host bindings for {} worlds (WASI 0.2 set, IR corpus, test suite, wit/, wasmtime's bindgen! corpus); {runs} runs, interleaved; medians",
         cases.len()
     );
     println!(
@@ -172,11 +172,19 @@ fn generation() -> Result<()> {
     );
     println!(
         "  ratio, unformatted                                     {ratio:>8.2}x  (target <= 1.0x: {})",
-        verdict(ratio, 1.0)
+        verdict(
+            "bindgen: generation, unformatted <= 1.0x wasmtime's",
+            ratio,
+            1.0
+        )
     );
     println!(
         "  ratio, formatted                                       {formatted_ratio:>8.2}x  (target <= 1.0x: {})",
-        verdict(formatted_ratio, 1.0)
+        verdict(
+            "bindgen: generation, formatted <= 1.0x wasmtime's",
+            formatted_ratio,
+            1.0
+        )
     );
     Ok(())
 }
@@ -253,7 +261,7 @@ pub fn run(engine: &wasmtime::Engine, linker: &Linker<State>, component: &Compon
     ]
 }
 
-fn incremental() -> Result<()> {
+fn incremental(plan: super::Plan) -> Result<()> {
     let root = crate::root();
     let dir = crate::target_dir().join("xtask/bench-bindgen");
     let wasmtime = witloom_testkit::pinned_version("wasmtime");
@@ -341,7 +349,8 @@ fn incremental() -> Result<()> {
         )
     };
     println!(
-        "  incremental rebuild of a host crate after touching its lib.rs (debug; median of 5, interleaved):"
+        "  incremental rebuild of a host crate after touching its lib.rs (debug; median of {}, interleaved):",
+        plan.pick(5, 2)
     );
     println!("    first builds (wasmtime from scratch the first time)...");
     cargo(&["build", "--workspace"]).context("building the bench's host crates")?;
@@ -354,13 +363,14 @@ fn incremental() -> Result<()> {
     };
     for h in &hosts {
         println!("    {}:", h.what);
-        for (how, args) in [
+        let ways = [
             ("cargo check", &["check", "--lib"][..]),
             ("cargo build --lib", &["build", "--lib"][..]),
             ("cargo build (binary)", &["build"][..]),
-        ] {
+        ];
+        for &(how, args) in plan.pick(&ways[..], &ways[..1]) {
             let (mut a, mut b) = (Vec::new(), Vec::new());
-            for run in 0..6 {
+            for run in 0..plan.pick(6, 3) {
                 let ours = format!("{}-host", h.name);
                 let theirs = format!("{}-host-bindgen", h.name);
                 let order = if run % 2 == 0 {
@@ -385,7 +395,11 @@ fn incremental() -> Result<()> {
                 "      {how:<22} witloom {:>6.0} ms   bindgen! {:>6.0} ms   {ratio:.2}x  (target <= 0.5x: {})",
                 ms(ma),
                 ms(mb),
-                verdict(ratio, 0.5)
+                verdict(
+                    format!("bindgen: {}, {how} <= 0.5x bindgen!", h.what),
+                    ratio,
+                    0.5
+                )
             );
         }
     }

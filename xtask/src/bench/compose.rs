@@ -12,13 +12,12 @@ use crate::apps;
 use anyhow::{Result, bail};
 use std::process::Command;
 
-const RUNS: usize = 30;
 /// The time goal against `wac plug` (issue 27).
 const TIME: f64 = 0.8;
 
-pub fn run(args: &[&str]) -> Result<()> {
-    let install = args == ["--install"];
-    let wac = crate::tools::wac().find(install)?;
+pub fn run(plan: super::Plan) -> Result<()> {
+    let runs = plan.pick(30, 10);
+    let wac = crate::tools::wac().find(plan.install)?;
     let witloom = apps::witloom()?;
     let out = apps::out_dir("bench-compose")?;
     let sandbox = apps::build(&witloom, "sandbox", true)?;
@@ -41,7 +40,7 @@ pub fn run(args: &[&str]) -> Result<()> {
         ),
     ];
 
-    println!("bench compose: witloom compose vs wac plug; {RUNS} runs each, interleaved; medians");
+    println!("bench compose: witloom compose vs wac plug; {runs} runs each, interleaved; medians");
     for (i, (name, socket, plugs)) in inputs.iter().enumerate() {
         let ours_out = out.join(format!("{i}-witloom.wasm"));
         let theirs_out = out.join(format!("{i}-wac.wasm"));
@@ -74,7 +73,7 @@ pub fn run(args: &[&str]) -> Result<()> {
             Ok(total)
         };
         let (mut ours, mut theirs) = (Vec::new(), Vec::new());
-        for run in 0..RUNS {
+        for run in 0..runs {
             if run % 2 == 0 {
                 ours.push(time(&mut ours_cmd())?);
                 theirs.push(theirs_time()?);
@@ -102,8 +101,12 @@ pub fn run(args: &[&str]) -> Result<()> {
         );
         println!(
             "    ratio           {rt:>8.2}x {rs:>10.3}x   (target <= {TIME}x: time {}, size <= 1.0x: {})",
-            verdict(rt, TIME),
-            verdict(rs, 1.0)
+            verdict(
+                format!("compose {name}: time <= {TIME}x wac plug"),
+                rt,
+                TIME
+            ),
+            verdict(format!("compose {name}: size <= 1.0x wac plug"), rs, 1.0)
         );
         let run = |file: &std::path::Path| -> Result<String> {
             let out = Command::new(&witloom).arg("run").arg(file).output()?;

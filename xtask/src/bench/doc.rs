@@ -10,9 +10,8 @@ use anyhow::Result;
 use std::time::{Duration, Instant};
 use wit_bindgen_core::Files;
 
-const RUNS: usize = 30;
-
-pub fn run() -> Result<()> {
+pub fn run(plan: super::Plan) -> Result<()> {
+    let runs = plan.pick(30, 10);
     let dir = witloom_testkit::wasi_wit_dir();
     let loaded = witloom_ir::load(&dir, &witloom_ir::LoadOptions::default())
         .map_err(|d| anyhow::anyhow!("{}: {d}", dir.display()))?;
@@ -45,7 +44,7 @@ pub fn run() -> Result<()> {
     };
     let (mut a, mut b, mut h) = (Vec::<Duration>::new(), Vec::<Duration>::new(), Vec::new());
     let (mut ours_bytes, mut theirs_bytes, mut html_bytes) = (0, 0, 0);
-    for run in 0..RUNS + 2 {
+    for run in 0..runs + 2 {
         // wit-bindgen's generators add to the `Resolve`: a fresh clone per
         // world and run, made before the clock starts.
         let mut resolves: Vec<_> = worlds.iter().map(|_| loaded.resolve.clone()).collect();
@@ -111,7 +110,7 @@ pub fn run() -> Result<()> {
     let (ma, mb) = (median(&mut a), median(&mut b));
     let ratio = ms(ma) / ms(mb);
     println!(
-        "bench doc: Markdown for the WASI 0.2 set ({} packages, {} worlds, {functions} functions); {RUNS} runs, interleaved; medians",
+        "bench doc: Markdown for the WASI 0.2 set ({} packages, {} worlds, {functions} functions); {runs} runs, interleaved; medians",
         ir.packages.len(),
         worlds.len()
     );
@@ -131,7 +130,7 @@ pub fn run() -> Result<()> {
     );
     println!(
         "  ratio (Markdown to Markdown)              {ratio:>8.2}x  (target <= 1.0x: {})",
-        verdict(ratio, 1.0)
+        verdict("doc: Markdown <= 1.0x wit-bindgen markdown", ratio, 1.0)
     );
     println!(
         "  functions documented by witloom           {:>8} of {functions}{}",

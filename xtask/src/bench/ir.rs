@@ -9,8 +9,8 @@ use witloom_ir::wit_parser::Resolve;
 /// `witloom_ir::load` (the same packages, each file read once, parsed on
 /// two threads, pushed by wit-parser, then lowered into the IR).
 /// Goal (issue 27): at most 1.1× wit-parser.
-pub fn run() -> Result<()> {
-    const RUNS: usize = 300;
+pub fn run(plan: super::Plan) -> Result<()> {
+    let runs = plan.pick(300, 60);
     const TARGET: f64 = 1.1;
     let dir = witloom_testkit::wasi_wit_dir();
     let opts = witloom_ir::LoadOptions::default();
@@ -28,7 +28,7 @@ pub fn run() -> Result<()> {
     }
 
     let (mut a, mut b, mut lower) = (Vec::new(), Vec::new(), Vec::new());
-    for i in 0..RUNS {
+    for i in 0..runs {
         // Alternate which goes first, so neither always runs on a warmer cache.
         let (first_is_parse, t) = (i % 2 == 0, Instant::now());
         if first_is_parse {
@@ -54,7 +54,7 @@ pub fn run() -> Result<()> {
     let (ma, mb, ml) = (median(&mut a), median(&mut b), median(&mut lower));
     let ratio = mb.as_secs_f64() / ma.as_secs_f64();
     println!("bench ir: the WASI 0.2 set from {}", dir.display());
-    println!("  {counts}; {RUNS} runs each, interleaved; medians");
+    println!("  {counts}; {runs} runs each, interleaved; medians");
     println!("  wit-parser Resolve::push_dir     {:>9.3} ms", ms(ma));
     println!("  witloom_ir::load (parse + lower) {:>9.3} ms", ms(mb));
     println!(
@@ -63,7 +63,7 @@ pub fn run() -> Result<()> {
     );
     println!(
         "  ratio witloom / wit-parser       {ratio:>9.2}x  (target <= {TARGET}x: {})",
-        super::verdict(ratio, TARGET)
+        super::verdict("ir: load the WASI set <= 1.1x wit-parser", ratio, TARGET)
     );
     Ok(())
 }

@@ -13,11 +13,9 @@ use crate::apps;
 use anyhow::Result;
 use std::process::{Command, Stdio};
 
-const RUNS: usize = 30;
-
-pub fn run(args: &[&str]) -> Result<()> {
-    let install = args == ["--install"];
-    let wasmtime = crate::tools::wasmtime().find(install)?;
+pub fn run(plan: super::Plan) -> Result<()> {
+    let runs = plan.pick(30, 10);
+    let wasmtime = crate::tools::wasmtime().find(plan.install)?;
     let witloom = apps::witloom()?;
     let out = apps::out_dir("bench-run")?;
     let sandbox = apps::build(&witloom, "sandbox", true)?;
@@ -28,7 +26,7 @@ pub fn run(args: &[&str]) -> Result<()> {
     apps::compose_pair(&witloom, &matrix, "rust", "go", &pair)?;
 
     println!(
-        "bench run: whole-process wall time, {RUNS} runs each, interleaved; medians (both warm: witloom's compiled cache, wasmtime's own cache)"
+        "bench run: whole-process wall time, {runs} runs each, interleaved; medians (both warm: witloom's compiled cache, wasmtime's own cache)"
     );
     // Both files were just written: wait until witloom's cache may record
     // them (`witloom_run::cache::SETTLE`, 2 s, with a margin).
@@ -50,7 +48,7 @@ pub fn run(args: &[&str]) -> Result<()> {
         time(&mut cmd(&witloom))?;
         time(&mut cmd(&wasmtime))?;
         let (mut ours, mut theirs) = (Vec::new(), Vec::new());
-        for run in 0..RUNS {
+        for run in 0..runs {
             if run % 2 == 0 {
                 ours.push(time(&mut cmd(&witloom))?);
                 theirs.push(time(&mut cmd(&wasmtime))?);
@@ -66,10 +64,18 @@ pub fn run(args: &[&str]) -> Result<()> {
         println!("    wasmtime run  {:>8.2} ms", ms(b));
         println!(
             "    ratio         {ratio:>8.2}x   (target <= {target}x: {})",
-            verdict(ratio, target)
+            verdict(
+                format!("run {name}: <= {target}x wasmtime run"),
+                ratio,
+                target
+            )
         );
     }
 
+    if plan.quick {
+        println!("per-call cost: left out by --quick");
+        return Ok(());
+    }
     println!("per-call cost (release host, typed calls through witloom_run::prepare):");
     crate::run(
         crate::cargo()

@@ -25,10 +25,16 @@ use anyhow::{Context, Result, bail};
 use std::path::Path;
 use std::process::Command;
 
-const ROUNDS: usize = 3;
-const SECONDS: u32 = 10;
 const CONNECTIONS: u32 = 64;
-const SOAK_SECONDS: u32 = 60;
+
+/// How long each part runs: a full run, or `--quick` (one round of 3 s,
+/// a 10 s soak).
+#[derive(Clone, Copy)]
+struct Lengths {
+    rounds: usize,
+    seconds: u32,
+    soak_seconds: u32,
+}
 
 /// What one `wrk` run measured.
 #[derive(Debug, Clone, Copy)]
@@ -41,14 +47,25 @@ struct Load {
     requests: u64,
 }
 
-pub fn run(args: &[&str]) -> Result<()> {
-    let install = match args {
-        [] => false,
-        ["--install"] => true,
-        _ => bail!("usage: cargo xtask bench serve [--install]"),
-    };
-    let wasmtime = crate::tools::wasmtime().find(install)?;
-    let wrk = crate::tools::wrk(install)?;
+pub fn run(plan: super::Plan) -> Result<()> {
+    let Lengths {
+        rounds,
+        seconds,
+        soak_seconds,
+    } = plan.pick(
+        Lengths {
+            rounds: 3,
+            seconds: 10,
+            soak_seconds: 60,
+        },
+        Lengths {
+            rounds: 1,
+            seconds: 3,
+            soak_seconds: 10,
+        },
+    );
+    let wasmtime = crate::tools::wasmtime().find(plan.install)?;
+    let wrk = crate::tools::wrk(plan.install)?;
     let witloom = apps::witloom()?;
     let dir = witloom_testkit::link_wasi_deps(crate::root().join("crates/witloom/tests/serve"));
     apps::check(
@@ -69,14 +86,14 @@ pub fn run(args: &[&str]) -> Result<()> {
     let out = apps::out_dir("bench-serve")?;
     let version = String::from_utf8(Command::new(&wasmtime).arg("--version").output()?.stdout)?;
     println!(
-        "bench serve: witloom serve vs {} under wrk ({CONNECTIONS} connections, 2 threads, {SECONDS}s), {ROUNDS} interleaved rounds each, medians",
+        "bench serve: witloom serve vs {} under wrk ({CONNECTIONS} connections, 2 threads, {seconds}s), {rounds} interleaved rounds each, medians",
         version.trim()
     );
     let mut soak_file = None;
     for component in ["web-c", "web-rust"] {
         let file = dir.join(format!("target/witloom/{component}.wasm"));
         let mut results: [Vec<(Load, u64)>; 2] = [Vec::new(), Vec::new()];
-        for round in 0..ROUNDS {
+        for round in 0..rounds {
             let order = if round % 2 == 0 {
                 [Kind::Witloom, Kind::Wasmtime]
             } else {
@@ -91,7 +108,7 @@ pub fn run(args: &[&str]) -> Result<()> {
                 let log = out.join(format!("{component}-{}.log", kind.name().replace(' ', "-")));
                 let server = Server::start(kind, tool, &file, &[], &log)?;
                 load(&wrk, &server.url, 2)?; // warm-up
-                let measured = load(&wrk, &server.url, SECONDS)?;
+                let measured = load(&wrk, &server.url, seconds)?;
                 let (_, peak) = server.rss_kib()?;
                 results[(kind == Kind::Wasmtime) as usize].push((measured, peak));
             }
@@ -116,20 +133,26 @@ pub fn run(args: &[&str]) -> Result<()> {
         let tail = ours.0.p99_ms / theirs.0.p99_ms;
         println!(
             "    req/s ratio {throughput:.2}x (goal >= 1.0x: {}), p99 ratio {tail:.2}x (goal <= 1.0x: {})",
-            if throughput >= 1.0 { "met" } else { "MISSED" },
-            if tail <= 1.0 { "met" } else { "MISSED" }
+            super::goal(
+                format!("serve {component}: req/s >= 1.0x wasmtime serve"),
+                throughput >= 1.0
+            ),
+            super::goal(
+                format!("serve {component}: p99 <= 1.0x wasmtime serve"),
+                tail <= 1.0
+            )
         );
         soak_file.get_or_insert(file);
     }
 
-    databases(&wrk, &witloom, &dir, &out)?;
+    databases(&wrk, &witloom, &dir, &out, seconds)?;
 
     let file = soak_file.context("a component to soak")?;
-    println!("soak: witloom serve, web-c, {CONNECTIONS} connections for {SOAK_SECONDS}s");
+    println!("soak: witloom serve, web-c, {CONNECTIONS} connections for {soak_seconds}s");
     let server = Server::start(Kind::Witloom, &witloom, &file, &[], &out.join("soak.log"))?;
     load(&wrk, &server.url, 5)?;
     let (start, _) = server.rss_kib()?;
-    let soak = load(&wrk, &server.url, SOAK_SECONDS)?;
+    let soak = load(&wrk, &server.url, soak_seconds)?;
     let (end, peak) = server.rss_kib()?;
     let growth = (end as f64 - start as f64) / start as f64 * 100.0;
     println!(
@@ -143,21 +166,21 @@ pub fn run(args: &[&str]) -> Result<()> {
     );
     println!(
         "  goals: 0 errors ({}), RSS growth under 10% ({})",
-        if soak.errors == 0 { "met" } else { "MISSED" },
-        if growth < 10.0 { "met" } else { "MISSED" }
+        super::goal("serve soak: 0 errors", soak.errors == 0),
+        super::goal("serve soak: RSS growth < 10%", growth < 10.0)
     );
     Ok(())
 }
 
 /// The counter handler on SQLite, on PostgreSQL, and as two replicas on
 /// PostgreSQL.
-fn databases(wrk: &Path, witloom: &Path, dir: &Path, out: &Path) -> Result<()> {
+fn databases(wrk: &Path, witloom: &Path, dir: &Path, out: &Path, seconds: u32) -> Result<()> {
     use witloom_testkit::postgres::LocalPostgres;
     let file = dir.join("target/witloom/hello-rust.wasm");
     let script = out.join("post.lua");
     witloom_diag::io::write(&script, "wrk.method = \"POST\"\n")?;
     println!(
-        "databases: the Rust counter handler, POST /count/NAME (an upsert), {CONNECTIONS} connections, {SECONDS}s"
+        "databases: the Rust counter handler, POST /count/NAME (an upsert), {CONNECTIONS} connections, {seconds}s"
     );
     println!("                              req/s      p99 ms   errors   count check");
     let sqlite = out.join("counts.sqlite");
@@ -208,7 +231,7 @@ fn databases(wrk: &Path, witloom: &Path, dir: &Path, out: &Path) -> Result<()> {
         ]))?;
         let per = CONNECTIONS / servers.len() as u32;
         let _ = spread(wrk, &servers, &counter, &script, per, 2)?;
-        let loads = spread(wrk, &servers, &counter, &script, per, SECONDS)?;
+        let loads = spread(wrk, &servers, &counter, &script, per, seconds)?;
         let rps: f64 = loads.iter().map(|l| l.rps).sum();
         let p99 = loads.iter().map(|l| l.p99_ms).fold(0.0, f64::max);
         let errors: u64 = loads.iter().map(|l| l.errors).sum();
@@ -223,7 +246,11 @@ fn databases(wrk: &Path, witloom: &Path, dir: &Path, out: &Path) -> Result<()> {
                 .parse()
                 .unwrap_or(0)
         };
-        let check = if counted >= answered {
+        let check = if super::goal(
+            format!("serve db: {name}, no lost updates"),
+            counted >= answered,
+        ) == "met"
+        {
             "ok"
         } else {
             "LOST UPDATES"
@@ -237,9 +264,9 @@ fn databases(wrk: &Path, witloom: &Path, dir: &Path, out: &Path) -> Result<()> {
     let ratio = sqlite_rps / pg_rps;
     println!(
         "  SQLite vs PostgreSQL (one replica): req/s {ratio:.2}x (goal >= 1.0x: {}), p99 {sqlite_p99:.1} ms (goal <= 100 ms: {}), errors {sqlite_errors} (goal 0: {})",
-        if ratio >= 1.0 { "met" } else { "MISSED" },
-        if sqlite_p99 <= 100.0 { "met" } else { "MISSED" },
-        if sqlite_errors == 0 { "met" } else { "MISSED" },
+        super::goal("serve db: SQLite req/s >= 1.0x PostgreSQL", ratio >= 1.0),
+        super::goal("serve db: SQLite p99 <= 100 ms", sqlite_p99 <= 100.0),
+        super::goal("serve db: SQLite 0 errors", sqlite_errors == 0),
     );
     Ok(())
 }

@@ -15,9 +15,8 @@ use anyhow::Result;
 use std::process::Command;
 use witloom_testkit::registry::LocalRegistry;
 
-const RUNS: usize = 15;
-
-pub fn run() -> Result<()> {
+pub fn run(plan: super::Plan) -> Result<()> {
+    let runs = plan.pick(15, 4);
     let witloom = apps::witloom()?;
     let out = apps::out_dir("bench-ship")?;
     let example = witloom_testkit::link_wasi_deps(crate::root().join("examples/wordstats"));
@@ -39,7 +38,7 @@ pub fn run() -> Result<()> {
 
     let (mut push_ours, mut push_theirs, mut pull_ours, mut pull_theirs) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for i in 0..RUNS {
+    for i in 0..runs {
         let registry = LocalRegistry::start(&out.join("registry"));
         let reg = &registry.addr;
         let ours = format!("{reg}/bench/witloom-{i}:1.0.0");
@@ -77,7 +76,7 @@ pub fn run() -> Result<()> {
         let _ = std::fs::remove_dir_all(&pulled_layout);
     }
     println!(
-        "bench ship: the composed wordstats app ({size_kib} KiB) to and from a local docker-registry; {RUNS} rounds, interleaved; medians"
+        "bench ship: the composed wordstats app ({size_kib} KiB) to and from a local docker-registry; {runs} rounds, interleaved; medians"
     );
     for (what, ours, theirs) in [
         ("push", &mut push_ours, &mut push_theirs),
@@ -89,7 +88,7 @@ pub fn run() -> Result<()> {
             "  {what}: witloom {:.1} ms, skopeo copy {:.1} ms: {ratio:.2}x (goal <= 1.0x: {})",
             ms(o),
             ms(t),
-            verdict(ratio, 1.0)
+            verdict(format!("ship {what}: <= 1.0x skopeo copy"), ratio, 1.0)
         );
     }
     Ok(())
