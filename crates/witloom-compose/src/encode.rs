@@ -19,6 +19,7 @@ use crate::Part;
 use crate::error::ComposeError;
 use crate::wire::{Plan, Provider};
 use std::collections::HashMap;
+use std::path::Path;
 use wasm_encoder::reencode::{Reencode, ReencodeComponent};
 use wasm_encoder::{Alias, ComponentBuilder, ComponentExportKind, InstanceType};
 use wasmparser::{
@@ -558,6 +559,24 @@ impl Ctx<'_> {
 
 /// Encodes the plan's parts as one component, validated.
 pub fn encode(parts: &[Part], plan: &Plan) -> Result<Vec<u8>, ComposeError> {
+    let bytes = encode_unchecked(parts, plan)?;
+    check_output(&bytes)?;
+    Ok(bytes)
+}
+
+/// [`encode`] into the file `out` (whole or not at all), validated while
+/// it is written; returns the size written.
+pub fn encode_to(parts: &[Part], plan: &Plan, out: &Path) -> Result<usize, ComposeError> {
+    let bytes = encode_unchecked(parts, plan)?;
+    witloom_diag::io::write_checked(out, &bytes, || check_output(&bytes))?;
+    Ok(bytes.len())
+}
+
+fn check_output(bytes: &[u8]) -> Result<(), ComposeError> {
+    validate_composition(bytes).map_err(|e| ComposeError::InvalidOutput(e.to_string()))
+}
+
+fn encode_unchecked(parts: &[Part], plan: &Plan) -> Result<Vec<u8>, ComposeError> {
     let mut scans = Vec::with_capacity(parts.len());
     for part in parts {
         let bytes = part.bytes.as_deref().ok_or_else(|| ComposeError::NoBytes {
@@ -620,9 +639,7 @@ pub fn encode(parts: &[Part], plan: &Plan) -> Result<Vec<u8>, ComposeError> {
     for (name, kind, index) in exports {
         cx.b.export(name.as_str(), kind, index, None);
     }
-    let bytes = cx.b.finish();
-    validate_composition(&bytes).map_err(|e| ComposeError::InvalidOutput(e.to_string()))?;
-    Ok(bytes)
+    Ok(cx.b.finish())
 }
 
 /// Validates what composition wrote (types, imports, instantiations,

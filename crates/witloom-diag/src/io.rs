@@ -193,6 +193,53 @@ fn too_large(len: u64, max: u64) -> std::io::Error {
 /// beside it, then renamed over it, so a reader (or a crash) never sees
 /// half a file. Creates the parent directory.
 pub fn write(path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), IoError> {
+    let tmp = temporary_beside(path)?;
+    std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            IoError::new(Action::Write, path, e)
+        })
+}
+
+/// [`write`], with `check` (of the same bytes) run on a second thread
+/// while they are written (from 1 MiB: below, waking a second core costs
+/// more than it saves): the file takes its place only once `check` has
+/// passed. If it fails, the temporary file is removed, `path` is left as
+/// it was, and `check`'s error is returned.
+pub fn write_checked<E: From<IoError> + Send>(
+    path: &Path,
+    bytes: &[u8],
+    check: impl FnOnce() -> Result<(), E> + Send,
+) -> Result<(), E> {
+    if bytes.len() < 1 << 20 {
+        check()?;
+        return Ok(write(path, bytes)?);
+    }
+    let tmp = temporary_beside(path)?;
+    let (checked, written) = std::thread::scope(|s| {
+        let checked = s.spawn(check);
+        let written = std::fs::write(&tmp, bytes);
+        let checked = checked
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (checked, written)
+    });
+    let result = match (checked, written) {
+        (Err(e), _) => Err(e),
+        (Ok(()), Err(e)) => Err(IoError::new(Action::Write, path, e).into()),
+        (Ok(()), Ok(())) => {
+            std::fs::rename(&tmp, path).map_err(|e| IoError::new(Action::Write, path, e).into())
+        }
+    };
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// A fresh temporary name beside `path` (its parent created).
+fn temporary_beside(path: &Path) -> Result<PathBuf, IoError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         create_dir_all(dir)?;
     }
@@ -201,13 +248,7 @@ pub fn write(path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), IoError> {
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".tmp{}-{n}", std::process::id()));
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            IoError::new(Action::Write, path, e)
-        })
+    Ok(PathBuf::from(tmp))
 }
 
 /// `std::fs::create_dir_all`, naming the path on failure.
@@ -319,6 +360,31 @@ mod tests {
             std::fs::read_dir(path.parent().unwrap()).unwrap().count(),
             1
         );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// Below and above the size from which the check runs beside the write.
+    #[test]
+    fn a_checked_write_lands_only_when_the_check_passes() {
+        let dir = std::env::temp_dir().join(format!("witloom-diag-checked-{}", std::process::id()));
+        let path = dir.join("out.wasm");
+        for size in [10, (1 << 20) + 10] {
+            write(&path, "before").unwrap();
+            let bytes = vec![7u8; size];
+            let refused = write_checked(&path, &bytes, || {
+                Err(IoError::new(
+                    Action::Write,
+                    "check",
+                    std::io::Error::other("invalid"),
+                ))
+            });
+            assert!(refused.unwrap_err().to_string().contains("invalid"));
+            assert_eq!(read_to_string(&path).unwrap(), "before", "size {size}");
+            write_checked::<IoError>(&path, &bytes, || Ok(())).unwrap();
+            assert_eq!(read(&path).unwrap(), bytes, "size {size}");
+            // No temporary file is left behind either way.
+            assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "size {size}");
+        }
         let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -64,9 +64,8 @@ impl Args {
             print!("{}", plan.report());
             return Ok(ExitCode::SUCCESS);
         }
-        let bytes = witloom_compose::encode(&parts, &plan)?;
         let out = self.output.unwrap_or(default_out);
-        witloom_diag::io::write(&out, &bytes)?;
+        let size = witloom_compose::encode_to(&parts, &plan, &out)?;
         eprintln!(
             "{:>9} {} ({} parts, {} wired inside, {} left for the host, {} KiB)",
             "composed",
@@ -74,7 +73,7 @@ impl Args {
             parts.len(),
             plan.wires.len(),
             plan.host.len(),
-            bytes.len().div_ceil(1024)
+            size.div_ceil(1024)
         );
         Ok(ExitCode::SUCCESS)
     }
@@ -92,14 +91,15 @@ fn plug_parts(
             |s| s.to_string_lossy().into_owned(),
         )
     };
-    let mut parts = vec![Part::from_file(&stem(socket), socket)?];
+    let mut files: Vec<(String, PathBuf)> = vec![(stem(socket), socket.to_path_buf())];
     for plug in plugs {
         let mut name = stem(plug);
-        while parts.iter().any(|p| p.name == name) {
+        while files.iter().any(|(n, _)| *n == name) {
             name.push('\'');
         }
-        parts.push(Part::from_file(&name, plug)?);
+        files.push((name, plug.clone()));
     }
+    let parts = witloom_compose::parts_from_files(&files)?;
     let opts = Options {
         root: Some(parts[0].name.clone()),
         host: Host::Anything,
