@@ -342,6 +342,13 @@ impl Cache {
             return Ok(component);
         }
         let component = compile()?;
+        self.put(engine, digest, &component);
+        Ok(component)
+    }
+
+    /// Stores `component`, compiled from the bytes whose digest is
+    /// `digest`. A cache that cannot be written is only skipped.
+    pub fn put(&self, engine: &Engine, digest: &ContentDigest, component: &Component) {
         let key = key(engine, digest);
         let path = self.artifact(&key);
         if let Ok(serialized) = component.serialize() {
@@ -353,7 +360,6 @@ impl Cache {
                 tracing::debug!("not caching `{}`: {e}", path.display());
             }
         }
-        Ok(component)
     }
 }
 
@@ -555,7 +561,9 @@ fn combine(key: &[u8; 32], first: blake3::Hash, second: blake3::Hash) -> [u8; 32
 /// a few hundred).
 fn digest_file(file: &File, key: &[u8; 32], payload: u64) -> Result<[u8; 32], Miss> {
     let mid = payload / 2;
-    let (first, second) = if payload >= 1 << 20 {
+    // Two threads only where reading at an offset leaves the file's
+    // cursor alone (elsewhere, a cloned handle shares one cursor).
+    let (first, second) = if cfg!(unix) && payload >= 1 << 20 {
         std::thread::scope(|s| {
             let second = s.spawn(|| hash_range(file, mid, payload));
             let first = hash_range(file, 0, mid);
@@ -590,8 +598,9 @@ fn hash_range(file: &File, start: u64, end: u64) -> std::io::Result<blake3::Hash
     Ok(hasher.finalize())
 }
 
-/// Fills `buf` from `file` at `offset`, without moving its cursor (so two
-/// threads may read one file).
+/// Fills `buf` from `file` at `offset`: on Unix without moving its cursor
+/// (so two threads may read one file); elsewhere through a clone of the
+/// handle, which shares the cursor, so one thread at a time.
 fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
     #[cfg(unix)]
     {

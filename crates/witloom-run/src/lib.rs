@@ -275,17 +275,27 @@ pub fn load_file(engine: &Engine, path: &Path, no_cache: bool) -> Result<Compone
     let input = witloom_diag::io::Input::open(path, witloom_diag::io::MAX_FILE)?;
     let cache = if no_cache { None } else { user_cache() };
     let id = cache::FileId::of(input.metadata());
+    // The digest recorded for this file, whose compiled code was not there
+    // (or was refused): looked for once, not again below.
+    let mut missed = None;
     if let (Some(cache), Some(id)) = (&cache, &id)
         && let Some(digest) = cache.recorded(id)
-        && let Some(component) = cache.get(engine, &digest)
     {
-        return Ok(component);
+        if let Some(component) = cache.get(engine, &digest) {
+            return Ok(component);
+        }
+        missed = Some(digest);
     }
     let bytes = input.read()?;
     let Some(cache) = cache else {
         return compile(engine, path, &bytes);
     };
     let digest = cache::ContentDigest::of(&bytes);
+    if missed == Some(digest) {
+        let component = compile(engine, path, &bytes)?;
+        cache.put(engine, &digest, &component);
+        return Ok(component);
+    }
     let component =
         cache.get_or_compile_digest(engine, &digest, || compile(engine, path, &bytes))?;
     if let Some(id) = &id {
