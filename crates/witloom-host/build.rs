@@ -7,21 +7,29 @@
 
 use std::path::{Path, PathBuf};
 
-/// `(crate, directory inside it)` holding one `.wit` file per WASI package.
-const SOURCES: &[(&str, &str)] = &[("wasmtime-wasi-http", "wit/deps")];
+/// `(crate, directory inside it, linked)` holding one `.wit` file per WASI
+/// package: WASI 0.2, which `run` and `serve` link, and WASI 0.3.0
+/// (`src/p3/wit`), which wasmtime implements and witloom carries for WIT
+/// (`wit deps`, `wit check`, docs) but does not link yet. A package of a later
+/// source is written to `deps/` as `cli@0.3.0.wit`, beside 0.2's `cli.wit`.
+const SOURCES: &[(&str, &str, bool)] = &[
+    ("wasmtime-wasi-http", "wit/deps", true),
+    ("wasmtime-wasi-http", "src/p3/wit/deps", false),
+];
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     let mut out = String::from(
-        "/// `(file name, contents)` of each WASI package the runtime implements,\n\
-         /// from the wasmtime crates this witloom was built with.\n\
-         pub(crate) const WASI_FILES: &[(&str, &str)] = &[\n",
+        "/// `(file name, contents, linked)` of each WASI package the runtime\n\
+         /// implements, from the wasmtime crates this witloom was built with;\n\
+         /// `linked` when `run` and `serve` link it.\n\
+         pub(crate) const WASI_FILES: &[(&str, &str, bool)] = &[\n",
     );
     let mut names = Vec::new();
     let mut files_read: Vec<(String, PathBuf)> = Vec::new();
     // `wasi:cli@0.2.12`, from each file's `package` line.
     let mut packages = Vec::new();
-    for (krate, rel) in SOURCES {
+    for (i, (krate, rel, linked)) in SOURCES.iter().enumerate() {
         let dir = witloom_buildsupport::locked_package_dir(krate, rel).join(rel);
         let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
@@ -30,22 +38,32 @@ fn main() {
             .collect();
         files.sort();
         for file in files {
-            let name = file.file_name().unwrap().to_string_lossy().into_owned();
-            if names.contains(&name) {
-                continue;
-            }
             println!("cargo:rerun-if-changed={}", file.display());
             let text = std::fs::read_to_string(&file).unwrap();
             let package = text
                 .lines()
                 .find_map(|l| l.trim().strip_prefix("package "))
-                .unwrap_or_else(|| panic!("{} has no package line", file.display()));
-            packages.push(package.trim_end_matches(';').trim().to_string());
+                .unwrap_or_else(|| panic!("{} has no package line", file.display()))
+                .trim_end_matches(';')
+                .trim()
+                .to_string();
+            if packages.contains(&package) {
+                continue;
+            }
+            let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
+            let name = match (i, package.split_once('@')) {
+                (0, _) | (_, None) => format!("{stem}.wit"),
+                (_, Some((_, version))) => format!("{stem}@{version}.wit"),
+            };
+            assert!(!names.contains(&name), "two carried files named {name}");
             out.push_str(&format!(
-                "    ({name:?}, include_str!({:?})),\n",
+                "    ({name:?}, include_str!({:?}), {linked}),\n",
                 file.display().to_string()
             ));
-            files_read.push((name.clone(), file.clone()));
+            if *linked {
+                files_read.push((name.clone(), file.clone()));
+            }
+            packages.push(package);
             names.push(name);
         }
     }
@@ -57,15 +75,26 @@ fn main() {
         witloom_buildsupport::locked_package_version("wasmtime")
     ));
     out.push_str(&format!(
-        "/// The WASI packages the runtime implements (`wasi:cli@0.2.12`), known\n\
-         /// without parsing them.\n\
+        "/// The WASI packages the runtime implements (`wasi:cli@0.2.12`,\n\
+         /// `wasi:cli@0.3.0`), known without parsing them.\n\
          pub const WASI_PACKAGES: &[&str] = &{packages:?};\n"
     ));
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
+    // What `run` and `serve` provide comes from the packages they link.
+    let linked: Vec<String> = packages
+        .iter()
+        .zip(&names)
+        .filter(|(_, name)| files_read.iter().any(|(n, _)| n == *name))
+        .map(|(p, _)| p.clone())
+        .collect();
+    out.push_str(&format!(
+        "/// Those of [`WASI_PACKAGES`] that `run` and `serve` link.\n\
+         pub const WASI_LINKED: &[&str] = &{linked:?};\n"
+    ));
     std::fs::write(out_dir.join("wasi_wit.rs"), out).unwrap();
     std::fs::write(
         out_dir.join("capabilities.rs"),
-        capabilities(&out_dir, &files_read, &packages),
+        capabilities(&out_dir, &files_read, &linked),
     )
     .unwrap();
 }

@@ -5,15 +5,17 @@
 //!
 //! WASI packages come from the WIT witloom carries ([`witloom_host::carried`]:
 //! the files of the pinned wasmtime crates, the versions the embedded
-//! runtime implements), with no network:
-//! - the version the runtime implements is written as it is;
+//! runtime implements: WASI 0.2 and WASI 0.3.0), with no network:
+//! - a version the runtime implements is written as it is (0.2's packages
+//!   as `deps/cli.wit`, 0.3's as `deps/cli@0.3.0.wit`, so that a world may
+//!   use both);
 //! - an older version on the same semver track (`0.2.6` when the runtime
 //!   implements `0.2.12`) is derived from it: the package and its
 //!   references renamed to that version, and the items added after it
 //!   (`@since(version = …)` newer than it) gated off, so the WIT says
 //!   exactly what that version had. wasmtime serves such imports, as it
 //!   matches imports by semver track;
-//! - any other version (`0.3.0`, or a `0.2.x` newer than the runtime's) is
+//! - any other version (`0.3.1`, or a `0.2.x` newer than the runtime's) is
 //!   refused, naming the versions the runtime has.
 //!
 //! Other packages come from OCI registries, as `wkg` fetches them
@@ -64,7 +66,8 @@ pub enum DepsError {
     Unversioned {
         package: String,
         at: Option<Box<Located>>,
-        available: Version,
+        /// The versions carried, oldest first (one per track).
+        available: Vec<Version>,
     },
     /// A WASI version the runtime cannot serve.
     #[error("the runtime cannot serve `{package}@{requested}`")]
@@ -72,7 +75,8 @@ pub enum DepsError {
         package: String,
         requested: Version,
         at: Option<Box<Located>>,
-        available: Version,
+        /// The versions carried, oldest first (one per track).
+        available: Vec<Version>,
     },
     /// A package that is not WASI, with nowhere to fetch it from.
     #[error("`{package}` is not in `deps/`, and no registry is configured for it")]
@@ -130,6 +134,40 @@ pub enum DepsError {
     Io(#[from] IoError),
 }
 
+/// `` `wasi:cli@0.2.12` and the older ones on its track (down to 0.2.0),
+/// and `wasi:cli@0.3.0` (WIT only: …) ``: each carried version with its
+/// track, and whether `run` and `serve` link it.
+fn tracks(package: &str, available: &[Version]) -> String {
+    let each: Vec<String> = available
+        .iter()
+        .map(|v| {
+            let qualified = format!("{package}@{v}");
+            let mut said = if v.patch == 0 {
+                format!("`{qualified}`")
+            } else {
+                format!(
+                    "`{qualified}` and the older ones on its track (down to {}.{}.0)",
+                    v.major, v.minor
+                )
+            };
+            if !witloom_host::WASI_LINKED.contains(&qualified.as_str()) {
+                said.push_str(" (WIT only: `witloom run` and `serve` do not link it yet)");
+            }
+            said
+        })
+        .collect();
+    each.join(", and ")
+}
+
+/// `` `wasi:cli@0.2.12` or `wasi:cli@0.3.0` ``.
+fn one_of(package: &str, available: &[Version]) -> String {
+    let each: Vec<String> = available
+        .iter()
+        .map(|v| format!("`{package}@{v}`"))
+        .collect();
+    each.join(" or ")
+}
+
 /// Where a package was named: its first mention in the WIT.
 #[derive(Debug, Clone)]
 pub struct Located {
@@ -173,16 +211,18 @@ impl From<DepsError> for Diagnostic {
                 ..
             } => with_label(Diagnostic::new(message), &at)
                 .with_note(format!(
-                    "the versions available are `{package}@{available}` and the older ones on its track (down to {}.{}.0), which wasmtime serves",
-                    available.major, available.minor
+                    "the versions available are {}",
+                    tracks(&package, &available)
                 ))
-                .with_help(format!("name `{package}@{available}`")),
+                .with_help(format!("name {}", one_of(&package, &available))),
             DepsError::Unversioned {
                 package,
                 at,
                 available,
-            } => with_label(Diagnostic::new(message), &at)
-                .with_help(format!("name the version the runtime implements: `{package}@{available}`")),
+            } => with_label(Diagnostic::new(message), &at).with_help(format!(
+                "name a version the runtime implements: {}",
+                one_of(&package, &available)
+            )),
             DepsError::NoRegistry {
                 package,
                 at,

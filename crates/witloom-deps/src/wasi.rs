@@ -8,21 +8,20 @@ use wit_parser::PackageName;
 use witloom_host::carried;
 
 /// The file (`(name in deps/, text)`) that provides WASI package `name`,
-/// and the packages it uses.
+/// and the packages it uses: from the carried version on its track (WASI
+/// 0.2 or 0.3).
 pub(crate) fn provide(name: &PackageName, at: Option<Box<Located>>) -> Result<Provided, DepsError> {
     let carried = carried();
     let unversioned = format!("{}:{}", name.namespace, name.name);
-    let Some(package) = carried.package(&unversioned) else {
+    let versions: Vec<&witloom_host::WitPackage> = carried.versions(&unversioned).collect();
+    if versions.is_empty() {
         return Err(DepsError::NotCarried {
             package: unversioned,
             at,
             carried: carried.wasi().map(|p| p.qualified()).collect(),
         });
-    };
-    let available = package
-        .version
-        .clone()
-        .expect("the WASI packages witloom carries are versioned");
+    }
+    let available: Vec<Version> = versions.iter().filter_map(|p| p.version.clone()).collect();
     let Some(requested) = name.version.clone() else {
         return Err(DepsError::Unversioned {
             package: unversioned,
@@ -30,14 +29,22 @@ pub(crate) fn provide(name: &PackageName, at: Option<Box<Located>>) -> Result<Pr
             available,
         });
     };
-    if !on_track(&requested, &available) {
+    let Some(package) = versions.into_iter().find(|p| {
+        p.version
+            .as_ref()
+            .is_some_and(|available| on_track(&requested, available))
+    }) else {
         return Err(DepsError::Version {
             package: unversioned,
             requested,
             at,
             available,
         });
-    }
+    };
+    let available = package
+        .version
+        .clone()
+        .expect("the WASI packages witloom carries are versioned");
     let (file, text) = if requested == available {
         (package.file.to_string(), package.source.to_string())
     } else {

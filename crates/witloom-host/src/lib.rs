@@ -19,7 +19,7 @@ pub mod wit;
 
 use semver::Version;
 use std::sync::OnceLock;
-pub use wit::{Carried, WASI_PACKAGES, WASMTIME_VERSION, WitPackage, carried};
+pub use wit::{Carried, WASI_LINKED, WASI_PACKAGES, WASMTIME_VERSION, WitPackage, carried};
 
 /// What kind of capability an import is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

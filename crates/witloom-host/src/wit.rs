@@ -1,7 +1,10 @@
 //! The WIT a witloom host implements, carried inside witloom: WASI's, as
-//! the pinned wasmtime-wasi crate ships it (embedded at build time, never
-//! committed), and witloom's own `witloom:host` (`wit/host.wit`). Parsed
-//! once, on first use.
+//! the pinned wasmtime crates ship it (embedded at build time, never
+//! committed): WASI 0.2, which `run` and `serve` link, and WASI 0.3.0,
+//! carried for WIT (`wit deps`, `wit check`, docs); and witloom's own
+//! `witloom:host` (`wit/host.wit`). Parsed once, on first use. One package
+//! name may be carried at two versions (`wasi:cli@0.2.12` and
+//! `wasi:cli@0.3.0`); packages are told apart by name and version.
 
 use crate::Kind;
 use semver::Version;
@@ -13,7 +16,11 @@ use witloom_diag::IoError;
 include!(concat!(env!("OUT_DIR"), "/wasi_wit.rs"));
 
 /// `wit/host.wit`: `witloom:host`, the DB world's capabilities.
-const WITLOOM_HOST: (&str, &str) = ("witloom-host.wit", include_str!("../../../wit/host.wit"));
+const WITLOOM_HOST: (&str, &str, bool) = (
+    "witloom-host.wit",
+    include_str!("../../../wit/host.wit"),
+    true,
+);
 
 /// One WIT package witloom carries.
 #[derive(Debug, Clone)]
@@ -26,8 +33,11 @@ pub struct WitPackage {
     /// Its interfaces, in source order (those behind an `@unstable` gate
     /// left out, as the runtime leaves them out).
     pub interfaces: Vec<String>,
-    /// The packages it uses (`wasi:io`), by name.
+    /// The packages it uses, by name and version (`wasi:io@0.2.12`).
     pub uses: Vec<String>,
+    /// Whether `run` and `serve` link it (WASI 0.2, `witloom:host`), or
+    /// it is carried for WIT only (WASI 0.3.0, for now).
+    pub linked: bool,
     /// The file's name in a `deps/` directory (`cli.wit`).
     pub file: &'static str,
     /// The WIT text.
@@ -55,9 +65,20 @@ pub struct Carried {
 }
 
 impl Carried {
-    /// The package named `name` (`wasi:cli`, no version).
+    /// The package named `name` (`wasi:cli`, no version) at the version
+    /// `run` and `serve` link.
     pub fn package(&self, name: &str) -> Option<&WitPackage> {
-        self.packages.iter().find(|p| p.name == name)
+        self.packages.iter().find(|p| p.name == name && p.linked)
+    }
+
+    /// Every version carried of the package named `name`, oldest first.
+    pub fn versions<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a WitPackage> + 'a {
+        self.packages.iter().filter(move |p| p.name == name)
+    }
+
+    /// The package `qualified` names (`wasi:io@0.2.12`, or unversioned).
+    fn by_qualified(&self, qualified: &str) -> Option<&WitPackage> {
+        self.packages.iter().find(|p| p.qualified() == qualified)
     }
 
     /// WASI's packages.
@@ -71,8 +92,8 @@ impl Carried {
         let mut i = 0;
         while i < out.len() {
             for used in &out[i].uses {
-                if let Some(p) = self.package(used)
-                    && !out.iter().any(|o| o.name == p.name)
+                if let Some(p) = self.by_qualified(used)
+                    && !out.iter().any(|o| o.id == p.id)
                 {
                     out.push(p);
                 }
@@ -94,7 +115,7 @@ impl Carried {
         let mut all: Vec<&WitPackage> = Vec::new();
         for p in packages {
             for q in self.closure(p) {
-                if !all.iter().any(|a| a.name == q.name) {
+                if !all.iter().any(|a| a.id == q.id) {
                     all.push(q);
                 }
             }
@@ -122,23 +143,23 @@ pub fn carried() -> &'static Carried {
 }
 
 fn parse<'a>(
-    files: impl Iterator<Item = &'a (&'static str, &'static str)>,
+    files: impl Iterator<Item = &'a (&'static str, &'static str, bool)>,
 ) -> Result<Carried, String> {
     let mut groups = Vec::new();
-    for (file, source) in files {
+    for (file, source, linked) in files {
         let group = UnresolvedPackageGroup::parse(*file, source)
             .map_err(|(_, e)| format!("{file}: {e}"))?;
-        groups.push((*file, *source, group));
+        groups.push((*file, *source, *linked, group));
     }
     let mut resolve = Resolve::default();
     // Dependencies first: a package is pushed once all it uses are in.
-    let mut pushed: Vec<(String, &'static str, &'static str, PackageId, Vec<String>)> = Vec::new();
+    let mut pushed: Vec<Pushed> = Vec::new();
     while !groups.is_empty() {
-        let ready = groups.iter().position(|(_, _, g)| {
-            g.main.foreign_deps.keys().all(|dep| {
-                let name = format!("{}:{}", dep.namespace, dep.name);
-                pushed.iter().any(|(n, ..)| *n == name)
-            })
+        let ready = groups.iter().position(|(.., g)| {
+            g.main
+                .foreign_deps
+                .keys()
+                .all(|dep| pushed.iter().any(|p| p.qualified == dep.to_string()))
         });
         let Some(i) = ready else {
             let names: Vec<String> = groups.iter().map(|(f, ..)| f.to_string()).collect();
@@ -147,22 +168,40 @@ fn parse<'a>(
                 names.join(", ")
             ));
         };
-        let (file, source, group) = groups.remove(i);
+        let (file, source, linked, group) = groups.remove(i);
+        let qualified = group.main.name.to_string();
         let name = format!("{}:{}", group.main.name.namespace, group.main.name.name);
         let uses: Vec<String> = group
             .main
             .foreign_deps
             .keys()
-            .map(|d| format!("{}:{}", d.namespace, d.name))
+            .map(|d| d.to_string())
             .collect();
         let id = resolve
             .push_group(group)
             .map_err(|e| format!("{file}: {e}"))?;
-        pushed.push((name, file, source, id, uses));
+        pushed.push(Pushed {
+            qualified,
+            name,
+            file,
+            source,
+            linked,
+            id,
+            uses,
+        });
     }
     let mut packages: Vec<WitPackage> = pushed
         .into_iter()
-        .map(|(name, file, source, id, uses)| {
+        .map(|p| {
+            let Pushed {
+                name,
+                file,
+                source,
+                linked,
+                id,
+                uses,
+                ..
+            } = p;
             let pkg = &resolve.packages[id];
             WitPackage {
                 kind: if name.starts_with("wasi:") {
@@ -174,12 +213,25 @@ fn parse<'a>(
                 version: pkg.name.version.clone(),
                 interfaces: pkg.interfaces.keys().cloned().collect(),
                 uses,
+                linked,
                 file,
                 source,
                 id,
             }
         })
         .collect();
-    packages.sort_by_key(|p| (p.kind != Kind::Wasi, p.name.clone()));
+    packages.sort_by_key(|p| (p.kind != Kind::Wasi, p.name.clone(), p.version.clone()));
     Ok(Carried { resolve, packages })
+}
+
+/// A package pushed into the carried `Resolve`, before it is described.
+struct Pushed {
+    /// `wasi:cli@0.2.12`, as other packages' `use`s name it.
+    qualified: String,
+    name: String,
+    file: &'static str,
+    source: &'static str,
+    linked: bool,
+    id: PackageId,
+    uses: Vec<String>,
 }

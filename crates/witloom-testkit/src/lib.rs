@@ -99,7 +99,7 @@ pub fn wasi_wit_dir() -> PathBuf {
         let dir = target_dir()
             .join("witloom-testkit")
             .join(format!("wasi-{}", http.qualified().replace(':', "-")));
-        let wasi: Vec<_> = carried.wasi().collect();
+        let wasi: Vec<_> = carried.wasi().filter(|p| p.linked).collect();
         carried
             .write_deps(&dir.join("deps"), &wasi)
             .unwrap_or_else(|e| panic!("{e}"));
@@ -115,12 +115,13 @@ pub fn wasi_wit_dir() -> PathBuf {
     .clone()
 }
 
-/// Writes every WASI package witloom carries into `app_dir/wit/deps`
-/// (WASI's WIT is never committed), and returns `app_dir`. Safe to call
-/// from tests racing on the same directory: each file is written whole.
+/// Writes every WASI package `run` and `serve` link (WASI 0.2) into
+/// `app_dir/wit/deps` (WASI's WIT is never committed), and returns
+/// `app_dir`. Safe to call from tests racing on the same directory: each
+/// file is written whole.
 pub fn link_wasi_deps(app_dir: PathBuf) -> PathBuf {
     let carried = witloom_host::carried();
-    let wasi: Vec<_> = carried.wasi().collect();
+    let wasi: Vec<_> = carried.wasi().filter(|p| p.linked).collect();
     carried
         .write_deps(&app_dir.join("wit/deps"), &wasi)
         .unwrap_or_else(|e| panic!("{e}"));

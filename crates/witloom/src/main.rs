@@ -103,19 +103,21 @@ fn main() -> ExitCode {
 }
 
 /// `-V`: witloom's version and the runtime's; `--version` adds the WIT
-/// packages the runtime implements.
+/// packages the runtime implements, by WASI version, and which of them
+/// `run` and `serve` link.
 fn version(long: bool) -> &'static str {
     static SHORT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     static LONG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     // From constants: every command builds this, so no WIT is parsed.
+    let version_of = |p: &'static str| p.split_once('@').map_or("", |(_, v)| v);
     let wasi_versions: std::collections::BTreeSet<&str> = witloom_host::WASI_PACKAGES
         .iter()
-        .filter_map(|p| p.split_once('@').map(|(_, v)| v))
+        .map(|p| version_of(p))
         .collect();
-    let wasi = wasi_versions.into_iter().collect::<Vec<_>>().join(", ");
     let runtime = witloom_host::WASMTIME_VERSION;
     if !long {
         return SHORT.get_or_init(|| {
+            let wasi = wasi_versions.iter().copied().collect::<Vec<_>>().join(", ");
             format!(
                 "{} (wasmtime {runtime}, WASI {wasi})",
                 env!("CARGO_PKG_VERSION")
@@ -123,11 +125,28 @@ fn version(long: bool) -> &'static str {
         });
     }
     LONG.get_or_init(|| {
-        format!(
-            "{}\nruntime: wasmtime {runtime}\nWASI: {wasi}: {}\nand witloom:host (wit/host.wit), granted per run",
-            env!("CARGO_PKG_VERSION"),
-            witloom_host::WASI_PACKAGES.join(", ")
-        )
+        let mut text = format!(
+            "{}\nruntime: wasmtime {runtime}\n",
+            env!("CARGO_PKG_VERSION")
+        );
+        for v in wasi_versions {
+            let packages: Vec<&str> = witloom_host::WASI_PACKAGES
+                .iter()
+                .copied()
+                .filter(|p| version_of(p) == v)
+                .collect();
+            let linked = packages
+                .iter()
+                .all(|p| witloom_host::WASI_LINKED.contains(p));
+            let use_ = if linked {
+                "run and serve"
+            } else {
+                "for WIT: wit deps, wit check, docs; run and serve do not link it yet"
+            };
+            text.push_str(&format!("WASI {v} ({use_}): {}\n", packages.join(", ")));
+        }
+        text.push_str("and witloom:host (wit/host.wit), granted per run");
+        text
     })
 }
 

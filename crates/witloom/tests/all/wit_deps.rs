@@ -1,7 +1,8 @@
 //! `witloom wit deps`: WASI packages from the WIT witloom carries, with no
-//! network: at the runtime's version, derived for an older one on its
-//! track (and a component built against that runs), refused otherwise with
-//! the versions there are, writing nothing.
+//! network: at the runtime's versions (WASI 0.2 and 0.3.0, side by side),
+//! derived for an older one on its track (and a component built against
+//! that runs), refused otherwise with the versions there are, writing
+//! nothing.
 
 use crate::common::{text, witloom};
 
@@ -68,6 +69,51 @@ fn the_packages_a_world_names_are_written_and_then_it_checks() {
     );
 }
 
+/// WASI 0.3.0 comes from the runtime's own WIT (wasmtime's `p3`), byte for
+/// byte, beside 0.2's files, and a world may name both.
+#[test]
+fn wasi_0_3_is_written_beside_0_2_and_a_world_may_use_both() {
+    let dir = wit_dir(
+        "p3",
+        "package local:app;\n\
+         world app {\n\
+         \x20   import wasi:filesystem/types@0.3.0;\n\
+         \x20   import wasi:random/random@0.2.12;\n\
+         \x20   export wasi:cli/run@0.3.0;\n\
+         }\n",
+    );
+    let out = deps(&dir);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let files = witloom_testkit::dir_entries(&dir.join("deps"));
+    for want in [
+        "cli@0.3.0.wit",
+        "filesystem@0.3.0.wit",
+        "clocks@0.3.0.wit",
+        "random.wit",
+    ] {
+        assert!(files.contains(&want.to_string()), "{files:?}");
+    }
+    let carried = witloom_host::carried();
+    let cli = carried
+        .versions("wasi:cli")
+        .find(|p| {
+            p.version
+                .as_ref()
+                .is_some_and(|v| v.major == 0 && v.minor == 3)
+        })
+        .expect("witloom carries WASI 0.3's wasi:cli");
+    assert!(!cli.linked, "carried for WIT; run does not link 0.3 yet");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("deps/cli@0.3.0.wit")).unwrap(),
+        cli.source
+    );
+    // The 0.3 world is async: `run` is an `async func`.
+    let ir = witloom(&["wit", "ir", dir.to_str().unwrap()]);
+    assert_eq!(ir.status.code(), Some(0), "{}", text(&ir.stderr));
+    let check = witloom(&["wit", "check", dir.to_str().unwrap()]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stderr));
+}
+
 #[test]
 fn an_older_version_on_the_track_is_derived_and_its_component_runs() {
     let dir = wit_dir(
@@ -117,9 +163,14 @@ fn versions_the_runtime_lacks_are_refused_and_nothing_is_written() {
         .qualified();
     let cases = [
         (
+            "newer-patch-0.3",
+            "wasi:cli/run@0.3.1",
+            "cannot serve `wasi:cli@0.3.1`",
+        ),
+        (
             "newer-track",
-            "wasi:cli/run@0.3.0",
-            "cannot serve `wasi:cli@0.3.0`",
+            "wasi:cli/run@0.4.0",
+            "cannot serve `wasi:cli@0.4.0`",
         ),
         (
             "newer-patch",
