@@ -99,10 +99,9 @@ impl Host {
     /// parts may import `wasi:http/types`), else `witloom run`.
     pub fn for_app(app: &App) -> Host {
         let http = app.components().iter().any(|c| {
-            app.wit(c.wit).ir[c.world]
-                .exports
-                .iter()
-                .any(|e| e.name.starts_with("wasi:http/incoming-handler@"))
+            let exports = app.wit(c.wit).ir[c.world].exports.iter();
+            witloom_host::Entry::among(exports.map(|e| e.name.as_str()))
+                .is_some_and(witloom_host::Entry::is_http)
         });
         Host::Runtime(if http {
             Capabilities::serve()
@@ -184,10 +183,10 @@ pub fn app_parts(app: &App, built: bool) -> Result<Vec<Part>, ComposeError> {
 }
 
 /// Built components read as parts, named as given, in order: read,
-/// validated and decoded at once, one thread each when there is enough to
-/// read to pay for the threads. An error is the first in that order.
+/// validated and decoded on as many threads as there are cores when there
+/// is enough to read to pay for them. An error is the first in that order.
 pub fn parts_from_files(files: &[(String, PathBuf)]) -> Result<Vec<Part>, ComposeError> {
-    let [(name, path), rest @ ..] = files else {
+    let [_, rest @ ..] = files else {
         return Ok(Vec::new());
     };
     // Waking a second core costs about a millisecond on a small VM: more
@@ -202,22 +201,36 @@ pub fn parts_from_files(files: &[(String, PathBuf)]) -> Result<Vec<Part>, Compos
             .map(|(name, path)| Part::from_file(name, path))
             .collect();
     }
-    std::thread::scope(|s| {
-        let others: Vec<_> = rest
-            .iter()
-            .map(|(name, path)| s.spawn(move || Part::from_file(name, path)))
-            .collect();
-        let first = Part::from_file(name, path);
-        let mut parts = vec![first];
+    // As many threads as cores (this one included), each taking the next
+    // file in turn.
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(files.len());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some((name, path)) = files.get(i) else {
+                return done;
+            };
+            done.push((i, Part::from_file(name, path)));
+        }
+    };
+    let mut read: Vec<(usize, Result<Part, ComposeError>)> = std::thread::scope(|s| {
+        let others: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
+        let mut read = work();
         for other in others {
-            parts.push(
+            read.extend(
                 other
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
             );
         }
-        parts.into_iter().collect()
-    })
+        read
+    });
+    read.sort_by_key(|(i, _)| *i);
+    read.into_iter().map(|(_, part)| part).collect()
 }
 
 /// Bytes of components (besides the first) from which

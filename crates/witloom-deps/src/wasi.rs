@@ -49,7 +49,16 @@ pub(crate) fn provide(name: &PackageName, at: Option<Box<Located>>) -> Result<Pr
         (package.file.to_string(), package.source.to_string())
     } else {
         (
-            format!("{}@{requested}.wit", package.file.trim_end_matches(".wit")),
+            // `cli@0.2.6.wit`, also from a carried `cli@0.3.0.wit`.
+            format!(
+                "{}@{requested}.wit",
+                package
+                    .file
+                    .trim_end_matches(".wit")
+                    .split('@')
+                    .next()
+                    .unwrap_or_default()
+            ),
             derive(package.source, &available, &requested),
         )
     };

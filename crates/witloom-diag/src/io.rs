@@ -216,26 +216,31 @@ pub fn write_checked<E: From<IoError> + Send>(
         check()?;
         return Ok(write(path, bytes)?);
     }
-    let tmp = temporary_beside(path)?;
+    /// Removes the temporary file unless it took its place, even when the
+    /// check panics.
+    struct Scratch(PathBuf, bool);
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            if !self.1 {
+                let _ = std::fs::remove_file(&self.0);
+            }
+        }
+    }
+    let mut tmp = Scratch(temporary_beside(path)?, false);
     let (checked, written) = std::thread::scope(|s| {
         let checked = s.spawn(check);
-        let written = std::fs::write(&tmp, bytes);
+        let written = std::fs::write(&tmp.0, bytes);
         let checked = checked
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (checked, written)
     });
-    let result = match (checked, written) {
-        (Err(e), _) => Err(e),
-        (Ok(()), Err(e)) => Err(IoError::new(Action::Write, path, e).into()),
-        (Ok(()), Ok(())) => {
-            std::fs::rename(&tmp, path).map_err(|e| IoError::new(Action::Write, path, e).into())
-        }
-    };
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    checked?;
+    written
+        .and_then(|()| std::fs::rename(&tmp.0, path))
+        .map_err(|e| IoError::new(Action::Write, path, e))?;
+    tmp.1 = true;
+    Ok(())
 }
 
 /// A fresh temporary name beside `path` (its parent created).

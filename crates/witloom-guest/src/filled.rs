@@ -26,19 +26,13 @@ pub enum Entry {
 }
 
 impl Entry {
-    /// The start of the exported interface's name, any WASI 0.2 release.
-    pub(crate) fn interface(self) -> &'static str {
+    /// The host's entry point this fills (what a component is is decided
+    /// by `witloom_host::Entry`): WASI 0.2's. WASI 0.3's are async, and
+    /// are left as stubs.
+    pub(crate) fn host(self) -> witloom_host::Entry {
         match self {
-            Entry::Command => "wasi:cli/run@0.2.",
-            Entry::Http => "wasi:http/incoming-handler@0.2.",
-        }
-    }
-
-    /// The function of that interface that is filled.
-    pub(crate) fn function(self) -> &'static str {
-        match self {
-            Entry::Command => "run",
-            Entry::Http => "handle",
+            Entry::Command => witloom_host::Entry::Command(witloom_host::Wasi::P2),
+            Entry::Http => witloom_host::Entry::Http(witloom_host::Wasi::P2),
         }
     }
 }
@@ -53,7 +47,7 @@ pub(crate) fn entry(wit: &Loaded, world: WorldId) -> Option<Entry> {
 pub(crate) fn entry_of(exports: &Exports<'_>) -> Option<Entry> {
     [Entry::Http, Entry::Command]
         .into_iter()
-        .find(|e| exports.find(e.interface(), e.function()).is_some())
+        .find(|e| exports.find(e.host()).is_some())
 }
 
 /// A C body, and what it assumes of its declaration in the header.

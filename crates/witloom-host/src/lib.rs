@@ -15,8 +15,10 @@
 //! track (`0.2.6` and `0.2.12` are; `0.3.0` is not), since the host
 //! registers its version and wasmtime accepts any compatible one.
 
+pub mod entry;
 pub mod wit;
 
+pub use entry::{Entry, Wasi};
 use semver::Version;
 use std::sync::OnceLock;
 pub use wit::{Carried, WASI_LINKED, WASI_PACKAGES, WASMTIME_VERSION, WitPackage, carried};

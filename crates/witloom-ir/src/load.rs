@@ -69,32 +69,30 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, Diagnostic> {
             return Err(d);
         }
         let inputs = read_dir_inputs(path)?;
-        let pkg = match inputs.parse(&mut resolve) {
-            Some(pkg) => pkg,
-            // What `push_dir` itself would say, from `push_dir` itself: an
-            // error (or an encoded package in `deps/`) takes wit-parser's
-            // own path, so a diagnostic is the same whichever path ran.
-            None => {
-                resolve = new_resolve(opts);
-                let cx = LoadContext {
-                    deps_dir: Some(path.join("deps")),
-                    root: Some(path.to_path_buf()),
-                };
-                resolve
-                    .push_dir(path)
-                    .map_err(|e| diag::from_wit_error(&e, &resolve, &cx))?
-                    .0
-            }
+        if let Some(pkg) = inputs.parse(&mut resolve) {
+            let ir = lower::lower_with_sources(&resolve, &[pkg], inputs.into_sources());
+            return Ok(loaded(
+                path,
+                InputKind::WitDir,
+                resolve,
+                vec![pkg],
+                None,
+                ir,
+            ));
+        }
+        // What `push_dir` itself would say, from `push_dir` itself: an
+        // error (or an encoded package in `deps/`) takes wit-parser's own
+        // path (which reads the files again), so a diagnostic is the same
+        // whichever path ran, and locations come from what it read.
+        resolve = new_resolve(opts);
+        let cx = LoadContext {
+            deps_dir: Some(path.join("deps")),
+            root: Some(path.to_path_buf()),
         };
-        let ir = lower::lower_with_sources(&resolve, &[pkg], inputs.into_sources());
-        return Ok(Loaded {
-            path: path.to_path_buf(),
-            kind: InputKind::WitDir,
-            resolve,
-            roots: vec![pkg],
-            component_world: None,
-            ir,
-        });
+        let (pkg, _) = resolve
+            .push_dir(path)
+            .map_err(|e| diag::from_wit_error(&e, &resolve, &cx))?;
+        (InputKind::WitDir, vec![pkg], None)
     } else {
         let bytes = read_input(path)?;
         if bytes.starts_with(b"\0asm") {
@@ -137,6 +135,17 @@ fn finish(
     component_world: Option<wp::WorldId>,
 ) -> Loaded {
     let ir = lower::lower(&resolve, &roots);
+    loaded(path, kind, resolve, roots, component_world, ir)
+}
+
+fn loaded(
+    path: &Path,
+    kind: InputKind,
+    resolve: wp::Resolve,
+    roots: Vec<wp::PackageId>,
+    component_world: Option<wp::WorldId>,
+    ir: Ir,
+) -> Loaded {
     Loaded {
         path: path.to_path_buf(),
         kind,
@@ -328,15 +337,21 @@ fn read_dir_inputs(dir: &Path) -> Result<DirInputs, Diagnostic> {
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
         let path = entry.path();
+        // As wit-parser asks: the entry's type, then (a link) its target's;
+        // where either cannot be had, wit-parser fails, so it takes over.
         let is_dir = match entry.file_type() {
             Ok(t) if t.is_dir() => true,
-            _ => match std::fs::metadata(&path) {
+            Ok(_) => match std::fs::metadata(&path) {
                 Ok(m) => m.is_dir(),
                 Err(_) => {
                     inputs.plain = false;
                     false
                 }
             },
+            Err(_) => {
+                inputs.plain = false;
+                false
+            }
         };
         if is_dir {
             let files = inputs.read_wit_files(dir, &path)?;

@@ -52,19 +52,8 @@ impl SourceCache {
         // the file name.
         let loc = resolve.source_map.resolve_span(span)?;
         let file = self.file(loc.path)?;
-        let start = loc.range.start.min(file.text.len());
-        let line = file.line_starts.partition_point(|&s| s <= start) - 1;
-        let col = file
-            .text
-            .get(file.line_starts[line]..start)?
-            .chars()
-            .count()
-            + 1;
-        Some(Location {
-            file: loc.path.replace('\\', "/"),
-            line: u32::try_from(line + 1).ok()?,
-            col: u32::try_from(col).ok()?,
-        })
+        let (location, _, _) = file.locate(loc.path, loc.range.start)?;
+        Some(location)
     }
 
     fn file(&mut self, path: &str) -> Option<&SourceFile> {
@@ -78,25 +67,18 @@ impl SourceCache {
     pub fn resolve(&mut self, resolve: &Resolve, span: Span) -> Option<Resolved> {
         let loc = resolve.source_map.resolve_span(span)?;
         let file = self.file(loc.path)?;
-        let start = loc.range.start.min(file.text.len());
-        let line = file.line_starts.partition_point(|&s| s <= start) - 1;
-        let line_start = file.line_starts[line];
+        let (location, start, line_start) = file.locate(loc.path, loc.range.start)?;
         let line_end = file.text[line_start..]
             .find('\n')
             .map_or(file.text.len(), |i| line_start + i);
         let line_text = file.text.get(line_start..line_end)?.trim_end_matches('\r');
-        let col = file.text.get(line_start..start)?.chars().count() + 1;
         let end = loc.range.end.clamp(start, line_end);
         let width = file
             .text
             .get(start..end)
             .map_or(1, |s| s.chars().count().max(1));
         Some(Resolved {
-            location: Location {
-                file: loc.path.replace('\\', "/"),
-                line: u32::try_from(line + 1).ok()?,
-                col: u32::try_from(col).ok()?,
-            },
+            location,
             line_text: line_text.to_string(),
             width,
         })
@@ -120,6 +102,21 @@ impl SourceCache {
 impl SourceFile {
     fn read(path: &str) -> Option<SourceFile> {
         std::fs::read_to_string(path).ok().map(SourceFile::new)
+    }
+
+    /// The location of byte `offset` (clamped to the text) in the file
+    /// named `path`, with the offset and the start of its line.
+    fn locate(&self, path: &str, offset: usize) -> Option<(Location, usize, usize)> {
+        let start = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= start) - 1;
+        let line_start = self.line_starts[line];
+        let col = self.text.get(line_start..start)?.chars().count() + 1;
+        let location = Location {
+            file: path.replace('\\', "/"),
+            line: u32::try_from(line + 1).ok()?,
+            col: u32::try_from(col).ok()?,
+        };
+        Some((location, start, line_start))
     }
 
     fn new(text: String) -> SourceFile {

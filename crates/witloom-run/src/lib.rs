@@ -135,6 +135,10 @@ pub enum RunError {
     /// No `wasi:cli/run` to run.
     #[error("the component does not export `wasi:cli/run`, so it is not a command")]
     NotACommand,
+    /// An entry point of a WASI this host does not link (a WASI 0.3
+    /// command), named as such rather than as the imports it lacks.
+    #[error("{}", unlinked(.entry))]
+    Unlinked { entry: witloom_host::Entry },
     /// Two databases were granted.
     #[error("two databases were granted: a SQLite database and a PostgreSQL server")]
     TwoDatabases,
@@ -174,6 +178,16 @@ pub enum RunError {
     Invoke(String),
 }
 
+/// `the component is a WASI 0.3 command (…), which `witloom run` does not
+/// run yet`.
+fn unlinked(entry: &witloom_host::Entry) -> String {
+    let tool = if entry.is_http() { "serve" } else { "run" };
+    format!(
+        "the component is {}, which `witloom {tool}` does not {tool} yet",
+        entry.describe()
+    )
+}
+
 impl RunError {
     /// What the user can do about it, when there is something.
     fn help(&self) -> Option<String> {
@@ -187,6 +201,17 @@ impl RunError {
                 host::IN_MEMORY
             ),
             RunError::NotACommand => "call one of its exports with --invoke".to_string(),
+            RunError::Unlinked { entry } => {
+                let linked = entry.on(witloom_host::Wasi::P2);
+                let version = witloom_host::carried()
+                    .package(linked.interface().split('/').next().unwrap_or_default())
+                    .and_then(|p| p.version.as_ref())
+                    .map_or_else(|| "0.2".to_string(), ToString::to_string);
+                format!(
+                    "`witloom run` and `serve` link WASI 0.2 (`witloom --version`): build it against `{}@{version}`",
+                    linked.interface()
+                )
+            }
             RunError::TwoDatabases => "give either --sqlite or --sql, not both".to_string(),
             _ => return None,
         })
@@ -354,6 +379,9 @@ pub fn run_component(
     component: &Component,
     opts: &RunOptions,
 ) -> Result<Outcome, RunError> {
+    if opts.invoke.is_none() {
+        check_command(engine, component)?;
+    }
     let Prepared {
         mut store,
         pre,
@@ -370,6 +398,25 @@ pub fn run_component(
         None => command(&mut store, &pre),
     };
     result.map_err(|e| classify(e, opts))
+}
+
+/// Refuses, before anything is linked, a component whose entry points are
+/// all of a WASI this host does not link (what a component is,
+/// `witloom_host::Entry` decides), rather than listing the 0.3 imports it
+/// lacks. A component with no command at all is refused after linking
+/// ([`RunError::NotACommand`]).
+fn check_command(engine: &Engine, component: &Component) -> Result<(), RunError> {
+    let exports: Vec<String> = component
+        .component_type()
+        .exports(engine)
+        .map(|(name, _)| name.to_string())
+        .collect();
+    // Any linked entry point (a 0.2 command, or a 0.2 handler, refused
+    // later as not a command) goes on.
+    match witloom_host::Entry::among(exports.iter().map(String::as_str)) {
+        Some(entry) if !entry.wasi().linked() => Err(RunError::Unlinked { entry }),
+        _ => Ok(()),
+    }
 }
 
 /// A component linked with WASI, and a store holding `opts`' grants and

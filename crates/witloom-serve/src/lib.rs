@@ -504,20 +504,20 @@ fn config(opts: &ServeOptions, pooled: bool) -> Config {
     config
 }
 
-/// Refuses a component that exports no `wasi:http/incoming-handler@0.2.x`,
-/// listing what it exports instead.
+/// Refuses a component that exports no `wasi:http/incoming-handler@0.2.x`
+/// (what it is, `witloom_host::Entry` decides): a WASI 0.3 handler as
+/// such, anything else listing what it exports instead.
 fn check_handler(engine: &Engine, component: &Component) -> Result<(), ServeError> {
+    use witloom_host::{Entry, Wasi};
     let exports: Vec<String> = component
         .component_type()
         .exports(engine)
         .map(|(name, _)| name.to_string())
         .collect();
-    let handler = exports.iter().any(|e| {
-        e.strip_prefix("wasi:http/incoming-handler@")
-            .is_some_and(|v| v.starts_with("0.2."))
-    });
-    if handler {
-        return Ok(());
+    match Entry::among(exports.iter().map(String::as_str)) {
+        Some(Entry::Http(Wasi::P2)) => return Ok(()),
+        Some(entry @ Entry::Http(_)) => return Err(RunError::Unlinked { entry }.into()),
+        _ => {}
     }
     Err(ServeError::NotAHandler {
         exports: if exports.is_empty() {

@@ -94,4 +94,19 @@ fn anything_else_is_refused_before_listening() {
          = note: it exports `wasi:cli/run@0.2.12`\n\
          = help: run a command with `witloom run`\n"
     );
+
+    // A WASI 0.3 handler is named as such.
+    let bytes = carried_component(
+        "package test:p3;\n\nworld w { export wasi:http/handler@0.3.0; }\n",
+        "w",
+    );
+    let err = start(&bytes, "p3-handler", false).unwrap_err();
+    assert_eq!(
+        witloom_diag::Diagnostic::from(err).to_string(),
+        format!(
+            "error: the component is a WASI 0.3 HTTP handler (`wasi:http/handler@0.3.x`), which `witloom serve` does not serve yet\n\
+             = help: `witloom run` and `serve` link WASI 0.2 (`witloom --version`): build it against `wasi:http/incoming-handler@{}`\n",
+            http_version()
+        )
+    );
 }

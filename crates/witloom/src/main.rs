@@ -110,17 +110,40 @@ fn version(long: bool) -> &'static str {
     static LONG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     // From constants: every command builds this, so no WIT is parsed.
     let version_of = |p: &'static str| p.split_once('@').map_or("", |(_, v)| v);
-    let wasi_versions: std::collections::BTreeSet<&str> = witloom_host::WASI_PACKAGES
+    let mut wasi_versions: Vec<&str> = witloom_host::WASI_PACKAGES
         .iter()
         .map(|p| version_of(p))
         .collect();
+    // By number: 0.10 after 0.2.
+    wasi_versions.sort_by_key(|v| {
+        v.split('.')
+            .map(|n| n.parse::<u64>().unwrap_or(0))
+            .collect::<Vec<_>>()
+    });
+    wasi_versions.dedup();
+    let linked = |v: &str| {
+        witloom_host::WASI_PACKAGES
+            .iter()
+            .filter(|p| version_of(p) == v)
+            .all(|p| witloom_host::WASI_LINKED.contains(p))
+    };
     let runtime = witloom_host::WASMTIME_VERSION;
     if !long {
         return SHORT.get_or_init(|| {
-            let wasi = wasi_versions.iter().copied().collect::<Vec<_>>().join(", ");
+            let wasi: Vec<String> = wasi_versions
+                .iter()
+                .map(|v| {
+                    if linked(v) {
+                        v.to_string()
+                    } else {
+                        format!("{v} (WIT only)")
+                    }
+                })
+                .collect();
             format!(
-                "{} (wasmtime {runtime}, WASI {wasi})",
-                env!("CARGO_PKG_VERSION")
+                "{} (wasmtime {runtime}, WASI {})",
+                env!("CARGO_PKG_VERSION"),
+                wasi.join(", ")
             )
         });
     }
@@ -135,10 +158,7 @@ fn version(long: bool) -> &'static str {
                 .copied()
                 .filter(|p| version_of(p) == v)
                 .collect();
-            let linked = packages
-                .iter()
-                .all(|p| witloom_host::WASI_LINKED.contains(p));
-            let use_ = if linked {
+            let use_ = if linked(v) {
                 "run and serve"
             } else {
                 "for WIT: wit deps, wit check, docs; run and serve do not link it yet"

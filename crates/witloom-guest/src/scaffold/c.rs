@@ -153,7 +153,7 @@ fn plan(
     entry: Option<Entry>,
 ) -> Result<Plan, SkeletonError> {
     let symbols = symbols(exports);
-    let entry_func = entry.and_then(|e| exports.find(e.interface(), e.function()));
+    let entry_func = entry.and_then(|e| exports.find(e.host()));
     for (name, resource) in &symbols.structs {
         if !h.typedefs_struct(name) {
             return Err(unexpected(

@@ -96,12 +96,13 @@ impl<'a> Exports<'a> {
         }
     }
 
-    /// The exported interface named `prefix…` (`wasi:cli/run@0.2.`) and its
-    /// function `name`.
-    pub fn find(&self, prefix: &str, name: &str) -> Option<(&Group<'a>, &Func<'a>)> {
+    /// The exported interface that is the host's entry point `entry`
+    /// (`wasi:cli/run@0.2.x`), and the function of it the host calls.
+    pub fn find(&self, entry: witloom_host::Entry) -> Option<(&Group<'a>, &Func<'a>)> {
+        let name = entry.function();
         self.groups.iter().find_map(|g| {
             let key = g.key?;
-            if !self.resolve.name_world_key(key).starts_with(prefix) {
+            if witloom_host::Entry::of_export(&self.resolve.name_world_key(key)) != Some(entry) {
                 return None;
             }
             g.functions

@@ -55,7 +55,7 @@ pub(super) fn files(
     plain: &Generated,
     stubbed: &Generated,
 ) -> Result<Vec<(PathBuf, String)>, SkeletonError> {
-    let entry_func = entry.and_then(|e| exports.find(e.interface(), e.function()));
+    let entry_func = entry.and_then(|e| exports.find(e.host()));
     let mut out = Vec::new();
     for group in &exports.groups {
         if group.functions.is_empty() && group.resources.is_empty() {

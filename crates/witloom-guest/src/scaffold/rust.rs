@@ -78,7 +78,7 @@ pub(super) fn lib_rs(
     let text =
         std::str::from_utf8(text).map_err(|_| unexpected(GENERATOR, file, "UTF-8 text".into()))?;
     let stubs = Stubs::parse(file, text)?;
-    let entry_func = entry.and_then(|e| exports.find(e.interface(), e.function()));
+    let entry_func = entry.and_then(|e| exports.find(e.host()));
 
     let mut lib = header("//!", name, exports.world_name);
     lib.push_str(&format!(

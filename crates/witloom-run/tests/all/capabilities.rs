@@ -68,3 +68,46 @@ fn anything_else_is_refused_before_linking() {
         )
     );
 }
+
+/// A WASI 0.3 command (whose `run` is an `async func`) is named as such,
+/// before linking, rather than by the 0.3 imports it lacks; one that is
+/// also a 0.2 command runs as that.
+#[test]
+fn a_wasi_0_3_command_is_named_as_such() {
+    let opts = RunOptions {
+        no_cache: true,
+        ..RunOptions::default()
+    };
+    let engine = witloom_run::engine(&opts).unwrap();
+    let run = |wit: &str| {
+        let bytes = component(wit, "w");
+        let component =
+            witloom_run::load(&engine, std::path::Path::new("p3.wasm"), &bytes, true).unwrap();
+        witloom_run::run_component(&engine, &component, &opts)
+    };
+    let err = run(
+        "package test:p3;\n\nworld w {\n  import wasi:cli/stdout@0.3.0;\n  export wasi:cli/run@0.3.0;\n}\n",
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            RunError::Unlinked {
+                entry: witloom_host::Entry::Command(witloom_host::Wasi::P3)
+            }
+        ),
+        "{err:?}"
+    );
+    let cli = witloom_host::carried()
+        .package("wasi:cli")
+        .unwrap()
+        .qualified();
+    assert_eq!(
+        witloom_diag::Diagnostic::from(err).to_string(),
+        format!(
+            "error: the component is a WASI 0.3 command (`wasi:cli/run@0.3.x`), which `witloom run` does not run yet\n\
+             = help: `witloom run` and `serve` link WASI 0.2 (`witloom --version`): build it against `{}`\n",
+            cli.replace("wasi:cli@", "wasi:cli/run@")
+        )
+    );
+}
