@@ -86,6 +86,16 @@ pub(crate) fn functions(
     p: &Side<'_>,
     pf: &Function,
 ) -> Result<(), TypeMismatch> {
+    // An `async func` lifts and lowers through the async ABI: it stands
+    // for a `func` of the same signature no more than a `u32` for an `s32`.
+    if cf.is_async != pf.is_async {
+        let kind = |f: &Function| if f.is_async { "async func" } else { "func" };
+        return Err(TypeMismatch::new(format!(
+            "{} here, {} there",
+            kind(cf),
+            kind(pf)
+        )));
+    }
     if cf.params.len() != pf.params.len() {
         return Err(TypeMismatch::new(format!(
             "{} parameters here, {} there",

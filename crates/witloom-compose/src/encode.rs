@@ -649,7 +649,9 @@ fn encode_unchecked(parts: &[Part], plan: &Plan) -> Result<Vec<u8>, ComposeError
 /// they were read ([`Part::bytes`]). For a 6 MB Go part, the bodies are
 /// most of the validation's time.
 fn validate_composition(bytes: &[u8]) -> Result<(), wasmparser::BinaryReaderError> {
-    let mut validator = wasmparser::Validator::new();
+    // The features the parts were validated with when read (all): an
+    // async part, or one passing an `error-context`, composes as it is.
+    let mut validator = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all());
     for payload in Parser::new(0).parse_all(bytes) {
         // `Func`: a body, validated in its part already.
         validator.payload(&payload?)?;

@@ -107,3 +107,42 @@ fn compatible_versions_are_one_import_at_the_newest() {
     functions.sort();
     assert_eq!(functions, ["[method]r.get", "make", "newer"]);
 }
+
+/// Async functions, streams, futures and `error-context` wire like any
+/// other function and type: a part exporting them plugs one importing
+/// them, the host gets what is left (here, an interface of async
+/// functions with a stream), and the whole validates.
+#[test]
+fn async_functions_streams_and_futures_compose() {
+    let mut resolve = wit_parser::Resolve::default();
+    let pkg = resolve
+        .push_str(
+            "async.wit",
+            "package test:pipe@0.1.0;\n\
+             interface pipe {\n  record chunk { seq: u32, data: list<u8> }\n  \
+             copy: async func(input: stream<u8>) -> result<u64, error-context>;\n  \
+             next: func() -> future<option<chunk>>;\n}\n\
+             interface source {\n  open: async func(name: string) -> stream<u8>;\n}\n\
+             interface entry {\n  main: async func() -> u64;\n}\n\
+             world lib {\n  import source;\n  export pipe;\n}\n\
+             world app {\n  import pipe;\n  export entry;\n}\n",
+        )
+        .unwrap();
+    let parts = [part(&resolve, pkg, "app"), part(&resolve, pkg, "lib")];
+    let opts = Options {
+        host: Host::Anything,
+        ..Options::default()
+    };
+    let plan = plan(&parts, &opts).unwrap();
+    let host: Vec<&str> = plan.host.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(host, ["test:pipe/source@0.1.0"]);
+    let bytes = encode(&parts, &plan).unwrap();
+    assert_eq!(
+        witloom_testkit::top_level_imports(&bytes),
+        ["test:pipe/source@0.1.0"]
+    );
+    // The whole, bodies and all, as a validator with every feature sees it.
+    wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+        .validate_all(&bytes)
+        .unwrap();
+}
