@@ -67,6 +67,17 @@ pub enum GuestError {
     /// The guest's inputs are wrong (no sources, bad world).
     #[error("`{component}`: {message}")]
     Input { component: String, message: String },
+    /// The world uses the component model's async features (`found`, in
+    /// WIT terms), which the language's toolchain cannot build.
+    #[error(
+        "`{component}` ({language}): world `{world}` uses component-model async ({found}), which {language} guests cannot be built for here"
+    )]
+    Async {
+        component: String,
+        language: Language,
+        world: String,
+        found: String,
+    },
     /// The world's bindings could not be generated.
     #[error("`{component}`: {error}")]
     Bindings {
@@ -98,10 +109,17 @@ impl From<GuestError> for witloom_diag::Diagnostic {
             } => d
                 .with_note(format!("command: {command}"))
                 .with_note(output.trim_end().to_string()),
+            GuestError::Async { .. } => d
+                .with_note(GO_ASYNC)
+                .with_help("write this component in Rust or C, or keep async functions, streams, futures and error-context out of its world"),
             _ => d,
         }
     }
 }
+
+/// What a Go guest of an async world needs, as `build`, `doctor` and
+/// `docs/guests.md` say it.
+pub const GO_ASYNC: &str = "wit-bindgen-go 0.63 generates async Go, but running it needs a patched Go (the `wasiOnIdle` hook: github.com/dicej/go, release go1.25.5-wasi-on-idle); stock Go builds sync worlds only";
 
 /// Writes `bytes` to `path` (creating its directory), a failure being the
 /// component's error.

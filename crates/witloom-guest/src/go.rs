@@ -19,6 +19,17 @@ pub(crate) struct Go;
 
 impl Backend for Go {
     fn bindings(&self, guest: &Guest<'_>, dir: &Path) -> Result<(), GuestError> {
+        // Refused by name before anything runs: stock Go would build the
+        // async bindings and fail at run time, or fail to link.
+        let world = witloom_ir::WorldId(guest.world.index() as u32);
+        if let Some(found) = guest.wit.world_ir(world).async_use() {
+            return Err(GuestError::Async {
+                component: guest.name.to_string(),
+                language: guest.language,
+                world: guest.wit.resolve.worlds[guest.world].name.clone(),
+                found,
+            });
+        }
         let opts = wit_bindgen_go::Opts {
             quiet: true,
             ..Default::default()

@@ -21,7 +21,7 @@ pub mod scaffold;
 mod walk;
 
 pub use componentize::{ComponentShape, ComponentizeError, componentize, shape_of};
-pub use error::{BindingsError, GuestError};
+pub use error::{BindingsError, GO_ASYNC, GuestError};
 pub use witloom_app::toolchain::{Missing, Toolchain};
 
 use std::path::{Path, PathBuf};

@@ -638,6 +638,60 @@ impl Ir {
         }
     }
 
+    /// The first use of the component model's async features in this IR,
+    /// in WIT terms (`` async func `fetch` (`demo:x/api@0.1.0#fetch`) ``,
+    /// `` `stream<u8>` ``, `` `error-context` ``), if there is one: what a
+    /// toolchain without async support cannot build. Ask it of the IR of
+    /// one world ([`crate::Loaded::world_ir`]) for what that world reaches.
+    pub fn async_use(&self) -> Option<String> {
+        let functions = self
+            .interfaces
+            .iter()
+            .flat_map(|(_, i)| i.functions.values())
+            .chain(self.worlds.iter().flat_map(|(_, w)| {
+                w.imports
+                    .iter()
+                    .chain(&w.exports)
+                    .filter_map(|item| match &item.kind {
+                        WorldItemKind::Function { function } => Some(&**function),
+                        _ => None,
+                    })
+            }));
+        let mut mentioned = Vec::new();
+        for f in functions {
+            if f.is_async {
+                return Some(format!(
+                    "async func `{}` (`{}`)",
+                    f.item_name, f.qualified_name
+                ));
+            }
+            mentioned.extend(f.params.iter().map(|p| p.r#type).chain(f.result));
+        }
+        for (id, def) in self.types.iter() {
+            match &def.kind {
+                TypeDefKind::Future { .. } | TypeDefKind::Stream { .. } => {
+                    return Some(format!("`{}`", self.type_name(Type::Id(id))));
+                }
+                TypeDefKind::Record { fields } => mentioned.extend(fields.iter().map(|f| f.r#type)),
+                TypeDefKind::Variant { cases } => {
+                    mentioned.extend(cases.iter().filter_map(|c| c.r#type))
+                }
+                TypeDefKind::Tuple { types } => mentioned.extend(types.iter().copied()),
+                TypeDefKind::Option { r#type } => mentioned.push(*r#type),
+                TypeDefKind::Result { ok, err } => mentioned.extend(ok.iter().chain(err).copied()),
+                TypeDefKind::List { element } | TypeDefKind::FixedSizeList { element, .. } => {
+                    mentioned.push(*element)
+                }
+                TypeDefKind::Map { key, value } => mentioned.extend([*key, *value]),
+                TypeDefKind::Alias { target } => mentioned.push(*target),
+                _ => {}
+            }
+        }
+        mentioned
+            .contains(&Type::ErrorContext)
+            .then(|| "`error-context`".to_string())
+    }
+
     /// The IR as pretty JSON, the form `witloom wit ir` prints and the golden
     /// tests compare.
     pub fn to_json(&self) -> String {

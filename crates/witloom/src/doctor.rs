@@ -20,6 +20,10 @@ impl Args {
                 .unwrap_or_default();
             if tc.ready() {
                 println!("{name:<5} ready    {version}{detail}");
+                if language == Language::Go {
+                    // Ready for sync worlds; `build` refuses async ones.
+                    println!("      - async worlds: {}", witloom_guest::GO_ASYNC);
+                }
             } else {
                 all_ready = false;
                 println!("{name:<5} missing  {version}{detail}");

@@ -219,3 +219,37 @@ fn a_directory_loads_into_the_same_resolve_as_push_dir() {
         }
     }
 }
+
+/// `Ir::async_use` names the first async feature a world reaches, however
+/// deep (a stream in a record field, an error-context in a result), and
+/// nothing for a world without one; what another world uses does not count.
+#[test]
+fn async_use_is_found_where_a_world_reaches_it() {
+    let dir = witloom_testkit::scratch_dir("ir-async-use");
+    let file = dir.join("a.wit");
+    std::fs::write(
+        &file,
+        "package test:a;\n\
+         interface plain { f: func(x: u32) -> string; }\n\
+         interface deep { record r { body: stream<u8> } get: func() -> r; }\n\
+         interface errs { try: func() -> result<u32, error-context>; }\n\
+         interface calls { go: async func(); }\n\
+         world sync { import plain; }\n\
+         world streams { import plain; import deep; }\n\
+         world errors { export errs; }\n\
+         world asyncs { export calls; }\n",
+    )
+    .unwrap();
+    let loaded = load(&file, &LoadOptions::default()).unwrap_or_else(|d| panic!("{d}"));
+    let found = |world: &str| {
+        let id = loaded.select_world(Some(world)).unwrap();
+        loaded.world_ir(id).async_use()
+    };
+    assert_eq!(found("sync"), None);
+    assert_eq!(found("streams").as_deref(), Some("`stream<u8>`"));
+    assert_eq!(found("errors").as_deref(), Some("`error-context`"));
+    assert_eq!(
+        found("asyncs").as_deref(),
+        Some("async func `go` (`test:a/calls#go`)")
+    );
+}

@@ -240,3 +240,47 @@ fn source_walks_end_and_refuse_what_they_cannot_read() {
         "{err}"
     );
 }
+
+/// A world with component-model async, built for Go, is refused by name
+/// (what in the world is async, what Go lacks, what to do) before any
+/// toolchain runs; `doctor` says the same of Go.
+#[test]
+fn an_async_world_for_go_is_refused_by_name() {
+    let dir = witloom_testkit::target_dir().join("witloom-cli-tests/apps/go-async");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("wit")).unwrap();
+    std::fs::create_dir_all(dir.join("api")).unwrap();
+    std::fs::write(
+        dir.join("wit/fetch.wit"),
+        "package demo:fetch@0.1.0;\n\ninterface api {\n    fetch: async func(url: string) -> list<u8>;\n}\n\nworld fetch {\n    export api;\n}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("api/api.go"), "package export_demo_fetch_api\n").unwrap();
+    std::fs::write(
+        dir.join("witloom.toml"),
+        "[app]\nname = \"fetch\"\n\n[components.api]\nlanguage = \"go\"\npath = \"api\"\nworld = \"fetch\"\n",
+    )
+    .unwrap();
+    let out = witloom(&[
+        "build",
+        "--manifest",
+        dir.join("witloom.toml").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("`api` (go): world `fetch` uses component-model async (async func `fetch` (`demo:fetch/api@0.1.0#fetch`))"),
+        "{err}"
+    );
+    assert!(err.contains("go1.25.5-wasi-on-idle"), "{err}");
+    assert!(err.contains("write this component in Rust or C"), "{err}");
+    assert!(!dir.join("target/witloom/api.wasm").exists());
+
+    let doctor = text(&witloom(&["doctor"]).stdout);
+    if doctor.lines().any(|l| l.starts_with("go    ready")) {
+        assert!(
+            doctor.contains("async worlds: wit-bindgen-go 0.63"),
+            "{doctor}"
+        );
+    }
+}
