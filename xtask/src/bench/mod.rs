@@ -4,8 +4,8 @@
 //!
 //! `bench all` runs every benchmark; `--quick` (alone, `bench --quick`,
 //! runs them all) repeats each measurement fewer times and leaves out the
-//! parts that take minutes (cold guest builds, the bindgen rebuild of
-//! every host crate, the per-call loop), so that the whole set runs in
+//! parts that take minutes (cold Rust and Go builds, the bindgen rebuild
+//! of every host crate, the per-call loop), so that the whole set runs in
 //! under three minutes once the apps it measures are built and the anchor
 //! tools installed. Every goal's verdict is recorded as it is printed,
 //! and a run ends with the list of them; a missed goal fails the command.

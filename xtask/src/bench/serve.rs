@@ -27,7 +27,7 @@ use std::process::Command;
 
 const CONNECTIONS: u32 = 64;
 
-/// How long each part runs: a full run, or `--quick` (one round of 3 s,
+/// How long each part runs: a full run, or `--quick` (one round of 5 s,
 /// a 10 s soak).
 #[derive(Clone, Copy)]
 struct Lengths {
@@ -60,7 +60,7 @@ pub fn run(plan: super::Plan) -> Result<()> {
         },
         Lengths {
             rounds: 1,
-            seconds: 3,
+            seconds: 5,
             soak_seconds: 10,
         },
     );
