@@ -193,30 +193,21 @@ fn parse<'a>(
     let mut packages: Vec<WitPackage> = pushed
         .into_iter()
         .map(|p| {
-            let Pushed {
-                name,
-                file,
-                source,
-                linked,
-                id,
-                uses,
-                ..
-            } = p;
-            let pkg = &resolve.packages[id];
+            let pkg = &resolve.packages[p.id];
             WitPackage {
-                kind: if name.starts_with("wasi:") {
+                kind: if p.name.starts_with("wasi:") {
                     Kind::Wasi
                 } else {
                     Kind::Witloom
                 },
-                name,
+                name: p.name,
                 version: pkg.name.version.clone(),
                 interfaces: pkg.interfaces.keys().cloned().collect(),
-                uses,
-                linked,
-                file,
-                source,
-                id,
+                uses: p.uses,
+                linked: p.linked,
+                file: p.file,
+                source: p.source,
+                id: p.id,
             }
         })
         .collect();

@@ -406,17 +406,23 @@ pub fn run_component(
 /// lacks. A component with no command at all is refused after linking
 /// ([`RunError::NotACommand`]).
 fn check_command(engine: &Engine, component: &Component) -> Result<(), RunError> {
+    // Any linked entry point (a 0.2 command, or a 0.2 handler, refused
+    // later as not a command) goes on.
+    match entry(engine, component) {
+        Some(entry) if !entry.wasi().linked() => Err(RunError::Unlinked { entry }),
+        _ => Ok(()),
+    }
+}
+
+/// What a compiled component is, by its exports (`witloom_host::Entry`
+/// decides).
+pub fn entry(engine: &Engine, component: &Component) -> Option<witloom_host::Entry> {
     let exports: Vec<String> = component
         .component_type()
         .exports(engine)
         .map(|(name, _)| name.to_string())
         .collect();
-    // Any linked entry point (a 0.2 command, or a 0.2 handler, refused
-    // later as not a command) goes on.
-    match witloom_host::Entry::among(exports.iter().map(String::as_str)) {
-        Some(entry) if !entry.wasi().linked() => Err(RunError::Unlinked { entry }),
-        _ => Ok(()),
-    }
+    witloom_host::Entry::among(exports.iter().map(String::as_str))
 }
 
 /// A component linked with WASI, and a store holding `opts`' grants and

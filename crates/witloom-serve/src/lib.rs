@@ -509,16 +509,16 @@ fn config(opts: &ServeOptions, pooled: bool) -> Config {
 /// such, anything else listing what it exports instead.
 fn check_handler(engine: &Engine, component: &Component) -> Result<(), ServeError> {
     use witloom_host::{Entry, Wasi};
+    match witloom_run::entry(engine, component) {
+        Some(Entry::Http(Wasi::P2)) => return Ok(()),
+        Some(entry @ Entry::Http(_)) => return Err(RunError::Unlinked { entry }.into()),
+        _ => {}
+    }
     let exports: Vec<String> = component
         .component_type()
         .exports(engine)
         .map(|(name, _)| name.to_string())
         .collect();
-    match Entry::among(exports.iter().map(String::as_str)) {
-        Some(Entry::Http(Wasi::P2)) => return Ok(()),
-        Some(entry @ Entry::Http(_)) => return Err(RunError::Unlinked { entry }.into()),
-        _ => {}
-    }
     Err(ServeError::NotAHandler {
         exports: if exports.is_empty() {
             "nothing".to_string()
