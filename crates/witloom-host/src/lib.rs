@@ -321,7 +321,7 @@ impl Capabilities {
 /// [`Capabilities::check`]).
 pub fn kind_of(import: &str) -> Option<Kind> {
     let package = import.split_once('/')?.0;
-    carried().package(package).map(|p| p.kind)
+    carried().versions(package).next().map(|p| p.kind)
 }
 
 /// Whether a component asking for `requested` is served by `provided`, by
