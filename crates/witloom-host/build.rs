@@ -7,29 +7,56 @@
 
 use std::path::{Path, PathBuf};
 
-/// `(crate, directory inside it, linked)` holding one `.wit` file per WASI
-/// package: WASI 0.2, which `run` and `serve` link, and WASI 0.3.0
-/// (`src/p3/wit`), which wasmtime implements and witloom carries for WIT
-/// (`wit deps`, `wit check`, docs) but does not link yet. A package of a later
-/// source is written to `deps/` as `cli@0.3.0.wit`, beside 0.2's `cli.wit`.
+/// `(crate, directory inside it, serve links it)` holding one `.wit` file
+/// per WASI package: WASI 0.2, which `run` and `serve` link, and WASI 0.3.0
+/// (`src/p3/wit`), which `run` links (all but `wasi:http`, which only a
+/// server would) and `serve` does not yet. A package of a later source is
+/// written to `deps/` as `cli@0.3.0.wit`, beside 0.2's `cli.wit`.
 const SOURCES: &[(&str, &str, bool)] = &[
     ("wasmtime-wasi-http", "wit/deps", true),
     ("wasmtime-wasi-http", "src/p3/wit/deps", false),
 ];
 
+/// Whether `run` links the package `name` (`wasi:http`) of a source:
+/// everything but HTTP, which is `serve`'s.
+fn run_links(serve: bool, name: &str) -> bool {
+    serve || name != "wasi:http"
+}
+
+/// The worlds whose imports each host provides, `ns:pkg/world` at the
+/// version both hosts link unless a version is named.
+const HOSTS: [(&str, &[&str]); 2] = [
+    (
+        "RUN_IMPORTS",
+        &[
+            "wasi:cli/imports",
+            "wasi:cli/imports@0.3.0",
+            "witloom:host/db",
+        ],
+    ),
+    (
+        "SERVE_IMPORTS",
+        &["wasi:cli/imports", "wasi:http/proxy", "witloom:host/db"],
+    ),
+];
+
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     let mut out = String::from(
-        "/// `(file name, contents, linked)` of each WASI package the runtime\n\
-         /// implements, from the wasmtime crates this witloom was built with;\n\
-         /// `linked` when `run` and `serve` link it.\n\
-         pub(crate) const WASI_FILES: &[(&str, &str, bool)] = &[\n",
+        "/// `(file name, contents, run links it, serve links it)` of each WASI\n\
+         /// package the runtime implements, from the wasmtime crates this\n\
+         /// witloom was built with.\n\
+         pub(crate) const WASI_FILES: &[(&str, &str, bool, bool)] = &[\n",
     );
     let mut names = Vec::new();
+    // The files `run` links, for the capability tables.
     let mut files_read: Vec<(String, PathBuf)> = Vec::new();
-    // `wasi:cli@0.2.12`, from each file's `package` line.
+    // `wasi:cli@0.2.12`, from each file's `package` line, and which hosts
+    // link it.
     let mut packages = Vec::new();
-    for (i, (krate, rel, linked)) in SOURCES.iter().enumerate() {
+    let mut linked = Vec::new();
+    let mut run_linked = Vec::new();
+    for (i, (krate, rel, serve)) in SOURCES.iter().enumerate() {
         let dir = witloom_buildsupport::locked_package_dir(krate, rel).join(rel);
         let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
@@ -56,12 +83,17 @@ fn main() {
                 (_, Some((_, version))) => format!("{stem}@{version}.wit"),
             };
             assert!(!names.contains(&name), "two carried files named {name}");
+            let run = run_links(*serve, package.split('@').next().unwrap_or_default());
             out.push_str(&format!(
-                "    ({name:?}, include_str!({:?}), {linked}),\n",
+                "    ({name:?}, include_str!({:?}), {run}, {serve}),\n",
                 file.display().to_string()
             ));
-            if *linked {
+            if run {
                 files_read.push((name.clone(), file.clone()));
+                run_linked.push(package.clone());
+            }
+            if *serve {
+                linked.push(package.clone());
             }
             packages.push(package);
             names.push(name);
@@ -80,16 +112,13 @@ fn main() {
          pub const WASI_PACKAGES: &[&str] = &{packages:?};\n"
     ));
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
-    // What `run` and `serve` provide comes from the packages they link.
-    let linked: Vec<String> = packages
-        .iter()
-        .zip(&names)
-        .filter(|(_, name)| files_read.iter().any(|(n, _)| n == *name))
-        .map(|(p, _)| p.clone())
-        .collect();
     out.push_str(&format!(
-        "/// Those of [`WASI_PACKAGES`] that `run` and `serve` link.\n\
-         pub const WASI_LINKED: &[&str] = &{linked:?};\n"
+        "/// Those of [`WASI_PACKAGES`] that both `run` and `serve` link\n\
+         /// (WASI 0.2).\n\
+         pub const WASI_LINKED: &[&str] = &{linked:?};\n\
+         /// Those of [`WASI_PACKAGES`] that `run` links (WASI 0.2, and WASI\n\
+         /// 0.3 but its HTTP).\n\
+         pub const WASI_RUN: &[&str] = &{run_linked:?};\n"
     ));
     std::fs::write(out_dir.join("wasi_wit.rs"), out).unwrap();
     std::fs::write(
@@ -131,44 +160,57 @@ fn capabilities(out_dir: &Path, files: &[(String, PathBuf)], packages: &[String]
         std::fs::copy(path, dir.join("deps").join(name)).unwrap();
     }
     std::fs::write(dir.join("deps/witloom-host.wit"), &host_text).unwrap();
-    let hosts: [(&str, &[&str]); 2] = [
-        ("RUN_IMPORTS", &["wasi:cli/imports", "witloom:host/db"]),
-        (
-            "SERVE_IMPORTS",
-            &["wasi:cli/imports", "wasi:http/proxy", "witloom:host/db"],
-        ),
-    ];
-    let mut main = String::from("package witloom:capabilities;\n\nworld all {\n");
-    for world in hosts.iter().flat_map(|(_, w)| w.iter()) {
-        let (package, name) = world.split_once('/').unwrap();
-        let q = qualified(package);
-        let version = q.split_once('@').map(|(_, v)| v);
-        match version {
-            Some(v) => main.push_str(&format!("    include {package}/{name}@{v};\n")),
-            None => main.push_str(&format!("    include {package}/{name};\n")),
+    // `ns:pkg/world@version`, the version of both hosts unless named.
+    let versioned = |world: &str| -> (String, String, Option<String>) {
+        let (path, named) = match world.split_once('@') {
+            Some((path, v)) => (path, Some(v.to_string())),
+            None => (world, None),
+        };
+        let (package, name) = path.split_once('/').unwrap();
+        let version = named.or_else(|| {
+            qualified(package)
+                .split_once('@')
+                .map(|(_, v)| v.to_string())
+        });
+        (package.to_string(), name.to_string(), version)
+    };
+    // One world per host: a world may not include two versions of one
+    // package's world into another (their interfaces would clash by name).
+    let mut main = String::from("package witloom:capabilities;\n");
+    for (i, (_, worlds)) in HOSTS.iter().enumerate() {
+        for (j, world) in worlds.iter().enumerate() {
+            let (package, name, version) = versioned(world);
+            main.push_str(&format!("\nworld host{i}-{j} {{\n"));
+            match version {
+                Some(v) => main.push_str(&format!("    include {package}/{name}@{v};\n")),
+                None => main.push_str(&format!("    include {package}/{name};\n")),
+            }
+            main.push_str("}\n");
         }
     }
-    main.push_str("}\n");
     std::fs::write(dir.join("capabilities.wit"), main).unwrap();
     let mut resolve = wit_parser::Resolve::default();
     resolve
         .push_dir(&dir)
         .unwrap_or_else(|e| panic!("the carried WIT does not resolve: {e:?}"));
     let mut out = String::new();
-    for (constant, worlds) in hosts {
+    for (constant, worlds) in HOSTS {
         out.push_str(&format!(
             "/// `(package, version, interface)` imported by {worlds:?}.\n\
              pub(crate) const {constant}: &[(&str, Option<&str>, &str)] = &[\n"
         ));
         for world in worlds {
-            let (package, name) = world.split_once('/').unwrap();
-            let (id, _) = resolve
+            let (package, name, version) = versioned(world);
+            let id = resolve
                 .package_names
                 .iter()
-                .find(|(n, _)| format!("{}:{}", n.namespace, n.name) == package)
-                .map(|(n, id)| (*id, n.clone()))
-                .unwrap_or_else(|| panic!("no package `{package}`"));
-            let world = resolve.packages[id].worlds[name];
+                .find(|(n, _)| {
+                    format!("{}:{}", n.namespace, n.name) == package
+                        && n.version.as_ref().map(ToString::to_string) == version
+                })
+                .map(|(_, id)| *id)
+                .unwrap_or_else(|| panic!("no package `{package}` at {version:?}"));
+            let world = resolve.packages[id].worlds[&name];
             for item in resolve.worlds[world].imports.values() {
                 let wit_parser::WorldItem::Interface { id, .. } = item else {
                     continue;

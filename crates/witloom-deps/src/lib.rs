@@ -135,7 +135,7 @@ pub enum DepsError {
 }
 
 /// `` `wasi:cli@0.2.12` and the older ones on its track (down to 0.2.0),
-/// and `wasi:cli@0.3.0` (WIT only: …) ``: each carried version with its
+/// and `wasi:cli@0.3.0` (`witloom run` links it; …) ``: each carried version with its
 /// track, and whether `run` and `serve` link it.
 fn tracks(package: &str, available: &[Version]) -> String {
     let each: Vec<String> = available
@@ -150,8 +150,10 @@ fn tracks(package: &str, available: &[Version]) -> String {
                     v.major, v.minor
                 )
             };
-            if !witloom_host::WASI_LINKED.contains(&qualified.as_str()) {
+            if !witloom_host::WASI_RUN.contains(&qualified.as_str()) {
                 said.push_str(" (WIT only: `witloom run` and `serve` do not link it yet)");
+            } else if !witloom_host::WASI_LINKED.contains(&qualified.as_str()) {
+                said.push_str(" (`witloom run` links it; `serve` does not yet)");
             }
             said
         })

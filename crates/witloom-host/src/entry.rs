@@ -12,8 +12,8 @@ use semver::Version;
 pub enum Wasi {
     /// WASI 0.2 (`@0.2.x`): what `run` and `serve` link.
     P2,
-    /// WASI 0.3 (`@0.3.x`): async entry points; carried for WIT, not
-    /// linked by `run` or `serve` yet.
+    /// WASI 0.3 (`@0.3.x`): async entry points; `run` runs its commands,
+    /// `serve` does not serve its handlers yet.
     P3,
 }
 
@@ -32,11 +32,6 @@ impl Wasi {
             Wasi::P2 => "0.2",
             Wasi::P3 => "0.3",
         }
-    }
-
-    /// Whether `run` and `serve` link this WASI.
-    pub fn linked(self) -> bool {
-        self == Wasi::P2
     }
 }
 
@@ -64,11 +59,11 @@ impl Entry {
         }
     }
 
-    /// The entry point among a component's or a world's exports: one of
-    /// a WASI the hosts link before one they do not (0.3), and then a
-    /// handler before a command (one that exports both is served).
+    /// The entry point among a component's or a world's exports: one a
+    /// witloom host links before one it does not (a 0.3 handler), and
+    /// then a handler before a command (one that exports both is served).
     pub fn among<'a>(exports: impl IntoIterator<Item = &'a str>) -> Option<Entry> {
-        let rank = |e: &Entry| (!e.wasi().linked(), !e.is_http());
+        let rank = |e: &Entry| (!e.linked(), !e.is_http());
         exports
             .into_iter()
             .filter_map(Entry::of_export)
@@ -98,6 +93,12 @@ impl Entry {
             Entry::Command(_) => Entry::Command(wasi),
             Entry::Http(_) => Entry::Http(wasi),
         }
+    }
+
+    /// Whether witloom runs or serves it: any command (`run` links WASI
+    /// 0.2 and 0.3), a 0.2 handler (`serve` links 0.2 alone, for now).
+    pub fn linked(self) -> bool {
+        !matches!(self, Entry::Http(Wasi::P3))
     }
 
     /// Its WASI.
@@ -153,8 +154,8 @@ mod tests {
             Some(Entry::Http(Wasi::P2))
         );
         assert_eq!(
-            Entry::among(["wasi:cli/run@0.3.0", "wasi:cli/run@0.2.12"]),
-            Some(Entry::Command(Wasi::P2))
+            Entry::among(["wasi:cli/run@0.3.0", "wasi:http/incoming-handler@0.2.12"]),
+            Some(Entry::Http(Wasi::P2))
         );
         assert_eq!(
             Entry::among(["wasi:http/handler@0.3.0", "wasi:cli/run@0.2.12"]),

@@ -21,7 +21,9 @@ pub mod wit;
 pub use entry::{Entry, Wasi};
 use semver::Version;
 use std::sync::OnceLock;
-pub use wit::{Carried, WASI_LINKED, WASI_PACKAGES, WASMTIME_VERSION, WitPackage, carried};
+pub use wit::{
+    Carried, WASI_LINKED, WASI_PACKAGES, WASI_RUN, WASMTIME_VERSION, WitPackage, carried,
+};
 
 /// What kind of capability an import is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +69,17 @@ pub struct Provided {
     pub interfaces: Vec<String>,
 }
 
+impl Provided {
+    /// WASI first, then by name, then oldest version first.
+    fn order(&self) -> (bool, String, Option<Version>) {
+        (
+            self.package.kind != Kind::Wasi,
+            self.package.name.clone(),
+            self.package.version.clone(),
+        )
+    }
+}
+
 /// A WIT package by name and version; its WIT is in [`carried`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Package {
@@ -77,7 +90,7 @@ pub struct Package {
 }
 
 impl Package {
-    fn new(name: &str, version: Option<&str>) -> Package {
+    fn new(name: &str, version: Option<Version>) -> Package {
         Package {
             name: name.to_string(),
             kind: if name.starts_with("wasi:") {
@@ -85,7 +98,7 @@ impl Package {
             } else {
                 Kind::Witloom
             },
-            version: version.map(|v| Version::parse(v).expect("a version wit-parser read")),
+            version,
         }
     }
 
@@ -117,18 +130,19 @@ pub enum NotProvided {
         package: String,
         provided: Version,
     },
-    #[error("`{package}` is provided at {provided}, which does not serve {requested}")]
+    #[error("`{package}` is provided at {}, which {} not serve {requested}", versions(.provided), if .provided.len() == 1 { "does" } else { "do" })]
     Version {
         package: String,
         requested: String,
-        provided: Version,
+        /// Every version provided, oldest first.
+        provided: Vec<Version>,
     },
 }
 
 impl Capabilities {
     /// What `witloom run` provides: what WASI's `wasi:cli/imports` world
-    /// imports (as wasmtime-wasi's own host bindings do), and witloom's DB
-    /// world.
+    /// imports at 0.2 and at 0.3 (as wasmtime-wasi's own host bindings
+    /// do), and witloom's DB world.
     pub fn run() -> &'static Capabilities {
         static RUN: OnceLock<Capabilities> = OnceLock::new();
         RUN.get_or_init(|| Capabilities::from_imports("witloom run", RUN_IMPORTS))
@@ -143,24 +157,28 @@ impl Capabilities {
     }
 
     /// A host that provides `imports` (`(package, version, interface)`,
-    /// in the order the worlds import them): by package, WASI's first,
-    /// each package's interfaces in that order.
+    /// in the order the worlds import them): by package and version,
+    /// WASI's first, each package's interfaces in that order.
     fn from_imports(host: &'static str, imports: &[(&str, Option<&str>, &str)]) -> Capabilities {
         let mut packages: Vec<Provided> = Vec::new();
         for (package, version, interface) in imports {
-            match packages.iter_mut().find(|p| p.package.name == *package) {
+            let version = version.map(|v| Version::parse(v).expect("a version wit-parser read"));
+            match packages
+                .iter_mut()
+                .find(|p| p.package.name == *package && p.package.version == version)
+            {
                 Some(p) => {
                     if !p.interfaces.iter().any(|i| i == interface) {
                         p.interfaces.push(interface.to_string());
                     }
                 }
                 None => packages.push(Provided {
-                    package: Package::new(package, *version),
+                    package: Package::new(package, version),
                     interfaces: vec![interface.to_string()],
                 }),
             }
         }
-        packages.sort_by_key(|p| (p.package.kind != Kind::Wasi, p.package.name.clone()));
+        packages.sort_by_key(Provided::order);
         Capabilities { host, packages }
     }
 
@@ -174,10 +192,18 @@ impl Capabilities {
         let resolve = &carried.resolve;
         let mut packages: Vec<Provided> = Vec::new();
         for world in worlds {
-            let (package, name) = world.split_once('/').expect("ns:pkg/world");
-            let p = carried
-                .package(package)
-                .unwrap_or_else(|| panic!("witloom carries no `{package}`"));
+            let (path, version) = match world.split_once('@') {
+                Some((path, v)) => (path, Some(Version::parse(v).unwrap())),
+                None => (*world, None),
+            };
+            let (package, name) = path.split_once('/').expect("ns:pkg/world");
+            let p = match version {
+                Some(v) => carried
+                    .versions(package)
+                    .find(|p| p.version.as_ref() == Some(&v)),
+                None => carried.package(package),
+            }
+            .unwrap_or_else(|| panic!("witloom carries no `{world}`"));
             let id = resolve.packages[p.id].worlds[name];
             for item in resolve.worlds[id].imports.values() {
                 let wit_parser::WorldItem::Interface { id, .. } = item else {
@@ -192,7 +218,10 @@ impl Capabilities {
                     .iter()
                     .find(|p| p.id == owner)
                     .expect("a carried package");
-                match packages.iter_mut().find(|p| p.package.name == owner.name) {
+                match packages
+                    .iter_mut()
+                    .find(|p| p.package.name == owner.name && p.package.version == owner.version)
+                {
                     Some(p) => {
                         if !p.interfaces.contains(iface_name) {
                             p.interfaces.push(iface_name.clone());
@@ -209,7 +238,7 @@ impl Capabilities {
                 }
             }
         }
-        packages.sort_by_key(|p| (p.package.kind != Kind::Wasi, p.package.name.clone()));
+        packages.sort_by_key(Provided::order);
         Capabilities { host, packages }
     }
 
@@ -231,13 +260,45 @@ impl Capabilities {
                 import: import.to_string(),
             });
         };
+        let named: Vec<&Provided> = self
+            .packages
+            .iter()
+            .filter(|p| p.package.name == package)
+            .collect();
+        if named.is_empty() {
+            return Err(NotProvided::UnknownPackage {
+                package: package.to_string(),
+            });
+        }
+        // The version on the import's track (wasmtime's rule); a package
+        // carried without a version serves any.
+        let on_track = |p: &&Provided| match (&p.package.version, version) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(have), Some(requested)) => {
+                Version::parse(requested).is_ok_and(|r| same_track(&r, have))
+            }
+        };
         let Some(Provided {
             package: provided,
             interfaces,
-        }) = self.packages.iter().find(|p| p.package.name == package)
+        }) = named.iter().copied().find(on_track)
         else {
-            return Err(NotProvided::UnknownPackage {
-                package: package.to_string(),
+            let provided: Vec<Version> = named
+                .iter()
+                .filter_map(|p| p.package.version.clone())
+                .collect();
+            return Err(match version {
+                None => NotProvided::Unversioned {
+                    import: import.to_string(),
+                    package: package.to_string(),
+                    provided: provided[0].clone(),
+                },
+                Some(requested) => NotProvided::Version {
+                    package: package.to_string(),
+                    requested: requested.to_string(),
+                    provided,
+                },
             });
         };
         if !interfaces.iter().any(|i| i == interface) {
@@ -245,22 +306,6 @@ impl Capabilities {
                 package: provided.qualified(),
                 interface: interface.to_string(),
             });
-        }
-        if let Some(have) = &provided.version {
-            let Some(requested) = version else {
-                return Err(NotProvided::Unversioned {
-                    import: import.to_string(),
-                    package: package.to_string(),
-                    provided: have.clone(),
-                });
-            };
-            if !Version::parse(requested).is_ok_and(|r| same_track(&r, have)) {
-                return Err(NotProvided::Version {
-                    package: package.to_string(),
-                    requested: requested.to_string(),
-                    provided: have.clone(),
-                });
-            }
         }
         Ok(Provision {
             kind: provided.kind,
@@ -271,28 +316,29 @@ impl Capabilities {
         })
     }
 
-    /// What the host provides, in a line: `WASI 0.2.12 (cli, clocks, …)
-    /// and witloom:host 0.1.0 (sql, log)`.
+    /// What the host provides, in a line: `WASI 0.2.12 (cli, clocks, …),
+    /// WASI 0.3.0 (cli, …) and witloom:host 0.1.0 (sql, log)`: WASI by
+    /// version, then the others by package.
     pub fn summary(&self) -> String {
-        let wasi: Vec<&Provided> = self
+        let mut parts: Vec<String> = Vec::new();
+        let mut wasi_versions: Vec<Option<&Version>> = Vec::new();
+        for p in self
             .packages
             .iter()
             .filter(|p| p.package.kind == Kind::Wasi)
-            .collect();
-        let mut parts = Vec::new();
-        if !wasi.is_empty() {
-            let names: Vec<&str> = wasi
+        {
+            if !wasi_versions.contains(&p.package.version.as_ref()) {
+                wasi_versions.push(p.package.version.as_ref());
+            }
+        }
+        for version in wasi_versions {
+            let names: Vec<&str> = self
+                .packages
                 .iter()
+                .filter(|p| p.package.kind == Kind::Wasi && p.package.version.as_ref() == version)
                 .map(|p| &p.package.name["wasi:".len()..])
                 .collect();
-            let versions: Vec<String> = wasi
-                .iter()
-                .filter_map(|p| p.package.version.as_ref().map(Version::to_string))
-                .collect();
-            let version = match versions.first() {
-                Some(v) if versions.iter().all(|w| w == v) => format!(" {v}"),
-                _ => String::new(),
-            };
+            let version = version.map_or(String::new(), |v| format!(" {v}"));
             parts.push(format!("WASI{version} ({})", names.join(", ")));
         }
         for p in self
@@ -311,7 +357,19 @@ impl Capabilities {
                 p.interfaces.join(", ")
             ));
         }
-        parts.join(" and ")
+        match parts.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => parts.join(""),
+        }
+    }
+}
+
+/// `0.2.12`, `0.2.12 and 0.3.0`.
+fn versions(versions: &[Version]) -> String {
+    let each: Vec<String> = versions.iter().map(Version::to_string).collect();
+    match each.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => each.join(""),
     }
 }
 
@@ -351,8 +409,15 @@ mod tests {
     fn the_build_time_tables_match_the_carried_wit() {
         assert_eq!(
             Capabilities::run().packages,
-            Capabilities::importing("witloom run", &["wasi:cli/imports", "witloom:host/db"])
-                .packages
+            Capabilities::importing(
+                "witloom run",
+                &[
+                    "wasi:cli/imports",
+                    "wasi:cli/imports@0.3.0",
+                    "witloom:host/db"
+                ]
+            )
+            .packages
         );
         assert_eq!(
             Capabilities::serve().packages,
@@ -376,17 +441,30 @@ mod tests {
             names,
             [
                 "wasi:cli@0.2.12",
+                "wasi:cli@0.3.0",
                 "wasi:clocks@0.2.12",
+                "wasi:clocks@0.3.0",
                 "wasi:filesystem@0.2.12",
+                "wasi:filesystem@0.3.0",
                 "wasi:io@0.2.12",
                 "wasi:random@0.2.12",
+                "wasi:random@0.3.0",
                 "wasi:sockets@0.2.12",
+                "wasi:sockets@0.3.0",
                 "witloom:host@0.1.0",
             ]
         );
         assert_eq!(
             run.summary(),
-            "WASI 0.2.12 (cli, clocks, filesystem, io, random, sockets) and witloom:host 0.1.0 (sql, log)"
+            "WASI 0.2.12 (cli, clocks, filesystem, io, random, sockets), \
+             WASI 0.3.0 (cli, clocks, filesystem, random, sockets) \
+             and witloom:host 0.1.0 (sql, log)"
+        );
+        // `serve` links WASI 0.2 alone, for now.
+        assert_eq!(
+            Capabilities::serve().summary(),
+            "WASI 0.2.12 (cli, clocks, filesystem, http, io, random, sockets) \
+             and witloom:host 0.1.0 (sql, log)"
         );
     }
 
@@ -410,14 +488,35 @@ mod tests {
             run.check("witloom:host/log@0.1.0").map(|p| p.grant),
             Ok(None)
         );
+        // Two versions of one package, each serving its own track.
+        assert_eq!(run.check("wasi:cli/stdout@0.3.0"), Ok(wasi));
         assert_eq!(
-            run.check("wasi:cli/stdout@0.3.0"),
+            run.check("wasi:cli/stdout@0.4.0"),
             Err(NotProvided::Version {
                 package: "wasi:cli".into(),
-                requested: "0.3.0".into(),
-                provided: Version::new(0, 2, 12),
+                requested: "0.4.0".into(),
+                provided: vec![Version::new(0, 2, 12), Version::new(0, 3, 0)],
             })
         );
+        assert_eq!(
+            run.check("wasi:cli/stdout@0.4.0").unwrap_err().to_string(),
+            "`wasi:cli` is provided at 0.2.12 and 0.3.0, which do not serve 0.4.0"
+        );
+        // 0.3 has no `wasi:io`: its streams are the component model's.
+        assert!(matches!(
+            run.check("wasi:io/streams@0.3.0"),
+            Err(NotProvided::Version { .. })
+        ));
+        // An interface is looked up in the version on the import's track.
+        assert!(matches!(
+            run.check("wasi:filesystem/nonsense@0.3.0"),
+            Err(NotProvided::UnknownInterface { .. })
+        ));
+        // `serve` does not link 0.3 yet.
+        assert!(matches!(
+            Capabilities::serve().check("wasi:cli/stdout@0.3.0"),
+            Err(NotProvided::Version { .. })
+        ));
         assert_eq!(
             run.check("wasi:http/types@0.2.12"),
             Err(NotProvided::UnknownPackage {

@@ -1,7 +1,8 @@
 //! The WIT a witloom host implements, carried inside witloom: WASI's, as
 //! the pinned wasmtime crates ship it (embedded at build time, never
 //! committed): WASI 0.2, which `run` and `serve` link, and WASI 0.3.0,
-//! carried for WIT (`wit deps`, `wit check`, docs); and witloom's own
+//! which `run` links (all but `wasi:http`) and `serve` does not yet; and
+//! witloom's own
 //! `witloom:host` (`wit/host.wit`). Parsed once, on first use. One package
 //! name may be carried at two versions (`wasi:cli@0.2.12` and
 //! `wasi:cli@0.3.0`); packages are told apart by name and version.
@@ -16,9 +17,10 @@ use witloom_diag::IoError;
 include!(concat!(env!("OUT_DIR"), "/wasi_wit.rs"));
 
 /// `wit/host.wit`: `witloom:host`, the DB world's capabilities.
-const WITLOOM_HOST: (&str, &str, bool) = (
+const WITLOOM_HOST: (&str, &str, bool, bool) = (
     "witloom-host.wit",
     include_str!("../../../wit/host.wit"),
+    true,
     true,
 );
 
@@ -35,9 +37,12 @@ pub struct WitPackage {
     pub interfaces: Vec<String>,
     /// The packages it uses, by name and version (`wasi:io@0.2.12`).
     pub uses: Vec<String>,
-    /// Whether `run` and `serve` link it (WASI 0.2, `witloom:host`), or
-    /// it is carried for WIT only (WASI 0.3.0, for now).
-    pub linked: bool,
+    /// Whether `witloom run` links it (WASI 0.2 and 0.3, but 0.3's HTTP;
+    /// `witloom:host`).
+    pub run: bool,
+    /// Whether `witloom serve` links it (WASI 0.2, `witloom:host`): the
+    /// versions every host links, which a name without a version means.
+    pub serve: bool,
     /// The file's name in a `deps/` directory (`cli.wit`).
     pub file: &'static str,
     /// The WIT text.
@@ -66,9 +71,11 @@ pub struct Carried {
 
 impl Carried {
     /// The package named `name` (`wasi:cli`, no version) at the version
-    /// `run` and `serve` link.
+    /// both `run` and `serve` link (WASI 0.2's).
     pub fn package(&self, name: &str) -> Option<&WitPackage> {
-        self.packages.iter().find(|p| p.name == name && p.linked)
+        self.packages
+            .iter()
+            .find(|p| p.name == name && p.run && p.serve)
     }
 
     /// Every version carried of the package named `name`, oldest first.
@@ -143,13 +150,13 @@ pub fn carried() -> &'static Carried {
 }
 
 fn parse<'a>(
-    files: impl Iterator<Item = &'a (&'static str, &'static str, bool)>,
+    files: impl Iterator<Item = &'a (&'static str, &'static str, bool, bool)>,
 ) -> Result<Carried, String> {
     let mut groups = Vec::new();
-    for (file, source, linked) in files {
+    for (file, source, run, serve) in files {
         let group = UnresolvedPackageGroup::parse(*file, source)
             .map_err(|(_, e)| format!("{file}: {e}"))?;
-        groups.push((*file, *source, *linked, group));
+        groups.push((*file, *source, (*run, *serve), group));
     }
     let mut resolve = Resolve::default();
     // Dependencies first: a package is pushed once all it uses are in.
@@ -204,7 +211,8 @@ fn parse<'a>(
                 version: pkg.name.version.clone(),
                 interfaces: pkg.interfaces.keys().cloned().collect(),
                 uses: p.uses,
-                linked: p.linked,
+                run: p.linked.0,
+                serve: p.linked.1,
                 file: p.file,
                 source: p.source,
                 id: p.id,
@@ -222,7 +230,8 @@ struct Pushed {
     name: String,
     file: &'static str,
     source: &'static str,
-    linked: bool,
+    /// `(run, serve)` link it.
+    linked: (bool, bool),
     id: PackageId,
     uses: Vec<String>,
 }

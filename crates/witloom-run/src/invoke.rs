@@ -1,13 +1,15 @@
 //! `--invoke 'name(args…)'`: call one export with WAVE arguments and show
 //! its result in WAVE, like `wasmtime run --invoke`, but reaching into
 //! exported interfaces too (`iface#func`, or a bare function name when only
-//! one interface has it).
+//! one interface has it). An `async func` is called like any other: the
+//! call is asynchronous either way, and its result is what the guest's
+//! task returns.
 
 use crate::{Failure, Outcome, RunError, State};
 use wasmtime::Store;
 use wasmtime::component::types::ComponentItem;
 use wasmtime::component::wasm_wave::{self, untyped::UntypedFuncCall, wasm::DisplayType};
-use wasmtime::component::{Component, ComponentExportIndex, InstancePre, Val};
+use wasmtime::component::{Component, ComponentExportIndex, InstancePre, Type, Val};
 
 fn invoke_error(message: String) -> Failure {
     Failure::Run(RunError::Invoke(message))
@@ -64,7 +66,7 @@ fn resolve(
 }
 
 /// Calls the export `expr` names with the arguments it gives.
-pub(crate) fn call(
+pub(crate) async fn call(
     store: &mut Store<State>,
     pre: &InstancePre<State>,
     component: &Component,
@@ -104,7 +106,7 @@ pub(crate) fn call(
         .get_export_index(instance_index.as_ref(), func_name.as_str())
         .ok_or_else(|| invoke_error(format!("no function `{func_name}` in `{name}`")))?;
 
-    let instance = pre.instantiate(&mut *store)?;
+    let instance = pre.instantiate_async(&mut *store).await?;
     let func = instance
         .get_func(&mut *store, func_index)
         .ok_or_else(|| invoke_error(format!("`{name}` is not a function")))?;
@@ -118,11 +120,24 @@ pub(crate) fn call(
             .collect();
         format!("`{name}` takes ({})", ps.join(", "))
     };
+    // A stream, a future, an error-context or a resource has no WAVE
+    // text: say so before calling, rather than after the guest ran.
+    for (what, t) in params
+        .iter()
+        .map(|(n, t)| (format!("its parameter `{n}`"), t.clone()))
+        .chain(ty.results().map(|t| ("its result".to_string(), t)))
+    {
+        if let Some(part) = unshowable(&t) {
+            return Err(invoke_error(format!(
+                "`{name}` cannot be called with --invoke: {what} is or holds {part}, which WAVE cannot write; call it from a component composed in front of it, or from a host of your own"
+            )));
+        }
+    }
     let args: Vec<Val> = call
         .to_wasm_params::<Val>(params.iter().map(|(_, t)| t))
         .map_err(|e| located(&e, format!("the arguments do not fit: {}", signature())))?;
     let mut results = vec![Val::Bool(false); ty.results().len()];
-    func.call(&mut *store, &args, &mut results)?;
+    func.call_async(&mut *store, &args, &mut results).await?;
     let size: usize = results.iter().map(size_of_val).sum();
     if size > max_result {
         return Err(Failure::Run(RunError::Limit {
@@ -172,6 +187,40 @@ fn floor_char(s: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+/// The first part of `ty` that has no WAVE text (a `stream<u8>`, a
+/// resource), if any.
+fn unshowable(ty: &Type) -> Option<String> {
+    let any = |mut types: Box<dyn Iterator<Item = Type> + '_>| types.find_map(|t| unshowable(&t));
+    match ty {
+        Type::Own(_) | Type::Borrow(_) => Some("a resource".to_string()),
+        Type::Stream(_) | Type::Future(_) | Type::ErrorContext | Type::Map(_) => {
+            Some(format!("a `{}`", wit_name(ty)))
+        }
+        Type::List(l) => unshowable(&l.ty()),
+        Type::FixedLengthList(l) => unshowable(&l.ty()),
+        Type::Option(o) => unshowable(&o.ty()),
+        Type::Result(r) => any(Box::new(r.ok().into_iter().chain(r.err()))),
+        Type::Record(r) => any(Box::new(r.fields().map(|f| f.ty))),
+        Type::Tuple(t) => any(Box::new(t.types())),
+        Type::Variant(v) => any(Box::new(v.cases().filter_map(|c| c.ty))),
+        _ => None,
+    }
+}
+
+/// `stream<u8>`, `future`, `error-context`: WIT's names for the types
+/// WAVE's own display leaves out.
+fn wit_name(ty: &Type) -> String {
+    let of = |inner: Option<Type>| inner.map_or(String::new(), |t| format!("<{}>", wit_name(&t)));
+    match ty {
+        Type::Stream(s) => format!("stream{}", of(s.ty())),
+        Type::Future(f) => format!("future{}", of(f.ty())),
+        Type::ErrorContext => "error-context".to_string(),
+        Type::Map(m) => format!("map<{}, {}>", wit_name(&m.key()), wit_name(&m.value())),
+        Type::Own(_) | Type::Borrow(_) => "a resource".to_string(),
+        other => DisplayType(other).to_string(),
+    }
 }
 
 /// Roughly how many bytes `val` holds: string bytes, plus a word for every

@@ -1,9 +1,16 @@
-//! Running components on wasmtime 48 with WASI preview 2, granting nothing
-//! by default: no directories, no environment, only the standard streams.
+//! Running components on wasmtime 48 with WASI 0.2 and 0.3, granting
+//! nothing by default: no directories, no environment, only the standard
+//! streams.
 //!
-//! [`run`] either runs a `wasi:cli/run` command or, with
+//! [`run`] either runs a `wasi:cli/run` command (0.2's or 0.3's) or, with
 //! [`RunOptions::invoke`], calls one export with WAVE-encoded arguments and
-//! returns its result in WAVE. Limits (memory, time, fuel, stack) turn a
+//! returns its result in WAVE. Every call is made as wasmtime's own `run`
+//! makes it: asynchronously, on a single-threaded tokio runtime, with the
+//! store's component-model concurrency on, so that an `async func`, a
+//! `stream` or a `future` (WASI 0.3, or an app's own) works the same
+//! whether the host or another component calls it. A guest whose every
+//! task waits for something nothing will deliver is stopped as a deadlock
+//! rather than left to hang. Limits (memory, time, fuel, stack) turn a
 //! hostile or buggy guest into an error that names the limit. Compiled code
 //! is cached by content and engine settings (see [`cache`]) and instantiated
 //! through `InstancePre`.
@@ -21,7 +28,7 @@ pub use limits::{
 pub use witloom_host::{Capabilities, Grant, NotProvided};
 
 use std::path::{Path, PathBuf};
-use wasmtime::component::{Component, InstancePre, Linker, ResourceTable};
+use wasmtime::component::{Component, InstancePre, Linker, ResourceTable, Val};
 use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxView, WasiView};
 use witloom_diag::{Cause, IoError};
@@ -173,13 +180,19 @@ pub enum RunError {
     /// The guest trapped: wasmtime's trap and backtrace are the source.
     #[error("the guest trapped")]
     Trap(#[source] Cause),
+    /// Every task of the guest waits for something that nothing left can
+    /// deliver (wasmtime's `AsyncDeadlock`).
+    #[error(
+        "the guest can make no progress: every task waits for a future or stream that nothing will write or close"
+    )]
+    Deadlock(#[source] Cause),
     /// The `--invoke` expression does not fit the export.
     #[error("{0}")]
     Invoke(String),
 }
 
-/// `the component is a WASI 0.3 command (…), which `witloom run` does not
-/// run yet`.
+/// `the component is a WASI 0.3 HTTP handler (…), which `witloom serve`
+/// does not serve yet`.
 fn unlinked(entry: &witloom_host::Entry) -> String {
     let tool = if entry.is_http() { "serve" } else { "run" };
     format!(
@@ -208,11 +221,12 @@ impl RunError {
                     .and_then(|p| p.version.as_ref())
                     .map_or_else(|| "0.2".to_string(), ToString::to_string);
                 format!(
-                    "`witloom run` and `serve` link WASI 0.2 (`witloom --version`): build it against `{}@{version}`",
+                    "`witloom serve` serves WASI 0.2 handlers for now (`witloom --version`): build it against `{}@{version}`",
                     linked.interface()
                 )
             }
             RunError::TwoDatabases => "give either --sqlite or --sql, not both".to_string(),
+            RunError::Deadlock(_) => "a future must be written (or its writer dropped) and a stream closed before its reader can go on; see docs/async.md".to_string(),
             _ => return None,
         })
     }
@@ -379,38 +393,80 @@ pub fn run_component(
     component: &Component,
     opts: &RunOptions,
 ) -> Result<Outcome, RunError> {
-    if opts.invoke.is_none() {
-        check_command(engine, component)?;
-    }
+    let entry = match opts.invoke {
+        None => check_command(engine, component)?,
+        Some(_) => None,
+    };
     let Prepared {
         mut store,
         pre,
         _timer,
-    } = prepare(engine, component, opts)?;
-    let result = match &opts.invoke {
-        Some(expr) => invoke::call(
-            &mut store,
-            &pre,
-            component,
-            expr,
-            opts.max_result.unwrap_or(DEFAULT_MAX_RESULT),
-        ),
-        None => command(&mut store, &pre),
+    } = prepare_with(engine, component, opts, Calls::Async)?;
+    // One thread does it all, unless PostgreSQL is granted: its client
+    // blocks on a runtime of its own, which tokio allows only off a
+    // worker (`block_in_place`, which a single-threaded runtime lacks).
+    let runtime = if opts.postgres.is_some() {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    }
+    .map_err(|e| RunError::Engine {
+        what: "start the async runtime",
+        source: Box::new(e),
+    })?;
+    let work = async {
+        match (&opts.invoke, entry) {
+            (Some(expr), _) => {
+                invoke::call(
+                    &mut store,
+                    &pre,
+                    component,
+                    expr,
+                    opts.max_result.unwrap_or(DEFAULT_MAX_RESULT),
+                )
+                .await
+            }
+            (None, entry) => command(&mut store, &pre, component, entry).await,
+        }
     };
+    let result = runtime.block_on(async {
+        // The epoch deadline stops a guest that computes; a guest that
+        // waits (on a host future, a sleep, a read) runs no code to stop,
+        // so the same limit is kept here too, a little later.
+        match opts.limits.timeout {
+            Some(limit) => tokio::time::timeout(limit + WAIT_GRACE, work)
+                .await
+                .unwrap_or_else(|_| Err(Failure::Run(opts.limits.waited_too_long()))),
+            None => work.await,
+        }
+    });
     result.map_err(|e| classify(e, opts))
 }
 
-/// Refuses, before anything is linked, a component whose entry points are
-/// all of a WASI this host does not link (what a component is,
-/// `witloom_host::Entry` decides), rather than listing the 0.3 imports it
-/// lacks. A component with no command at all is refused after linking
-/// ([`RunError::NotACommand`]).
-fn check_command(engine: &Engine, component: &Component) -> Result<(), RunError> {
-    // Any linked entry point (a 0.2 command, or a 0.2 handler, refused
-    // later as not a command) goes on.
+/// How long past `--timeout` a guest that is waiting, not running, is
+/// given before it is stopped from outside: the epoch deadline, which
+/// names what the guest was doing, comes first whenever the guest runs.
+const WAIT_GRACE: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// The command a component exports, 0.2's or 0.3's (what a component is,
+/// `witloom_host::Entry` decides). A component whose entry point is one
+/// witloom does not link (a 0.3 handler) is refused here, as such, rather
+/// than by the imports it lacks; one with no command at all (a 0.2
+/// handler included) is refused after linking, so that what it imports
+/// and may not have is said first ([`RunError::NotACommand`]).
+fn check_command(
+    engine: &Engine,
+    component: &Component,
+) -> Result<Option<witloom_host::Entry>, RunError> {
     match entry(engine, component) {
-        Some(entry) if !entry.wasi().linked() => Err(RunError::Unlinked { entry }),
-        _ => Ok(()),
+        Some(entry) if !entry.linked() => Err(RunError::Unlinked { entry }),
+        Some(entry @ witloom_host::Entry::Command(_)) => Ok(Some(entry)),
+        _ => Ok(None),
     }
 }
 
@@ -446,11 +502,34 @@ impl std::fmt::Debug for State {
     }
 }
 
-/// Links `component` and sets up its store for `opts`.
+/// How the caller of [`prepare`] calls into the guest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Calls {
+    /// Blocking calls (`instantiate`, `call`), outside any async runtime:
+    /// WASI 0.2 is linked with its blocking host functions.
+    Sync,
+    /// `instantiate_async`, `call_async` on a tokio runtime, as `run` does.
+    Async,
+}
+
+/// Links `component` and sets up its store for `opts`, for a caller that
+/// makes blocking calls (`instantiate`, `call`) outside any async runtime.
+/// WASI 0.3 is linked too, but its functions are asynchronous: a
+/// component that imports them needs `instantiate_async` and `call_async`
+/// on a tokio runtime (what [`run_component`] does).
 pub fn prepare(
     engine: &Engine,
     component: &Component,
     opts: &RunOptions,
+) -> Result<Prepared, RunError> {
+    prepare_with(engine, component, opts, Calls::Sync)
+}
+
+fn prepare_with(
+    engine: &Engine,
+    component: &Component,
+    opts: &RunOptions,
+    calls: Calls,
 ) -> Result<Prepared, RunError> {
     check_imports(
         engine,
@@ -459,8 +538,16 @@ pub fn prepare(
         opts.sqlite.is_some() || opts.postgres.is_some(),
     )?;
     let mut linker: Linker<State> = Linker::new(engine);
-    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| RunError::Link {
-        what: "WASI",
+    match calls {
+        Calls::Sync => wasmtime_wasi::p2::add_to_linker_sync(&mut linker),
+        Calls::Async => wasmtime_wasi::p2::add_to_linker_async(&mut linker),
+    }
+    .map_err(|e| RunError::Link {
+        what: "WASI 0.2",
+        source: cause(e),
+    })?;
+    wasmtime_wasi::p3::add_to_linker(&mut linker).map_err(|e| RunError::Link {
+        what: "WASI 0.3",
         source: cause(e),
     })?;
     host::add_to_linker(&mut linker, |s: &mut State| &mut s.host).map_err(|e| RunError::Link {
@@ -558,13 +645,48 @@ impl From<wasmtime::Error> for Failure {
     }
 }
 
-fn command(store: &mut Store<State>, pre: &InstancePre<State>) -> Result<Outcome, Failure> {
-    let pre = wasmtime_wasi::p2::bindings::sync::CommandPre::new(pre.clone())
-        .map_err(|_| Failure::Run(RunError::NotACommand))?;
-    let cmd = pre.instantiate(&mut *store)?;
-    match cmd.wasi_cli_run().call_run(&mut *store) {
-        Ok(Ok(())) => Ok(Outcome::Exited(0)),
-        Ok(Err(())) => Ok(Outcome::Exited(1)),
+/// Runs the command `entry` (0.2's or 0.3's `wasi:cli/run`): its `run`
+/// is `func() -> result` in both, lifted synchronously in 0.2 and
+/// asynchronously in 0.3, and one asynchronous call makes either.
+async fn command(
+    store: &mut Store<State>,
+    pre: &InstancePre<State>,
+    component: &Component,
+    entry: Option<witloom_host::Entry>,
+) -> Result<Outcome, Failure> {
+    let engine = store.engine().clone();
+    let run = entry.and_then(|entry| {
+        let name = component
+            .component_type()
+            .exports(&engine)
+            .map(|(name, _)| name)
+            .find(|name| witloom_host::Entry::of_export(name) == Some(entry))?
+            .to_string();
+        let instance = component.get_export_index(None, &name)?;
+        component.get_export_index(Some(&instance), entry.function())
+    });
+    let run = run.ok_or(Failure::Run(RunError::NotACommand))?;
+    let instance = pre.instantiate_async(&mut *store).await?;
+    // Called as a `Func`, not a `TypedFunc`: wasmtime 48.0.10's typed
+    // asynchronous call panics in the host when an async export returns
+    // without a result (fixed in 48.0.11, which this registry cannot
+    // resolve; see Cargo.toml), where the untyped call traps.
+    let run = instance
+        .get_func(&mut *store, run)
+        .ok_or(Failure::Run(RunError::NotACommand))?;
+    // `run: func() -> result`, or this is not WASI's `run`.
+    let ty = run.ty(&*store);
+    if ty.params().len() != 0
+        || !matches!(ty.results().collect::<Vec<_>>().as_slice(), [wasmtime::component::Type::Result(r)] if r.ok().is_none() && r.err().is_none())
+    {
+        return Err(Failure::Run(RunError::NotACommand));
+    }
+    let mut result = [Val::Bool(false)];
+    match run.call_async(&mut *store, &[], &mut result).await {
+        Ok(()) => match &result[0] {
+            Val::Result(Ok(_)) => Ok(Outcome::Exited(0)),
+            _ => Ok(Outcome::Exited(1)),
+        },
         Err(e) => match e.downcast_ref::<I32Exit>() {
             Some(exit) => Ok(Outcome::Exited(exit.0)),
             None => Err(e.into()),

@@ -38,6 +38,18 @@ impl Limits {
         }
     }
 
+    /// `--timeout` reached while the guest waited rather than ran (for a
+    /// host future, a sleep, a read), so no epoch deadline could stop it.
+    pub(crate) fn waited_too_long(&self) -> RunError {
+        RunError::Limit {
+            limit: "--timeout",
+            detail: format!(
+                "stopped after {}, while the guest was waiting (for the host, a timer or another task)",
+                self.timeout.map_or("the time limit".into(), show_duration)
+            ),
+        }
+    }
+
     /// What a guest's failure means under these limits: the limit it ran
     /// into (by its flag), or the trap, classified by the error's type.
     pub fn explain(&self, e: wasmtime::Error) -> RunError {
@@ -65,6 +77,7 @@ impl Limits {
                 limit: "--fuel",
                 detail: format!("ran out of fuel ({})", self.fuel.unwrap_or(0)),
             },
+            Some(Trap::AsyncDeadlock) => RunError::Deadlock(crate::cause(e)),
             Some(Trap::StackOverflow) => RunError::Limit {
                 limit: "--max-wasm-stack",
                 detail: "the wasm stack overflowed (runaway recursion?)".to_string(),

@@ -99,7 +99,7 @@ pub fn wasi_wit_dir() -> PathBuf {
         let dir = target_dir()
             .join("witloom-testkit")
             .join(format!("wasi-{}", http.qualified().replace(':', "-")));
-        let wasi: Vec<_> = carried.wasi().filter(|p| p.linked).collect();
+        let wasi: Vec<_> = carried.wasi().filter(|p| p.run && p.serve).collect();
         carried
             .write_deps(&dir.join("deps"), &wasi)
             .unwrap_or_else(|e| panic!("{e}"));
@@ -121,7 +121,7 @@ pub fn wasi_wit_dir() -> PathBuf {
 /// file is written whole.
 pub fn link_wasi_deps(app_dir: PathBuf) -> PathBuf {
     let carried = witloom_host::carried();
-    let wasi: Vec<_> = carried.wasi().filter(|p| p.linked).collect();
+    let wasi: Vec<_> = carried.wasi().filter(|p| p.run && p.serve).collect();
     carried
         .write_deps(&app_dir.join("wit/deps"), &wasi)
         .unwrap_or_else(|e| panic!("{e}"));

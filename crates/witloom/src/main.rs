@@ -121,23 +121,31 @@ fn version(long: bool) -> &'static str {
             .collect::<Vec<_>>()
     });
     wasi_versions.dedup();
-    let linked = |v: &str| {
-        witloom_host::WASI_PACKAGES
-            .iter()
-            .filter(|p| version_of(p) == v)
-            .all(|p| witloom_host::WASI_LINKED.contains(p))
+    // Which hosts link a version's packages: `run` and `serve`, `run`
+    // (all but `wasi:http`), or none.
+    let hosts = |v: &str| {
+        let of_v = || {
+            witloom_host::WASI_PACKAGES
+                .iter()
+                .filter(move |p| version_of(p) == v)
+        };
+        if of_v().all(|p| witloom_host::WASI_LINKED.contains(p)) {
+            Linked::Both
+        } else if of_v().any(|p| witloom_host::WASI_RUN.contains(p)) {
+            Linked::Run
+        } else {
+            Linked::None
+        }
     };
     let runtime = witloom_host::WASMTIME_VERSION;
     if !long {
         return SHORT.get_or_init(|| {
             let wasi: Vec<String> = wasi_versions
                 .iter()
-                .map(|v| {
-                    if linked(v) {
-                        v.to_string()
-                    } else {
-                        format!("{v} (WIT only)")
-                    }
+                .map(|v| match hosts(v) {
+                    Linked::Both => v.to_string(),
+                    Linked::Run => format!("{v} (run)"),
+                    Linked::None => format!("{v} (WIT only)"),
                 })
                 .collect();
             format!(
@@ -158,16 +166,25 @@ fn version(long: bool) -> &'static str {
                 .copied()
                 .filter(|p| version_of(p) == v)
                 .collect();
-            let use_ = if linked(v) {
-                "run and serve"
-            } else {
-                "for WIT: wit deps, wit check, docs; run and serve do not link it yet"
+            let use_ = match hosts(v) {
+                Linked::Both => "run and serve",
+                Linked::Run => "run links all but wasi:http; serve does not link it yet",
+                Linked::None => {
+                    "for WIT: wit deps, wit check, docs; run and serve do not link it yet"
+                }
             };
             text.push_str(&format!("WASI {v} ({use_}): {}\n", packages.join(", ")));
         }
         text.push_str("and witloom:host (wit/host.wit), granted per run");
         text
     })
+}
+
+/// Which of witloom's hosts link a WASI version.
+enum Linked {
+    Both,
+    Run,
+    None,
 }
 
 /// `--manifest`, or `./witloom.toml`.

@@ -69,11 +69,12 @@ fn anything_else_is_refused_before_linking() {
     );
 }
 
-/// A WASI 0.3 command (whose `run` is an `async func`) is named as such,
-/// before linking, rather than by the 0.3 imports it lacks; one that is
-/// also a 0.2 command runs as that.
+/// A WASI 0.3 command (whose `run` is an `async func`) links and is
+/// called (this one, wit-component's dummy, traps in it); a WASI 0.3 HTTP
+/// handler, which `serve` does not serve yet, is named as such before
+/// linking rather than by the 0.3 imports it lacks.
 #[test]
-fn a_wasi_0_3_command_is_named_as_such() {
+fn a_wasi_0_3_command_runs_and_a_0_3_handler_is_named() {
     let opts = RunOptions {
         no_cache: true,
         ..RunOptions::default()
@@ -89,25 +90,31 @@ fn a_wasi_0_3_command_is_named_as_such() {
         "package test:p3;\n\nworld w {\n  import wasi:cli/stdout@0.3.0;\n  export wasi:cli/run@0.3.0;\n}\n",
     )
     .unwrap_err();
+    assert!(matches!(err, RunError::Trap(_)), "{err:?}");
+
+    let err = run(
+        "package test:p3;\n\nworld w {\n  import wasi:cli/stdout@0.3.0;\n  export wasi:http/handler@0.3.0;\n}\n",
+    )
+    .unwrap_err();
     assert!(
         matches!(
             err,
             RunError::Unlinked {
-                entry: witloom_host::Entry::Command(witloom_host::Wasi::P3)
+                entry: witloom_host::Entry::Http(witloom_host::Wasi::P3)
             }
         ),
         "{err:?}"
     );
-    let cli = witloom_host::carried()
-        .package("wasi:cli")
+    let handler = witloom_host::carried()
+        .package("wasi:http")
         .unwrap()
         .qualified();
     assert_eq!(
         witloom_diag::Diagnostic::from(err).to_string(),
         format!(
-            "error: the component is a WASI 0.3 command (`wasi:cli/run@0.3.x`), which `witloom run` does not run yet\n\
-             = help: `witloom run` and `serve` link WASI 0.2 (`witloom --version`): build it against `{}`\n",
-            cli.replace("wasi:cli@", "wasi:cli/run@")
+            "error: the component is a WASI 0.3 HTTP handler (`wasi:http/handler@0.3.x`), which `witloom serve` does not serve yet\n\
+             = help: `witloom serve` serves WASI 0.2 handlers for now (`witloom --version`): build it against `{}`\n",
+            handler.replace("wasi:http@", "wasi:http/incoming-handler@")
         )
     );
 }

@@ -13,6 +13,7 @@ mod fuzz;
 mod init;
 mod matrix;
 mod new;
+mod p3;
 mod plugin_host;
 mod postgres;
 mod registry;

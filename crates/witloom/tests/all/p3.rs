@@ -1,0 +1,185 @@
+//! WASI 0.3 and component-model async under `witloom run`, end to end
+//! (`tests/p3`): guests in Rust and C built against `wasi:cli@0.3.0`,
+//! whose `run` is an `async func`, with the WASI 0.3 WIT written by
+//! `witloom wit deps` as a user's would be. A 0.3 command streams a file to
+//! stdout through its own memory; async exports are called with
+//! `--invoke`; guests that misbehave with tasks, futures and streams are
+//! stopped with a message that says how, and nothing hangs.
+
+use crate::common::{text, witloom, witloom_within};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// The app, its WASI deps written and every component built, once.
+fn built() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/p3");
+        let manifest = app.join("witloom.toml");
+        let manifest = manifest.to_str().unwrap();
+        let deps = witloom(&["wit", "deps", "--manifest", manifest]);
+        assert_eq!(deps.status.code(), Some(0), "{}", text(&deps.stderr));
+        let build = witloom(&["build", "--manifest", manifest]);
+        assert_eq!(build.status.code(), Some(0), "{}", text(&build.stderr));
+        app.join("target/witloom")
+    })
+}
+
+fn component(name: &str) -> String {
+    built()
+        .join(format!("{name}.wasm"))
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+/// A 10 MB file of bytes that are not text, and the directory holding it.
+fn big_file() -> &'static (PathBuf, Vec<u8>) {
+    static BIG: OnceLock<(PathBuf, Vec<u8>)> = OnceLock::new();
+    BIG.get_or_init(|| {
+        let dir = crate::common::scratch("p3/data");
+        // A cheap generator: every byte value, in an order no run repeats
+        // within the file's length.
+        let mut state: u32 = 0x9e37_79b9;
+        let bytes: Vec<u8> = (0..10 << 20)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                (state >> 24) as u8
+            })
+            .collect();
+        std::fs::write(dir.join("big.bin"), &bytes).unwrap();
+        (dir, bytes)
+    })
+}
+
+#[test]
+fn a_wasi_0_3_command_streams_a_10_mb_file_to_stdout_byte_for_byte() {
+    let (dir, bytes) = big_file();
+    let grant = format!("{}::/data", dir.display());
+    for cat in ["cat-rust", "cat-c"] {
+        let out = witloom_within(
+            &["run", &component(cat), "--dir", &grant, "--", "big.bin"],
+            120,
+        );
+        assert_eq!(out.status.code(), Some(0), "{cat}: {}", text(&out.stderr));
+        assert_eq!(out.stdout.len(), bytes.len(), "{cat}");
+        assert!(out.stdout == *bytes, "{cat}: the bytes differ");
+    }
+}
+
+#[test]
+fn a_wasi_0_3_command_fails_with_its_own_words_and_exit_code() {
+    let (dir, _) = big_file();
+    let grant = format!("{}::/data", dir.display());
+    for cat in ["cat-rust", "cat-c"] {
+        let missing = witloom_within(
+            &[
+                "run",
+                &component(cat),
+                "--dir",
+                &grant,
+                "--",
+                "nothing-here",
+            ],
+            60,
+        );
+        assert_eq!(missing.status.code(), Some(1), "{cat}");
+        assert!(
+            text(&missing.stderr).starts_with("cat: "),
+            "{cat}: {}",
+            text(&missing.stderr)
+        );
+        assert!(missing.stdout.is_empty(), "{cat}");
+        // Nothing granted: no directory to read from.
+        let ungranted = witloom_within(&["run", &component(cat), "--", "big.bin"], 60);
+        assert_eq!(ungranted.status.code(), Some(1), "{cat}");
+        assert!(
+            text(&ungranted.stderr).contains("no directory granted"),
+            "{cat}: {}",
+            text(&ungranted.stderr)
+        );
+    }
+}
+
+#[test]
+fn an_async_export_is_invoked_like_any_other() {
+    let out = witloom_within(
+        &[
+            "run",
+            &component("trials-rust"),
+            "--invoke",
+            "shout(\"hi\")",
+        ],
+        60,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "\"HI!\"\n");
+    let out = witloom_within(
+        &["run", &component("trials-rust"), "--invoke", "sleep(10)"],
+        60,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // A result WAVE cannot write is refused before the call, by name.
+    let out = witloom_within(
+        &[
+            "run",
+            &component("trials-rust"),
+            "--invoke",
+            "spell(\"hi\")",
+        ],
+        60,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains(
+            "`spell` cannot be called with --invoke: its result is or holds a `stream<u8>`, which WAVE cannot write"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// Each way an async guest can misbehave ends the run with a message that
+/// says what happened (a deadlock at once, with no limit given), inside
+/// the test's bound on a hang.
+#[test]
+fn hostile_async_guests_are_stopped_and_named() {
+    let trials = component("trials-rust");
+    let cases: [(&str, &[&str], &str); 5] = [
+        (
+            "wait-forever()",
+            &[],
+            "the guest can make no progress: every task waits for a future or stream that nothing will write or close",
+        ),
+        (
+            "read-forever()",
+            &[],
+            "the guest can make no progress: every task waits for a future or stream that nothing will write or close",
+        ),
+        (
+            "sleep(3600000)",
+            &["--timeout", "1s"],
+            "stopped after 1s, while the guest was waiting (for the host, a timer or another task) (--timeout)",
+        ),
+        (
+            "spin()",
+            &["--timeout", "1s"],
+            "stopped after 1s (--timeout)",
+        ),
+        (
+            "spawn-forever()",
+            &["--max-memory", "64MiB", "--timeout", "30s"],
+            "the guest asked for more memory than it may have (64MiB) (--max-memory)",
+        ),
+    ];
+    for (call, flags, said) in cases {
+        let args = [&["run", trials.as_str(), "--invoke", call], flags].concat();
+        let out = witloom_within(&args, 60);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{call}: {stderr}");
+        assert!(stderr.contains(said), "{call}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{call}: {stderr}");
+    }
+}
