@@ -1,7 +1,8 @@
 //! Skeleton bodies that work at once, for the two worlds people start
 //! from, so that `witloom new` (and `witloom init`) give a component that
 //! builds *and does something* with no edits:
-//! - a world exporting `wasi:cli/run`: `run` prints `hello from NAME`;
+//! - a world exporting `wasi:cli/run` (WASI 0.2's, or 0.3's, whose `run`
+//!   is an `async func`): `run` prints `hello from NAME`;
 //! - a world exporting `wasi:http/incoming-handler`: the handler answers
 //!   every request with `200 hello from NAME`, under `witloom serve`.
 //!
@@ -19,20 +20,25 @@ use witloom_ir::Loaded;
 /// What a skeleton's entry point does once filled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Entry {
-    /// `wasi:cli/run`: prints a greeting.
+    /// `wasi:cli/run@0.2`: prints a greeting.
     Command,
+    /// `wasi:cli/run@0.3`, an async export: prints a greeting, then
+    /// returns its result (C: `…_return`, then `…_CALLBACK_CODE_EXIT`).
+    AsyncCommand,
     /// `wasi:http/incoming-handler`: answers `200 hello from NAME`.
     Http,
 }
 
 impl Entry {
     /// The host's entry point this fills (what a component is is decided
-    /// by `witloom_host::Entry`): WASI 0.2's. WASI 0.3's are async, and
-    /// are left as stubs.
+    /// by `witloom_host::Entry`): WASI 0.2's, and 0.3's command. A 0.3
+    /// handler, which `serve` does not serve yet, is left as a stub.
     pub(crate) fn host(self) -> witloom_host::Entry {
+        use witloom_host::{Entry as Host, Wasi};
         match self {
-            Entry::Command => witloom_host::Entry::Command(witloom_host::Wasi::P2),
-            Entry::Http => witloom_host::Entry::Http(witloom_host::Wasi::P2),
+            Entry::Command => Host::Command(Wasi::P2),
+            Entry::AsyncCommand => Host::Command(Wasi::P3),
+            Entry::Http => Host::Http(Wasi::P2),
         }
     }
 }
@@ -45,7 +51,7 @@ pub(crate) fn entry(wit: &Loaded, world: WorldId) -> Option<Entry> {
 /// The entry point among `exports`. A world exporting both is a handler
 /// first (`witloom serve` is how it is used).
 pub(crate) fn entry_of(exports: &Exports<'_>) -> Option<Entry> {
-    [Entry::Http, Entry::Command]
+    [Entry::Http, Entry::Command, Entry::AsyncCommand]
         .into_iter()
         .find(|e| exports.find(e.host()).is_some())
 }
@@ -54,7 +60,7 @@ pub(crate) fn entry_of(exports: &Exports<'_>) -> Option<Entry> {
 pub(crate) struct CFill {
     /// The system header it needs, as `#include` takes it.
     pub include: &'static str,
-    pub returns: &'static str,
+    pub returns: String,
     pub params: &'static [&'static str],
     /// The statements, one a line, indented.
     pub body: String,
@@ -66,7 +72,7 @@ pub(crate) fn c(entry: Entry, name: &str, prefix: &str) -> CFill {
     match entry {
         Entry::Command => CFill {
             include: "<stdio.h>",
-            returns: "bool",
+            returns: "bool".to_string(),
             params: &[],
             body: format!(
                 r#"    // The program. Arguments and environment variables come from
@@ -76,9 +82,27 @@ pub(crate) fn c(entry: Entry, name: &str, prefix: &str) -> CFill {
 "#
             ),
         },
+        Entry::AsyncCommand => CFill {
+            include: "<stdio.h>",
+            returns: format!("{prefix}_callback_code_t"),
+            params: &[],
+            body: format!(
+                r#"    // The program, an async export: it may wait on a waitable set
+    // ({prefix}_waitable_set_wait) for the streams and futures of WASI 0.3,
+    // or return {upper}_CALLBACK_CODE_WAIT(set) and go on in the callback
+    // below. printf writes through wasi-libc, with WASI 0.2 beside your
+    // 0.3 imports. The result goes back in the `_return` call; one with
+    // is_err set exits with status 1.
+    printf("hello from {name}\n");
+    {{return}}(({{result}}){{.is_err = false}});
+    return {upper}_CALLBACK_CODE_EXIT;
+"#,
+                upper = prefix.to_uppercase()
+            ),
+        },
         Entry::Http => CFill {
             include: "<string.h>",
-            returns: "void",
+            returns: "void".to_string(),
             params: &["request", "response_out"],
             body: format!(
                 r#"    // Answers every request with `200 hello from {name}`. Read the request
@@ -128,7 +152,8 @@ pub(crate) struct RustFill {
 
 pub(crate) fn rust(entry: Entry, name: &str) -> RustFill {
     match entry {
-        Entry::Command => RustFill {
+        // `run` is an `async fn` for 0.3: the same body, which may `.await`.
+        Entry::Command | Entry::AsyncCommand => RustFill {
             params: &[],
             returns: "Result<(),()>",
             uses: &[],
@@ -187,8 +212,11 @@ pub(crate) struct GoFill {
     pub text: String,
 }
 
-pub(crate) fn go(entry: Entry, name: &str) -> GoFill {
-    match entry {
+/// `None` for an async command: Go builds no async world (the build
+/// refuses it by name), so its skeleton is left as stubs.
+pub(crate) fn go(entry: Entry, name: &str) -> Option<GoFill> {
+    Some(match entry {
+        Entry::AsyncCommand => return None,
         Entry::Command => GoFill {
             function: "Run",
             signature: "func Run() witTypes.Result[witTypes.Unit, witTypes.Unit]",
@@ -250,5 +278,5 @@ func Handle(request *http.IncomingRequest, responseOut *http.ResponseOutparam) {
 "#
             ),
         },
-    }
+    })
 }

@@ -3,6 +3,8 @@
 //! packages that world needs (from the WIT witloom carries, so no network),
 //! and one component that builds and does something at once: a command
 //! that prints a greeting, or an HTTP handler that answers `200 hello`.
+//! On WASI 0.2 by default; `--wasi 0.3` makes a WASI 0.3 command (whose
+//! `run` is an `async func`), in C or Rust.
 //!
 //! Either everything is written or nothing is: the checks come first, and
 //! a failure halfway removes what this call created.
@@ -42,6 +44,28 @@ impl Template {
     }
 }
 
+/// Which WASI the new app's world is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum WasiLine {
+    /// WASI 0.2: what `run` and `serve` both link.
+    #[default]
+    #[cfg_attr(feature = "clap", value(name = "0.2"))]
+    P2,
+    /// WASI 0.3: component-model async; `run` runs its commands.
+    #[cfg_attr(feature = "clap", value(name = "0.3"))]
+    P3,
+}
+
+impl WasiLine {
+    fn host(self) -> witloom_host::Wasi {
+        match self {
+            WasiLine::P2 => witloom_host::Wasi::P2,
+            WasiLine::P3 => witloom_host::Wasi::P3,
+        }
+    }
+}
+
 /// What [`init`] made.
 #[derive(Debug)]
 pub struct Initialized {
@@ -58,13 +82,16 @@ pub struct Initialized {
 }
 
 /// Creates the app in `dir` (which must not exist, or be empty but for
-/// dot-files such as `.git`). Its name is `name`, or `dir`'s own name.
+/// dot-files such as `.git`). Its name is `name`, or `dir`'s own name; its
+/// world is on `wasi`.
 pub fn init(
     dir: &Path,
     name: Option<&str>,
     template: Template,
     language: Language,
+    wasi: WasiLine,
 ) -> Result<Initialized, Diagnostic> {
+    check_line(template, language, wasi)?;
     // `new/..` is `.`: every check below must see the directory that
     // will be written, never a spelling of it.
     let dir = &lexical(dir);
@@ -91,7 +118,7 @@ pub fn init(
         witloom_diag::io::create_dir_all(dir)?;
         created.push(outermost);
     }
-    match write_app(dir, &name, template, language, &mut created) {
+    match write_app(dir, &name, template, language, wasi, &mut created) {
         Ok(done) => Ok(done),
         Err(e) => {
             // The directory itself (if made here) last.
@@ -105,6 +132,34 @@ pub fn init(
             Err(e)
         }
     }
+}
+
+/// Refuses, before anything is written, an app that would not build or
+/// run at once: a WASI 0.3 handler (`serve` does not serve them yet), or
+/// a 0.3 app in Go (stock Go builds no async world).
+fn check_line(template: Template, language: Language, wasi: WasiLine) -> Result<(), Diagnostic> {
+    if wasi != WasiLine::P3 {
+        return Ok(());
+    }
+    let entry = match template {
+        Template::Command => witloom_host::Entry::Command(wasi.host()),
+        Template::Http => witloom_host::Entry::Http(wasi.host()),
+    };
+    if !entry.linked() {
+        return Err(Diagnostic::new(format!(
+            "an app that is {} would not be served: `witloom serve` serves WASI 0.2 handlers for now; nothing was written",
+            entry.describe()
+        ))
+        .with_help("make it a WASI 0.2 handler (leave out --wasi 0.3), or a WASI 0.3 command (--template command)"));
+    }
+    if language == Language::Go {
+        return Err(Diagnostic::new(
+            "a WASI 0.3 app cannot have its component in Go here: WASI 0.3 is component-model async; nothing was written",
+        )
+        .with_note(crate::GO_ASYNC)
+        .with_help("write it in Rust or C (--lang rust, --lang c), or leave out --wasi 0.3"));
+    }
+    Ok(())
 }
 
 fn component_name(app: &str, template: Template) -> String {
@@ -121,14 +176,30 @@ fn write_app(
     name: &str,
     template: Template,
     language: Language,
+    line: WasiLine,
     created: &mut Vec<PathBuf>,
 ) -> Result<Initialized, Diagnostic> {
     let carried = carried();
     let (package, interface) = template.export();
-    let wasi = carried
-        .package(package)
-        .expect("witloom carries wasi:cli and wasi:http");
+    let wasi = match line {
+        WasiLine::P2 => carried.package(package),
+        WasiLine::P3 => carried.versions(package).find(|p| {
+            p.version
+                .as_ref()
+                .is_some_and(|v| (v.major, v.minor) == (0, 3))
+        }),
+    }
+    .expect("witloom carries wasi:cli and wasi:http at 0.2, and wasi:cli at 0.3");
     let world = match template {
+        Template::Command if line == WasiLine::P3 => format!(
+            "/// The app: a WASI 0.3 command. `witloom run` calls `run`, an `async\n\
+             /// func`; import what it needs here (`import wasi:cli/stdout@{v};`,\n\
+             /// whose `write-via-stream` takes a `stream<u8>`, or interfaces of\n\
+             /// your own) and `witloom wit deps` fetches any WASI package named.\n\
+             world {name} {{\n    export {}/{interface}@{v};\n}}\n",
+            wasi.name,
+            v = wasi.version.as_ref().expect("WASI packages are versioned"),
+        ),
         Template::Command => format!(
             "/// The app: a command. `witloom run` calls `run`; import what it\n\
              /// needs here (`import wasi:cli/environment@{v};`, or interfaces of\n\

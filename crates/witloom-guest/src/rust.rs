@@ -69,6 +69,18 @@ impl Backend for Rust {
         // For the guest crate's own link only (dependencies and the
         // user's `rustflags` are untouched).
         cmd.args(["--", "-C", "link-arg=--skip-wit-component"]);
+        // Cargo knows a root package by its name and its path relative
+        // to its own workspace: two guests named alike (`main` in two
+        // apps, or two copies in one) would share one fingerprint and one
+        // `main.wasm` in a shared build directory, and the second build
+        // would take the first's. Arguments to the guest's own rustc are
+        // part of its fingerprint: one that names the crate's directory
+        // makes each rebuild when the other was built last. (`-C
+        // metadata` only adds to the symbol-mangling seed cargo gives.)
+        cmd.args([
+            "-C",
+            &format!("metadata=witloom-{}", path_key(guest.sources)),
+        ]);
         let shown = format!("{cmd:?}");
         let out = cmd.output().map_err(|e| GuestError::Compile {
             component: guest.name.to_string(),
@@ -100,6 +112,19 @@ impl Backend for Rust {
         })?;
         error::io(guest.name, Action::Read, &wasm, std::fs::read(&wasm))
     }
+}
+
+/// A short key for the crate's directory (its absolute path when it
+/// resolves), stable across runs.
+fn path_key(dir: &Path) -> String {
+    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    // FNV-1a: stable across Rust releases, unlike `DefaultHasher`.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in dir.as_os_str().as_encoded_bytes() {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
 }
 
 /// The `.wasm` file among the artifacts cargo reported.

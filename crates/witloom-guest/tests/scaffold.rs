@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use witloom_guest::Language;
-use witloom_guest::init::{Template, init};
+use witloom_guest::init::{Template, WasiLine, init};
 use witloom_guest::scaffold::skeleton;
 use witloom_ir::LoadOptions;
 use witloom_testkit::golden::{self, Suite};
@@ -57,7 +57,9 @@ fn world_suite(name: &'static str, dir: &str, wit: &'static str, world: &'static
 
 /// A golden per template and language, `init/<template>-<lang>.txt`: the
 /// component `witloom init` writes for an app named `my-app` (whose world
-/// has that name, so the C bindings' names are mangled from it).
+/// has that name, so the C bindings' names are mangled from it); and
+/// `init/command-<lang>-0.3.txt` for a WASI 0.3 command in each language
+/// that builds one.
 fn init_suite() -> Suite {
     let mut inputs = Vec::new();
     for template in ["command", "http"] {
@@ -67,6 +69,11 @@ fn init_suite() -> Suite {
             )));
         }
     }
+    for language in [Language::C, Language::Rust] {
+        inputs.push(PathBuf::from(format!(
+            "tests/scaffold/init/command-{language}-0.3.txt"
+        )));
+    }
     Suite {
         name: "init",
         min: inputs.len(),
@@ -74,7 +81,11 @@ fn init_suite() -> Suite {
         golden: Path::to_path_buf,
         run: Arc::new(|golden: &Path| {
             let stem = golden.file_stem().unwrap().to_string_lossy().into_owned();
-            let (template, language) = stem.split_once('-').ok_or("`<template>-<lang>.txt`")?;
+            let (rest, wasi) = match stem.strip_suffix("-0.3") {
+                Some(rest) => (rest, WasiLine::P3),
+                None => (stem.as_str(), WasiLine::P2),
+            };
+            let (template, language) = rest.split_once('-').ok_or("`<template>-<lang>.txt`")?;
             let language: Language = language.parse().map_err(|e| format!("{e}"))?;
             let template = match template {
                 "command" => Template::Command,
@@ -83,7 +94,7 @@ fn init_suite() -> Suite {
             };
             let dir = witloom_testkit::scratch_dir(format!("witloom-guest-tests/init/{stem}"))
                 .join("my-app");
-            let made = init(&dir, None, template, language).map_err(|d| d.to_string())?;
+            let made = init(&dir, None, template, language, wasi).map_err(|d| d.to_string())?;
             let component = dir.join(&made.component);
             let mut files = Vec::new();
             for path in &made.created.files {

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use witloom_guest::init::{Template, init};
+use witloom_guest::init::{Template, WasiLine, init};
 use witloom_guest::scaffold::Entry;
 use witloom_manifest::Language;
 
@@ -20,11 +20,21 @@ pub struct Args {
     /// The app's name [default: the directory's name].
     #[arg(long)]
     name: Option<String>,
+    /// The WASI its world is on: 0.3 makes a command whose `run` is an
+    /// `async func` (C or Rust; `serve` does not serve 0.3 handlers yet).
+    #[arg(long, value_enum, default_value = "0.2")]
+    wasi: WasiLine,
 }
 
 impl Args {
     pub fn run(self) -> crate::Outcome {
-        let done = init(&self.dir, self.name.as_deref(), self.template, self.lang)?;
+        let done = init(
+            &self.dir,
+            self.name.as_deref(),
+            self.template,
+            self.lang,
+            self.wasi,
+        )?;
         for file in &done.files {
             eprintln!("{:>9} {}", "created", file.display());
         }

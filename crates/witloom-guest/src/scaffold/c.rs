@@ -94,7 +94,7 @@ fn fill(
     prefix: &str,
     def: &Definition,
 ) -> Result<crate::filled::CFill, SkeletonError> {
-    let fill = crate::filled::c(entry, name, prefix);
+    let mut fill = crate::filled::c(entry, name, prefix);
     if def.returns != fill.returns || def.parameters != fill.params {
         return Err(unexpected(
             GENERATOR,
@@ -107,6 +107,24 @@ fn fill(
                 def.declaration
             ),
         ));
+    }
+    if entry == Entry::AsyncCommand {
+        // An async export's result goes back through `SYMBOL_return`,
+        // whose one parameter's type wit-bindgen-c names.
+        let returned = format!("{}_return", def.symbol);
+        let decl = h.declaration(&returned)?;
+        let types = decl.parameter_types();
+        let [result] = &types[..] else {
+            return Err(unexpected(
+                GENERATOR,
+                h.file,
+                format!("`void {returned}(RESULT ret)`, which witloom's greeting calls"),
+            ));
+        };
+        fill.body = fill
+            .body
+            .replace("{return}", &returned)
+            .replace("{result}", result);
     }
     let body = lex::tokens(&fill.body).expect("witloom's own C");
     let own = format!("{prefix}_");
@@ -395,6 +413,19 @@ impl Declaration<'_, '_> {
             .filter(|t| !t.is("extern"))
             .collect();
         c_layout(&tokens)
+    }
+
+    /// The parameters' types (all but the last word of each), in order.
+    pub fn parameter_types(&self) -> Vec<String> {
+        let params = &self.tokens[self.name + 2..self.tokens.len() - 1];
+        lex::split_top_level(params, ",")
+            .filter(|p| !(p.len() == 1 && p[0].is("void")))
+            .filter_map(|p| {
+                let last = p.iter().rposition(|t| t.is_ident())?;
+                let ty: Vec<&Token<'_>> = p[..last].iter().collect();
+                Some(c_layout(&ty))
+            })
+            .collect()
     }
 
     /// The parameters' names (the last word of each), in order.

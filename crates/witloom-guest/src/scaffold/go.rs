@@ -55,6 +55,8 @@ pub(super) fn files(
     plain: &Generated,
     stubbed: &Generated,
 ) -> Result<Vec<(PathBuf, String)>, SkeletonError> {
+    // Go has a greeting for what it builds: an async command is stubs.
+    let entry = entry.filter(|e| crate::filled::go(*e, name).is_some());
     let entry_func = entry.and_then(|e| exports.find(e.host()));
     let mut out = Vec::new();
     for group in &exports.groups {
@@ -314,7 +316,13 @@ fn filled(
     package: &str,
     stubbed: &Generated,
 ) -> Result<String, SkeletonError> {
-    let fill = crate::filled::go(entry, name);
+    let Some(fill) = crate::filled::go(entry, name) else {
+        return Err(unexpected(
+            GENERATOR,
+            stub.file,
+            "a synchronous entry point, which witloom's greeting fills".to_string(),
+        ));
+    };
     let wanted = Key::Func(None, fill.function.to_string());
     // The file is witloom's whole: the stub it replaces must be all the
     // package asks of the user.

@@ -75,6 +75,46 @@ fn every_template_in_every_language_builds_and_runs_at_once() {
     }
 }
 
+/// `--wasi 0.3`: a command whose `run` is an `async func`, in each
+/// language that builds one, with only WASI 0.3 in its `deps/`; it builds,
+/// composes and runs at once, as the 0.2 ones do.
+#[test]
+fn a_wasi_0_3_command_builds_and_runs_at_once() {
+    for lang in ["c", "rust"] {
+        let app = scratch(&format!("p3-{lang}")).join("p3-app");
+        let out = witloom(&[
+            "init",
+            app.to_str().unwrap(),
+            "--wasi",
+            "0.3",
+            "--lang",
+            lang,
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{lang}: {}", text(&out.stderr));
+        let wit = std::fs::read_to_string(app.join("wit/p3-app.wit")).unwrap();
+        assert!(wit.contains("export wasi:cli/run@0.3.0;"), "{wit}");
+        let deps = witloom_testkit::dir_entries(&app.join("wit/deps"));
+        assert!(deps.iter().all(|d| d.contains("@0.3.0")), "{deps:?}");
+        let manifest = app.join("witloom.toml");
+        let manifest = manifest.to_str().unwrap();
+        for verb in ["build", "compose"] {
+            let done = witloom(&[verb, "--manifest", manifest]);
+            assert_eq!(
+                done.status.code(),
+                Some(0),
+                "{lang} {verb}: {}",
+                text(&done.stderr)
+            );
+        }
+        for wasm in ["main", "p3-app"] {
+            let wasm = app.join(format!("target/witloom/{wasm}.wasm"));
+            let ran = witloom(&["run", wasm.to_str().unwrap()]);
+            assert_eq!(ran.status.code(), Some(0), "{lang}: {}", text(&ran.stderr));
+            assert_eq!(text(&ran.stdout), "hello from main\n");
+        }
+    }
+}
+
 #[test]
 fn init_dot_takes_an_empty_directory_and_its_name() {
     let parent = scratch("dot");
@@ -112,7 +152,7 @@ fn refusals_write_nothing() {
     let (bad, ok_dir, x) = (path("Bad_Name"), path("ok-dir"), path("x"));
 
     let own = path("own");
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 9] = [
         (
             &["init", &own, "--lang", "c"],
             "the app name `own` cannot name its WIT package and world",
@@ -136,6 +176,27 @@ fn refusals_write_nothing() {
         (
             &["init", &x, "--lang", "rust", "--template", "daemon"],
             "[possible values: command, http]",
+        ),
+        (
+            &["init", &x, "--lang", "go", "--wasi", "0.3"],
+            "a WASI 0.3 app cannot have its component in Go here",
+        ),
+        (
+            &[
+                "init",
+                &x,
+                "--lang",
+                "c",
+                "--wasi",
+                "0.3",
+                "--template",
+                "http",
+            ],
+            "would not be served: `witloom serve` serves WASI 0.2 handlers for now; nothing was written",
+        ),
+        (
+            &["init", &x, "--lang", "c", "--wasi", "0.4"],
+            "[possible values: 0.2, 0.3]",
         ),
     ];
     for (args, expected) in cases {
