@@ -77,16 +77,112 @@ pub(crate) fn generate_files(
     mut generator: Box<dyn WorldGenerator>,
     language: &'static str,
 ) -> Result<Files, BindingsError> {
+    if language == "C"
+        && let Some(function) = error_context_in(resolve, world)
+    {
+        return Err(BindingsError {
+            language,
+            source: format!(
+                "`{function}` passes an `error-context`, which wit-bindgen-c {} does not implement: write this component in Rust, or pass the error as a WIT `string` or `variant`",
+                crate::scaffold::WIT_BINDGEN_VERSION
+            )
+            .into(),
+        });
+    }
     // Generators may add to the `Resolve` they are given: use a copy.
     let mut resolve = resolve.clone();
     let mut files = Files::default();
-    generator
-        .generate(&mut resolve, world, &mut files)
-        .map_err(|e| BindingsError {
+    // A generator's `todo!()` on a world it does not handle is its bug,
+    // not a reason to abort the whole command: it becomes this error.
+    let generated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        generator.generate(&mut resolve, world, &mut files)
+    }));
+    match generated {
+        Ok(Ok(())) => Ok(files),
+        Ok(Err(e)) => Err(BindingsError {
             language,
             source: e.into(),
-        })?;
-    Ok(files)
+        }),
+        Err(panic) => {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".to_string());
+            Err(BindingsError {
+                language,
+                source: format!(
+                    "the generator (wit-bindgen {}) stopped on this world: {why}",
+                    crate::scaffold::WIT_BINDGEN_VERSION
+                )
+                .into(),
+            })
+        }
+    }
+}
+
+/// The first function of `world` (`pkg:name/iface@v#f`, or `f` for one of
+/// the world's own) whose parameters or results reach an `error-context`.
+fn error_context_in(
+    resolve: &wit_bindgen_core::wit_parser::Resolve,
+    world: wit_bindgen_core::wit_parser::WorldId,
+) -> Option<String> {
+    use wit_bindgen_core::wit_parser::{Type, TypeDefKind, WorldItem};
+    fn reaches(
+        resolve: &wit_bindgen_core::wit_parser::Resolve,
+        ty: &Type,
+        seen: &mut Vec<usize>,
+    ) -> bool {
+        let id = match ty {
+            Type::ErrorContext => return true,
+            Type::Id(id) => *id,
+            _ => return false,
+        };
+        if seen.contains(&id.index()) {
+            return false;
+        }
+        seen.push(id.index());
+        let mut inner: Vec<Type> = Vec::new();
+        match &resolve.types[id].kind {
+            TypeDefKind::Record(r) => inner.extend(r.fields.iter().map(|f| f.ty)),
+            TypeDefKind::Tuple(t) => inner.extend(t.types.iter().copied()),
+            TypeDefKind::Variant(v) => inner.extend(v.cases.iter().filter_map(|c| c.ty)),
+            TypeDefKind::Option(t) | TypeDefKind::List(t) | TypeDefKind::Type(t) => inner.push(*t),
+            TypeDefKind::FixedLengthList(t, _) => inner.push(*t),
+            TypeDefKind::Result(r) => inner.extend(r.ok.iter().chain(&r.err).copied()),
+            TypeDefKind::Future(t) | TypeDefKind::Stream(t) => inner.extend(t.iter().copied()),
+            TypeDefKind::Map(k, v) => inner.extend([*k, *v]),
+            _ => {}
+        }
+        inner.iter().any(|t| reaches(resolve, t, seen))
+    }
+    let w = &resolve.worlds[world];
+    for (key, item) in w.imports.iter().chain(&w.exports) {
+        let functions: Vec<(String, &wit_bindgen_core::wit_parser::Function)> = match item {
+            WorldItem::Function(f) => vec![(f.name.clone(), f)],
+            WorldItem::Interface { id, .. } => {
+                let owner = resolve.name_world_key(key);
+                resolve.interfaces[*id]
+                    .functions
+                    .values()
+                    .map(|f| (format!("{owner}#{}", f.name), f))
+                    .collect()
+            }
+            WorldItem::Type { .. } => Vec::new(),
+        };
+        for (name, f) in functions {
+            let mut seen = Vec::new();
+            if f.params
+                .iter()
+                .map(|p| &p.ty)
+                .chain(f.result.as_ref())
+                .any(|t| reaches(resolve, t, &mut seen))
+            {
+                return Some(name);
+            }
+        }
+    }
+    None
 }
 
 /// Writes a generator's files into `dir`.

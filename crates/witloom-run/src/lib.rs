@@ -292,6 +292,10 @@ impl WasiView for State {
 pub fn engine(opts: &RunOptions) -> Result<Engine, RunError> {
     let mut config = Config::new();
     config.wasm_component_model(true);
+    // `error-context` (📝), off by default in wasmtime 48 (`wasmtime run`
+    // takes `-W component-model-error-context`): part of what async guests
+    // pass, and what wit-bindgen's Rust async runtime may import.
+    config.wasm_component_model_error_context(true);
     opts.limits.configure(&mut config);
     Engine::new(&config).map_err(|e| RunError::Engine {
         what: "configure wasmtime",
