@@ -247,7 +247,7 @@ fn a_c_component_passing_an_error_context_is_refused_by_name() {
     let manifest = manifest.to_str().unwrap();
     let deps = witloom(&["wit", "deps", "--manifest", manifest]);
     assert_eq!(deps.status.code(), Some(0), "{}", text(&deps.stderr));
-    let before = std::fs::read_to_string(&manifest).unwrap();
+    let before = std::fs::read_to_string(manifest).unwrap();
     let out = witloom(&[
         "new",
         "faults-c",
@@ -268,5 +268,5 @@ fn a_c_component_passing_an_error_context_is_refused_by_name() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(!app.join("faults-c").exists());
-    assert_eq!(std::fs::read_to_string(&manifest).unwrap(), before);
+    assert_eq!(std::fs::read_to_string(manifest).unwrap(), before);
 }
