@@ -1,7 +1,8 @@
 //! Inputs for the benchmarks and the compat check, built by the release
 //! `witloom` from the CLI tests' own apps, so what is measured is what is
-//! tested: `tests/sandbox` (a C command `probe` importing a C `greeter`)
-//! and `tests/matrix` (runners and `test` implementations in C, Rust, Go).
+//! tested: `tests/sandbox` (a C command `probe` importing a C `greeter`),
+//! `tests/matrix` (runners and `test` implementations in C, Rust, Go) and
+//! `tests/p3` (WASI 0.3 and async guests).
 
 use anyhow::{Result, bail};
 use std::path::{Path, PathBuf};
@@ -46,6 +47,32 @@ pub fn build_dir(witloom: &Path, dir: &Path, release: bool) -> Result<App> {
     cmd.arg("build").arg("--manifest").arg(&manifest);
     if release {
         cmd.arg("--release");
+    }
+    check(&mut cmd)?;
+    Ok(App {
+        manifest,
+        built: dir.join("target/witloom"),
+    })
+}
+
+/// Builds `components` of the CLI tests' WASI 0.3 app (`tests/p3`), in
+/// release, its WIT's deps written by `witloom wit deps` (which writes the
+/// 0.3 packages its worlds name, and no 0.2 beside them).
+pub fn build_p3(witloom: &Path, components: &[&str]) -> Result<App> {
+    let dir = crate::root().join("crates/witloom/tests/p3");
+    let manifest = dir.join("witloom.toml");
+    check(
+        Command::new(witloom)
+            .args(["wit", "deps", "--manifest"])
+            .arg(&manifest),
+    )?;
+    let mut cmd = Command::new(witloom);
+    cmd.arg("build")
+        .arg("--release")
+        .arg("--manifest")
+        .arg(&manifest);
+    for c in components {
+        cmd.args(["-c", c]);
     }
     check(&mut cmd)?;
     Ok(App {

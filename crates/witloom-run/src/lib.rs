@@ -529,6 +529,18 @@ pub fn prepare(
     prepare_with(engine, component, opts, Calls::Sync)
 }
 
+/// Links `component` and sets up its store for `opts`, for a caller that
+/// calls asynchronously (`instantiate_async`, `call_async`,
+/// `run_concurrent`) on a tokio runtime, as [`run_component`] does: what a
+/// component that imports WASI 0.3, or exports async functions, needs.
+pub fn prepare_async(
+    engine: &Engine,
+    component: &Component,
+    opts: &RunOptions,
+) -> Result<Prepared, RunError> {
+    prepare_with(engine, component, opts, Calls::Async)
+}
+
 fn prepare_with(
     engine: &Engine,
     component: &Component,

@@ -6,7 +6,10 @@
 //! written that instant is hashed on each run until then (see
 //! `witloom_run::cache`). Then the per-call cost of
 //! host→guest and guest→guest calls with 0 B, 1 KiB and 1 MiB strings
-//! (`crates/witloom-run/benches/calls.rs`).
+//! (`crates/witloom-run/benches/calls.rs`), and WASI 0.3's streams: a
+//! `stream<u8>` of 1 MiB and 64 MiB against a `list<u8>` of the same
+//! bytes, host→guest and guest→guest, and an async call against a sync
+//! one (`crates/witloom-run/benches/streams.rs`, on `tests/p3`).
 
 use super::{median, ms, time, verdict};
 use crate::apps;
@@ -73,7 +76,7 @@ pub fn run(plan: super::Plan) -> Result<()> {
     }
 
     if plan.quick {
-        println!("per-call cost: left out by --quick");
+        println!("per-call cost and streams: left out by --quick");
         return Ok(());
     }
     println!("per-call cost (release host, typed calls through witloom_run::prepare):");
@@ -90,5 +93,34 @@ pub fn run(plan: super::Plan) -> Result<()> {
             ])
             .arg(sandbox.wasm("greeter"))
             .arg(&app),
+    )?;
+
+    let p3 = apps::build_p3(&witloom, &["pipes-rust", "bench-rust"])?;
+    let bench_app = out.join("p3-bench.wasm");
+    apps::check(
+        Command::new(&witloom)
+            .arg("compose")
+            .arg(p3.wasm("bench-rust"))
+            .arg("--plug")
+            .arg(p3.wasm("pipes-rust"))
+            .arg("-o")
+            .arg(&bench_app),
+    )?;
+    println!(
+        "streams (release host and guests, medians; MiB/s of a stream<u8> into `digest` and of a list<u8> into `digest-list`; guest→guest less the loop's own cost):"
+    );
+    crate::run(
+        crate::cargo()
+            .args([
+                "bench",
+                "--quiet",
+                "-p",
+                "witloom-run",
+                "--bench",
+                "streams",
+                "--",
+            ])
+            .arg(p3.wasm("pipes-rust"))
+            .arg(&bench_app),
     )
 }

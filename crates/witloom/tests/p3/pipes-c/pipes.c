@@ -138,3 +138,25 @@ pipes_test_callback_code_t exports_witloom_tests_p3_pipes_reverse_callback(pipes
     (void)event;
     return PIPES_TEST_CALLBACK_CODE_EXIT;
 }
+
+void exports_witloom_tests_p3_pipes_digest_list(pipes_test_list_u8_t *data, pipes_test_tuple2_u64_u64_t *ret) {
+    ret->f0 = data->len;
+    ret->f1 = 0;
+    for (size_t i = 0; i < data->len; i++) {
+        ret->f1 += data->ptr[i];
+    }
+    pipes_test_list_u8_free(data);
+}
+
+pipes_test_callback_code_t exports_witloom_tests_p3_pipes_ping(void) {
+    exports_witloom_tests_p3_pipes_ping_return();
+    return PIPES_TEST_CALLBACK_CODE_EXIT;
+}
+
+pipes_test_callback_code_t exports_witloom_tests_p3_pipes_ping_callback(pipes_test_event_t *event) {
+    (void)event;
+    return PIPES_TEST_CALLBACK_CODE_EXIT;
+}
+
+void exports_witloom_tests_p3_pipes_ping_sync(void) {
+}

@@ -61,6 +61,17 @@ impl Guest for Pipes {
         (bytes_rx, taken_rx)
     }
 
+    fn digest_list(data: Vec<u8>) -> (u64, u64) {
+        (
+            data.len() as u64,
+            data.iter().map(|b| u64::from(*b)).sum::<u64>(),
+        )
+    }
+
+    async fn ping() {}
+
+    fn ping_sync() {}
+
     async fn reverse(text: String) -> FutureReader<String> {
         let (tx, rx) = wit_future::new::<String>(String::new);
         wit_bindgen::spawn_local(async move {
