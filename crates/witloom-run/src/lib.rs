@@ -5,7 +5,7 @@
 //! [`run`] either runs a `wasi:cli/run` command (0.2's or 0.3's) or, with
 //! [`RunOptions::invoke`], calls one export with WAVE-encoded arguments and
 //! returns its result in WAVE. Every call is made as wasmtime's own `run`
-//! makes it: asynchronously, on a single-threaded tokio runtime, with the
+//! makes it: asynchronously, on a tokio runtime of one thread, with the
 //! store's component-model concurrency on, so that an `async func`, a
 //! `stream` or a `future` (WASI 0.3, or an app's own) works the same
 //! whether the host or another component calls it. A guest whose every
