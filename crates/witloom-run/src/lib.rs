@@ -582,7 +582,12 @@ fn prepare_with(
     wasi.inherit_stdio()
         .arg("main")
         .args(&opts.args)
-        .envs(&opts.env);
+        .envs(&opts.env)
+        // File operations on this thread rather than tokio's blocking
+        // pool, as `wasmtime run` does: a 10 MB file through 0.3's
+        // streams took 3 times as long with a thread handoff per read. Not
+        // under `--timeout`, whose clock cannot stop a blocked thread.
+        .allow_blocking_current_thread(opts.limits.timeout.is_none());
     for (dir, guest) in &opts.dirs {
         wasi.preopened_dir(dir, guest, FsPerms::ReadWrite)
             .map_err(|e| RunError::Preopen {
