@@ -24,13 +24,14 @@ fn run_links(serve: bool, name: &str) -> bool {
 }
 
 /// The worlds whose imports each host provides, `ns:pkg/world` at the
-/// version both hosts link unless a version is named.
+/// version both hosts link unless a release line is named (`@0.3`: the
+/// carried version on it, whichever patch wasmtime ships).
 const HOSTS: [(&str, &[&str]); 2] = [
     (
         "RUN_IMPORTS",
         &[
             "wasi:cli/imports",
-            "wasi:cli/imports@0.3.0",
+            "wasi:cli/imports@0.3",
             "witloom:host/db",
         ],
     ),
@@ -123,7 +124,7 @@ fn main() {
     std::fs::write(out_dir.join("wasi_wit.rs"), out).unwrap();
     std::fs::write(
         out_dir.join("capabilities.rs"),
-        capabilities(&out_dir, &files_read, &linked),
+        capabilities(&out_dir, &files_read, &linked, &run_linked),
     )
     .unwrap();
 }
@@ -134,7 +135,12 @@ fn main() {
 /// by wit-parser from a package that includes those worlds, with the
 /// carried files as its `deps/`. (`Capabilities` tests check the tables
 /// against the same computation on the WIT carried at run time.)
-fn capabilities(out_dir: &Path, files: &[(String, PathBuf)], packages: &[String]) -> String {
+fn capabilities(
+    out_dir: &Path,
+    files: &[(String, PathBuf)],
+    packages: &[String],
+    run_packages: &[String],
+) -> String {
     let host_wit = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../wit/host.wit");
     println!("cargo:rerun-if-changed={}", host_wit.display());
     let host_text = std::fs::read_to_string(&host_wit).unwrap();
@@ -160,18 +166,27 @@ fn capabilities(out_dir: &Path, files: &[(String, PathBuf)], packages: &[String]
         std::fs::copy(path, dir.join("deps").join(name)).unwrap();
     }
     std::fs::write(dir.join("deps/witloom-host.wit"), &host_text).unwrap();
-    // `ns:pkg/world@version`, the version of both hosts unless named.
+    // `ns:pkg/world[@line]`: the version of both hosts, or the one `run`
+    // links on the named line.
     let versioned = |world: &str| -> (String, String, Option<String>) {
-        let (path, named) = match world.split_once('@') {
-            Some((path, v)) => (path, Some(v.to_string())),
+        let (path, line) = match world.split_once('@') {
+            Some((path, line)) => (path, Some(line)),
             None => (world, None),
         };
         let (package, name) = path.split_once('/').unwrap();
-        let version = named.or_else(|| {
-            qualified(package)
+        let version = match line {
+            Some(line) => run_packages
+                .iter()
+                .filter_map(|p| p.split_once('@'))
+                .find(|(n, v)| *n == package && v.starts_with(&format!("{line}.")))
+                .map(|(_, v)| v.to_string())
+                .unwrap_or_else(|| panic!("no carried `{package}` on {line}")),
+            None => qualified(package)
                 .split_once('@')
                 .map(|(_, v)| v.to_string())
-        });
+                .unwrap_or_default(),
+        };
+        let version = (!version.is_empty()).then_some(version);
         (package.to_string(), name.to_string(), version)
     };
     // One world per host: a world may not include two versions of one

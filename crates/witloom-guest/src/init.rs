@@ -186,7 +186,7 @@ fn write_app(
         WasiLine::P3 => carried.versions(package).find(|p| {
             p.version
                 .as_ref()
-                .is_some_and(|v| (v.major, v.minor) == (0, 3))
+                .is_some_and(|v| witloom_host::Wasi::of(v) == Some(line.host()))
         }),
     }
     .expect("witloom carries wasi:cli and wasi:http at 0.2, and wasi:cli at 0.3");

@@ -18,7 +18,8 @@ pub enum Wasi {
 }
 
 impl Wasi {
-    fn of(version: &Version) -> Option<Wasi> {
+    /// The line `version` is on (`0.3.0`: `P3`), if it is one of WASI's.
+    pub fn of(version: &Version) -> Option<Wasi> {
         match (version.major, version.minor) {
             (0, 2) => Some(Wasi::P2),
             (0, 3) => Some(Wasi::P3),

@@ -192,15 +192,18 @@ impl Capabilities {
         let resolve = &carried.resolve;
         let mut packages: Vec<Provided> = Vec::new();
         for world in worlds {
-            let (path, version) = match world.split_once('@') {
-                Some((path, v)) => (path, Some(Version::parse(v).unwrap())),
+            // `@0.3`: the version carried on that line.
+            let (path, line) = match world.split_once('@') {
+                Some((path, line)) => (path, Some(line)),
                 None => (*world, None),
             };
             let (package, name) = path.split_once('/').expect("ns:pkg/world");
-            let p = match version {
-                Some(v) => carried
-                    .versions(package)
-                    .find(|p| p.version.as_ref() == Some(&v)),
+            let p = match line {
+                Some(line) => carried.versions(package).find(|p| {
+                    p.version
+                        .as_ref()
+                        .is_some_and(|v| format!("{}.{}", v.major, v.minor) == line)
+                }),
                 None => carried.package(package),
             }
             .unwrap_or_else(|| panic!("witloom carries no `{world}`"));
@@ -413,7 +416,7 @@ mod tests {
                 "witloom run",
                 &[
                     "wasi:cli/imports",
-                    "wasi:cli/imports@0.3.0",
+                    "wasi:cli/imports@0.3",
                     "witloom:host/db"
                 ]
             )
