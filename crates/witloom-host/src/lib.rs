@@ -49,6 +49,10 @@ const GRANTED: &[(&str, &str, Grant)] = &[("witloom:host", "sql", Grant::Databas
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Provision {
     pub kind: Kind,
+    /// The WASI line of the package that provides it (none for
+    /// `witloom:host`): a host links 0.3 only for a component that
+    /// imports it.
+    pub wasi: Option<Wasi>,
     /// What the user must grant first, if anything.
     pub grant: Option<Grant>,
 }
@@ -312,6 +316,10 @@ impl Capabilities {
         }
         Ok(Provision {
             kind: provided.kind,
+            wasi: match provided.kind {
+                Kind::Wasi => provided.version.as_ref().and_then(Wasi::of),
+                Kind::Witloom => None,
+            },
             grant: GRANTED
                 .iter()
                 .find(|(p, i, _)| *p == package && *i == interface)
@@ -476,6 +484,7 @@ mod tests {
         let run = Capabilities::run();
         let wasi = Provision {
             kind: Kind::Wasi,
+            wasi: Some(Wasi::P2),
             grant: None,
         };
         assert_eq!(run.check("wasi:cli/stdout@0.2.6"), Ok(wasi));
@@ -484,6 +493,7 @@ mod tests {
             run.check("witloom:host/sql@0.1.0"),
             Ok(Provision {
                 kind: Kind::Witloom,
+                wasi: None,
                 grant: Some(Grant::Database)
             })
         );
@@ -492,7 +502,13 @@ mod tests {
             Ok(None)
         );
         // Two versions of one package, each serving its own track.
-        assert_eq!(run.check("wasi:cli/stdout@0.3.0"), Ok(wasi));
+        assert_eq!(
+            run.check("wasi:cli/stdout@0.3.0"),
+            Ok(Provision {
+                wasi: Some(Wasi::P3),
+                ..wasi
+            })
+        );
         assert_eq!(
             run.check("wasi:cli/stdout@0.4.0"),
             Err(NotProvided::Version {

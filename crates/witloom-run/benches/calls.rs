@@ -8,8 +8,11 @@
 //!
 //! Usage: `calls GREETER.wasm APP.wasm`.
 
+mod support;
+
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Instant;
+use support::{func, show};
 use wasmtime::component::{Instance, TypedFunc};
 use wasmtime::{Engine, Store};
 use witloom_run::{RunOptions, State};
@@ -90,34 +93,4 @@ fn instantiate(engine: &Engine, path: &str, opts: &RunOptions) -> (Store<State>,
         .instantiate(&mut prepared.store)
         .expect("instantiates");
     (prepared.store, instance)
-}
-
-fn func<P, R>(
-    store: &mut Store<State>,
-    instance: &Instance,
-    iface: &str,
-    name: &str,
-) -> TypedFunc<P, R>
-where
-    P: wasmtime::component::ComponentNamedList + wasmtime::component::Lower,
-    R: wasmtime::component::ComponentNamedList + wasmtime::component::Lift,
-{
-    let iface_index = instance
-        .get_export_index(&mut *store, None, iface)
-        .unwrap_or_else(|| panic!("no export {iface}"));
-    let index = instance
-        .get_export_index(&mut *store, Some(&iface_index), name)
-        .unwrap_or_else(|| panic!("no {iface}#{name}"));
-    instance.get_typed_func(&mut *store, index).expect("typed")
-}
-
-fn show(d: Duration) -> String {
-    let ns = d.as_nanos();
-    if ns >= 1_000_000 {
-        format!("{:.2} ms", ns as f64 / 1e6)
-    } else if ns >= 1_000 {
-        format!("{:.2} µs", ns as f64 / 1e3)
-    } else {
-        format!("{ns} ns")
-    }
 }

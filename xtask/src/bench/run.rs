@@ -80,20 +80,7 @@ pub fn run(plan: super::Plan) -> Result<()> {
         return Ok(());
     }
     println!("per-call cost (release host, typed calls through witloom_run::prepare):");
-    crate::run(
-        crate::cargo()
-            .args([
-                "bench",
-                "--quiet",
-                "-p",
-                "witloom-run",
-                "--bench",
-                "calls",
-                "--",
-            ])
-            .arg(sandbox.wasm("greeter"))
-            .arg(&app),
-    )?;
+    crate::run(run_bench("calls").arg(sandbox.wasm("greeter")).arg(&app))?;
 
     let p3 = apps::build_p3(&witloom, &["pipes-rust", "bench-rust"])?;
     let bench_app = out.join("p3-bench.wasm");
@@ -110,17 +97,24 @@ pub fn run(plan: super::Plan) -> Result<()> {
         "streams (release host and guests, medians; MiB/s of a stream<u8> into `digest` and of a list<u8> into `digest-list`; guest→guest less the loop's own cost):"
     );
     crate::run(
-        crate::cargo()
-            .args([
-                "bench",
-                "--quiet",
-                "-p",
-                "witloom-run",
-                "--bench",
-                "streams",
-                "--",
-            ])
+        run_bench("streams")
             .arg(p3.wasm("pipes-rust"))
             .arg(&bench_app),
     )
+}
+
+/// `cargo bench` of witloom-run's benchmark `name`, to be given its
+/// inputs.
+fn run_bench(name: &str) -> Command {
+    let mut cmd = crate::cargo();
+    cmd.args([
+        "bench",
+        "--quiet",
+        "-p",
+        "witloom-run",
+        "--bench",
+        name,
+        "--",
+    ]);
+    cmd
 }

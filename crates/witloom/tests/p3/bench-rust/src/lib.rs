@@ -23,7 +23,7 @@ impl exports::witloom_tests::p3::bench::Guest for Bench {
                 tx.write_all(bytes.clone()).await;
                 drop(tx);
             };
-            let ((), (count, _)) = join(write, digest).await;
+            let ((), (count, _)) = futures::join!(write, digest);
             counted += count;
         }
         counted
@@ -45,34 +45,6 @@ impl exports::witloom_tests::p3::bench::Guest for Bench {
             pipes::ping_sync();
         }
     }
-}
-
-/// Both futures to completion, polled together on this task.
-async fn join<A: std::future::Future, B: std::future::Future>(a: A, b: B) -> (A::Output, B::Output) {
-    let mut a = std::pin::pin!(a);
-    let mut b = std::pin::pin!(b);
-    let (mut ra, mut rb) = (None, None);
-    std::future::poll_fn(move |cx| {
-        if ra.is_none()
-            && let std::task::Poll::Ready(v) = a.as_mut().poll(cx)
-        {
-            ra = Some(v);
-        }
-        if rb.is_none()
-            && let std::task::Poll::Ready(v) = b.as_mut().poll(cx)
-        {
-            rb = Some(v);
-        }
-        match (ra.take(), rb.take()) {
-            (Some(x), Some(y)) => std::task::Poll::Ready((x, y)),
-            (x, y) => {
-                ra = x;
-                rb = y;
-                std::task::Poll::Pending
-            }
-        }
-    })
-    .await
 }
 
 export!(Bench);

@@ -36,7 +36,7 @@ impl exports::wasi::cli::run::Guest for Runner {
     async fn run() -> Result<(), ()> {
         let mut c = Checks::default();
 
-        let (a, b) = futures_join(pipes::later("one".into(), 30), pipes::later("two".into(), 30)).await;
+        let (a, b) = futures::join!(pipes::later("one".into(), 30), pipes::later("two".into(), 30));
         c.check("later: two async calls in flight at once", a == "ONE" && b == "TWO");
 
         let (mut tx, rx) = wit_stream::new::<u8>();
@@ -48,7 +48,7 @@ impl exports::wasi::cli::run::Guest for Runner {
             drop(tx);
             left.is_empty()
         };
-        let (all_written, (count, seen)) = futures_join(writer, digest).await;
+        let (all_written, (count, seen)) = futures::join!(writer, digest);
         c.check(
             "digest: 1 MiB written to the callee's stream, every byte counted",
             all_written && count == LEN && seen == sum,
@@ -89,32 +89,6 @@ impl exports::wasi::cli::run::Guest for Runner {
         println!("{} checks, {} failed", c.run, c.failed);
         if c.failed == 0 { Ok(()) } else { Err(()) }
     }
-}
-
-/// Both futures to completion, polled together (wit-bindgen's executor
-/// runs them on this task).
-async fn futures_join<A: std::future::Future, B: std::future::Future>(a: A, b: B) -> (A::Output, B::Output) {
-    let mut a = std::pin::pin!(a);
-    let mut b = std::pin::pin!(b);
-    let (mut ra, mut rb) = (None, None);
-    std::future::poll_fn(move |cx| {
-        if ra.is_none()
-            && let std::task::Poll::Ready(v) = a.as_mut().poll(cx)
-        {
-            ra = Some(v);
-        }
-        if rb.is_none()
-            && let std::task::Poll::Ready(v) = b.as_mut().poll(cx)
-        {
-            rb = Some(v);
-        }
-        if ra.is_some() && rb.is_some() {
-            std::task::Poll::Ready((ra.take().unwrap(), rb.take().unwrap()))
-        } else {
-            std::task::Poll::Pending
-        }
-    })
-    .await
 }
 
 export!(Runner);
