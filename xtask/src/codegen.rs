@@ -42,6 +42,13 @@ fn bindings() -> Vec<Binding> {
             options: world("extra"),
             out: "crates/witloom-guest/tests/runtime/extra_bindings.rs",
         },
+        // Its async world: async functions, streams, futures and an
+        // error-context.
+        Binding {
+            wit: "crates/witloom-guest/tests/runtime/wit",
+            options: world("concurrent-faults"),
+            out: "crates/witloom-guest/tests/runtime/flows_bindings.rs",
+        },
     ]
 }
 

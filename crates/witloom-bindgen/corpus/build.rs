@@ -1,5 +1,6 @@
-//! Generates host bindings for every world of the IR corpus and of the
-//! WASI 0.2 set (plus async and `with` variants) into `OUT_DIR`, and a
+//! Generates host bindings for every world of the IR corpus, of the
+//! WASI 0.2 and 0.3 sets (plus async and `with` variants), of wasmtime's
+//! `bindgen!` corpus and of witloom's async corpus into `OUT_DIR`, and a
 //! module per world that `src/lib.rs` includes: building this crate is
 //! the test that witloom-bindgen's output compiles. Worlds the generator
 //! refuses are listed with its message, for the tests to check.
@@ -80,6 +81,13 @@ fn main() {
 
     let wasi = load(&witloom_testkit::wasi_wit_dir(), &LoadOptions::default()).unwrap();
     world_cases("", &wasi, true, &mut cases);
+    // WASI 0.3: async functions, streams and futures throughout.
+    let wasi_0_3 = load(
+        &witloom_testkit::wasi_0_3_wit_dir(),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    world_cases("", &wasi_0_3, true, &mut cases);
     let command = cases
         .iter()
         .find(|c| c.name.starts_with("wasi:cli/command@"))
@@ -147,8 +155,15 @@ fn main() {
         .filter(|p| p.is_dir() || p.extension().is_some_and(|e| e == "wit"))
         .collect();
     entries.sort();
+    // wasmtime's corpus has no component-model async; witloom's own async
+    // corpus goes through the same option sets.
+    let mut entries: Vec<(&str, PathBuf)> = entries
+        .into_iter()
+        .map(|e| ("wasmtime codegen", e))
+        .collect();
+    entries.push(("async corpus", manifest_dir.join("wit/concurrency")));
     let mut unloaded = Vec::new();
-    for entry in &entries {
+    for (corpus, entry) in &entries {
         let short = entry.file_name().unwrap().to_string_lossy().into_owned();
         let opts = LoadOptions {
             all_features: true,
@@ -175,7 +190,7 @@ fn main() {
                     };
                 }
                 cases.push(Case {
-                    name: format!("wasmtime codegen {short} {} {set}", world.name),
+                    name: format!("{corpus} {short} {} {set}", world.name),
                     wit: wit.clone(),
                     opts,
                 });

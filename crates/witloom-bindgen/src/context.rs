@@ -436,9 +436,6 @@ impl<'a> Gen<'a> {
             }
         }
         for f in &funcs {
-            if f.is_async {
-                return refuse("component-model `async` functions", &f.qualified_name);
-            }
             if !matches!(
                 f.kind,
                 FunctionKind::Freestanding
@@ -461,16 +458,12 @@ impl<'a> Gen<'a> {
 
     fn check_type(&self, ty: Type, whom: &str) -> Result<(), Diagnostic> {
         let refuse = |what: &str| Err(unsupported(what, whom));
-        let Type::Id(id) = ty else {
-            return match ty {
-                Type::ErrorContext => refuse("`error-context`"),
-                _ => Ok(()),
-            };
-        };
+        let Type::Id(id) = ty else { return Ok(()) };
         let mut children = Vec::new();
         match &self.ir.types[id].kind {
-            TypeDefKind::Future { .. } => return refuse("`future` types"),
-            TypeDefKind::Stream { .. } => return refuse("`stream` types"),
+            TypeDefKind::Future { r#type } | TypeDefKind::Stream { r#type } => {
+                children.extend(r#type)
+            }
             TypeDefKind::FixedSizeList { .. } => return refuse("fixed-size lists"),
             TypeDefKind::Map { .. } => return refuse("`map` types"),
             TypeDefKind::Record { fields } => children.extend(fields.iter().map(|f| f.r#type)),
@@ -595,8 +588,7 @@ impl<'a> Gen<'a> {
                 Mode::Borrowed => "&str".into(),
                 Mode::Lent(lt) => format!("{}str", amp(lt)),
             },
-            // Refused by `check_supported`.
-            Type::ErrorContext => "()".into(),
+            Type::ErrorContext => "wasmtime::component::ErrorContext".into(),
             Type::Id(id) => {
                 let def = &self.ir.types[id];
                 if def.name.is_none() {
@@ -661,6 +653,14 @@ impl<'a> Gen<'a> {
                     format!("{wt}::Resource<{}>", self.named_path(*resource, here))
                 }
             }
+            // The host's end of a stream or future the guest holds the
+            // other end of; always owned (a handle moves).
+            TypeDefKind::Future { r#type } => {
+                format!("{wt}::FutureReader<{}>", self.payload(*r#type, here))
+            }
+            TypeDefKind::Stream { r#type } => {
+                format!("{wt}::StreamReader<{}>", self.payload(*r#type, here))
+            }
             TypeDefKind::Alias { target } => self.render(*target, here, mode),
             // Named kinds never reach here without a name; the rest
             // is refused by `check_supported`.
@@ -668,13 +668,27 @@ impl<'a> Gen<'a> {
         }
     }
 
+    /// A stream's or future's payload: owned, `()` for none.
+    fn payload(&self, ty: Option<Type>, here: &ModPath) -> String {
+        ty.map_or("()".to_string(), |t| self.render(t, here, Mode::Owned))
+    }
+
     /// Whether a value of `ty` holds strings or lists, so that arguments
     /// of that type are passed by reference.
     pub fn needs_borrow(&self, ty: Type) -> bool {
-        self.any_inside(ty, &|t| {
-            matches!(t, Type::String)
-                || matches!(t, Type::Id(id) if matches!(self.ir.types[id].kind, TypeDefKind::List { .. }))
-        })
+        self.any_inside(ty, &|t| self.is_string_or_list(t))
+    }
+
+    /// Whether a value of `ty` has data to lend outside what its streams
+    /// and futures carry (their payloads are always owned), so that a
+    /// borrowing definition of it has a lifetime to use.
+    pub fn has_data_to_lend(&self, ty: Type) -> bool {
+        self.any_inside_of(ty, &|t| self.is_string_or_list(t), false)
+    }
+
+    fn is_string_or_list(&self, t: Type) -> bool {
+        matches!(t, Type::String)
+            || matches!(t, Type::Id(id) if matches!(self.ir.types[id].kind, TypeDefKind::List { .. }))
     }
 
     /// Whether a value of `ty` holds a resource handle.
@@ -684,27 +698,75 @@ impl<'a> Gen<'a> {
         })
     }
 
+    /// Whether a value of `ty` holds a stream, a future or an
+    /// `error-context`: a handle wasmtime neither clones nor compares.
+    pub fn has_async_handle(&self, ty: Type) -> bool {
+        self.any_inside(ty, &|t| match t {
+            Type::ErrorContext => true,
+            Type::Id(id) => matches!(
+                self.ir.types[id].kind,
+                TypeDefKind::Future { .. } | TypeDefKind::Stream { .. }
+            ),
+            _ => false,
+        })
+    }
+
+    /// Whether a value of `ty` holds an `error-context`, which wasmtime 48
+    /// gives no `Debug`: such values are shown as opaque.
+    pub fn has_error_context(&self, ty: Type) -> bool {
+        // A stream or future is `Debug` whatever it carries.
+        self.any_inside_of(ty, &|t| matches!(t, Type::ErrorContext), false)
+    }
+
+    /// Whether `pred` holds for `ty` or anything inside it, streams' and
+    /// futures' payloads included (a `stream<string>` holds a string, as
+    /// `bindgen!` counts it).
     pub fn any_inside(&self, ty: Type, pred: &dyn Fn(Type) -> bool) -> bool {
+        self.any_inside_of(ty, pred, true)
+    }
+
+    /// [`Gen::any_inside`], looking into streams' and futures' payloads
+    /// only when `payloads`.
+    pub fn any_inside_of(&self, ty: Type, pred: &dyn Fn(Type) -> bool, payloads: bool) -> bool {
         if pred(ty) {
             return true;
         }
         let Type::Id(id) = ty else { return false };
+        let any_inside =
+            |t: Type, pred: &dyn Fn(Type) -> bool| self.any_inside_of(t, pred, payloads);
         match &self.ir.types[id].kind {
-            TypeDefKind::Record { fields } => {
-                fields.iter().any(|f| self.any_inside(f.r#type, pred))
+            TypeDefKind::Future { r#type: Some(t) } | TypeDefKind::Stream { r#type: Some(t) }
+                if payloads =>
+            {
+                any_inside(*t, pred)
             }
+            TypeDefKind::Record { fields } => fields.iter().any(|f| any_inside(f.r#type, pred)),
             TypeDefKind::Variant { cases } => cases
                 .iter()
                 .filter_map(|c| c.r#type)
-                .any(|t| self.any_inside(t, pred)),
-            TypeDefKind::Tuple { types } => types.iter().any(|t| self.any_inside(*t, pred)),
+                .any(|t| any_inside(t, pred)),
+            TypeDefKind::Tuple { types } => types.iter().any(|t| any_inside(*t, pred)),
             TypeDefKind::Option { r#type }
             | TypeDefKind::List { element: r#type }
-            | TypeDefKind::Alias { target: r#type } => self.any_inside(*r#type, pred),
-            TypeDefKind::Result { ok, err } => {
-                ok.iter().chain(err).any(|t| self.any_inside(*t, pred))
-            }
+            | TypeDefKind::Alias { target: r#type } => any_inside(*r#type, pred),
+            TypeDefKind::Result { ok, err } => ok.iter().chain(err).any(|t| any_inside(*t, pred)),
             _ => false,
+        }
+    }
+
+    /// Whether the resource `f` belongs to has a constructor (whose Rust
+    /// name its other functions must not take).
+    pub fn has_constructor(&self, f: &Function) -> bool {
+        let Some(resource) = f.resource else {
+            return false;
+        };
+        let is_ctor =
+            |g: &Function| g.kind == FunctionKind::Constructor && g.resource == Some(resource);
+        match self.ir.types[resource].owner {
+            Owner::Interface(i) => self.ir.interfaces[i].functions.values().any(is_ctor),
+            Owner::World(_) | Owner::None => self.world.imports.iter().any(|item| {
+                matches!(&item.kind, WorldItemKind::Function { function } if is_ctor(function))
+            }),
         }
     }
 

@@ -60,7 +60,11 @@ impl Gen<'_> {
         let method = match f.kind {
             FunctionKind::Constructor => "constructor".to_string(),
             FunctionKind::Method | FunctionKind::Static => {
-                resource_fn(&f.item_name, &["constructor"])
+                if self.has_constructor(f) {
+                    resource_fn(&f.item_name, &["constructor"])
+                } else {
+                    resource_fn(&f.item_name, &[])
+                }
             }
             _ => snake(&f.item_name),
         };

@@ -20,16 +20,41 @@ struct HostFn {
     method: String,
     /// `name: Type` pairs.
     params: Vec<(String, String)>,
-    /// The parameters' types, for tracing: whether each holds a list.
-    lists: Vec<bool>,
+    /// The parameters' types, for tracing: how each is shown.
+    lists: Vec<Shown>,
     /// The Rust return type, `None` for nothing.
     ret: Option<String>,
-    /// Whether the result holds a list (for tracing).
-    ret_list: bool,
+    /// How tracing shows the result.
+    ret_list: Shown,
     /// When the result's error is a trappable type: the `convert_*`
     /// method, the WIT error type and the Rust one.
     convert: Option<(String, TypeId, String)>,
     flags: Flags,
+    /// A component-model `async func`: called concurrently, with an
+    /// `&Accessor` rather than an `Access` (its flags hold `async | store`).
+    concurrent: bool,
+}
+
+/// How tracing shows a value: by its `Debug`; as `...` unless tracing is
+/// verbose when it holds a `list` (a `string` is not one, nor what a
+/// stream carries), as `bindgen!` does; always as `...` when it holds an
+/// `error-context`, which has no `Debug`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    Value,
+    List,
+    Opaque,
+}
+
+impl Shown {
+    /// Whether the value is elided under `flags`.
+    fn elided(self, flags: Flags) -> bool {
+        match self {
+            Shown::Value => false,
+            Shown::List => !flags.verbose_tracing,
+            Shown::Opaque => true,
+        }
+    }
 }
 
 /// The methods of one pair of host traits: `<Base>` (on `&mut self`,
@@ -96,7 +121,14 @@ impl Gen<'_> {
         let method = match f.kind {
             FunctionKind::Constructor => "new".to_string(),
             FunctionKind::Method | FunctionKind::Static => {
-                resource_fn(&f.item_name, &["new", "drop"])
+                // `new` is the constructor's, where there is one (WASI
+                // 0.3's `request.new` is a static function of a resource
+                // without one); `drop` is always the destructor's.
+                if self.has_constructor(f) {
+                    resource_fn(&f.item_name, &["new", "drop"])
+                } else {
+                    resource_fn(&f.item_name, &["drop"])
+                }
             }
             _ => snake(&f.item_name),
         };
@@ -105,7 +137,7 @@ impl Gen<'_> {
             .iter()
             .map(|p| (snake(&p.name), self.render(p.r#type, module, Mode::Owned)))
             .collect();
-        let lists = f.params.iter().map(|p| self.has_list(p.r#type)).collect();
+        let lists = f.params.iter().map(|p| self.shown(p.r#type)).collect();
         let mut convert = None;
         let ret = f.result.map(|r| match self.trappable_error(r) {
             Some((ok, err_id, rust)) => {
@@ -124,18 +156,23 @@ impl Gen<'_> {
             params,
             lists,
             ret,
-            ret_list: f.result.is_some_and(|r| self.has_list(r)),
+            ret_list: f.result.map_or(Shown::Value, |r| self.shown(r)),
             convert,
             flags,
+            concurrent: f.is_async,
         }
     }
 
-    /// Whether a value of `ty` holds a `list` (a `string` is not one):
-    /// tracing elides those unless it is verbose, as `bindgen!` does.
-    fn has_list(&self, ty: Type) -> bool {
-        self.any_inside(ty, &|t| {
-            matches!(t, Type::Id(id) if matches!(self.ir.types[id].kind, TypeDefKind::List { .. }))
-        })
+    /// How tracing shows a value of `ty`.
+    fn shown(&self, ty: Type) -> Shown {
+        let list = |t: Type| matches!(t, Type::Id(id) if matches!(self.ir.types[id].kind, TypeDefKind::List { .. }));
+        if self.has_error_context(ty) {
+            Shown::Opaque
+        } else if self.any_inside_of(ty, &list, false) {
+            Shown::List
+        } else {
+            Shown::Value
+        }
     }
 
     /// For `result<T, E>` where `E` is a trappable error type: `(T, E, the
@@ -176,7 +213,12 @@ impl Gen<'_> {
         } else {
             format!(" -> {ret}")
         };
-        if h.flags.store {
+        if h.concurrent {
+            fns.store.push(format!(
+                "fn {}(accessor: &{WT}::Accessor<T, Self>{params}){ret}",
+                h.method
+            ));
+        } else if h.flags.store {
             fns.store.push(format!(
                 "fn {}(host: {WT}::Access<T, Self>{params}){ret}",
                 h.method
@@ -613,8 +655,8 @@ impl Gen<'_> {
                 .iter()
                 .zip(&h.lists)
                 .enumerate()
-                .map(|(i, ((name, _), list))| {
-                    if *list && !flags.verbose_tracing {
+                .map(|(i, ((name, _), shown))| {
+                    if shown.elided(flags) {
                         format!("{name} = tracing::field::debug(\"...\"), ")
                     } else {
                         format!("{name} = tracing::field::debug(&arg{i}), ")
@@ -626,7 +668,18 @@ impl Gen<'_> {
                 fields.concat()
             ));
         }
-        if flags.store {
+        if h.concurrent {
+            body.push_str(&format!(
+                "let host = &caller.with_getter::<D>(host_getter); let r = {};",
+                self.trapping(
+                    format!(
+                        "<D as {base}WithStore<T>>::{}(host{call_args}).await",
+                        h.method
+                    ),
+                    trap
+                )
+            ));
+        } else if flags.store {
             body.push_str(&format!(
                 "let access_cx = wasmtime::AsContextMut::as_context_mut(&mut caller); let host = {WT}::Access::<T, D>::new(access_cx, host_getter); let r = {};",
                 self.trapping(format!("<D as {base}WithStore<T>>::{}(host{call_args}){await_}", h.method), trap)
@@ -641,7 +694,7 @@ impl Gen<'_> {
             ));
         }
         if flags.tracing {
-            let shown = if h.ret_list && !flags.verbose_tracing {
+            let shown = if h.ret_list.elided(flags) {
                 "\"...\""
             } else {
                 "&r"
@@ -655,15 +708,20 @@ impl Gen<'_> {
             if !link.converts.iter().any(|(m, _, _)| m == convert) {
                 link.converts.push((convert.clone(), rust.to_string(), wit));
             }
-            // The store's host was handed to the call; take it again.
-            let host = if flags.store {
-                "&mut host_getter(caller.data_mut())"
+            // The store's host was handed to the call; take it again (a
+            // concurrent call reaches the store only inside `with`).
+            let call = if h.concurrent {
+                format!(
+                    "caller.with(|mut host| {convert_trait}::{convert}(&mut host_getter(host.get()), e))"
+                )
+            } else if flags.store {
+                format!("{convert_trait}::{convert}(&mut host_getter(caller.data_mut()), e)")
             } else {
-                "host"
+                format!("{convert_trait}::{convert}(host, e)")
             };
             body.push_str(&format!(
                 " let r = match r {{ Ok(v) => Ok(v), Err(e) => Err({}?) }};",
-                self.to_trap(format!("{convert_trait}::{convert}({host}, e)"))
+                self.to_trap(call)
             ));
         }
         let ret = if h.ret.is_some() {
@@ -693,8 +751,19 @@ impl Gen<'_> {
             } else {
                 ("", "")
             };
+            // A concurrent call gets the store through an `Accessor`, and
+            // its future need not be `'static` of the store.
+            let (wrap, head, boxed) = if h.concurrent {
+                (
+                    "func_wrap_concurrent",
+                    format!("move |caller: &{WT}::Accessor<T>, {arg_tuple}: {type_tuple}|"),
+                    "Box::pin",
+                )
+            } else {
+                ("func_wrap_async", closure_head, "Box::new")
+            };
             link.out.line(format!(
-                "inst.func_wrap_async({:?}, {closure_head} {{ {uses}{span}Box::new(async move {{ {body} {ret} }}{instrument}) }})?;",
+                "inst.{wrap}({:?}, {head} {{ {uses}{span}{boxed}(async move {{ {body} {ret} }}{instrument}) }})?;",
                 f.name
             ));
         } else {

@@ -87,9 +87,12 @@ impl Gen<'_> {
         if self.opts.ownership == Ownership::Owning {
             return;
         }
-        // (parameters, result, the module they are written in, whether the
-        // parameters are owned: an import's, or a concurrent export's)
-        let mut funcs: Vec<(Vec<Type>, Option<Type>, ModPath, bool)> = Vec::new();
+        // (parameters, result, the module they are written in, how the
+        // parameters are used: passed to the guest (an export's), received
+        // (an import's, or a concurrent export's: its arguments outlive the
+        // caller's borrows, so the `…Result` definition is the one it
+        // takes, while `bindgen!` still counts them as passed))
+        let mut funcs: Vec<(Vec<Type>, Option<Type>, ModPath, Uses)> = Vec::new();
         let root: ModPath = Vec::new();
         for (items, import) in [(&self.world.imports, true), (&self.world.exports, false)] {
             for item in items.iter() {
@@ -97,7 +100,11 @@ impl Gen<'_> {
                     let params = f.params.iter().map(|p| p.r#type).collect();
                     let flags = self.export_flags(None, &f.name);
                     let owned = import || (flags.asynchronous && flags.store);
-                    funcs.push((params, f.result, root.clone(), owned));
+                    let params_use = Uses {
+                        passed: !import,
+                        received: owned,
+                    };
+                    funcs.push((params, f.result, root.clone(), params_use));
                 }
             }
         }
@@ -105,18 +112,25 @@ impl Gen<'_> {
             for i in ifaces.iter() {
                 for f in self.ir.interfaces[i.id].functions.values() {
                     let params = f.params.iter().map(|p| p.r#type).collect();
-                    // A concurrent call takes its arguments owned (they
-                    // outlive the caller's borrows): as if received.
                     let flags = self.export_flags(Some(i.id), &f.name);
                     let owned = import || (flags.asynchronous && flags.store);
-                    funcs.push((params, f.result, i.module.clone(), owned));
+                    let params_use = Uses {
+                        passed: !import,
+                        received: owned,
+                    };
+                    funcs.push((params, f.result, i.module.clone(), params_use));
                 }
             }
         }
         let mut uses: HashMap<Site, Uses> = HashMap::new();
-        for (params, result, here, owned) in funcs {
+        for (params, result, here, params_use) in funcs {
             for p in params {
-                self.mark(p, &here, !owned, &mut uses);
+                if params_use.passed {
+                    self.mark(p, &here, true, &mut uses);
+                }
+                if params_use.received {
+                    self.mark(p, &here, false, &mut uses);
+                }
             }
             if let Some(r) = result {
                 self.mark(r, &here, false, &mut uses);
@@ -158,6 +172,9 @@ impl Gen<'_> {
             | TypeDefKind::List { element: r#type }
             | TypeDefKind::Alias { target: r#type } => vec![*r#type],
             TypeDefKind::Result { ok, err } => ok.iter().chain(err).copied().collect(),
+            TypeDefKind::Future { r#type } | TypeDefKind::Stream { r#type } => {
+                r#type.iter().copied().collect()
+            }
             _ => Vec::new(),
         };
         for c in children {
@@ -178,7 +195,7 @@ impl Gen<'_> {
         // (nothing to borrow) keep one owning definition.
         let from_elsewhere =
             matches!(self.ir.types[id].owner, Owner::Interface(i) if self.with.contains_key(&i));
-        if from_elsewhere || !self.needs_borrow(Type::Id(id)) {
+        if from_elsewhere || !self.has_data_to_lend(Type::Id(id)) {
             return Shape::Owned;
         }
         let u = self

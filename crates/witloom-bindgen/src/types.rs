@@ -15,7 +15,7 @@ impl Gen<'_> {
     /// `derives` and the user's additional derives, each once (`Clone`
     /// and `std::clone::Clone` are one derive).
     fn with_additional(&self, derives: &str) -> String {
-        let mut all: Vec<&str> = derives.split(", ").collect();
+        let mut all: Vec<&str> = derives.split(", ").filter(|d| !d.is_empty()).collect();
         let last = |d: &str| d.rsplit("::").next().unwrap_or(d).trim().to_string();
         for extra in &self.opts.additional_derives {
             if !all.iter().any(|d| last(d) == last(extra)) {
@@ -56,7 +56,12 @@ impl Gen<'_> {
         // holding handles cannot be cloned or compared. A borrowing type
         // is only ever lowered into the guest.
         let lent = matches!(mode, Mode::Lent(_));
-        let derives = if self.has_handle(ty) {
+        // An `error-context` has no `Debug` in wasmtime 48: the type gets
+        // one of its own that shows it as opaque (below).
+        let opaque = self.has_error_context(ty);
+        let derives = if opaque {
+            ""
+        } else if self.has_handle(ty) || self.has_async_handle(ty) {
             "Debug"
         } else if lent {
             "Clone, Debug"
@@ -66,6 +71,11 @@ impl Gen<'_> {
             "Clone, Copy, Debug, PartialEq"
         };
         let derives = self.with_additional(derives);
+        let derives = if derives.is_empty() {
+            String::new()
+        } else {
+            format!(", {derives}")
+        };
         let lift = if lent {
             String::new()
         } else {
@@ -75,7 +85,7 @@ impl Gen<'_> {
             TypeDefKind::Record { fields } => {
                 out.docs(def.docs.as_deref());
                 out.line(format!(
-                    "#[derive({WT}::ComponentType, {lift}{WT}::Lower, {derives})]"
+                    "#[derive({WT}::ComponentType, {lift}{WT}::Lower{derives})]"
                 ));
                 out.line("#[component(record)]");
                 out.line(format!("pub struct {rust} {{"));
@@ -93,7 +103,7 @@ impl Gen<'_> {
             TypeDefKind::Variant { cases } => {
                 out.docs(def.docs.as_deref());
                 out.line(format!(
-                    "#[derive({WT}::ComponentType, {lift}{WT}::Lower, {derives})]"
+                    "#[derive({WT}::ComponentType, {lift}{WT}::Lower{derives})]"
                 ));
                 out.line("#[component(variant)]");
                 out.line(format!("pub enum {rust} {{"));
@@ -178,11 +188,30 @@ impl Gen<'_> {
                     self.render_kind(&def.kind, module, mode)
                 ));
             }
+            // `type bytes = stream<u8>`: the reader the host holds.
+            TypeDefKind::Future { .. } | TypeDefKind::Stream { .. } => {
+                out.docs(def.docs.as_deref());
+                out.line(format!(
+                    "pub type {rust} = {};",
+                    self.render_kind(&def.kind, module, mode)
+                ));
+            }
             // Refused by `check_supported`.
-            TypeDefKind::Future { .. }
-            | TypeDefKind::Stream { .. }
-            | TypeDefKind::FixedSizeList { .. }
-            | TypeDefKind::Map { .. } => {}
+            TypeDefKind::FixedSizeList { .. } | TypeDefKind::Map { .. } => {}
+        }
+        if opaque
+            && matches!(
+                def.kind,
+                TypeDefKind::Record { .. } | TypeDefKind::Variant { .. }
+            )
+        {
+            let generics = if rust.ends_with("<'a>") { "<'a>" } else { "" };
+            let bare = rust.trim_end_matches("<'a>");
+            out.line(format!("impl{generics} core::fmt::Debug for {rust} {{"));
+            out.line(format!(
+                "fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {{ f.debug_struct({bare:?}).finish_non_exhaustive() }}"
+            ));
+            out.line("}");
         }
         if self.errors.contains(&id) {
             self.error_impls(id, rust, out);

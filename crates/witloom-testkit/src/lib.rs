@@ -93,26 +93,56 @@ pub fn pinned_version(krate: &str) -> String {
 /// (as wasmtime-wasi-http's own `wit/` has), and every package in `deps/`.
 pub fn wasi_wit_dir() -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| wasi_set_dir(|p| p.run && p.serve, "proxy"))
+        .clone()
+}
+
+/// The WASI 0.3 WIT set witloom carries (cli, clocks, filesystem, http,
+/// random, sockets at 0.3), written out once like [`wasi_wit_dir`]: a
+/// root package whose world includes `wasi:http/service`, and every
+/// package in `deps/`.
+pub fn wasi_0_3_wit_dir() -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let carried = witloom_host::carried();
-        let http = carried.package("wasi:http").expect("witloom carries wasi:http");
-        let dir = target_dir()
-            .join("witloom-testkit")
-            .join(format!("wasi-{}", http.qualified().replace(':', "-")));
-        let wasi: Vec<_> = carried.wasi().filter(|p| p.run && p.serve).collect();
-        carried
-            .write_deps(&dir.join("deps"), &wasi)
-            .unwrap_or_else(|e| panic!("{e}"));
-        let version = http.version.as_ref().expect("WASI is versioned");
-        let root = format!(
-            "// The WASI set, as a package directory for tests.\npackage witloom-testkit:wasi-set;\n\nworld all {{\n  include wasi:http/proxy@{version};\n}}\n"
-        );
-        if std::fs::read_to_string(dir.join("wasi-set.wit")).ok().as_deref() != Some(&root) {
-            witloom_diag::io::write(&dir.join("wasi-set.wit"), &root).unwrap_or_else(|e| panic!("{e}"));
-        }
-        dir
+        wasi_set_dir(
+            |p| {
+                p.version
+                    .as_ref()
+                    .is_some_and(|v| (v.major, v.minor) == (0, 3))
+            },
+            "service",
+        )
     })
     .clone()
+}
+
+/// The WASI packages `keep` keeps, under a root package whose world
+/// includes `wasi:http/<http_world>` at their version.
+fn wasi_set_dir(keep: fn(&witloom_host::WitPackage) -> bool, http_world: &str) -> PathBuf {
+    let carried = witloom_host::carried();
+    let wasi: Vec<_> = carried.wasi().filter(|p| keep(p)).collect();
+    let http = wasi
+        .iter()
+        .find(|p| p.name == "wasi:http")
+        .expect("witloom carries wasi:http");
+    let dir = target_dir()
+        .join("witloom-testkit")
+        .join(format!("wasi-{}", http.qualified().replace(':', "-")));
+    carried
+        .write_deps(&dir.join("deps"), &wasi)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let version = http.version.as_ref().expect("WASI is versioned");
+    let root = format!(
+        "// The WASI set, as a package directory for tests.\npackage witloom-testkit:wasi-set;\n\nworld all {{\n  include wasi:http/{http_world}@{version};\n}}\n"
+    );
+    if std::fs::read_to_string(dir.join("wasi-set.wit"))
+        .ok()
+        .as_deref()
+        != Some(&root)
+    {
+        witloom_diag::io::write(&dir.join("wasi-set.wit"), &root).unwrap_or_else(|e| panic!("{e}"));
+    }
+    dir
 }
 
 /// Writes every WASI package `run` and `serve` link (WASI 0.2) into

@@ -1,6 +1,7 @@
-//! witloom-bindgen's output for the IR corpus, the WASI 0.2 set and the
-//! corpus wasmtime tests `bindgen!` with (`tests/codegen` of its
-//! component-macro crate, under every option set its `codegen.rs` uses),
+//! witloom-bindgen's output for the IR corpus, the WASI 0.2 and 0.3 sets,
+//! the corpus wasmtime tests `bindgen!` with (`tests/codegen` of its
+//! component-macro crate, under every option set its `codegen.rs` uses)
+//! and witloom's async corpus (`wit/concurrency`, likewise),
 //! built by `build.rs`: that this crate compiles is the test. The tests below pin
 //! which worlds are generated and which are refused, and why.
 
@@ -22,6 +23,9 @@ mod tests {
             "wasi:http/proxy@",
             "wasi:filesystem/imports@",
             "wasi:sockets/imports@",
+            "wasi:cli/command@0.3",
+            "wasi:http/service@0.3",
+            "wasi:http/middleware@0.3",
             "async wasi:cli/command",
             "witloom-corpus:edge/edge-exports@0.1.0",
             "witloom-corpus:edge/edge-imports@0.1.0",
@@ -89,6 +93,22 @@ mod tests {
             .count();
         // 29 entries' worlds, six option sets each.
         assert!(generated >= 29 * 6, "{generated}: {GENERATED:?}");
+        // witloom's async corpus, likewise: every world under every set.
+        for world in ["pipeline", "service"] {
+            for set in [
+                "sugar",
+                "async",
+                "concurrent",
+                "tracing",
+                "imports_with_store",
+                "with_anyhow",
+            ] {
+                let name = format!(
+                    "async corpus concurrency witloom-corpus:concurrency/{world}@0.1.0 {set}"
+                );
+                assert!(GENERATED.contains(&name.as_str()), "{name}: {REFUSED:?}");
+            }
+        }
         for set in [
             "sugar",
             "async",
@@ -303,6 +323,10 @@ mod named_imports {
 /// to.
 #[derive(Debug)]
 pub struct SqlError;
+
+/// The Rust error type the async golden maps `pipes#error` to.
+#[derive(Debug)]
+pub struct PipeError;
 
 /// The Rust error type the edge corpus maps `files#error` to.
 #[derive(Debug)]

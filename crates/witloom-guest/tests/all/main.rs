@@ -2,5 +2,6 @@
 //! the skeleton goldens are a target of their own, `harness = false`): a
 //! module per concern.
 
+mod flows;
 mod runtime;
 mod smoke;

@@ -94,7 +94,7 @@ fn engine() -> &'static Engine {
 
 /// Builds the guest of `world` for `language` from `sources` (under
 /// `tests/runtime`), or says why it cannot.
-fn build_guest(language: Language, world: &str, sources: &str) -> Option<Vec<u8>> {
+pub(crate) fn build_guest(language: Language, world: &str, sources: &str) -> Option<Vec<u8>> {
     let tc = toolchain(language);
     if !tc.ready() {
         let why: Vec<String> = tc
@@ -124,7 +124,7 @@ fn build_guest(language: Language, world: &str, sources: &str) -> Option<Vec<u8>
             .join(format!("witloom-guest-tests/runtime-{world}-{language}")),
         shared_dir: witloom_testkit::target_dir().join("witloom-guest-tests/shared"),
     };
-    Some(build(&guest, &tc).unwrap_or_else(|e| panic!("{e}")))
+    Some(build(&guest, &tc).unwrap_or_else(|e| panic!("{e}: {e:#?}")))
 }
 
 fn run_suite(language: Language) {

@@ -4,7 +4,8 @@
 //! the layout may add a trailing comma before a closing bracket and wrap
 //! doc comments, nothing else), and to keep within 100 columns but where
 //! a string literal leaves no choice, for every world of the IR corpus,
-//! the WASI set, wasmtime's `bindgen!` corpus and the edge cases, under
+//! the WASI set, wasmtime's `bindgen!` corpus, the edge cases and the
+//! async corpus, under
 //! the option sets that change the code most. (The corpus crate compiles
 //! the formatted output of all of them.)
 
@@ -19,6 +20,7 @@ fn inputs() -> Vec<PathBuf> {
         witloom_testkit::wasi_wit_dir(),
         manifest.join("wit/edge"),
         manifest.join("wit/types"),
+        manifest.join("wit/concurrency"),
     ];
     for dir in [
         manifest.join("../../witloom-ir/tests/corpus"),

@@ -275,6 +275,24 @@ fn surface(items: &[&Item], at: &str, out: &mut BTreeSet<String>) {
     }
 }
 
+/// `text` with `from` replaced by `to` where `from` is a whole identifier
+/// (not part of a longer one).
+fn replace_ident(text: &str, from: &str, to: &str) -> String {
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(from) {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + from.len()..].chars().next();
+        let whole = !before.is_some_and(ident) && !after.is_some_and(ident);
+        out.push_str(&rest[..at]);
+        out.push_str(if whole { to } else { from });
+        rest = &rest[at + from.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 fn public_items(src: &str) -> BTreeSet<String> {
     let file = syn::parse_file(src).unwrap_or_else(|e| panic!("{e}"));
     let mut out = BTreeSet::new();
@@ -282,13 +300,93 @@ fn public_items(src: &str) -> BTreeSet<String> {
     out
 }
 
-/// Every loadable world of the corpus.
+/// `bindgen!` 48's public items, with its two known defects mended (each
+/// makes its output fail to compile; witloom's compiles, in `build.rs`):
+/// - a named stream or future type (`type bytes = stream<u8>;`) is defined
+///   under its WIT name as `HostStream<u8>`/`HostFuture<T>`, types
+///   wasmtime 48 does not have, while every use names it `Bytes`. witloom
+///   defines `Bytes = StreamReader<u8>`, what the uses expect;
+/// - with `ownership: Borrowing`, a type whose only strings or lists are
+///   inside a stream's or future's payload (always owned) is defined
+///   borrowing, `EventParam<'a>`, with `'a` used nowhere (E0392). witloom
+///   defines it once, owning, as there is nothing to lend.
+fn mended(items: BTreeSet<String>) -> BTreeSet<String> {
+    let lifeless: Vec<String> = items
+        .iter()
+        .filter_map(|i| {
+            let (kind, rest) = i.split_once(' ')?;
+            let name = rest.strip_suffix("Param<'a>")?;
+            let inside = format!("{name}Param");
+            let uses_lifetime = items.iter().any(|j| {
+                (j.starts_with(&format!("field {inside}."))
+                    || j.starts_with(&format!("case {inside}::")))
+                    && j.contains("'a")
+            });
+            (matches!(kind, "struct" | "enum") && !uses_lifetime).then(|| name.to_string())
+        })
+        .collect();
+    let items: BTreeSet<String> = items
+        .into_iter()
+        .map(|mut item| {
+            for path in &lifeless {
+                let bare = path.rsplit("::").next().unwrap();
+                for from in [
+                    format!("{bare}Param<'a>"),
+                    format!("{bare}Param"),
+                    format!("{bare}Result"),
+                ] {
+                    item = replace_ident(&item, &from, bare);
+                }
+            }
+            item
+        })
+        .collect();
+    items
+        .into_iter()
+        .map(|item| {
+            let Some((lhs, rhs)) = item.split_once(" = ") else {
+                return item;
+            };
+            let rhs = rhs
+                .replace(
+                    "wasmtime::component::HostStream<",
+                    "wasmtime::component::StreamReader<",
+                )
+                .replace(
+                    "wasmtime::component::HostFuture<",
+                    "wasmtime::component::FutureReader<",
+                );
+            if rhs == item.split_once(" = ").unwrap().1 {
+                return item;
+            }
+            let (path, name) = lhs.rsplit_once("::").unwrap();
+            let camel: String = name
+                .split('_')
+                .map(|w| {
+                    let mut c = w.chars();
+                    c.next()
+                        .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                        .unwrap_or_default()
+                })
+                .collect();
+            format!("{path}::{camel} = {rhs}")
+        })
+        .collect()
+}
+
+/// Every loadable world of the corpus, of witloom's async corpus
+/// (wasmtime's has no component-model async) and of the WASI sets.
 fn worlds() -> Vec<(PathBuf, String)> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(codegen_dir())
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
     entries.sort();
+    entries.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("wit/concurrency"));
+    // And the WASI sets' root worlds: `wasi:http/proxy` at 0.2, and
+    // `wasi:http/service` at 0.3 (async throughout).
+    entries.push(witloom_testkit::wasi_wit_dir());
+    entries.push(witloom_testkit::wasi_0_3_wit_dir());
     let mut out = Vec::new();
     for entry in entries {
         let opts = witloom_ir::LoadOptions {
@@ -317,7 +415,7 @@ fn public_items_equal_bindgens_for_every_corpus_world_and_option_set() {
     let mut compared = 0;
     for (path, world) in &worlds {
         for set in SETS {
-            let theirs = public_items(&theirs(path, world, set));
+            let theirs = mended(public_items(&theirs(path, world, set)));
             let ours = public_items(&ours(path, world, set));
             let missing: Vec<&String> = theirs.difference(&ours).collect();
             let extra: Vec<&String> = ours.difference(&theirs).collect();

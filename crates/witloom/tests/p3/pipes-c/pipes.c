@@ -44,6 +44,8 @@ pipes_test_callback_code_t exports_witloom_tests_p3_pipes_later(pipes_test_strin
     }
     pipes_test_string_free(text);
     exports_witloom_tests_p3_pipes_later_return(loud);
+    // `task.return` has copied it out.
+    pipes_test_string_free(&loud);
     return PIPES_TEST_CALLBACK_CODE_EXIT;
 }
 
