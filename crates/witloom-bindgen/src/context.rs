@@ -464,7 +464,7 @@ impl<'a> Gen<'a> {
             TypeDefKind::Future { r#type } | TypeDefKind::Stream { r#type } => {
                 children.extend(r#type)
             }
-            TypeDefKind::FixedSizeList { .. } => return refuse("fixed-size lists"),
+            TypeDefKind::FixedSizeList { element, .. } => children.push(*element),
             TypeDefKind::Map { .. } => return refuse("`map` types"),
             TypeDefKind::Record { fields } => children.extend(fields.iter().map(|f| f.r#type)),
             TypeDefKind::Variant { cases } => {
@@ -661,6 +661,11 @@ impl<'a> Gen<'a> {
             TypeDefKind::Stream { r#type } => {
                 format!("{wt}::StreamReader<{}>", self.payload(*r#type, here))
             }
+            // `list<T, N>`: a Rust array, whose elements are spelled as a
+            // list's would be.
+            TypeDefKind::FixedSizeList { element, size } => {
+                format!("[{}; {size}]", self.render(*element, here, mode))
+            }
             TypeDefKind::Alias { target } => self.render(*target, here, mode),
             // Named kinds never reach here without a name; the rest
             // is refused by `check_supported`.
@@ -748,6 +753,9 @@ impl<'a> Gen<'a> {
             TypeDefKind::Tuple { types } => types.iter().any(|t| any_inside(*t, pred)),
             TypeDefKind::Option { r#type }
             | TypeDefKind::List { element: r#type }
+            | TypeDefKind::FixedSizeList {
+                element: r#type, ..
+            }
             | TypeDefKind::Alias { target: r#type } => any_inside(*r#type, pred),
             TypeDefKind::Result { ok, err } => ok.iter().chain(err).any(|t| any_inside(*t, pred)),
             _ => false,

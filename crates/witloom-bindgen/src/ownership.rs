@@ -170,6 +170,9 @@ impl Gen<'_> {
             TypeDefKind::Tuple { types } => types.clone(),
             TypeDefKind::Option { r#type }
             | TypeDefKind::List { element: r#type }
+            | TypeDefKind::FixedSizeList {
+                element: r#type, ..
+            }
             | TypeDefKind::Alias { target: r#type } => vec![*r#type],
             TypeDefKind::Result { ok, err } => ok.iter().chain(err).copied().collect(),
             TypeDefKind::Future { r#type } | TypeDefKind::Stream { r#type } => {

@@ -180,6 +180,7 @@ impl Gen<'_> {
             | TypeDefKind::Option { .. }
             | TypeDefKind::Result { .. }
             | TypeDefKind::List { .. }
+            | TypeDefKind::FixedSizeList { .. }
             | TypeDefKind::Own { .. }
             | TypeDefKind::Borrow { .. } => {
                 out.docs(def.docs.as_deref());
@@ -197,7 +198,7 @@ impl Gen<'_> {
                 ));
             }
             // Refused by `check_supported`.
-            TypeDefKind::FixedSizeList { .. } | TypeDefKind::Map { .. } => {}
+            TypeDefKind::Map { .. } => {}
         }
         if opaque
             && matches!(

@@ -1358,13 +1358,37 @@ pub mod witloom_corpus {
             }
         }
         pub mod plain {
+            #[doc = " Fixed-size lists: Rust arrays."]
+            pub type Rgba = [u8; 4];
+            #[derive(
+                wasmtime::component::ComponentType,
+                wasmtime::component::Lift,
+                wasmtime::component::Lower,
+                Clone,
+                Debug,
+                PartialEq,
+            )]
+            #[component(record)]
+            pub struct Pixel {
+                #[component(name = "at")]
+                pub at: (u32, u32),
+                #[component(name = "color")]
+                pub color: Rgba,
+                #[component(name = "tags")]
+                pub tags: [String; 2],
+            }
             pub trait HostWithStore<T>: wasmtime::component::HasData {}
             impl<H: ?Sized, T> HostWithStore<T> for H where H: wasmtime::component::HasData {}
             pub trait Host {
                 fn add(&mut self, a: u32, b: u32) -> u32;
+                fn paint(&mut self, p: Pixel, names: [String; 3]) -> [Rgba; 2];
             }
             impl<_T: Host + ?Sized> Host for &mut _T {
                 fn add(&mut self, a: u32, b: u32) -> u32 { Host::add(*self, a, b) }
+                fn paint(&mut self, p: Pixel, names: [String; 3]) -> [
+                    Rgba;
+                    2
+                ] { Host::paint(*self, p, names) }
             }
             pub fn add_to_linker_instance<T, D>(
                 inst: &mut wasmtime::component::LinkerInstance<'_, T>,
@@ -1376,6 +1400,17 @@ pub mod witloom_corpus {
                     move |mut caller: wasmtime::StoreContextMut<'_, T>, (arg0, arg1): (u32, u32)| {
                         let host = &mut host_getter(caller.data_mut());
                         let r = Host::add(host, arg0, arg1);
+                        Ok((r,))
+                    },
+                )?;
+                inst.func_wrap(
+                    "paint",
+                    move |mut caller: wasmtime::StoreContextMut<'_, T>, (arg0, arg1): (
+                        Pixel,
+                        [String; 3],
+                    )| {
+                        let host = &mut host_getter(caller.data_mut());
+                        let r = Host::paint(host, arg0, arg1);
                         Ok((r,))
                     },
                 )?;

@@ -13,8 +13,9 @@ use std::process::Command;
 use std::time::Duration;
 
 /// The same wasmtime line and features the generated code is written for
-/// (`async`, as `bindgen!`'s output, has `instantiate_async`), without what
-/// checking it does not need. The patch release is the workspace's: its
+/// (`async`, as `bindgen!`'s output, has `instantiate_async`;
+/// `component-model-async` for async functions, streams, futures and
+/// `error-context`), without what checking it does not need. The patch release is the workspace's: its
 /// `Cargo.lock` is copied next to this manifest, and cargo keeps a locked
 /// version that meets the requirement.
 const MANIFEST: &str = r#"[package]
@@ -24,7 +25,7 @@ edition = "2024"
 publish = false
 
 [dependencies]
-wasmtime = { version = "48", default-features = false, features = ["component-model", "runtime", "async"] }
+wasmtime = { version = "48", default-features = false, features = ["component-model", "runtime", "async", "component-model-async"] }
 
 # Its own workspace: the scratch directory may lie inside witloom's.
 [workspace]
