@@ -93,30 +93,24 @@ mod tests {
             .count();
         // 29 entries' worlds, six option sets each.
         assert!(generated >= 29 * 6, "{generated}: {GENERATED:?}");
-        // witloom's async corpus, likewise: every world under every set.
-        for world in ["pipeline", "service"] {
-            for set in [
-                "sugar",
-                "async",
-                "concurrent",
-                "tracing",
-                "imports_with_store",
-                "with_anyhow",
-            ] {
-                let name = format!(
-                    "async corpus concurrency witloom-corpus:concurrency/{world}@0.1.0 {set}"
-                );
-                assert!(GENERATED.contains(&name.as_str()), "{name}: {REFUSED:?}");
-            }
-        }
-        for set in [
+        const SETS: [&str; 6] = [
             "sugar",
             "async",
             "concurrent",
             "tracing",
             "imports_with_store",
             "with_anyhow",
-        ] {
+        ];
+        // witloom's async corpus, likewise: every world under every set.
+        for world in ["pipeline", "service"] {
+            for set in SETS {
+                let name = format!(
+                    "async corpus concurrency witloom-corpus:concurrency/{world}@0.1.0 {set}"
+                );
+                assert!(GENERATED.contains(&name.as_str()), "{name}: {REFUSED:?}");
+            }
+        }
+        for set in SETS {
             assert!(
                 GENERATED
                     .iter()

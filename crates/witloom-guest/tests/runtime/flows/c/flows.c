@@ -38,11 +38,26 @@ static void returned(concurrent_subtask_status_t status) {
     concurrent_subtask_drop(subtask);
 }
 
-// Bytes `from..from + n` of what `produce` and `send` write.
-static void pattern(uint8_t *buf, uint64_t from, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        buf[i] = (uint8_t)((from + i) % 251);
+// Writes `len` bytes (byte `i` is `i % 251`) to `bytes`, then drops it;
+// returns how many the reader took.
+static uint64_t write_pattern(witloom_test_flow_host_stream_u8_writer_t bytes, uint64_t len) {
+    uint8_t *buf = malloc(CHUNK);
+    uint64_t written = 0;
+    while (buf != NULL && written < len) {
+        size_t n = len - written < CHUNK ? (size_t)(len - written) : CHUNK;
+        for (size_t i = 0; i < n; i++) {
+            buf[i] = (uint8_t)((written + i) % 251);
+        }
+        concurrent_waitable_status_t s =
+            outcome(bytes, witloom_test_flow_host_stream_u8_write(bytes, buf, n));
+        written += CONCURRENT_WAITABLE_COUNT(s);
+        if (CONCURRENT_WAITABLE_STATE(s) != CONCURRENT_WAITABLE_COMPLETED) {
+            break;
+        }
     }
+    free(buf);
+    witloom_test_flow_host_stream_u8_drop_writable(bytes);
+    return written;
 }
 
 static void reverse_bytes(uint8_t *p, size_t n) {
@@ -122,20 +137,7 @@ concurrent_callback_code_t exports_witloom_test_flows_produce(uint64_t len) {
     exports_witloom_test_flows_produce_return(out);
 
     // The task goes on after its result: the bytes, then their count.
-    uint8_t *buf = malloc(CHUNK);
-    uint64_t written = 0;
-    while (buf != NULL && written < len) {
-        size_t n = len - written < CHUNK ? (size_t)(len - written) : CHUNK;
-        pattern(buf, written, n);
-        concurrent_waitable_status_t s =
-            outcome(bytes, witloom_test_flow_host_stream_u8_write(bytes, buf, n));
-        written += CONCURRENT_WAITABLE_COUNT(s);
-        if (CONCURRENT_WAITABLE_STATE(s) != CONCURRENT_WAITABLE_COMPLETED) {
-            break;
-        }
-    }
-    free(buf);
-    witloom_test_flow_host_stream_u8_drop_writable(bytes);
+    uint64_t written = write_pattern(bytes, len);
     outcome(taken, exports_witloom_test_flows_future_u64_write(taken, &written));
     exports_witloom_test_flows_future_u64_drop_writable(taken);
     return CONCURRENT_CALLBACK_CODE_EXIT;
@@ -173,20 +175,7 @@ concurrent_callback_code_t exports_witloom_test_flows_send(uint64_t len) {
     uint64_t counted = 0;
     // The host's `drain` reads (a subtask) while this task writes.
     concurrent_subtask_status_t draining = witloom_test_flow_host_drain(reader, &counted);
-    uint8_t *buf = malloc(CHUNK);
-    uint64_t written = 0;
-    while (buf != NULL && written < len) {
-        size_t n = len - written < CHUNK ? (size_t)(len - written) : CHUNK;
-        pattern(buf, written, n);
-        concurrent_waitable_status_t s =
-            outcome(bytes, witloom_test_flow_host_stream_u8_write(bytes, buf, n));
-        written += CONCURRENT_WAITABLE_COUNT(s);
-        if (CONCURRENT_WAITABLE_STATE(s) != CONCURRENT_WAITABLE_COMPLETED) {
-            break;
-        }
-    }
-    free(buf);
-    witloom_test_flow_host_stream_u8_drop_writable(bytes);
+    write_pattern(bytes, len);
     returned(draining);
     exports_witloom_test_flows_send_return(counted);
     return CONCURRENT_CALLBACK_CODE_EXIT;
