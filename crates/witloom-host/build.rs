@@ -7,20 +7,21 @@
 
 use std::path::{Path, PathBuf};
 
-/// `(crate, directory inside it, serve links it)` holding one `.wit` file
-/// per WASI package: WASI 0.2, which `run` and `serve` link, and WASI 0.3.0
-/// (`src/p3/wit`), which `run` links (all but `wasi:http`, which only a
-/// server would) and `serve` does not yet. A package of a later source is
-/// written to `deps/` as `cli@0.3.0.wit`, beside 0.2's `cli.wit`.
+/// `(crate, directory inside it, run links its wasi:http)` holding one
+/// `.wit` file per WASI package: WASI 0.2 and WASI 0.3.0 (`src/p3/wit`),
+/// both of which `serve` links whole and `run` links but for 0.3's
+/// `wasi:http` (a 0.3 handler is served, not run; 0.2's `wasi:http` is
+/// what a 0.2 command's outgoing requests would use). A package of a
+/// later source is written to `deps/` as `cli@0.3.0.wit`, beside 0.2's
+/// `cli.wit`.
 const SOURCES: &[(&str, &str, bool)] = &[
     ("wasmtime-wasi-http", "wit/deps", true),
     ("wasmtime-wasi-http", "src/p3/wit/deps", false),
 ];
 
-/// Whether `run` links the package `name` (`wasi:http`) of a source:
-/// everything but HTTP, which is `serve`'s.
-fn run_links(serve: bool, name: &str) -> bool {
-    serve || name != "wasi:http"
+/// Whether `run` links the package `name` (`wasi:http`) of a source.
+fn run_links(run_http: bool, name: &str) -> bool {
+    run_http || name != "wasi:http"
 }
 
 /// The worlds whose imports each host provides, `ns:pkg/world` at the
@@ -37,7 +38,13 @@ const HOSTS: [(&str, &[&str]); 2] = [
     ),
     (
         "SERVE_IMPORTS",
-        &["wasi:cli/imports", "wasi:http/proxy", "witloom:host/db"],
+        &[
+            "wasi:cli/imports",
+            "wasi:http/proxy",
+            "wasi:cli/imports@0.3",
+            "wasi:http/service@0.3",
+            "witloom:host/db",
+        ],
     ),
 ];
 
@@ -50,14 +57,14 @@ fn main() {
          pub(crate) const WASI_FILES: &[(&str, &str, bool, bool)] = &[\n",
     );
     let mut names = Vec::new();
-    // The files `run` links, for the capability tables.
+    // The files the hosts link, for the capability tables.
     let mut files_read: Vec<(String, PathBuf)> = Vec::new();
     // `wasi:cli@0.2.12`, from each file's `package` line, and which hosts
     // link it.
     let mut packages = Vec::new();
     let mut linked = Vec::new();
     let mut run_linked = Vec::new();
-    for (i, (krate, rel, serve)) in SOURCES.iter().enumerate() {
+    for (i, (krate, rel, run_http)) in SOURCES.iter().enumerate() {
         let dir = witloom_buildsupport::locked_package_dir(krate, rel).join(rel);
         let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
@@ -84,18 +91,16 @@ fn main() {
                 (_, Some((_, version))) => format!("{stem}@{version}.wit"),
             };
             assert!(!names.contains(&name), "two carried files named {name}");
-            let run = run_links(*serve, package.split('@').next().unwrap_or_default());
+            let run = run_links(*run_http, package.split('@').next().unwrap_or_default());
             out.push_str(&format!(
-                "    ({name:?}, include_str!({:?}), {run}, {serve}),\n",
+                "    ({name:?}, include_str!({:?}), {run}, true),\n",
                 file.display().to_string()
             ));
+            files_read.push((name.clone(), file.clone()));
             if run {
-                files_read.push((name.clone(), file.clone()));
                 run_linked.push(package.clone());
             }
-            if *serve {
-                linked.push(package.clone());
-            }
+            linked.push(package.clone());
             packages.push(package);
             names.push(name);
         }
@@ -114,9 +119,8 @@ fn main() {
     ));
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
     out.push_str(&format!(
-        "/// Those of [`WASI_PACKAGES`] that both `run` and `serve` link\n\
-         /// (WASI 0.2).\n\
-         pub const WASI_LINKED: &[&str] = &{linked:?};\n\
+        "/// Those of [`WASI_PACKAGES`] that `serve` links (all of them).\n\
+         pub const WASI_SERVE: &[&str] = &{linked:?};\n\
          /// Those of [`WASI_PACKAGES`] that `run` links (WASI 0.2, and WASI\n\
          /// 0.3 but its HTTP).\n\
          pub const WASI_RUN: &[&str] = &{run_linked:?};\n"
@@ -124,7 +128,7 @@ fn main() {
     std::fs::write(out_dir.join("wasi_wit.rs"), out).unwrap();
     std::fs::write(
         out_dir.join("capabilities.rs"),
-        capabilities(&out_dir, &files_read, &linked, &run_linked),
+        capabilities(&out_dir, &files_read, &linked),
     )
     .unwrap();
 }
@@ -135,12 +139,7 @@ fn main() {
 /// by wit-parser from a package that includes those worlds, with the
 /// carried files as its `deps/`. (`Capabilities` tests check the tables
 /// against the same computation on the WIT carried at run time.)
-fn capabilities(
-    out_dir: &Path,
-    files: &[(String, PathBuf)],
-    packages: &[String],
-    run_packages: &[String],
-) -> String {
+fn capabilities(out_dir: &Path, files: &[(String, PathBuf)], packages: &[String]) -> String {
     let host_wit = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../wit/host.wit");
     println!("cargo:rerun-if-changed={}", host_wit.display());
     let host_text = std::fs::read_to_string(&host_wit).unwrap();
@@ -166,8 +165,8 @@ fn capabilities(
         std::fs::copy(path, dir.join("deps").join(name)).unwrap();
     }
     std::fs::write(dir.join("deps/witloom-host.wit"), &host_text).unwrap();
-    // `ns:pkg/world[@line]`: the version of both hosts, or the one `run`
-    // links on the named line.
+    // `ns:pkg/world[@line]`: the oldest version carried (WASI 0.2's), or
+    // the one carried on the named line.
     let versioned = |world: &str| -> (String, String, Option<String>) {
         let (path, line) = match world.split_once('@') {
             Some((path, line)) => (path, Some(line)),
@@ -175,7 +174,7 @@ fn capabilities(
         };
         let (package, name) = path.split_once('/').unwrap();
         let version = match line {
-            Some(line) => run_packages
+            Some(line) => packages
                 .iter()
                 .filter_map(|p| p.split_once('@'))
                 .find(|(n, v)| *n == package && v.starts_with(&format!("{line}.")))

@@ -150,10 +150,17 @@ fn tracks(package: &str, available: &[Version]) -> String {
                     v.major, v.minor
                 )
             };
-            if !witloom_host::WASI_RUN.contains(&qualified.as_str()) {
-                said.push_str(" (WIT only: `witloom run` and `serve` do not link it yet)");
-            } else if !witloom_host::WASI_LINKED.contains(&qualified.as_str()) {
-                said.push_str(" (`witloom run` links it; `serve` does not yet)");
+            let (run, serve) = (
+                witloom_host::WASI_RUN.contains(&qualified.as_str()),
+                witloom_host::WASI_SERVE.contains(&qualified.as_str()),
+            );
+            match (run, serve) {
+                (false, false) => {
+                    said.push_str(" (WIT only: `witloom run` and `serve` do not link it yet)")
+                }
+                (true, false) => said.push_str(" (`witloom run` links it; `serve` does not yet)"),
+                (false, true) => said.push_str(" (`witloom serve` links it; `run` does not)"),
+                (true, true) => {}
             }
             said
         })

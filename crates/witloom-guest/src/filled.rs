@@ -32,7 +32,7 @@ pub enum Entry {
 impl Entry {
     /// The host's entry point this fills (what a component is is decided
     /// by `witloom_host::Entry`): WASI 0.2's, and 0.3's command. A 0.3
-    /// handler, which `serve` does not serve yet, is left as a stub.
+    /// handler is left as a stub for now.
     pub(crate) fn host(self) -> witloom_host::Entry {
         use witloom_host::{Entry as Host, Wasi};
         match self {

@@ -134,9 +134,9 @@ pub fn init(
     }
 }
 
-/// Refuses, before anything is written, an app that would not build or
-/// run at once: a WASI 0.3 handler (`serve` does not serve them yet), or
-/// a 0.3 app in Go (stock Go builds no async world).
+/// Refuses, before anything is written, an app this does not write yet,
+/// or that would not build at once: a WASI 0.3 handler (no template yet),
+/// or a 0.3 app in Go (stock Go builds no async world).
 fn check_line(template: Template, language: Language, wasi: WasiLine) -> Result<(), Diagnostic> {
     if wasi != WasiLine::P3 {
         return Ok(());
@@ -145,9 +145,9 @@ fn check_line(template: Template, language: Language, wasi: WasiLine) -> Result<
         Template::Command => witloom_host::Entry::Command(wasi.host()),
         Template::Http => witloom_host::Entry::Http(wasi.host()),
     };
-    if !entry.linked() {
+    if entry.is_http() {
         return Err(Diagnostic::new(format!(
-            "an app that is {} would not be served: `witloom serve` serves WASI 0.2 handlers for now; nothing was written",
+            "`witloom init` has no template for {} yet; nothing was written",
             entry.describe()
         ))
         .with_help("make it a WASI 0.2 handler (leave out --wasi 0.3), or a WASI 0.3 command (--template command)"));

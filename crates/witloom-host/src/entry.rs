@@ -12,8 +12,8 @@ use semver::Version;
 pub enum Wasi {
     /// WASI 0.2 (`@0.2.x`): what `run` and `serve` link.
     P2,
-    /// WASI 0.3 (`@0.3.x`): async entry points; `run` runs its commands,
-    /// `serve` does not serve its handlers yet.
+    /// WASI 0.3 (`@0.3.x`): async entry points, which `run` runs and
+    /// `serve` serves too.
     P3,
 }
 
@@ -60,11 +60,11 @@ impl Entry {
         }
     }
 
-    /// The entry point among a component's or a world's exports: one a
-    /// witloom host links before one it does not (a 0.3 handler), and
-    /// then a handler before a command (one that exports both is served).
+    /// The entry point among a component's or a world's exports: a
+    /// handler before a command (one that exports both is served), and of
+    /// two handlers the newer WASI's (as `wasmtime serve` picks).
     pub fn among<'a>(exports: impl IntoIterator<Item = &'a str>) -> Option<Entry> {
-        let rank = |e: &Entry| (!e.linked(), !e.is_http());
+        let rank = |e: &Entry| (!e.is_http(), e.wasi() != Wasi::P3);
         exports
             .into_iter()
             .filter_map(Entry::of_export)
@@ -94,12 +94,6 @@ impl Entry {
             Entry::Command(_) => Entry::Command(wasi),
             Entry::Http(_) => Entry::Http(wasi),
         }
-    }
-
-    /// Whether witloom runs or serves it: any command (`run` links WASI
-    /// 0.2 and 0.3), a 0.2 handler (`serve` links 0.2 alone, for now).
-    pub fn linked(self) -> bool {
-        !matches!(self, Entry::Http(Wasi::P3))
     }
 
     /// Its WASI.
@@ -149,7 +143,7 @@ mod tests {
     }
 
     #[test]
-    fn a_handler_before_a_command_and_the_linked_wasi_first() {
+    fn a_handler_before_a_command_and_the_newer_wasi_first() {
         assert_eq!(
             Entry::among(["wasi:cli/run@0.2.12", "wasi:http/incoming-handler@0.2.12"]),
             Some(Entry::Http(Wasi::P2))
@@ -160,7 +154,14 @@ mod tests {
         );
         assert_eq!(
             Entry::among(["wasi:http/handler@0.3.0", "wasi:cli/run@0.2.12"]),
-            Some(Entry::Command(Wasi::P2))
+            Some(Entry::Http(Wasi::P3))
+        );
+        assert_eq!(
+            Entry::among([
+                "wasi:http/incoming-handler@0.2.12",
+                "wasi:http/handler@0.3.0"
+            ]),
+            Some(Entry::Http(Wasi::P3))
         );
         assert_eq!(Entry::among(["my:app/api@1.0.0"]), None);
         assert_eq!(

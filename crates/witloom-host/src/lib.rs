@@ -22,7 +22,7 @@ pub use entry::{Entry, Wasi};
 use semver::Version;
 use std::sync::OnceLock;
 pub use wit::{
-    Carried, WASI_LINKED, WASI_PACKAGES, WASI_RUN, WASMTIME_VERSION, WitPackage, carried,
+    Carried, WASI_PACKAGES, WASI_RUN, WASI_SERVE, WASMTIME_VERSION, WitPackage, carried,
 };
 
 /// What kind of capability an import is.
@@ -434,7 +434,13 @@ mod tests {
             Capabilities::serve().packages,
             Capabilities::importing(
                 "witloom serve",
-                &["wasi:cli/imports", "wasi:http/proxy", "witloom:host/db"],
+                &[
+                    "wasi:cli/imports",
+                    "wasi:http/proxy",
+                    "wasi:cli/imports@0.3",
+                    "wasi:http/service@0.3",
+                    "witloom:host/db"
+                ],
             )
             .packages
         );
@@ -471,10 +477,11 @@ mod tests {
              WASI 0.3.0 (cli, clocks, filesystem, random, sockets) \
              and witloom:host 0.1.0 (sql, log)"
         );
-        // `serve` links WASI 0.2 alone, for now.
+        // `serve` links both, and HTTP at each.
         assert_eq!(
             Capabilities::serve().summary(),
-            "WASI 0.2.12 (cli, clocks, filesystem, http, io, random, sockets) \
+            "WASI 0.2.12 (cli, clocks, filesystem, http, io, random, sockets), \
+             WASI 0.3.0 (cli, clocks, filesystem, http, random, sockets) \
              and witloom:host 0.1.0 (sql, log)"
         );
     }
@@ -531,10 +538,18 @@ mod tests {
             run.check("wasi:filesystem/nonsense@0.3.0"),
             Err(NotProvided::UnknownInterface { .. })
         ));
-        // `serve` does not link 0.3 yet.
+        // `serve` links 0.3 too, HTTP included; `run` links 0.3 but its
+        // HTTP.
+        assert_eq!(
+            Capabilities::serve().check("wasi:http/types@0.3.0"),
+            Ok(Provision {
+                wasi: Some(Wasi::P3),
+                ..wasi
+            })
+        );
         assert!(matches!(
-            Capabilities::serve().check("wasi:cli/stdout@0.3.0"),
-            Err(NotProvided::Version { .. })
+            run.check("wasi:http/types@0.3.0"),
+            Err(NotProvided::UnknownPackage { .. })
         ));
         assert_eq!(
             run.check("wasi:http/types@0.2.12"),

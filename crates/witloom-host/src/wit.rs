@@ -1,8 +1,7 @@
 //! The WIT a witloom host implements, carried inside witloom: WASI's, as
 //! the pinned wasmtime crates ship it (embedded at build time, never
-//! committed): WASI 0.2, which `run` and `serve` link, and WASI 0.3.0,
-//! which `run` links (all but `wasi:http`) and `serve` does not yet; and
-//! witloom's own
+//! committed): WASI 0.2 and WASI 0.3.0, which `serve` links whole and
+//! `run` links but for 0.3's `wasi:http`; and witloom's own
 //! `witloom:host` (`wit/host.wit`). Parsed once, on first use. One package
 //! name may be carried at two versions (`wasi:cli@0.2.12` and
 //! `wasi:cli@0.3.0`); packages are told apart by name and version.
@@ -40,8 +39,7 @@ pub struct WitPackage {
     /// Whether `witloom run` links it (WASI 0.2 and 0.3, but 0.3's HTTP;
     /// `witloom:host`).
     pub run: bool,
-    /// Whether `witloom serve` links it (WASI 0.2, `witloom:host`): the
-    /// versions every host links, which a name without a version means.
+    /// Whether `witloom serve` links it (every package carried).
     pub serve: bool,
     /// The file's name in a `deps/` directory (`cli.wit`).
     pub file: &'static str,
@@ -71,11 +69,13 @@ pub struct Carried {
 
 impl Carried {
     /// The package named `name` (`wasi:cli`, no version) at the version
-    /// both `run` and `serve` link (WASI 0.2's).
+    /// a name without a version means: the oldest both `run` and `serve`
+    /// link (WASI 0.2's).
     pub fn package(&self, name: &str) -> Option<&WitPackage> {
         self.packages
             .iter()
-            .find(|p| p.name == name && p.run && p.serve)
+            .filter(|p| p.name == name && p.run && p.serve)
+            .min_by(|a, b| a.version.cmp(&b.version))
     }
 
     /// Every version carried of the package named `name`, oldest first.

@@ -142,10 +142,9 @@ pub enum RunError {
     /// No `wasi:cli/run` to run.
     #[error("the component does not export `wasi:cli/run`, so it is not a command")]
     NotACommand,
-    /// An entry point of a WASI this host does not link (a WASI 0.3
-    /// command), named as such rather than as the imports it lacks.
-    #[error("{}", unlinked(.entry))]
-    Unlinked { entry: witloom_host::Entry },
+    /// An HTTP handler: a server calls it per request (`witloom serve`).
+    #[error("the component is {}, which a server answers requests with: it is not a command", .entry.describe())]
+    Handler { entry: witloom_host::Entry },
     /// Two databases were granted.
     #[error("two databases were granted: a SQLite database and a PostgreSQL server")]
     TwoDatabases,
@@ -191,16 +190,6 @@ pub enum RunError {
     Invoke(String),
 }
 
-/// `the component is a WASI 0.3 HTTP handler (…), which `witloom serve`
-/// does not serve yet`.
-fn unlinked(entry: &witloom_host::Entry) -> String {
-    let tool = if entry.is_http() { "serve" } else { "run" };
-    format!(
-        "the component is {}, which `witloom {tool}` does not {tool} yet",
-        entry.describe()
-    )
-}
-
 impl RunError {
     /// What the user can do about it, when there is something.
     fn help(&self) -> Option<String> {
@@ -214,16 +203,9 @@ impl RunError {
                 host::IN_MEMORY
             ),
             RunError::NotACommand => "call one of its exports with --invoke".to_string(),
-            RunError::Unlinked { entry } => {
-                let linked = entry.on(witloom_host::Wasi::P2);
-                let version = witloom_host::carried()
-                    .package(linked.interface().split('/').next().unwrap_or_default())
-                    .and_then(|p| p.version.as_ref())
-                    .map_or_else(|| "0.2".to_string(), ToString::to_string);
-                format!(
-                    "`witloom serve` serves WASI 0.2 handlers for now (`witloom --version`): build it against `{}@{version}`",
-                    linked.interface()
-                )
+            RunError::Handler { .. } => {
+                "serve it with `witloom serve`, or call one of its exports with --invoke"
+                    .to_string()
             }
             RunError::TwoDatabases => "give either --sqlite or --sql, not both".to_string(),
             RunError::Deadlock(_) => "a future must be written (or its writer dropped) and a stream closed before its reader can go on; see docs/async.md".to_string(),
@@ -458,19 +440,18 @@ pub fn run_component(
 const WAIT_GRACE: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// The command a component exports, 0.2's or 0.3's (what a component is,
-/// `witloom_host::Entry` decides). A component whose entry point is one
-/// witloom does not link (a 0.3 handler) is refused here, as such, rather
-/// than by the imports it lacks; one with no command at all (a 0.2
-/// handler included) is refused after linking, so that what it imports
-/// and may not have is said first ([`RunError::NotACommand`]).
+/// `witloom_host::Entry` decides). An HTTP handler is refused here, as
+/// such (a 0.3 one imports a `wasi:http` that `run` does not link); one
+/// with no entry point at all is refused after linking, so that what it
+/// imports and may not have is said first ([`RunError::NotACommand`]).
 fn check_command(
     engine: &Engine,
     component: &Component,
 ) -> Result<Option<witloom_host::Entry>, RunError> {
     match entry(engine, component) {
-        Some(entry) if !entry.linked() => Err(RunError::Unlinked { entry }),
         Some(entry @ witloom_host::Entry::Command(_)) => Ok(Some(entry)),
-        _ => Ok(None),
+        Some(entry) => Err(RunError::Handler { entry }),
+        None => Ok(None),
     }
 }
 

@@ -1,11 +1,15 @@
 //! Serving `wasi:http` components: `witloom serve`.
 //!
-//! A [`Server`] compiles a component that exports
-//! `wasi:http/incoming-handler@0.2.x` once (through `witloom run`'s
-//! compiled-code cache), links it once into an `InstancePre`, and then
+//! A [`Server`] compiles a component that exports an HTTP handler once
+//! (through `witloom run`'s compiled-code cache) and links it once into an
+//! `InstancePre`. A WASI 0.2 handler (`wasi:http/incoming-handler@0.2.x`)
 //! answers every HTTP/1.1 request on a fresh instance in a fresh store, the
 //! way `wasmtime serve` does for WASIp2: nothing a request does survives it
-//! except what it wrote to the granted database.
+//! except what it wrote to the granted database. A WASI 0.3 handler
+//! (`wasi:http/handler@0.3.x`, an `async func`) is served as `wasmtime
+//! serve` serves WASIp3 ([`reuse`]): an instance takes many requests, one
+//! after another and several at once ([`Reuse`]), and keeps its linear
+//! memory between them.
 //!
 //! What a request may use is [`ServeOptions::limits`], the same limits as
 //! `witloom run` applied per request. A request whose guest traps or runs
@@ -25,8 +29,11 @@
 //! `witloom::access`), the reason for every failed request, and guests'
 //! `witloom:host/log` messages, each inside the span of its request.
 
+mod reuse;
 mod state;
 mod timer;
+
+pub use reuse::{DEFAULT_REUSE, Reuse};
 
 use http_body_util::BodyExt;
 use hyper::StatusCode;
@@ -44,6 +51,7 @@ use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+use witloom_host::Wasi;
 use witloom_run::host::{self, DatabasePool};
 use witloom_run::{Capabilities, Limits, RunError};
 
@@ -80,6 +88,46 @@ pub struct ServeOptions {
     /// The largest request body a guest is given, in bytes; `None` is no
     /// limit (the body is streamed to the guest, never held whole).
     pub max_body: Option<u64>,
+    /// How long a WASI 0.3 handler's instances live
+    /// (`--max-instance-reuse`, `--max-instance-concurrency`,
+    /// `--instance-idle-timeout`); `None` fields take
+    /// [`DEFAULT_REUSE`]'s, but for the concurrency when a database is
+    /// granted, which is 1 (see [`Reuse`]). A WASI 0.2 handler always
+    /// gets an instance per request.
+    pub reuse: ReuseOptions,
+}
+
+/// [`ServeOptions::reuse`]: what the user said, each `None` for the
+/// default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReuseOptions {
+    pub max_requests: Option<usize>,
+    pub concurrency: Option<usize>,
+    pub idle: Option<Duration>,
+}
+
+impl ReuseOptions {
+    /// The reuse a server uses: the defaults where nothing was said, and
+    /// one request at a time per instance when a database is granted (an
+    /// instance has one connection, which concurrent requests would share
+    /// mid-transaction).
+    pub fn resolve(self, database: bool) -> Reuse {
+        Reuse {
+            max_requests: self
+                .max_requests
+                .unwrap_or(DEFAULT_REUSE.max_requests)
+                .max(1),
+            concurrency: self
+                .concurrency
+                .unwrap_or(if database {
+                    1
+                } else {
+                    DEFAULT_REUSE.concurrency
+                })
+                .max(1),
+            idle: self.idle.unwrap_or(DEFAULT_REUSE.idle),
+        }
+    }
 }
 
 /// The default for [`ServeOptions::db_connections`] on PostgreSQL.
@@ -112,6 +160,7 @@ impl Default for ServeOptions {
             no_cache: false,
             shutdown_grace: None,
             max_body: None,
+            reuse: ReuseOptions::default(),
         }
     }
 }
@@ -125,7 +174,7 @@ pub enum ServeError {
     Run(#[from] RunError),
     /// The component exports no HTTP handler.
     #[error(
-        "the component does not export `wasi:http/incoming-handler@0.2.x`, so it cannot serve HTTP"
+        "the component exports no HTTP handler (`wasi:http/incoming-handler@0.2.x` or `wasi:http/handler@0.3.x`), so it cannot serve HTTP"
     )]
     NotAHandler { exports: String },
     /// The address cannot be listened on.
@@ -199,10 +248,18 @@ impl std::fmt::Debug for Server {
     }
 }
 
+/// How requests reach guests.
+enum Handler {
+    /// WASI 0.2: a fresh instance per request.
+    P2(ProxyPre<RequestState>),
+    /// WASI 0.3: instances reused ([`reuse`]).
+    P3(wasmtime_wasi_http::handler::ProxyHandler<reuse::Workers>),
+}
+
 /// What every request's task reads.
 struct Shared {
     engine: Engine,
-    pre: ProxyPre<RequestState>,
+    handler: Handler,
     limits: Limits,
     grace: Duration,
     env: Vec<(String, String)>,
@@ -297,14 +354,11 @@ impl Server {
                 (engine, component)
             }
         };
-        check_handler(&engine, &component)?;
-        witloom_run::check_imports(
-            &engine,
-            &component,
-            Capabilities::serve(),
-            opts.sqlite.is_some() || opts.postgres.is_some(),
-        )?;
-        let pre = link(&engine, &component)?;
+        let wasi = check_handler(&engine, &component)?;
+        let database = opts.sqlite.is_some() || opts.postgres.is_some();
+        let imported =
+            witloom_run::check_imports(&engine, &component, Capabilities::serve(), database)?;
+        let pre = link(&engine, &component, imported.wasi_0_3)?;
         let connections = opts.db_connections.unwrap_or(if opts.postgres.is_some() {
             DEFAULT_POSTGRES_CONNECTIONS
         } else {
@@ -324,10 +378,34 @@ impl Server {
             .set_nonblocking(true)
             .map_err(ServeError::Runtime)?;
         let addr = listener.local_addr().map_err(ServeError::Runtime)?;
+        let stopping = Arc::new(AtomicBool::new(false));
+        let the_component = |e: wasmtime::Error| RunError::Link {
+            what: "the component",
+            source: e.into_boxed_dyn_error(),
+        };
+        let handler = match wasi {
+            Wasi::P2 => Handler::P2(ProxyPre::new(pre).map_err(the_component)?),
+            Wasi::P3 => {
+                let pre = wasmtime_wasi_http::p3::bindings::ServicePre::new(pre)
+                    .map_err(the_component)?;
+                Handler::P3(wasmtime_wasi_http::handler::ProxyHandler::new(
+                    reuse::Workers {
+                        engine: engine.clone(),
+                        pre: wasmtime_wasi_http::handler::ProxyPre::P3(pre),
+                        limits: opts.limits.clone(),
+                        env: opts.env.clone(),
+                        db: db.clone(),
+                        reuse: opts.reuse.resolve(database),
+                        stopping: stopping.clone(),
+                        next_instance: AtomicU64::new(1),
+                    },
+                ))
+            }
+        };
         Ok(Server {
             shared: Arc::new(Shared {
                 engine,
-                pre,
+                handler,
                 limits: opts.limits.clone(),
                 grace: opts.shutdown_grace.unwrap_or_else(|| {
                     opts.limits
@@ -340,7 +418,7 @@ impl Server {
                 permits: Arc::new(Semaphore::new(opts.max_concurrent_requests.max(1))),
                 next_id: AtomicU64::new(1),
                 guests: Guests::default(),
-                stopping: Arc::new(AtomicBool::new(false)),
+                stopping,
             }),
             listener,
             addr,
@@ -504,15 +582,12 @@ fn config(opts: &ServeOptions, pooled: bool) -> Config {
     config
 }
 
-/// Refuses a component that exports no `wasi:http/incoming-handler@0.2.x`
-/// (what it is, `witloom_host::Entry` decides): a WASI 0.3 handler as
-/// such, anything else listing what it exports instead.
-fn check_handler(engine: &Engine, component: &Component) -> Result<(), ServeError> {
-    use witloom_host::{Entry, Wasi};
-    match witloom_run::entry(engine, component) {
-        Some(Entry::Http(Wasi::P2)) => return Ok(()),
-        Some(entry @ Entry::Http(_)) => return Err(RunError::Unlinked { entry }.into()),
-        _ => {}
+/// The WASI of the HTTP handler a component exports (what a component
+/// is, `witloom_host::Entry` decides); anything else is refused, listing
+/// what it exports instead.
+fn check_handler(engine: &Engine, component: &Component) -> Result<Wasi, ServeError> {
+    if let Some(witloom_host::Entry::Http(wasi)) = witloom_run::entry(engine, component) {
+        return Ok(wasi);
     }
     let exports: Vec<String> = component
         .component_type()
@@ -532,8 +607,13 @@ fn check_handler(engine: &Engine, component: &Component) -> Result<(), ServeErro
     })
 }
 
-/// WASI, `wasi:http` and witloom's host, linked once.
-fn link(engine: &Engine, component: &Component) -> Result<ProxyPre<RequestState>, RunError> {
+/// WASI, `wasi:http` and witloom's host, linked once: WASI 0.2 always
+/// (language runtimes import it), WASI 0.3 when the component imports it.
+fn link(
+    engine: &Engine,
+    component: &Component,
+    wasi_0_3: bool,
+) -> Result<wasmtime::component::InstancePre<RequestState>, RunError> {
     let link = |what: &'static str| {
         move |e: wasmtime::Error| RunError::Link {
             what,
@@ -544,12 +624,15 @@ fn link(engine: &Engine, component: &Component) -> Result<ProxyPre<RequestState>
     wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(link("WASI"))?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
         .map_err(link("wasi:http"))?;
+    if wasi_0_3 {
+        wasmtime_wasi::p3::add_to_linker(&mut linker).map_err(link("WASI 0.3"))?;
+        wasmtime_wasi_http::p3::add_to_linker(&mut linker).map_err(link("wasi:http 0.3"))?;
+    }
     host::add_to_linker(&mut linker, |s: &mut RequestState| &mut s.host)
         .map_err(link("witloom:host"))?;
-    let pre = linker
+    linker
         .instantiate_pre(component)
-        .map_err(link("the component"))?;
-    ProxyPre::new(pre).map_err(link("the component"))
+        .map_err(link("the component"))
 }
 
 /// One client connection: HTTP/1.1 with keep-alive, closed gracefully when
@@ -589,20 +672,34 @@ struct Unanswered {
     status: StatusCode,
 }
 
+/// A response's body: a 0.2 guest's, a 0.3 guest's, or the server's own.
+type Body = http_body_util::Either<HyperOutgoingBody, wasmtime_wasi_http::WasiBody>;
+
 impl Shared {
     /// Answers one request and logs it.
     async fn handle(
         self: Arc<Self>,
         req: hyper::Request<hyper::body::Incoming>,
-    ) -> hyper::Response<HyperOutgoingBody> {
+    ) -> hyper::Response<Body> {
+        use http_body_util::Either;
         let start = Instant::now();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let method = req.method().clone();
         let path = req.uri().path().to_string();
         let span = tracing::info_span!("request", id);
-        let response = match self.dispatch(req, span.clone()).await {
+        let response = match &self.handler {
+            Handler::P2(pre) => self
+                .dispatch(pre.clone(), req, span.clone())
+                .await
+                .map(|r| r.map(Either::Left)),
+            Handler::P3(handler) => self
+                .dispatch_p3(handler, id, req, span.clone())
+                .await
+                .map(|r| r.map(Either::Right)),
+        };
+        let response = match response {
             Ok(response) => response,
-            Err(Unanswered { status }) => plain(status),
+            Err(Unanswered { status }) => plain(status).map(Either::Left),
         };
         let status = response.status();
         let elapsed = start.elapsed();
@@ -622,38 +719,13 @@ impl Shared {
     /// permit, so it can go on streaming the body after the head is sent.
     async fn dispatch(
         self: &Arc<Self>,
+        pre: ProxyPre<RequestState>,
         req: hyper::Request<hyper::body::Incoming>,
         span: tracing::Span,
     ) -> Result<hyper::Response<HyperOutgoingBody>, Unanswered> {
-        // A body declared too large is refused before a guest runs; one
-        // that turns out too large on the way (chunked, or a lying length)
-        // is cut at the limit, and the guest's read of it fails.
-        let req = match self.max_body {
-            None => req.map(|body| body.map_err(ErrorCode::from).boxed_unsync()),
-            Some(max) => {
-                let declared = req
-                    .headers()
-                    .get(hyper::header::CONTENT_LENGTH)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.parse::<u64>().ok());
-                if declared.is_some_and(|n| n > max) {
-                    tracing::debug!(parent: &span, "a body of {declared:?} bytes, over --max-body");
-                    return Err(Unanswered {
-                        status: StatusCode::PAYLOAD_TOO_LARGE,
-                    });
-                }
-                let limit = usize::try_from(max).unwrap_or(usize::MAX);
-                req.map(|body| {
-                    http_body_util::Limited::new(body, limit)
-                        .map_err(move |e| match e.downcast::<hyper::Error>() {
-                            Ok(e) => ErrorCode::from(*e),
-                            // Limited's only other error: the limit.
-                            Err(_) => ErrorCode::HttpRequestBodySize(Some(max)),
-                        })
-                        .boxed_unsync()
-                })
-            }
-        };
+        let req = self.bounded(req, &span, ErrorCode::from, |max| {
+            ErrorCode::HttpRequestBodySize(Some(max))
+        })?;
         let permit = self
             .permits
             .clone()
@@ -690,7 +762,7 @@ impl Shared {
             let _permit = permit;
             let _guard = guard;
             let run = async {
-                let proxy = shared.pre.instantiate_async(&mut store).await?;
+                let proxy = pre.instantiate_async(&mut store).await?;
                 proxy
                     .wasi_http_incoming_handler()
                     .call_handle(&mut store, req, out)
@@ -761,6 +833,111 @@ impl Shared {
                 }
             },
         }
+    }
+
+    /// A request whose body is held to `--max-body`, its errors as the
+    /// guest's WASI sees them (`error`, and `too_large` of the limit). A
+    /// body declared too large is refused before a guest runs; one that
+    /// turns out too large on the way (chunked, or a lying length) is cut
+    /// at the limit, and the guest's read of it fails.
+    fn bounded<E: 'static>(
+        &self,
+        req: hyper::Request<hyper::body::Incoming>,
+        span: &tracing::Span,
+        error: fn(hyper::Error) -> E,
+        too_large: fn(u64) -> E,
+    ) -> Result<
+        hyper::Request<http_body_util::combinators::UnsyncBoxBody<bytes::Bytes, E>>,
+        Unanswered,
+    > {
+        let Some(max) = self.max_body else {
+            return Ok(req.map(|body| body.map_err(error).boxed_unsync()));
+        };
+        let declared = req
+            .headers()
+            .get(hyper::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > max) {
+            tracing::debug!(parent: span, "a body of {declared:?} bytes, over --max-body");
+            return Err(Unanswered {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+            });
+        }
+        let limit = usize::try_from(max).unwrap_or(usize::MAX);
+        Ok(req.map(|body| {
+            http_body_util::Limited::new(body, limit)
+                .map_err(move |e| match e.downcast::<hyper::Error>() {
+                    Ok(e) => error(*e),
+                    // Limited's only other error: the limit.
+                    Err(_) => too_large(max),
+                })
+                .boxed_unsync()
+        }))
+    }
+
+    /// Hands the request to a WASI 0.3 instance ([`reuse`]) and waits for
+    /// its response's head; the body streams from the instance after. A
+    /// request that gets no response is answered here, its reason logged.
+    async fn dispatch_p3(
+        self: &Arc<Self>,
+        handler: &wasmtime_wasi_http::handler::ProxyHandler<reuse::Workers>,
+        id: u64,
+        req: hyper::Request<hyper::body::Incoming>,
+        span: tracing::Span,
+    ) -> Result<hyper::Response<wasmtime_wasi_http::WasiBody>, Unanswered> {
+        use wasmtime_wasi_http::handler::{ExpirationError, InstantiationError, TrapOrPanicError};
+        let req = self.bounded(req, &span, wasmtime_wasi_http::Error::Hyper, |max| {
+            wasmtime_wasi_http::Error::HttpRequestBodySize(Some(max))
+        })?;
+        let _permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed");
+        let _guard = GuestGuard::enter(self);
+        let e = match handler.handle(id, req).instrument(span.clone()).await {
+            Ok(response) => return Ok(response),
+            Err(e) => e,
+        };
+        let failed = |status| Err(Unanswered { status });
+        if e.is::<ExpirationError>() {
+            let after = self.limits.timeout.map_or(String::new(), |t| {
+                format!(" (--timeout {}ms)", t.as_millis())
+            });
+            tracing::warn!(parent: &span, "the guest did not answer in time{after}");
+            return failed(StatusCode::INTERNAL_SERVER_ERROR);
+        }
+        if let Some(i) = e.downcast_ref::<InstantiationError<u64>>() {
+            if i.error.is::<wasmtime::PoolConcurrencyLimitError>() {
+                tracing::warn!(parent: &span, "no room for another instance: {}", i.error);
+                return failed(StatusCode::SERVICE_UNAVAILABLE);
+            }
+            tracing::warn!(
+                parent: &span,
+                "the guest failed as it was instantiated: {}",
+                witloom_diag::one_line(&self.limits.explain(wasmtime::format_err!("{:?}", i.error)))
+            );
+            return failed(StatusCode::INTERNAL_SERVER_ERROR);
+        }
+        if e.is::<TrapOrPanicError>() {
+            // Its instance's end is logged with the reason.
+            tracing::warn!(parent: &span, "the guest's instance failed before it answered");
+            return failed(StatusCode::INTERNAL_SERVER_ERROR);
+        }
+        if let Some(code) =
+            e.downcast_ref::<wasmtime_wasi_http::p3::bindings::http::types::ErrorCode>()
+        {
+            tracing::warn!(parent: &span, "the guest answered with an error: {code:?}");
+            return failed(StatusCode::INTERNAL_SERVER_ERROR);
+        }
+        tracing::warn!(
+            parent: &span,
+            "the guest failed: {}",
+            witloom_diag::one_line(&self.limits.explain(e))
+        );
+        failed(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     /// A fresh store for one request, with the per-request limits.

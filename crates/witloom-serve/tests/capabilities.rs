@@ -33,35 +33,44 @@ fn http_version() -> String {
 #[test]
 fn every_declared_interface_links() {
     let (imports, count) = import_lines(Capabilities::serve());
-    // Everything `run` provides of WASI 0.2 (`serve` does not link 0.3
-    // yet), and the proxy world's two HTTP imports.
-    let (run, _) = import_lines(Capabilities::run());
-    let run_0_2: Vec<&str> = run.lines().filter(|l| !l.contains("@0.3.")).collect();
-    assert_eq!(count, run_0_2.len() + 2, "{imports}");
-    for line in run_0_2 {
+    // Everything `run` provides (WASI 0.2 and 0.3), and the HTTP imports
+    // of the 0.2 proxy world and the 0.3 service world.
+    let (run, run_count) = import_lines(Capabilities::run());
+    assert_eq!(count, run_count + 4, "{imports}");
+    for line in run.lines() {
         assert!(imports.contains(line), "{line} in {imports}");
     }
-    assert!(imports.contains("import wasi:http/types@0.2."), "{imports}");
-    assert!(
-        imports.contains("import wasi:http/outgoing-handler@0.2."),
-        "{imports}"
-    );
-    let bytes = carried_component(
-        &format!(
-            "package test:all;\n\nworld all {{\n{imports}    export wasi:http/incoming-handler@{};\n}}\n",
-            http_version()
+    for http in [
+        "import wasi:http/types@0.2.",
+        "import wasi:http/outgoing-handler@0.2.",
+        "import wasi:http/types@0.3.",
+        "import wasi:http/client@0.3.",
+    ] {
+        assert!(imports.contains(http), "{http} in {imports}");
+    }
+    // A 0.2 handler and a 0.3 one, each importing all of it.
+    for (name, handler) in [
+        (
+            "all",
+            format!("wasi:http/incoming-handler@{}", http_version()),
         ),
-        "all",
-    );
-    let server = start(&bytes, "all", true).unwrap_or_else(|e| panic!("{e}"));
-    assert_ne!(server.local_addr().port(), 0);
+        ("all-0-3", "wasi:http/handler@0.3.0".to_string()),
+    ] {
+        let bytes = carried_component(
+            &format!("package test:all;\n\nworld all {{\n{imports}    export {handler};\n}}\n"),
+            "all",
+        );
+        let server = start(&bytes, name, true).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_ne!(server.local_addr().port(), 0);
 
-    // Without the database, the one interface that needs a grant is named.
-    let err = start(&bytes, "all-no-db", false).unwrap_err();
-    assert!(
-        matches!(err, ServeError::Run(RunError::NotGranted { ref import, .. }) if import == "witloom:host/sql@0.1.0"),
-        "{err}"
-    );
+        // Without the database, the one interface that needs a grant is
+        // named.
+        let err = start(&bytes, &format!("{name}-no-db"), false).unwrap_err();
+        assert!(
+            matches!(err, ServeError::Run(RunError::NotGranted { ref import, .. }) if import == "witloom:host/sql@0.1.0"),
+            "{err}"
+        );
+    }
 }
 
 #[test]
@@ -96,23 +105,15 @@ fn anything_else_is_refused_before_listening() {
     );
     assert_eq!(
         witloom_diag::Diagnostic::from(err).to_string(),
-        "error: the component does not export `wasi:http/incoming-handler@0.2.x`, so it cannot serve HTTP\n\
+        "error: the component exports no HTTP handler (`wasi:http/incoming-handler@0.2.x` or `wasi:http/handler@0.3.x`), so it cannot serve HTTP\n\
          = note: it exports `wasi:cli/run@0.2.12`\n\
          = help: run a command with `witloom run`\n"
     );
 
-    // A WASI 0.3 handler is named as such.
+    // A WASI 0.3 handler is served.
     let bytes = carried_component(
         "package test:p3;\n\nworld w { export wasi:http/handler@0.3.0; }\n",
         "w",
     );
-    let err = start(&bytes, "p3-handler", false).unwrap_err();
-    assert_eq!(
-        witloom_diag::Diagnostic::from(err).to_string(),
-        format!(
-            "error: the component is a WASI 0.3 HTTP handler (`wasi:http/handler@0.3.x`), which `witloom serve` does not serve yet\n\
-             = help: `witloom serve` serves WASI 0.2 handlers for now (`witloom --version`): build it against `wasi:http/incoming-handler@{}`\n",
-            http_version()
-        )
-    );
+    start(&bytes, "p3-handler", false).unwrap_or_else(|e| panic!("{e}"));
 }

@@ -93,8 +93,7 @@ pub fn pinned_version(krate: &str) -> String {
 /// (as wasmtime-wasi-http's own `wit/` has), and every package in `deps/`.
 pub fn wasi_wit_dir() -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| wasi_set_dir(|p| p.run && p.serve, "proxy"))
-        .clone()
+    DIR.get_or_init(|| wasi_set_dir((0, 2), "proxy")).clone()
 }
 
 /// The WASI 0.3 WIT set witloom carries (cli, clocks, filesystem, http,
@@ -103,24 +102,21 @@ pub fn wasi_wit_dir() -> PathBuf {
 /// package in `deps/`.
 pub fn wasi_0_3_wit_dir() -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        wasi_set_dir(
-            |p| {
-                p.version
-                    .as_ref()
-                    .is_some_and(|v| (v.major, v.minor) == (0, 3))
-            },
-            "service",
-        )
-    })
-    .clone()
+    DIR.get_or_init(|| wasi_set_dir((0, 3), "service")).clone()
 }
 
-/// The WASI packages `keep` keeps, under a root package whose world
-/// includes `wasi:http/<http_world>` at their version.
-fn wasi_set_dir(keep: fn(&witloom_host::WitPackage) -> bool, http_world: &str) -> PathBuf {
+/// Whether `p` is on the WASI release line `(major, minor)`.
+fn on_line(p: &witloom_host::WitPackage, line: (u64, u64)) -> bool {
+    p.version
+        .as_ref()
+        .is_some_and(|v| (v.major, v.minor) == line)
+}
+
+/// The WASI packages of release line `line`, under a root package whose
+/// world includes `wasi:http/<http_world>` at their version.
+fn wasi_set_dir(line: (u64, u64), http_world: &str) -> PathBuf {
     let carried = witloom_host::carried();
-    let wasi: Vec<_> = carried.wasi().filter(|p| keep(p)).collect();
+    let wasi: Vec<_> = carried.wasi().filter(|p| on_line(p, line)).collect();
     let http = wasi
         .iter()
         .find(|p| p.name == "wasi:http")
@@ -145,13 +141,13 @@ fn wasi_set_dir(keep: fn(&witloom_host::WitPackage) -> bool, http_world: &str) -
     dir
 }
 
-/// Writes every WASI package `run` and `serve` link (WASI 0.2) into
+/// Writes every WASI 0.2 package into
 /// `app_dir/wit/deps` (WASI's WIT is never committed), and returns
 /// `app_dir`. Safe to call from tests racing on the same directory: each
 /// file is written whole.
 pub fn link_wasi_deps(app_dir: PathBuf) -> PathBuf {
     let carried = witloom_host::carried();
-    let wasi: Vec<_> = carried.wasi().filter(|p| p.run && p.serve).collect();
+    let wasi: Vec<_> = carried.wasi().filter(|p| on_line(p, (0, 2))).collect();
     carried
         .write_deps(&app_dir.join("wit/deps"), &wasi)
         .unwrap_or_else(|e| panic!("{e}"));

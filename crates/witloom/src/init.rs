@@ -21,7 +21,7 @@ pub struct Args {
     #[arg(long)]
     name: Option<String>,
     /// The WASI its world is on: 0.3 makes a command whose `run` is an
-    /// `async func` (C or Rust; `serve` does not serve 0.3 handlers yet).
+    /// `async func` (C or Rust; no 0.3 HTTP template yet).
     #[arg(long, value_enum, default_value = "0.2")]
     wasi: WasiLine,
 }

@@ -129,8 +129,11 @@ fn version(long: bool) -> &'static str {
                 .iter()
                 .filter(move |p| version_of(p) == v)
         };
-        if of_v().all(|p| witloom_host::WASI_LINKED.contains(p)) {
+        let serve = of_v().all(|p| witloom_host::WASI_SERVE.contains(p));
+        if serve && of_v().all(|p| witloom_host::WASI_RUN.contains(p)) {
             Linked::Both
+        } else if serve && of_v().any(|p| witloom_host::WASI_RUN.contains(p)) {
+            Linked::BothButRunHttp
         } else if of_v().any(|p| witloom_host::WASI_RUN.contains(p)) {
             Linked::Run
         } else {
@@ -143,7 +146,7 @@ fn version(long: bool) -> &'static str {
             let wasi: Vec<String> = wasi_versions
                 .iter()
                 .map(|v| match hosts(v) {
-                    Linked::Both => v.to_string(),
+                    Linked::Both | Linked::BothButRunHttp => v.to_string(),
                     Linked::Run => format!("{v} (run)"),
                     Linked::None => format!("{v} (WIT only)"),
                 })
@@ -168,6 +171,7 @@ fn version(long: bool) -> &'static str {
                 .collect();
             let use_ = match hosts(v) {
                 Linked::Both => "run and serve",
+                Linked::BothButRunHttp => "run and serve; run: all but wasi:http",
                 Linked::Run => "run links all but wasi:http; serve does not link it yet",
                 Linked::None => {
                     "for WIT: wit deps, wit check, docs; run and serve do not link it yet"
@@ -183,6 +187,9 @@ fn version(long: bool) -> &'static str {
 /// Which of witloom's hosts link a WASI version.
 enum Linked {
     Both,
+    /// `serve` all of it, `run` all but `wasi:http` (WASI 0.3: a handler
+    /// is served, not run).
+    BothButRunHttp,
     Run,
     None,
 }

@@ -1,5 +1,6 @@
-//! `witloom serve`: a `wasi:http` component over HTTP, an instance per
-//! request.
+//! `witloom serve`: a `wasi:http` component over HTTP: a WASI 0.2
+//! handler on an instance per request, a WASI 0.3 handler on instances
+//! reused for many.
 
 use crate::common::{DatabaseArgs, LimitArgs, guest_log, parse_count, parse_env};
 use std::net::SocketAddr;
@@ -8,7 +9,8 @@ use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The component: it exports `wasi:http/incoming-handler@0.2.x`.
+    /// The component: it exports `wasi:http/incoming-handler@0.2.x` or
+    /// `wasi:http/handler@0.3.x`.
     file: PathBuf,
     /// Where to listen (port 0: any free port, printed at start).
     #[arg(long, default_value = "127.0.0.1:8080")]
@@ -41,6 +43,20 @@ pub struct Args {
     /// before it stops them [default: --timeout plus 1s, or 30s].
     #[arg(long, value_name = "DURATION", value_parser = witloom_run::parse_duration)]
     shutdown_grace: Option<std::time::Duration>,
+    /// WASI 0.3 handlers: the most requests one instance serves before a
+    /// fresh one takes over (1: an instance per request, nothing kept
+    /// between requests) [default: 128].
+    #[arg(long, value_name = "N", value_parser = parse_count)]
+    max_instance_reuse: Option<usize>,
+    /// WASI 0.3 handlers: the most requests one instance serves at once
+    /// [default: 16; 1 when a database is granted, whose connection an
+    /// instance's requests share].
+    #[arg(long, value_name = "N", value_parser = parse_count)]
+    max_instance_concurrency: Option<usize>,
+    /// WASI 0.3 handlers: how long an instance with no request is kept
+    /// for the next one [default: 1s].
+    #[arg(long, value_name = "DURATION", value_parser = witloom_run::parse_duration)]
+    instance_idle_timeout: Option<std::time::Duration>,
 }
 
 impl Args {
@@ -57,6 +73,11 @@ impl Args {
             no_cache: self.no_cache,
             shutdown_grace: self.shutdown_grace,
             max_body: self.max_body.map(|n| n as u64),
+            reuse: witloom_serve::ReuseOptions {
+                max_requests: self.max_instance_reuse,
+                concurrency: self.max_instance_concurrency,
+                idle: self.instance_idle_timeout,
+            },
         };
         let file = self.file;
         let ready = |server: &witloom_serve::Server| {

@@ -71,8 +71,8 @@ fn anything_else_is_refused_before_linking() {
 
 /// A WASI 0.3 command (whose `run` is an `async func`) links and is
 /// called (this one, wit-component's dummy, traps in it); a WASI 0.3 HTTP
-/// handler, which `serve` does not serve yet, is named as such before
-/// linking rather than by the 0.3 imports it lacks.
+/// handler is named as one, for `witloom serve`, before linking rather
+/// than by the 0.3 `wasi:http` it imports, which `run` does not link.
 #[test]
 fn a_wasi_0_3_command_runs_and_a_0_3_handler_is_named() {
     let opts = RunOptions {
@@ -99,22 +99,15 @@ fn a_wasi_0_3_command_runs_and_a_0_3_handler_is_named() {
     assert!(
         matches!(
             err,
-            RunError::Unlinked {
+            RunError::Handler {
                 entry: witloom_host::Entry::Http(witloom_host::Wasi::P3)
             }
         ),
         "{err:?}"
     );
-    let handler = witloom_host::carried()
-        .package("wasi:http")
-        .unwrap()
-        .qualified();
     assert_eq!(
         witloom_diag::Diagnostic::from(err).to_string(),
-        format!(
-            "error: the component is a WASI 0.3 HTTP handler (`wasi:http/handler@0.3.x`), which `witloom serve` does not serve yet\n\
-             = help: `witloom serve` serves WASI 0.2 handlers for now (`witloom --version`): build it against `{}`\n",
-            handler.replace("wasi:http@", "wasi:http/incoming-handler@")
-        )
+        "error: the component is a WASI 0.3 HTTP handler (`wasi:http/handler@0.3.x`), which a server answers requests with: it is not a command\n\
+         = help: serve it with `witloom serve`, or call one of its exports with --invoke\n"
     );
 }

@@ -192,7 +192,7 @@ fn refusals_write_nothing() {
                 "--template",
                 "http",
             ],
-            "would not be served: `witloom serve` serves WASI 0.2 handlers for now; nothing was written",
+            "has no template for a WASI 0.3 HTTP handler (`wasi:http/handler@0.3.x`) yet; nothing was written",
         ),
         (
             &["init", &x, "--lang", "c", "--wasi", "0.4"],

@@ -4,8 +4,11 @@
 //! `witloom wit deps` as a user's would be. A 0.3 command streams a file to
 //! stdout through its own memory; async exports are called with
 //! `--invoke`; guests that misbehave with tasks, futures and streams are
-//! stopped with a message that says how, and nothing hangs.
+//! stopped with a message that says how, and nothing hangs. A 0.3 HTTP
+//! handler is served by `witloom serve` over real TCP, its instances
+//! reused.
 
+use crate::common::served::{Served, body, client, get};
 use crate::common::{text, witloom, witloom_within};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -269,4 +272,74 @@ fn a_c_component_passing_an_error_context_is_refused_by_name() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(!app.join("faults-c").exists());
     assert_eq!(std::fs::read_to_string(manifest).unwrap(), before);
+}
+
+/// `served`'s answer to `GET /served`: how many requests the instance that
+/// answered has taken.
+fn served(agent: &ureq::Agent, server: &Served) -> u64 {
+    let (status, body) = get(agent, &server.url("/served"));
+    assert_eq!(status, 200, "{}", server.log());
+    text(&body).trim().parse().unwrap()
+}
+
+#[test]
+fn a_wasi_0_3_handler_is_served_and_its_instances_reused() {
+    let handler = PathBuf::from(component("service-rust"));
+    let server = Served::start(&handler, &["--timeout", "10s"], "p3-service");
+    let agent = client();
+    let (status, hello) = get(&agent, &server.url("/hello"));
+    assert_eq!(
+        (status, text(&hello).as_str()),
+        (200, "hello from rust on WASI 0.3\n"),
+        "{}",
+        server.log()
+    );
+    assert_eq!(get(&agent, &server.url("/nowhere")).0, 404);
+
+    // 10 MiB up and back: the request's body stream handed back as the
+    // response's, every byte in order.
+    let (_, sent) = big_file();
+    let mut r = agent.post(&server.url("/echo")).send(&sent[..]).unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(body(&mut r) == *sent, "the echo differs from what was sent");
+
+    // One instance answers one request after another: its count goes on.
+    let first = served(&agent, &server);
+    assert!(first >= 4, "the earlier requests counted: {first}");
+    assert_eq!(served(&agent, &server), first + 1);
+    assert_eq!(served(&agent, &server), first + 2);
+
+    // A trap fails its own request; the next one gets a fresh instance.
+    assert_eq!(get(&agent, &server.url("/trap")).0, 500);
+    assert_eq!(served(&agent, &server), 1);
+    assert!(
+        server
+            .log()
+            .contains("the guest failed, and its instance with it"),
+        "{}",
+        server.log()
+    );
+}
+
+#[test]
+fn instance_reuse_stops_where_it_is_told() {
+    let handler = PathBuf::from(component("service-rust"));
+    let agent = client();
+
+    // At most two requests per instance.
+    let server = Served::start(&handler, &["--max-instance-reuse", "2"], "p3-reuse-2");
+    let counts: Vec<u64> = (0..6).map(|_| served(&agent, &server)).collect();
+    assert_eq!(counts, [1, 2, 1, 2, 1, 2], "{}", server.log());
+
+    // One: a fresh instance per request, as for a WASI 0.2 handler.
+    let server = Served::start(&handler, &["--max-instance-reuse", "1"], "p3-reuse-1");
+    let counts: Vec<u64> = (0..3).map(|_| served(&agent, &server)).collect();
+    assert_eq!(counts, [1, 1, 1], "{}", server.log());
+
+    // An idle instance is dropped after the idle timeout.
+    let server = Served::start(&handler, &["--instance-idle-timeout", "100ms"], "p3-idle");
+    assert_eq!(served(&agent, &server), 1);
+    assert_eq!(served(&agent, &server), 2);
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    assert_eq!(served(&agent, &server), 1, "{}", server.log());
 }

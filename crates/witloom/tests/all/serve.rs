@@ -325,7 +325,7 @@ fn what_cannot_be_served_is_refused_at_start() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     assert!(
-        stderr.contains("does not export `wasi:http/incoming-handler@0.2.x`")
+        stderr.contains("exports no HTTP handler (`wasi:http/incoming-handler@0.2.x` or `wasi:http/handler@0.3.x`)")
             && stderr.contains("it exports nothing"),
         "{stderr}"
     );

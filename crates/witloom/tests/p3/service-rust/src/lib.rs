@@ -1,0 +1,61 @@
+//! A WASI 0.3 HTTP handler in Rust: `handle` is an `async func`, bodies
+//! are streams, and an instance lives for many requests (`/served` counts
+//! them).
+
+wit_bindgen::generate!({
+    world: "service",
+    path: "../wit",
+    generate_all,
+});
+
+use exports::wasi::http::handler::Guest;
+use std::sync::atomic::{AtomicU64, Ordering};
+use wasi::http::types::{ErrorCode, Fields, Method, Request, Response};
+
+/// Requests this instance has taken.
+static SERVED: AtomicU64 = AtomicU64::new(0);
+
+struct Service;
+
+impl Guest for Service {
+    async fn handle(request: Request) -> Result<Response, ErrorCode> {
+        let served = SERVED.fetch_add(1, Ordering::Relaxed) + 1;
+        let path = request.get_path_with_query().unwrap_or_default();
+        match (request.get_method(), path.as_str()) {
+            (Method::Get, "/hello") => Ok(text(200, "hello from rust on WASI 0.3\n")),
+            (Method::Get, "/served") => Ok(text(200, &format!("{served}\n"))),
+            (Method::Get, "/trap") => panic!("asked to trap"),
+            (Method::Post, "/echo") => {
+                // Nothing to report about the body's use: the writer of
+                // `done` is dropped, which says `ok`.
+                let (_, done) = wit_future::new::<Result<(), ErrorCode>>(|| Ok(()));
+                let (body, trailers) = Request::consume_body(request, done);
+                let (response, _) = Response::new(Fields::new(), Some(body), trailers);
+                Ok(response)
+            }
+            _ => Ok(text(404, "not found\n")),
+        }
+    }
+}
+
+/// A `text/plain` response of `status` whose body is `body`, written by a
+/// task of its own once the response has been returned.
+fn text(status: u16, body: &str) -> Response {
+    let headers = Fields::from_list(&[(
+        "content-type".to_string(),
+        b"text/plain; charset=utf-8".to_vec(),
+    )])
+    .expect("a valid header");
+    let (mut writer, contents) = wit_stream::new::<u8>();
+    // No trailers: the writer is dropped, which resolves it to `None`.
+    let (_, trailers) = wit_future::new(|| Ok(None));
+    let (response, _) = Response::new(headers, Some(contents), trailers);
+    let _ = response.set_status_code(status);
+    let body = body.as_bytes().to_vec();
+    wit_bindgen::spawn_local(async move {
+        writer.write_all(body).await;
+    });
+    response
+}
+
+export!(Service);
