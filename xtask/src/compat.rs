@@ -6,9 +6,9 @@
 //!
 //! Served apps too: the notes example's C gate composed in front of a
 //! plain C handler (the served chain minus the DB part, which only
-//! witloom's host provides) must answer the same requests with the same
-//! statuses, headers and bodies under `witloom serve` and a stock `wasmtime
-//! serve`.
+//! witloom's host provides), and a WASI 0.3 handler (`tests/p3`'s
+//! `service-rust`), must answer the same requests with the same statuses,
+//! headers and bodies under `witloom serve` and a stock `wasmtime serve`.
 
 use crate::apps;
 use anyhow::{Result, bail};
@@ -70,21 +70,28 @@ pub fn run(args: &[&str]) -> Result<()> {
             println!("    wasmtime run: exit {}\n{}", theirs.0, indent(&theirs.1));
         }
     }
-    let served = serve(&witloom, &wasmtime, &out)?;
+    let (served, requests) = serve(&witloom, &wasmtime, &out)?;
     if failed + served > 0 {
-        bail!("{} of {} cases differ", failed + served, cases.len() + 3);
+        bail!(
+            "{} of {} cases differ",
+            failed + served,
+            cases.len() + requests
+        );
     }
     Ok(())
 }
 
-/// The served chain under both servers; returns how many requests were
-/// answered differently.
+/// Method, path, headers.
+type Request<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+
+/// The served apps under both servers: the notes gate (0.2) and a WASI
+/// 0.3 handler. Returns how many requests were answered differently, and
+/// how many were made.
 fn serve(
     witloom: &std::path::Path,
     wasmtime: &std::path::Path,
     out: &std::path::Path,
-) -> Result<usize> {
-    use crate::served::{Kind, Server, agent, request};
+) -> Result<(usize, usize)> {
     let root = crate::root();
     witloom_testkit::link_wasi_deps(root.join("crates/witloom/tests/serve"));
     witloom_testkit::link_wasi_deps(root.join("examples/notes"));
@@ -95,20 +102,54 @@ fn serve(
     )?;
     let chain = out.join("serve-compat.wasm");
     apps::compose(witloom, &app, &chain)?;
+    let gate = compare_served(
+        "the notes gate (C) in front of a C handler",
+        (witloom, wasmtime),
+        &chain,
+        &["NOTES_TOKEN=compat"],
+        &[
+            ("GET", "/", &[]),
+            ("POST", "/notes", &[]),
+            ("POST", "/notes", &[("authorization", "Bearer compat")]),
+        ],
+        &["content-type", "www-authenticate"],
+        out,
+    )?;
+    let p3 = apps::build_p3(witloom, &["service-rust"])?;
+    let service = compare_served(
+        "a WASI 0.3 handler (Rust)",
+        (witloom, wasmtime),
+        &p3.wasm("service-rust"),
+        &[],
+        &[
+            ("GET", "/hello", &[]),
+            ("GET", "/nowhere", &[]),
+            ("POST", "/echo", &[]),
+        ],
+        &["content-type"],
+        out,
+    )?;
+    Ok((gate + service, 6))
+}
 
-    let token = "NOTES_TOKEN=compat";
-    /// Method, path, headers.
-    type Request<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
-    let requests: [Request; 3] = [
-        ("GET", "/", &[]),
-        ("POST", "/notes", &[]),
-        ("POST", "/notes", &[("authorization", "Bearer compat")]),
-    ];
-    let keep = ["content-type", "www-authenticate"];
+/// `requests` to `file` under `witloom serve` and `wasmtime serve`, their
+/// statuses, the headers `keep` names and bodies compared; returns how
+/// many differ.
+fn compare_served(
+    label: &str,
+    (witloom, wasmtime): (&std::path::Path, &std::path::Path),
+    file: &std::path::Path,
+    env: &[&str],
+    requests: &[Request],
+    keep: &[&str],
+    out: &std::path::Path,
+) -> Result<usize> {
+    use crate::served::{Kind, Server, agent, request};
     let mut answers = Vec::new();
     for (kind, tool) in [(Kind::Witloom, witloom), (Kind::Wasmtime, wasmtime)] {
-        let log = out.join(format!("{}.log", kind.name().replace(' ', "-")));
-        let server = Server::start(kind, tool, &chain, &[token], &log)?;
+        let stem = file.file_stem().unwrap_or_default().to_string_lossy();
+        let log = out.join(format!("{stem}-{}.log", kind.name().replace(' ', "-")));
+        let server = Server::start(kind, tool, file, env, &log)?;
         let agent = agent();
         let mut got = Vec::new();
         for (method, path, headers) in requests {
@@ -117,12 +158,12 @@ fn serve(
                 method,
                 &format!("{}{path}", server.url),
                 headers,
-                &keep,
+                keep,
             )?);
         }
         answers.push(got);
     }
-    println!("compat: witloom serve vs wasmtime serve, the notes gate (C) in front of a C handler");
+    println!("compat: witloom serve vs wasmtime serve, {label}");
     let mut differ = 0;
     for (i, (method, path, headers)) in requests.iter().enumerate() {
         let (ours, theirs) = (&answers[0][i], &answers[1][i]);
