@@ -272,6 +272,8 @@ struct Shared {
     /// Set when shutdown's grace is over: every guest stops at its next
     /// tick.
     stopping: Arc<AtomicBool>,
+    /// Set when shutdown begins.
+    closing: Arc<AtomicBool>,
 }
 
 /// How many guest tasks are running, and a way to wait for none.
@@ -379,6 +381,7 @@ impl Server {
             .map_err(ServeError::Runtime)?;
         let addr = listener.local_addr().map_err(ServeError::Runtime)?;
         let stopping = Arc::new(AtomicBool::new(false));
+        let closing = Arc::new(AtomicBool::new(false));
         let the_component = |e: wasmtime::Error| RunError::Link {
             what: "the component",
             source: e.into_boxed_dyn_error(),
@@ -397,6 +400,7 @@ impl Server {
                         db: db.clone(),
                         reuse: opts.reuse.resolve(database),
                         stopping: stopping.clone(),
+                        closing: closing.clone(),
                         next_instance: AtomicU64::new(1),
                     },
                 ))
@@ -419,6 +423,7 @@ impl Server {
                 next_id: AtomicU64::new(1),
                 guests: Guests::default(),
                 stopping,
+                closing,
             }),
             listener,
             addr,
@@ -460,6 +465,13 @@ impl Server {
                             continue;
                         }
                     };
+                    // No Nagle: a response's head, its body's chunks and
+                    // its end go out as the guest writes them, not 40 ms
+                    // later behind a delayed ACK (a streamed body is many
+                    // small writes).
+                    if let Err(e) = stream.set_nodelay(true) {
+                        tracing::debug!("cannot set TCP_NODELAY for {peer}: {e}");
+                    }
                     connections.spawn(connection(self.shared.clone(), stream, peer, stopping.clone()));
                 }
                 // Reap finished connections as we go, so the set stays small.
@@ -467,6 +479,7 @@ impl Server {
             }
         }
         drop(listener);
+        self.shared.closing.store(true, Ordering::SeqCst);
         let in_flight = connections.len();
         tracing::info!("shutting down: {in_flight} connection(s) open");
         let _ = stop.send(true);

@@ -57,7 +57,12 @@ pub(crate) struct Workers {
     pub(crate) env: Vec<(String, String)>,
     pub(crate) db: Option<Arc<DatabasePool>>,
     pub(crate) reuse: Reuse,
+    /// Set when the grace of a shutdown is over: guests stop at their next
+    /// tick.
     pub(crate) stopping: Arc<AtomicBool>,
+    /// Set when a shutdown begins: instances ended from then on end with
+    /// the server, not by a fault of theirs.
+    pub(crate) closing: Arc<AtomicBool>,
     pub(crate) next_instance: AtomicU64,
 }
 
@@ -95,6 +100,7 @@ impl HandlerState for Workers {
                 fuel: self.limits.fuel,
                 limits: self.limits.clone(),
                 served: AtomicU64::new(0),
+                closing: self.closing.clone(),
             },
         })
     }
@@ -140,6 +146,7 @@ pub(crate) struct Worker {
     limits: Limits,
     /// Requests taken so far, for the log line when the instance ends.
     served: AtomicU64,
+    closing: Arc<AtomicBool>,
 }
 
 impl WorkerState for Worker {
@@ -181,6 +188,10 @@ impl WorkerState for Worker {
             Ok(()) => tracing::debug!(instance = self.id, served, "instance retired"),
             Err(e) if e.is::<ShutDown>() => {
                 tracing::warn!(instance = self.id, "{ShutDown}")
+            }
+            // The runtime dropped its worker: the server is stopping.
+            Err(_) if self.closing.load(Ordering::Relaxed) => {
+                tracing::debug!(instance = self.id, served, "instance ended with the server")
             }
             Err(e) => tracing::warn!(
                 instance = self.id,
