@@ -343,3 +343,56 @@ fn instance_reuse_stops_where_it_is_told() {
     std::thread::sleep(std::time::Duration::from_millis(600));
     assert_eq!(served(&agent, &server), 1, "{}", server.log());
 }
+
+/// WASI 0.3 handlers that misbehave, three times each: each is stopped
+/// within `--timeout` (or `--max-memory`), answered 500 (or, for a body
+/// never closed, cut off after its head), and the server goes on to
+/// answer the next request.
+#[test]
+fn hostile_wasi_0_3_handlers_are_contained() {
+    use std::time::{Duration, Instant};
+    let handler = PathBuf::from(component("service-rust"));
+    let server = Served::start(
+        &handler,
+        &["--timeout", "1s", "--max-memory", "64MiB"],
+        "p3-hostile",
+    );
+    let agent = client();
+    for path in ["/spin", "/bomb", "/never", "/endless-body"] {
+        for round in 0..3 {
+            let start = Instant::now();
+            let mut r = agent.get(&server.url(path)).call().unwrap();
+            if path == "/endless-body" {
+                // The head went out; the body ends when the instance is
+                // ended, a `--timeout` after the request, with what had
+                // been written (nothing).
+                assert_eq!(r.status().as_u16(), 200);
+                let read = r.body_mut().read_to_vec().unwrap_or_default();
+                assert!(read.is_empty(), "{path}: {read:?}");
+            } else {
+                assert_eq!(r.status().as_u16(), 500, "{path} {round}: {}", server.log());
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "{path} {round} took {:?}",
+                start.elapsed()
+            );
+            let (status, hello) = get(&agent, &server.url("/hello"));
+            assert_eq!(
+                (status, text(&hello).as_str()),
+                (200, "hello from rust on WASI 0.3\n"),
+                "after {path}"
+            );
+        }
+    }
+    let log = server.log();
+    for said in [
+        "(--max-memory)",
+        "the guest did not answer in time (--timeout 1000ms)",
+        "the guest failed, and its instance with it",
+    ] {
+        assert!(log.contains(said), "no `{said}` in:\n{log}");
+    }
+    // Every hostile instance's memory went back.
+    assert!(server.rss_kib() < 512 << 10, "RSS {} KiB", server.rss_kib());
+}

@@ -25,6 +25,40 @@ impl Guest for Service {
             (Method::Get, "/hello") => Ok(text(200, "hello from rust on WASI 0.3\n")),
             (Method::Get, "/served") => Ok(text(200, &format!("{served}\n"))),
             (Method::Get, "/trap") => panic!("asked to trap"),
+            // The ways a handler can misbehave, each for `--timeout` or
+            // `--max-memory` to stop.
+            (Method::Get, "/spin") => {
+                let mut n = 0u64;
+                loop {
+                    n = std::hint::black_box(n.wrapping_add(1));
+                }
+            }
+            (Method::Get, "/bomb") => {
+                let mut hoard: Vec<Vec<u8>> = Vec::new();
+                loop {
+                    hoard.push(vec![1; 1 << 20]);
+                    std::hint::black_box(&hoard);
+                }
+            }
+            (Method::Get, "/never") => {
+                // A future whose writer is kept and never written.
+                let (writer, reader) = wit_future::new::<Result<(), ErrorCode>>(|| Ok(()));
+                let _ = reader.await;
+                drop(writer);
+                Ok(text(200, "unreachable\n"))
+            }
+            (Method::Get, "/endless-body") => {
+                // A body stream whose writer is kept and never closed.
+                let (writer, contents) = wit_stream::new::<u8>();
+                let (_, trailers) = wit_future::new(|| Ok(None));
+                let (response, _) = Response::new(Fields::new(), Some(contents), trailers);
+                wit_bindgen::spawn_local(async move {
+                    let (never, wait) = wit_future::new::<Result<(), ErrorCode>>(|| Ok(()));
+                    let _ = wait.await;
+                    drop((never, writer));
+                });
+                Ok(response)
+            }
             (Method::Post, "/echo") => {
                 // Nothing to report about the body's use: the writer of
                 // `done` is dropped, which says `ok`.
