@@ -8,7 +8,7 @@
 //! handler is served by `witloom serve` over real TCP, its instances
 //! reused.
 
-use crate::common::served::{Served, body, client, get};
+use crate::common::served::{Served, body, client, concurrent_counts, get};
 use crate::common::{text, witloom, witloom_within};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -239,8 +239,14 @@ fn every_async_runner_passes_with_every_implementation() {
 fn a_c_component_passing_an_error_context_is_refused_by_name() {
     let app = crate::common::scratch("p3/c-error-context");
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/p3");
-    std::fs::create_dir_all(app.join("wit")).unwrap();
+    std::fs::create_dir_all(app.join("wit/deps/witloom-host")).unwrap();
     std::fs::copy(source.join("wit/p3.wit"), app.join("wit/p3.wit")).unwrap();
+    // `witloom:host`, which one of its worlds imports, as the app has it.
+    std::fs::copy(
+        source.join("wit/deps/witloom-host/host.wit"),
+        app.join("wit/deps/witloom-host/host.wit"),
+    )
+    .unwrap();
     std::fs::write(
         app.join("witloom.toml"),
         "[app]\nname = \"faulty\"\nwit = \"wit\"\n",
@@ -395,4 +401,50 @@ fn hostile_wasi_0_3_handlers_are_contained() {
     }
     // Every hostile instance's memory went back.
     assert!(server.rss_kib() < 512 << 10, "RSS {} KiB", server.rss_kib());
+}
+
+/// SQL from a WASI 0.3 handler: 500 increments of one row at once, none
+/// lost (each instance has its connection; requests on one go one at a
+/// time, as `--max-instance-concurrency` is 1 with a database).
+#[test]
+fn a_wasi_0_3_handler_counts_500_concurrent_increments_without_losing_one() {
+    let handler = PathBuf::from(component("counter-rust"));
+    let db = crate::common::scratch("p3/counter").join("counts.db");
+    let server = Served::start(
+        &handler,
+        &["--sqlite", db.to_str().unwrap(), "--timeout", "30s"],
+        "p3-counter",
+    );
+    let agent = client();
+    let seen = concurrent_counts(&agent, &[server.url("/count/x")], 500);
+    assert_eq!(seen, (1..=500).collect::<Vec<i64>>(), "{}", server.log());
+}
+
+/// SIGTERM with requests in flight on one reused instance: they finish,
+/// then the server exits 0 and listens no more.
+#[test]
+fn sigterm_lets_requests_on_reused_instances_finish() {
+    use std::time::{Duration, Instant};
+    let handler = PathBuf::from(component("service-rust"));
+    let mut server = Served::start(&handler, &[], "p3-sigterm");
+    let agent = client();
+    let slow: Vec<_> = (0..3)
+        .map(|_| {
+            let (agent, url) = (agent.clone(), server.url("/slow?1500"));
+            std::thread::spawn(move || get(&agent, &url))
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let start = Instant::now();
+    assert_eq!(server.terminate(Duration::from_secs(20)), Some(0));
+    for t in slow {
+        let (status, answer) = t.join().unwrap();
+        assert_eq!((status, text(&answer).as_str()), (200, "slept\n"));
+    }
+    assert!(
+        start.elapsed() >= Duration::from_millis(700),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(agent.get(&server.url("/hello")).call().is_err());
 }

@@ -24,6 +24,12 @@ impl Guest for Service {
         match (request.get_method(), path.as_str()) {
             (Method::Get, "/hello") => Ok(text(200, "hello from rust on WASI 0.3\n")),
             (Method::Get, "/served") => Ok(text(200, &format!("{served}\n"))),
+            (Method::Get, slow) if slow.starts_with("/slow?") => {
+                // Sleeps on the host's clock (an async import), then says so.
+                let ms: u64 = slow["/slow?".len()..].parse().unwrap_or(0);
+                wasi::clocks::monotonic_clock::wait_for(ms * 1_000_000).await;
+                Ok(text(200, "slept\n"))
+            }
             (Method::Get, "/trap") => panic!("asked to trap"),
             // The ways a handler can misbehave, each for `--timeout` or
             // `--max-memory` to stop.
