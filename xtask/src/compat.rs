@@ -115,21 +115,24 @@ fn serve(
         &["content-type", "www-authenticate"],
         out,
     )?;
-    let p3 = apps::build_p3(witloom, &["service-rust"])?;
-    let service = compare_served(
-        "a WASI 0.3 handler (Rust)",
-        (witloom, wasmtime),
-        &p3.wasm("service-rust"),
-        &[],
-        &[
-            ("GET", "/hello", &[]),
-            ("GET", "/nowhere", &[]),
-            ("POST", "/echo", &[]),
-        ],
-        &["content-type"],
-        out,
-    )?;
-    Ok((gate + service, 6))
+    let p3 = apps::build_p3(witloom, &["service-rust", "service-c"])?;
+    let mut service = 0;
+    for lang in ["rust", "c"] {
+        service += compare_served(
+            &format!("a WASI 0.3 handler ({lang})"),
+            (witloom, wasmtime),
+            &p3.wasm(&format!("service-{lang}")),
+            &[],
+            &[
+                ("GET", "/hello", &[]),
+                ("GET", "/nowhere", &[]),
+                ("POST", "/echo", &[]),
+            ],
+            &["content-type"],
+            out,
+        )?;
+    }
+    Ok((gate + service, 9))
 }
 
 /// `requests` to `file` under `witloom serve` and `wasmtime serve`, their

@@ -289,25 +289,40 @@ fn served(agent: &ureq::Agent, server: &Served) -> u64 {
 }
 
 #[test]
+fn a_wasi_0_3_handler_in_rust_and_c_answers_get_404_and_a_10_mib_echo() {
+    let (_, sent) = big_file();
+    for lang in ["rust", "c"] {
+        let handler = PathBuf::from(component(&format!("service-{lang}")));
+        let server = Served::start(&handler, &["--timeout", "10s"], &format!("p3-{lang}"));
+        let agent = client();
+        let (status, hello) = get(&agent, &server.url("/hello"));
+        assert_eq!(
+            (status, text(&hello)),
+            (200, format!("hello from {lang} on WASI 0.3\n")),
+            "{}",
+            server.log()
+        );
+        assert_eq!(get(&agent, &server.url("/nowhere")).0, 404, "{lang}");
+
+        // 10 MiB up and back: the request's body stream handed back as
+        // the response's, every byte in order.
+        let mut r = agent.post(&server.url("/echo")).send(&sent[..]).unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{lang}");
+        assert!(
+            body(&mut r) == *sent,
+            "{lang}: the echo differs from what was sent"
+        );
+    }
+}
+
+#[test]
 fn a_wasi_0_3_handler_is_served_and_its_instances_reused() {
     let handler = PathBuf::from(component("service-rust"));
     let server = Served::start(&handler, &["--timeout", "10s"], "p3-service");
     let agent = client();
-    let (status, hello) = get(&agent, &server.url("/hello"));
-    assert_eq!(
-        (status, text(&hello).as_str()),
-        (200, "hello from rust on WASI 0.3\n"),
-        "{}",
-        server.log()
-    );
-    assert_eq!(get(&agent, &server.url("/nowhere")).0, 404);
-
-    // 10 MiB up and back: the request's body stream handed back as the
-    // response's, every byte in order.
-    let (_, sent) = big_file();
-    let mut r = agent.post(&server.url("/echo")).send(&sent[..]).unwrap();
-    assert_eq!(r.status().as_u16(), 200);
-    assert!(body(&mut r) == *sent, "the echo differs from what was sent");
+    for path in ["/hello", "/nowhere", "/hello"] {
+        get(&agent, &server.url(path));
+    }
 
     // One instance answers one request after another: its count goes on.
     let first = served(&agent, &server);
