@@ -956,36 +956,47 @@ impl Shared {
     /// A fresh store for one request, with the per-request limits.
     fn store(&self) -> Store<RequestState> {
         let deadline = self.limits.timeout.map(|t| Instant::now() + t);
-        let mut store = Store::new(
+        let store = Store::new(
             &self.engine,
             RequestState::new(&self.env, self.db.clone(), self.limits.max_memory, deadline),
         );
-        store.limiter(|s| &mut s.limits);
-        if let Some(fuel) = self.limits.fuel {
-            // Only fails when fuel is not configured, and it is.
-            let _ = store.set_fuel(fuel);
-        }
-        // At every tick: stop the guest if its time is up or the server is
-        // shutting down, else let other tasks run before it goes on.
-        let Some(deadline) = deadline else {
-            return store;
-        };
-        let stopping = self.stopping.clone();
-        store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(move |_| {
-            if stopping.load(Ordering::Relaxed) {
-                return Err(wasmtime::Error::new(ShutDown));
-            }
-            if Instant::now() >= deadline {
-                return Ok(wasmtime::UpdateDeadline::Interrupt);
-            }
-            Ok(wasmtime::UpdateDeadline::YieldCustom(
-                1,
-                Box::pin(tokio::task::yield_now()),
-            ))
-        });
-        store
+        limited(store, &self.limits, &self.stopping, deadline)
     }
+}
+
+/// `store` with `limits` applied: its memory limiter and fuel, and (when
+/// `--timeout` turns epoch ticks on) at every tick: a stop if the server
+/// is shutting down or `deadline` has passed, else a yield to the other
+/// tasks before the guest goes on.
+fn limited(
+    mut store: Store<RequestState>,
+    limits: &Limits,
+    stopping: &Arc<AtomicBool>,
+    deadline: Option<Instant>,
+) -> Store<RequestState> {
+    store.limiter(|s| &mut s.limits);
+    if let Some(fuel) = limits.fuel {
+        // Only fails when fuel is not configured, and it is.
+        let _ = store.set_fuel(fuel);
+    }
+    if limits.timeout.is_none() {
+        return store;
+    }
+    let stopping = stopping.clone();
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(move |_| {
+        if stopping.load(Ordering::Relaxed) {
+            return Err(wasmtime::Error::new(ShutDown));
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return Ok(wasmtime::UpdateDeadline::Interrupt);
+        }
+        Ok(wasmtime::UpdateDeadline::YieldCustom(
+            1,
+            Box::pin(tokio::task::yield_now()),
+        ))
+    });
+    store
 }
 
 /// A response with only a status line's text as its body.

@@ -109,31 +109,14 @@ impl HandlerState for Workers {
 impl Workers {
     /// A store for one instance: the per-instance limits, and at every
     /// epoch tick (when `--timeout` turns ticks on) a yield to the other
-    /// tasks, or a stop when the server is shutting down.
+    /// tasks, or a stop when the server is shutting down; a request's time
+    /// is kept by the pool ([`Worker::on_request_start`], [`Expiry`]).
     fn store(&self) -> Store<RequestState> {
-        let mut store = Store::new(
+        let store = Store::new(
             &self.engine,
             RequestState::new(&self.env, self.db.clone(), self.limits.max_memory, None),
         );
-        store.limiter(|s| &mut s.limits);
-        if let Some(fuel) = self.limits.fuel {
-            // Only fails when fuel is not configured, and it is.
-            let _ = store.set_fuel(fuel);
-        }
-        if self.limits.timeout.is_some() {
-            let stopping = self.stopping.clone();
-            store.set_epoch_deadline(1);
-            store.epoch_deadline_callback(move |_| {
-                if stopping.load(Ordering::Relaxed) {
-                    return Err(wasmtime::Error::new(ShutDown));
-                }
-                Ok(wasmtime::UpdateDeadline::YieldCustom(
-                    1,
-                    Box::pin(tokio::task::yield_now()),
-                ))
-            });
-        }
-        store
+        crate::limited(store, &self.limits, &self.stopping, None)
     }
 }
 

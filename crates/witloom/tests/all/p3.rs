@@ -8,7 +8,9 @@
 //! handler is served by `witloom serve` over real TCP, its instances
 //! reused.
 
-use crate::common::served::{Served, body, client, concurrent_counts, get};
+use crate::common::served::{
+    Served, body, client, concurrent_counts, get, sigterm_lets_slow_requests_finish,
+};
 use crate::common::{text, witloom, witloom_within};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -439,27 +441,7 @@ fn a_wasi_0_3_handler_counts_500_concurrent_increments_without_losing_one() {
 /// then the server exits 0 and listens no more.
 #[test]
 fn sigterm_lets_requests_on_reused_instances_finish() {
-    use std::time::{Duration, Instant};
     let handler = PathBuf::from(component("service-rust"));
     let mut server = Served::start(&handler, &[], "p3-sigterm");
-    let agent = client();
-    let slow: Vec<_> = (0..3)
-        .map(|_| {
-            let (agent, url) = (agent.clone(), server.url("/slow?1500"));
-            std::thread::spawn(move || get(&agent, &url))
-        })
-        .collect();
-    std::thread::sleep(Duration::from_millis(500));
-    let start = Instant::now();
-    assert_eq!(server.terminate(Duration::from_secs(20)), Some(0));
-    for t in slow {
-        let (status, answer) = t.join().unwrap();
-        assert_eq!((status, text(&answer).as_str()), (200, "slept\n"));
-    }
-    assert!(
-        start.elapsed() >= Duration::from_millis(700),
-        "{:?}",
-        start.elapsed()
-    );
-    assert!(agent.get(&server.url("/hello")).call().is_err());
+    sigterm_lets_slow_requests_finish(&mut server, "/slow?1500");
 }

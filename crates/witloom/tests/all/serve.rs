@@ -3,7 +3,9 @@
 //! `witloom build`, driven by a plain HTTP client. Every wait is bounded,
 //! and every server process is killed when its test ends, passing or not.
 
-use crate::common::served::{Served, body, client, concurrent_counts, get};
+use crate::common::served::{
+    Served, body, client, concurrent_counts, get, sigterm_lets_slow_requests_finish,
+};
 use crate::common::text;
 
 use std::path::{Path, PathBuf};
@@ -250,27 +252,7 @@ fn hostile_handlers_get_5xx_and_the_server_goes_on() {
 #[test]
 fn sigterm_lets_requests_in_flight_finish_then_exits_0() {
     let mut server = Served::start(&handler("hello-rust"), &["--sqlite"], "sigterm");
-    let agent = client();
-    let slow: Vec<_> = (0..3)
-        .map(|_| {
-            let (agent, url) = (agent.clone(), server.url("/slow?1500"));
-            std::thread::spawn(move || get(&agent, &url))
-        })
-        .collect();
-    std::thread::sleep(Duration::from_millis(500));
-    let start = Instant::now();
-    assert_eq!(server.terminate(Duration::from_secs(20)), Some(0));
-    for t in slow {
-        let (status, answer) = t.join().unwrap();
-        assert_eq!((status, text(&answer).as_str()), (200, "slept\n"));
-    }
-    // It waited for them, and no longer.
-    assert!(
-        start.elapsed() >= Duration::from_millis(700),
-        "{:?}",
-        start.elapsed()
-    );
-    assert!(agent.get(&server.url("/hello")).call().is_err());
+    sigterm_lets_slow_requests_finish(&mut server, "/slow?1500");
     assert!(server.log().contains("SIGTERM received"));
 }
 

@@ -159,3 +159,32 @@ pub fn concurrent_counts(agent: &ureq::Agent, urls: &[String], n: usize) -> Vec<
     seen.sort();
     seen
 }
+
+/// Three `GET`s of `slow` (a path that answers `slept` after 1.5 s) in
+/// flight when SIGTERM arrives: each is answered, then the server exits 0
+/// (having waited for them, and no longer) and listens no more.
+pub fn sigterm_lets_slow_requests_finish(server: &mut Served, slow: &str) {
+    let agent = client();
+    let requests: Vec<_> = (0..3)
+        .map(|_| {
+            let (agent, url) = (agent.clone(), server.url(slow));
+            std::thread::spawn(move || get(&agent, &url))
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let start = Instant::now();
+    assert_eq!(server.terminate(Duration::from_secs(20)), Some(0));
+    for t in requests {
+        let (status, answer) = t.join().unwrap();
+        assert_eq!(
+            (status, crate::common::text(&answer).as_str()),
+            (200, "slept\n")
+        );
+    }
+    assert!(
+        start.elapsed() >= Duration::from_millis(700),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(agent.get(&server.url("/hello")).call().is_err());
+}
