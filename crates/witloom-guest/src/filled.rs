@@ -3,8 +3,10 @@
 //! builds *and does something* with no edits:
 //! - a world exporting `wasi:cli/run` (WASI 0.2's, or 0.3's, whose `run`
 //!   is an `async func`): `run` prints `hello from NAME`;
-//! - a world exporting `wasi:http/incoming-handler`: the handler answers
-//!   every request with `200 hello from NAME`, under `witloom serve`.
+//! - a world exporting an HTTP handler (WASI 0.2's
+//!   `wasi:http/incoming-handler`, or 0.3's `wasi:http/handler`, whose
+//!   `handle` is an `async func`): the handler answers every request with
+//!   `200 hello from NAME`, under `witloom serve`.
 //!
 //! Which function is the entry point is decided on the model; each
 //! language's skeleton puts the body here in that function's place. A
@@ -27,19 +29,28 @@ pub enum Entry {
     AsyncCommand,
     /// `wasi:http/incoming-handler`: answers `200 hello from NAME`.
     Http,
+    /// `wasi:http/handler@0.3`, an async export: returns a response whose
+    /// body (`hello from NAME`) it writes once the response is returned.
+    AsyncHttp,
 }
 
 impl Entry {
     /// The host's entry point this fills (what a component is is decided
-    /// by `witloom_host::Entry`): WASI 0.2's, and 0.3's command. A 0.3
-    /// handler is left as a stub for now.
+    /// by `witloom_host::Entry`).
     pub(crate) fn host(self) -> witloom_host::Entry {
         use witloom_host::{Entry as Host, Wasi};
         match self {
             Entry::Command => Host::Command(Wasi::P2),
             Entry::AsyncCommand => Host::Command(Wasi::P3),
             Entry::Http => Host::Http(Wasi::P2),
+            Entry::AsyncHttp => Host::Http(Wasi::P3),
         }
+    }
+
+    /// Whether it is an async export, whose C result goes back through
+    /// `SYMBOL_return`.
+    pub(crate) fn is_async(self) -> bool {
+        matches!(self, Entry::AsyncCommand | Entry::AsyncHttp)
     }
 }
 
@@ -51,9 +62,14 @@ pub(crate) fn entry(wit: &Loaded, world: WorldId) -> Option<Entry> {
 /// The entry point among `exports`. A world exporting both is a handler
 /// first (`witloom serve` is how it is used).
 pub(crate) fn entry_of(exports: &Exports<'_>) -> Option<Entry> {
-    [Entry::Http, Entry::Command, Entry::AsyncCommand]
-        .into_iter()
-        .find(|e| exports.find(e.host()).is_some())
+    [
+        Entry::Http,
+        Entry::AsyncHttp,
+        Entry::Command,
+        Entry::AsyncCommand,
+    ]
+    .into_iter()
+    .find(|e| exports.find(e.host()).is_some())
 }
 
 /// A C body, and what it assumes of its declaration in the header.
@@ -95,6 +111,54 @@ pub(crate) fn c(entry: Entry, name: &str, prefix: &str) -> CFill {
     // is_err set exits with status 1.
     printf("hello from {name}\n");
     {{return}}(({{result}}){{.is_err = false}});
+    return {upper}_CALLBACK_CODE_EXIT;
+"#,
+                upper = prefix.to_uppercase()
+            ),
+        },
+        Entry::AsyncHttp => CFill {
+            include: "<string.h>",
+            returns: format!("{prefix}_callback_code_t"),
+            params: &["request"],
+            body: format!(
+                r#"    // Answers every request with `200 hello from {name}`: the response
+    // goes back first (`_return`), then its body is written to the stream
+    // it was made with, and its trailers (none) to its future. Read the
+    // request with wasi_http_types_method_request_{{get_method,
+    // get_path_with_query,get_headers}} and its body with
+    // wasi_http_types_static_request_consume_body; see witloom's
+    // docs/serve.md.
+    wasi_http_types_request_drop_own(request);
+    wasi_http_types_stream_u8_writer_t body;
+    wasi_http_types_stream_u8_t contents = wasi_http_types_stream_u8_new(&body);
+    wasi_http_types_future_result_option_own_trailers_error_code_writer_t trailers;
+    wasi_http_types_tuple2_own_response_future_result_void_error_code_t made;
+    wasi_http_types_static_response_new(wasi_http_types_constructor_fields(), &contents,
+        wasi_http_types_future_result_option_own_trailers_error_code_new(&trailers), &made);
+    wasi_http_types_future_result_void_error_code_drop_readable(made.f1);
+    {{result}} result = {{.is_err = false}};
+    result.val.ok = made.f0;
+    {{return}}(result);
+
+    // Each write waits, if it must, for the host to take it.
+    {prefix}_waitable_set_t set = {prefix}_waitable_set_new();
+    {prefix}_event_t event;
+    const char *text = "hello from {name}\n";
+    if (wasi_http_types_stream_u8_write(body, (const uint8_t *)text, strlen(text)) == {upper}_WAITABLE_STATUS_BLOCKED) {{
+        {prefix}_waitable_join(body, set);
+        {prefix}_waitable_set_wait(set, &event);
+        {prefix}_waitable_join(body, 0);
+    }}
+    wasi_http_types_stream_u8_drop_writable(body);
+    wasi_http_types_result_option_own_trailers_error_code_t none = {{.is_err = false}};
+    none.val.ok.is_some = false;
+    if (wasi_http_types_future_result_option_own_trailers_error_code_write(trailers, &none) == {upper}_WAITABLE_STATUS_BLOCKED) {{
+        {prefix}_waitable_join(trailers, set);
+        {prefix}_waitable_set_wait(set, &event);
+        {prefix}_waitable_join(trailers, 0);
+    }}
+    wasi_http_types_future_result_option_own_trailers_error_code_drop_writable(trailers);
+    {prefix}_waitable_set_drop(set);
     return {upper}_CALLBACK_CODE_EXIT;
 "#,
                 upper = prefix.to_uppercase()
@@ -165,6 +229,29 @@ pub(crate) fn rust(entry: Entry, name: &str) -> RustFill {
 "#
             ),
         },
+        Entry::AsyncHttp => RustFill {
+            params: &["request"],
+            returns: "Result<Response,ErrorCode>",
+            uses: &["Fields", "Response"],
+            body: format!(
+                r#"        // Answers every request with `200 hello from {name}`: the response
+        // is returned at once, and a task of the component's own writes its
+        // body to the stream it was made with (with no trailers). Read the
+        // request with `request.get_method()`, `.get_path_with_query()`,
+        // `.get_headers()`, and its body with `Request::consume_body`; see
+        // witloom's docs/serve.md.
+        use wasi::http::types::{{Fields, Response}};
+        drop(request);
+        let (mut body, contents) = wit_stream::new::<u8>();
+        let (_, trailers) = wit_future::new(|| Ok(None));
+        let (response, _) = Response::new(Fields::new(), Some(contents), trailers);
+        wit_bindgen::spawn_local(async move {{
+            body.write_all(b"hello from {name}\n".to_vec()).await;
+        }});
+        Ok(response)
+"#
+            ),
+        },
         Entry::Http => RustFill {
             params: &["request", "response_out"],
             returns: "",
@@ -216,7 +303,7 @@ pub(crate) struct GoFill {
 /// refuses it by name), so its skeleton is left as stubs.
 pub(crate) fn go(entry: Entry, name: &str) -> Option<GoFill> {
     Some(match entry {
-        Entry::AsyncCommand => return None,
+        Entry::AsyncCommand | Entry::AsyncHttp => return None,
         Entry::Command => GoFill {
             function: "Run",
             signature: "func Run() witTypes.Result[witTypes.Unit, witTypes.Unit]",

@@ -4,7 +4,8 @@
 //! and one component that builds and does something at once: a command
 //! that prints a greeting, or an HTTP handler that answers `200 hello`.
 //! On WASI 0.2 by default; `--wasi 0.3` makes a WASI 0.3 command (whose
-//! `run` is an `async func`), in C or Rust.
+//! `run` is an `async func`) or handler (`wasi:http/service`, whose
+//! `handle` is one), in C or Rust.
 //!
 //! Either everything is written or nothing is: the checks come first, and
 //! a failure halfway removes what this call created.
@@ -52,7 +53,8 @@ pub enum WasiLine {
     #[default]
     #[cfg_attr(feature = "clap", value(name = "0.2"))]
     P2,
-    /// WASI 0.3: component-model async; `run` runs its commands.
+    /// WASI 0.3: component-model async; `run` runs its commands, `serve`
+    /// serves its handlers.
     #[cfg_attr(feature = "clap", value(name = "0.3"))]
     P3,
 }
@@ -91,7 +93,7 @@ pub fn init(
     language: Language,
     wasi: WasiLine,
 ) -> Result<Initialized, Diagnostic> {
-    check_line(template, language, wasi)?;
+    check_line(language, wasi)?;
     // `new/..` is `.`: every check below must see the directory that
     // will be written, never a spelling of it.
     let dir = &lexical(dir);
@@ -134,23 +136,11 @@ pub fn init(
     }
 }
 
-/// Refuses, before anything is written, an app this does not write yet,
-/// or that would not build at once: a WASI 0.3 handler (no template yet),
-/// or a 0.3 app in Go (stock Go builds no async world).
-fn check_line(template: Template, language: Language, wasi: WasiLine) -> Result<(), Diagnostic> {
+/// Refuses, before anything is written, an app that would not build at
+/// once: a 0.3 app in Go (stock Go builds no async world).
+fn check_line(language: Language, wasi: WasiLine) -> Result<(), Diagnostic> {
     if wasi != WasiLine::P3 {
         return Ok(());
-    }
-    let entry = match template {
-        Template::Command => witloom_host::Entry::Command(wasi.host()),
-        Template::Http => witloom_host::Entry::Http(wasi.host()),
-    };
-    if entry.is_http() {
-        return Err(Diagnostic::new(format!(
-            "`witloom init` has no template for {} yet; nothing was written",
-            entry.describe()
-        ))
-        .with_help("make it a WASI 0.2 handler (leave out --wasi 0.3), or a WASI 0.3 command (--template command)"));
     }
     if language == Language::Go {
         return Err(Diagnostic::new(
@@ -189,7 +179,7 @@ fn write_app(
                 .is_some_and(|v| witloom_host::Wasi::of(v) == Some(line.host()))
         }),
     }
-    .expect("witloom carries wasi:cli and wasi:http at 0.2, and wasi:cli at 0.3");
+    .expect("witloom carries wasi:cli and wasi:http at 0.2 and 0.3");
     let world = match template {
         Template::Command if line == WasiLine::P3 => format!(
             "/// The app: a WASI 0.3 command. `witloom run` calls `run`, an `async\n\
@@ -205,6 +195,16 @@ fn write_app(
              /// needs here (`import wasi:cli/environment@{v};`, or interfaces of\n\
              /// your own) and `witloom wit deps` fetches any WASI package named.\n\
              world {name} {{\n    export {}/{interface}@{v};\n}}\n",
+            wasi.name,
+            v = wasi.version.as_ref().expect("WASI packages are versioned"),
+        ),
+        Template::Http if line == WasiLine::P3 => format!(
+            "/// The app: a WASI 0.3 HTTP handler. `witloom serve` calls `handle`,\n\
+             /// an `async func`, for each request, on an instance it reuses for\n\
+             /// many (docs/serve.md says what stays between requests); import\n\
+             /// what it needs here and `witloom wit deps` fetches any WASI\n\
+             /// package named.\n\
+             world {name} {{\n    include {}/service@{v};\n}}\n",
             wasi.name,
             v = wasi.version.as_ref().expect("WASI packages are versioned"),
         ),

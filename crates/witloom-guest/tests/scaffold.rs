@@ -58,8 +58,8 @@ fn world_suite(name: &'static str, dir: &str, wit: &'static str, world: &'static
 /// A golden per template and language, `init/<template>-<lang>.txt`: the
 /// component `witloom init` writes for an app named `my-app` (whose world
 /// has that name, so the C bindings' names are mangled from it); and
-/// `init/command-<lang>-0.3.txt` for a WASI 0.3 command in each language
-/// that builds one.
+/// `init/<template>-<lang>-0.3.txt` for a WASI 0.3 command and handler in
+/// each language that builds one.
 fn init_suite() -> Suite {
     let mut inputs = Vec::new();
     for template in ["command", "http"] {
@@ -69,10 +69,12 @@ fn init_suite() -> Suite {
             )));
         }
     }
-    for language in [Language::C, Language::Rust] {
-        inputs.push(PathBuf::from(format!(
-            "tests/scaffold/init/command-{language}-0.3.txt"
-        )));
+    for template in ["command", "http"] {
+        for language in [Language::C, Language::Rust] {
+            inputs.push(PathBuf::from(format!(
+                "tests/scaffold/init/{template}-{language}-0.3.txt"
+            )));
+        }
     }
     Suite {
         name: "init",

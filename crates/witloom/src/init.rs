@@ -21,7 +21,7 @@ pub struct Args {
     #[arg(long)]
     name: Option<String>,
     /// The WASI its world is on: 0.3 makes a command whose `run` is an
-    /// `async func` (C or Rust; no 0.3 HTTP template yet).
+    /// `async func`, or a handler whose `handle` is one (C or Rust).
     #[arg(long, value_enum, default_value = "0.2")]
     wasi: WasiLine,
 }
@@ -51,7 +51,7 @@ impl Args {
         }
         next.push("witloom build".to_string());
         match done.created.entry {
-            Some(Entry::Http) => {
+            Some(Entry::Http | Entry::AsyncHttp) => {
                 next.push(format!("witloom serve {artifact}"));
                 next.push("curl http://127.0.0.1:8080/".to_string());
             }

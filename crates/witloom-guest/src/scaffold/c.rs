@@ -108,7 +108,7 @@ fn fill(
             ),
         ));
     }
-    if entry == Entry::AsyncCommand {
+    if entry.is_async() {
         // An async export's result goes back through `SYMBOL_return`,
         // whose one parameter's type wit-bindgen-c names.
         let returned = format!("{}_return", def.symbol);

@@ -44,10 +44,16 @@ pub(super) fn skeleton(
 ) -> Result<Vec<(PathBuf, String)>, SkeletonError> {
     let generated = generate(exports, generator(), "Rust")?;
     let lib = lib_rs(exports, name, entry, world_spec, wit_rel, &generated)?;
+    // A 0.3 handler's greeting writes its body from a task of its own.
+    let wit_bindgen = if entry == Some(Entry::AsyncHttp) {
+        format!("{{ version = \"{WIT_BINDGEN_VERSION}\", features = [\"async-spawn\"] }}")
+    } else {
+        format!("\"{WIT_BINDGEN_VERSION}\"")
+    };
     let cargo = format!(
         "[package]\nname = {name:?}\nversion = \"0.1.0\"\nedition = \"2024\"\n\
          publish = false\n\n[lib]\ncrate-type = [\"cdylib\"]\n\n[dependencies]\n\
-         wit-bindgen = \"{WIT_BINDGEN_VERSION}\"\n\n\
+         wit-bindgen = {wit_bindgen}\n\n\
          # A guest is a crate of its own, not a member of an enclosing workspace.\n\
          [workspace]\n"
     );
@@ -373,8 +379,10 @@ impl<'a> Stubs<'a> {
             .skip_while(|t| t.is("-") || t.is(">"))
             .map(|t| t.text)
             .collect();
-        // `-> ()` and no return type are the same.
-        let returns = match returns.trim_start_matches("::core::result::") {
+        // Paths left out (`::core::result::Result`, `exports::…::Response`),
+        // and `-> ()` and no return type are the same.
+        let returns = unqualified(&returns);
+        let returns = match returns.as_str() {
             "()" => "",
             r => r,
         };
@@ -383,9 +391,10 @@ impl<'a> Stubs<'a> {
                 GENERATOR,
                 self.file,
                 format!(
-                    "`fn {fn_name}` taking `{}` and returning `{}`, as witloom's greeting does",
+                    "`fn {fn_name}` taking `{}` and returning `{}`, as witloom's greeting does (it takes `{}` and returns `{returns}`)",
                     fill.params.join(", "),
-                    fill.returns
+                    fill.returns,
+                    params.join(", "),
                 ),
             ));
         }
@@ -404,6 +413,29 @@ impl<'a> Stubs<'a> {
         }
         Ok(())
     }
+}
+
+/// Type text with its paths left out and no trailing commas:
+/// `Result<a::Response,a::ErrorCode,>` is `Result<Response,ErrorCode>`.
+fn unqualified(text: &str) -> String {
+    let mut out = String::new();
+    let mut word = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_alphanumeric() || c == '_' {
+            word.push(c);
+        } else if c == ':' && chars.peek() == Some(&':') {
+            // What came before `::` is a path.
+            chars.next();
+            word.clear();
+        } else {
+            out.push_str(&word);
+            word.clear();
+            out.push(c);
+        }
+    }
+    out.push_str(&word);
+    out.replace(",>", ">")
 }
 
 impl StubImpl {

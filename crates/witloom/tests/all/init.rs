@@ -75,6 +75,55 @@ fn every_template_in_every_language_builds_and_runs_at_once() {
     }
 }
 
+/// `--wasi 0.3 --template http`: a handler whose `handle` is an `async
+/// func`, in each language that builds one; it builds and serves at once.
+#[test]
+fn a_wasi_0_3_handler_builds_and_serves_at_once() {
+    for lang in ["c", "rust"] {
+        let app = scratch(&format!("p3-http-{lang}")).join("p3-web");
+        let out = witloom(&[
+            "init",
+            app.to_str().unwrap(),
+            "--wasi",
+            "0.3",
+            "--template",
+            "http",
+            "--lang",
+            lang,
+        ]);
+        let said = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{lang}: {said}");
+        assert!(
+            said.contains("witloom serve target/witloom/handler.wasm"),
+            "{said}"
+        );
+        let wit = std::fs::read_to_string(app.join("wit/p3-web.wit")).unwrap();
+        assert!(wit.contains("include wasi:http/service@0.3.0;"), "{wit}");
+        let manifest = app.join("witloom.toml");
+        let built = witloom(&["build", "--manifest", manifest.to_str().unwrap()]);
+        assert_eq!(
+            built.status.code(),
+            Some(0),
+            "{lang}: {}",
+            text(&built.stderr)
+        );
+        let server = Served::start(
+            &app.join("target/witloom/handler.wasm"),
+            &[],
+            &format!("init-p3-{lang}"),
+        );
+        let agent = client();
+        for path in ["/", "/anything"] {
+            let (status, answer) = get(&agent, &server.url(path));
+            assert_eq!(
+                (status, text(&answer).as_str()),
+                (200, "hello from handler\n"),
+                "{lang}"
+            );
+        }
+    }
+}
+
 /// `--wasi 0.3`: a command whose `run` is an `async func`, in each
 /// language that builds one, with only WASI 0.3 in its `deps/`; it builds,
 /// composes and runs at once, as the 0.2 ones do.
@@ -186,13 +235,13 @@ fn refusals_write_nothing() {
                 "init",
                 &x,
                 "--lang",
-                "c",
+                "go",
                 "--wasi",
                 "0.3",
                 "--template",
                 "http",
             ],
-            "has no template for a WASI 0.3 HTTP handler (`wasi:http/handler@0.3.x`) yet; nothing was written",
+            "a WASI 0.3 app cannot have its component in Go here",
         ),
         (
             &["init", &x, "--lang", "c", "--wasi", "0.4"],
