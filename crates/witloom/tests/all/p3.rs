@@ -445,3 +445,45 @@ fn sigterm_lets_requests_on_reused_instances_finish() {
     let mut server = Served::start(&handler, &[], "p3-sigterm");
     sigterm_lets_slow_requests_finish(&mut server, "/slow?1500");
 }
+
+/// A WASI 0.3 middleware composed in front of a 0.3 handler by `[compose]
+/// chain` (`tests/p3-chain`): it adds a header to, and rewrites the body
+/// of, the response of the handler behind it, as the body streams
+/// through; what a 0.2 chain cannot do.
+#[test]
+fn a_wasi_0_3_middleware_rewrites_the_response_behind_it() {
+    built();
+    let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/p3-chain");
+    let manifest = app.join("witloom.toml");
+    let manifest = manifest.to_str().unwrap();
+    for verb in ["build", "compose"] {
+        let out = witloom(&[verb, "--manifest", manifest]);
+        assert_eq!(out.status.code(), Some(0), "{verb}: {}", text(&out.stderr));
+    }
+    let server = Served::start(
+        &app.join("target/witloom/p3-chain.wasm"),
+        &["--timeout", "10s"],
+        "p3-chain",
+    );
+    let agent = client();
+    let mut r = agent.get(&server.url("/hello")).call().unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{}", server.log());
+    assert_eq!(r.headers()["x-shout"], "yes");
+    assert_eq!(text(&body(&mut r)), "HELLO FROM RUST ON WASI 0.3\n");
+
+    let mut r = agent.get(&server.url("/nowhere")).call().unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    assert_eq!(r.headers()["x-shout"], "yes");
+    assert_eq!(text(&body(&mut r)), "NOT FOUND\n");
+
+    // 1 MiB through both: echoed behind, upper-cased in front, in chunks.
+    let sent: Vec<u8> = (0..1u32 << 20).map(|i| b'a' + (i % 26) as u8).collect();
+    let mut r = agent.post(&server.url("/echo")).send(&sent[..]).unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let got = body(&mut r);
+    assert!(
+        got == sent.to_ascii_uppercase(),
+        "the body differs ({} bytes)",
+        got.len()
+    );
+}
