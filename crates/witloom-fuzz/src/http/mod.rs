@@ -1,8 +1,11 @@
 //! Class `http`: hostile HTTP/1.1 against a running `witloom serve`.
 //!
-//! The suite builds one HTTP handler once per work directory (`witloom init
-//! --template http --lang c`, then `witloom build`; the handler answers
-//! 200 "hello from handler"), serves it on a free loopback port with a 2 s
+//! The suite builds two HTTP handlers once per work directory (`witloom
+//! init --template http --lang c`, with `--wasi 0.2` and `--wasi 0.3`,
+//! then `witloom build`; each answers 200 "hello from handler"), and sends
+//! the first half of the cases to the 0.2 one (an instance per request),
+//! the second to the 0.3 one (instances reused). It serves each on a free
+//! loopback port with a 2 s
 //! guest timeout (and `--max-body 1MiB` when the binary has that flag), and
 //! sends each generated request on a fresh TCP connection: malformed
 //! request lines, header abuse, framing conflicts (Content-Length against
@@ -51,24 +54,60 @@ pub fn run(cfg: &Config) -> Result<Counts> {
     let dir = cfg.work.join("http");
     std::fs::create_dir_all(dir.join("logs"))?;
     std::fs::create_dir_all(support::repro_dir(cfg))?;
-    let handler = handler_component(cfg)?;
     let max_body = has_max_body(cfg)?.then_some(MAX_BODY);
     // A guest answers within 2 s; a case gets at least 5 s before it is a
     // hang, more when the caller allows it.
     let deadline = cfg.timeout.max(Duration::from_secs(5));
 
-    let mut server = Server::start(cfg, &handler, max_body, &dir, 0)?;
+    let mut log = String::new();
+    // Half the cases against a WASI 0.2 handler (an instance per
+    // request), half against a 0.3 one (instances reused).
+    let half = cfg.cases / 2;
+    for (wasi, cases) in [("0.2", 0..half), ("0.3", half..cfg.cases)] {
+        let handler = handler_component(cfg, wasi)?;
+        pass(
+            cfg,
+            &mut counts,
+            (&handler, max_body, deadline),
+            &dir,
+            cases,
+            &mut log,
+        )?;
+    }
+    // One line per case (what was sent, how it ended), so any case can be
+    // found again by its index.
+    std::fs::write(dir.join("cases.tsv"), log)?;
+    if max_body.is_none() {
+        // MAX-BODY: when `witloom serve --max-body` exists the suite adds
+        // the limit cases (see `limit_case`); this binary has no such flag.
+        counts.findings.push(
+            "http: note: `witloom serve` has no --max-body; the body-limit cases were not run"
+                .to_string(),
+        );
+    }
+    Ok(counts)
+}
+
+/// `cases` against `handler` (served with `max_body`, each case given
+/// `deadline`), counted into `counts`, a line per case into `log`.
+fn pass(
+    cfg: &Config,
+    counts: &mut Counts,
+    (handler, max_body, deadline): (&std::path::Path, Option<u64>, Duration),
+    dir: &std::path::Path,
+    cases: std::ops::Range<u64>,
+    log: &mut String,
+) -> Result<()> {
+    let mut server = Server::start(cfg, handler, max_body, dir, cases.start)?;
     if health(server.addr) != Some(200) {
         bail!(
-            "the http handler is not answered 200 at the start:\n{}",
+            "the http handler ({}) is not answered 200 at the start:\n{}",
+            handler.display(),
             server.log_tail()
         );
     }
     let mut slow: Vec<SlowWatch> = Vec::new();
-    // One line per case (what was sent, how it ended), so any case can be
-    // found again by its index.
-    let mut log = String::new();
-    for i in 0..cfg.cases {
+    for i in cases {
         let mut rng = Rng::new(support::case_seed(cfg.seed, CASE_STREAM, i));
         let case = cases::generate(&mut rng, server.addr.port(), max_body);
         counts.cases += 1;
@@ -119,7 +158,7 @@ pub fn run(cfg: &Config) -> Result<Counts> {
         }
         server.sample_rss();
         let periodic = (i + 1) % HEALTH_EVERY == 0;
-        if let Some(restarted) = check_server(cfg, &mut counts, &mut server, i, &case, periodic)? {
+        if let Some(restarted) = check_server(cfg, counts, &mut server, i, &case, periodic)? {
             server = restarted;
         }
     }
@@ -150,7 +189,6 @@ pub fn run(cfg: &Config) -> Result<Counts> {
         ));
         *counts.exits.entry(key).or_default() += 1;
     }
-    std::fs::write(dir.join("cases.tsv"), log)?;
     server.sample_rss();
     if let Some(status) = server.exited() {
         counts.crashes += 1;
@@ -160,15 +198,7 @@ pub fn run(cfg: &Config) -> Result<Counts> {
         ));
     }
     counts.peak_rss_kib = counts.peak_rss_kib.max(server.peak_kib);
-    if max_body.is_none() {
-        // MAX-BODY: when `witloom serve --max-body` exists the suite adds
-        // the limit cases (see `limit_case`); this binary has no such flag.
-        counts.findings.push(
-            "http: note: `witloom serve` has no --max-body; the body-limit cases were not run"
-                .to_string(),
-        );
-    }
-    Ok(counts)
+    Ok(())
 }
 
 /// After a case: the server must be alive, and (every `HEALTH_EVERY` cases)

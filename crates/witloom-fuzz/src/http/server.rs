@@ -17,9 +17,14 @@ const MAX_BODY_FLAG: &str = "1MiB";
 /// How long the first start (which compiles the component) may take.
 const START_DEADLINE: Duration = Duration::from_secs(180);
 
-/// The handler component, built once per work directory.
-pub(super) fn handler_component(cfg: &Config) -> Result<PathBuf> {
-    let app = cfg.work.join("http-app");
+/// The handler component of WASI `wasi` (`0.2`, or `0.3`: instances
+/// reused), built once per work directory.
+pub(super) fn handler_component(cfg: &Config, wasi: &str) -> Result<PathBuf> {
+    let app = cfg.work.join(if wasi == "0.2" {
+        "http-app".to_string()
+    } else {
+        format!("http-app-{}", wasi.replace('.', "-"))
+    });
     if let Some(wasm) = built(&app) {
         return Ok(wasm);
     }
@@ -30,6 +35,7 @@ pub(super) fn handler_component(cfg: &Config) -> Result<PathBuf> {
     if !app.exists() {
         let mut init = Command::new(&cfg.witloom);
         init.args(["init", path_str(&app)?, "--lang", "c", "--template", "http"])
+            .args(["--wasi", wasi])
             .env("NO_COLOR", "1");
         let out = crate::exec(init, Duration::from_secs(60))?;
         if out.code != Some(0) {
