@@ -4,9 +4,9 @@
 //! interleaved, each on a fresh server after a warm-up. Reported per
 //! server: requests per second, p50 and p99 latency and peak RSS (medians
 //! of the rounds). Goals: witloom ≥ 1.0× wasmtime's requests per second and
-//! ≤ 1.0× its p99. Then a soak: `witloom serve` under the same load for a
-//! minute, which must answer every request with 200 and keep its RSS
-//! within 10% of where it started.
+//! ≤ 1.0× its p99. Then a soak of the C handler and of the WASI 0.3 one:
+//! `witloom serve` under the same load for a minute, which must answer
+//! every request with 200 and keep its RSS within 10% of where it started.
 //!
 //! The components are plain handlers (`tests/serve`'s world `web`, in C
 //! and Rust, release builds), which import nothing witloom-specific, so
@@ -182,28 +182,43 @@ pub fn run(plan: super::Plan) -> Result<()> {
     databases(&wrk, &witloom, &dir, &out, seconds)?;
 
     let file = soak_file.context("a component to soak")?;
-    println!("soak: witloom serve, web-c, {CONNECTIONS} connections for {soak_seconds}s");
-    let server = Server::start(Kind::Witloom, &witloom, &file, &[], &out.join("soak.log"))?;
-    let url = format!("{}/", server.url);
-    load(&wrk, &url, 5)?;
-    let (start, _) = server.rss_kib()?;
-    let soak = load(&wrk, &url, soak_seconds)?;
-    let (end, peak) = server.rss_kib()?;
-    let growth = (end as f64 - start as f64) / start as f64 * 100.0;
-    println!(
-        "  {} requests, {:.0} req/s, {} errors; RSS {} MiB after warm-up, {} MiB at the end ({growth:+.1}%), peak {} MiB",
-        soak.requests,
-        soak.rps,
-        soak.errors,
-        start / 1024,
-        end / 1024,
-        peak / 1024
-    );
-    println!(
-        "  goals: 0 errors ({}), RSS growth under 10% ({})",
-        super::goal("serve soak: 0 errors", soak.errors == 0),
-        super::goal("serve soak: RSS growth < 10%", growth < 10.0)
-    );
+    for (name, file, path) in [
+        ("web-c", file, "/"),
+        ("service-rust (WASI 0.3)", p3.wasm("service-rust"), "/hello"),
+    ] {
+        println!("soak: witloom serve, {name}, {CONNECTIONS} connections for {soak_seconds}s");
+        let stem = file.file_stem().unwrap_or_default().to_string_lossy();
+        let server = Server::start(
+            Kind::Witloom,
+            &witloom,
+            &file,
+            &[],
+            &out.join(format!("soak-{stem}.log")),
+        )?;
+        let url = format!("{}{path}", server.url);
+        load(&wrk, &url, 5)?;
+        let (start, _) = server.rss_kib()?;
+        let soak = load(&wrk, &url, soak_seconds)?;
+        let (end, peak) = server.rss_kib()?;
+        let growth = (end as f64 - start as f64) / start as f64 * 100.0;
+        println!(
+            "  {} requests, {:.0} req/s, {} errors; RSS {} MiB after warm-up, {} MiB at the end ({growth:+.1}%), peak {} MiB",
+            soak.requests,
+            soak.rps,
+            soak.errors,
+            start / 1024,
+            end / 1024,
+            peak / 1024
+        );
+        println!(
+            "  goals: 0 errors ({}), RSS growth under 10% ({})",
+            super::goal(format!("serve soak {name}: 0 errors"), soak.errors == 0),
+            super::goal(
+                format!("serve soak {name}: RSS growth < 10%"),
+                growth < 10.0
+            )
+        );
+    }
     Ok(())
 }
 
