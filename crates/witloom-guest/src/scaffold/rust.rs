@@ -670,7 +670,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             expected(e).1,
-            "`fn handle` taking `request, response_out` and returning ``, as witloom's greeting does"
+            "`fn handle` taking `request, response_out` and returning ``, as witloom's greeting does (it takes `request, out` and returns ``)"
         );
     }
 }
