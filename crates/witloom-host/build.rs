@@ -51,10 +51,11 @@ const HOSTS: [(&str, &[&str]); 2] = [
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     let mut out = String::from(
-        "/// `(file name, contents, run links it, serve links it)` of each WASI\n\
+        "/// `(file name, contents, run links it)` of each WASI (`serve` links\n\
+         /// them all)\n\
          /// package the runtime implements, from the wasmtime crates this\n\
          /// witloom was built with.\n\
-         pub(crate) const WASI_FILES: &[(&str, &str, bool, bool)] = &[\n",
+         pub(crate) const WASI_FILES: &[(&str, &str, bool)] = &[\n",
     );
     let mut names = Vec::new();
     // The files the hosts link, for the capability tables.
@@ -93,7 +94,7 @@ fn main() {
             assert!(!names.contains(&name), "two carried files named {name}");
             let run = run_links(*run_http, package.split('@').next().unwrap_or_default());
             out.push_str(&format!(
-                "    ({name:?}, include_str!({:?}), {run}, true),\n",
+                "    ({name:?}, include_str!({:?}), {run}),\n",
                 file.display().to_string()
             ));
             files_read.push((name.clone(), file.clone()));

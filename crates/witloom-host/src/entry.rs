@@ -88,14 +88,6 @@ impl Entry {
         }
     }
 
-    /// The same kind of entry point, for `wasi`.
-    pub fn on(self, wasi: Wasi) -> Entry {
-        match self {
-            Entry::Command(_) => Entry::Command(wasi),
-            Entry::Http(_) => Entry::Http(wasi),
-        }
-    }
-
     /// Its WASI.
     pub fn wasi(self) -> Wasi {
         match self {

@@ -16,10 +16,9 @@ use witloom_diag::IoError;
 include!(concat!(env!("OUT_DIR"), "/wasi_wit.rs"));
 
 /// `wit/host.wit`: `witloom:host`, the DB world's capabilities.
-const WITLOOM_HOST: (&str, &str, bool, bool) = (
+const WITLOOM_HOST: (&str, &str, bool) = (
     "witloom-host.wit",
     include_str!("../../../wit/host.wit"),
-    true,
     true,
 );
 
@@ -37,10 +36,8 @@ pub struct WitPackage {
     /// The packages it uses, by name and version (`wasi:io@0.2.12`).
     pub uses: Vec<String>,
     /// Whether `witloom run` links it (WASI 0.2 and 0.3, but 0.3's HTTP;
-    /// `witloom:host`).
+    /// `witloom:host`). `witloom serve` links every package carried.
     pub run: bool,
-    /// Whether `witloom serve` links it (every package carried).
-    pub serve: bool,
     /// The file's name in a `deps/` directory (`cli.wit`).
     pub file: &'static str,
     /// The WIT text.
@@ -74,7 +71,7 @@ impl Carried {
     pub fn package(&self, name: &str) -> Option<&WitPackage> {
         self.packages
             .iter()
-            .filter(|p| p.name == name && p.run && p.serve)
+            .filter(|p| p.name == name && p.run)
             .min_by(|a, b| a.version.cmp(&b.version))
     }
 
@@ -150,13 +147,13 @@ pub fn carried() -> &'static Carried {
 }
 
 fn parse<'a>(
-    files: impl Iterator<Item = &'a (&'static str, &'static str, bool, bool)>,
+    files: impl Iterator<Item = &'a (&'static str, &'static str, bool)>,
 ) -> Result<Carried, String> {
     let mut groups = Vec::new();
-    for (file, source, run, serve) in files {
+    for (file, source, run) in files {
         let group = UnresolvedPackageGroup::parse(*file, source)
             .map_err(|(_, e)| format!("{file}: {e}"))?;
-        groups.push((*file, *source, (*run, *serve), group));
+        groups.push((*file, *source, *run, group));
     }
     let mut resolve = Resolve::default();
     // Dependencies first: a package is pushed once all it uses are in.
@@ -175,7 +172,7 @@ fn parse<'a>(
                 names.join(", ")
             ));
         };
-        let (file, source, linked, group) = groups.remove(i);
+        let (file, source, run, group) = groups.remove(i);
         let qualified = group.main.name.to_string();
         let name = format!("{}:{}", group.main.name.namespace, group.main.name.name);
         let uses: Vec<String> = group
@@ -192,7 +189,7 @@ fn parse<'a>(
             name,
             file,
             source,
-            linked,
+            run,
             id,
             uses,
         });
@@ -211,8 +208,7 @@ fn parse<'a>(
                 version: pkg.name.version.clone(),
                 interfaces: pkg.interfaces.keys().cloned().collect(),
                 uses: p.uses,
-                run: p.linked.0,
-                serve: p.linked.1,
+                run: p.run,
                 file: p.file,
                 source: p.source,
                 id: p.id,
@@ -230,8 +226,8 @@ struct Pushed {
     name: String,
     file: &'static str,
     source: &'static str,
-    /// `(run, serve)` link it.
-    linked: (bool, bool),
+    /// `run` links it.
+    run: bool,
     id: PackageId,
     uses: Vec<String>,
 }

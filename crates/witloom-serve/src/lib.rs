@@ -250,8 +250,9 @@ impl std::fmt::Debug for Server {
 
 /// How requests reach guests.
 enum Handler {
-    /// WASI 0.2: a fresh instance per request.
-    P2(ProxyPre<RequestState>),
+    /// WASI 0.2: a fresh instance per request (each request's task holds
+    /// the pre-instance, shared).
+    P2(Arc<ProxyPre<RequestState>>),
     /// WASI 0.3: instances reused ([`reuse`]).
     P3(wasmtime_wasi_http::handler::ProxyHandler<reuse::Workers>),
 }
@@ -387,7 +388,7 @@ impl Server {
             source: e.into_boxed_dyn_error(),
         };
         let handler = match wasi {
-            Wasi::P2 => Handler::P2(ProxyPre::new(pre).map_err(the_component)?),
+            Wasi::P2 => Handler::P2(Arc::new(ProxyPre::new(pre).map_err(the_component)?)),
             Wasi::P3 => {
                 let pre = wasmtime_wasi_http::p3::bindings::ServicePre::new(pre)
                     .map_err(the_component)?;
@@ -732,7 +733,7 @@ impl Shared {
     /// permit, so it can go on streaming the body after the head is sent.
     async fn dispatch(
         self: &Arc<Self>,
-        pre: ProxyPre<RequestState>,
+        pre: Arc<ProxyPre<RequestState>>,
         req: hyper::Request<hyper::body::Incoming>,
         span: tracing::Span,
     ) -> Result<hyper::Response<HyperOutgoingBody>, Unanswered> {
@@ -922,18 +923,25 @@ impl Shared {
             tracing::warn!(parent: &span, "the guest did not answer in time{after}");
             return failed(StatusCode::INTERNAL_SERVER_ERROR);
         }
-        if let Some(i) = e.downcast_ref::<InstantiationError<u64>>() {
-            if i.error.is::<wasmtime::PoolConcurrencyLimitError>() {
-                tracing::warn!(parent: &span, "no room for another instance: {}", i.error);
-                return failed(StatusCode::SERVICE_UNAVAILABLE);
+        let e = match e.downcast::<InstantiationError<u64>>() {
+            Ok(i) => {
+                if i.error.is::<wasmtime::PoolConcurrencyLimitError>() {
+                    tracing::warn!(parent: &span, "no room for another instance: {}", i.error);
+                    return failed(StatusCode::SERVICE_UNAVAILABLE);
+                }
+                // The error itself, for `explain` to classify by its type,
+                // unless other queued requests share it.
+                let error = Arc::try_unwrap(i.error)
+                    .unwrap_or_else(|shared| wasmtime::format_err!("{shared:?}"));
+                tracing::warn!(
+                    parent: &span,
+                    "the guest failed as it was instantiated: {}",
+                    witloom_diag::one_line(&self.limits.explain(error))
+                );
+                return failed(StatusCode::INTERNAL_SERVER_ERROR);
             }
-            tracing::warn!(
-                parent: &span,
-                "the guest failed as it was instantiated: {}",
-                witloom_diag::one_line(&self.limits.explain(wasmtime::format_err!("{:?}", i.error)))
-            );
-            return failed(StatusCode::INTERNAL_SERVER_ERROR);
-        }
+            Err(e) => e,
+        };
         if e.is::<TrapOrPanicError>() {
             // Its instance's end is logged with the reason.
             tracing::warn!(parent: &span, "the guest's instance failed before it answered");

@@ -96,8 +96,6 @@ impl HandlerState for Workers {
             state: Worker {
                 id,
                 reuse: self.reuse,
-                request_timeout: self.limits.timeout,
-                fuel: self.limits.fuel,
                 limits: self.limits.clone(),
                 served: AtomicU64::new(0),
                 closing: self.closing.clone(),
@@ -124,8 +122,7 @@ impl Workers {
 pub(crate) struct Worker {
     id: u64,
     reuse: Reuse,
-    request_timeout: Option<Duration>,
-    fuel: Option<u64>,
+    /// `--timeout` is per request, `--fuel` refilled per request.
     limits: Limits,
     /// Requests taken so far, for the log line when the instance ends.
     served: AtomicU64,
@@ -156,10 +153,10 @@ impl WorkerState for Worker {
         self.served.fetch_add(1, Ordering::Relaxed);
         tracing::debug!(instance = self.id, request, "taken by instance");
         // Fuel is per request, as on 0.2: each request tops it up.
-        if let Some(fuel) = self.fuel {
+        if let Some(fuel) = self.limits.fuel {
             let _ = store.set_fuel(fuel);
         }
-        match self.request_timeout {
+        match self.limits.timeout {
             Some(t) => Box::pin(tokio::time::sleep(t)),
             None => Box::pin(std::future::pending()),
         }

@@ -102,7 +102,10 @@ fn wasi_0_3_is_written_beside_0_2_and_a_world_may_use_both() {
                 .is_some_and(|v| v.major == 0 && v.minor == 3)
         })
         .expect("witloom carries WASI 0.3's wasi:cli");
-    assert!(cli.run && cli.serve, "run and serve link 0.3");
+    assert!(
+        cli.run,
+        "run links 0.3's wasi:cli (and serve links all WASI)"
+    );
     assert_eq!(
         std::fs::read_to_string(dir.join("deps/cli@0.3.0.wit")).unwrap(),
         cli.source
