@@ -9,8 +9,7 @@
 //! reused.
 
 use crate::common::served::{
-    Served, body, client, concurrent_counts, get, post_full_duplex,
-    sigterm_lets_slow_requests_finish,
+    Served, body, client, concurrent_counts, exchange, get, sigterm_lets_slow_requests_finish,
 };
 use crate::common::{text, witloom, witloom_within};
 use std::path::{Path, PathBuf};
@@ -292,7 +291,7 @@ fn served(agent: &ureq::Agent, server: &Served) -> u64 {
 }
 
 #[test]
-fn a_wasi_0_3_handler_in_rust_and_c_answers_get_404_and_a_10_mib_echo() {
+fn a_wasi_0_3_handler_in_rust_and_c_answers_get_404_10_mib_each_way_and_trailers() {
     let (_, sent) = big_file();
     for lang in ["rust", "c"] {
         let handler = PathBuf::from(component(&format!("service-{lang}")));
@@ -309,13 +308,79 @@ fn a_wasi_0_3_handler_in_rust_and_c_answers_get_404_and_a_10_mib_echo() {
 
         // 10 MiB up and back: the request's body stream handed back as
         // the response's, every byte in order, read as it comes back.
-        let (status, _, echoed) = post_full_duplex(&server, "/echo", sent);
-        assert_eq!(status, 200, "{lang}");
+        let echo = exchange(&server, "POST", "/echo", sent, &[]);
+        assert_eq!(echo.status, 200, "{lang}");
         assert!(
-            echoed == *sent,
+            echo.body == *sent,
             "{lang}: the echo differs from what was sent"
         );
+
+        // 10 MiB down, written by the guest in 64 KiB chunks as the
+        // client takes them.
+        let len = 10 << 20;
+        let big = exchange(&server, "GET", &format!("/big?{len}"), &[], &[]);
+        assert_eq!(big.status, 200, "{lang}: {}", server.log());
+        assert_eq!(big.body.len(), len, "{lang}");
+        assert!(
+            big.body
+                .iter()
+                .enumerate()
+                .all(|(i, b)| *b == (i % 251) as u8),
+            "{lang}: the streamed body differs from its pattern"
+        );
+
+        // Trailers: the guest's own after its body, and the request's
+        // handed back with the echo.
+        let trailed = exchange(&server, "GET", "/trailers", &[], &[]);
+        assert_eq!(
+            (trailed.status, text(&trailed.body).as_str()),
+            (200, "trailers follow\n"),
+            "{lang}"
+        );
+        assert_eq!(trailed.trailer("x-served-by"), Some(lang), "{lang}");
+        let echo = exchange(
+            &server,
+            "POST",
+            "/echo",
+            b"with a tail",
+            &[("x-tail", "wagged")],
+        );
+        assert_eq!(
+            (echo.status, echo.body.as_slice(), echo.trailer("x-tail")),
+            (200, &b"with a tail"[..], Some("wagged")),
+            "{lang}: {:?}",
+            echo.headers
+        );
     }
+}
+
+/// Requests at once in one instance: eight that each sleep 1.5 s on the
+/// host's clock, sent 100 ms apart, finish together, and the instance that
+/// took them counts them all. (An instance takes another request only once
+/// those it has are waiting on I/O, as `wasmtime serve`'s does: requests
+/// sent at the same instant would go to instances of their own.)
+#[test]
+fn one_wasi_0_3_instance_serves_requests_at_once() {
+    use std::time::{Duration, Instant};
+    let handler = PathBuf::from(component("service-rust"));
+    let server = Served::start(&handler, &[], "p3-concurrent");
+    let agent = client();
+    assert_eq!(served(&agent, &server), 1);
+    let start = Instant::now();
+    let slept: Vec<u16> = std::thread::scope(|s| {
+        let asked: Vec<_> = (0..8)
+            .map(|_| {
+                let asked = s.spawn(|| get(&agent, &server.url("/slow?1500")).0);
+                std::thread::sleep(Duration::from_millis(100));
+                asked
+            })
+            .collect();
+        asked.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let took = start.elapsed();
+    assert_eq!(slept, [200; 8], "{}", server.log());
+    assert!(took < Duration::from_secs(6), "one after another: {took:?}");
+    assert_eq!(served(&agent, &server), 10, "{}", server.log());
 }
 
 #[test]
@@ -479,11 +544,11 @@ fn a_wasi_0_3_middleware_rewrites_the_response_behind_it() {
 
     // 1 MiB through both: echoed behind, upper-cased in front, in chunks.
     let sent: Vec<u8> = (0..1u32 << 20).map(|i| b'a' + (i % 26) as u8).collect();
-    let (status, _, got) = post_full_duplex(&server, "/echo", &sent);
-    assert_eq!(status, 200);
+    let echo = exchange(&server, "POST", "/echo", &sent, &[]);
+    assert_eq!(echo.status, 200);
     assert!(
-        got == sent.to_ascii_uppercase(),
+        echo.body == sent.to_ascii_uppercase(),
         "the body differs ({} bytes)",
-        got.len()
+        echo.body.len()
     );
 }

@@ -189,17 +189,40 @@ pub fn sigterm_lets_slow_requests_finish(server: &mut Served, slow: &str) {
     assert!(agent.get(&server.url("/hello")).call().is_err());
 }
 
-/// `POST path` with `body`, sent by one thread while this one reads the
-/// answer, as a browser or curl does: a handler that streams the request's
-/// body back as it arrives (WASI 0.3's echo) answers before the request is
-/// all sent, and a client that reads only once it has sent everything
-/// (ureq) would fill both ways' TCP buffers and wait forever. Returns the
-/// status, the headers (names lower-cased) and the body (de-chunked).
-pub fn post_full_duplex(
+/// What [`exchange`] got back: the status, the headers and trailers
+/// (names lower-cased) and the body (de-chunked).
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub trailers: Vec<(String, String)>,
+}
+
+impl Answer {
+    /// The value of trailer `name`, if it came.
+    pub fn trailer(&self, name: &str) -> Option<&str> {
+        self.trailers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// `method path` with `body` (and, if any, `trailers`: then the body goes
+/// chunked, the trailers declared in a `trailer` header), sent over a raw
+/// connection by one thread while this one reads the answer, as a browser
+/// or curl does. A handler that streams the request's body back as it
+/// arrives (WASI 0.3's echo) answers before the request is all sent, and a
+/// client that reads only once it has sent everything (ureq) would fill
+/// both ways' TCP buffers and wait forever. ureq does not read trailers
+/// either (nor ask for them).
+pub fn exchange(
     server: &Served,
+    method: &str,
     path: &str,
     body: &[u8],
-) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    trailers: &[(&str, &str)],
+) -> Answer {
     use std::io::{Read, Write};
     let addr = server.url.trim_start_matches("http://").to_string();
     let mut stream = std::net::TcpStream::connect(&addr).unwrap();
@@ -207,12 +230,35 @@ pub fn post_full_duplex(
         .set_read_timeout(Some(Duration::from_secs(60)))
         .unwrap();
     let mut writer = stream.try_clone().unwrap();
+    // `te: trailers`: hyper sends a response's trailers only to a client
+    // that says it takes them.
     let mut request = format!(
-        "POST {path} HTTP/1.1\r\nhost: {addr}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
-    request.extend_from_slice(body);
+        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\nte: trailers\r\nconnection: close\r\n"
+    );
+    if trailers.is_empty() {
+        request += &format!("content-length: {}\r\n\r\n", body.len());
+    } else {
+        let names: Vec<&str> = trailers.iter().map(|(k, _)| *k).collect();
+        request += &format!(
+            "transfer-encoding: chunked\r\ntrailer: {}\r\n\r\n",
+            names.join(", ")
+        );
+    }
+    let mut request = request.into_bytes();
+    if trailers.is_empty() {
+        request.extend_from_slice(body);
+    } else {
+        for chunk in body.chunks(64 << 10) {
+            request.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+            request.extend_from_slice(chunk);
+            request.extend_from_slice(b"\r\n");
+        }
+        request.extend_from_slice(b"0\r\n");
+        for (k, v) in trailers {
+            request.extend_from_slice(format!("{k}: {v}\r\n").as_bytes());
+        }
+        request.extend_from_slice(b"\r\n");
+    }
     let sending = std::thread::spawn(move || writer.write_all(&request));
     let mut answer = Vec::new();
     stream
@@ -230,16 +276,19 @@ pub fn post_full_duplex(
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|s| s.parse().ok())
         .expect("a status line");
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
+    let headers = fields(lines);
     let mut rest = &answer[end + 4..];
     let chunked = headers
         .iter()
         .any(|(k, v)| k == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"));
     if !chunked {
-        return (status, headers, rest.to_vec());
+        let body = rest.to_vec();
+        return Answer {
+            status,
+            headers,
+            body,
+            trailers: Vec::new(),
+        };
     }
     let mut out = Vec::new();
     loop {
@@ -257,5 +306,21 @@ pub fn post_full_duplex(
         out.extend_from_slice(&rest[..size]);
         rest = &rest[size + 2..];
     }
-    (status, headers, out)
+    // What follows the last chunk: trailer lines, up to an empty one.
+    let tail = String::from_utf8_lossy(rest).into_owned();
+    let trailers = fields(tail.split("\r\n").take_while(|l| !l.is_empty()));
+    Answer {
+        status,
+        headers,
+        body: out,
+        trailers,
+    }
+}
+
+/// `name: value` lines as (lower-cased name, trimmed value) pairs.
+fn fields<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<(String, String)> {
+    lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect()
 }

@@ -24,6 +24,11 @@ impl Guest for Service {
         match (request.get_method(), path.as_str()) {
             (Method::Get, "/hello") => Ok(text(200, "hello from rust on WASI 0.3\n")),
             (Method::Get, "/served") => Ok(text(200, &format!("{served}\n"))),
+            (Method::Get, big) if big.starts_with("/big?") => {
+                let len: u64 = big["/big?".len()..].parse().unwrap_or(0);
+                Ok(pattern(len))
+            }
+            (Method::Get, "/trailers") => Ok(with_trailers()),
             (Method::Get, slow) if slow.starts_with("/slow?") => {
                 // Sleeps on the host's clock (an async import), then says so.
                 let ms: u64 = slow["/slow?".len()..].parse().unwrap_or(0);
@@ -66,11 +71,18 @@ impl Guest for Service {
                 Ok(response)
             }
             (Method::Post, "/echo") => {
+                // The request's `trailer` header goes with its trailers, so
+                // that the server sends them on.
+                let declared = request.get_headers().get("trailer");
+                let headers = Fields::new();
+                if !declared.is_empty() {
+                    let _ = headers.set("trailer", &declared);
+                }
                 // Nothing to report about the body's use: the writer of
                 // `done` is dropped, which says `ok`.
                 let (_, done) = wit_future::new::<Result<(), ErrorCode>>(|| Ok(()));
                 let (body, trailers) = Request::consume_body(request, done);
-                let (response, _) = Response::new(Fields::new(), Some(body), trailers);
+                let (response, _) = Response::new(headers, Some(body), trailers);
                 Ok(response)
             }
             _ => Ok(text(404, "not found\n")),
@@ -94,6 +106,48 @@ fn text(status: u16, body: &str) -> Response {
     let body = body.as_bytes().to_vec();
     wit_bindgen::spawn_local(async move {
         writer.write_all(body).await;
+    });
+    response
+}
+
+/// How much `pattern` writes at a time.
+const CHUNK: u64 = 64 * 1024;
+
+/// A response of `len` bytes (byte `i` is `i % 251`), written in chunks by
+/// a task of its own, each made as the reader takes the one before.
+fn pattern(len: u64) -> Response {
+    let (mut writer, contents) = wit_stream::new::<u8>();
+    let (_, trailers) = wit_future::new(|| Ok(None));
+    let (response, _) = Response::new(Fields::new(), Some(contents), trailers);
+    wit_bindgen::spawn_local(async move {
+        let mut at = 0;
+        while at < len {
+            let end = (at + CHUNK).min(len);
+            let chunk: Vec<u8> = (at..end).map(|i| (i % 251) as u8).collect();
+            if !writer.write_all(chunk).await.is_empty() {
+                // The reader went away: nothing more to write.
+                return;
+            }
+            at = end;
+        }
+    });
+    response
+}
+
+/// A short body, then trailers (`x-served-by: rust`), declared up front in
+/// a `trailer` header as HTTP/1.1 asks.
+fn with_trailers() -> Response {
+    let headers = Fields::from_list(&[("trailer".to_string(), b"x-served-by".to_vec())])
+        .expect("a valid header");
+    let (mut writer, contents) = wit_stream::new::<u8>();
+    let (sender, trailers) = wit_future::new(|| Ok(None));
+    let (response, _) = Response::new(headers, Some(contents), trailers);
+    wit_bindgen::spawn_local(async move {
+        writer.write_all(b"trailers follow\n".to_vec()).await;
+        drop(writer);
+        let fields = Fields::from_list(&[("x-served-by".to_string(), b"rust".to_vec())])
+            .expect("a valid trailer");
+        let _ = sender.write(Ok(Some(fields))).await;
     });
     response
 }
