@@ -2,7 +2,9 @@
 //! `witloom` from the CLI tests' own apps, so what is measured is what is
 //! tested: `tests/sandbox` (a C command `probe` importing a C `greeter`),
 //! `tests/matrix` (runners and `test` implementations in C, Rust, Go) and
-//! `tests/p3` (WASI 0.3 and async guests).
+//! `tests/p3` (WASI 0.3 and async guests), `tests/serve` (WASI 0.2
+//! handlers) and `tests/serve-compat` (the notes gate in front of a 0.3
+//! handler).
 
 use anyhow::{Result, bail};
 use std::path::{Path, PathBuf};
@@ -60,12 +62,25 @@ pub fn build_dir(witloom: &Path, dir: &Path, release: bool) -> Result<App> {
 /// 0.3 packages its worlds name, and no 0.2 beside them).
 pub fn build_p3(witloom: &Path, components: &[&str]) -> Result<App> {
     let dir = crate::root().join("crates/witloom/tests/p3");
-    let manifest = dir.join("witloom.toml");
+    wit_deps(witloom, &dir)?;
+    build_components(witloom, &dir, components)
+}
+
+/// Writes the WASI packages the worlds of the app of `dir` name into its
+/// `wit/deps`, as a user would: `witloom wit deps`.
+pub fn wit_deps(witloom: &Path, dir: &Path) -> Result<()> {
     check(
         Command::new(witloom)
             .args(["wit", "deps", "--manifest"])
-            .arg(&manifest),
-    )?;
+            .arg(dir.join("witloom.toml")),
+    )
+    .map(drop)
+}
+
+/// Builds `components` of the app of `dir` (whose WIT has its deps
+/// already), in release.
+pub fn build_components(witloom: &Path, dir: &Path, components: &[&str]) -> Result<App> {
+    let manifest = dir.join("witloom.toml");
     let mut cmd = Command::new(witloom);
     cmd.arg("build")
         .arg("--release")

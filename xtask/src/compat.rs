@@ -4,11 +4,12 @@
 //! sandbox app (with and without grants) and on matrix pairs that mix
 //! languages and WASI versions.
 //!
-//! Served apps too: the notes example's C gate composed in front of a
-//! plain C handler (the served chain minus the DB part, which only
-//! witloom's host provides), and a WASI 0.3 handler (`tests/p3`'s
-//! `service-rust`), must answer the same requests with the same statuses,
-//! headers and bodies under `witloom serve` and a stock `wasmtime serve`.
+//! Served apps too: a WASI 0.2 handler (`tests/serve`'s `web-c`), WASI 0.3
+//! handlers (`tests/p3`'s `service-rust` and `service-c`) and the notes
+//! example's C gate, 0.3 middleware, composed in front of the C one (the
+//! served chain minus the DB part, which only witloom's host provides),
+//! must answer the same requests with the same statuses, headers and
+//! bodies under `witloom serve` and a stock `wasmtime serve`.
 
 use crate::apps;
 use anyhow::{Result, bail};
@@ -84,43 +85,46 @@ pub fn run(args: &[&str]) -> Result<()> {
 /// Method, path, headers.
 type Request<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
 
-/// The served apps under both servers: the notes gate (0.2) and a WASI
-/// 0.3 handler. Returns how many requests were answered differently, and
-/// how many were made.
+/// The served apps under both servers: a WASI 0.2 handler, WASI 0.3
+/// handlers, and the notes gate (0.3 middleware) in front of one. Returns
+/// how many requests were answered differently, and how many were made.
 fn serve(
     witloom: &std::path::Path,
     wasmtime: &std::path::Path,
     out: &std::path::Path,
 ) -> Result<(usize, usize)> {
     let root = crate::root();
-    witloom_testkit::link_wasi_deps(root.join("crates/witloom/tests/serve"));
-    witloom_testkit::link_wasi_deps(root.join("examples/notes"));
-    let app = apps::build_dir(
+    let tests = root.join("crates/witloom/tests");
+    let mut differ = 0;
+    let mut made = 0;
+    let mut compare = |label: &str,
+                       file: &std::path::Path,
+                       env: &[&str],
+                       requests: &[Request],
+                       keep: &[&str]|
+     -> Result<()> {
+        differ += compare_served(label, (witloom, wasmtime), file, env, requests, keep, out)?;
+        made += requests.len();
+        Ok(())
+    };
+
+    let web = apps::build_components(
         witloom,
-        &root.join("crates/witloom/tests/serve-compat"),
-        false,
+        &witloom_testkit::link_wasi_deps(tests.join("serve")),
+        &["web-c"],
     )?;
-    let chain = out.join("serve-compat.wasm");
-    apps::compose(witloom, &app, &chain)?;
-    let gate = compare_served(
-        "the notes gate (C) in front of a C handler",
-        (witloom, wasmtime),
-        &chain,
-        &["NOTES_TOKEN=compat"],
-        &[
-            ("GET", "/", &[]),
-            ("POST", "/notes", &[]),
-            ("POST", "/notes", &[("authorization", "Bearer compat")]),
-        ],
-        &["content-type", "www-authenticate"],
-        out,
+    compare(
+        "a WASI 0.2 handler (C)",
+        &web.wasm("web-c"),
+        &[],
+        &[("GET", "/", &[]), ("POST", "/anything", &[])],
+        &["content-type"],
     )?;
+
     let p3 = apps::build_p3(witloom, &["service-rust", "service-c"])?;
-    let mut service = 0;
     for lang in ["rust", "c"] {
-        service += compare_served(
+        compare(
             &format!("a WASI 0.3 handler ({lang})"),
-            (witloom, wasmtime),
             &p3.wasm(&format!("service-{lang}")),
             &[],
             &[
@@ -129,10 +133,25 @@ fn serve(
                 ("POST", "/echo", &[]),
             ],
             &["content-type"],
-            out,
         )?;
     }
-    Ok((gate + service, 9))
+
+    apps::wit_deps(witloom, &root.join("examples/notes"))?;
+    let app = apps::build_components(witloom, &tests.join("serve-compat"), &[])?;
+    let chain = out.join("serve-compat.wasm");
+    apps::compose(witloom, &app, &chain)?;
+    compare(
+        "the notes gate (C, WASI 0.3 middleware) in front of a C 0.3 handler",
+        &chain,
+        &["NOTES_TOKEN=compat"],
+        &[
+            ("GET", "/hello", &[]),
+            ("POST", "/echo", &[]),
+            ("POST", "/echo", &[("authorization", "Bearer compat")]),
+        ],
+        &["content-type", "www-authenticate"],
+    )?;
+    Ok((differ, made))
 }
 
 /// `requests` to `file` under `witloom serve` and `wasmtime serve`, their

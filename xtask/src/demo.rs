@@ -3,11 +3,14 @@
 //! 1. the wordstats example (a C kernel, a Go formatter, a Rust flow) is
 //!    built, checked, composed into one command and run on an embedded
 //!    SQLite database;
-//! 2. the notes example (a C gate, a Rust API, Go pages) is built, checked,
-//!    composed into one HTTP handler and served by `witloom serve` on a
-//!    free port of 127.0.0.1, and a few requests show it working; then the
-//!    server is stopped (SIGTERM), or, with `--serve`, left running until
-//!    Ctrl-C so that you can open its page.
+//! 2. the notes example (a WASI 0.3 app: a C gate and a Rust etag
+//!    middleware in front of a Rust API, Go pages) gets its WASI WIT (`wit
+//!    deps`), is built, checked, composed into one HTTP handler and served
+//!    by `witloom serve` on a free port of 127.0.0.1, and a few requests
+//!    show it working (a conditional `GET` answered 304 by the etag
+//!    middleware among them); then the server is stopped (SIGTERM), or,
+//!    with `--serve`, left running until Ctrl-C so that you can open its
+//!    page.
 //!
 //! `--db PATH` picks wordstats' database (default
 //! `examples/wordstats/target/wordstats.db`, kept between demos, so totals
@@ -101,8 +104,8 @@ const TOKEN: &str = "demo-token";
 /// Builds, composes and serves the notes example, and talks to it.
 fn notes(witloom: &Path, db: &Path, serve: bool) -> Result<()> {
     let example = crate::root().join("examples/notes");
-    witloom_testkit::link_wasi_deps(example.clone());
     println!("\n\ndemo: the notes service (examples/notes)");
+    step(witloom, &example, &["wit", "deps"])?;
     step(witloom, &example, &["build", "--release"])?;
     step(witloom, &example, &["compose", "--check"])?;
     step(witloom, &example, &["compose"])?;
@@ -187,6 +190,7 @@ fn notes(witloom: &Path, db: &Path, serve: bool) -> Result<()> {
     let refused = show("POST", "/api/notes", false, Some(note))?;
     let created = show("POST", "/api/notes", true, Some(note))?;
     let listed = show("GET", "/api/notes", false, None)?;
+    let revalidated = revalidate(&agent, &url)?;
     let page = agent
         .get(&format!("{url}/"))
         .call()
@@ -199,9 +203,9 @@ fn notes(witloom: &Path, db: &Path, serve: bool) -> Result<()> {
         page.len(),
         page.matches("<article").count()
     );
-    if (refused, created, listed) != (401, 201, 200) {
+    if (refused, created, listed, revalidated) != (401, 201, 200, 304) {
         bail!(
-            "the notes service answered {refused}, {created}, {listed}; expected 401, 201, 200 (see {})",
+            "the notes service answered {refused}, {created}, {listed}, {revalidated}; expected 401, 201, 200, 304 (see {})",
             log.display()
         );
     }
@@ -224,6 +228,33 @@ fn notes(witloom: &Path, db: &Path, serve: bool) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The etag middleware at work: the list's tag, then a `GET` naming it,
+/// answered 304 with no body. Returns the second status.
+fn revalidate(agent: &ureq::Agent, url: &str) -> Result<u16> {
+    let target = format!("{url}/api/notes");
+    let first = agent.get(&target).call().context("GET /api/notes")?;
+    let tag = first
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .context("the list came without an etag")?
+        .to_string();
+    println!("\n$ curl -sI {target} | grep etag\netag: {tag}");
+    println!("\n$ curl {target} -H 'if-none-match: {tag}'");
+    let mut again = agent
+        .get(&target)
+        .header("if-none-match", &tag)
+        .call()
+        .context("GET /api/notes, if-none-match")?;
+    let status = again.status().as_u16();
+    let body = again.body_mut().read_to_string().unwrap_or_default();
+    println!(
+        "{status} ({} bytes of body: the copy you have is current)",
+        body.len()
+    );
+    Ok(status)
 }
 
 /// A `witloom serve` child, killed if the demo fails before stopping it.

@@ -6,10 +6,12 @@
 //! WASI for the host, the composed app prints a report that needs all
 //! three parts, and its rows are in SQLite and carry over to a second run.
 //!
-//! notes: the chain gate → api (with pages) is checked, composed and
-//! served; a write without the token is refused by the C gate, one with it
-//! is stored by the Rust API, the list and the Go-rendered page show it,
-//! and the server stops with 0 on SIGTERM, its rows in the file.
+//! notes (WASI 0.3): the chain gate → etag → api (with pages) is checked,
+//! composed and served; a write without the token is refused by the C
+//! gate, one with it is stored by the Rust API, the list and the
+//! Go-rendered page show it, a `GET` naming the list's etag is answered
+//! 304 by the etag middleware, and the server stops with 0 on SIGTERM, its
+//! rows in the file.
 
 use std::path::Path;
 use std::process::Command;
@@ -179,7 +181,7 @@ fn the_readme_demo_builds_composes_runs_and_remembers() {
         .expect("the notes part ran")..];
     assert!(
         notes.contains(
-            "chain (outermost first):\n  gate -> api  (wasi:http/incoming-handler@0.2.12)\n"
+            "chain (outermost first):\n  gate -> etag -> api  (wasi:http/handler@0.3.0)\n"
         ),
         "{notes}"
     );
@@ -200,6 +202,10 @@ fn the_readme_demo_builds_composes_runs_and_remembers() {
         "{notes}"
     );
     assert!(notes.contains("(the home page: "), "{notes}");
+    assert!(
+        notes.contains("\n304 (0 bytes of body: the copy you have is current)\n"),
+        "{notes}"
+    );
     assert!(notes.contains(", 1 note(s) on it)"), "{notes}");
     assert!(
         notes.contains("the server stopped on SIGTERM (exit 0)"),

@@ -10,8 +10,10 @@
 //! | `GET /api/notes/ID`      | one note, or 404                         |
 //! | `DELETE /api/notes/ID`   | 204, or 404                              |
 //!
-//! Writes reach this component only through the `gate` middleware, which
-//! checks the bearer token first.
+//! A WASI 0.3 handler: `handle` is an `async func`, the request's body a
+//! stream read as it comes. Writes reach this component only through the
+//! `gate` middleware, which checks the bearer token first; the `etag`
+//! middleware tags its `GET` answers.
 
 wit_bindgen::generate!({
     world: "api",
@@ -19,12 +21,9 @@ wit_bindgen::generate!({
     generate_all,
 });
 
-use exports::wasi::http::incoming_handler::Guest;
-use wasi::http::types::{
-    Fields, IncomingBody, IncomingRequest, Method, OutgoingBody, OutgoingResponse,
-    ResponseOutparam,
-};
-use wasi::io::streams::StreamError;
+use exports::wasi::http::handler::Guest;
+use wasi::http::types::{ErrorCode, Fields, Method, Request, Response};
+use wit_bindgen::StreamResult;
 use witloom::host::log::{self, Field, Level};
 use witloom::host::sql::{self, Value};
 use witloom_examples::notes::pages::{self, Note};
@@ -181,14 +180,14 @@ fn create(body: &[u8]) -> Result<Answer, sql::Error> {
     Ok(Answer::json(201, &note_json(&note)))
 }
 
-fn route(request: IncomingRequest) -> Result<Answer, sql::Error> {
+async fn route(request: Request) -> Result<Answer, sql::Error> {
     migrate()?;
-    let path = request.path_with_query().unwrap_or_default();
+    let path = request.get_path_with_query().unwrap_or_default();
     let path = path.split('?').next().unwrap_or("/").to_string();
     let id = path
         .strip_prefix("/api/notes/")
         .map(|id| id.parse::<i64>().ok());
-    Ok(match (request.method(), path.as_str(), id) {
+    Ok(match (request.get_method(), path.as_str(), id) {
         (Method::Get, "/", _) => Answer {
             status: 200,
             content_type: "text/html; charset=utf-8",
@@ -198,7 +197,7 @@ fn route(request: IncomingRequest) -> Result<Answer, sql::Error> {
             200,
             &serde_json::Value::Array(all_notes()?.iter().map(note_json).collect()),
         ),
-        (Method::Post, "/api/notes", _) => match read_body(request) {
+        (Method::Post, "/api/notes", _) => match read_body(request).await {
             Ok(body) => create(&body)?,
             Err(answer) => answer,
         },
@@ -222,55 +221,48 @@ fn route(request: IncomingRequest) -> Result<Answer, sql::Error> {
 }
 
 /// The request body, up to [`MAX_BODY`]; a larger one is a 413.
-fn read_body(request: IncomingRequest) -> Result<Vec<u8>, Answer> {
-    let too_large = || Answer::error(413, &format!("a note's JSON is at most {MAX_BODY} bytes"));
-    let body = request.consume().map_err(|()| too_large())?;
+async fn read_body(request: Request) -> Result<Vec<u8>, Answer> {
+    // What this guest made of the body: `ok` when the writer is dropped.
+    let (_, done) = wit_future::new::<Result<(), ErrorCode>>(|| Ok(()));
+    let (mut body, _trailers) = Request::consume_body(request, done);
     let mut bytes = Vec::new();
-    {
-        let stream = body.stream().map_err(|()| too_large())?;
-        loop {
-            match stream.blocking_read(16 * 1024) {
-                Ok(chunk) => {
-                    bytes.extend_from_slice(&chunk);
-                    if bytes.len() > MAX_BODY {
-                        return Err(too_large());
-                    }
-                }
-                Err(StreamError::Closed) => break,
-                Err(StreamError::LastOperationFailed(_)) => {
-                    return Err(Answer::error(400, "the request body was cut short"));
-                }
+    loop {
+        let (result, chunk) = body.read(Vec::with_capacity(16 * 1024)).await;
+        bytes.extend_from_slice(&chunk);
+        if bytes.len() > MAX_BODY {
+            return Err(Answer::error(
+                413,
+                &format!("a note's JSON is at most {MAX_BODY} bytes"),
+            ));
+        }
+        match result {
+            StreamResult::Complete(_) => {}
+            StreamResult::Dropped => return Ok(bytes),
+            StreamResult::Cancelled => {
+                return Err(Answer::error(400, "the request body was cut short"));
             }
         }
     }
-    IncomingBody::finish(body);
-    Ok(bytes)
 }
 
 impl Guest for Api {
-    fn handle(request: IncomingRequest, out: ResponseOutparam) {
-        let answer = route(request).unwrap_or_else(sql_error);
+    async fn handle(request: Request) -> Result<Response, ErrorCode> {
+        let answer = route(request).await.unwrap_or_else(sql_error);
         let headers = Fields::from_list(&[(
             "content-type".to_string(),
             answer.content_type.as_bytes().to_vec(),
         )])
         .expect("a valid header");
-        let response = OutgoingResponse::new(headers);
-        response
-            .set_status_code(answer.status)
-            .expect("a valid status");
-        let body = response.body().expect("the body, taken once");
-        ResponseOutparam::set(out, Ok(response));
-        {
-            let stream = body.write().expect("the body's stream, taken once");
-            for chunk in answer.body.chunks(4096) {
-                if stream.blocking_write_and_flush(chunk).is_err() {
-                    // The client went away; nothing more to send.
-                    return;
-                }
-            }
-        }
-        let _ = OutgoingBody::finish(body, None);
+        let (mut writer, contents) = wit_stream::new::<u8>();
+        // No trailers: the writer is dropped, which resolves it to `None`.
+        let (_, trailers) = wit_future::new(|| Ok(None));
+        let (response, _) = Response::new(headers, Some(contents), trailers);
+        let _ = response.set_status_code(answer.status);
+        // The body is written once the response has gone back.
+        wit_bindgen::spawn_local(async move {
+            writer.write_all(answer.body).await;
+        });
+        Ok(response)
     }
 }
 
