@@ -29,6 +29,7 @@
 //! `witloom::access`), the reason for every failed request, and guests'
 //! `witloom:host/log` messages, each inside the span of its request.
 
+mod metrics;
 mod reuse;
 mod state;
 mod timer;
@@ -55,6 +56,7 @@ use witloom_host::Wasi;
 use witloom_run::host::{self, DatabasePool};
 use witloom_run::{Capabilities, Limits, RunError};
 
+use metrics::{Failure, Metrics};
 use state::RequestState;
 
 /// How a server listens and what each request may use.
@@ -95,6 +97,9 @@ pub struct ServeOptions {
     /// granted, which is 1 (see [`Reuse`]). A WASI 0.2 handler always
     /// gets an instance per request.
     pub reuse: ReuseOptions,
+    /// Where to serve Prometheus metrics (`GET /metrics`), on a listener
+    /// of its own; `None` serves none ([`metrics`]).
+    pub metrics: Option<SocketAddr>,
 }
 
 /// [`ServeOptions::reuse`]: what the user said, each `None` for the
@@ -161,6 +166,7 @@ impl Default for ServeOptions {
             shutdown_grace: None,
             max_body: None,
             reuse: ReuseOptions::default(),
+            metrics: None,
         }
     }
 }
@@ -238,6 +244,8 @@ pub struct Server {
     shared: Arc<Shared>,
     listener: std::net::TcpListener,
     addr: SocketAddr,
+    /// `--metrics`: its listener and address.
+    metrics: Option<(std::net::TcpListener, SocketAddr)>,
 }
 
 impl std::fmt::Debug for Server {
@@ -275,6 +283,7 @@ struct Shared {
     stopping: Arc<AtomicBool>,
     /// Set when shutdown begins.
     closing: Arc<AtomicBool>,
+    metrics: Arc<Metrics>,
 }
 
 /// How many guest tasks are running, and a way to wait for none.
@@ -381,6 +390,17 @@ impl Server {
             .set_nonblocking(true)
             .map_err(ServeError::Runtime)?;
         let addr = listener.local_addr().map_err(ServeError::Runtime)?;
+        let metrics_listener = match opts.metrics {
+            Some(at) => {
+                let l = std::net::TcpListener::bind(at)
+                    .map_err(|source| ServeError::Bind { addr: at, source })?;
+                l.set_nonblocking(true).map_err(ServeError::Runtime)?;
+                let bound = l.local_addr().map_err(ServeError::Runtime)?;
+                Some((l, bound))
+            }
+            None => None,
+        };
+        let metrics = Arc::new(Metrics::default());
         let stopping = Arc::new(AtomicBool::new(false));
         let closing = Arc::new(AtomicBool::new(false));
         let the_component = |e: wasmtime::Error| RunError::Link {
@@ -403,6 +423,7 @@ impl Server {
                         stopping: stopping.clone(),
                         closing: closing.clone(),
                         next_instance: AtomicU64::new(1),
+                        metrics: metrics.clone(),
                     },
                 ))
             }
@@ -425,15 +446,22 @@ impl Server {
                 guests: Guests::default(),
                 stopping,
                 closing,
+                metrics,
             }),
             listener,
             addr,
+            metrics: metrics_listener,
         })
     }
 
     /// The address the server listens on.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Where its metrics are served (`--metrics`), if they are.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|(_, addr)| *addr)
     }
 
     /// Serves until `shutdown` completes; then stops accepting, lets the
@@ -449,6 +477,13 @@ impl Server {
             .limits
             .timeout
             .map(|_| Ticker::start(self.shared.engine.clone()));
+        let exposition = match self.metrics {
+            Some((listener, _)) => Some(tokio::spawn(serve_metrics(
+                tokio::net::TcpListener::from_std(listener).map_err(ServeError::Runtime)?,
+                self.shared.clone(),
+            ))),
+            None => None,
+        };
         let (stop, stopping) = watch::channel(false);
         let mut connections = tokio::task::JoinSet::new();
         tokio::pin!(shutdown);
@@ -512,7 +547,45 @@ impl Server {
             .await;
         }
         drop(ticker);
+        if let Some(exposition) = exposition {
+            exposition.abort();
+        }
         Ok(())
+    }
+}
+
+/// Serves `GET /metrics` ([`metrics`]) on `listener` until aborted: the
+/// counts of `shared`, and of its database.
+async fn serve_metrics(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req: hyper::Request<_>| {
+                let found = req.method() == hyper::Method::GET && req.uri().path() == "/metrics";
+                let response = if found {
+                    let text = shared.metrics.render(shared.db.as_deref());
+                    hyper::Response::builder()
+                        .header("content-type", "text/plain; version=0.0.4; charset=utf-8")
+                        .body(http_body_util::Full::new(bytes::Bytes::from(text)))
+                } else {
+                    hyper::Response::builder()
+                        .status(StatusCode::NOT_FOUND)
+                        .body(http_body_util::Full::new(bytes::Bytes::from_static(
+                            b"metrics are at GET /metrics\n",
+                        )))
+                };
+                async move { response }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .timer(timer::TokioTimer)
+                .header_read_timeout(HEADER_READ_TIMEOUT)
+                .serve_connection(wasmtime_wasi_http::io::TokioIo::new(stream), service)
+                .await;
+        });
     }
 }
 
@@ -697,6 +770,7 @@ impl Shared {
     ) -> hyper::Response<Body> {
         use http_body_util::Either;
         let start = Instant::now();
+        let arrival = self.metrics.arrived();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let method = req.method().clone();
         let path = req.uri().path().to_string();
@@ -717,6 +791,7 @@ impl Shared {
         };
         let status = response.status();
         let elapsed = start.elapsed();
+        arrival.answered(status.as_u16(), elapsed);
         tracing::info!(
             target: "witloom::access",
             parent: &span,
@@ -775,8 +850,12 @@ impl Shared {
         let guest = async move {
             let _permit = permit;
             let _guard = guard;
+            let mut instance = None;
             let run = async {
                 let proxy = pre.instantiate_async(&mut store).await?;
+                shared.metrics.instance_started();
+                shared.metrics.instance_took_request();
+                instance = Some(());
                 proxy
                     .wasi_http_incoming_handler()
                     .call_handle(&mut store, req, out)
@@ -801,23 +880,40 @@ impl Shared {
             };
             // The status to answer with when the guest set no response;
             // the reason is logged here, once.
-            result.map_err(|e| {
-                if e.is::<wasmtime::PoolConcurrencyLimitError>() {
-                    tracing::warn!("no room for another instance: {e}");
-                    return StatusCode::SERVICE_UNAVAILABLE;
+            let metrics = &shared.metrics;
+            let ended = |failure| match instance {
+                Some(()) => metrics.instance_ended(failure),
+                None => {
+                    if let Some(failure) = failure {
+                        metrics.failed(failure);
+                    }
                 }
-                if e.is::<ShutDown>() {
-                    // The wasm backtrace wrapped around it says nothing
-                    // more about why.
-                    tracing::warn!("{ShutDown}{kept}");
-                } else {
-                    tracing::warn!(
-                        "the guest failed{kept}: {}",
-                        witloom_diag::one_line(&shared.limits.explain(e))
-                    );
-                }
-                StatusCode::INTERNAL_SERVER_ERROR
-            })
+            };
+            result
+                .map_err(|e| {
+                    if e.is::<wasmtime::PoolConcurrencyLimitError>() {
+                        tracing::warn!("no room for another instance: {e}");
+                        return StatusCode::SERVICE_UNAVAILABLE;
+                    }
+                    if e.is::<ShutDown>() {
+                        // The wasm backtrace wrapped around it says nothing
+                        // more about why.
+                        tracing::warn!("{ShutDown}{kept}");
+                        ended(Some(Failure::Shutdown));
+                    } else {
+                        let error = shared.limits.explain(e);
+                        ended(Some(match instance {
+                            Some(()) => Failure::of(&error),
+                            None => Failure::Instantiate,
+                        }));
+                        tracing::warn!(
+                            "the guest failed{kept}: {}",
+                            witloom_diag::one_line(&error)
+                        );
+                    }
+                    StatusCode::INTERNAL_SERVER_ERROR
+                })
+                .inspect(|()| ended(None))
         }
         .instrument(span.clone());
         let task = tokio::spawn(guest);

@@ -14,6 +14,7 @@
 //! instance), and what is logged when an instance ends.
 
 use crate::ShutDown;
+use crate::metrics::{Failure, Metrics};
 use crate::state::RequestState;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -64,6 +65,7 @@ pub(crate) struct Workers {
     /// the server, not by a fault of theirs.
     pub(crate) closing: Arc<AtomicBool>,
     pub(crate) next_instance: AtomicU64,
+    pub(crate) metrics: Arc<Metrics>,
 }
 
 impl HandlerState for Workers {
@@ -79,10 +81,17 @@ impl HandlerState for Workers {
         let proxy = match self.limits.timeout {
             Some(t) => tokio::time::timeout(t, self.pre.instantiate_async(&mut store))
                 .await
-                .unwrap_or_else(|_| Err(wasmtime::Error::new(wasmtime::Trap::Interrupt)))?,
-            None => self.pre.instantiate_async(&mut store).await?,
-        };
+                .unwrap_or_else(|_| Err(wasmtime::Error::new(wasmtime::Trap::Interrupt))),
+            None => self.pre.instantiate_async(&mut store).await,
+        }
+        .inspect_err(|e| {
+            if !e.is::<wasmtime::PoolConcurrencyLimitError>() {
+                self.metrics.failed(Failure::Instantiate);
+            }
+        })?;
         tracing::debug!(instance = id, "instantiated");
+        self.metrics.instance_started();
+        let timed_out = Arc::new(AtomicBool::new(false));
         let request_timeout = self.limits.timeout.unwrap_or(Duration::MAX);
         Ok(Instance {
             store,
@@ -92,6 +101,7 @@ impl HandlerState for Workers {
                 idle: self.reuse.idle,
                 request_timeout,
                 sleep: Box::pin(tokio::time::sleep(Duration::MAX)),
+                timed_out: timed_out.clone(),
             },
             state: Worker {
                 id,
@@ -99,6 +109,8 @@ impl HandlerState for Workers {
                 limits: self.limits.clone(),
                 served: AtomicU64::new(0),
                 closing: self.closing.clone(),
+                timed_out,
+                metrics: self.metrics.clone(),
             },
         })
     }
@@ -127,6 +139,10 @@ pub(crate) struct Worker {
     /// Requests taken so far, for the log line when the instance ends.
     served: AtomicU64,
     closing: Arc<AtomicBool>,
+    /// Set by [`Expiry`] when it ends the instance for a request past
+    /// `--timeout` (the pool's error then says so only in its text).
+    timed_out: Arc<AtomicBool>,
+    metrics: Arc<Metrics>,
 }
 
 impl WorkerState for Worker {
@@ -151,6 +167,7 @@ impl WorkerState for Worker {
         _: GuestTaskId,
     ) -> Pin<Box<dyn Future<Output = ()> + Send + Sync>> {
         self.served.fetch_add(1, Ordering::Relaxed);
+        self.metrics.instance_took_request();
         tracing::debug!(instance = self.id, request, "taken by instance");
         // Fuel is per request, as on 0.2: each request tops it up.
         if let Some(fuel) = self.limits.fuel {
@@ -164,22 +181,36 @@ impl WorkerState for Worker {
 
     fn drop(&self, store: Store<RequestState>, result: wasmtime::Result<()>) {
         let served = self.served.load(Ordering::Relaxed);
-        match result {
-            Ok(()) => tracing::debug!(instance = self.id, served, "instance retired"),
+        let failure = match result {
+            Ok(()) => {
+                tracing::debug!(instance = self.id, served, "instance retired");
+                None
+            }
             Err(e) if e.is::<ShutDown>() => {
-                tracing::warn!(instance = self.id, "{ShutDown}")
+                tracing::warn!(instance = self.id, "{ShutDown}");
+                Some(Failure::Shutdown)
             }
             // The runtime dropped its worker: the server is stopping.
             Err(_) if self.closing.load(Ordering::Relaxed) => {
-                tracing::debug!(instance = self.id, served, "instance ended with the server")
+                tracing::debug!(instance = self.id, served, "instance ended with the server");
+                None
             }
-            Err(e) => tracing::warn!(
-                instance = self.id,
-                served,
-                "the guest failed, and its instance with it (requests it held were answered 500): {}",
-                witloom_diag::one_line(&self.limits.explain(e))
-            ),
-        }
+            Err(e) => {
+                let error = self.limits.explain(e);
+                tracing::warn!(
+                    instance = self.id,
+                    served,
+                    "the guest failed, and its instance with it (requests it held were answered 500): {}",
+                    witloom_diag::one_line(&error)
+                );
+                Some(if self.timed_out.load(Ordering::Relaxed) {
+                    Failure::Timeout
+                } else {
+                    Failure::of(&error)
+                })
+            }
+        };
+        self.metrics.instance_ended(failure);
         // A PostgreSQL connection goes back to the pool off the runtime's
         // workers (`WitloomHost`'s drop sees to it).
         drop(store);
@@ -193,6 +224,8 @@ pub(crate) struct Expiry {
     idle: Duration,
     request_timeout: Duration,
     sleep: Pin<Box<tokio::time::Sleep>>,
+    /// Set when this ends a busy instance ([`Worker::timed_out`]).
+    timed_out: Arc<AtomicBool>,
 }
 
 impl WorkerExpiration for Expiry {
@@ -213,6 +246,10 @@ impl WorkerExpiration for Expiry {
         if self.sleep.deadline() != deadline {
             self.sleep.as_mut().reset(deadline);
         }
-        self.sleep.as_mut().poll(cx)
+        let expired = self.sleep.as_mut().poll(cx);
+        if expired.is_ready() && status != WorkerStatus::Idle {
+            self.timed_out.store(true, Ordering::Relaxed);
+        }
+        expired
     }
 }

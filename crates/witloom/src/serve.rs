@@ -57,6 +57,10 @@ pub struct Args {
     /// for the next one [default: 1s].
     #[arg(long, value_name = "DURATION", value_parser = witloom_run::parse_duration)]
     instance_idle_timeout: Option<std::time::Duration>,
+    /// Serve Prometheus metrics at `GET /metrics` on this address (a port
+    /// of its own; port 0: any free port, printed at start) [default: off].
+    #[arg(long, value_name = "ADDR")]
+    metrics: Option<SocketAddr>,
 }
 
 impl Args {
@@ -78,12 +82,17 @@ impl Args {
                 concurrency: self.max_instance_concurrency,
                 idle: self.instance_idle_timeout,
             },
+            metrics: self.metrics,
         };
         let file = self.file;
         let ready = |server: &witloom_serve::Server| {
-            // On stdout, one line, so that scripts can read the address.
+            // On stdout, one line, so that scripts can read the address
+            // (the first `http://` on it; the metrics' is the second).
+            let metrics = server.metrics_addr().map_or(String::new(), |at| {
+                format!(" (metrics on http://{at}/metrics)")
+            });
             println!(
-                "serving {} on http://{}",
+                "serving {} on http://{}{metrics}",
                 file.display(),
                 server.local_addr()
             );

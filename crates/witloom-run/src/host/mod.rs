@@ -18,7 +18,8 @@ mod sql;
 
 use bindings::witloom::host::log;
 pub use sql::{
-    Activity, BUSY_TIMEOUT, DatabaseError, DatabasePool, IN_MEMORY, MAX_RESULT, WitloomHost, redact,
+    Activity, BUSY_TIMEOUT, DatabaseError, DatabasePool, IN_MEMORY, MAX_RESULT, SqlStats,
+    WitloomHost, redact,
 };
 use wasmtime::component::{HasSelf, Linker};
 

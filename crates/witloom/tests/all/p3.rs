@@ -9,7 +9,8 @@
 //! reused.
 
 use crate::common::served::{
-    Served, body, client, concurrent_counts, exchange, get, sigterm_lets_slow_requests_finish,
+    Served, body, client, concurrent_counts, exchange, get, scrape, scrape_until,
+    sigterm_lets_slow_requests_finish,
 };
 use crate::common::{text, witloom, witloom_within};
 use std::path::{Path, PathBuf};
@@ -551,4 +552,100 @@ fn a_wasi_0_3_middleware_rewrites_the_response_behind_it() {
         "the body differs ({} bytes)",
         echo.body.len()
     );
+}
+
+/// `--metrics` on a WASI 0.3 server: requests by status class and their
+/// latencies, instances made and the requests they took (the reuse), the
+/// faults that ended instances by kind, and, with a database, its
+/// statements; on a port of its own, which answers nothing else.
+#[test]
+fn serve_metrics_count_requests_reuse_faults_and_sql() {
+    let handler = PathBuf::from(component("service-rust"));
+    let server = Served::start(
+        &handler,
+        &[
+            "--metrics",
+            "127.0.0.1:0",
+            "--timeout",
+            "1s",
+            "--max-instance-reuse",
+            "3",
+            "--instance-idle-timeout",
+            "100ms",
+        ],
+        "p3-metrics",
+    );
+    let agent = client();
+    let asked = [
+        ("/hello", 200),
+        ("/hello", 200),
+        ("/hello", 200),
+        ("/hello", 200),
+        ("/nowhere", 404),
+        ("/trap", 500),
+        ("/spin", 500),
+    ];
+    for (path, status) in asked {
+        assert_eq!(get(&agent, &server.url(path)).0, status, "{path}");
+    }
+    let m = scrape_until(&server, |m| m["witloom_instances"] == 0.0);
+    let expect = [
+        ("witloom_http_requests_total{class=\"2xx\"}", 4.0),
+        ("witloom_http_requests_total{class=\"4xx\"}", 1.0),
+        ("witloom_http_requests_total{class=\"5xx\"}", 2.0),
+        ("witloom_http_request_duration_seconds_count", 7.0),
+        (
+            "witloom_http_request_duration_seconds_bucket{le=\"+Inf\"}",
+            7.0,
+        ),
+        ("witloom_http_requests_in_flight", 0.0),
+        ("witloom_instance_requests_total", 7.0),
+        ("witloom_instances", 0.0),
+        ("witloom_guest_failures_total{kind=\"trap\"}", 1.0),
+        ("witloom_guest_failures_total{kind=\"timeout\"}", 1.0),
+        ("witloom_guest_failures_total{kind=\"memory\"}", 0.0),
+        ("witloom_sql_statements_total", 0.0),
+    ];
+    for (name, value) in expect {
+        assert_eq!(
+            m.get(name),
+            Some(&value),
+            "{name} in {m:#?}\n{}",
+            server.log()
+        );
+    }
+    // At most three requests an instance, and the trap and the spin each
+    // ended theirs: three instances at least, fewer than a request each.
+    let made = m["witloom_instances_created_total"];
+    assert!((3.0..7.0).contains(&made), "{made} instances");
+    // The spin took its --timeout: the slowest bucket under 1 s holds
+    // the other six.
+    assert_eq!(
+        m["witloom_http_request_duration_seconds_bucket{le=\"0.5\"}"], 6.0,
+        "{m:#?}"
+    );
+    let other = get(
+        &agent,
+        &server.metrics.as_ref().unwrap().replace("/metrics", "/"),
+    );
+    assert_eq!(other.0, 404);
+
+    // With a database: its statements, none failed.
+    let db = crate::common::scratch("p3/metrics").join("counts.db");
+    let server = Served::start(
+        &PathBuf::from(component("counter-rust")),
+        &["--sqlite", db.to_str().unwrap(), "--metrics", "127.0.0.1:0"],
+        "p3-metrics-sql",
+    );
+    for _ in 0..5 {
+        // Read whole: a response dropped unread closes the connection
+        // under a guest still writing, which fails it.
+        let mut r = agent.post(&server.url("/count/x")).send(&[]).unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        body(&mut r);
+    }
+    let m = scrape(&server);
+    assert!(m["witloom_sql_statements_total"] >= 5.0, "{m:#?}");
+    assert_eq!(m["witloom_sql_errors_total"], 0.0, "{m:#?}");
+    assert_eq!(m["witloom_http_requests_total{class=\"2xx\"}"], 5.0);
 }

@@ -4,7 +4,7 @@
 //! and every server process is killed when its test ends, passing or not.
 
 use crate::common::served::{
-    Served, body, client, concurrent_counts, get, sigterm_lets_slow_requests_finish,
+    Served, body, client, concurrent_counts, get, scrape_until, sigterm_lets_slow_requests_finish,
 };
 use crate::common::text;
 
@@ -663,4 +663,53 @@ fn bodies_over_max_body_are_refused_and_the_server_goes_on() {
         echoes.iter().any(|l| l.contains("status=413")),
         "{echoes:?}"
     );
+}
+
+/// `--metrics` on a WASI 0.2 server: an instance per request, each
+/// counted, the fault that ended one by its kind, the SQL it ran.
+#[test]
+fn serve_metrics_count_an_instance_per_request_on_wasi_0_2() {
+    let db = crate::common::scratch("serve/metrics").join("counts.db");
+    let server = Served::start(
+        &handler("hello-rust"),
+        &[
+            "--sqlite",
+            db.to_str().unwrap(),
+            "--metrics",
+            "127.0.0.1:0",
+            "--max-memory",
+            "32MiB",
+        ],
+        "metrics",
+    );
+    let agent = client();
+    assert_eq!(get(&agent, &server.url("/hello")).0, 200);
+    for _ in 0..3 {
+        // Read whole: a response dropped unread closes the connection
+        // under a guest still writing, which fails it.
+        let mut r = agent.post(&server.url("/count/m")).send(&[]).unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        body(&mut r);
+    }
+    assert_eq!(get(&agent, &server.url("/trap")).0, 500);
+    assert_eq!(get(&agent, &server.url("/bomb")).0, 500);
+    let m = scrape_until(&server, |m| m["witloom_instances"] == 0.0);
+    for (name, value) in [
+        ("witloom_http_requests_total{class=\"2xx\"}", 4.0),
+        ("witloom_http_requests_total{class=\"5xx\"}", 2.0),
+        ("witloom_instances_created_total", 6.0),
+        ("witloom_instance_requests_total", 6.0),
+        ("witloom_instances", 0.0),
+        ("witloom_guest_failures_total{kind=\"trap\"}", 1.0),
+        ("witloom_guest_failures_total{kind=\"memory\"}", 1.0),
+        ("witloom_sql_errors_total", 0.0),
+    ] {
+        assert_eq!(
+            m.get(name),
+            Some(&value),
+            "{name} in {m:#?}\n{}",
+            server.log()
+        );
+    }
+    assert!(m["witloom_sql_statements_total"] >= 3.0, "{m:#?}");
 }

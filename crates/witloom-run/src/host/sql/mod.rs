@@ -22,6 +22,7 @@ pub use sqlite::IN_MEMORY;
 
 use super::bindings::witloom::host::sql as wit;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -220,6 +221,19 @@ pub struct DatabasePool {
     max: usize,
     state: Mutex<PoolState>,
     freed: Condvar,
+    /// Statements run through this pool's connections, and those that
+    /// failed ([`DatabasePool::stats`]).
+    statements: AtomicU64,
+    errors: AtomicU64,
+}
+
+/// What the stores of a [`DatabasePool`] have run so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SqlStats {
+    /// Statements run (a query or an execute), failed ones included.
+    pub statements: u64,
+    /// Statements that failed (the guest got a `witloom:host/sql` error).
+    pub errors: u64,
 }
 
 #[derive(Debug, Default)]
@@ -249,6 +263,14 @@ impl DatabasePool {
         Ok(DatabasePool::with(Box::new(backend), first, max))
     }
 
+    /// The statements run through this pool so far.
+    pub fn stats(&self) -> SqlStats {
+        SqlStats {
+            statements: self.statements.load(Ordering::Relaxed),
+            errors: self.errors.load(Ordering::Relaxed),
+        }
+    }
+
     /// A pool over `backend`, whose `first` connection is kept if the
     /// backend keeps connections.
     fn with(
@@ -266,6 +288,8 @@ impl DatabasePool {
             backend,
             state: Mutex::new(state),
             freed: Condvar::new(),
+            statements: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
         })
     }
 
@@ -395,7 +419,12 @@ impl WitloomHost {
                 *conn = Some(pool.take(wait)?);
             }
             let conn = conn.as_mut().expect("taken above");
-            f(conn.as_mut(), deadline)
+            let result = f(conn.as_mut(), deadline);
+            pool.statements.fetch_add(1, Ordering::Relaxed);
+            if result.is_err() {
+                pool.errors.fetch_add(1, Ordering::Relaxed);
+            }
+            result
         })
     }
 }

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 pub struct Served {
     child: Child,
     pub url: String,
+    /// Where its metrics are (`--metrics`), if it serves them.
+    pub metrics: Option<String>,
     log: PathBuf,
 }
 
@@ -53,7 +55,11 @@ impl Served {
         let line = rx
             .recv_timeout(Duration::from_secs(120))
             .unwrap_or_default();
-        let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://")) else {
+        let mut urls = line
+            .split_whitespace()
+            .filter(|w| w.starts_with("http://"))
+            .map(|w| w.trim_end_matches(')').to_string());
+        let Some(url) = urls.next() else {
             let _ = child.kill();
             let _ = child.wait();
             panic!(
@@ -62,7 +68,8 @@ impl Served {
             );
         };
         Served {
-            url: url.to_string(),
+            url,
+            metrics: urls.next(),
             child,
             log,
         }
@@ -323,4 +330,37 @@ fn fields<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<(String, String)> {
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect()
+}
+
+/// The samples of `server`'s `GET /metrics` (`--metrics`): each sample
+/// line's name (with its labels) and value.
+pub fn scrape(server: &Served) -> std::collections::BTreeMap<String, f64> {
+    let url = server.metrics.as_ref().expect("served with --metrics");
+    let (status, text) = get(&client(), url);
+    assert_eq!(status, 200, "{}", crate::common::text(&text));
+    crate::common::text(&text)
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| {
+            let (name, value) = l.rsplit_once(' ').expect("`name value`");
+            (name.to_string(), value.parse().expect("a number"))
+        })
+        .collect()
+}
+
+/// Scrapes `server` until `settled` holds of the samples (instances end a
+/// moment after their last answer), for at most five seconds; returns the
+/// last scrape either way.
+pub fn scrape_until(
+    server: &Served,
+    settled: impl Fn(&std::collections::BTreeMap<String, f64>) -> bool,
+) -> std::collections::BTreeMap<String, f64> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let samples = scrape(server);
+        if settled(&samples) || Instant::now() > deadline {
+            return samples;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
