@@ -45,8 +45,11 @@ pub fn run(args: &[&str]) -> Result<()> {
     let witloom = match std::env::var_os("WITLOOM_BIN") {
         Some(bin) => PathBuf::from(bin),
         None => {
-            println!("demo: building witloom (release)");
-            crate::apps::witloom()?
+            // Cargo's own progress, not `--quiet`: a cold release build
+            // takes minutes, and a still screen looks like a hang.
+            println!("demo: building witloom (release; cargo shows its progress)");
+            crate::run(crate::cargo().args(["build", "--release", "-p", "witloom"]))?;
+            crate::target_dir().join("release/witloom")
         }
     };
     // Which guest toolchains are ready, or what to install.
