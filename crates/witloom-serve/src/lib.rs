@@ -850,12 +850,12 @@ impl Shared {
         let guest = async move {
             let _permit = permit;
             let _guard = guard;
-            let mut instance = None;
+            let mut instantiated = false;
             let run = async {
                 let proxy = pre.instantiate_async(&mut store).await?;
                 shared.metrics.instance_started();
                 shared.metrics.instance_took_request();
-                instance = Some(());
+                instantiated = true;
                 proxy
                     .wasi_http_incoming_handler()
                     .call_handle(&mut store, req, out)
@@ -880,14 +880,11 @@ impl Shared {
             };
             // The status to answer with when the guest set no response;
             // the reason is logged here, once.
-            let metrics = &shared.metrics;
-            let ended = |failure| match instance {
-                Some(()) => metrics.instance_ended(failure),
-                None => {
-                    if let Some(failure) = failure {
-                        metrics.failed(failure);
-                    }
-                }
+            // How the instance ended, or why there was none.
+            let ended = |failure: Option<Failure>| match (instantiated, failure) {
+                (true, failure) => shared.metrics.instance_ended(failure),
+                (false, Some(failure)) => shared.metrics.failed(failure),
+                (false, None) => {}
             };
             result
                 .map_err(|e| {
@@ -902,9 +899,10 @@ impl Shared {
                         ended(Some(Failure::Shutdown));
                     } else {
                         let error = shared.limits.explain(e);
-                        ended(Some(match instance {
-                            Some(()) => Failure::of(&error),
-                            None => Failure::Instantiate,
+                        ended(Some(if instantiated {
+                            Failure::of(&error)
+                        } else {
+                            Failure::Instantiate
                         }));
                         tracing::warn!(
                             "the guest failed{kept}: {}",

@@ -84,16 +84,12 @@ impl Guest for Etag {
 /// The comparison is the weak one RFC 9110 asks for here: `W/"x"`
 /// names `"x"`.
 fn names(values: &[Vec<u8>], tag: &str) -> bool {
-    values
-        .iter()
-        .flat_map(|v| {
-            String::from_utf8_lossy(v)
-                .into_owned()
-                .split(',')
-                .map(|t| t.trim().to_string())
-                .collect::<Vec<_>>()
-        })
-        .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(&t) == tag)
+    values.iter().any(|v| {
+        String::from_utf8_lossy(v)
+            .split(',')
+            .map(str::trim)
+            .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == tag)
+    })
 }
 
 /// The 64-bit FNV-1a hash of `bytes`: not cryptographic, which a cache
