@@ -224,6 +224,7 @@ impl Manifest {
             None => None,
         };
         let mut components = IndexMap::new();
+        let alone = raw.components.len() == 1;
         for (name, spanned) in raw.components {
             let span = spanned.span();
             if let Err(why) = check_component_name(&name) {
@@ -236,8 +237,9 @@ impl Manifest {
                 .with_help("component names are kebab-case, like `text-kernel`"));
             }
             // Both would be built to target/witloom/<name>.wasm: composing
-            // would overwrite the component it reads.
-            if &name == app_name {
+            // would overwrite a component it reads. An app of one
+            // component is that component, and may share its name.
+            if &name == app_name && !alone {
                 return Err(Diagnostic::at_span(
                     path,
                     text,
@@ -245,7 +247,7 @@ impl Manifest {
                     format!("component `{name}` has the app's name"),
                 )
                 .with_help(format!(
-                    "the composed app is built to target/witloom/{name}.wasm, where this component would be too: rename one of them"
+                    "the composed app is built to target/witloom/{name}.wasm, where this component would be too: rename one of them (only an app of one component, which is the app, may share its name)"
                 )));
             }
             let c = spanned.into_inner();

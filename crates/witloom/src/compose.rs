@@ -52,6 +52,22 @@ impl Args {
                 witloom_compose::plan(&witloom_compose::app_parts(&app, false)?, &opts)?;
                 let built = self.graph.is_none();
                 let parts = witloom_compose::app_parts(&app, built)?;
+                // An app of one component named like it is that
+                // component: its artifact is the app's already, and
+                // wrapping it into itself would nest it deeper each time.
+                if let [only] = app.components()
+                    && only.artifact == app.composed_artifact()
+                    && self.graph.is_none()
+                    && !self.check
+                    && self.output.is_none()
+                {
+                    eprintln!(
+                        "{:>9} {} (the app's one component is the app)",
+                        "composed",
+                        only.artifact.display()
+                    );
+                    return Ok(ExitCode::SUCCESS);
+                }
                 (parts, opts, app.composed_artifact())
             }
         };

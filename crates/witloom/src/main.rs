@@ -81,7 +81,11 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let result = match Cli::parse().command {
+    let command = Cli::parse().command;
+    if !matches!(command, Command::Serve(_)) {
+        die_quietly_on_a_closed_pipe();
+    }
+    let result = match command {
         Command::Init(args) => args.run(),
         Command::Wit(args) => args.run(),
         Command::Build(args) => args.run(),
@@ -100,6 +104,20 @@ fn main() -> ExitCode {
         eprint!("{diagnostic}");
         ExitCode::FAILURE
     })
+}
+
+/// A command whose output goes into a closed pipe (`witloom wit ir DIR |
+/// head -1`) stops there, as `cat` does, instead of panicking in
+/// `println!`: Rust ignores SIGPIPE, so every write would fail with EPIPE.
+/// `serve` keeps ignoring it: a server whose stdout reader went away
+/// goes on serving (its ready line is written without `println!`).
+#[allow(unsafe_code)]
+fn die_quietly_on_a_closed_pipe() {
+    // SAFETY: setting a signal's disposition to its default before any
+    // thread is started touches no state of Rust's.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }
 
 /// `-V`: witloom's version and the runtime's; `--version` adds the WIT

@@ -91,11 +91,17 @@ impl Args {
             let metrics = server.metrics_addr().map_or(String::new(), |at| {
                 format!(" (metrics on http://{at}/metrics)")
             });
-            println!(
+            // Not `println!`: a reader that went away must not stop
+            // the server.
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(
+                out,
                 "serving {} on http://{}{metrics}",
                 file.display(),
                 server.local_addr()
-            );
+            )
+            .and_then(|()| out.flush());
         };
         witloom_serve::serve(&file, &opts, ready).map_err(|e| e.about(&file))?;
         Ok(ExitCode::SUCCESS)

@@ -114,7 +114,8 @@ pub fn new_component(
     let mut app = App::load(manifest_path)?;
     witloom_manifest::check_component_name(name)
         .map_err(|why| Diagnostic::new(format!("bad component name `{name}`: {why}")))?;
-    if name == app.name {
+    // Only an app's sole component is the app, and may share its name.
+    if name == app.name && !app.components().is_empty() {
         return Err(Diagnostic::new(format!(
             "component `{name}` would have the app's name; nothing was written"
         ))

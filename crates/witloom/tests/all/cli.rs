@@ -740,3 +740,38 @@ fn an_app_name_that_is_a_path_is_refused_and_nothing_is_written() {
     assert!(!dir.join("escaped.wasm").exists());
     assert!(!Path::new("/tmp/witloom-escaped.wasm").exists());
 }
+
+#[test]
+fn printing_into_a_closed_pipe_stops_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let ir = corpus("fraction.wit");
+    let cases: [&[&str]; 6] = [
+        &["wit", "ir", &ir],
+        &["wit", "check", &ir],
+        &["bindgen", "../../wit", "--world", "db"],
+        &["--help"],
+        &["--version"],
+        &["doctor"],
+    ];
+    for args in cases {
+        // The reader is gone before witloom writes its first byte, as
+        // after `| head -1` has read its line.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = crate::common::command()
+            .args(args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let said = text(&out.stderr);
+        assert!(!said.contains("panicked"), "{args:?}: {said}");
+        // Stopped by SIGPIPE, as `cat` would be (a shell shows 141); or
+        // done before it wrote, for a command that says nothing more.
+        assert!(
+            out.status.signal() == Some(libc::SIGPIPE) || out.status.code() == Some(0),
+            "{args:?}: {:?} {said}",
+            out.status
+        );
+    }
+}

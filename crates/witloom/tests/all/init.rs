@@ -277,3 +277,38 @@ fn refusals_write_nothing() {
     let manifest = std::fs::read_to_string(app.join("witloom.toml")).unwrap();
     assert!(manifest.contains("[components.main-main]"), "{manifest}");
 }
+
+#[test]
+fn an_app_of_one_component_named_like_it_builds_composes_and_runs() {
+    let app = scratch("solo").join("solo");
+    let out = witloom(&["init", app.to_str().unwrap(), "--lang", "c"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let manifest = app.join("witloom.toml");
+    let toml = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        toml.replace("[components.main]", "[components.solo]"),
+    )
+    .unwrap();
+    let manifest = manifest.to_str().unwrap();
+    let wasm = app.join("target/witloom/solo.wasm");
+    let mut first = None;
+    // Twice: the second build finds the component up to date, and the
+    // second compose leaves it as it was (not wrapped into itself).
+    for round in 0..2 {
+        for verb in ["build", "compose"] {
+            let done = witloom(&[verb, "--manifest", manifest]);
+            assert_eq!(
+                done.status.code(),
+                Some(0),
+                "{verb} #{round}: {}",
+                text(&done.stderr)
+            );
+        }
+        let bytes = std::fs::read(&wasm).unwrap();
+        assert_eq!(*first.get_or_insert_with(|| bytes.clone()), bytes);
+        let ran = witloom(&["run", wasm.to_str().unwrap()]);
+        assert_eq!(ran.status.code(), Some(0), "{}", text(&ran.stderr));
+        assert_eq!(text(&ran.stdout), "hello from main\n");
+    }
+}
