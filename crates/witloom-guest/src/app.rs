@@ -18,13 +18,20 @@ pub struct BuildOptions {
     pub profile: Profile,
     /// Only these components; all when empty.
     pub only: Vec<String>,
+    /// Ask each toolchain for its own progress, passed on as
+    /// [`Event::Output`].
+    pub verbose: bool,
 }
 
-/// Progress, for a progress bar.
+/// Progress, for a progress display.
 #[derive(Debug)]
 pub enum Event<'a> {
-    /// About to build `name`.
+    /// About to build `name` (or find it up to date).
     Started { name: &'a str, language: Language },
+    /// A step of building `name` begins; the one before it has ended.
+    Step { name: &'a str, step: crate::Step },
+    /// A line of the toolchain's own output while it builds `name`.
+    Output { name: &'a str, line: &'a str },
     /// Finished `name`, or found it up to date.
     Finished(&'a Built),
 }
@@ -70,6 +77,10 @@ pub fn build_app(
     opts: &BuildOptions,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<Vec<Built>, BuildError> {
+    // Lent to each guest's build as a plain `Fn`, which cannot hold a
+    // `FnMut` itself.
+    let on_event = std::cell::RefCell::new(on_event);
+    let emit = |event: Event<'_>| (on_event.borrow_mut())(event);
     for name in &opts.only {
         if app.component(name).is_none() {
             return Err(BuildError::UnknownComponent {
@@ -117,7 +128,7 @@ pub fn build_app(
         let stamp = out_dir.join(".fingerprints").join(name);
         let up_to_date =
             output.is_file() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == fingerprint);
-        on_event(Event::Started { name, language });
+        emit(Event::Started { name, language });
         let (bytes, rebuilt) = if up_to_date {
             (
                 std::fs::metadata(output).map_or(0, |m| m.len() as usize),
@@ -134,6 +145,11 @@ pub fn build_app(
                 work_dir: out_dir.join("work").join(name),
                 // `_` cannot begin a component's (kebab-case) name.
                 shared_dir: out_dir.join("work").join("_shared"),
+                report: &|progress| match progress {
+                    crate::Progress::Step(step) => emit(Event::Step { name, step }),
+                    crate::Progress::Output(line) => emit(Event::Output { name, line }),
+                },
+                verbose: opts.verbose,
             };
             let wasm = crate::build(&guest, tc)?;
             crate::error::write(name, output, &wasm)?;
@@ -148,7 +164,7 @@ pub fn build_app(
             rebuilt,
             elapsed: start.elapsed(),
         };
-        on_event(Event::Finished(&built));
+        emit(Event::Finished(&built));
         results.push(built);
     }
     Ok(results)

@@ -195,22 +195,16 @@ fn write_files(guest: &Guest<'_>, dir: &Path, files: &Files) -> Result<(), Guest
 
 /// Runs a compiler; its output is kept only for the error.
 pub(crate) fn run_tool(guest: &Guest<'_>, cmd: &mut Command) -> Result<(), GuestError> {
-    let shown = format!("{cmd:?}");
-    let out = cmd.output().map_err(|e| GuestError::Compile {
-        component: guest.name.to_string(),
-        language: guest.language,
-        command: shown.clone(),
-        output: format!("cannot start it: {e}"),
-    })?;
-    if out.status.success() {
+    let ran = crate::tool::run(guest, cmd)?;
+    if ran.status.success() {
         return Ok(());
     }
-    let mut output = String::from_utf8_lossy(&out.stderr).into_owned();
-    output.push_str(&String::from_utf8_lossy(&out.stdout));
+    let mut output = String::from_utf8_lossy(&ran.stderr).into_owned();
+    output.push_str(&String::from_utf8_lossy(&ran.stdout));
     Err(GuestError::Compile {
         component: guest.name.to_string(),
         language: guest.language,
-        command: shown,
+        command: ran.shown,
         output,
     })
 }

@@ -18,6 +18,7 @@ mod go_clocks;
 pub mod init;
 mod rust;
 pub mod scaffold;
+mod tool;
 mod walk;
 
 pub use componentize::{ComponentShape, ComponentizeError, componentize, shape_of};
@@ -46,7 +47,6 @@ pub enum Profile {
 }
 
 /// One guest to build.
-#[derive(Debug)]
 pub struct Guest<'a> {
     /// The component's name, for messages and file names.
     pub name: &'a str,
@@ -65,6 +65,65 @@ pub struct Guest<'a> {
     /// bindings generator and its dependencies compile once per app, not
     /// once per component.
     pub shared_dir: PathBuf,
+    /// Told each step as it starts, and each line the toolchain writes on
+    /// its stderr as it writes it.
+    pub report: &'a dyn Fn(Progress<'_>),
+    /// Ask the toolchain for its own progress (cargo without `--quiet`).
+    pub verbose: bool,
+}
+
+impl std::fmt::Debug for Guest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Guest")
+            .field("name", &self.name)
+            .field("language", &self.language)
+            .field("sources", &self.sources)
+            .field("world", &self.world)
+            .field("profile", &self.profile)
+            .field("work_dir", &self.work_dir)
+            .field("verbose", &self.verbose)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a build reports while it runs.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress<'a> {
+    /// A step begins (and the one before it, if any, has ended).
+    Step(Step),
+    /// A line of the toolchain's own output.
+    Output(&'a str),
+}
+
+/// The steps of building one guest, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Writing the world's bindings.
+    Bindings,
+    /// The language's compiler, to a core module.
+    Compile,
+    /// The core module made a component, and checked against its world.
+    Componentize,
+}
+
+impl Step {
+    /// What the step is doing, for a live line.
+    pub fn doing(self) -> &'static str {
+        match self {
+            Step::Bindings => "writing bindings",
+            Step::Compile => "compiling",
+            Step::Componentize => "componentizing",
+        }
+    }
+
+    /// What the step did, for a line once it is done.
+    pub fn done(self) -> &'static str {
+        match self {
+            Step::Bindings => "bindings",
+            Step::Compile => "compiled",
+            Step::Componentize => "componentized",
+        }
+    }
 }
 
 /// One language's way of building a guest (its toolchain is found by
@@ -111,8 +170,11 @@ pub fn build(guest: &Guest<'_>, tc: &Toolchain) -> Result<Vec<u8>, GuestError> {
         &bindings,
         recreate_dir(&bindings),
     )?;
+    (guest.report)(Progress::Step(Step::Bindings));
     backend.bindings(guest, &bindings)?;
+    (guest.report)(Progress::Step(Step::Compile));
     let core = backend.compile(guest, &bindings, tc)?;
+    (guest.report)(Progress::Step(Step::Componentize));
     let component = componentize(&core, &guest.wit.resolve, guest.world)
         .map_err(|e| error::world_mismatch(guest, e))?;
     componentize::check_shape(guest, &component)?;

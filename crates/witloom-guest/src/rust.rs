@@ -36,10 +36,13 @@ impl Backend for Rust {
         }
         let target_dir = guest.work_dir.join("cargo-target");
         let mut cmd = Command::new(tc.program.as_ref().expect("a ready toolchain has cargo"));
+        cmd.args(["rustc", "--lib"]);
+        // Cargo's own lines ("Compiling …") only when asked for: otherwise
+        // they would crowd a compile error.
+        if !guest.verbose {
+            cmd.arg("--quiet");
+        }
         cmd.args([
-            "rustc",
-            "--lib",
-            "--quiet",
             "--target",
             RUST_TARGET,
             "--message-format=json-render-diagnostics",
@@ -81,13 +84,7 @@ impl Backend for Rust {
             "-C",
             &format!("metadata=witloom-{}", path_key(guest.sources)),
         ]);
-        let shown = format!("{cmd:?}");
-        let out = cmd.output().map_err(|e| GuestError::Compile {
-            component: guest.name.to_string(),
-            language: Language::Rust,
-            command: shown.clone(),
-            output: format!("cannot start it: {e}"),
-        })?;
+        let out = crate::tool::run(guest, &mut cmd)?;
         if !out.status.success() {
             // Diagnostics are rendered on stdout as JSON messages.
             let mut output = String::from_utf8_lossy(&out.stderr).into_owned();
@@ -101,7 +98,7 @@ impl Backend for Rust {
             return Err(GuestError::Compile {
                 component: guest.name.to_string(),
                 language: Language::Rust,
-                command: shown,
+                command: out.shown,
                 output,
             });
         }

@@ -1,10 +1,11 @@
-//! `witloom build`: the application's components, with a progress bar.
+//! `witloom build`: the application's components, with their progress
+//! shown as [`crate::progress`] shows it.
 
-use indicatif::{ProgressBar, ProgressStyle};
+use crate::progress::{BuildProgress, Verbosity};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use witloom_guest::Profile;
-use witloom_guest::app::{BuildOptions, Event, build_app};
+use witloom_guest::app::{BuildOptions, build_app};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -17,23 +18,18 @@ pub struct Args {
     /// Build only this component (repeatable).
     #[arg(short = 'c', long = "component", value_name = "NAME")]
     components: Vec<String>,
+    /// Print nothing but errors.
+    #[arg(short, long, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Show each toolchain's own output as it builds (cargo's, clang's,
+    /// go's).
+    #[arg(short, long)]
+    verbose: bool,
 }
 
 impl Args {
     pub fn run(self) -> crate::Outcome {
         let app = witloom_app::App::load(&crate::manifest_path(self.manifest))?;
-        let total = if self.components.is_empty() {
-            app.components().len()
-        } else {
-            self.components.len()
-        };
-        let bar = ProgressBar::new(total as u64);
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} [{pos}/{len}] {msg}")
-                .expect("a valid template")
-                .tick_chars("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏ "),
-        );
-        bar.enable_steady_tick(std::time::Duration::from_millis(120));
         let opts = BuildOptions {
             profile: if self.release {
                 Profile::Release
@@ -41,32 +37,11 @@ impl Args {
                 Profile::Debug
             },
             only: self.components,
+            verbose: self.verbose,
         };
-        let result = build_app(&app, &opts, &mut |event| match event {
-            Event::Started { name, language } => {
-                bar.set_message(format!("building {name} ({language})"))
-            }
-            Event::Finished(b) => {
-                let how = if b.rebuilt {
-                    format!("built in {:.1}s", b.elapsed.as_secs_f64())
-                } else {
-                    "up to date".to_string()
-                };
-                // `println` draws nothing when stderr is not a terminal.
-                bar.suspend(|| {
-                    eprintln!(
-                        "{:>9} {} ({}) -> {} ({} KiB, {how})",
-                        "ok",
-                        b.name,
-                        b.language,
-                        b.path.display(),
-                        b.bytes.div_ceil(1024)
-                    )
-                });
-                bar.inc(1);
-            }
-        });
-        bar.finish_and_clear();
+        let mut progress = BuildProgress::new(Verbosity::of(self.quiet, self.verbose));
+        let result = build_app(&app, &opts, &mut |event| progress.on_event(event));
+        progress.finish(result.is_ok());
         result?;
         Ok(ExitCode::SUCCESS)
     }

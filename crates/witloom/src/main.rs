@@ -13,6 +13,7 @@ mod init;
 mod input;
 mod new;
 mod package;
+mod progress;
 mod pull;
 mod push;
 mod registry;

@@ -123,6 +123,8 @@ pub(crate) fn build_guest(language: Language, world: &str, sources: &str) -> Opt
         work_dir: witloom_testkit::target_dir()
             .join(format!("witloom-guest-tests/runtime-{world}-{language}")),
         shared_dir: witloom_testkit::target_dir().join("witloom-guest-tests/shared"),
+        report: &|_| {},
+        verbose: false,
     };
     Some(build(&guest, &tc).unwrap_or_else(|e| panic!("{e}: {e:#?}")))
 }

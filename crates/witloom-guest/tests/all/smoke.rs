@@ -19,6 +19,8 @@ fn build_smoke(language: Language) -> Vec<u8> {
         work_dir: witloom_testkit::target_dir()
             .join(format!("witloom-guest-tests/smoke-{language}")),
         shared_dir: witloom_testkit::target_dir().join("witloom-guest-tests/shared"),
+        report: &|_| {},
+        verbose: false,
     };
     let tc = witloom_app::toolchain::detect(language);
     build(&guest, &tc).unwrap_or_else(|e| panic!("{e}"))

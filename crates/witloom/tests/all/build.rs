@@ -284,3 +284,73 @@ fn an_async_world_for_go_is_refused_by_name() {
         );
     }
 }
+
+/// Changes a source of component `main` so that the next build rebuilds it.
+fn touch_source(app: &Path, file: &str, round: usize) {
+    let path = app.join("main").join(file);
+    let mut source = std::fs::read_to_string(&path).unwrap();
+    source.push_str(&format!("\n// edit {round}\n"));
+    std::fs::write(&path, source).unwrap();
+}
+
+#[test]
+fn progress_is_live_on_a_terminal_and_plain_lines_elsewhere() {
+    let app = crate::common::scratch("progress").join("progress");
+    let out = witloom(&["init", app.to_str().unwrap(), "--lang", "rust"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let manifest = app.join("witloom.toml");
+    let manifest = manifest.to_str().unwrap();
+
+    // Into a pipe: a line per finished step and a summary, no escapes.
+    touch_source(&app, "src/lib.rs", 0);
+    let out = witloom(&["build", "--manifest", manifest]);
+    let said = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    for line in [
+        "bindings main (rust) in ",
+        "compiled main (rust) in ",
+        "componentized main (rust) in ",
+        "ok main (rust) -> ",
+        "finished 1 component (1 rebuilt) in ",
+    ] {
+        assert!(said.contains(line), "{line:?} in {said}");
+    }
+    assert!(!said.contains('\u{1b}') && !said.contains('\r'), "{said:?}");
+
+    // --quiet: nothing at all when all goes well.
+    touch_source(&app, "src/lib.rs", 1);
+    let out = witloom(&["build", "--quiet", "--manifest", manifest]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "");
+
+    // --verbose: cargo's own lines too.
+    touch_source(&app, "src/lib.rs", 2);
+    let out = witloom(&["build", "--verbose", "--manifest", manifest]);
+    let said = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(said.contains("Compiling main"), "{said}");
+
+    // On a terminal (`script` gives witloom one): the live line, redrawn
+    // in place, names the component, its language and its step; the
+    // finished line stays.
+    touch_source(&app, "src/lib.rs", 3);
+    let witloom_bin = env!("CARGO_BIN_EXE_witloom");
+    let out = Command::new("script")
+        .args([
+            "-qfec",
+            &format!("{witloom_bin} build --manifest {manifest}"),
+            "/dev/null",
+        ])
+        .envs(
+            crate::common::command()
+                .get_envs()
+                .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned()))),
+        )
+        .output()
+        .expect("`script` (util-linux) runs");
+    let said = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(said.contains("\u{1b}[2K"), "the line is redrawn: {said:?}");
+    assert!(said.contains("main (rust) compiling"), "{said:?}");
+    assert!(said.contains("ok main (rust) -> "), "{said:?}");
+}
