@@ -256,6 +256,56 @@ pub fn app_options(app: &App) -> Options {
     }
 }
 
+/// What [`compose_app`] made.
+#[derive(Debug, Clone)]
+pub struct Composed {
+    /// Where the app was written.
+    pub path: PathBuf,
+    pub parts: usize,
+    /// Wires inside the app.
+    pub wires: usize,
+    /// Imports left for the host.
+    pub host: usize,
+    pub bytes: usize,
+    /// False when the app's one component, named like the app, is the app
+    /// already: nothing was written (wrapping it into itself would nest it
+    /// one level deeper on each compose).
+    pub written: bool,
+}
+
+/// Composes an application's built components into `out` (by default
+/// [`App::composed_artifact`]). The wiring from the worlds is checked
+/// first, so that a wiring error is the same whether or not the components
+/// are built; the output is validated before it replaces what was there.
+pub fn compose_app(app: &App, out: Option<&Path>) -> Result<Composed, ComposeError> {
+    let opts = app_options(app);
+    plan(&app_parts(app, false)?, &opts)?;
+    let parts = app_parts(app, true)?;
+    let path = out.map_or_else(|| app.composed_artifact(), Path::to_path_buf);
+    let plan = plan(&parts, &opts)?;
+    if let [only] = app.components()
+        && only.artifact == path
+    {
+        return Ok(Composed {
+            path,
+            parts: 1,
+            wires: 0,
+            host: plan.host.len(),
+            bytes: std::fs::metadata(&only.artifact).map_or(0, |m| m.len() as usize),
+            written: false,
+        });
+    }
+    let bytes = encode_to(&parts, &plan, &path)?;
+    Ok(Composed {
+        path,
+        parts: parts.len(),
+        wires: plan.wires.len(),
+        host: plan.host.len(),
+        bytes,
+        written: true,
+    })
+}
+
 /// `compose --check` of an application: the wiring from its worlds alone,
 /// and, when every component is built and the built ones wire too, the WASI
 /// their language runtimes import (wasi-libc, Go's wasip1 port and Rust's

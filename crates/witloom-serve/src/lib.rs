@@ -265,10 +265,25 @@ enum Handler {
     P3(wasmtime_wasi_http::handler::ProxyHandler<reuse::Workers>),
 }
 
+impl Handler {
+    fn wasi(&self) -> Wasi {
+        match self {
+            Handler::P2(_) => Wasi::P2,
+            Handler::P3(_) => Wasi::P3,
+        }
+    }
+}
+
 /// What every request's task reads.
 struct Shared {
     engine: Engine,
-    handler: Handler,
+    /// What serves the next request: replaced whole by [`Reloader::swap`]
+    /// (requests in flight keep the one they started on).
+    handler: std::sync::RwLock<Arc<Handler>>,
+    /// What a swapped-in component is checked and set up with, as the
+    /// first was.
+    reuse: Reuse,
+    no_cache: bool,
     limits: Limits,
     grace: Duration,
     env: Vec<(String, String)>,
@@ -366,11 +381,7 @@ impl Server {
                 (engine, component)
             }
         };
-        let wasi = check_handler(&engine, &component)?;
         let database = opts.sqlite.is_some() || opts.postgres.is_some();
-        let imported =
-            witloom_run::check_imports(&engine, &component, Capabilities::serve(), database)?;
-        let pre = link(&engine, &component, imported.wasi_0_3)?;
         let connections = opts.db_connections.unwrap_or(if opts.postgres.is_some() {
             DEFAULT_POSTGRES_CONNECTIONS
         } else {
@@ -403,35 +414,26 @@ impl Server {
         let metrics = Arc::new(Metrics::default());
         let stopping = Arc::new(AtomicBool::new(false));
         let closing = Arc::new(AtomicBool::new(false));
-        let the_component = |e: wasmtime::Error| RunError::Link {
-            what: "the component",
-            source: e.into_boxed_dyn_error(),
-        };
-        let handler = match wasi {
-            Wasi::P2 => Handler::P2(Arc::new(ProxyPre::new(pre).map_err(the_component)?)),
-            Wasi::P3 => {
-                let pre = wasmtime_wasi_http::p3::bindings::ServicePre::new(pre)
-                    .map_err(the_component)?;
-                Handler::P3(wasmtime_wasi_http::handler::ProxyHandler::new(
-                    reuse::Workers {
-                        engine: engine.clone(),
-                        pre: wasmtime_wasi_http::handler::ProxyPre::P3(pre),
-                        limits: opts.limits.clone(),
-                        env: opts.env.clone(),
-                        db: db.clone(),
-                        reuse: opts.reuse.resolve(database),
-                        stopping: stopping.clone(),
-                        closing: closing.clone(),
-                        next_instance: AtomicU64::new(1),
-                        metrics: metrics.clone(),
-                    },
-                ))
-            }
-        };
+        let reuse = opts.reuse.resolve(database);
+        let handler = handler_for(
+            &engine,
+            &component,
+            HandlerParts {
+                limits: &opts.limits,
+                env: &opts.env,
+                db: db.as_ref(),
+                reuse,
+                stopping: &stopping,
+                closing: &closing,
+                metrics: &metrics,
+            },
+        )?;
         Ok(Server {
             shared: Arc::new(Shared {
                 engine,
-                handler,
+                handler: std::sync::RwLock::new(Arc::new(handler)),
+                reuse,
+                no_cache: opts.no_cache,
                 limits: opts.limits.clone(),
                 grace: opts.shutdown_grace.unwrap_or_else(|| {
                     opts.limits
@@ -462,6 +464,13 @@ impl Server {
     /// Where its metrics are served (`--metrics`), if they are.
     pub fn metrics_addr(&self) -> Option<SocketAddr> {
         self.metrics.as_ref().map(|(_, addr)| *addr)
+    }
+
+    /// A handle that swaps the served component while the server runs.
+    pub fn reloader(&self) -> Reloader {
+        Reloader {
+            shared: self.shared.clone(),
+        }
     }
 
     /// Serves until `shutdown` completes; then stops accepting, lets the
@@ -554,6 +563,101 @@ impl Server {
     }
 }
 
+/// Swaps the component a running [`Server`] serves (`witloom dev`).
+#[derive(Clone)]
+pub struct Reloader {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Reloader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reloader").finish_non_exhaustive()
+    }
+}
+
+impl Reloader {
+    /// Compiles, checks and links the component at `path` as
+    /// [`Server::new`] did the first (same engine, limits, grants and
+    /// reuse), then makes it serve every request that arrives from now on.
+    /// Requests in flight finish on the component they started on; WASI
+    /// 0.3 instances of the old one end once their requests are done.
+    /// Anything that fails leaves the old component serving. Blocks while
+    /// it compiles: call it off the server's runtime.
+    pub fn swap(&self, path: &Path) -> Result<Wasi, ServeError> {
+        let shared = &self.shared;
+        let bytes = witloom_diag::io::read(path).map_err(RunError::from)?;
+        let component = witloom_run::load(&shared.engine, path, &bytes, shared.no_cache)?;
+        let handler = handler_for(
+            &shared.engine,
+            &component,
+            HandlerParts {
+                limits: &shared.limits,
+                env: &shared.env,
+                db: shared.db.as_ref(),
+                reuse: shared.reuse,
+                stopping: &shared.stopping,
+                closing: &shared.closing,
+                metrics: &shared.metrics,
+            },
+        )?;
+        let wasi = handler.wasi();
+        *shared
+            .handler
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(handler);
+        Ok(wasi)
+    }
+}
+
+/// What a [`Handler`] is made with besides its component.
+struct HandlerParts<'a> {
+    limits: &'a Limits,
+    env: &'a [(String, String)],
+    db: Option<&'a Arc<DatabasePool>>,
+    reuse: Reuse,
+    stopping: &'a Arc<AtomicBool>,
+    closing: &'a Arc<AtomicBool>,
+    metrics: &'a Arc<Metrics>,
+}
+
+/// Checks that `component` is an HTTP handler the host can serve (its
+/// imports granted) and links it into the [`Handler`] of its WASI.
+fn handler_for(
+    engine: &Engine,
+    component: &Component,
+    parts: HandlerParts<'_>,
+) -> Result<Handler, ServeError> {
+    let wasi = check_handler(engine, component)?;
+    let imported =
+        witloom_run::check_imports(engine, component, Capabilities::serve(), parts.db.is_some())?;
+    let pre = link(engine, component, imported.wasi_0_3)?;
+    let the_component = |e: wasmtime::Error| RunError::Link {
+        what: "the component",
+        source: e.into_boxed_dyn_error(),
+    };
+    Ok(match wasi {
+        Wasi::P2 => Handler::P2(Arc::new(ProxyPre::new(pre).map_err(the_component)?)),
+        Wasi::P3 => {
+            let pre =
+                wasmtime_wasi_http::p3::bindings::ServicePre::new(pre).map_err(the_component)?;
+            Handler::P3(wasmtime_wasi_http::handler::ProxyHandler::new(
+                reuse::Workers {
+                    engine: engine.clone(),
+                    pre: wasmtime_wasi_http::handler::ProxyPre::P3(pre),
+                    limits: parts.limits.clone(),
+                    env: parts.env.to_vec(),
+                    db: parts.db.cloned(),
+                    reuse: parts.reuse,
+                    stopping: parts.stopping.clone(),
+                    closing: parts.closing.clone(),
+                    next_instance: AtomicU64::new(1),
+                    metrics: parts.metrics.clone(),
+                },
+            ))
+        }
+    })
+}
+
 /// Serves `GET /metrics` ([`metrics`]) on `listener` until aborted: the
 /// counts of `shared`, and of its database.
 async fn serve_metrics(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
@@ -596,17 +700,34 @@ pub fn serve(
     opts: &ServeOptions,
     ready: impl FnOnce(&Server),
 ) -> Result<(), ServeError> {
+    serve_until(path, opts, ready, None)
+}
+
+/// A future that stops a server: [`serve_until`]'s alternative to signals.
+pub type Stop = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// [`serve`], stopped by `stop` when given (whoever holds it handles the
+/// signals) rather than by SIGINT and SIGTERM.
+pub fn serve_until(
+    path: &Path,
+    opts: &ServeOptions,
+    ready: impl FnOnce(&Server),
+    stop: Option<Stop>,
+) -> Result<(), ServeError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(ServeError::Runtime)?;
     let server = Server::new(path, opts)?;
     let result = runtime.block_on(async move {
-        // The handlers first: a signal right after the ready line must
-        // find them (or it would kill the process outright).
-        let signal = shutdown_signal().map_err(ServeError::Runtime)?;
+        let stop: Stop = match stop {
+            Some(stop) => stop,
+            // The handlers first: a signal right after the ready line must
+            // find them (or it would kill the process outright).
+            None => Box::pin(shutdown_signal().map_err(ServeError::Runtime)?),
+        };
         ready(&server);
-        server.run(signal).await
+        server.run(stop).await
     });
     // A thread still blocked in host code (a SQL statement finishing) does
     // not hold the process up for long.
@@ -616,7 +737,7 @@ pub fn serve(
 
 /// Completes on the first SIGINT or SIGTERM; a second one exits at once
 /// (status 130), whatever is still running.
-fn shutdown_signal() -> std::io::Result<impl Future<Output = ()>> {
+fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut int = signal(SignalKind::interrupt())?;
     let mut term = signal(SignalKind::terminate())?;
@@ -775,7 +896,12 @@ impl Shared {
         let method = req.method().clone();
         let path = req.uri().path().to_string();
         let span = tracing::info_span!("request", id);
-        let response = match &self.handler {
+        let handler = self
+            .handler
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        let response = match &*handler {
             Handler::P2(pre) => self
                 .dispatch(pre.clone(), req, span.clone())
                 .await

@@ -24,6 +24,26 @@ pub struct LimitArgs {
     max_wasm_stack: Option<usize>,
 }
 
+impl LimitArgs {
+    /// The flags again, as arguments (for a `witloom run` to start).
+    pub fn args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        if let Some(n) = self.max_memory {
+            args.extend(["--max-memory".to_string(), n.to_string()]);
+        }
+        if let Some(t) = self.timeout {
+            args.extend(["--timeout".to_string(), format!("{}ms", t.as_millis())]);
+        }
+        if let Some(n) = self.fuel {
+            args.extend(["--fuel".to_string(), n.to_string()]);
+        }
+        if let Some(n) = self.max_wasm_stack {
+            args.extend(["--max-wasm-stack".to_string(), n.to_string()]);
+        }
+        args
+    }
+}
+
 impl From<LimitArgs> for witloom_run::Limits {
     fn from(a: LimitArgs) -> Self {
         witloom_run::Limits {
@@ -51,6 +71,20 @@ pub struct DatabaseArgs {
     /// same (see docs/sql.md).
     #[arg(long, value_name = "URL", conflicts_with = "sqlite")]
     pub sql: Option<String>,
+}
+
+impl DatabaseArgs {
+    /// The flags again, as arguments (for a `witloom run` to start).
+    pub fn args(&self) -> Vec<String> {
+        match (&self.sqlite, &self.sql) {
+            (Some(path), _) if path.as_os_str() == witloom_run::IN_MEMORY => {
+                vec!["--sqlite".to_string()]
+            }
+            (Some(path), _) => vec!["--sqlite".to_string(), path.display().to_string()],
+            (None, Some(url)) => vec!["--sql".to_string(), url.clone()],
+            (None, None) => Vec::new(),
+        }
+    }
 }
 
 /// A value on the command line that does not parse: clap shows it with

@@ -32,7 +32,7 @@ pub struct Args {
 
 impl Args {
     pub fn run(self) -> crate::Outcome {
-        let (parts, opts, default_out) = match &self.socket {
+        let (parts, opts, out) = match &self.socket {
             Some(socket) => plug_parts(socket, &self.plugs)?,
             None => {
                 let app = App::load(&crate::manifest_path(self.manifest.clone()))?;
@@ -46,29 +46,17 @@ impl Args {
                     }
                     return Ok(ExitCode::SUCCESS);
                 }
-                // The wiring from the worlds first: a wiring error is the
-                // same whether or not the components are built.
-                let opts = witloom_compose::app_options(&app);
-                witloom_compose::plan(&witloom_compose::app_parts(&app, false)?, &opts)?;
-                let built = self.graph.is_none();
-                let parts = witloom_compose::app_parts(&app, built)?;
-                // An app of one component named like it is that
-                // component: its artifact is the app's already, and
-                // wrapping it into itself would nest it deeper each time.
-                if let [only] = app.components()
-                    && only.artifact == app.composed_artifact()
-                    && self.graph.is_none()
-                    && !self.check
-                    && self.output.is_none()
-                {
-                    eprintln!(
-                        "{:>9} {} (the app's one component is the app)",
-                        "composed",
-                        only.artifact.display()
-                    );
+                if self.graph.is_none() {
+                    let done = witloom_compose::compose_app(&app, self.output.as_deref())?;
+                    print_composed(&done);
                     return Ok(ExitCode::SUCCESS);
                 }
-                (parts, opts, app.composed_artifact())
+                // The graph: the wiring from the worlds alone.
+                (
+                    witloom_compose::app_parts(&app, false)?,
+                    witloom_compose::app_options(&app),
+                    app.composed_artifact(),
+                )
             }
         };
         let plan = witloom_compose::plan(&parts, &opts)?;
@@ -80,19 +68,40 @@ impl Args {
             print!("{}", plan.report());
             return Ok(ExitCode::SUCCESS);
         }
-        let out = self.output.unwrap_or(default_out);
-        let size = witloom_compose::encode_to(&parts, &plan, &out)?;
-        eprintln!(
-            "{:>9} {} ({} parts, {} wired inside, {} left for the host, {} KiB)",
-            "composed",
-            out.display(),
-            parts.len(),
-            plan.wires.len(),
-            plan.host.len(),
-            size.div_ceil(1024)
-        );
+        let path = self.output.unwrap_or(out);
+        let bytes = witloom_compose::encode_to(&parts, &plan, &path)?;
+        print_composed(&witloom_compose::Composed {
+            path,
+            parts: parts.len(),
+            wires: plan.wires.len(),
+            host: plan.host.len(),
+            bytes,
+            written: true,
+        });
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// The line that says what was composed.
+pub fn print_composed(done: &witloom_compose::Composed) {
+    if !done.written {
+        eprintln!(
+            "{:>9} {} (the app's one component is the app)",
+            "composed",
+            done.path.display()
+        );
+        return;
+    }
+    eprintln!(
+        "{:>9} {} ({} part{}, {} wired inside, {} left for the host, {} KiB)",
+        "composed",
+        done.path.display(),
+        done.parts,
+        if done.parts == 1 { "" } else { "s" },
+        done.wires,
+        done.host,
+        done.bytes.div_ceil(1024)
+    );
 }
 
 /// Plug mode: the socket first, then each plug, named by file stem (a

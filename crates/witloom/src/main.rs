@@ -7,6 +7,7 @@ mod bindgen;
 mod build;
 mod common;
 mod compose;
+mod dev;
 mod doc;
 mod doctor;
 mod init;
@@ -48,6 +49,9 @@ enum Command {
     /// Compose components into one: plug a socket's imports with plugs'
     /// exports, or wire the components of ./witloom.toml.
     Compose(compose::Args),
+    /// Build, compose and serve (or run) the app, then rebuild only what
+    /// changed and swap it in on every saved change, dropping no request.
+    Dev(dev::Args),
     /// Run a component on wasmtime: a `wasi:cli/run` command, or one export
     /// with --invoke. Nothing is granted unless asked for.
     Run(run::Args),
@@ -83,7 +87,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let command = Cli::parse().command;
-    if !matches!(command, Command::Serve(_)) {
+    if !matches!(command, Command::Serve(_) | Command::Dev(_)) {
         die_quietly_on_a_closed_pipe();
     }
     let result = match command {
@@ -91,6 +95,7 @@ fn main() -> ExitCode {
         Command::Wit(args) => args.run(),
         Command::Build(args) => args.run(),
         Command::Compose(args) => args.run(),
+        Command::Dev(args) => args.run(),
         Command::Run(args) => args.run(),
         Command::Serve(args) => args.run(),
         Command::Push(args) => args.run(),
@@ -110,8 +115,8 @@ fn main() -> ExitCode {
 /// A command whose output goes into a closed pipe (`witloom wit ir DIR |
 /// head -1`) stops there, as `cat` does, instead of panicking in
 /// `println!`: Rust ignores SIGPIPE, so every write would fail with EPIPE.
-/// `serve` keeps ignoring it: a server whose stdout reader went away
-/// goes on serving (its ready line is written without `println!`).
+/// `serve` and `dev` keep ignoring it: a server whose stdout reader went
+/// away goes on serving (its ready line is written without `println!`).
 #[allow(unsafe_code)]
 fn die_quietly_on_a_closed_pipe() {
     // SAFETY: setting a signal's disposition to its default before any

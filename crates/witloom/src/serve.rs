@@ -12,6 +12,14 @@ pub struct Args {
     /// The component: it exports `wasi:http/incoming-handler@0.2.x` or
     /// `wasi:http/handler@0.3.x`.
     file: PathBuf,
+    #[command(flatten)]
+    flags: ServeFlags,
+}
+
+/// How to serve, whatever is served: `serve`'s flags, which `dev` takes
+/// too.
+#[derive(clap::Args, Debug)]
+pub struct ServeFlags {
     /// Where to listen (port 0: any free port, printed at start).
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
@@ -63,10 +71,9 @@ pub struct Args {
     metrics: Option<SocketAddr>,
 }
 
-impl Args {
-    pub fn run(self) -> crate::Outcome {
-        guest_log();
-        let opts = witloom_serve::ServeOptions {
+impl ServeFlags {
+    pub fn options(self) -> witloom_serve::ServeOptions {
+        witloom_serve::ServeOptions {
             addr: self.addr,
             limits: self.limits.into(),
             max_concurrent_requests: self.max_concurrent_requests,
@@ -83,25 +90,45 @@ impl Args {
                 idle: self.instance_idle_timeout,
             },
             metrics: self.metrics,
-        };
+        }
+    }
+
+    /// The flags of these that `witloom run` takes, as its arguments:
+    /// what `dev` runs a command app with.
+    pub fn run_args(&self) -> Vec<String> {
+        let mut args = self.limits.args();
+        args.extend(self.database.args());
+        for (k, v) in &self.env {
+            args.extend(["--env".to_string(), format!("{k}={v}")]);
+        }
+        if self.no_cache {
+            args.push("--no-cache".to_string());
+        }
+        args
+    }
+}
+
+/// The line that says where a server listens: on stdout, one line, so
+/// that scripts can read the address (the first `http://` on it; the
+/// metrics' is the second). Not `println!`: a reader that went away must
+/// not stop the server.
+pub fn print_ready(file: &std::path::Path, addr: SocketAddr, metrics: Option<SocketAddr>) {
+    use std::io::Write;
+    let metrics = metrics.map_or(String::new(), |at| {
+        format!(" (metrics on http://{at}/metrics)")
+    });
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "serving {} on http://{addr}{metrics}", file.display())
+        .and_then(|()| out.flush());
+}
+
+impl Args {
+    pub fn run(self) -> crate::Outcome {
+        guest_log();
+        let opts = self.flags.options();
         let file = self.file;
         let ready = |server: &witloom_serve::Server| {
-            // On stdout, one line, so that scripts can read the address
-            // (the first `http://` on it; the metrics' is the second).
-            let metrics = server.metrics_addr().map_or(String::new(), |at| {
-                format!(" (metrics on http://{at}/metrics)")
-            });
-            // Not `println!`: a reader that went away must not stop
-            // the server.
-            use std::io::Write;
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(
-                out,
-                "serving {} on http://{}{metrics}",
-                file.display(),
-                server.local_addr()
-            )
-            .and_then(|()| out.flush());
+            print_ready(&file, server.local_addr(), server.metrics_addr());
         };
         witloom_serve::serve(&file, &opts, ready).map_err(|e| e.about(&file))?;
         Ok(ExitCode::SUCCESS)

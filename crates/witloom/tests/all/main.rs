@@ -9,6 +9,7 @@ mod build;
 mod cache;
 mod cli;
 mod db;
+mod dev;
 mod fuzz;
 mod init;
 mod matrix;

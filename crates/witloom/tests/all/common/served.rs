@@ -17,7 +17,7 @@ pub struct Served {
 
 impl Served {
     /// Starts `witloom serve FILE --addr 127.0.0.1:0 ARGS` and waits (at
-    /// most two minutes: the first start compiles) for its address.
+    /// most five minutes: the first start compiles, and `dev` builds first) for its address.
     pub fn start(file: &Path, args: &[&str], log_name: &str) -> Served {
         Served::start_with_env(file, args, &[], log_name)
     }
@@ -29,11 +29,18 @@ impl Served {
         env: &[(&str, &str)],
         log_name: &str,
     ) -> Served {
+        let mut all = vec!["serve", file.to_str().unwrap(), "--addr", "127.0.0.1:0"];
+        all.extend(args);
+        Served::spawn(&all, env, log_name)
+    }
+
+    /// Starts `witloom ARGS` (a verb that serves and prints its ready
+    /// line: `serve`, `dev`) and waits as [`Served::start`] does.
+    pub fn spawn(args: &[&str], env: &[(&str, &str)], log_name: &str) -> Served {
         let dir = witloom_testkit::target_dir().join("witloom-cli-tests/serve");
         std::fs::create_dir_all(&dir).unwrap();
         let log = dir.join(format!("{log_name}.log"));
         let mut child = crate::common::command()
-            .args(["serve", file.to_str().unwrap(), "--addr", "127.0.0.1:0"])
             .args(args)
             .env(
                 "WITLOOM_CACHE_DIR",
@@ -44,7 +51,7 @@ impl Served {
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
-            .expect("witloom serve starts");
+            .expect("witloom starts");
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -53,7 +60,7 @@ impl Served {
             let _ = tx.send(line);
         });
         let line = rx
-            .recv_timeout(Duration::from_secs(120))
+            .recv_timeout(Duration::from_secs(300))
             .unwrap_or_default();
         let mut urls = line
             .split_whitespace()
@@ -95,8 +102,14 @@ impl Served {
 
     /// Sends SIGTERM and waits (at most `within`) for the exit code.
     pub fn terminate(&mut self, within: Duration) -> Option<i32> {
+        self.signal("-TERM", within)
+    }
+
+    /// Sends `signal` (`-INT`, as Ctrl-C does) and waits (at most
+    /// `within`) for the exit code.
+    pub fn signal(&mut self, signal: &str, within: Duration) -> Option<i32> {
         let sent = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args([signal, &self.child.id().to_string()])
             .status()
             .expect("kill(1) runs");
         assert!(sent.success());
