@@ -19,7 +19,9 @@ pub mod cache;
 pub mod host;
 mod invoke;
 mod limits;
+mod profile;
 
+pub use profile::ProfileOptions;
 pub use host::IN_MEMORY;
 pub use limits::{
     Limits, MemoryLimit, MemoryLimiter, ParseLimitError, Timer, WASM_STACK_RANGE, parse_duration,
@@ -60,6 +62,8 @@ pub struct RunOptions {
     pub postgres: Option<String>,
     /// Skip the compiled-code cache.
     pub no_cache: bool,
+    /// Sample the guest and write its profile (`--profile OUT`).
+    pub profile: Option<ProfileOptions>,
 }
 
 /// The database `witloom:host/sql` is granted, for up to `max` stores at
@@ -259,6 +263,8 @@ pub struct State {
     table: ResourceTable,
     limits: limits::MemoryLimiter,
     host: host::WitloomHost,
+    /// `--profile`: the samples so far.
+    profiler: Option<profile::Sampler>,
 }
 
 impl WasiView for State {
@@ -279,6 +285,10 @@ pub fn engine(opts: &RunOptions) -> Result<Engine, RunError> {
     // pass, and what wit-bindgen's Rust async runtime may import.
     config.wasm_component_model_error_context(true);
     opts.limits.configure(&mut config);
+    if opts.profile.is_some() {
+        // Each epoch tick is a sample.
+        config.epoch_interruption(true);
+    }
     Engine::new(&config).map_err(|e| RunError::Engine {
         what: "configure wasmtime",
         source: cause(e),
@@ -387,6 +397,7 @@ pub fn run_component(
         mut store,
         pre,
         _timer,
+        _ticker,
     } = prepare_with(engine, component, opts, Calls::Async)?;
     // One thread does it all, unless PostgreSQL is granted: its client
     // blocks on a runtime of its own, which tokio allows only off a
@@ -431,6 +442,12 @@ pub fn run_component(
             None => work.await,
         }
     });
+    // A profile is written however the guest ended: the one of a guest
+    // that trapped or ran out of time is the one wanted most.
+    drop(_ticker);
+    if let (Some(profile), Some(sampler)) = (&opts.profile, store.data_mut().profiler.take()) {
+        sampler.finish(profile)?;
+    }
     result.map_err(|e| classify(e, opts))
 }
 
@@ -473,6 +490,7 @@ pub struct Prepared {
     pub store: Store<State>,
     pub pre: InstancePre<State>,
     _timer: Option<limits::Timer>,
+    _ticker: Option<profile::Ticker>,
 }
 
 impl std::fmt::Debug for Prepared {
@@ -588,6 +606,7 @@ fn prepare_with(
             },
             host: host::WitloomHost::new(db)
                 .with_deadline(opts.limits.timeout.map(|t| std::time::Instant::now() + t)),
+            profiler: None,
         },
     );
     store.limiter(|h| &mut h.limits);
@@ -602,7 +621,35 @@ fn prepare_with(
         store.epoch_deadline_trap();
         limits::Timer::start(engine.clone(), t)
     });
-    Ok(Prepared { store, pre, _timer })
+    let _ticker = match &opts.profile {
+        Some(profile) => {
+            let deadline = opts.limits.timeout.map(|t| std::time::Instant::now() + t);
+            store.data_mut().profiler = Some(profile::Sampler::new(
+                engine, component, profile, deadline,
+            )?);
+            // Every tick samples; the tick past `--timeout` stops the
+            // guest, as the timeout's own epoch would.
+            store.set_epoch_deadline(1);
+            store.epoch_deadline_callback(|mut ctx| {
+                let mut sampler = ctx.data_mut().profiler.take();
+                let go_on = sampler.as_mut().is_none_or(|s| s.sample(&ctx));
+                ctx.data_mut().profiler = sampler;
+                if go_on {
+                    Ok(wasmtime::UpdateDeadline::Continue(1))
+                } else {
+                    Err(wasmtime::Error::new(wasmtime::Trap::Interrupt))
+                }
+            });
+            Some(profile::Ticker::start(engine.clone(), profile.interval))
+        }
+        None => None,
+    };
+    Ok(Prepared {
+        store,
+        pre,
+        _timer,
+        _ticker,
+    })
 }
 
 /// What a component's imports ask of the host, beyond each being

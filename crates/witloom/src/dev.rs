@@ -26,7 +26,7 @@ pub struct Args {
     verbose: bool,
     /// How long the sources must be quiet after a change before the
     /// rebuild starts.
-    #[arg(long, value_name = "DURATION", default_value = "150ms", value_parser = witloom_run::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "50ms", value_parser = witloom_run::parse_duration)]
     debounce: std::time::Duration,
     /// A command app: give it a host directory, optionally under another
     /// name (repeatable).

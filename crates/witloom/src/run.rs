@@ -31,6 +31,13 @@ pub struct Args {
     /// Compile afresh instead of using the compiled-code cache.
     #[arg(long)]
     no_cache: bool,
+    /// Sample the guest as it runs and write OUT.json (the Firefox
+    /// profiler's format) and OUT.svg (a flame graph).
+    #[arg(long, value_name = "OUT")]
+    profile: Option<PathBuf>,
+    /// How often --profile samples, e.g. 1ms.
+    #[arg(long, value_name = "DURATION", default_value = "1ms", value_parser = witloom_run::parse_duration, requires = "profile")]
+    profile_interval: std::time::Duration,
     /// Arguments for the guest's `main` (a command; with --invoke, pass
     /// values in the call instead).
     #[arg(last = true, conflicts_with = "invoke")]
@@ -49,9 +56,25 @@ impl Args {
             sqlite: self.database.sqlite,
             postgres: self.database.sql,
             no_cache: self.no_cache,
+            profile: self.profile.map(|out| witloom_run::ProfileOptions {
+                out,
+                interval: self.profile_interval,
+            }),
         };
+        let written = opts.profile.as_ref().map(witloom_run::ProfileOptions::files);
         guest_log();
-        match witloom_run::run(&self.file, &opts).map_err(|e| e.about(&self.file))? {
+        let outcome = witloom_run::run(&self.file, &opts).map_err(|e| e.about(&self.file));
+        if let Some((json, svg)) = written
+            && json.is_file()
+        {
+            eprintln!(
+                "{:>9} {} (profiler.firefox.com) and {} (flame graph)",
+                "profile",
+                json.display(),
+                svg.display()
+            );
+        }
+        match outcome? {
             witloom_run::Outcome::Exited(code) => Ok(ExitCode::from(code.clamp(0, 255) as u8)),
             witloom_run::Outcome::Returned(value) => {
                 if !value.is_empty() {

@@ -13,6 +13,7 @@
 mod bindgen;
 mod build;
 mod compose;
+mod dev;
 mod doc;
 mod ir;
 mod run;
@@ -41,7 +42,7 @@ impl Plan {
     }
 }
 
-const USAGE: &str = "usage: cargo xtask bench [--quick] [--install] [all|ir|build|bindgen [generation|incremental]|doc|compose|run|serve|ship]";
+const USAGE: &str = "usage: cargo xtask bench [--quick] [--install] [all|ir|build|bindgen [generation|incremental]|doc|compose|run|serve|dev|ship]";
 
 pub fn run(args: &[&str]) -> Result<()> {
     if cfg!(debug_assertions) {
@@ -71,6 +72,7 @@ pub fn run(args: &[&str]) -> Result<()> {
         ["compose"] => compose::run(plan),
         ["run"] => run::run(plan),
         ["serve"] => serve::run(plan),
+        ["dev"] => dev::run(plan),
         ["ship"] => ship::run(plan),
         _ => bail!("{USAGE}"),
     };
@@ -82,7 +84,7 @@ pub fn run(args: &[&str]) -> Result<()> {
 /// Every benchmark, in order of how long it takes.
 fn all(plan: Plan) -> Result<()> {
     type Bench = fn(Plan) -> Result<()>;
-    let benches: [(&str, Bench); 8] = [
+    let benches: [(&str, Bench); 9] = [
         ("ir", ir::run),
         ("doc", doc::run),
         ("bindgen", |plan| bindgen::run(plan, &[])),
@@ -91,6 +93,7 @@ fn all(plan: Plan) -> Result<()> {
         ("run", run::run),
         ("ship", ship::run),
         ("serve", serve::run),
+        ("dev", dev::run),
     ];
     for (name, bench) in benches {
         let t = Instant::now();

@@ -16,6 +16,7 @@ mod matrix;
 mod new;
 mod p3;
 mod plugin_host;
+mod profile;
 mod postgres;
 mod registry;
 mod sandbox;
