@@ -21,12 +21,12 @@ mod invoke;
 mod limits;
 mod profile;
 
-pub use profile::ProfileOptions;
 pub use host::IN_MEMORY;
 pub use limits::{
     Limits, MemoryLimit, MemoryLimiter, ParseLimitError, Timer, WASM_STACK_RANGE, parse_duration,
     parse_size, parse_wasm_stack,
 };
+pub use profile::ProfileOptions;
 pub use witloom_host::{Capabilities, Grant, NotProvided};
 
 use std::path::{Path, PathBuf};
@@ -624,9 +624,8 @@ fn prepare_with(
     let _ticker = match &opts.profile {
         Some(profile) => {
             let deadline = opts.limits.timeout.map(|t| std::time::Instant::now() + t);
-            store.data_mut().profiler = Some(profile::Sampler::new(
-                engine, component, profile, deadline,
-            )?);
+            store.data_mut().profiler =
+                Some(profile::Sampler::new(engine, component, profile, deadline)?);
             // Every tick samples; the tick past `--timeout` stops the
             // guest, as the timeout's own epoch would.
             store.set_epoch_deadline(1);

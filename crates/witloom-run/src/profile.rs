@@ -64,12 +64,17 @@ impl Sampler {
         opts: &ProfileOptions,
         deadline: Option<Instant>,
     ) -> Result<Sampler, RunError> {
-        let guest =
-            GuestProfiler::new_component(engine, &title(&opts.out), opts.interval, component.clone(), [])
-                .map_err(|e| RunError::Engine {
-                    what: "start the guest profiler",
-                    source: e.into_boxed_dyn_error(),
-                })?;
+        let guest = GuestProfiler::new_component(
+            engine,
+            &title(&opts.out),
+            opts.interval,
+            component.clone(),
+            [],
+        )
+        .map_err(|e| RunError::Engine {
+            what: "start the guest profiler",
+            source: e.into_boxed_dyn_error(),
+        })?;
         Ok(Sampler {
             guest,
             folded: BTreeMap::new(),
@@ -115,10 +120,12 @@ impl Sampler {
     pub fn finish(self, opts: &ProfileOptions) -> Result<(PathBuf, PathBuf), RunError> {
         let (json, svg) = opts.files();
         let mut bytes = Vec::new();
-        self.guest.finish(&mut bytes).map_err(|e| RunError::Engine {
-            what: "write the guest profile",
-            source: e.into_boxed_dyn_error(),
-        })?;
+        self.guest
+            .finish(&mut bytes)
+            .map_err(|e| RunError::Engine {
+                what: "write the guest profile",
+                source: e.into_boxed_dyn_error(),
+            })?;
         write(&json, &bytes)?;
         let lines: Vec<String> = self
             .folded

@@ -61,7 +61,10 @@ impl Args {
                 interval: self.profile_interval,
             }),
         };
-        let written = opts.profile.as_ref().map(witloom_run::ProfileOptions::files);
+        let written = opts
+            .profile
+            .as_ref()
+            .map(witloom_run::ProfileOptions::files);
         guest_log();
         let outcome = witloom_run::run(&self.file, &opts).map_err(|e| e.about(&self.file));
         if let Some((json, svg)) = written

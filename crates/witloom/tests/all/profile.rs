@@ -35,7 +35,11 @@ fn a_profile_of_a_hot_function_names_it_on_top_in_both_outputs() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "fib(32) = 2178309\n");
-    assert!(text(&out.stderr).contains("fib-profile.json"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("fib-profile.json"),
+        "{}",
+        text(&out.stderr)
+    );
 
     // The Firefox profile: the function most samples end in is `fib`.
     let json: serde_json::Value =
