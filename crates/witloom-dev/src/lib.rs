@@ -144,7 +144,7 @@ pub fn dev(opts: DevOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Result<(), 
     .map_err(|e| Diagnostic::new(format!("cannot watch the sources: {e}")))?;
     let mut app = App::load(&opts.manifest)?;
     let mut roots = watch::Roots::of(&app);
-    roots.watch(&mut watcher).map_err(Diagnostic::new)?;
+    roots.watch(&mut watcher)?;
 
     let mut running = Running::Nothing;
     // The bytes of the app in place, to skip a swap that changes nothing.
@@ -195,7 +195,7 @@ pub fn dev(opts: DevOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Result<(), 
                 if now != roots {
                     roots.unwatch(&mut watcher);
                     roots = now;
-                    roots.watch(&mut watcher).map_err(Diagnostic::new)?;
+                    roots.watch(&mut watcher)?;
                 }
             }
             Err(e) => on_event(Event::Failed(&e.into())),

@@ -7,6 +7,7 @@
 use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 use std::path::{Path, PathBuf};
 use witloom_app::App;
+use witloom_diag::Diagnostic;
 
 /// The paths of one app that are watched, and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,7 +50,7 @@ impl Roots {
     /// Starts watching every root with `watcher` (a root that does not
     /// exist, a WIT file rather than a directory included, is watched as
     /// far as it goes: its parent's events name it).
-    pub fn watch(&self, watcher: &mut RecommendedWatcher) -> Result<(), String> {
+    pub fn watch(&self, watcher: &mut RecommendedWatcher) -> Result<(), Diagnostic> {
         for tree in &self.trees {
             let (path, mode) = if tree.is_dir() {
                 (tree.as_path(), RecursiveMode::Recursive)
@@ -61,12 +62,12 @@ impl Roots {
             };
             watcher
                 .watch(path, mode)
-                .map_err(|e| format!("cannot watch `{}`: {e}", path.display()))?;
+                .map_err(|e| cannot_watch(path, &e))?;
         }
         if let Some(dir) = self.manifest.as_deref().and_then(Path::parent) {
             watcher
                 .watch(dir, RecursiveMode::NonRecursive)
-                .map_err(|e| format!("cannot watch `{}`: {e}", dir.display()))?;
+                .map_err(|e| cannot_watch(dir, &e))?;
         }
         Ok(())
     }
@@ -101,6 +102,16 @@ impl Roots {
             name.starts_with('.') || name == "target"
         });
         !hidden_or_built && !editor_scratch(path)
+    }
+}
+
+fn cannot_watch(path: &Path, e: &notify::Error) -> Diagnostic {
+    let d = Diagnostic::new(format!("cannot watch `{}`: {e}", path.display()));
+    match e.kind {
+        notify::ErrorKind::MaxFilesWatch => d.with_help(
+            "the system's limit of watches is reached: raise fs.inotify.max_user_watches",
+        ),
+        _ => d,
     }
 }
 

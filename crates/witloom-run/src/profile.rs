@@ -101,7 +101,9 @@ impl Sampler {
                 match frame.func_name() {
                     // Rust's symbols demangled, without their hash.
                     Some(name) => match rustc_demangle::try_demangle(name) {
-                        Ok(demangled) => format!("{module}::{demangled:#}"),
+                        Ok(demangled) => {
+                            format!("{module}::{}", without_hash(&demangled.to_string()))
+                        }
                         Err(_) => format!("{module}::{name}"),
                     },
                     None => format!("{module}::func{}", frame.func_index()),
@@ -152,6 +154,16 @@ impl Sampler {
         }
         write(&svg, &drawn)?;
         Ok((json, svg))
+    }
+}
+
+/// A demangled Rust path without its trailing `::h` and 16 hex digits.
+fn without_hash(path: &str) -> &str {
+    match path.rsplit_once("::h") {
+        Some((head, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            head
+        }
+        _ => path,
     }
 }
 
