@@ -296,14 +296,22 @@ pub fn compose_app(app: &App, out: Option<&Path>) -> Result<Composed, ComposeErr
         });
     }
     let bytes = encode_to(&parts, &plan, &path)?;
-    Ok(Composed {
-        path,
-        parts: parts.len(),
-        wires: plan.wires.len(),
-        host: plan.host.len(),
-        bytes,
-        written: true,
-    })
+    Ok(Composed::written(path, &parts, &plan, bytes))
+}
+
+impl Composed {
+    /// What [`encode_to`] wrote to `path`: `bytes` of `parts` wired by
+    /// `plan`.
+    pub fn written(path: PathBuf, parts: &[Part], plan: &Plan, bytes: usize) -> Composed {
+        Composed {
+            path,
+            parts: parts.len(),
+            wires: plan.wires.len(),
+            host: plan.host.len(),
+            bytes,
+            written: true,
+        }
+    }
 }
 
 /// `compose --check` of an application: the wiring from its worlds alone,

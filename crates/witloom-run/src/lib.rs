@@ -490,7 +490,7 @@ pub struct Prepared {
     pub store: Store<State>,
     pub pre: InstancePre<State>,
     _timer: Option<limits::Timer>,
-    _ticker: Option<profile::Ticker>,
+    _ticker: Option<limits::Timer>,
 }
 
 impl std::fmt::Debug for Prepared {
@@ -639,7 +639,7 @@ fn prepare_with(
                     Err(wasmtime::Error::new(wasmtime::Trap::Interrupt))
                 }
             });
-            Some(profile::Ticker::start(engine.clone(), profile.interval))
+            Some(limits::Timer::every(engine.clone(), profile.interval))
         }
         None => None,
     };

@@ -251,10 +251,23 @@ pub struct Timer {
 
 impl Timer {
     pub fn start(engine: Engine, after: Duration) -> Timer {
+        Timer::spawn(engine, after, false)
+    }
+
+    /// Bumps the epoch every `interval` until dropped (`--profile`'s
+    /// samples).
+    pub fn every(engine: Engine, interval: Duration) -> Timer {
+        Timer::spawn(engine, interval, true)
+    }
+
+    fn spawn(engine: Engine, after: Duration, repeat: bool) -> Timer {
         let (cancel, cancelled) = mpsc::channel::<()>();
         let thread = std::thread::spawn(move || {
-            if let Err(mpsc::RecvTimeoutError::Timeout) = cancelled.recv_timeout(after) {
+            while let Err(mpsc::RecvTimeoutError::Timeout) = cancelled.recv_timeout(after) {
                 engine.increment_epoch();
+                if !repeat {
+                    break;
+                }
             }
         });
         Timer {

@@ -9,7 +9,6 @@
 use crate::RunError;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use wasmtime::{AsContext, Engine, GuestProfiler, WasmBacktrace};
 
@@ -177,36 +176,4 @@ fn title(out: &Path) -> String {
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
     witloom_diag::io::write(path, bytes).map_err(RunError::from)
-}
-
-/// Bumps the engine's epoch every interval until dropped: each bump is a
-/// sample.
-#[derive(Debug)]
-pub struct Ticker {
-    stop: Option<mpsc::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Ticker {
-    pub fn start(engine: Engine, every: Duration) -> Ticker {
-        let (stop, stopped) = mpsc::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
-                engine.increment_epoch();
-            }
-        });
-        Ticker {
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Ticker {
-    fn drop(&mut self) {
-        drop(self.stop.take());
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
 }

@@ -70,14 +70,9 @@ impl Args {
         }
         let path = self.output.unwrap_or(out);
         let bytes = witloom_compose::encode_to(&parts, &plan, &path)?;
-        print_composed(&witloom_compose::Composed {
-            path,
-            parts: parts.len(),
-            wires: plan.wires.len(),
-            host: plan.host.len(),
-            bytes,
-            written: true,
-        });
+        print_composed(&witloom_compose::Composed::written(
+            path, &parts, &plan, bytes,
+        ));
         Ok(ExitCode::SUCCESS)
     }
 }

@@ -2,28 +2,18 @@
 //! and swap it in on every saved change ([`witloom_dev`]). This module
 //! parses the flags and prints the loop's events.
 
+use crate::build::BuildFlags;
 use crate::common::{guest_log, parse_dir};
 use crate::progress::{BuildProgress, Verbosity};
 use crate::serve::{ServeFlags, print_ready};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use witloom_dev::{DevOptions, Event};
-use witloom_guest::Profile;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The application manifest [default: ./witloom.toml].
-    #[arg(long)]
-    manifest: Option<PathBuf>,
-    /// Build optimized components.
-    #[arg(long)]
-    release: bool,
-    /// Print nothing but errors and the serving line.
-    #[arg(short, long, conflicts_with = "verbose")]
-    quiet: bool,
-    /// Show each toolchain's own output as it builds.
-    #[arg(short, long)]
-    verbose: bool,
+    #[command(flatten)]
+    build: BuildFlags,
     /// How long the sources must be quiet after a change before the
     /// rebuild starts.
     #[arg(long, value_name = "DURATION", default_value = "50ms", value_parser = witloom_run::parse_duration)]
@@ -42,7 +32,7 @@ pub struct Args {
 impl Args {
     pub fn run(self) -> crate::Outcome {
         guest_log();
-        let verbosity = Verbosity::of(self.quiet, self.verbose);
+        let verbosity = self.build.verbosity();
         // A command app runs as `witloom run FILE` with the flags given
         // here: a process of its own, which a change can stop at once.
         let mut run_args = self.serve.run_args();
@@ -55,13 +45,9 @@ impl Args {
             witloom_diag::Diagnostic::new(format!("cannot find witloom itself: {e}"))
         })?;
         let opts = DevOptions {
-            manifest: crate::manifest_path(self.manifest),
-            profile: if self.release {
-                Profile::Release
-            } else {
-                Profile::Debug
-            },
-            verbose: self.verbose,
+            profile: self.build.profile(),
+            verbose: self.build.verbose,
+            manifest: crate::manifest_path(self.build.manifest),
             serve: self.serve.options(),
             run: Box::new(move |file| {
                 let mut cmd = std::process::Command::new(&exe);
