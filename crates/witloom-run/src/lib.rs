@@ -26,7 +26,7 @@ pub use limits::{
     Limits, MemoryLimit, MemoryLimiter, ParseLimitError, Timer, WASM_STACK_RANGE, parse_duration,
     parse_size, parse_wasm_stack,
 };
-pub use profile::ProfileOptions;
+pub use profile::{ProfileOptions, Sampler};
 pub use witloom_host::{Capabilities, Grant, NotProvided};
 
 use std::path::{Path, PathBuf};

@@ -100,6 +100,9 @@ pub struct ServeOptions {
     /// Where to serve Prometheus metrics (`GET /metrics`), on a listener
     /// of its own; `None` serves none ([`metrics`]).
     pub metrics: Option<SocketAddr>,
+    /// `--profile`: sample the guests of every request into one profile,
+    /// written when the server stops.
+    pub profile: Option<witloom_run::ProfileOptions>,
 }
 
 /// [`ServeOptions::reuse`]: what the user said, each `None` for the
@@ -167,6 +170,7 @@ impl Default for ServeOptions {
             max_body: None,
             reuse: ReuseOptions::default(),
             metrics: None,
+            profile: None,
         }
     }
 }
@@ -299,7 +303,13 @@ struct Shared {
     /// Set when shutdown begins.
     closing: Arc<AtomicBool>,
     metrics: Arc<Metrics>,
+    /// `--profile`: where it goes, and the samples so far.
+    profile: Option<(witloom_run::ProfileOptions, Profiler)>,
 }
+
+/// The one profile of a server's guests, which every store's epoch
+/// callback samples into; taken out once the server has stopped.
+type Profiler = Arc<std::sync::Mutex<Option<witloom_run::Sampler>>>;
 
 /// How many guest tasks are running, and a way to wait for none.
 #[derive(Default)]
@@ -415,6 +425,16 @@ impl Server {
         let stopping = Arc::new(AtomicBool::new(false));
         let closing = Arc::new(AtomicBool::new(false));
         let reuse = opts.reuse.resolve(database);
+        let profile = match &opts.profile {
+            Some(profile) => {
+                let sampler = witloom_run::Sampler::new(&engine, &component, profile, None)?;
+                Some((
+                    profile.clone(),
+                    Arc::new(std::sync::Mutex::new(Some(sampler))),
+                ))
+            }
+            None => None,
+        };
         let handler = handler_for(
             &engine,
             &component,
@@ -426,6 +446,7 @@ impl Server {
                 stopping: &stopping,
                 closing: &closing,
                 metrics: &metrics,
+                profiler: profile.as_ref().map(|(_, p)| p),
             },
         )?;
         Ok(Server {
@@ -449,6 +470,7 @@ impl Server {
                 stopping,
                 closing,
                 metrics,
+                profile,
             }),
             listener,
             addr,
@@ -481,11 +503,16 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), ServeError> {
         let listener =
             tokio::net::TcpListener::from_std(self.listener).map_err(ServeError::Runtime)?;
-        let ticker = self
-            .shared
-            .limits
-            .timeout
-            .map(|_| Ticker::start(self.shared.engine.clone()));
+        // Epoch ticks: `--timeout`'s, or `--profile`'s samples (the
+        // shorter interval when both).
+        let profile_every = self.shared.profile.as_ref().map(|(p, _)| p.interval);
+        let every = match (self.shared.limits.timeout, profile_every) {
+            (None, None) => None,
+            (Some(_), None) => Some(TICK),
+            (None, Some(p)) => Some(p),
+            (Some(_), Some(p)) => Some(p.min(TICK)),
+        };
+        let ticker = every.map(|every| Ticker::start(self.shared.engine.clone(), every));
         let exposition = match self.metrics {
             Some((listener, _)) => Some(tokio::spawn(serve_metrics(
                 tokio::net::TcpListener::from_std(listener).map_err(ServeError::Runtime)?,
@@ -559,6 +586,15 @@ impl Server {
         if let Some(exposition) = exposition {
             exposition.abort();
         }
+        if let Some((profile, profiler)) = &self.shared.profile {
+            let sampler = profiler
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take();
+            if let Some(sampler) = sampler {
+                sampler.finish(profile)?;
+            }
+        }
         Ok(())
     }
 }
@@ -598,6 +634,7 @@ impl Reloader {
                 stopping: &shared.stopping,
                 closing: &shared.closing,
                 metrics: &shared.metrics,
+                profiler: shared.profile.as_ref().map(|(_, p)| p),
             },
         )?;
         let wasi = handler.wasi();
@@ -618,6 +655,7 @@ struct HandlerParts<'a> {
     stopping: &'a Arc<AtomicBool>,
     closing: &'a Arc<AtomicBool>,
     metrics: &'a Arc<Metrics>,
+    profiler: Option<&'a Profiler>,
 }
 
 /// Checks that `component` is an HTTP handler the host can serve (its
@@ -652,6 +690,7 @@ fn handler_for(
                     closing: parts.closing.clone(),
                     next_instance: AtomicU64::new(1),
                     metrics: parts.metrics.clone(),
+                    profiler: parts.profiler.cloned(),
                 },
             ))
         }
@@ -767,6 +806,10 @@ fn config(opts: &ServeOptions, pooled: bool) -> Config {
     // one, no epoch checks are compiled in (what `wasmtime serve` does):
     // they cost throughput on every request.
     opts.limits.configure(&mut config);
+    if opts.profile.is_some() {
+        // Each epoch tick is a sample.
+        config.epoch_interruption(true);
+    }
     if !pooled {
         return config;
     }
@@ -1188,7 +1231,13 @@ impl Shared {
             &self.engine,
             RequestState::new(&self.env, self.db.clone(), self.limits.max_memory, deadline),
         );
-        limited(store, &self.limits, &self.stopping, deadline)
+        limited(
+            store,
+            &self.limits,
+            &self.stopping,
+            deadline,
+            self.profile.as_ref().map(|(_, p)| p),
+        )
     }
 }
 
@@ -1201,18 +1250,32 @@ fn limited(
     limits: &Limits,
     stopping: &Arc<AtomicBool>,
     deadline: Option<Instant>,
+    profiler: Option<&Profiler>,
 ) -> Store<RequestState> {
     store.limiter(|s| &mut s.limits);
     if let Some(fuel) = limits.fuel {
         // Only fails when fuel is not configured, and it is.
         let _ = store.set_fuel(fuel);
     }
-    if limits.timeout.is_none() {
+    if limits.timeout.is_none() && profiler.is_none() {
         return store;
     }
     let stopping = stopping.clone();
+    let profiler = profiler.cloned();
+    let timed = limits.timeout.is_some();
     store.set_epoch_deadline(1);
-    store.epoch_deadline_callback(move |_| {
+    store.epoch_deadline_callback(move |ctx| {
+        if let Some(profiler) = &profiler
+            && let Some(sampler) = profiler
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .as_mut()
+        {
+            sampler.sample(&ctx);
+        }
+        if !timed {
+            return Ok(wasmtime::UpdateDeadline::Continue(1));
+        }
         if stopping.load(Ordering::Relaxed) {
             return Err(wasmtime::Error::new(ShutDown));
         }
@@ -1254,12 +1317,12 @@ struct Ticker {
 }
 
 impl Ticker {
-    fn start(engine: Engine) -> Ticker {
+    fn start(engine: Engine, every: Duration) -> Ticker {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let thread = std::thread::spawn(move || {
             while !flag.load(Ordering::Relaxed) {
-                std::thread::sleep(TICK);
+                std::thread::sleep(every);
                 engine.increment_epoch();
             }
         });

@@ -66,6 +66,7 @@ pub(crate) struct Workers {
     pub(crate) closing: Arc<AtomicBool>,
     pub(crate) next_instance: AtomicU64,
     pub(crate) metrics: Arc<Metrics>,
+    pub(crate) profiler: Option<crate::Profiler>,
 }
 
 impl HandlerState for Workers {
@@ -126,7 +127,13 @@ impl Workers {
             &self.engine,
             RequestState::new(&self.env, self.db.clone(), self.limits.max_memory, None),
         );
-        crate::limited(store, &self.limits, &self.stopping, None)
+        crate::limited(
+            store,
+            &self.limits,
+            &self.stopping,
+            None,
+            self.profiler.as_ref(),
+        )
     }
 }
 

@@ -56,6 +56,7 @@ impl Args {
             }),
             debounce: self.debounce,
         };
+        let profile = opts.serve.profile.clone();
         let mut progress: Option<BuildProgress> = None;
         witloom_dev::dev(opts, &mut |event| {
             if let Event::Build(e) = event {
@@ -69,6 +70,9 @@ impl Args {
             }
             show(&event, verbosity);
         })?;
+        if let Some(profile) = profile {
+            crate::run::print_profile(&profile);
+        }
         Ok(ExitCode::SUCCESS)
     }
 }

@@ -61,21 +61,10 @@ impl Args {
                 interval: self.profile_interval,
             }),
         };
-        let written = opts
-            .profile
-            .as_ref()
-            .map(witloom_run::ProfileOptions::files);
         guest_log();
         let outcome = witloom_run::run(&self.file, &opts).map_err(|e| e.about(&self.file));
-        if let Some((json, svg)) = written
-            && json.is_file()
-        {
-            eprintln!(
-                "{:>9} {} (profiler.firefox.com) and {} (flame graph)",
-                "profile",
-                json.display(),
-                svg.display()
-            );
+        if let Some(profile) = &opts.profile {
+            print_profile(profile);
         }
         match outcome? {
             witloom_run::Outcome::Exited(code) => Ok(ExitCode::from(code.clamp(0, 255) as u8)),
@@ -86,5 +75,19 @@ impl Args {
                 Ok(ExitCode::SUCCESS)
             }
         }
+    }
+}
+
+/// The line that says where a profile was written (if it was: a guest
+/// that could not start left none).
+pub fn print_profile(profile: &witloom_run::ProfileOptions) {
+    let (json, svg) = profile.files();
+    if json.is_file() {
+        eprintln!(
+            "{:>9} {} (profiler.firefox.com) and {} (flame graph)",
+            "profile",
+            json.display(),
+            svg.display()
+        );
     }
 }

@@ -69,6 +69,14 @@ pub struct ServeFlags {
     /// of its own; port 0: any free port, printed at start) [default: off].
     #[arg(long, value_name = "ADDR")]
     metrics: Option<SocketAddr>,
+    /// Sample the guests of every request and write, when the server
+    /// stops, OUT.json (the Firefox profiler's format) and OUT.svg (a
+    /// flame graph).
+    #[arg(long, value_name = "OUT")]
+    profile: Option<PathBuf>,
+    /// How often --profile samples, e.g. 1ms.
+    #[arg(long, value_name = "DURATION", default_value = "1ms", value_parser = witloom_run::parse_duration, requires = "profile")]
+    profile_interval: std::time::Duration,
 }
 
 impl ServeFlags {
@@ -90,6 +98,10 @@ impl ServeFlags {
                 idle: self.instance_idle_timeout,
             },
             metrics: self.metrics,
+            profile: self.profile.map(|out| witloom_run::ProfileOptions {
+                out,
+                interval: self.profile_interval,
+            }),
         }
     }
 
@@ -130,7 +142,11 @@ impl Args {
         let ready = |server: &witloom_serve::Server| {
             print_ready(&file, server.local_addr(), server.metrics_addr());
         };
+        let profile = opts.profile.clone();
         witloom_serve::serve(&file, &opts, ready).map_err(|e| e.about(&file))?;
+        if let Some(profile) = profile {
+            crate::run::print_profile(&profile);
+        }
         Ok(ExitCode::SUCCESS)
     }
 }

@@ -1,6 +1,6 @@
-//! `witloom run --profile`: a guest that spends its time in `fib` is
-//! profiled, and both outputs (the Firefox profile and the flame graph)
-//! put `fib` on top.
+//! `witloom run --profile` and `witloom serve --profile`: a guest that
+//! spends its time in `fib` is profiled, and both outputs (the Firefox
+//! profile and the flame graph) put `fib` on top.
 
 use crate::common::{scratch, text, witloom};
 
@@ -41,6 +41,12 @@ fn a_profile_of_a_hot_function_names_it_on_top_in_both_outputs() {
         text(&out.stderr)
     );
 
+    fib_is_on_top(&profile);
+}
+
+/// Both outputs of the profile at `base`: the function most samples end
+/// in is `fib`, and `fib` spans most of the flame graph.
+fn fib_is_on_top(profile: &std::path::Path) {
     // The Firefox profile: the function most samples end in is `fib`.
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(profile.with_extension("json")).unwrap()).unwrap();
@@ -62,29 +68,100 @@ fn a_profile_of_a_hot_function_names_it_on_top_in_both_outputs() {
         let name = strings[names[func] as usize].as_str().unwrap().to_string();
         *leaves.entry(name).or_default() += 1;
     }
-    let top = leaves.iter().max_by_key(|(_, n)| **n).unwrap();
+    let top = leaves.iter().max_by_key(|(_, n)| **n).expect("samples");
     assert_eq!(top.0, "fib", "{leaves:?}");
     assert!(*top.1 >= 5, "enough samples: {leaves:?}");
 
-    // The flame graph: `fib` spans most of its width (the samples of its
-    // outermost frame are most of all the samples).
+    // The flame graph: the samples with `fib` anywhere on their stack
+    // (the union of its frames' spans, `fg:x`..`fg:x + fg:w` in samples)
+    // are most of them.
     let svg = std::fs::read_to_string(profile.with_extension("svg")).unwrap();
-    let frames: Vec<(String, u64)> = svg
-        .split("<title>")
-        .skip(1)
-        .filter_map(|t| t.split_once("</title>").map(|(title, _)| title))
-        .filter_map(|t| {
-            let (name, rest) = t.split_once(" (")?;
-            let samples: u64 = rest.split_whitespace().next()?.parse().ok()?;
-            Some((name.to_string(), samples))
-        })
-        .collect();
-    let all = frames.iter().find(|(n, _)| n == "all").map_or(0, |f| f.1);
-    let fib = frames
-        .iter()
-        .filter(|(n, _)| n.ends_with("::fib"))
-        .map(|f| f.1)
-        .max()
-        .unwrap_or(0);
-    assert!(all > 0 && fib * 2 > all, "fib {fib} of {all}: {frames:?}");
+    let attr = |frame: &str, name: &str| -> Option<u64> {
+        let at = frame.find(&format!("{name}=\""))? + name.len() + 2;
+        frame[at..].split('"').next()?.parse().ok()
+    };
+    let mut all = 0;
+    let mut spans: Vec<(u64, u64)> = Vec::new();
+    for frame in svg.split("<g><title>").skip(1) {
+        let (Some(x), Some(w)) = (attr(frame, "fg:x"), attr(frame, "fg:w")) else {
+            continue;
+        };
+        if frame.starts_with("all (") {
+            all = w;
+        } else if frame.starts_with("wasm::fib (") {
+            spans.push((x, x + w));
+        }
+    }
+    spans.sort();
+    let mut covered = 0;
+    let mut reach = 0;
+    for (start, end) in spans {
+        let start = start.max(reach);
+        if end > start {
+            covered += end - start;
+            reach = end;
+        }
+    }
+    assert!(
+        all > 0 && covered * 2 > all,
+        "fib in {covered} of {all} samples"
+    );
+}
+
+#[test]
+fn a_served_guest_is_profiled_across_its_requests() {
+    use crate::common::served::{Served, client, get};
+    let app = scratch("profile-serve").join("hot");
+    let out = witloom(&[
+        "init",
+        app.to_str().unwrap(),
+        "--lang",
+        "c",
+        "--template",
+        "http",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let source = app.join("handler/handler.c");
+    let handler = std::fs::read_to_string(&source).unwrap();
+    let handler = handler
+        .replace(
+            "#include \"hot.h\"\n",
+            "#include \"hot.h\"\n\n__attribute__((noinline)) static unsigned fib(unsigned n) {\n    return n < 2 ? n : fib(n - 1) + fib(n - 2);\n}\n",
+        )
+        .replace(
+            "    wasi_http_types_incoming_request_drop_own(request);\n",
+            "    wasi_http_types_incoming_request_drop_own(request);\n    volatile unsigned busy = fib(30);\n    (void)busy;\n",
+        );
+    assert!(handler.contains("fib(30)"), "{handler}");
+    std::fs::write(&source, handler).unwrap();
+    let manifest = app.join("witloom.toml");
+    let manifest = manifest.to_str().unwrap();
+    for verb in ["build", "compose"] {
+        let out = witloom(&[verb, "--manifest", manifest]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+    let profile = app.join("served-profile");
+    let mut server = Served::start(
+        &app.join("target/witloom/hot.wasm"),
+        &["--profile", profile.to_str().unwrap()],
+        "profile-serve",
+    );
+    let agent = client();
+    for _ in 0..5 {
+        let (status, body) = get(&agent, &server.url("/"));
+        assert_eq!(status, 200, "{}", text(&body));
+    }
+    // Written when the server stops.
+    assert_eq!(
+        server.terminate(std::time::Duration::from_secs(30)),
+        Some(0),
+        "{}",
+        server.log()
+    );
+    assert!(
+        server.log().contains("served-profile.json"),
+        "{}",
+        server.log()
+    );
+    fib_is_on_top(&profile);
 }
