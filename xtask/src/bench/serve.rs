@@ -179,6 +179,14 @@ pub fn run(plan: super::Plan) -> Result<()> {
         rps[2] / rps[1]
     );
 
+    metrics_overhead(
+        &wrk,
+        &witloom,
+        &dir.join("target/witloom/web-c.wasm"),
+        &out,
+        seconds,
+    )?;
+
     databases(&wrk, &witloom, &dir, &out, seconds)?;
 
     let file = soak_file.context("a component to soak")?;
@@ -434,6 +442,53 @@ fn duration_ms(text: &str) -> Result<f64> {
         bail!("`{text}` is not a wrk duration")
     };
     Ok(number.parse::<f64>()? * factor)
+}
+
+/// What `--metrics` costs: the C handler under `witloom serve` without and
+/// with it, three interleaved rounds each (also under `--quick`: a 3% goal
+/// needs more than one), medians. Goal: with ≥ 0.97× the requests per
+/// second without.
+fn metrics_overhead(
+    wrk: &Path,
+    witloom: &Path,
+    file: &Path,
+    out: &Path,
+    seconds: u32,
+) -> Result<()> {
+    let mut without = Vec::new();
+    let mut with = Vec::new();
+    for round in 0..3 {
+        for metrics in if round % 2 == 0 {
+            [false, true]
+        } else {
+            [true, false]
+        } {
+            let args: Vec<String> = if metrics {
+                vec!["--metrics".to_string(), "127.0.0.1:0".to_string()]
+            } else {
+                Vec::new()
+            };
+            let log = out.join(format!("metrics-{metrics}.log"));
+            let server = Server::start_with(Kind::Witloom, witloom, file, &args, &log)?;
+            load(wrk, &server.url, 2)?;
+            let measured = load(wrk, &server.url, seconds)?;
+            if measured.errors > 0 {
+                bail!("{} errors with --metrics {metrics}", measured.errors);
+            }
+            if metrics { &mut with } else { &mut without }.push(measured.rps);
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (with, without) = (median(&mut with), median(&mut without));
+    let ratio = with / without;
+    println!(
+        "  --metrics on web-c: {with:.0} req/s with, {without:.0} without: {ratio:.3}x (goal >= 0.97x: {})",
+        super::goal("serve: --metrics costs <= 3% of req/s", ratio >= 0.97)
+    );
+    Ok(())
 }
 
 #[cfg(test)]
