@@ -266,6 +266,8 @@ pub struct Composed {
     pub wires: usize,
     /// Imports left for the host.
     pub host: usize,
+    /// What the app exports (its root's exports), as the plan found them.
+    pub exports: Vec<String>,
     pub bytes: usize,
     /// False when the app's one component, named like the app, is the app
     /// already: nothing was written (wrapping it into itself would nest it
@@ -291,6 +293,7 @@ pub fn compose_app(app: &App, out: Option<&Path>) -> Result<Composed, ComposeErr
             parts: 1,
             wires: 0,
             host: plan.host.len(),
+            exports: plan.exports,
             bytes: std::fs::metadata(&only.artifact).map_or(0, |m| m.len() as usize),
             written: false,
         });
@@ -308,6 +311,7 @@ impl Composed {
             parts: parts.len(),
             wires: plan.wires.len(),
             host: plan.host.len(),
+            exports: plan.exports.clone(),
             bytes,
             written: true,
         }

@@ -114,8 +114,9 @@ enum Message {
         metrics: Option<SocketAddr>,
         reloader: witloom_serve::Reloader,
     },
-    /// The server stopped (after a stop, or because it could not start).
-    ServerEnded(Result<(), Diagnostic>),
+    /// The server stopped (after a stop, or because it could not start):
+    /// whether it could not bind its address, and its error.
+    ServerEnded(Result<(), (bool, Diagnostic)>),
 }
 
 /// The app being served or run.
@@ -162,7 +163,7 @@ pub fn dev(opts: DevOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Result<(), 
                     return Ok(());
                 }
                 let swap = Instant::now();
-                let first = place(&composed.path, &bytes, &mut running, &opts, &tx, on_event)?;
+                let first = place(&composed, &bytes, &mut running, &opts, &tx, on_event)?;
                 serving = Some(bytes);
                 reload.swap = swap.elapsed();
                 reload.total = changed_at.elapsed();
@@ -178,6 +179,11 @@ pub fn dev(opts: DevOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Result<(), 
         // Then wait for the next change (or the end).
         let changes = match wait(&rx, &roots, &mut running, &opts, on_event)? {
             Waited::Changed(paths) => paths,
+            Waited::NotStarted => {
+                serving = None;
+                loaded = false;
+                continue;
+            }
             Waited::Stop => {
                 on_event(Event::Stopping);
                 return stop(running, &rx);
@@ -241,17 +247,15 @@ fn cycle(
 /// the command); later ones are swapped in (or re-run). True for the
 /// first.
 fn place(
-    path: &Path,
+    composed: &witloom_compose::Composed,
     bytes: &[u8],
     running: &mut Running,
     opts: &DevOptions,
     tx: &Sender<Message>,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<bool, Diagnostic> {
-    let entry = witloom_guest::shape_of(bytes)
-        .ok()
-        .and_then(|shape| Entry::among(shape.exports.iter().map(String::as_str)));
-    let Some(entry) = entry else {
+    let path = composed.path.as_path();
+    let Some(entry) = Entry::among(composed.exports.iter().map(String::as_str)) else {
         return Err(Diagnostic::new(format!(
             "`{}` exports neither a `wasi:http` handler nor `wasi:cli/run`: there is nothing to serve or run",
             path.display()
@@ -275,8 +279,11 @@ fn place(
                 let stop: witloom_serve::Stop = Box::pin(async move {
                     let _ = stopped.await;
                 });
-                let result = witloom_serve::serve_until(&file, &serve, ready, Some(stop))
-                    .map_err(|e| e.about(&file));
+                let result =
+                    witloom_serve::serve_until(&file, &serve, ready, Some(stop)).map_err(|e| {
+                        let bind = matches!(e, witloom_serve::ServeError::Bind { .. });
+                        (bind, e.about(&file))
+                    });
                 let _ = tx.send(Message::ServerEnded(result));
             });
             *running = Running::Served {
@@ -302,7 +309,7 @@ fn place(
             let Some(reloader) = reloader else {
                 return Err(Diagnostic::new("the server has not started yet"));
             };
-            reloader.swap(path).map_err(|e| e.about(path))?;
+            reloader.swap(path, bytes).map_err(|e| e.about(path))?;
             Ok(false)
         }
         Running::Command(child) => {
@@ -333,6 +340,8 @@ fn start(path: &Path, opts: &DevOptions) -> Result<Child, Diagnostic> {
 enum Waited {
     Changed(Vec<PathBuf>),
     Stop,
+    /// The first app could not be served: wait for a change to try again.
+    NotStarted,
 }
 
 /// Waits for a change that counts, then for the sources to be quiet for
@@ -398,11 +407,17 @@ fn wait(
                     });
                 }
             }
-            Some(Message::ServerEnded(result)) => {
-                // It ended without being stopped: it could not start.
-                result?;
-                return Ok(Waited::Stop);
+            // It ended without being stopped: it could not start. Its
+            // address taken is the end of `dev`; anything else about the
+            // app (an import it cannot link, say) waits for a fix, as a
+            // build error does.
+            Some(Message::ServerEnded(Err((true, bind)))) => return Err(bind),
+            Some(Message::ServerEnded(Err((false, why)))) => {
+                on_event(Event::Failed(&why));
+                *running = Running::Nothing;
+                return Ok(Waited::NotStarted);
             }
+            Some(Message::ServerEnded(Ok(()))) => return Ok(Waited::Stop),
             None => {}
         }
         if let Some(since) = first
@@ -433,7 +448,7 @@ fn stop(running: Running, rx: &Receiver<Message>) -> Result<(), Diagnostic> {
             // The server's own error, if it had one.
             while let Ok(message) = rx.try_recv() {
                 if let Message::ServerEnded(result) = message {
-                    return result;
+                    return result.map_err(|(_, why)| why);
                 }
             }
             Ok(())

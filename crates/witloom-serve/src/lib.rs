@@ -612,17 +612,16 @@ impl std::fmt::Debug for Reloader {
 }
 
 impl Reloader {
-    /// Compiles, checks and links the component at `path` as
+    /// Compiles, checks and links the component `bytes`, read from `path`, as
     /// [`Server::new`] did the first (same engine, limits, grants and
     /// reuse), then makes it serve every request that arrives from now on.
     /// Requests in flight finish on the component they started on; WASI
     /// 0.3 instances of the old one end once their requests are done.
     /// Anything that fails leaves the old component serving. Blocks while
     /// it compiles: call it off the server's runtime.
-    pub fn swap(&self, path: &Path) -> Result<Wasi, ServeError> {
+    pub fn swap(&self, path: &Path, bytes: &[u8]) -> Result<Wasi, ServeError> {
         let shared = &self.shared;
-        let bytes = witloom_diag::io::read(path).map_err(RunError::from)?;
-        let component = witloom_run::load(&shared.engine, path, &bytes, shared.no_cache)?;
+        let component = witloom_run::load(&shared.engine, path, bytes, shared.no_cache)?;
         let handler = handler_for(
             &shared.engine,
             &component,

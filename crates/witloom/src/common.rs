@@ -105,6 +105,10 @@ pub enum ArgError {
     Zero,
     #[error("`{0}` is not a number")]
     NotANumber(String),
+    #[error("must be longer than 0")]
+    ZeroInterval,
+    #[error(transparent)]
+    Limit(#[from] witloom_run::ParseLimitError),
 }
 
 /// `K=V`: an environment variable for the guest, with a name.
@@ -151,6 +155,15 @@ pub fn parse_count(s: &str) -> Result<usize, ArgError> {
         Ok(0) => Err(ArgError::Zero),
         Ok(n) => Ok(n),
         Err(_) => Err(ArgError::NotANumber(s.to_string())),
+    }
+}
+
+/// `--profile-interval`: a duration, not zero (a sample at every
+/// instruction would never let the guest run).
+pub fn parse_interval(s: &str) -> Result<std::time::Duration, ArgError> {
+    match witloom_run::parse_duration(s)? {
+        d if d.is_zero() => Err(ArgError::ZeroInterval),
+        d => Ok(d),
     }
 }
 

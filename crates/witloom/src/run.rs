@@ -36,7 +36,7 @@ pub struct Args {
     #[arg(long, value_name = "OUT")]
     profile: Option<PathBuf>,
     /// How often --profile samples, e.g. 1ms.
-    #[arg(long, value_name = "DURATION", default_value = "1ms", value_parser = witloom_run::parse_duration, requires = "profile")]
+    #[arg(long, value_name = "DURATION", default_value = "1ms", value_parser = crate::common::parse_interval, requires = "profile")]
     profile_interval: std::time::Duration,
     /// Arguments for the guest's `main` (a command; with --invoke, pass
     /// values in the call instead).

@@ -181,6 +181,11 @@ fn run_flags_out_of_range_are_usage_errors() {
         (vec!["--dir", "::/x"], "names no host directory"),
         (vec!["--env", "=V"], "has no name before `=`"),
         (vec!["--invoke", "f()", "--", "arg"], "cannot be used with"),
+        (
+            vec!["--profile", "p", "--profile-interval", "0ms"],
+            "must be longer than 0",
+        ),
+        (vec!["--profile-interval", "1ms"], "--profile"),
     ] {
         let mut all = vec!["run", "x.wasm"];
         all.extend(args.iter().copied());
