@@ -8,7 +8,7 @@
 use crate::{
     Backend, BindingsError, Guest, GuestError, Profile, error, error::Action, files_with_ext,
 };
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use wit_bindgen_core::{Files, WorldGenerator};
 use witloom_app::Toolchain;
@@ -35,21 +35,89 @@ impl Backend for C {
                 message: format!("no .c files in `{}`", guest.sources.display()),
             });
         }
+        let generated = bindings_objects(guest, bindings, tc)?;
         let out = guest.work_dir.join("core.wasm");
-        let mut cmd = Command::new(tc.program.as_ref().expect("a ready toolchain has clang"));
-        cmd.args(&tc.args).arg("-mexec-model=reactor");
-        match guest.profile {
-            Profile::Release => cmd.args(["-O2", "-Wl,--strip-debug"]),
-            Profile::Debug => cmd.args(["-O0", "-g"]),
-        };
+        let mut cmd = clang(guest, tc);
+        cmd.arg("-mexec-model=reactor");
+        if guest.profile == Profile::Release {
+            cmd.arg("-Wl,--strip-debug");
+        }
         cmd.arg("-I").arg(bindings).arg("-I").arg(guest.sources);
         cmd.args(&user)
-            .args(files_with_ext(guest.name, bindings, "c")?)
+            .args(generated)
             .args(files_with_ext(guest.name, bindings, "o")?);
         cmd.arg("-o").arg(&out);
         run_tool(guest, &mut cmd).map_err(|e| explain_undefined_exports(guest, e))?;
         error::io(guest.name, Action::Read, &out, std::fs::read(&out))
     }
+}
+
+/// clang for the guest's target and profile.
+fn clang(guest: &Guest<'_>, tc: &Toolchain) -> Command {
+    let mut cmd = Command::new(tc.program.as_ref().expect("a ready toolchain has clang"));
+    cmd.args(&tc.args);
+    cmd.args(match guest.profile {
+        Profile::Release => ["-O2"].as_slice(),
+        Profile::Debug => ["-O0", "-g"].as_slice(),
+    });
+    cmd
+}
+
+/// The generated bindings (`<world>.c`), each compiled to an object once
+/// for its text, the toolchain and the profile, and kept in the work
+/// directory: they are most of what clang reads (an HTTP world's are 5,000
+/// lines) and change only with the WIT, while the user's files change on
+/// every edit. An object is compiled to a temporary name and renamed, so
+/// that an interrupted build never leaves a truncated one to be taken.
+fn bindings_objects(
+    guest: &Guest<'_>,
+    bindings: &Path,
+    tc: &Toolchain,
+) -> Result<Vec<PathBuf>, GuestError> {
+    use std::hash::{Hash, Hasher};
+    let dir = guest.work_dir.join("objects");
+    error::io(
+        guest.name,
+        Action::Create,
+        &dir,
+        std::fs::create_dir_all(&dir),
+    )?;
+    let mut objects = Vec::new();
+    for source in files_with_ext(guest.name, bindings, "c")? {
+        let mut hasher = std::hash::DefaultHasher::new();
+        (
+            tc.fingerprint(),
+            &tc.program,
+            guest.profile == Profile::Release,
+        )
+            .hash(&mut hasher);
+        source.file_name().hash(&mut hasher);
+        error::io(guest.name, Action::Read, &source, std::fs::read(&source))?.hash(&mut hasher);
+        let object = dir.join(format!("bindings-{:016x}.o", hasher.finish()));
+        if !object.is_file() {
+            let partial = object.with_extension("o.partial");
+            let mut cmd = clang(guest, tc);
+            cmd.arg("-I").arg(bindings).arg("-c").arg(&source);
+            cmd.arg("-o").arg(&partial);
+            run_tool(guest, &mut cmd)?;
+            error::io(
+                guest.name,
+                Action::Write,
+                &object,
+                std::fs::rename(&partial, &object),
+            )?;
+        }
+        objects.push(object);
+    }
+    // Objects of earlier WIT (or of the other profile) are of no more use.
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for entry in entries.flatten() {
+            if !objects.contains(&entry.path()) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+    Ok(objects)
 }
 
 /// Runs a wit-bindgen generator over the guest's world and writes its files
