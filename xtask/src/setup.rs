@@ -1,4 +1,5 @@
-//! Installs what witloom's builds and tests need on a fresh machine, and
+//! Installs what witloom's builds and tests need on a fresh machine (C, Rust,
+//! Go and Python guests' toolchains, and the tests' servers), and
 //! says exactly what to do about what it cannot install.
 //!
 //! Runs on every `cargo xtask test` and `demo`, so it must be quick when
@@ -41,7 +42,8 @@ pub fn run() -> Result<()> {
 pub fn guests() -> Result<()> {
     rust_targets()?;
     debian_packages(DEBIAN_PACKAGES, "C guests")?;
-    go()
+    go()?;
+    python()
 }
 
 fn rust_targets() -> Result<()> {
@@ -119,6 +121,37 @@ fn is_root() -> bool {
         .arg("-u")
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// componentize-py, pinned, from PyPI into witloom's own virtual
+/// environment (`witloom_app::toolchain::componentize_py_env`), never
+/// the user's site-packages: the path `witloom` looks at first.
+fn python() -> Result<()> {
+    use witloom_app::toolchain::{COMPONENTIZE_PY, componentize_py_env};
+    let tc = witloom_app::toolchain::detect(witloom_manifest::Language::Python);
+    if tc.ready() {
+        return Ok(());
+    }
+    let Some(env) = componentize_py_env() else {
+        bail!("no place for witloom's toolchains: set HOME or WITLOOM_TOOLCHAINS");
+    };
+    println!(
+        "setup: componentize-py {COMPONENTIZE_PY} into {}",
+        env.display()
+    );
+    // A half-made environment (an interrupted install) is made again.
+    let _ = std::fs::remove_dir_all(&env);
+    crate::run(Command::new("python3").arg("-m").arg("venv").arg(&env))?;
+    crate::run(
+        Command::new(env.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check"])
+            .arg(format!("componentize-py=={COMPONENTIZE_PY}")),
+    )?;
+    let tc = witloom_app::toolchain::detect(witloom_manifest::Language::Python);
+    if let Some(missing) = tc.missing.first() {
+        bail!("componentize-py is still not ready: {}", missing.what);
+    }
+    Ok(())
 }
 
 /// Go cannot be installed from here (it is not a Debian package of a

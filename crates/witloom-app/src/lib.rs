@@ -95,7 +95,7 @@ pub struct App {
     pub manifest: Option<Manifest>,
     wits: Vec<Wit>,
     components: Vec<Component>,
-    toolchains: [OnceLock<Toolchain>; 3],
+    toolchains: [OnceLock<Toolchain>; Language::ALL.len()],
 }
 
 /// Why an application could not be loaded.

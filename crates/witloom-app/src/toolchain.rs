@@ -15,6 +15,41 @@ pub const RUST_TARGET: &str = "wasm32-wasip2";
 /// Go's `//go:wasmexport` and wasip1 `-buildmode=c-shared` need 1.25.
 pub const MIN_GO: (u32, u32) = (1, 25);
 
+/// The componentize-py release Python guests are built with (from PyPI;
+/// it embeds CPython 3.14 in the component).
+pub const COMPONENTIZE_PY: &str = "0.25.1";
+
+/// Where witloom keeps the toolchains it installs for itself, apart from
+/// the user's own (componentize-py in a virtual environment of its own):
+/// `$WITLOOM_TOOLCHAINS`, else `$XDG_DATA_HOME/witloom/toolchains`, else
+/// `~/.local/share/witloom/toolchains`.
+pub fn toolchains_dir() -> Option<PathBuf> {
+    let absolute = |v: &str| {
+        std::env::var_os(v)
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+    };
+    absolute("WITLOOM_TOOLCHAINS")
+        .or_else(|| absolute("XDG_DATA_HOME").map(|d| d.join("witloom/toolchains")))
+        .or_else(|| absolute("HOME").map(|h| h.join(".local/share/witloom/toolchains")))
+}
+
+/// The virtual environment witloom installs componentize-py into.
+pub fn componentize_py_env() -> Option<PathBuf> {
+    toolchains_dir().map(|d| d.join(format!("componentize-py-{COMPONENTIZE_PY}")))
+}
+
+/// The command that installs componentize-py where witloom looks first.
+pub fn componentize_py_install() -> String {
+    match componentize_py_env() {
+        Some(env) => format!(
+            "python3 -m venv {env} && {env}/bin/pip install componentize-py=={COMPONENTIZE_PY}",
+            env = env.display()
+        ),
+        None => format!("pip install componentize-py=={COMPONENTIZE_PY}"),
+    }
+}
+
 /// A language's toolchain as found on this machine.
 #[derive(Debug, Clone)]
 pub struct Toolchain {
@@ -99,6 +134,7 @@ pub fn detect(language: Language) -> Toolchain {
         Language::C => c(),
         Language::Rust => rust(),
         Language::Go => go(),
+        Language::Python => python(),
     }
 }
 
@@ -213,6 +249,49 @@ fn go() -> Toolchain {
     }
     tc.detail = Some("GOOS=wasip1 GOARCH=wasm".to_string());
     tc.program = Some(go);
+    tc
+}
+
+/// componentize-py: witloom's own (see [`componentize_py_env`]) first,
+/// else one on `PATH` of the same minor release (another may generate
+/// other names for the same WIT).
+fn python() -> Toolchain {
+    let mut tc = Toolchain::new(Language::Python);
+    let own = componentize_py_env()
+        .map(|env| env.join("bin/componentize-py"))
+        .filter(|p| p.is_file());
+    let Some(program) = own.or_else(|| which("componentize-py")) else {
+        tc.lacks(
+            "componentize-py is not installed",
+            componentize_py_install(),
+        );
+        return tc;
+    };
+    tc.version = version_line(&program, &["--version"]);
+    let minor = COMPONENTIZE_PY
+        .rsplit_once('.')
+        .map_or(COMPONENTIZE_PY, |(m, _)| m);
+    let found = tc
+        .version
+        .as_deref()
+        .and_then(|v| v.split_whitespace().nth(1))
+        .unwrap_or("");
+    if found.rsplit_once('.').map(|(m, _)| m) != Some(minor) {
+        tc.lacks(
+            format!(
+                "`{}` is componentize-py {}, not the {minor} line witloom builds with",
+                program.display(),
+                if found.is_empty() {
+                    "of no known version"
+                } else {
+                    found
+                }
+            ),
+            componentize_py_install(),
+        );
+    }
+    tc.detail = Some("embeds CPython; module `app`".to_string());
+    tc.program = Some(program);
     tc
 }
 

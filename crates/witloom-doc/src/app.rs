@@ -320,6 +320,7 @@ fn language(l: Option<Language>) -> &'static str {
         Some(Language::C) => "C",
         Some(Language::Rust) => "Rust",
         Some(Language::Go) => "Go",
+        Some(Language::Python) => "Python",
         None => "built",
     }
 }

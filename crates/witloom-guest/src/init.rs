@@ -137,7 +137,8 @@ pub fn init(
 }
 
 /// Refuses, before anything is written, an app that would not build at
-/// once: a 0.3 app in Go (stock Go builds no async world).
+/// once: a 0.3 app in Go (stock Go builds no async world) or in Python
+/// (no 0.3 skeleton yet).
 fn check_line(language: Language, wasi: WasiLine) -> Result<(), Diagnostic> {
     if wasi != WasiLine::P3 {
         return Ok(());
@@ -148,6 +149,13 @@ fn check_line(language: Language, wasi: WasiLine) -> Result<(), Diagnostic> {
         )
         .with_note(crate::GO_ASYNC)
         .with_help("write it in Rust or C (--lang rust, --lang c), or leave out --wasi 0.3"));
+    }
+    if language == Language::Python {
+        return Err(Diagnostic::new(
+            "witloom has no WASI 0.3 template in Python yet: nothing was written",
+        )
+        .with_note("componentize-py builds 0.3 worlds; the Python skeleton is for WASI 0.2 entry points (`wasi:cli/run`, `wasi:http/incoming-handler`)")
+        .with_help("leave out --wasi 0.3, or write it in Rust or C (--lang rust, --lang c)"));
     }
     Ok(())
 }

@@ -1,9 +1,11 @@
-//! Builds guest components from C, Rust and Go sources against a WIT world.
+//! Builds guest components from C, Rust, Go and Python sources against a
+//! WIT world.
 //!
 //! Each language is a [`Backend`]: with the toolchain the app found
 //! (`witloom_app::toolchain`), it writes bindings
 //! (in-process, from the loaded `Resolve`), and compiles. What comes out is
-//! either a component (Rust's `wasm32-wasip2` links one itself) or a core
+//! either a component (Rust's `wasm32-wasip2` and componentize-py make
+//! one themselves) or a core
 //! module, which [`componentize`] turns into a component with the world's
 //! metadata and the WASI preview1 reactor adapter. No external `wasm-tools`,
 //! `wit-bindgen` or `wac` is needed.
@@ -16,6 +18,7 @@ mod filled;
 mod go;
 mod go_clocks;
 pub mod init;
+mod python;
 mod rust;
 pub mod scaffold;
 mod tool;
@@ -36,6 +39,7 @@ fn backend(language: Language) -> &'static dyn Backend {
         Language::C => &c::C,
         Language::Rust => &rust::Rust,
         Language::Go => &go::Go,
+        Language::Python => &python::Python,
     }
 }
 
@@ -175,8 +179,13 @@ pub fn build(guest: &Guest<'_>, tc: &Toolchain) -> Result<Vec<u8>, GuestError> {
     (guest.report)(Progress::Step(Step::Compile));
     let core = backend.compile(guest, &bindings, tc)?;
     (guest.report)(Progress::Step(Step::Componentize));
-    let component = componentize(&core, &guest.wit.resolve, guest.world)
-        .map_err(|e| error::world_mismatch(guest, e))?;
+    // componentize-py makes the component itself.
+    let component = if wasmparser::Parser::is_component(&core) {
+        core
+    } else {
+        componentize(&core, &guest.wit.resolve, guest.world)
+            .map_err(|e| error::world_mismatch(guest, e))?
+    };
     componentize::check_shape(guest, &component)?;
     Ok(component)
 }

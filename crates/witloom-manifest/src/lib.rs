@@ -35,11 +35,13 @@ pub enum Language {
     C,
     Rust,
     Go,
+    /// CPython embedded in the component by componentize-py.
+    Python,
 }
 
 impl Language {
     /// Every language, in a fixed order.
-    pub const ALL: [Language; 3] = [Language::C, Language::Rust, Language::Go];
+    pub const ALL: [Language; 4] = [Language::C, Language::Rust, Language::Go, Language::Python];
 }
 
 impl fmt::Display for Language {
@@ -48,6 +50,7 @@ impl fmt::Display for Language {
             Language::C => "c",
             Language::Rust => "rust",
             Language::Go => "go",
+            Language::Python => "python",
         })
     }
 }
@@ -65,7 +68,7 @@ impl std::str::FromStr for Language {
 
 /// A `language` that is not one witloom builds.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown language `{0}`, expected one of `c`, `rust`, `go`")]
+#[error("unknown language `{0}`, expected one of `c`, `rust`, `go`, `python`")]
 pub struct UnknownLanguage(pub String);
 
 /// A loaded manifest, with its paths made absolute against its directory.

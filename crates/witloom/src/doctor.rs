@@ -19,16 +19,16 @@ impl Args {
                 .map(|d| format!(" ({d})"))
                 .unwrap_or_default();
             if tc.ready() {
-                println!("{name:<5} ready    {version}{detail}");
+                println!("{name:<6} ready    {version}{detail}");
                 if language == Language::Go {
                     // Ready for sync worlds; `build` refuses async ones.
-                    println!("      - async worlds: {}", witloom_guest::GO_ASYNC);
+                    println!("       - async worlds: {}", witloom_guest::GO_ASYNC);
                 }
             } else {
                 all_ready = false;
-                println!("{name:<5} missing  {version}{detail}");
+                println!("{name:<6} missing  {version}{detail}");
                 for m in &tc.missing {
-                    println!("      - {}\n        install: {}", m.what, m.install);
+                    println!("       - {}\n         install: {}", m.what, m.install);
                 }
             }
         }

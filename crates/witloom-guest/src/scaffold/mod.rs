@@ -1,5 +1,5 @@
 //! `witloom new`: a new component in an application, as a skeleton in C,
-//! Rust or Go that implements a world with placeholder bodies, so that it
+//! Rust, Go or Python that implements a world with placeholder bodies, so that it
 //! builds at once and the user only fills in the bodies.
 //!
 //! A skeleton is made from the model: which functions and resources there
@@ -18,6 +18,7 @@ pub(crate) mod c;
 pub(crate) mod exports;
 mod go;
 mod lex;
+mod python;
 mod rust;
 
 use crate::Language;
@@ -182,6 +183,7 @@ pub fn skeleton(
         Language::C => c::skeleton(&exports, name, entry),
         Language::Rust => rust::skeleton(&exports, name, entry, world_spec, wit_rel),
         Language::Go => go::skeleton(&exports, name, entry),
+        Language::Python => Ok(python::skeleton(&exports, name, entry, world_spec)),
     }
 }
 

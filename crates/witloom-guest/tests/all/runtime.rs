@@ -95,6 +95,16 @@ fn engine() -> &'static Engine {
 /// Builds the guest of `world` for `language` from `sources` (under
 /// `tests/runtime`), or says why it cannot.
 pub(crate) fn build_guest(language: Language, world: &str, sources: &str) -> Option<Vec<u8>> {
+    try_build_guest(language, world, sources)
+        .map(|built| built.unwrap_or_else(|e| panic!("{e}: {e:#?}")))
+}
+
+/// As [`build_guest`], the build's error kept.
+fn try_build_guest(
+    language: Language,
+    world: &str,
+    sources: &str,
+) -> Option<Result<Vec<u8>, witloom_guest::GuestError>> {
     let tc = toolchain(language);
     if !tc.ready() {
         let why: Vec<String> = tc
@@ -126,7 +136,7 @@ pub(crate) fn build_guest(language: Language, world: &str, sources: &str) -> Opt
         report: &|_| {},
         verbose: false,
     };
-    Some(build(&guest, &tc).unwrap_or_else(|e| panic!("{e}: {e:#?}")))
+    Some(build(&guest, &tc))
 }
 
 fn run_suite(language: Language) {
@@ -135,8 +145,13 @@ fn run_suite(language: Language) {
     };
     // The component declares exactly the world, plus WASI.
     let shape = shape_of(&wasm).unwrap();
+    // componentize-py adds its build-time `init` (instance `exports`).
     assert_eq!(
-        shape.exports.iter().collect::<Vec<_>>(),
+        shape
+            .exports
+            .iter()
+            .filter(|e| !(language == Language::Python && *e == "exports"))
+            .collect::<Vec<_>>(),
         ["witloom:test/counters@0.1.0", "witloom:test/values@0.1.0"]
     );
     assert!(shape.imports.contains("witloom:test/host@0.1.0"));
@@ -149,10 +164,15 @@ fn run_suite(language: Language) {
         shape.imports
     );
     let component = Component::new(engine(), &wasm).unwrap();
-    suite_on_bindgen(&component);
-    suite_on_witloom_bindings(&component);
+    let quirks = Quirks::of(language);
+    suite_on_bindgen(&component, quirks);
+    suite_on_witloom_bindings(&component, quirks);
 
     // The second world: `journal` under two names, the world's `ticket`.
+    // componentize-py cannot read it (`python_names_the_wit_its_toolchain_cannot_read`).
+    if language == Language::Python {
+        return;
+    }
     let Some(wasm) = build_guest(language, "extra", &format!("extras/{language}")) else {
         return;
     };
@@ -178,6 +198,33 @@ fn run_suite(language: Language) {
     extra_on_witloom_bindings(&component);
 }
 
+/// Where a language's toolchain is known to fall short of the suite, each
+/// checked as it is (the suite fails when a quirk goes away, so that it is
+/// dropped, not carried).
+#[derive(Debug, Clone, Copy)]
+struct Quirks {
+    /// A `flags` value with every flag of a small type set (`perms`:
+    /// `read | write | exec`) reaches the guest. componentize-py 0.25.1
+    /// lifts it as 255 and traps (`ValueError: <flag 'Perms'> invalid
+    /// value 255`); any other combination, and all 32 flags of `many`,
+    /// are fine.
+    every_small_flag: bool,
+    /// Dropping an exported resource reaches the guest's object.
+    /// componentize-py 0.25.1 keeps the Python object (`__del__` never
+    /// runs), so `live` does not go down.
+    drops_reach_the_guest: bool,
+}
+
+impl Quirks {
+    fn of(language: Language) -> Quirks {
+        let python = language == Language::Python;
+        Quirks {
+            every_small_flag: !python,
+            drops_reach_the_guest: !python,
+        }
+    }
+}
+
 /// The suite, written once against the `bindgen!` API, for a bindings
 /// module `$b`.
 macro_rules! suite {
@@ -191,7 +238,7 @@ macro_rules! suite {
             }
         }
 
-        fn $name(component: &Component) {
+        fn $name(component: &Component, quirks: Quirks) {
             use $b::Test;
             use $b::exports::witloom::test::values::{
                 Color, Everything, Fraction, Many, Perms, Point, Shape, Size,
@@ -287,6 +334,9 @@ macro_rules! suite {
                 assert_eq!(v.call_echo_color(&mut *s, c).unwrap(), c);
             }
             for p in [Perms::empty(), Perms::READ | Perms::EXEC, Perms::all()] {
+                if p == Perms::all() && !quirks.every_small_flag {
+                    continue;
+                }
                 assert_eq!(v.call_echo_perms(&mut *s, p).unwrap(), p);
             }
             let alternate = Many::B0 | Many::B2 | Many::B4 | Many::B29 | Many::B31;
@@ -393,11 +443,19 @@ macro_rules! suite {
             assert_eq!(counters.call_live(&mut *s).unwrap(), 3);
             a.resource_drop(&mut *s).unwrap();
             b.resource_drop(&mut *s).unwrap();
-            assert_eq!(counters.call_live(&mut *s).unwrap(), 1);
+            // Each drop takes one off, or (the quirk) none.
+            let live = |n: u32| if quirks.drops_reach_the_guest { n } else { 3 };
+            assert_eq!(counters.call_live(&mut *s).unwrap(), live(1));
             merged.resource_drop(&mut *s).unwrap();
-            assert_eq!(counters.call_live(&mut *s).unwrap(), 0);
+            assert_eq!(counters.call_live(&mut *s).unwrap(), live(0));
             // Use after drop is an error, not a crash.
             assert!(counter.call_get(&mut *s, a).is_err());
+
+            // Last, as it traps: the known defect is still there (when it
+            // is fixed, this fails: drop the quirk).
+            if !quirks.every_small_flag {
+                assert!(v.call_echo_perms(&mut *s, Perms::all()).is_err());
+            }
         }
     };
 }
@@ -488,4 +546,26 @@ fn c_passes_the_suite() {
 #[test]
 fn go_passes_the_suite() {
     run_suite(Language::Go);
+}
+
+#[test]
+fn python_passes_the_suite() {
+    run_suite(Language::Python);
+}
+
+/// The suite's second world imports one interface under two names, which
+/// componentize-py 0.25's WIT parser predates: the build says so in WIT
+/// terms, before the tool is run.
+#[test]
+fn python_names_the_wit_its_toolchain_cannot_read() {
+    let Some(built) = try_build_guest(Language::Python, "extra", "python") else {
+        return;
+    };
+    let e = built.expect_err("componentize-py cannot read the world `extra`");
+    let shown = e.to_string();
+    assert!(
+        shown.contains("the world `extra` names an interface `primary` of its own")
+            && shown.contains("componentize-py 0.25.1 cannot read"),
+        "{shown}"
+    );
 }

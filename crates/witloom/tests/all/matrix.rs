@@ -1,12 +1,16 @@
-//! The runner × test matrix: each runner (C, Rust, Go; world `runner`,
-//! exporting `wasi:cli/run`) composed by `witloom compose` with each
-//! implementation of the `test` world (the guest suite's C, Rust and Go)
+//! The runner × test matrix: each runner (C, Rust, Go, Python; world
+//! `runner`, exporting `wasi:cli/run`) composed by `witloom compose` with
+//! each implementation of the `test` world (the guest suite's C, Rust, Go
+//! and Python)
 //! and a plug providing `host`, then run by `witloom run`. Every pair must
 //! pass all of the runner's checks.
 
 use crate::common::{text, witloom};
 
 use std::path::{Path, PathBuf};
+
+/// The languages on both sides of the matrix.
+const LANGUAGES: [&str; 4] = ["c", "rust", "go", "python"];
 
 /// The matrix app, with WASI's WIT linked into `wit/deps`.
 fn matrix_app() -> PathBuf {
@@ -25,8 +29,8 @@ fn every_runner_passes_with_every_implementation() {
     std::fs::create_dir_all(&dir).unwrap();
     let wasm = |name: &str| built.join(format!("{name}.wasm")).display().to_string();
     let mut failures = Vec::new();
-    for runner in ["c", "rust", "go"] {
-        for test in ["c", "rust", "go"] {
+    for runner in LANGUAGES {
+        for test in LANGUAGES {
             let pair = format!("{runner}-runner x {test}-test");
             let composed = dir.join(format!("{runner}-{test}.wasm"));
             let out = witloom(&[
@@ -69,7 +73,7 @@ fn the_matrix_manifest_is_not_one_app_and_check_says_why() {
         "--manifest",
         app.join("witloom.toml").to_str().unwrap(),
     ]);
-    // Three runners and three implementations of one world cannot make one
+    // Four runners and four implementations of one world cannot make one
     // application: the manifest asks which.
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
