@@ -153,7 +153,11 @@ pub(crate) fn tidy(output: &str, sources: &Path) -> String {
     let inner = &output[start + "AssertionError: ".len()..];
     // A Python error is whole before `Caused by`, which repeats its last
     // line; the tool's own (a WIT it cannot parse) is told in the chain.
-    let python = inner.starts_with("Traceback") || inner.starts_with("  File \"");
+    let first = inner.split_whitespace().next().unwrap_or("");
+    let python = inner.starts_with("Traceback")
+        || inner.starts_with("  File \"")
+        || first.ends_with("Error:")
+        || first.ends_with("Exception:");
     let ends: &[&str] = if python {
         &["\n\nCaused by:", "\nStack backtrace:"]
     } else {
@@ -205,6 +209,15 @@ Caused by:
         assert_eq!(
             told,
             "Traceback (most recent call last):\n  File \"/app/handler/app.py\", line 1, in <module>\n    import nosuchmod\nModuleNotFoundError: No module named 'nosuchmod'"
+        );
+    }
+
+    #[test]
+    fn a_missing_class_is_told_once() {
+        let output = "Traceback (most recent call last):\n  File \"/venv/bin/componentize-py\", line 8\nAssertionError: AttributeError: module 'app' has no attribute 'Run'. Did you mean: 'Runn'?\n\n\nCaused by:\n    AttributeError: module 'app' has no attribute 'Run'\n";
+        assert_eq!(
+            tidy(output, Path::new("x")),
+            "AttributeError: module 'app' has no attribute 'Run'. Did you mean: 'Runn'?"
         );
     }
 

@@ -2,8 +2,9 @@
 //! sources, under its names.
 //! - `app.py` holds a class per exported interface, named in UpperCamel
 //!   case after it and subclassing the protocol of `wit_world.exports`
-//!   (`IncomingHandler(exports.IncomingHandler)`), and `WitWorld` for the
-//!   world's own functions.
+//!   (`IncomingHandler(exports.IncomingHandler)`; an interface written
+//!   inline in the world has no protocol, its class stands alone), and
+//!   `WitWorld` for the world's own functions.
 //! - A resource an interface exports is a class of a module named after
 //!   the interface in snake case (`counters.py`: `class Counter`), with
 //!   `__init__` for its constructor and `@classmethod`s for its static
@@ -28,7 +29,20 @@ pub(super) fn skeleton(
     world: &str,
 ) -> Vec<(PathBuf, String)> {
     let mut app = super::header("#", name, world);
-    app.push_str("\nimport wit_world\nfrom wit_world import exports\n");
+    // `wit_world.exports` exists when an interface with a name of its own
+    // is exported (an inline one has no protocol: its class stands alone).
+    let world_functions = exports.groups.iter().any(|g| g.key.is_none());
+    let named = exports.groups.iter().any(|g| {
+        g.interface
+            .is_some_and(|id| exports.resolve.interfaces[id].name.is_some())
+    });
+    app.push('\n');
+    if world_functions {
+        app.push_str("import wit_world\n");
+    }
+    if named {
+        app.push_str("from wit_world import exports\n");
+    }
     let mut modules = Vec::new();
     for group in &exports.groups {
         let filled = entry.and_then(|e| {
@@ -44,16 +58,24 @@ pub(super) fn skeleton(
         let (class, base, label) = match group.key {
             None => (
                 "WitWorld".to_string(),
-                "wit_world.WitWorld".to_string(),
+                "(wit_world.WitWorld)".to_string(),
                 None,
             ),
             Some(key) => {
                 let iface = interface_name(exports, key);
                 let class = iface.to_upper_camel_case();
-                (class.clone(), format!("exports.{class}"), Some(iface))
+                let inline = group
+                    .interface
+                    .is_some_and(|id| exports.resolve.interfaces[id].name.is_none());
+                let base = if inline {
+                    String::new()
+                } else {
+                    format!("(exports.{class})")
+                };
+                (class, base, Some(iface))
             }
         };
-        let _ = write!(app, "\n\nclass {class}({base}):\n");
+        let _ = write!(app, "\n\nclass {class}{base}:\n");
         let mut any = false;
         for f in group.functions_of(None) {
             app.push_str(&method(f, label.as_deref(), None, "    "));

@@ -54,7 +54,7 @@ fn doctor_tells_the_truth_without_go() {
         .unwrap();
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("go    missing"), "{stdout}");
+    assert!(stdout.contains("go     missing"), "{stdout}");
     assert!(stdout.contains("Go is not installed"), "{stdout}");
     assert!(
         stdout.contains("install: install Go 1.25 or newer"),
@@ -66,8 +66,9 @@ fn doctor_tells_the_truth_without_go() {
 fn doctor_reports_every_language() {
     let out = witloom(&["doctor"]);
     let stdout = text(&out.stdout);
-    for lang in ["c    ", "rust ", "go   "] {
-        assert!(stdout.lines().any(|l| l.starts_with(lang)), "{stdout}");
+    for lang in ["c", "rust", "go", "python"] {
+        let line = format!("{lang:<6} ");
+        assert!(stdout.lines().any(|l| l.starts_with(&line)), "{stdout}");
     }
 }
 

@@ -18,6 +18,7 @@ mod p3;
 mod plugin_host;
 mod postgres;
 mod profile;
+mod python;
 mod registry;
 mod sandbox;
 mod serve;

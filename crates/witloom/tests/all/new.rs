@@ -75,6 +75,9 @@ fn skeletons_build_at_once_in_every_language() {
         ("c", "c-command", "command"),
         ("rust", "rust-command", "witloom:test/command@0.1.0"),
         ("go", "go-command", "command"),
+        ("python", "python-test", "test"),
+        ("python", "python-lone", "lone"),
+        ("python", "python-command", "command"),
     ];
     for (lang, name, world) in made {
         let out = new(&manifest, &["--lang", lang, name, "--world", world]);
@@ -124,6 +127,20 @@ fn skeletons_build_at_once_in_every_language() {
         "{rust}"
     );
     assert!(app.join("go-test/export_witloom_test_counters").is_dir());
+    let python = std::fs::read_to_string(app.join("python-lone/app.py")).unwrap();
+    assert!(
+        python.contains("class WitWorld(wit_world.WitWorld):\n    def hello(self, name):\n        raise NotImplementedError(\"`hello` is not implemented yet\")"),
+        "{python}"
+    );
+    assert!(
+        python.contains("class Sums:\n    def add(self, a, b):"),
+        "{python}"
+    );
+    let python = std::fs::read_to_string(app.join("python-test/counters.py")).unwrap();
+    assert!(
+        python.contains("class Counter(counters.Counter):"),
+        "the resource's class, in the module componentize-py looks in: {python}"
+    );
 
     // Every one builds as it is, and declares its world.
     let out = witloom(&["build", "--manifest", manifest.to_str().unwrap()]);
@@ -183,7 +200,7 @@ fn refusals_write_nothing() {
 
     let out = witloom(&["new", "--lang", "cobol", "x", "--world", "lone"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("[possible values: c, rust, go]"));
+    assert!(text(&out.stderr).contains("[possible values: c, rust, go, python]"));
 
     let out = witloom(&[
         "new",

@@ -1,0 +1,163 @@
+//! Python guests as a user meets them: what a broken module, a wrong class
+//! name and a missing componentize-py look like, and a hostile guest held
+//! by the run limits. (`init` and the matrix build, run and serve them as
+//! they do the other languages.)
+
+use crate::common::{text, witloom, witloom_within};
+use std::path::{Path, PathBuf};
+
+/// A one-component app `name` whose component `main` (Python, a command)
+/// is `app.py` with `source`.
+fn app(name: &str, source: &str) -> PathBuf {
+    let dir = crate::common::scratch(&format!("python/{name}"));
+    let made = witloom(&[
+        "init",
+        dir.to_str().unwrap(),
+        "--template",
+        "command",
+        "--lang",
+        "python",
+    ]);
+    assert_eq!(made.status.code(), Some(0), "{}", text(&made.stderr));
+    std::fs::write(dir.join("main/app.py"), source).unwrap();
+    dir
+}
+
+fn build(app: &Path) -> std::process::Output {
+    let manifest = app.join("witloom.toml");
+    witloom_within(&["build", "--manifest", manifest.to_str().unwrap()], 300)
+}
+
+#[test]
+fn a_syntax_error_is_shown_at_the_users_file_and_line_and_nothing_is_written() {
+    let app = app(
+        "syntax",
+        "from wit_world import exports\n\nclass Run(exports.Run):\n    def run(self) -> None\n        print('no colon')\n",
+    );
+    let out = build(&app);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("`main` (python) failed to compile"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "File \"{}/app.py\", line 4",
+            app.join("main").display()
+        )) || err.contains("main/app.py\", line 4"),
+        "{err}"
+    );
+    assert!(err.contains("SyntaxError: expected ':'"), "{err}");
+    // Not componentize-py's own wrapping.
+    assert!(!err.contains("Stack backtrace"), "{err}");
+    assert!(!err.contains("AssertionError"), "{err}");
+    assert!(!app.join("target/witloom/main.wasm").exists());
+}
+
+#[test]
+fn an_exception_at_import_and_a_missing_class_are_told_in_python_terms() {
+    let app = app(
+        "import-error",
+        "from wit_world import exports\nimport no_such_module\n",
+    );
+    let err = text(&build(&app).stderr);
+    assert!(err.contains("app.py\", line 2, in <module>"), "{err}");
+    assert!(
+        err.contains("ModuleNotFoundError: No module named 'no_such_module'"),
+        "{err}"
+    );
+    assert!(!app.join("target/witloom/main.wasm").exists());
+
+    // The world exports `wasi:cli/run`: its class is `Run`.
+    std::fs::write(
+        app.join("main/app.py"),
+        "from wit_world import exports\n\nclass Runner(exports.Run):\n    def run(self) -> None:\n        pass\n",
+    )
+    .unwrap();
+    let out = build(&app);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("AttributeError: module 'app' has no attribute 'Run'"),
+        "{err}"
+    );
+    assert!(!app.join("target/witloom/main.wasm").exists());
+}
+
+#[test]
+fn a_missing_componentize_py_says_how_to_install_it() {
+    let app = app("missing", "");
+    let manifest = app.join("witloom.toml");
+    let out = crate::common::command()
+        .args(["build", "--manifest", manifest.to_str().unwrap()])
+        .env("PATH", "/usr/bin:/bin")
+        .env("WITLOOM_TOOLCHAINS", "/nonexistent/witloom-toolchains")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("cannot build `main` (python): componentize-py is not installed"),
+        "{err}"
+    );
+    assert!(
+        err.contains("python3 -m venv /nonexistent/witloom-toolchains/componentize-py-0.25.1 && /nonexistent/witloom-toolchains/componentize-py-0.25.1/bin/pip install componentize-py==0.25.1"),
+        "{err}"
+    );
+}
+
+/// An endless loop, a list that grows without end and a recursion without
+/// end (`sys.argv[1]` picks one), each stopped by the run's limits or by
+/// the interpreter, with a message and a failing status.
+#[test]
+fn hostile_python_is_held_by_the_limits() {
+    let app = app(
+        "hostile",
+        r#"import sys
+from wit_world import exports
+
+
+class Run(exports.Run):
+    def run(self) -> None:
+        what = sys.argv[1]
+        if what == "loop":
+            while True:
+                pass
+        if what == "grow":
+            hog = []
+            while True:
+                hog.append(bytearray(1 << 20))
+        if what == "recurse":
+            def down(n):
+                return down(n + 1) + 1
+            down(0)
+"#,
+    );
+    let out = build(&app);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let wasm = app.join("target/witloom/main.wasm");
+    let wasm = wasm.to_str().unwrap();
+    let cache = witloom_testkit::target_dir().join("witloom-cli-tests/compiled");
+    let run = |args: &[&str]| {
+        let out = crate::common::command()
+            .arg("run")
+            .args(args)
+            .env("WITLOOM_CACHE_DIR", &cache)
+            .output()
+            .unwrap();
+        (out.status.code(), text(&out.stderr))
+    };
+    let (status, err) = run(&["--timeout", "2s", wasm, "--", "loop"]);
+    assert_eq!(status, Some(1), "{err}");
+    assert!(err.contains("stopped after 2s (--timeout)"), "{err}");
+    let (status, err) = run(&["--max-memory", "100MiB", wasm, "--", "grow"]);
+    assert_eq!(status, Some(1), "{err}");
+    assert!(
+        err.contains("the guest asked for more memory than it may have (100MiB)"),
+        "{err}"
+    );
+    let (status, err) = run(&[wasm, "--", "recurse"]);
+    assert_eq!(status, Some(1), "{err}");
+    assert!(
+        err.contains("RecursionError: maximum recursion depth exceeded"),
+        "{err}"
+    );
+}
