@@ -1,5 +1,5 @@
 //! Installs what witloom's builds and tests need on a fresh machine (C, Rust,
-//! Go and Python guests' toolchains, and the tests' servers), and
+//! Go, Python and JavaScript guests' toolchains, and the tests' servers), and
 //! says exactly what to do about what it cannot install.
 //!
 //! Runs on every `cargo xtask test` and `demo`, so it must be quick when
@@ -43,7 +43,8 @@ pub fn guests() -> Result<()> {
     rust_targets()?;
     debian_packages(DEBIAN_PACKAGES, "C guests")?;
     go()?;
-    python()
+    python()?;
+    js()
 }
 
 fn rust_targets() -> Result<()> {
@@ -152,6 +153,49 @@ fn python() -> Result<()> {
         bail!("componentize-py is still not ready: {}", missing.what);
     }
     Ok(())
+}
+
+/// componentize-js, pinned, from npm into witloom's own prefix
+/// (`witloom_app::toolchain::componentize_js_dir`), never the user's
+/// global npm. Node.js itself is the machine's (reported if missing).
+fn js() -> Result<()> {
+    use witloom_app::toolchain::{COMPONENTIZE_JS, componentize_js_dir};
+    let tc = witloom_app::toolchain::detect(witloom_manifest::Language::Js);
+    if tc.ready() {
+        return Ok(());
+    }
+    if missing_node(&tc) {
+        let missing = &tc.missing[0];
+        bail!("{}: {}", missing.what, missing.install);
+    }
+    let Some(dir) = componentize_js_dir() else {
+        bail!("no place for witloom's toolchains: set HOME or WITLOOM_TOOLCHAINS");
+    };
+    println!(
+        "setup: componentize-js {COMPONENTIZE_JS} into {}",
+        dir.display()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    crate::run(
+        Command::new("npm")
+            .arg("install")
+            .arg("--prefix")
+            .arg(&dir)
+            .args(["--no-audit", "--no-fund", "--loglevel=error"])
+            .arg(format!(
+                "@bytecodealliance/componentize-js@{COMPONENTIZE_JS}"
+            )),
+    )?;
+    let tc = witloom_app::toolchain::detect(witloom_manifest::Language::Js);
+    if let Some(missing) = tc.missing.first() {
+        bail!("componentize-js is still not ready: {}", missing.what);
+    }
+    Ok(())
+}
+
+/// Whether what `tc` lacks is Node.js itself, which setup does not install.
+fn missing_node(tc: &witloom_app::Toolchain) -> bool {
+    tc.missing.iter().any(|m| m.what.starts_with("Node.js"))
 }
 
 /// Go cannot be installed from here (it is not a Debian package of a

@@ -50,6 +50,31 @@ pub fn componentize_py_install() -> String {
     }
 }
 
+/// The componentize-js release JavaScript guests are built with (from npm,
+/// `@bytecodealliance/componentize-js`; StarlingMonkey, on SpiderMonkey).
+pub const COMPONENTIZE_JS: &str = "0.23.0";
+
+/// The oldest Node.js componentize-js runs on.
+pub const MIN_NODE: u32 = 18;
+
+/// The npm prefix witloom installs componentize-js into.
+pub fn componentize_js_dir() -> Option<PathBuf> {
+    toolchains_dir().map(|d| d.join(format!("componentize-js-{COMPONENTIZE_JS}")))
+}
+
+/// The command that installs componentize-js where witloom looks for it.
+pub fn componentize_js_install() -> String {
+    match componentize_js_dir() {
+        Some(dir) => format!(
+            "npm install --prefix {} --no-audit --no-fund @bytecodealliance/componentize-js@{COMPONENTIZE_JS}",
+            dir.display()
+        ),
+        None => format!(
+            "set HOME or WITLOOM_TOOLCHAINS, then npm install --prefix $WITLOOM_TOOLCHAINS/componentize-js-{COMPONENTIZE_JS} @bytecodealliance/componentize-js@{COMPONENTIZE_JS}"
+        ),
+    }
+}
+
 /// A language's toolchain as found on this machine.
 #[derive(Debug, Clone)]
 pub struct Toolchain {
@@ -135,6 +160,7 @@ pub fn detect(language: Language) -> Toolchain {
         Language::Rust => rust(),
         Language::Go => go(),
         Language::Python => python(),
+        Language::Js => js(),
     }
 }
 
@@ -292,6 +318,64 @@ fn python() -> Toolchain {
     }
     tc.detail = Some("embeds CPython; module `app`".to_string());
     tc.program = Some(program);
+    tc
+}
+
+/// Node.js, with componentize-js installed in witloom's own npm prefix
+/// ([`componentize_js_dir`]; never the user's global npm). `program` is
+/// `node`; `args` name componentize-js's command line.
+fn js() -> Toolchain {
+    let mut tc = Toolchain::new(Language::Js);
+    let node_install = format!("install Node.js {MIN_NODE} or newer and put `node` on PATH");
+    let Some(node) = which("node") else {
+        tc.lacks("Node.js is not installed", node_install);
+        return tc;
+    };
+    let node_version = version_line(&node, &["--version"]);
+    let major = node_version.as_deref().and_then(|v| {
+        v.trim_start_matches('v')
+            .split('.')
+            .next()?
+            .parse::<u32>()
+            .ok()
+    });
+    match major {
+        Some(m) if m >= MIN_NODE => {}
+        _ => tc.lacks(
+            format!(
+                "Node.js {} is too old",
+                node_version.as_deref().unwrap_or("of no known version")
+            ),
+            node_install,
+        ),
+    }
+    let package =
+        componentize_js_dir().map(|d| d.join("node_modules/@bytecodealliance/componentize-js"));
+    let installed = package.as_ref().and_then(|p| {
+        let manifest = std::fs::read_to_string(p.join("package.json")).ok()?;
+        let json: serde_json::Value = serde_json::from_str(&manifest).ok()?;
+        Some(json.get("version")?.as_str()?.to_string())
+    });
+    tc.version = Some(format!(
+        "componentize-js {} on node {}",
+        installed.as_deref().unwrap_or("-"),
+        node_version.as_deref().unwrap_or("-")
+    ));
+    match (&installed, &package) {
+        (Some(v), Some(p)) if v == COMPONENTIZE_JS => {
+            tc.args = vec![p.join("src/cli.js").display().to_string()];
+        }
+        (Some(v), _) => tc.lacks(
+            format!("componentize-js {v} is installed, not {COMPONENTIZE_JS}"),
+            componentize_js_install(),
+        ),
+        (None, _) => tc.lacks(
+            "componentize-js is not installed",
+            componentize_js_install(),
+        ),
+    }
+    tc.detail = Some("StarlingMonkey; module `app.js`".to_string());
+    tc.program = Some(node);
     tc
 }
 

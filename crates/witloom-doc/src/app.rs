@@ -321,6 +321,7 @@ fn language(l: Option<Language>) -> &'static str {
         Some(Language::Rust) => "Rust",
         Some(Language::Go) => "Go",
         Some(Language::Python) => "Python",
+        Some(Language::Js) => "JavaScript",
         None => "built",
     }
 }

@@ -150,11 +150,16 @@ fn check_line(language: Language, wasi: WasiLine) -> Result<(), Diagnostic> {
         .with_note(crate::GO_ASYNC)
         .with_help("write it in Rust or C (--lang rust, --lang c), or leave out --wasi 0.3"));
     }
-    if language == Language::Python {
-        return Err(Diagnostic::new(
-            "witloom has no WASI 0.3 template in Python yet: nothing was written",
-        )
-        .with_note("componentize-py builds 0.3 worlds; the Python skeleton is for WASI 0.2 entry points (`wasi:cli/run`, `wasi:http/incoming-handler`)")
+    if matches!(language, Language::Python | Language::Js) {
+        let name = if language == Language::Python {
+            "Python"
+        } else {
+            "JavaScript"
+        };
+        return Err(Diagnostic::new(format!(
+            "witloom has no WASI 0.3 template in {name} yet: nothing was written"
+        ))
+        .with_note(format!("the {name} skeleton is for WASI 0.2 entry points (`wasi:cli/run`, `wasi:http/incoming-handler`)"))
         .with_help("leave out --wasi 0.3, or write it in Rust or C (--lang rust, --lang c)"));
     }
     Ok(())

@@ -1,11 +1,11 @@
-//! Builds guest components from C, Rust, Go and Python sources against a
-//! WIT world.
+//! Builds guest components from C, Rust, Go, Python and JavaScript sources
+//! against a WIT world.
 //!
 //! Each language is a [`Backend`]: with the toolchain the app found
 //! (`witloom_app::toolchain`), it writes bindings
 //! (in-process, from the loaded `Resolve`), and compiles. What comes out is
-//! either a component (Rust's `wasm32-wasip2` and componentize-py make
-//! one themselves) or a core
+//! either a component (Rust's `wasm32-wasip2`, componentize-py and
+//! componentize-js make one themselves) or a core
 //! module, which [`componentize`] turns into a component with the world's
 //! metadata and the WASI preview1 reactor adapter. No external `wasm-tools`,
 //! `wit-bindgen` or `wac` is needed.
@@ -18,6 +18,7 @@ mod filled;
 mod go;
 mod go_clocks;
 pub mod init;
+mod js;
 mod python;
 mod rust;
 pub mod scaffold;
@@ -40,6 +41,7 @@ fn backend(language: Language) -> &'static dyn Backend {
         Language::Rust => &rust::Rust,
         Language::Go => &go::Go,
         Language::Python => &python::Python,
+        Language::Js => &js::Js,
     }
 }
 
@@ -188,6 +190,50 @@ pub fn build(guest: &Guest<'_>, tc: &Toolchain) -> Result<Vec<u8>, GuestError> {
     };
     componentize::check_shape(guest, &component)?;
     Ok(component)
+}
+
+/// The guest's world alone in its package, in a copy of the app's
+/// `Resolve` (with every package it uses), for the toolchains that read
+/// WIT themselves: another world of the package may use WIT their parsers
+/// predate, and they need none of them.
+pub(crate) fn world_package(
+    guest: &Guest<'_>,
+    language: &'static str,
+) -> Result<
+    (
+        witloom_ir::wit_parser::Resolve,
+        witloom_ir::wit_parser::PackageId,
+    ),
+    GuestError,
+> {
+    let world = &guest.wit.resolve.worlds[guest.world];
+    let Some(package) = world.package else {
+        return Err(GuestError::Bindings {
+            component: guest.name.to_string(),
+            error: BindingsError {
+                language,
+                source: format!("the world `{}` belongs to no WIT package", world.name).into(),
+            },
+        });
+    };
+    let mut resolve = guest.wit.resolve.clone();
+    resolve.packages[package]
+        .worlds
+        .retain(|_, id| *id == guest.world);
+    Ok((resolve, package))
+}
+
+/// The guest's world by its qualified name (`local:app/main@0.1.0`).
+pub(crate) fn qualified_world(guest: &Guest<'_>) -> String {
+    let resolve = &guest.wit.resolve;
+    let w = &resolve.worlds[guest.world];
+    match w.package.map(|p| &resolve.packages[p].name) {
+        Some(p) => match &p.version {
+            Some(v) => format!("{}:{}/{}@{v}", p.namespace, p.name, w.name),
+            None => format!("{}:{}/{}", p.namespace, p.name, w.name),
+        },
+        None => w.name.clone(),
+    }
 }
 
 fn recreate_dir(dir: &Path) -> std::io::Result<()> {

@@ -29,10 +29,6 @@ impl Backend for Python {
     fn bindings(&self, guest: &Guest<'_>, dir: &Path) -> Result<(), GuestError> {
         let resolve = &guest.wit.resolve;
         let world = &resolve.worlds[guest.world];
-        let package = world.package.ok_or_else(|| GuestError::Input {
-            component: guest.name.to_string(),
-            message: format!("the world `{}` belongs to no WIT package", world.name),
-        })?;
         // componentize-py's WIT parser predates interfaces imported or
         // exported under a name of their own (`import primary: journal;`):
         // said here in WIT terms rather than as its decoder's byte offset.
@@ -54,13 +50,7 @@ impl Backend for Python {
                 ),
             });
         }
-        // Only this world of its package: another may use WIT that
-        // componentize-py's parser predates (an interface imported under
-        // a name of its own), and it needs none of them.
-        let mut resolve = resolve.clone();
-        resolve.packages[package]
-            .worlds
-            .retain(|_, id| *id == guest.world);
+        let (resolve, package) = crate::world_package(guest, "Python")?;
         let bytes =
             wit_component::encode(&resolve, package, false).map_err(|e| GuestError::Bindings {
                 component: guest.name.to_string(),
@@ -90,17 +80,7 @@ impl Backend for Python {
                 ),
             });
         }
-        let resolve = &guest.wit.resolve;
-        // The world by its qualified name (`local:app/main@0.1.0`): the
-        // package binary carries the packages it uses besides its own.
-        let w = &resolve.worlds[guest.world];
-        let world = match w.package.map(|p| &resolve.packages[p].name) {
-            Some(p) => match &p.version {
-                Some(v) => format!("{}:{}/{}@{v}", p.namespace, p.name, w.name),
-                None => format!("{}:{}/{}", p.namespace, p.name, w.name),
-            },
-            None => w.name.clone(),
-        };
+        let world = crate::qualified_world(guest);
         let out = guest.work_dir.join("component.wasm");
         let mut cmd = Command::new(
             tc.program

@@ -37,11 +37,19 @@ pub enum Language {
     Go,
     /// CPython embedded in the component by componentize-py.
     Python,
+    /// JavaScript on StarlingMonkey (SpiderMonkey), by componentize-js.
+    Js,
 }
 
 impl Language {
     /// Every language, in a fixed order.
-    pub const ALL: [Language; 4] = [Language::C, Language::Rust, Language::Go, Language::Python];
+    pub const ALL: [Language; 5] = [
+        Language::C,
+        Language::Rust,
+        Language::Go,
+        Language::Python,
+        Language::Js,
+    ];
 }
 
 impl fmt::Display for Language {
@@ -51,6 +59,7 @@ impl fmt::Display for Language {
             Language::Rust => "rust",
             Language::Go => "go",
             Language::Python => "python",
+            Language::Js => "js",
         })
     }
 }
@@ -68,7 +77,7 @@ impl std::str::FromStr for Language {
 
 /// A `language` that is not one witloom builds.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown language `{0}`, expected one of `c`, `rust`, `go`, `python`")]
+#[error("unknown language `{0}`, expected one of `c`, `rust`, `go`, `python`, `js`")]
 pub struct UnknownLanguage(pub String);
 
 /// A loaded manifest, with its paths made absolute against its directory.

@@ -1,5 +1,5 @@
 //! `witloom new`: a new component in an application, as a skeleton in C,
-//! Rust, Go or Python that implements a world with placeholder bodies, so that it
+//! Rust, Go, Python or JavaScript that implements a world with placeholder bodies, so that it
 //! builds at once and the user only fills in the bodies.
 //!
 //! A skeleton is made from the model: which functions and resources there
@@ -17,6 +17,7 @@
 pub(crate) mod c;
 pub(crate) mod exports;
 mod go;
+mod js;
 mod lex;
 mod python;
 mod rust;
@@ -184,6 +185,7 @@ pub fn skeleton(
         Language::Rust => rust::skeleton(&exports, name, entry, world_spec, wit_rel),
         Language::Go => go::skeleton(&exports, name, entry),
         Language::Python => Ok(python::skeleton(&exports, name, entry, world_spec)),
+        Language::Js => Ok(js::skeleton(&exports, name, entry, world_spec)),
     }
 }
 

@@ -15,7 +15,7 @@ fn scratch(name: &str) -> PathBuf {
 #[test]
 fn every_template_in_every_language_builds_and_runs_at_once() {
     for template in ["command", "http"] {
-        for lang in ["c", "rust", "go", "python"] {
+        for lang in ["c", "rust", "go", "python", "js"] {
             let parent = scratch(&format!("{template}-{lang}"));
             let name = format!("my-{lang}-app");
             let app = parent.join(&name);
@@ -201,7 +201,7 @@ fn refusals_write_nothing() {
     let (bad, ok_dir, x) = (path("Bad_Name"), path("ok-dir"), path("x"));
 
     let own = path("own");
-    let cases: [(&[&str], &str); 10] = [
+    let cases: [(&[&str], &str); 11] = [
         (
             &["init", &own, "--lang", "c"],
             "the app name `own` cannot name its WIT package and world",
@@ -242,6 +242,10 @@ fn refusals_write_nothing() {
                 "http",
             ],
             "a WASI 0.3 app cannot have its component in Go here",
+        ),
+        (
+            &["init", &x, "--lang", "js", "--wasi", "0.3"],
+            "witloom has no WASI 0.3 template in JavaScript yet: nothing was written",
         ),
         (
             &["init", &x, "--lang", "python", "--wasi", "0.3"],

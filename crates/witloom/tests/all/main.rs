@@ -12,6 +12,7 @@ mod db;
 mod dev;
 mod fuzz;
 mod init;
+mod js;
 mod matrix;
 mod new;
 mod p3;

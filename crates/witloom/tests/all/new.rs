@@ -78,6 +78,9 @@ fn skeletons_build_at_once_in_every_language() {
         ("python", "python-test", "test"),
         ("python", "python-lone", "lone"),
         ("python", "python-command", "command"),
+        ("js", "js-test", "test"),
+        ("js", "js-lone", "lone"),
+        ("js", "js-command", "command"),
     ];
     for (lang, name, world) in made {
         let out = new(&manifest, &["--lang", lang, name, "--world", world]);
@@ -136,6 +139,14 @@ fn skeletons_build_at_once_in_every_language() {
         python.contains("class Sums:\n    def add(self, a, b):"),
         "{python}"
     );
+    let js = std::fs::read_to_string(app.join("js-lone/app.js")).unwrap();
+    assert!(
+        js.contains(
+            "export function hello(name) {\n  throw new Error(\"`hello` is not implemented yet\");"
+        ),
+        "{js}"
+    );
+    assert!(js.contains("export const sums = {\n  add(a, b) {"), "{js}");
     let python = std::fs::read_to_string(app.join("python-test/counters.py")).unwrap();
     assert!(
         python.contains("class Counter(counters.Counter):"),
@@ -200,7 +211,7 @@ fn refusals_write_nothing() {
 
     let out = witloom(&["new", "--lang", "cobol", "x", "--world", "lone"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("[possible values: c, rust, go, python]"));
+    assert!(text(&out.stderr).contains("[possible values: c, rust, go, python, js]"));
 
     let out = witloom(&[
         "new",

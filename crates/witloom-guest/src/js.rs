@@ -1,0 +1,194 @@
+//! JavaScript guests: componentize-js (`witloom_app::toolchain::js`)
+//! splices the world's bindings into StarlingMonkey (SpiderMonkey built
+//! for WASI) and pre-initializes it with the user's module: one component.
+//! The user writes an ES module `app.js` whose exports implement the
+//! world's, as jco names them: an object per exported interface
+//! (`export const incomingHandler = { handle(request, responseOut) {} }`),
+//! a function per function the world exports itself.
+//!
+//! componentize-js reads WIT text only: it is given the component's world
+//! as one file that witloom prints from the app's loaded `Resolve`, the
+//! packages it uses nested in it, so that it builds against the very WIT
+//! the other languages see. Its own `fetch` (the `http` and `fetch-event`
+//! features) is turned off: it would import `wasi:http/outgoing-handler`
+//! at the version StarlingMonkey was built with, outside the world; an
+//! HTTP handler implements `wasi:http/incoming-handler` from the world.
+
+use crate::{Backend, Guest, GuestError, error, error::Action};
+use std::path::Path;
+use std::process::Command;
+use witloom_app::Toolchain;
+
+pub(crate) struct Js;
+
+/// The module componentize-js starts from.
+pub(crate) const MODULE: &str = "app.js";
+
+/// The WIT file in the bindings directory.
+const WIT: &str = "world.wit";
+
+impl Backend for Js {
+    fn bindings(&self, guest: &Guest<'_>, dir: &Path) -> Result<(), GuestError> {
+        let (resolve, package) = crate::world_package(guest, "JavaScript")?;
+        let nested: Vec<_> = resolve
+            .packages
+            .iter()
+            .map(|(id, _)| id)
+            .filter(|id| *id != package)
+            .collect();
+        let mut printer = wit_component::WitPrinter::default();
+        printer
+            .print(&resolve, package, &nested)
+            .map_err(|e| GuestError::Bindings {
+                component: guest.name.to_string(),
+                error: crate::BindingsError {
+                    language: "JavaScript",
+                    source: e.into(),
+                },
+            })?;
+        error::write(
+            guest.name,
+            &dir.join(WIT),
+            printer.output.to_string().as_bytes(),
+        )
+    }
+
+    fn compile(
+        &self,
+        guest: &Guest<'_>,
+        bindings: &Path,
+        tc: &Toolchain,
+    ) -> Result<Vec<u8>, GuestError> {
+        let source = guest.sources.join(MODULE);
+        if !source.is_file() {
+            return Err(GuestError::Input {
+                component: guest.name.to_string(),
+                message: format!(
+                    "no `{MODULE}` in `{}`: a JavaScript component starts from the module `{MODULE}`",
+                    guest.sources.display()
+                ),
+            });
+        }
+        let out = guest.work_dir.join("component.wasm");
+        let mut cmd = Command::new(tc.program.as_ref().expect("a ready toolchain has node"));
+        cmd.args(&tc.args)
+            .arg(&source)
+            .arg("--wit")
+            .arg(bindings.join(WIT))
+            .arg("--world-name")
+            .arg(crate::qualified_world(guest))
+            .arg("-o")
+            .arg(&out);
+        // StarlingMonkey's own `fetch` and its `fetch` event need
+        // `wasi:http` (its outgoing handler, at the version it was built
+        // with); a world that asks for them says so in its WIT, and
+        // witloom gives it exactly that WIT.
+        cmd.args(["--disable", "http", "fetch-event"]);
+        let ran = crate::tool::run(guest, &mut cmd)?;
+        if !ran.status.success() {
+            let mut output = String::from_utf8_lossy(&ran.stderr).into_owned();
+            output.push_str(&String::from_utf8_lossy(&ran.stdout));
+            // componentize-js counts syntax errors without saying where;
+            // Node's own parser does.
+            if output.contains("failed to parse JS source")
+                && let Some(told) = syntax_error(tc, &source)
+            {
+                output = told;
+            }
+            return Err(GuestError::Compile {
+                component: guest.name.to_string(),
+                language: guest.language,
+                command: ran.shown,
+                output: tidy(&output, &source),
+            });
+        }
+        error::io(guest.name, Action::Read, &out, std::fs::read(&out))
+    }
+}
+
+/// Node's syntax check of the module, `file:line` and all, if it finds an
+/// error.
+fn syntax_error(tc: &Toolchain, source: &Path) -> Option<String> {
+    let out = Command::new(tc.program.as_ref()?)
+        .arg("--experimental-default-type=module")
+        .arg("--check")
+        .arg(source)
+        .output()
+        .ok()?;
+    (!out.status.success() && !out.stderr.is_empty())
+        .then(|| String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// componentize-js's message on a failed build (or Node's, on a syntax
+/// error), without Node's own frames (`at componentize
+/// (file:///…/componentize.js:152:56)`), the line of componentize-js that
+/// threw, and the Node version line: what is left is the error and where
+/// in the user's code.
+pub(crate) fn tidy(output: &str, source: &Path) -> String {
+    let mut lines: Vec<&str> = output.lines().collect();
+    // Node's header: where in componentize-js the error was thrown, that
+    // line of its source and a caret, then a blank line.
+    if lines
+        .first()
+        .is_some_and(|l| l.starts_with("file://") && l.contains("node_modules"))
+        && let Some(blank) = lines.iter().position(|l| l.trim().is_empty())
+    {
+        lines.drain(..=blank);
+    }
+    let kept: Vec<&str> = lines
+        .into_iter()
+        .filter(|l| {
+            let t = l.trim_start();
+            !(t.starts_with("at ") && t.contains("node_modules/"))
+                && !t.starts_with("at async ")
+                && !t.starts_with("at process.")
+                && !t.starts_with("at checkSyntax ")
+                && !t.starts_with("Node.js v")
+        })
+        .collect();
+    // componentize-js names the module relative to its own directory
+    // (`app.js:1:7`): the user's path is put back.
+    let shown = source.display().to_string();
+    kept.iter()
+        .map(|l| {
+            let t = l.trim_start();
+            let indent = &l[..l.len() - t.len()];
+            let (at, rest) = t.strip_prefix('@').map_or(("", t), |r| ("@", r));
+            match rest.strip_prefix(MODULE).filter(|r| r.starts_with(':')) {
+                Some(r) => format!("{indent}{at}{shown}{r}"),
+                None => l.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tidy;
+
+    #[test]
+    fn node_frames_are_left_out() {
+        let output = "file:///x/node_modules/@bytecodealliance/componentize-js/lib/splicer.js:5095\n    throw new ComponentError(retCopy.val);\n          ^\n\nComponentError: no world named `x`\n    at Object.spliceBindings (file:///x/node_modules/@bytecodealliance/componentize-js/lib/splicer.js:5095:11)\n    at async componentizeCmd (file:///x/node_modules/cli.js:9:25)\n\nNode.js v20.20.2\n";
+        let told = tidy(output, std::path::Path::new("main/app.js"));
+        assert!(
+            told.contains("ComponentError: no world named `x`"),
+            "{told}"
+        );
+        assert!(!told.contains("at Object.spliceBindings"), "{told}");
+        assert!(!told.contains("Node.js v20"), "{told}");
+        assert!(!told.contains("throw new ComponentError"), "{told}");
+        assert!(told.starts_with("ComponentError"), "{told}");
+    }
+
+    #[test]
+    fn the_module_is_named_by_the_users_path() {
+        let output = "Exception while evaluating top-level script\napp.js:1:7 Error: boom\nStack:\n  @app.js:1:7\n";
+        assert_eq!(
+            tidy(output, std::path::Path::new("/app/main/app.js")),
+            "Exception while evaluating top-level script\n/app/main/app.js:1:7 Error: boom\nStack:\n  @/app/main/app.js:1:7"
+        );
+    }
+}

@@ -1,0 +1,164 @@
+//! JavaScript guests as a user meets them: what a syntax error, an
+//! exception at import, a wrong export name and a missing componentize-js
+//! look like, and a hostile guest held by the run limits. (`init` and
+//! `new` build, run and serve them as they do the other languages.)
+
+use crate::common::{text, witloom, witloom_within};
+use std::path::{Path, PathBuf};
+
+/// A one-component app `name` whose component `main` (JavaScript, a
+/// command) is `app.js` with `source`.
+fn app(name: &str, source: &str) -> PathBuf {
+    let dir = crate::common::scratch(&format!("js/{name}"));
+    let made = witloom(&[
+        "init",
+        dir.to_str().unwrap(),
+        "--template",
+        "command",
+        "--lang",
+        "js",
+    ]);
+    assert_eq!(made.status.code(), Some(0), "{}", text(&made.stderr));
+    std::fs::write(dir.join("main/app.js"), source).unwrap();
+    dir
+}
+
+fn build(app: &Path) -> (Option<i32>, String) {
+    let manifest = app.join("witloom.toml");
+    let out = witloom_within(&["build", "--manifest", manifest.to_str().unwrap()], 300);
+    (out.status.code(), text(&out.stderr))
+}
+
+#[test]
+fn build_errors_are_told_at_the_users_file_and_line_and_nothing_is_written() {
+    let app = app(
+        "syntax-error",
+        "export const run = {\n  run() {\n    console.log(\"x\"\n  },\n};\n",
+    );
+    let (status, err) = build(&app);
+    assert_eq!(status, Some(1), "{err}");
+    assert!(err.contains("`main` (js) failed to compile"), "{err}");
+    assert!(err.contains("main/app.js:3"), "{err}");
+    assert!(
+        err.contains("SyntaxError: missing ) after argument list"),
+        "{err}"
+    );
+    // Not componentize-js's own line that threw.
+    assert!(!err.contains("throw new Error("), "{err}");
+    assert!(!app.join("target/witloom/main.wasm").exists());
+
+    std::fs::write(
+        app.join("main/app.js"),
+        "throw new Error(\"boom at import\");\nexport const run = { run() {} };\n",
+    )
+    .unwrap();
+    let (status, err) = build(&app);
+    assert_eq!(status, Some(1), "{err}");
+    assert!(
+        err.contains("main/app.js:1:7 Error: boom at import"),
+        "{err}"
+    );
+    assert!(!app.join("target/witloom/main.wasm").exists());
+
+    // The world exports `wasi:cli/run`: its object is `run`.
+    std::fs::write(
+        app.join("main/app.js"),
+        "export const runner = { run() {} };\n",
+    )
+    .unwrap();
+    let (status, err) = build(&app);
+    assert_eq!(status, Some(1), "{err}");
+    assert!(
+        err.contains("does not export a \"run\" interface as expected by the world"),
+        "{err}"
+    );
+    assert!(!app.join("target/witloom/main.wasm").exists());
+}
+
+#[test]
+fn a_missing_componentize_js_says_how_to_install_it() {
+    let app = app("missing", "");
+    let manifest = app.join("witloom.toml");
+    let out = crate::common::command()
+        .args(["build", "--manifest", manifest.to_str().unwrap()])
+        .env("WITLOOM_TOOLCHAINS", "/nonexistent/witloom-toolchains")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("cannot build `main` (js): componentize-js is not installed"),
+        "{err}"
+    );
+    assert!(
+        err.contains("npm install --prefix /nonexistent/witloom-toolchains/componentize-js-0.23.0 --no-audit --no-fund @bytecodealliance/componentize-js@0.23.0"),
+        "{err}"
+    );
+}
+
+/// An endless loop, an array that grows without end and a recursion
+/// without end, each a function of the component's own world called with
+/// `--invoke`, each stopped by the run's limits or by the engine, with a
+/// message and a failing status.
+#[test]
+fn hostile_javascript_is_held_by_the_limits() {
+    let dir = crate::common::scratch("js/hostile");
+    std::fs::create_dir_all(dir.join("wit")).unwrap();
+    std::fs::create_dir_all(dir.join("main")).unwrap();
+    std::fs::write(
+        dir.join("wit/hostile.wit"),
+        "package test:hostile;\n\nworld hostile {\n    export spin: func();\n    export grow: func();\n    export recurse: func();\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("witloom.toml"),
+        "[app]\nname = \"hostile\"\n\n[components.main]\nlanguage = \"js\"\npath = \"main\"\nworld = \"hostile\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("main/app.js"),
+        r#"export function spin() {
+  for (;;) {}
+}
+
+export function grow() {
+  const hog = [];
+  for (;;) {
+    hog.push(new Uint8Array(1 << 20));
+  }
+}
+
+export function recurse() {
+  const down = (n) => down(n + 1) + 1;
+  down(0);
+}
+"#,
+    )
+    .unwrap();
+    let (status, err) = build(&dir);
+    assert_eq!(status, Some(0), "{err}");
+    let wasm = dir.join("target/witloom/main.wasm");
+    let wasm = wasm.to_str().unwrap();
+    let cache = witloom_testkit::target_dir().join("witloom-cli-tests/compiled");
+    let run = |args: &[&str]| {
+        let out = crate::common::command()
+            .arg("run")
+            .args(args)
+            .env("WITLOOM_CACHE_DIR", &cache)
+            .output()
+            .unwrap();
+        (out.status.code(), text(&out.stderr))
+    };
+    let (status, err) = run(&["--timeout", "2s", "--invoke", "spin()", wasm]);
+    assert_eq!(status, Some(1), "{err}");
+    assert!(err.contains("stopped after 2s (--timeout)"), "{err}");
+    let (status, err) = run(&["--max-memory", "100MiB", "--invoke", "grow()", wasm]);
+    assert_eq!(status, Some(1), "{err}");
+    assert!(
+        err.contains("(--max-memory)") || err.contains("out of memory"),
+        "{err}"
+    );
+    let (status, err) = run(&["--invoke", "recurse()", wasm]);
+    assert_eq!(status, Some(1), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
