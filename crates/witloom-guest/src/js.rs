@@ -139,11 +139,11 @@ pub(crate) fn tidy(output: &str, source: &Path) -> String {
         .into_iter()
         .filter(|l| {
             let t = l.trim_start();
-            !(t.starts_with("at ") && t.contains("node_modules/"))
-                && !t.starts_with("at async ")
-                && !t.starts_with("at process.")
-                && !t.starts_with("at checkSyntax ")
-                && !t.starts_with("Node.js v")
+            let node_frame = (t.starts_with("at ") && t.contains("node_modules/"))
+                || ["at async ", "at process.", "at checkSyntax ", "Node.js v"]
+                    .iter()
+                    .any(|p| t.starts_with(p));
+            !node_frame
         })
         .collect();
     // componentize-js names the module relative to its own directory

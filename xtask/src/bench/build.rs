@@ -1,5 +1,6 @@
-//! `bench build`: cold guest builds per language and no-op rebuilds, and a
-//! Python component built by witloom beside componentize-py run by hand.
+//! `bench build`: cold guest builds per language and no-op rebuilds, and
+//! Python and JavaScript components built by witloom beside their
+//! toolchains run by hand.
 
 use super::median;
 use anyhow::{Result, bail};
@@ -87,80 +88,99 @@ pub fn run(plan: super::Plan) -> Result<()> {
         noop.as_secs_f64(),
         super::goal("build: no-op rebuild < 1 s", noop < Duration::from_secs(1))
     );
-    python(plan, &witloom)
+    interpreted(plan, &witloom)
 }
 
-/// A Python hello handler (`witloom init --lang python --template http`):
-/// cold under `witloom build` (its work directory emptied) and by hand,
-/// componentize-py on the same sources and WIT directory, in turns; then
-/// the no-op rebuild. Goals: cold ≤ 1.05× by hand, no-op < 0.1 s.
-fn python(plan: super::Plan, witloom: &std::path::Path) -> Result<()> {
+/// A hello handler in Python and in JavaScript (`witloom init --lang L
+/// --template http`): cold under `witloom build` (its work directory
+/// emptied) and by hand, the same toolchain on the same sources and WIT
+/// directory (componentize-py; componentize-js, the builder `jco
+/// componentize` runs), in turns; then the no-op rebuild. Goals: cold ≤
+/// 1.05× by hand, no-op < 0.1 s.
+fn interpreted(plan: super::Plan, witloom: &std::path::Path) -> Result<()> {
     use std::process::Command;
-    let tc = witloom_app::toolchain::detect(witloom_manifest::Language::Python);
-    let (Some(program), true) = (tc.program.clone(), tc.ready()) else {
-        bail!("componentize-py is not ready: run `cargo xtask setup`");
-    };
-    let dir = crate::target_dir().join("bench-build-python");
-    let _ = std::fs::remove_dir_all(&dir);
-    let app = dir.join("hello");
-    crate::apps::check(Command::new(witloom).arg("init").arg(&app).args([
-        "--lang",
-        "python",
-        "--template",
-        "http",
-    ]))?;
-    let manifest = app.join("witloom.toml");
-    let by_witloom = || -> Result<Duration> {
-        let t = Instant::now();
-        crate::apps::check(
-            Command::new(witloom)
-                .arg("build")
-                .arg("--manifest")
-                .arg(&manifest),
-        )?;
-        Ok(t.elapsed())
-    };
-    let by_hand = || -> Result<Duration> {
-        let t = Instant::now();
-        crate::apps::check(
-            Command::new(&program)
-                .arg("-d")
+    use witloom_manifest::Language;
+    for language in [Language::Python, Language::Js] {
+        let tc = witloom_app::toolchain::detect(language);
+        let (Some(program), true) = (tc.program.clone(), tc.ready()) else {
+            bail!("the {language} toolchain is not ready: run `cargo xtask setup`");
+        };
+        let dir = crate::target_dir().join(format!("bench-build-{language}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        let app = dir.join("hello");
+        crate::apps::check(Command::new(witloom).arg("init").arg(&app).args([
+            "--lang",
+            &language.to_string(),
+            "--template",
+            "http",
+        ]))?;
+        let manifest = app.join("witloom.toml");
+        let by_witloom = || -> Result<Duration> {
+            let t = Instant::now();
+            crate::apps::check(
+                Command::new(witloom)
+                    .arg("build")
+                    .arg("--manifest")
+                    .arg(&manifest),
+            )?;
+            Ok(t.elapsed())
+        };
+        let out = dir.join("by-hand.wasm");
+        let mut hand = Command::new(&program);
+        if language == Language::Python {
+            hand.arg("-d")
                 .arg(app.join("wit"))
                 .args(["-w", "hello", "--quiet", "componentize", "-p"])
                 .arg(app.join("handler"))
                 .arg("app")
                 .arg("-o")
-                .arg(dir.join("by-hand.wasm"))
-                .env("PYTHONDONTWRITEBYTECODE", "1"),
-        )?;
-        Ok(t.elapsed())
-    };
-    let rounds = plan.pick(3, 1);
-    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
-    for _ in 0..rounds {
-        let _ = std::fs::remove_dir_all(app.join("target"));
-        ours.push(by_witloom()?);
-        theirs.push(by_hand()?);
+                .arg(&out)
+                .env("PYTHONDONTWRITEBYTECODE", "1");
+        } else {
+            hand.args(&tc.args)
+                .arg(app.join("handler/app.js"))
+                .arg("--wit")
+                .arg(app.join("wit"))
+                .args(["--world-name", "hello", "-o"])
+                .arg(&out)
+                .args(["--disable", "http", "fetch-event"]);
+        }
+        let mut by_hand = || -> Result<Duration> {
+            let t = Instant::now();
+            crate::apps::check(&mut hand)?;
+            Ok(t.elapsed())
+        };
+        let rounds = plan.pick(3, 1);
+        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        for _ in 0..rounds {
+            let _ = std::fs::remove_dir_all(app.join("target"));
+            ours.push(by_witloom()?);
+            theirs.push(by_hand()?);
+        }
+        let (ours, theirs) = (median(&mut ours), median(&mut theirs));
+        let ratio = ours.as_secs_f64() / theirs.as_secs_f64();
+        println!(
+            "  {language} hello handler, cold: witloom {:.2} s, by hand {:.2} s: {ratio:.2}x (goal <= 1.05x: {})",
+            ours.as_secs_f64(),
+            theirs.as_secs_f64(),
+            super::verdict(
+                format!("build: {language} cold <= 1.05x by hand"),
+                ratio,
+                1.05
+            )
+        );
+        let mut noop: Vec<Duration> = (0..plan.pick(5, 3))
+            .map(|_| by_witloom())
+            .collect::<Result<_>>()?;
+        let noop = median(&mut noop);
+        println!(
+            "  {language} no-op rebuild {:.3} s (goal < 0.1 s: {})",
+            noop.as_secs_f64(),
+            super::goal(
+                format!("build: {language} no-op rebuild < 0.1 s"),
+                noop < Duration::from_millis(100)
+            )
+        );
     }
-    let (ours, theirs) = (median(&mut ours), median(&mut theirs));
-    let ratio = ours.as_secs_f64() / theirs.as_secs_f64();
-    println!(
-        "  python hello handler, cold: witloom {:.2} s, componentize-py by hand {:.2} s: {ratio:.2}x (goal <= 1.05x: {})",
-        ours.as_secs_f64(),
-        theirs.as_secs_f64(),
-        super::verdict("build: python cold <= 1.05x componentize-py", ratio, 1.05)
-    );
-    let mut noop: Vec<Duration> = (0..plan.pick(5, 3))
-        .map(|_| by_witloom())
-        .collect::<Result<_>>()?;
-    let noop = median(&mut noop);
-    println!(
-        "  python no-op rebuild {:.3} s (goal < 0.1 s: {})",
-        noop.as_secs_f64(),
-        super::goal(
-            "build: python no-op rebuild < 0.1 s",
-            noop < Duration::from_millis(100)
-        )
-    );
     Ok(())
 }
