@@ -147,6 +147,20 @@ fn interface_group<'a>(
     }
 }
 
+impl Exports<'_> {
+    /// The name an exported interface goes by in the world: its own, or
+    /// the name it is exported under when written inline.
+    pub fn interface_name(&self, key: &WorldKey) -> String {
+        match key {
+            WorldKey::Name(n) => n.clone(),
+            WorldKey::Interface(id) => self.resolve.interfaces[*id]
+                .name
+                .clone()
+                .unwrap_or_default(),
+        }
+    }
+}
+
 impl<'a> Group<'a> {
     /// The functions of `resource` (`None`: the freestanding ones), in
     /// order.

@@ -17,7 +17,7 @@ use crate::filled::Entry;
 use heck::{ToLowerCamelCase, ToUpperCamelCase};
 use std::fmt::Write as _;
 use std::path::PathBuf;
-use wit_bindgen_core::wit_parser::{FunctionKind, WorldKey};
+use wit_bindgen_core::wit_parser::FunctionKind;
 
 pub(super) fn skeleton(
     exports: &Exports<'_>,
@@ -50,7 +50,7 @@ pub(super) fn skeleton(
             }
             continue;
         };
-        let iface = interface_name(exports, key);
+        let iface = exports.interface_name(key);
         let _ = write!(app, "\nexport const {} = {{\n", iface.to_lower_camel_case());
         for f in group.functions_of(None) {
             let _ = write!(
@@ -122,16 +122,6 @@ fn params(f: &Func<'_>) -> String {
 
 fn todo(shown: &str) -> String {
     format!("throw new Error(\"`{shown}` is not implemented yet\");")
-}
-
-fn interface_name(exports: &Exports<'_>, key: &WorldKey) -> String {
-    match key {
-        WorldKey::Name(n) => n.clone(),
-        WorldKey::Interface(id) => exports.resolve.interfaces[*id]
-            .name
-            .clone()
-            .unwrap_or_default(),
-    }
 }
 
 /// A WIT name as a JavaScript identifier: lower camel case, a reserved

@@ -20,7 +20,7 @@ use crate::filled::Entry;
 use heck::{ToSnakeCase, ToUpperCamelCase};
 use std::fmt::Write as _;
 use std::path::PathBuf;
-use wit_bindgen_core::wit_parser::{FunctionKind, WorldKey};
+use wit_bindgen_core::wit_parser::FunctionKind;
 
 pub(super) fn skeleton(
     exports: &Exports<'_>,
@@ -62,7 +62,7 @@ pub(super) fn skeleton(
                 None,
             ),
             Some(key) => {
-                let iface = interface_name(exports, key);
+                let iface = exports.interface_name(key);
                 let class = iface.to_upper_camel_case();
                 let inline = group
                     .interface
@@ -112,16 +112,6 @@ fn resource_module(group: &Group<'_>, iface: &str, name: &str, world: &str) -> (
         }
     }
     (PathBuf::from(format!("{module}.py")), text)
-}
-
-fn interface_name(exports: &Exports<'_>, key: &WorldKey) -> String {
-    match key {
-        WorldKey::Name(n) => n.clone(),
-        WorldKey::Interface(id) => exports.resolve.interfaces[*id]
-            .name
-            .clone()
-            .unwrap_or_default(),
-    }
 }
 
 /// One function, as a method that raises until it is written.

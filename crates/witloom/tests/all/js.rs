@@ -1,26 +1,16 @@
 //! JavaScript guests as a user meets them: what a syntax error, an
-//! exception at import, a wrong export name and a missing componentize-js
-//! look like, and a hostile guest held by the run limits. (`init` and
-//! `new` build, run and serve them as they do the other languages.)
+//! exception at import and a wrong export name look like, and a hostile
+//! guest held by the run limits. (A missing componentize-js: `python.rs`;
+//! `init` and `new` build, run and serve them as they do the other
+//! languages.)
 
-use crate::common::{text, witloom, witloom_within};
+use crate::common::{text, witloom_within};
 use std::path::{Path, PathBuf};
 
 /// A one-component app `name` whose component `main` (JavaScript, a
 /// command) is `app.js` with `source`.
 fn app(name: &str, source: &str) -> PathBuf {
-    let dir = crate::common::scratch(&format!("js/{name}"));
-    let made = witloom(&[
-        "init",
-        dir.to_str().unwrap(),
-        "--template",
-        "command",
-        "--lang",
-        "js",
-    ]);
-    assert_eq!(made.status.code(), Some(0), "{}", text(&made.stderr));
-    std::fs::write(dir.join("main/app.js"), source).unwrap();
-    dir
+    crate::common::init_command(&format!("js/{name}"), "js", "app.js", source)
 }
 
 fn build(app: &Path) -> (Option<i32>, String) {
@@ -73,27 +63,6 @@ fn build_errors_are_told_at_the_users_file_and_line_and_nothing_is_written() {
         "{err}"
     );
     assert!(!app.join("target/witloom/main.wasm").exists());
-}
-
-#[test]
-fn a_missing_componentize_js_says_how_to_install_it() {
-    let app = app("missing", "");
-    let manifest = app.join("witloom.toml");
-    let out = crate::common::command()
-        .args(["build", "--manifest", manifest.to_str().unwrap()])
-        .env("WITLOOM_TOOLCHAINS", "/nonexistent/witloom-toolchains")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = text(&out.stderr);
-    assert!(
-        err.contains("cannot build `main` (js): componentize-js is not installed"),
-        "{err}"
-    );
-    assert!(
-        err.contains("npm install --prefix /nonexistent/witloom-toolchains/componentize-js-0.23.0 --no-audit --no-fund @bytecodealliance/componentize-js@0.23.0"),
-        "{err}"
-    );
 }
 
 /// An endless loop, an array that grows without end and a recursion

@@ -1,26 +1,15 @@
 //! Python guests as a user meets them: what a broken module, a wrong class
-//! name and a missing componentize-py look like, and a hostile guest held
+//! name and a missing componentize-py (or componentize-js) look like, and a hostile guest held
 //! by the run limits. (`init` and the matrix build, run and serve them as
 //! they do the other languages.)
 
-use crate::common::{text, witloom, witloom_within};
+use crate::common::{text, witloom_within};
 use std::path::{Path, PathBuf};
 
 /// A one-component app `name` whose component `main` (Python, a command)
 /// is `app.py` with `source`.
 fn app(name: &str, source: &str) -> PathBuf {
-    let dir = crate::common::scratch(&format!("python/{name}"));
-    let made = witloom(&[
-        "init",
-        dir.to_str().unwrap(),
-        "--template",
-        "command",
-        "--lang",
-        "python",
-    ]);
-    assert_eq!(made.status.code(), Some(0), "{}", text(&made.stderr));
-    std::fs::write(dir.join("main/app.py"), source).unwrap();
-    dir
+    crate::common::init_command(&format!("python/{name}"), "python", "app.py", source)
 }
 
 fn build(app: &Path) -> std::process::Output {
@@ -82,26 +71,41 @@ fn an_exception_at_import_and_a_missing_class_are_told_in_python_terms() {
     assert!(!app.join("target/witloom/main.wasm").exists());
 }
 
+/// With no toolchain where witloom looks (nor Python's on `PATH`), each
+/// language's build says the exact command that installs its own.
 #[test]
-fn a_missing_componentize_py_says_how_to_install_it() {
-    let app = app("missing", "");
-    let manifest = app.join("witloom.toml");
-    let out = crate::common::command()
-        .args(["build", "--manifest", manifest.to_str().unwrap()])
-        .env("PATH", "/usr/bin:/bin")
-        .env("WITLOOM_TOOLCHAINS", "/nonexistent/witloom-toolchains")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = text(&out.stderr);
-    assert!(
-        err.contains("cannot build `main` (python): componentize-py is not installed"),
-        "{err}"
-    );
-    assert!(
-        err.contains("python3 -m venv /nonexistent/witloom-toolchains/componentize-py-0.25.1 && /nonexistent/witloom-toolchains/componentize-py-0.25.1/bin/pip install componentize-py==0.25.1"),
-        "{err}"
-    );
+fn a_missing_componentize_py_or_js_says_how_to_install_it() {
+    let cases = [
+        (
+            "python",
+            "app.py",
+            "componentize-py is not installed",
+            "python3 -m venv /nonexistent/witloom-toolchains/componentize-py-0.25.1 && /nonexistent/witloom-toolchains/componentize-py-0.25.1/bin/pip install componentize-py==0.25.1",
+        ),
+        (
+            "js",
+            "app.js",
+            "componentize-js is not installed",
+            "npm install --prefix /nonexistent/witloom-toolchains/componentize-js-0.23.0 --no-audit --no-fund @bytecodealliance/componentize-js@0.23.0",
+        ),
+    ];
+    for (lang, file, what, install) in cases {
+        let app = crate::common::init_command(&format!("missing/{lang}"), lang, file, "");
+        let manifest = app.join("witloom.toml");
+        let out = crate::common::command()
+            .args(["build", "--manifest", manifest.to_str().unwrap()])
+            .env("PATH", "/usr/bin:/bin")
+            .env("WITLOOM_TOOLCHAINS", "/nonexistent/witloom-toolchains")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains(&format!("cannot build `main` ({lang}): {what}")),
+            "{err}"
+        );
+        assert!(err.contains(install), "{err}");
+    }
 }
 
 /// An endless loop, a list that grows without end and a recursion without

@@ -37,6 +37,23 @@ pub fn witloom(args: &[&str]) -> Output {
         .expect("the witloom binary runs")
 }
 
+/// A fresh `witloom init --template command --lang LANG` app under
+/// scratch `rel`, whose component `main`'s module `file` holds `source`.
+pub fn init_command(rel: &str, lang: &str, file: &str, source: &str) -> PathBuf {
+    let dir = scratch(rel);
+    let made = witloom(&[
+        "init",
+        dir.to_str().unwrap(),
+        "--template",
+        "command",
+        "--lang",
+        lang,
+    ]);
+    assert_eq!(made.status.code(), Some(0), "{}", text(&made.stderr));
+    std::fs::write(dir.join("main").join(file), source).unwrap();
+    dir
+}
+
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
