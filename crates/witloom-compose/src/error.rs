@@ -170,7 +170,7 @@ impl From<ComposeError> for Diagnostic {
             ComposeError::Io(e) => e.into(),
             ComposeError::NoParts => d.with_help("give at least one component"),
             ComposeError::NoComponents { .. } => d.with_help(
-                "add one with `witloom new NAME --lang c|rust|go --world WORLD`, or write a [components.NAME] section (language, path, world)",
+                "add one with `witloom new NAME --lang c|rust|go|python|js --world WORLD`, or write a [components.NAME] section (language, path, world)",
             ),
             ComposeError::NotBuilt { .. } => d.with_help("run `witloom build` first"),
             ComposeError::NotProvided {

@@ -10,7 +10,7 @@ use witloom_diag::{Cause, IoError};
 #[derive(Debug, thiserror::Error)]
 #[error("cannot generate {language} bindings")]
 pub struct BindingsError {
-    /// `C`, `Rust` or `Go`.
+    /// `C`, `Rust`, `Go`, `Python` or `JavaScript`.
     pub language: &'static str,
     #[source]
     pub source: Cause,

@@ -39,7 +39,8 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Start an application: `DIR/` with a manifest, WIT (WASI included)
-    /// and one component in C, Rust or Go that builds and runs at once.
+    /// and one component in C, Rust, Go, Python or JavaScript that builds
+    /// and runs at once.
     Init(init::Args),
     /// Work with WIT: check it, or print its IR.
     #[command(subcommand)]
@@ -70,7 +71,7 @@ enum Command {
     /// `push` sends, for air-gapped transfer or tools that read layouts.
     Package(package::Args),
     /// Create a component for a world in the application: `NAME/` with a
-    /// skeleton in C, Rust or Go that builds at once (you fill in the
+    /// skeleton in C, Rust, Go, Python or JavaScript that builds at once (you fill in the
     /// bodies), added to witloom.toml.
     New(new::Args),
     /// List each guest language's toolchain: found, version, what is

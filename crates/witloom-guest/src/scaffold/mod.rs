@@ -12,7 +12,10 @@
 //! are exactly the ones the build expects; it is read by tokens (`lex`),
 //! looked up by the names the model gives, and whatever the model expects
 //! and the output lacks (or the other way round) is a [`SkeletonError`]
-//! naming the file, never a skeleton missing a function.
+//! naming the file, never a skeleton missing a function. Python and
+//! JavaScript are written from the model alone, under componentize-py's
+//! and jco's naming: their generators run outside witloom, and their
+//! signatures have no types to spell.
 
 pub(crate) mod c;
 pub(crate) mod exports;
