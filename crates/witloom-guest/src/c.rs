@@ -263,18 +263,7 @@ fn write_files(guest: &Guest<'_>, dir: &Path, files: &Files) -> Result<(), Guest
 
 /// Runs a compiler; its output is kept only for the error.
 pub(crate) fn run_tool(guest: &Guest<'_>, cmd: &mut Command) -> Result<(), GuestError> {
-    let ran = crate::tool::run(guest, cmd)?;
-    if ran.status.success() {
-        return Ok(());
-    }
-    let mut output = String::from_utf8_lossy(&ran.stderr).into_owned();
-    output.push_str(&String::from_utf8_lossy(&ran.stdout));
-    Err(GuestError::Compile {
-        component: guest.name.to_string(),
-        language: guest.language,
-        command: ran.shown,
-        output,
-    })
+    crate::tool::compile(guest, cmd, |output| output)
 }
 
 /// A link that fails on an undefined `exports_…` symbol means the sources

@@ -117,6 +117,17 @@ impl From<GuestError> for witloom_diag::Diagnostic {
     }
 }
 
+impl GuestError {
+    /// `language`'s bindings (or the WIT a toolchain is given) could not be
+    /// made for `guest`.
+    pub(crate) fn bindings(guest: &Guest<'_>, language: &'static str, source: Cause) -> GuestError {
+        GuestError::Bindings {
+            component: guest.name.to_string(),
+            error: BindingsError { language, source },
+        }
+    }
+}
+
 /// What a Go guest of an async world needs, as `build`, `doctor` and
 /// `docs/guests.md` say it.
 pub const GO_ASYNC: &str = "wit-bindgen-go 0.63 generates async Go, but running it needs a patched Go (the `wasiOnIdle` hook: github.com/dicej/go, release go1.25.5-wasi-on-idle); stock Go builds sync worlds only";

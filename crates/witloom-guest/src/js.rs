@@ -39,13 +39,7 @@ impl Backend for Js {
         let mut printer = wit_component::WitPrinter::default();
         printer
             .print(&resolve, package, &nested)
-            .map_err(|e| GuestError::Bindings {
-                component: guest.name.to_string(),
-                error: crate::BindingsError {
-                    language: "JavaScript",
-                    source: e.into(),
-                },
-            })?;
+            .map_err(|e| GuestError::bindings(guest, "JavaScript", e.into()))?;
         error::write(
             guest.name,
             &dir.join(WIT),
@@ -84,24 +78,16 @@ impl Backend for Js {
         // with); a world that asks for them says so in its WIT, and
         // witloom gives it exactly that WIT.
         cmd.args(["--disable", "http", "fetch-event"]);
-        let ran = crate::tool::run(guest, &mut cmd)?;
-        if !ran.status.success() {
-            let mut output = String::from_utf8_lossy(&ran.stderr).into_owned();
-            output.push_str(&String::from_utf8_lossy(&ran.stdout));
+        crate::tool::compile(guest, &mut cmd, |output| {
             // componentize-js counts syntax errors without saying where;
             // Node's own parser does.
-            if output.contains("failed to parse JS source")
-                && let Some(told) = syntax_error(tc, &source)
-            {
-                output = told;
-            }
-            return Err(GuestError::Compile {
-                component: guest.name.to_string(),
-                language: guest.language,
-                command: ran.shown,
-                output: tidy(&output, &source),
-            });
-        }
+            let output = if output.contains("failed to parse JS source") {
+                syntax_error(tc, &source).unwrap_or(output)
+            } else {
+                output
+            };
+            tidy(&output, &source)
+        })?;
         error::io(guest.name, Action::Read, &out, std::fs::read(&out))
     }
 }

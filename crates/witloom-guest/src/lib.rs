@@ -208,13 +208,11 @@ pub(crate) fn world_package(
 > {
     let world = &guest.wit.resolve.worlds[guest.world];
     let Some(package) = world.package else {
-        return Err(GuestError::Bindings {
-            component: guest.name.to_string(),
-            error: BindingsError {
-                language,
-                source: format!("the world `{}` belongs to no WIT package", world.name).into(),
-            },
-        });
+        return Err(GuestError::bindings(
+            guest,
+            language,
+            format!("the world `{}` belongs to no WIT package", world.name).into(),
+        ));
     };
     let mut resolve = guest.wit.resolve.clone();
     resolve.packages[package]

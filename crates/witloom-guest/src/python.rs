@@ -51,14 +51,8 @@ impl Backend for Python {
             });
         }
         let (resolve, package) = crate::world_package(guest, "Python")?;
-        let bytes =
-            wit_component::encode(&resolve, package, false).map_err(|e| GuestError::Bindings {
-                component: guest.name.to_string(),
-                error: crate::BindingsError {
-                    language: "Python",
-                    source: e.into(),
-                },
-            })?;
+        let bytes = wit_component::encode(&resolve, package, false)
+            .map_err(|e| GuestError::bindings(guest, "Python", e.into()))?;
         error::write(guest.name, &dir.join(WIT), &bytes)
     }
 
@@ -105,17 +99,7 @@ impl Backend for Python {
             // user's code.
             .env("RUST_BACKTRACE", "0")
             .env("RUST_LIB_BACKTRACE", "0");
-        let ran = crate::tool::run(guest, &mut cmd)?;
-        if !ran.status.success() {
-            let mut output = String::from_utf8_lossy(&ran.stderr).into_owned();
-            output.push_str(&String::from_utf8_lossy(&ran.stdout));
-            return Err(GuestError::Compile {
-                component: guest.name.to_string(),
-                language: guest.language,
-                command: ran.shown,
-                output: tidy(&output, sources),
-            });
-        }
+        crate::tool::compile(guest, &mut cmd, |output| tidy(&output, sources))?;
         error::io(guest.name, Action::Read, &out, std::fs::read(&out))
     }
 }

@@ -62,3 +62,26 @@ pub(crate) fn run(guest: &Guest<'_>, cmd: &mut Command) -> Result<Ran, GuestErro
         shown,
     })
 }
+
+/// Runs a compiler to its end. Its failure is the guest's
+/// [`GuestError::Compile`], with its output (stderr, then stdout) as
+/// `tell` puts it in the user's terms (the identity for a compiler that
+/// already does).
+pub(crate) fn compile(
+    guest: &Guest<'_>,
+    cmd: &mut Command,
+    tell: impl FnOnce(String) -> String,
+) -> Result<(), GuestError> {
+    let ran = run(guest, cmd)?;
+    if ran.status.success() {
+        return Ok(());
+    }
+    let mut output = String::from_utf8_lossy(&ran.stderr).into_owned();
+    output.push_str(&String::from_utf8_lossy(&ran.stdout));
+    Err(GuestError::Compile {
+        component: guest.name.to_string(),
+        language: guest.language,
+        command: ran.shown,
+        output: tell(output),
+    })
+}

@@ -4,7 +4,7 @@
 //! `init` and `new` build, run and serve them as they do the other
 //! languages.)
 
-use crate::common::{text, witloom_within};
+use crate::common::{text, witloom, witloom_within};
 use std::path::{Path, PathBuf};
 
 /// A one-component app `name` whose component `main` (JavaScript, a
@@ -108,14 +108,8 @@ export function recurse() {
     assert_eq!(status, Some(0), "{err}");
     let wasm = dir.join("target/witloom/main.wasm");
     let wasm = wasm.to_str().unwrap();
-    let cache = witloom_testkit::target_dir().join("witloom-cli-tests/compiled");
     let run = |args: &[&str]| {
-        let out = crate::common::command()
-            .arg("run")
-            .args(args)
-            .env("WITLOOM_CACHE_DIR", &cache)
-            .output()
-            .unwrap();
+        let out = witloom(&[&["run"], args].concat());
         (out.status.code(), text(&out.stderr))
     };
     let (status, err) = run(&["--timeout", "2s", "--invoke", "spin()", wasm]);

@@ -3,7 +3,7 @@
 //! by the run limits. (`init` and the matrix build, run and serve them as
 //! they do the other languages.)
 
-use crate::common::{text, witloom_within};
+use crate::common::{text, witloom, witloom_within};
 use std::path::{Path, PathBuf};
 
 /// A one-component app `name` whose component `main` (Python, a command)
@@ -139,14 +139,8 @@ class Run(exports.Run):
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let wasm = app.join("target/witloom/main.wasm");
     let wasm = wasm.to_str().unwrap();
-    let cache = witloom_testkit::target_dir().join("witloom-cli-tests/compiled");
     let run = |args: &[&str]| {
-        let out = crate::common::command()
-            .arg("run")
-            .args(args)
-            .env("WITLOOM_CACHE_DIR", &cache)
-            .output()
-            .unwrap();
+        let out = witloom(&[&["run"], args].concat());
         (out.status.code(), text(&out.stderr))
     };
     let (status, err) = run(&["--timeout", "2s", wasm, "--", "loop"]);
