@@ -108,6 +108,8 @@ export function recurse() {
     assert_eq!(status, Some(0), "{err}");
     let wasm = dir.join("target/witloom/main.wasm");
     let wasm = wasm.to_str().unwrap();
+    // Every run bounded: a guest the limit under test fails to stop
+    // ends at the timeout instead of hanging the test.
     let run = |args: &[&str]| {
         let out = witloom(&[&["run"], args].concat());
         (out.status.code(), text(&out.stderr))
@@ -115,13 +117,21 @@ export function recurse() {
     let (status, err) = run(&["--timeout", "2s", "--invoke", "spin()", wasm]);
     assert_eq!(status, Some(1), "{err}");
     assert!(err.contains("stopped after 2s (--timeout)"), "{err}");
-    let (status, err) = run(&["--max-memory", "100MiB", "--invoke", "grow()", wasm]);
+    let (status, err) = run(&[
+        "--timeout",
+        "120s",
+        "--max-memory",
+        "100MiB",
+        "--invoke",
+        "grow()",
+        wasm,
+    ]);
     assert_eq!(status, Some(1), "{err}");
     assert!(
         err.contains("(--max-memory)") || err.contains("out of memory"),
         "{err}"
     );
-    let (status, err) = run(&["--invoke", "recurse()", wasm]);
+    let (status, err) = run(&["--timeout", "120s", "--invoke", "recurse()", wasm]);
     assert_eq!(status, Some(1), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }

@@ -139,6 +139,8 @@ class Run(exports.Run):
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let wasm = app.join("target/witloom/main.wasm");
     let wasm = wasm.to_str().unwrap();
+    // Every run bounded: a guest the limit under test fails to stop
+    // ends at the timeout instead of hanging the test.
     let run = |args: &[&str]| {
         let out = witloom(&[&["run"], args].concat());
         (out.status.code(), text(&out.stderr))
@@ -146,13 +148,21 @@ class Run(exports.Run):
     let (status, err) = run(&["--timeout", "2s", wasm, "--", "loop"]);
     assert_eq!(status, Some(1), "{err}");
     assert!(err.contains("stopped after 2s (--timeout)"), "{err}");
-    let (status, err) = run(&["--max-memory", "100MiB", wasm, "--", "grow"]);
+    let (status, err) = run(&[
+        "--timeout",
+        "120s",
+        "--max-memory",
+        "100MiB",
+        wasm,
+        "--",
+        "grow",
+    ]);
     assert_eq!(status, Some(1), "{err}");
     assert!(
         err.contains("the guest asked for more memory than it may have (100MiB)"),
         "{err}"
     );
-    let (status, err) = run(&[wasm, "--", "recurse"]);
+    let (status, err) = run(&["--timeout", "120s", wasm, "--", "recurse"]);
     assert_eq!(status, Some(1), "{err}");
     assert!(
         err.contains("RecursionError: maximum recursion depth exceeded"),
