@@ -1,4 +1,5 @@
-//! The DB world end to end: a C command (`tests/db/recorder`) uses
+//! The DB world end to end: a C command (`tests/db/recorder`, written again
+//! in Python and JavaScript as `recorder-py` and `recorder-js`) uses
 //! `witloom:host/sql` and `witloom:host/log` through `witloom run`, whose
 //! host side is built on witloom's own generated bindings. Rows land in the
 //! SQLite file `--sqlite` names and survive the process; SQL errors come
@@ -112,6 +113,49 @@ fn sql_errors_are_results_not_traps() {
     );
     // In memory: a fresh database every run.
     assert!(stdout.contains("runs=1\n"), "{stdout}");
+}
+
+/// The recorder written again in Python and in JavaScript prints what the
+/// C one prints, run after run on a database file of its own, and logs the
+/// same line: the DB world is the same for every language.
+#[test]
+fn python_and_js_recorders_do_what_the_c_one_does() {
+    let dir = witloom_testkit::target_dir().join("witloom-cli-tests/db-languages");
+    std::fs::create_dir_all(&dir).unwrap();
+    // The log line without its timestamp.
+    let logged = |stderr: &str| -> Vec<String> {
+        stderr
+            .lines()
+            .filter_map(|l| l.split_once(" INFO ").map(|(_, rest)| rest.to_string()))
+            .collect()
+    };
+    let twice = |component: &str| -> Vec<(String, Vec<String>)> {
+        let db = dir.join(format!("{component}.sqlite"));
+        let _ = std::fs::remove_file(&db);
+        let wasm = app().join(format!("target/witloom/{component}.wasm"));
+        (0..2)
+            .map(|_| {
+                let out = witloom(&[
+                    "run",
+                    wasm.to_str().unwrap(),
+                    "--sqlite",
+                    db.to_str().unwrap(),
+                ]);
+                let stderr = text(&out.stderr);
+                assert_eq!(out.status.code(), Some(0), "{component}: {stderr}");
+                (text(&out.stdout), logged(&stderr))
+            })
+            .collect()
+    };
+    let c = twice("recorder");
+    assert!(c[1].0.contains("runs=2\n"), "{:?}", c[1]);
+    assert_eq!(
+        c[0].1,
+        ["guest: recorded three words target=recorder fields=rows=\"2\""]
+    );
+    for component in ["recorder-py", "recorder-js"] {
+        assert_eq!(twice(component), c, "{component}");
+    }
 }
 
 #[test]

@@ -34,7 +34,13 @@ fn built(app: &str) -> PathBuf {
 }
 
 fn recorder(url: &str) -> (i32, String, String) {
-    let wasm = built("db").join("target/witloom/recorder.wasm");
+    recorder_in("recorder", url)
+}
+
+/// The recorder `component` (`recorder`, or its Python or JS twin) on the
+/// database at `url`.
+fn recorder_in(component: &str, url: &str) -> (i32, String, String) {
+    let wasm = built("db").join(format!("target/witloom/{component}.wasm"));
     let out = witloom(&["run", wasm.to_str().unwrap(), "--sql", url]);
     (
         out.status.code().unwrap_or(-1),
@@ -88,6 +94,23 @@ fn the_recorder_keeps_its_rows_and_error_codes_on_postgres() {
         pg.psql("SELECT count, weight, encode(data, 'hex') FROM words WHERE word = 'loom'"),
         "4|1.5|deadbeef"
     );
+
+    // The Python and JavaScript recorders on the same tables carry on.
+    for (component, runs, loom) in [("recorder-py", 3, 6), ("recorder-js", 4, 8)] {
+        let (code, out, stderr) = recorder_in(component, &pg.url);
+        assert_eq!(code, 0, "{component}: {stderr}");
+        assert!(out.contains(&format!("runs={runs}\n")), "{component}: {out}");
+        assert!(
+            out.contains(&format!("word='loom' count={loom} weight=1.50")),
+            "{component}: {out}"
+        );
+        assert!(out.contains("(42601)"), "{component}: {out}");
+        assert!(
+            stderr.contains("INFO guest: recorded three words"),
+            "{component}: {stderr}"
+        );
+    }
+    assert_eq!(pg.psql("SELECT count(*) FROM runs"), "4");
 }
 
 #[test]
