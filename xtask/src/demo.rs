@@ -1,6 +1,7 @@
 //! `cargo xtask demo`: the README's main job, the way a user would type it
 //! with the `witloom` CLI (every command is printed before it runs):
-//! 1. the wordstats example (a C kernel, a Go formatter, a Rust flow) is
+//! 1. the wordstats example (a C kernel, a Go formatter, a Python
+//!    readability stage, a Rust flow) is
 //!    built, checked, composed into one command and run on an embedded
 //!    SQLite database;
 //! 2. the notes example (a WASI 0.3 app: a C gate and a Rust etag

@@ -133,17 +133,11 @@ fn absolute(path: &Path) -> std::path::PathBuf {
 /// the top (witloom owns the module), hidden entries and `target/`. Returns
 /// how many `.go` files it copied.
 fn copy_tree(guest: &Guest<'_>, from: &Path, to: &Path) -> Result<usize, GuestError> {
-    let mut go_files = 0;
-    for (path, _) in crate::walk::source_files(guest.name, from)? {
-        let rel = path.strip_prefix(from).expect("walked from `from`");
-        if rel == Path::new("go.mod") || rel == Path::new("go.sum") {
-            continue;
-        }
-        if rel.extension().is_some_and(|x| x == "go") {
-            go_files += 1;
-        }
-        let bytes = error::io(guest.name, Action::Read, &path, std::fs::read(&path))?;
-        write(guest, &to.join(rel), &bytes)?;
-    }
-    Ok(go_files)
+    let copied = crate::walk::copy_sources(guest.name, from, to, |rel| {
+        rel != Path::new("go.mod") && rel != Path::new("go.sum")
+    })?;
+    Ok(copied
+        .iter()
+        .filter(|rel| rel.extension().is_some_and(|x| x == "go"))
+        .count())
 }

@@ -74,6 +74,19 @@ impl Backend for Python {
                 ),
             });
         }
+        // componentize-py writes `__pycache__` into the tree it is given
+        // (its CPython ignores `PYTHONDONTWRITEBYTECODE`): it gets a copy,
+        // without the bytecode of the user's own runs.
+        let copy = guest.work_dir.join("python-src");
+        error::io(
+            guest.name,
+            Action::Create,
+            &copy,
+            crate::recreate_dir(&copy),
+        )?;
+        crate::walk::copy_sources(guest.name, sources, &copy, |rel| {
+            !rel.components().any(|c| c.as_os_str() == "__pycache__")
+        })?;
         let world = crate::qualified_world(guest);
         let out = guest.work_dir.join("component.wasm");
         let mut cmd = Command::new(
@@ -88,13 +101,10 @@ impl Backend for Python {
             .arg("--quiet")
             .arg("componentize")
             .arg("-p")
-            .arg(sources)
+            .arg(&copy)
             .arg(MODULE)
             .arg("-o")
             .arg(&out)
-            // Bytecode caches would land in the user's sources, change the
-            // build's fingerprint and wake `witloom dev`.
-            .env("PYTHONDONTWRITEBYTECODE", "1")
             // componentize-py's own Rust backtrace says nothing of the
             // user's code.
             .env("RUST_BACKTRACE", "0")

@@ -48,6 +48,30 @@ pub(crate) fn source_files(
     walk(component, root, Links::Within)
 }
 
+/// Copies the files of `from` (walked as [`source_files`] walks) that
+/// `keep` accepts, by their path relative to `from`, into `to`; returns
+/// the relative paths copied. For the toolchains that write into the tree
+/// they are given (Go's module, componentize-py's `__pycache__`), so that
+/// they never write into the user's.
+pub(crate) fn copy_sources(
+    component: &str,
+    from: &Path,
+    to: &Path,
+    keep: impl Fn(&Path) -> bool,
+) -> Result<Vec<PathBuf>, GuestError> {
+    let mut copied = Vec::new();
+    for (path, _) in source_files(component, from)? {
+        let rel = path.strip_prefix(from).expect("walked from `from`");
+        if !keep(rel) {
+            continue;
+        }
+        let bytes = crate::error::io(component, Action::Read, &path, std::fs::read(&path))?;
+        crate::error::write(component, &to.join(rel), &bytes)?;
+        copied.push(rel.to_path_buf());
+    }
+    Ok(copied)
+}
+
 /// [`source_files`], with `links` saying where links may lead.
 pub(crate) fn walk(
     component: &str,

@@ -16,6 +16,7 @@ mod compose;
 mod dev;
 mod doc;
 mod ir;
+mod languages;
 mod run;
 mod serve;
 mod ship;
@@ -42,7 +43,7 @@ impl Plan {
     }
 }
 
-const USAGE: &str = "usage: cargo xtask bench [--quick] [--install] [all|ir|build|bindgen [generation|incremental]|doc|compose|run|serve|dev|ship]";
+const USAGE: &str = "usage: cargo xtask bench [--quick] [--install] [all|ir|build|bindgen [generation|incremental]|doc|compose|run|serve|languages|dev|ship]";
 
 pub fn run(args: &[&str]) -> Result<()> {
     if cfg!(debug_assertions) {
@@ -72,6 +73,7 @@ pub fn run(args: &[&str]) -> Result<()> {
         ["compose"] => compose::run(plan),
         ["run"] => run::run(plan),
         ["serve"] => serve::run(plan),
+        ["languages"] => languages::run(plan),
         ["dev"] => dev::run(plan),
         ["ship"] => ship::run(plan),
         _ => bail!("{USAGE}"),
@@ -84,7 +86,7 @@ pub fn run(args: &[&str]) -> Result<()> {
 /// Every benchmark, in order of how long it takes.
 fn all(plan: Plan) -> Result<()> {
     type Bench = fn(Plan) -> Result<()>;
-    let benches: [(&str, Bench); 9] = [
+    let benches: [(&str, Bench); 10] = [
         ("ir", ir::run),
         ("doc", doc::run),
         ("bindgen", |plan| bindgen::run(plan, &[])),
@@ -93,6 +95,7 @@ fn all(plan: Plan) -> Result<()> {
         ("run", run::run),
         ("ship", ship::run),
         ("serve", serve::run),
+        ("languages", languages::run),
         ("dev", dev::run),
     ];
     for (name, bench) in benches {

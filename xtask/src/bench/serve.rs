@@ -12,9 +12,11 @@
 //! and Rust, release builds), which import nothing witloom-specific, so
 //! both servers run the same file; and a WASI 0.3 handler (`tests/p3`'s
 //! `service-rust`, `GET /hello`), which both servers serve on reused
-//! instances (their defaults: 128 requests, 16 at once, per instance).
-//! Goals for it: ≥ 1.2× wasmtime's requests per second, ≤ 0.9× its p99;
-//! and what reuse gives is its requests per second over the 0.2 Rust
+//! instances (their defaults: 128 requests, 16 at once, per instance);
+//! and the Python and JavaScript hello handlers `witloom init` makes
+//! (`bench languages`' apps: an interpreter in each instance), with the
+//! goals of the C and Rust ones. Goals for the 0.3 handler: ≥ 1.2×
+//! wasmtime's requests per second, ≤ 0.9× its p99; and what reuse gives is its requests per second over the 0.2 Rust
 //! handler's, an instance per request, in the same run.
 //!
 //! Then the database under load, side by side (goal: embedded SQLite on one
@@ -29,6 +31,7 @@ use crate::served::{Kind, Server};
 use anyhow::{Context, Result, bail};
 use std::path::Path;
 use std::process::Command;
+use witloom_manifest::Language;
 
 const CONNECTIONS: u32 = 64;
 
@@ -43,13 +46,13 @@ struct Lengths {
 
 /// What one `wrk` run measured.
 #[derive(Debug, Clone, Copy)]
-struct Load {
-    rps: f64,
-    p50_ms: f64,
-    p99_ms: f64,
+pub(super) struct Load {
+    pub(super) rps: f64,
+    pub(super) p50_ms: f64,
+    pub(super) p99_ms: f64,
     /// Non-2xx answers and socket errors.
-    errors: u64,
-    requests: u64,
+    pub(super) errors: u64,
+    pub(super) requests: u64,
 }
 
 pub fn run(plan: super::Plan) -> Result<()> {
@@ -89,6 +92,10 @@ pub fn run(plan: super::Plan) -> Result<()> {
             .arg(dir.join("witloom.toml")),
     )?;
     let p3 = apps::build_p3(&witloom, &["service-rust"])?;
+    let interpreted = [Language::Python, Language::Js]
+        .map(|l| super::languages::hello(&witloom, l, "http", true).map(|(file, _)| file));
+    let [python, js] = interpreted;
+    let (python, js) = (python?, js?);
     let out = apps::out_dir("bench-serve")?;
     let version = String::from_utf8(Command::new(&wasmtime).arg("--version").output()?.stdout)?;
     println!(
@@ -116,6 +123,8 @@ pub fn run(plan: super::Plan) -> Result<()> {
             "/hello",
             (1.2, 0.9),
         ),
+        ("hello handler, Python (init)", python, "/", (1.0, 1.0)),
+        ("hello handler, JavaScript (init)", js, "/", (1.0, 1.0)),
     ];
     let mut rps = Vec::new();
     for (component, file, path, (rps_goal, p99_goal)) in handlers {
@@ -384,7 +393,7 @@ fn summary(rounds: &[(Load, u64)]) -> (Load, u64) {
 
 /// Runs `wrk` against `url` (a whole URL, path included) for `seconds`
 /// and reads its report.
-fn load(wrk: &Path, url: &str, seconds: u32) -> Result<Load> {
+pub(super) fn load(wrk: &Path, url: &str, seconds: u32) -> Result<Load> {
     let out = apps::check(Command::new(wrk).args([
         "-t2",
         &format!("-c{CONNECTIONS}"),

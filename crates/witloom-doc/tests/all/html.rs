@@ -168,13 +168,25 @@ fn the_application_site_draws_the_wiring_and_links_it() {
     // The SVG: a box per component (with its language), the host and the
     // exports; the arrows labelled with the interfaces they carry, linked.
     let svg = &index[index.find("<svg").unwrap()..index.find("</svg>").unwrap()];
-    for title in ["kernel", "formatter", "flow", "host", "exports"] {
+    for title in [
+        "kernel",
+        "formatter",
+        "readability",
+        "flow",
+        "host",
+        "exports",
+    ] {
         assert!(svg.contains(&format!(">{title}</text>")), "{title}: {svg}");
     }
-    for sub in ["C · kernel", "Go · formatter", "Rust · flow"] {
+    for sub in [
+        "C · kernel",
+        "Go · formatter",
+        "Python · analyst",
+        "Rust · flow",
+    ] {
         assert!(svg.contains(sub), "{sub}: {svg}");
     }
-    assert_eq!(svg.matches("class=\"g-edge\"").count(), 4, "{svg}");
+    assert_eq!(svg.matches("class=\"g-edge\"").count(), 5, "{svg}");
     assert!(
         svg.contains("<a href=\"witloom-host/sql.html#sql\"><text class=\"g-label\""),
         "{svg}"

@@ -30,7 +30,7 @@ fn example_wit_is_valid() {
     // WASI's WIT is never committed: link it from cargo's registry first.
     let app = witloom_testkit::link_wasi_deps("../../examples/wordstats".into());
     let loaded = load(&app.join("wit"), &LoadOptions::default()).unwrap_or_else(|d| panic!("{d}"));
-    for world in ["kernel", "formatter", "flow"] {
+    for world in ["kernel", "formatter", "analyst", "flow"] {
         let id = loaded.select_world(Some(world)).unwrap();
         let ir = loaded.world_ir(id);
         ir.check().unwrap();

@@ -99,7 +99,10 @@ fn the_recorder_keeps_its_rows_and_error_codes_on_postgres() {
     for (component, runs, loom) in [("recorder-py", 3, 6), ("recorder-js", 4, 8)] {
         let (code, out, stderr) = recorder_in(component, &pg.url);
         assert_eq!(code, 0, "{component}: {stderr}");
-        assert!(out.contains(&format!("runs={runs}\n")), "{component}: {out}");
+        assert!(
+            out.contains(&format!("runs={runs}\n")),
+            "{component}: {out}"
+        );
         assert!(
             out.contains(&format!("word='loom' count={loom} weight=1.50")),
             "{component}: {out}"

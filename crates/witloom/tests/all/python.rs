@@ -137,6 +137,12 @@ class Run(exports.Run):
     );
     let out = build(&app);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // componentize-py's bytecode stays in witloom's copy of the sources.
+    let sources: Vec<_> = std::fs::read_dir(app.join("main"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(sources, ["app.py"]);
     let wasm = app.join("target/witloom/main.wasm");
     let wasm = wasm.to_str().unwrap();
     // Every run bounded: a guest the limit under test fails to stop

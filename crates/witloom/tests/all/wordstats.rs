@@ -2,9 +2,9 @@
 //! demo`), with this build's `witloom` (`WITLOOM_BIN`) and databases of the
 //! test's own (`--db`, `--notes-db`).
 //!
-//! wordstats: the three guests build, the check leaves exactly SQL, log and
-//! WASI for the host, the composed app prints a report that needs all
-//! three parts, and its rows are in SQLite and carry over to a second run.
+//! wordstats: the four guests (C, Go, Python, Rust) build, the check
+//! leaves exactly SQL, log and WASI for the host, the composed app prints
+//! a report that needs all four parts, and its rows are in SQLite and carry over to a second run.
 //!
 //! notes (WASI 0.3): the chain gate → etag → api (with pages) is checked,
 //! composed and served; a write without the token is refused by the C
@@ -79,6 +79,7 @@ fn the_readme_demo_builds_composes_runs_and_remembers() {
         [
             "  kernel -> flow  (witloom-examples:wordstats/tokenizer@0.1.0)",
             "  formatter -> flow  (witloom-examples:wordstats/report@0.1.0)",
+            "  readability -> flow  (witloom-examples:wordstats/analysis@0.1.0)",
         ],
         "{check}"
     );
@@ -144,11 +145,17 @@ fn the_readme_demo_builds_composes_runs_and_remembers() {
         "WASI, sql and log: {imports:?}"
     );
 
-    // The report: counts from the C kernel, totals from SQL (Rust), the
-    // table and bars drawn by Go.
+    // The report: counts from the C kernel, totals from SQL (Rust),
+    // readability from Python, the table and bars drawn by Go.
     assert!(
         first.contains(
             "wordstats run 1: 2 file(s), 1132 bytes, 220 words, 17 sentences, 114 distinct; 114 distinct over all runs"
+        ),
+        "{first}"
+    );
+    assert!(
+        first.contains(
+            "\nreadability: Flesch reading ease 87.9, grade 4.2 (1.25 syllables a word)\n"
         ),
         "{first}"
     );

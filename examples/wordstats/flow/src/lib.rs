@@ -1,7 +1,8 @@
 //! The flow of wordstats, in Rust: a command that reads text files, has
 //! the C kernel count their words, keeps the counts in the host's SQLite
-//! database (so totals grow run after run), and has the Go formatter draw
-//! the report. Rust suits the part that owns errors, SQL and the order of
+//! database (so totals grow run after run), has the Python analyst say how
+//! readable the texts are, and has the Go formatter draw the report. Rust
+//! suits the part that owns errors, SQL and the order of
 //! things.
 //!
 //! Usage: `wordstats [--top N] [--all] FILE...` (the files must be in a
@@ -17,6 +18,7 @@ wit_bindgen::generate!({
 
 use witloom::host::log::{self, Field, Level};
 use witloom::host::sql::{self, Value};
+use witloom_examples::wordstats::analysis;
 use witloom_examples::wordstats::report::{self, Row};
 use witloom_examples::wordstats::tokenizer;
 
@@ -84,10 +86,13 @@ fn main() -> Result<(), String> {
     let mut counts: Vec<(String, u64)> = Vec::new();
     let mut index = std::collections::HashMap::new();
     let (mut bytes, mut words, mut sentences) = (0u64, 0u64, 0u64);
+    let mut texts = Vec::new();
     for file in &files {
         let text = std::fs::read_to_string(file).map_err(|e| {
             format!("cannot read `{file}`: {e} (is its directory granted with --dir?)")
         })?;
+        texts.push(text);
+        let text = texts.last().expect("just pushed");
         let stats = tokenizer::stats(&text);
         bytes += stats.bytes;
         words += stats.words;
@@ -101,6 +106,8 @@ fn main() -> Result<(), String> {
         }
         info("counted a file", &[("file", file.clone()), ("words", stats.words.to_string())]);
     }
+    // The Python analyst reads all of it as one text.
+    let readability = analysis::score(&texts.join("\n\n"));
 
     // The counts go into SQL in one transaction.
     for statement in SCHEMA {
@@ -153,9 +160,12 @@ fn main() -> Result<(), String> {
     let runs = scalar("SELECT count(*) FROM runs", vec![])?;
     let distinct = scalar("SELECT count(*) FROM words", vec![])?;
     let title = format!(
-        "wordstats run {runs}: {} file(s), {bytes} bytes, {words} words, {sentences} sentences, {} distinct; {distinct} distinct over all runs{}",
+        "wordstats run {runs}: {} file(s), {bytes} bytes, {words} words, {sentences} sentences, {} distinct; {distinct} distinct over all runs\nreadability: Flesch reading ease {:.1}, grade {:.1} ({:.2} syllables a word){}",
         files.len(),
         counts.len(),
+        readability.flesch,
+        readability.grade,
+        readability.syllables_per_word,
         if all { "" } else { "\n(common words left out; --all shows them)" },
     );
     // The Go formatter draws it.
