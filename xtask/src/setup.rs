@@ -155,11 +155,12 @@ fn python() -> Result<()> {
     Ok(())
 }
 
-/// componentize-js, pinned, from npm into witloom's own prefix
+/// componentize-js and jco-transpile (editor types), pinned, from npm
+/// into witloom's own prefix
 /// (`witloom_app::toolchain::componentize_js_dir`), never the user's
 /// global npm. Node.js itself is the machine's (reported if missing).
 fn js() -> Result<()> {
-    use witloom_app::toolchain::{COMPONENTIZE_JS, componentize_js_dir};
+    use witloom_app::toolchain::{COMPONENTIZE_JS, JCO_TRANSPILE, componentize_js_dir};
     let tc = witloom_app::toolchain::detect(witloom_manifest::Language::Js);
     if tc.ready() {
         return Ok(());
@@ -184,7 +185,8 @@ fn js() -> Result<()> {
             .args(["--no-audit", "--no-fund", "--loglevel=error"])
             .arg(format!(
                 "@bytecodealliance/componentize-js@{COMPONENTIZE_JS}"
-            )),
+            ))
+            .arg(format!("@bytecodealliance/jco-transpile@{JCO_TRANSPILE}")),
     )?;
     let tc = witloom_app::toolchain::detect(witloom_manifest::Language::Js);
     if let Some(missing) = tc.missing.first() {

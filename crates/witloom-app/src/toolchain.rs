@@ -54,6 +54,12 @@ pub fn componentize_py_install() -> String {
 /// `@bytecodealliance/componentize-js`; StarlingMonkey, on SpiderMonkey).
 pub const COMPONENTIZE_JS: &str = "0.23.0";
 
+/// The release of jco's transpiler package (`@bytecodealliance/
+/// jco-transpile`) whose type generator writes JavaScript guests'
+/// TypeScript declarations for editors; installed beside componentize-js
+/// (which depends on jco, and so on it) at this pinned release.
+pub const JCO_TRANSPILE: &str = "0.15.0";
+
 /// The oldest Node.js componentize-js runs on.
 pub const MIN_NODE: u32 = 18;
 
@@ -66,11 +72,11 @@ pub fn componentize_js_dir() -> Option<PathBuf> {
 pub fn componentize_js_install() -> String {
     match componentize_js_dir() {
         Some(dir) => format!(
-            "npm install --prefix {} --no-audit --no-fund @bytecodealliance/componentize-js@{COMPONENTIZE_JS}",
+            "npm install --prefix {} --no-audit --no-fund @bytecodealliance/componentize-js@{COMPONENTIZE_JS} @bytecodealliance/jco-transpile@{JCO_TRANSPILE}",
             dir.display()
         ),
         None => format!(
-            "set HOME or WITLOOM_TOOLCHAINS, then npm install --prefix $WITLOOM_TOOLCHAINS/componentize-js-{COMPONENTIZE_JS} @bytecodealliance/componentize-js@{COMPONENTIZE_JS}"
+            "set HOME or WITLOOM_TOOLCHAINS, then npm install --prefix $WITLOOM_TOOLCHAINS/componentize-js-{COMPONENTIZE_JS} @bytecodealliance/componentize-js@{COMPONENTIZE_JS} @bytecodealliance/jco-transpile@{JCO_TRANSPILE}"
         ),
     }
 }
@@ -351,11 +357,16 @@ fn js() -> Toolchain {
     }
     let package =
         componentize_js_dir().map(|d| d.join("node_modules/@bytecodealliance/componentize-js"));
-    let installed = package.as_ref().and_then(|p| {
+    let version_of = |p: &Path| {
         let manifest = std::fs::read_to_string(p.join("package.json")).ok()?;
         let json: serde_json::Value = serde_json::from_str(&manifest).ok()?;
         Some(json.get("version")?.as_str()?.to_string())
-    });
+    };
+    let installed = package.as_deref().and_then(version_of);
+    let typegen = componentize_js_dir()
+        .map(|d| d.join("node_modules/@bytecodealliance/jco-transpile"))
+        .as_deref()
+        .and_then(version_of);
     tc.version = Some(format!(
         "componentize-js {} on node {}",
         installed.as_deref().unwrap_or("-"),
@@ -364,6 +375,15 @@ fn js() -> Toolchain {
     match (&installed, &package) {
         (Some(v), Some(p)) if v == COMPONENTIZE_JS => {
             tc.args = vec![p.join("src/cli.js").display().to_string()];
+            if typegen.as_deref() != Some(JCO_TRANSPILE) {
+                tc.lacks(
+                    format!(
+                        "jco-transpile {JCO_TRANSPILE} (the generator of editor types) is not installed beside componentize-js{}",
+                        typegen.map(|v| format!(" ({v} is)")).unwrap_or_default()
+                    ),
+                    componentize_js_install(),
+                );
+            }
         }
         (Some(v), _) => tc.lacks(
             format!("componentize-js {v} is installed, not {COMPONENTIZE_JS}"),

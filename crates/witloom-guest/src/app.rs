@@ -145,6 +145,7 @@ pub fn build_app(
                 work_dir: out_dir.join("work").join(name),
                 // `_` cannot begin a component's (kebab-case) name.
                 shared_dir: out_dir.join("work").join("_shared"),
+                types_dir: out_dir.join("types").join(name),
                 report: &|progress| match progress {
                     crate::Progress::Step(step) => emit(Event::Step { name, step }),
                     crate::Progress::Output(line) => emit(Event::Output { name, line }),

@@ -27,6 +27,30 @@ pub(crate) const MODULE: &str = "app.js";
 /// The WIT file in the bindings directory.
 const WIT: &str = "world.wit";
 
+/// Writes the world's TypeScript declarations for a guest with jco's own
+/// generator (js-component-bindgen, what `jco guest-types` runs), given
+/// the WIT as text. Arguments: the WIT file, the qualified world, the
+/// directory to write. Run with witloom's npm prefix as the working
+/// directory, where the bare specifier of `-e` code resolves.
+const TYPES: &str = r#"
+const { $init, generateTypes } = await import("@bytecodealliance/jco-transpile/component");
+const { readFileSync, writeFileSync, mkdirSync } = await import("node:fs");
+const { dirname, join } = await import("node:path");
+const [wit, world, out] = process.argv.slice(1);
+await $init;
+const files = generateTypes("app", {
+  wit: { tag: "source", val: readFileSync(wit, "utf8") },
+  world,
+  guest: true,
+  features: { tag: "list", val: [] },
+});
+for (const [name, text] of files) {
+  const path = join(out, name);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
+}
+"#;
+
 impl Backend for Js {
     fn bindings(&self, guest: &Guest<'_>, dir: &Path) -> Result<(), GuestError> {
         let (resolve, package) = crate::world_package(guest, "JavaScript")?;
@@ -63,14 +87,75 @@ impl Backend for Js {
                 ),
             });
         }
+        let node = tc.program.as_ref().expect("a ready toolchain has node");
+        let world = crate::qualified_world(guest);
+        // Types for editors (`interfaces/*.d.ts`, `app.d.ts`, which the
+        // `jsconfig.json` of `witloom new` includes), written while
+        // componentize-js runs: they cost a Node start, and a build is
+        // mostly one core's work.
+        let types = guest.work_dir.join("types");
+        error::io(
+            guest.name,
+            Action::Create,
+            &types,
+            crate::recreate_dir(&types),
+        )?;
+        let prefix = witloom_app::toolchain::componentize_js_dir()
+            .expect("a ready JavaScript toolchain has witloom's npm prefix");
+        let mut typegen = Command::new(node);
+        typegen
+            .current_dir(&prefix)
+            .args(["--input-type=module", "-e", TYPES])
+            .arg(std::path::absolute(bindings.join(WIT)).unwrap_or(bindings.join(WIT)))
+            .arg(&world)
+            .arg(std::path::absolute(&types).unwrap_or(types.clone()));
+        let (built, typed) = std::thread::scope(|scope| {
+            let typed = scope.spawn(|| typegen.output());
+            (
+                self.componentize(guest, tc, &source, bindings, &world),
+                typed.join(),
+            )
+        });
+        // The types are put in place even when the module does not build:
+        // that is when an editor is needed.
+        let failed = |output: String| GuestError::Compile {
+            component: guest.name.to_string(),
+            language: guest.language,
+            command: format!("{typegen:?}"),
+            output,
+        };
+        let typed = match typed {
+            Ok(Ok(out)) if out.status.success() => crate::replace_types(guest, &types),
+            Ok(Ok(out)) => Err(failed(String::from_utf8_lossy(&out.stderr).into_owned())),
+            Ok(Err(e)) => Err(failed(format!("cannot start it: {e}"))),
+            Err(_) => Err(failed("its thread ended before it did".to_string())),
+        };
+        built?;
+        typed?;
+        let out = guest.work_dir.join("component.wasm");
+        error::io(guest.name, Action::Read, &out, std::fs::read(&out))
+    }
+}
+
+impl Js {
+    /// componentize-js on the module `source`, to `component.wasm` in the
+    /// work directory.
+    fn componentize(
+        &self,
+        guest: &Guest<'_>,
+        tc: &Toolchain,
+        source: &Path,
+        bindings: &Path,
+        world: &str,
+    ) -> Result<(), GuestError> {
         let out = guest.work_dir.join("component.wasm");
         let mut cmd = Command::new(tc.program.as_ref().expect("a ready toolchain has node"));
         cmd.args(&tc.args)
-            .arg(&source)
+            .arg(source)
             .arg("--wit")
             .arg(bindings.join(WIT))
             .arg("--world-name")
-            .arg(crate::qualified_world(guest))
+            .arg(world)
             .arg("-o")
             .arg(&out);
         // StarlingMonkey's own `fetch` and its `fetch` event need
@@ -82,13 +167,12 @@ impl Backend for Js {
             // componentize-js counts syntax errors without saying where;
             // Node's own parser does.
             let output = if output.contains("failed to parse JS source") {
-                syntax_error(tc, &source).unwrap_or(output)
+                syntax_error(tc, source).unwrap_or(output)
             } else {
                 output
             };
-            tidy(&output, &source)
-        })?;
-        error::io(guest.name, Action::Read, &out, std::fs::read(&out))
+            tidy(&output, source)
+        })
     }
 }
 

@@ -71,6 +71,11 @@ pub struct Guest<'a> {
     /// bindings generator and its dependencies compile once per app, not
     /// once per component.
     pub shared_dir: PathBuf,
+    /// Where the guest's types for editors go, for the languages whose
+    /// bindings live inside their toolchain (Python's stubs, JavaScript's
+    /// TypeScript declarations): `target/witloom/types/NAME`, which the
+    /// editor configuration `witloom new` writes points at.
+    pub types_dir: PathBuf,
     /// Told each step as it starts, and each line the toolchain writes on
     /// its stderr as it writes it.
     pub report: &'a dyn Fn(Progress<'_>),
@@ -87,6 +92,7 @@ impl std::fmt::Debug for Guest<'_> {
             .field("world", &self.world)
             .field("profile", &self.profile)
             .field("work_dir", &self.work_dir)
+            .field("types_dir", &self.types_dir)
             .field("verbose", &self.verbose)
             .finish_non_exhaustive()
     }
@@ -232,6 +238,33 @@ pub(crate) fn qualified_world(guest: &Guest<'_>) -> String {
         },
         None => w.name.clone(),
     }
+}
+
+/// Puts the editor types written into `written` in place of
+/// `guest.types_dir`, whole: an editor never sees half of the new ones.
+pub(crate) fn replace_types(guest: &Guest<'_>, written: &Path) -> Result<(), GuestError> {
+    use error::Action;
+    let dir = &guest.types_dir;
+    match std::fs::remove_dir_all(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(error::io_error(guest.name, Action::Remove, dir, e));
+        }
+        _ => {}
+    }
+    if let Some(parent) = dir.parent() {
+        error::io(
+            guest.name,
+            Action::Create,
+            parent,
+            std::fs::create_dir_all(parent),
+        )?;
+    }
+    error::io(
+        guest.name,
+        Action::Write,
+        dir,
+        std::fs::rename(written, dir),
+    )
 }
 
 fn recreate_dir(dir: &Path) -> std::io::Result<()> {

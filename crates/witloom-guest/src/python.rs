@@ -88,12 +88,36 @@ impl Backend for Python {
             !rel.components().any(|c| c.as_os_str() == "__pycache__")
         })?;
         let world = crate::qualified_world(guest);
+        let program = tc
+            .program
+            .as_ref()
+            .expect("a ready toolchain has a program");
+        // Types for editors first, so that they follow the WIT even while
+        // the module does not build: componentize-py's own stubs (the
+        // `wit_world` package, whose functions only raise), which the
+        // `pyrightconfig.json` of `witloom new` adds to the search path.
+        let stubs = guest.work_dir.join("types");
+        error::io(
+            guest.name,
+            Action::Create,
+            &stubs,
+            crate::recreate_dir(&stubs),
+        )?;
+        crate::tool::compile(
+            guest,
+            Command::new(program)
+                .arg("-d")
+                .arg(bindings.join(WIT))
+                .arg("-w")
+                .arg(&world)
+                .arg("bindings")
+                .arg(&stubs),
+            |output| output,
+        )?;
+        crate::replace_types(guest, &stubs)?;
+
         let out = guest.work_dir.join("component.wasm");
-        let mut cmd = Command::new(
-            tc.program
-                .as_ref()
-                .expect("a ready toolchain has a program"),
-        );
+        let mut cmd = Command::new(program);
         cmd.arg("-d")
             .arg(bindings.join(WIT))
             .arg("-w")

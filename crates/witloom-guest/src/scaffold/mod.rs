@@ -156,7 +156,9 @@ pub fn new_component(
     let world_id = wit.wit_parser_world(world_id);
     let wit_rel = relative_to(&app_wit, &dir);
 
-    let files = skeleton(&wit, world_id, name, language, world, &wit_rel)?;
+    let mut files = skeleton(&wit, world_id, name, language, world, &wit_rel)?;
+    let types = relative_to(&app.target_dir().join("types").join(name), &dir);
+    files.extend(editor_config(language, &types));
     let mut written = Vec::new();
     for (rel, contents) in &files {
         let path = dir.join(rel);
@@ -189,6 +191,35 @@ pub fn skeleton(
         Language::Go => go::skeleton(&exports, name, entry),
         Language::Python => Ok(python::skeleton(&exports, name, entry, world_spec)),
         Language::Js => Ok(js::skeleton(&exports, name, entry, world_spec)),
+    }
+}
+
+/// The editor configuration of a language whose bindings live inside its
+/// toolchain, pointing at the types `witloom build` writes to `types`
+/// (relative to the component's directory): pyright's (and so VS Code's
+/// Pylance) for Python, TypeScript's (VS Code, `tsc -p`) for JavaScript.
+/// Both read JSON with comments.
+fn editor_config(language: Language, types: &str) -> Option<(PathBuf, String)> {
+    match language {
+        Language::Python => Some((
+            PathBuf::from("pyrightconfig.json"),
+            format!(
+                "// Written by `witloom new`; yours to edit. Pyright and Pylance find\n\
+                 // the world's bindings (componentize-py's `wit_world` stubs) where\n\
+                 // `witloom build` writes them.\n\
+                 {{\n  \"extraPaths\": [\"{types}\"]\n}}\n"
+            ),
+        )),
+        Language::Js => Some((
+            PathBuf::from("jsconfig.json"),
+            format!(
+                "// Written by `witloom new`; yours to edit. Editors (and `tsc -p\n\
+                 // jsconfig.json`) check app.js against the world's TypeScript\n\
+                 // declarations, which `witloom build` writes to {types}.\n\
+                 {{\n  \"compilerOptions\": {{\n    \"checkJs\": true,\n    \"module\": \"es2022\",\n    \"target\": \"es2022\",\n    \"moduleResolution\": \"bundler\",\n    \"noEmit\": true\n  }},\n  \"include\": [\"**/*.js\", \"{types}/**/*.d.ts\"]\n}}\n"
+            ),
+        )),
+        Language::C | Language::Rust | Language::Go => None,
     }
 }
 

@@ -133,6 +133,8 @@ fn try_build_guest(
         work_dir: witloom_testkit::target_dir()
             .join(format!("witloom-guest-tests/runtime-{world}-{language}")),
         shared_dir: witloom_testkit::target_dir().join("witloom-guest-tests/shared"),
+        types_dir: witloom_testkit::target_dir()
+            .join(format!("witloom-guest-tests/types/{world}-{language}")),
         report: &|_| {},
         verbose: false,
     };

@@ -19,6 +19,8 @@ fn build_smoke(language: Language) -> Vec<u8> {
         work_dir: witloom_testkit::target_dir()
             .join(format!("witloom-guest-tests/smoke-{language}")),
         shared_dir: witloom_testkit::target_dir().join("witloom-guest-tests/shared"),
+        types_dir: witloom_testkit::target_dir()
+            .join(format!("witloom-guest-tests/types/smoke-{language}")),
         report: &|_| {},
         verbose: false,
     };

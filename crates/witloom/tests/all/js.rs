@@ -135,3 +135,69 @@ export function recurse() {
     assert_eq!(status, Some(1), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// `init` writes a `jsconfig.json` that includes the TypeScript
+/// declarations `build` writes: TypeScript (VS Code's checker, here as
+/// `tsc -p`) accepts code that uses the world's imports as their types
+/// say, and names the file and line of code that does not.
+#[test]
+fn editors_check_the_module_against_the_worlds_types() {
+    let app = app(
+        "types",
+        "import { now } from \"wasi:clocks/wall-clock@0.2.12\";\n\nexport const run = {\n  run() {\n    console.log(`${now().seconds + 1n}`);\n  },\n};\n",
+    );
+    let wit = app.join("wit/types.wit");
+    let source = std::fs::read_to_string(&wit).unwrap();
+    std::fs::write(
+        &wit,
+        source.replace(
+            "    export wasi:cli/run@0.2.12;",
+            "    import wasi:clocks/wall-clock@0.2.12;\n    export wasi:cli/run@0.2.12;",
+        ),
+    )
+    .unwrap();
+    let config = std::fs::read_to_string(app.join("main/jsconfig.json")).unwrap();
+    assert!(
+        config.contains("\"../target/witloom/types/main/**/*.d.ts\""),
+        "{config}"
+    );
+    let (status, err) = build(&app);
+    assert_eq!(status, Some(0), "{err}");
+    let declared = std::fs::read_to_string(
+        app.join("target/witloom/types/main/interfaces/wasi-clocks-wall-clock.d.ts"),
+    )
+    .unwrap();
+    assert!(
+        declared.contains("export function now(): Datetime;"),
+        "{declared}"
+    );
+
+    let tsc = witloom_app::toolchain::componentize_js_dir()
+        .unwrap()
+        .join("node_modules/.bin/tsc");
+    let check = || {
+        let out = std::process::Command::new(&tsc)
+            .arg("-p")
+            .arg(app.join("main/jsconfig.json"))
+            .output()
+            .unwrap();
+        (out.status.code(), text(&out.stdout))
+    };
+    let (status, out) = check();
+    assert_eq!(status, Some(0), "{out}");
+
+    // `seconds` is a `u64`: a `bigint`, which does not add to a number.
+    std::fs::write(
+        app.join("main/app.js"),
+        "import { now } from \"wasi:clocks/wall-clock@0.2.12\";\n\nexport const run = {\n  run() {\n    console.log(`${now().seconds + 1}`);\n  },\n};\n",
+    )
+    .unwrap();
+    let (status, out) = check();
+    assert_eq!(status, Some(1), "{out}");
+    assert!(
+        out.contains(
+            "main/app.js(5,20): error TS2365: Operator '+' cannot be applied to types 'bigint' and '1'."
+        ),
+        "{out}"
+    );
+}

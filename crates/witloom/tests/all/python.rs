@@ -86,7 +86,7 @@ fn a_missing_componentize_py_or_js_says_how_to_install_it() {
             "js",
             "app.js",
             "componentize-js is not installed",
-            "npm install --prefix /nonexistent/witloom-toolchains/componentize-js-0.23.0 --no-audit --no-fund @bytecodealliance/componentize-js@0.23.0",
+            "npm install --prefix /nonexistent/witloom-toolchains/componentize-js-0.23.0 --no-audit --no-fund @bytecodealliance/componentize-js@0.23.0 @bytecodealliance/jco-transpile@0.15.0",
         ),
     ];
     for (lang, file, what, install) in cases {
@@ -138,11 +138,12 @@ class Run(exports.Run):
     let out = build(&app);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     // componentize-py's bytecode stays in witloom's copy of the sources.
-    let sources: Vec<_> = std::fs::read_dir(app.join("main"))
+    let mut sources: Vec<_> = std::fs::read_dir(app.join("main"))
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
-    assert_eq!(sources, ["app.py"]);
+    sources.sort();
+    assert_eq!(sources, ["app.py", "pyrightconfig.json"]);
     let wasm = app.join("target/witloom/main.wasm");
     let wasm = wasm.to_str().unwrap();
     // Every run bounded: a guest the limit under test fails to stop
@@ -173,5 +174,43 @@ class Run(exports.Run):
     assert!(
         err.contains("RecursionError: maximum recursion depth exceeded"),
         "{err}"
+    );
+}
+
+/// `init` writes a `pyrightconfig.json` whose search path holds the stubs
+/// `build` writes (componentize-py's `wit_world` package): the module
+/// imports against them as an editor's checker reads it.
+#[test]
+fn editors_find_the_worlds_stubs() {
+    let app = app(
+        "stubs",
+        "from wit_world import exports\n\n\nclass Run(exports.Run):\n    def run(self) -> None:\n        print('hi')\n",
+    );
+    let config = std::fs::read_to_string(app.join("main/pyrightconfig.json")).unwrap();
+    assert!(
+        config.contains("\"extraPaths\": [\"../target/witloom/types/main\"]"),
+        "{config}"
+    );
+    let out = build(&app);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stubs = app.join("main/../target/witloom/types/main");
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sys; sys.path[:0] = sys.argv[1:]\n\
+             import app, wit_world.exports\n\
+             assert wit_world.exports.Run in app.Run.__mro__\n\
+             print(wit_world.exports.Run.run.__annotations__)",
+        )
+        .arg(&stubs)
+        .arg(app.join("main"))
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("'return': None"),
+        "{}",
+        text(&out.stdout)
     );
 }
