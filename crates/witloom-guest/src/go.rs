@@ -46,8 +46,8 @@ impl Backend for Go {
         let name = guest.name;
         let module = guest.work_dir.join("go-module");
         let pkg = guest.work_dir.join("go-pkg");
-        error::io(name, Action::Create, &module, crate::recreate_dir(&module))?;
-        error::io(name, Action::Create, &pkg, crate::recreate_dir(&pkg))?;
+        crate::fresh_dir(guest, &module)?;
+        crate::fresh_dir(guest, &pkg)?;
 
         // The support package, with a go.mod of our own: the one upstream
         // asks for a newer Go than its code needs.

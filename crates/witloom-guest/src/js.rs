@@ -94,12 +94,7 @@ impl Backend for Js {
         // componentize-js runs: they cost a Node start, and a build is
         // mostly one core's work.
         let types = guest.work_dir.join("types");
-        error::io(
-            guest.name,
-            Action::Create,
-            &types,
-            crate::recreate_dir(&types),
-        )?;
+        crate::fresh_dir(guest, &types)?;
         let prefix = witloom_app::toolchain::componentize_js_dir()
             .expect("a ready JavaScript toolchain has witloom's npm prefix");
         let mut typegen = Command::new(node);

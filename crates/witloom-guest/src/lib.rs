@@ -176,12 +176,7 @@ pub fn build(guest: &Guest<'_>, tc: &Toolchain) -> Result<Vec<u8>, GuestError> {
         });
     }
     let bindings = guest.work_dir.join("bindings");
-    error::io(
-        guest.name,
-        error::Action::Create,
-        &bindings,
-        recreate_dir(&bindings),
-    )?;
+    fresh_dir(guest, &bindings)?;
     (guest.report)(Progress::Step(Step::Bindings));
     backend.bindings(guest, &bindings)?;
     (guest.report)(Progress::Step(Step::Compile));
@@ -265,6 +260,11 @@ pub(crate) fn replace_types(guest: &Guest<'_>, written: &Path) -> Result<(), Gue
         dir,
         std::fs::rename(written, dir),
     )
+}
+
+/// `dir`, emptied (or made) for the guest's build to write into.
+pub(crate) fn fresh_dir(guest: &Guest<'_>, dir: &Path) -> Result<(), GuestError> {
+    error::io(guest.name, error::Action::Create, dir, recreate_dir(dir))
 }
 
 fn recreate_dir(dir: &Path) -> std::io::Result<()> {

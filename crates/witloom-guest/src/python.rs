@@ -78,12 +78,7 @@ impl Backend for Python {
         // (its CPython ignores `PYTHONDONTWRITEBYTECODE`): it gets a copy,
         // without the bytecode of the user's own runs.
         let copy = guest.work_dir.join("python-src");
-        error::io(
-            guest.name,
-            Action::Create,
-            &copy,
-            crate::recreate_dir(&copy),
-        )?;
+        crate::fresh_dir(guest, &copy)?;
         crate::walk::copy_sources(guest.name, sources, &copy, |rel| {
             !rel.components().any(|c| c.as_os_str() == "__pycache__")
         })?;
@@ -97,12 +92,7 @@ impl Backend for Python {
         // `wit_world` package, whose functions only raise), which the
         // `pyrightconfig.json` of `witloom new` adds to the search path.
         let stubs = guest.work_dir.join("types");
-        error::io(
-            guest.name,
-            Action::Create,
-            &stubs,
-            crate::recreate_dir(&stubs),
-        )?;
+        crate::fresh_dir(guest, &stubs)?;
         crate::tool::compile(
             guest,
             Command::new(program)
