@@ -137,8 +137,8 @@ pub fn init(
 }
 
 /// Refuses, before anything is written, an app that would not build at
-/// once: a 0.3 app in Go (stock Go builds no async world) or in Python
-/// (no 0.3 skeleton yet).
+/// once: a 0.3 app in Go (stock Go builds no async world) or in
+/// JavaScript (componentize-js's async support is experimental).
 fn check_line(language: Language, wasi: WasiLine) -> Result<(), Diagnostic> {
     if wasi != WasiLine::P3 {
         return Ok(());
@@ -150,17 +150,17 @@ fn check_line(language: Language, wasi: WasiLine) -> Result<(), Diagnostic> {
         .with_note(crate::GO_ASYNC)
         .with_help("write it in Rust or C (--lang rust, --lang c), or leave out --wasi 0.3"));
     }
-    if matches!(language, Language::Python | Language::Js) {
-        let name = if language == Language::Python {
-            "Python"
-        } else {
-            "JavaScript"
-        };
-        return Err(Diagnostic::new(format!(
-            "witloom has no WASI 0.3 template in {name} yet: nothing was written"
+    if language == Language::Js {
+        return Err(Diagnostic::new(
+            "witloom has no WASI 0.3 template in JavaScript: nothing was written",
+        )
+        .with_note(format!(
+            "componentize-js {} is used for WASI 0.2 worlds here; its async support is experimental",
+            witloom_app::toolchain::COMPONENTIZE_JS
         ))
-        .with_note(format!("the {name} skeleton is for WASI 0.2 entry points (`wasi:cli/run`, `wasi:http/incoming-handler`)"))
-        .with_help("leave out --wasi 0.3, or write it in Rust or C (--lang rust, --lang c)"));
+        .with_help(
+            "leave out --wasi 0.3, or write it in Rust, C or Python (--lang rust, --lang c, --lang python)",
+        ));
     }
     Ok(())
 }

@@ -70,7 +70,7 @@ fn init_suite() -> Suite {
         }
     }
     for template in ["command", "http"] {
-        for language in [Language::C, Language::Rust] {
+        for language in [Language::C, Language::Rust, Language::Python] {
             inputs.push(PathBuf::from(format!(
                 "tests/scaffold/init/{template}-{language}-0.3.txt"
             )));

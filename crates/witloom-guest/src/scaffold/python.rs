@@ -13,7 +13,9 @@
 //!   position, so their names are the user's (Python keywords get a `_`).
 //!
 //! Bodies raise `NotImplementedError` naming the WIT function, except the
-//! entry point, which works at once (`filled`).
+//! entry point, which works at once (`filled`), on WASI 0.2 and 0.3
+//! (`async def`; a 0.3 handler's body is written by a task `spawn`ed once
+//! the response has gone back).
 
 use super::exports::{Exports, Func, Group};
 use crate::filled::Entry;
@@ -49,7 +51,7 @@ pub(super) fn skeleton(
             exports
                 .find(e.host())
                 .filter(|(g, _)| std::ptr::eq(*g, group))
-                .and_then(|_| fill(e, name))
+                .and_then(|_| fill(e, name, &http_types_module(exports)))
         });
         if let Some(text) = filled {
             app.push_str(&text);
@@ -170,11 +172,74 @@ fn identifier(name: &str) -> String {
     }
 }
 
-/// The entry point's class, working at once; `None` for the WASI 0.3
-/// entries (the Python skeleton is for 0.2 worlds).
-fn fill(entry: Entry, name: &str) -> Option<String> {
+/// The module componentize-py gives `wasi:http/types` among the world's
+/// imports: `types`, unless another imported interface is also named
+/// `types` (WASI 0.3's service world imports `wasi:cli/types` too), when
+/// each is named after its package as well (`wasi_http_types`). Its
+/// generated helpers are named after the module
+/// (`result_option_wasi_http_types_fields_…_future`).
+fn http_types_module(exports: &Exports<'_>) -> String {
+    use wit_bindgen_core::wit_parser::WorldItem;
+    let resolve = exports.resolve;
+    let named_types = resolve.worlds[exports.world]
+        .imports
+        .values()
+        .filter(|item| {
+            matches!(item, WorldItem::Interface { id, .. }
+                if resolve.interfaces[*id].name.as_deref() == Some("types"))
+        })
+        .count();
+    if named_types > 1 {
+        "wasi_http_types".to_string()
+    } else {
+        "types".to_string()
+    }
+}
+
+/// The entry point's class, working at once. `types` is the module of
+/// `wasi:http/types` ([`http_types_module`]).
+fn fill(entry: Entry, name: &str, types: &str) -> Option<String> {
     Some(match entry {
-        Entry::AsyncCommand | Entry::AsyncHttp => return None,
+        Entry::AsyncCommand => format!(
+            r#"
+
+class Run(exports.Run):
+    async def run(self) -> None:
+        """The program, a WASI 0.3 `async func`: print, sys.argv and
+        os.environ work as usual; an exception exits with status 1."""
+        print("hello from {name}")
+"#
+        ),
+        Entry::AsyncHttp => format!(
+            r#"
+from componentize_py_async_support import spawn
+from componentize_py_types import Ok
+from wit_world import byte_stream
+from wit_world import result_option_{types}_fields_{types}_error_code_future as trailers_future
+from wit_world.imports.{types} import Fields, Request, Response
+
+
+class Handler(exports.Handler):
+    async def handle(self, request: Request) -> Response:
+        """Answers every request with `200 hello from {name}`: the response
+        goes back at once, and a task of its own writes the body after.
+        Read the request with request.get_method(), .get_path_with_query(),
+        .get_headers() and Request.consume_body; see witloom's
+        docs/serve.md."""
+        body, contents = byte_stream()
+        trailers_out, trailers = trailers_future(lambda: Ok(None))
+        headers = Fields.from_list([("content-type", b"text/plain")])
+        response, _ = Response.new(headers, contents, trailers)
+
+        async def write_body() -> None:
+            with body:
+                await body.write_all(b"hello from {name}\n")
+            await trailers_out.write(Ok(None))
+
+        spawn(write_body())
+        return response
+"#
+        ),
         Entry::Command => format!(
             r#"
 
