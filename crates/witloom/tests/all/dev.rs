@@ -31,6 +31,8 @@ fn handler_source(app: &Path, lang: &str) -> PathBuf {
         "c" => "handler.c",
         "rust" => "src/lib.rs",
         "go" => "export_wasi_http_incoming_handler/wasi_http_incoming_handler.go",
+        "python" => "app.py",
+        "js" => "app.js",
         other => panic!("no handler source for {other}"),
     })
 }
@@ -104,8 +106,8 @@ fn wait_for_log(server: &Served, needle: &str, secs: u64) {
 const HELLO: &str = "hello from handler\n";
 
 #[test]
-fn dev_serves_each_edit_of_a_handler_in_c_rust_and_go() {
-    for lang in ["c", "rust", "go"] {
+fn dev_serves_each_edit_of_a_handler_in_every_language() {
+    for lang in ["c", "rust", "go", "python", "js"] {
         let app = init(&format!("edit-{lang}"), lang, "http");
         let mut server = serve(&app, &format!("dev-edit-{lang}"));
         wait_for(&server, HELLO, &[], 10);
@@ -115,8 +117,9 @@ fn dev_serves_each_edit_of_a_handler_in_c_rust_and_go() {
             "hello from handler\\n",
             &edited.replace('\n', "\\n"),
         );
-        // A rebuild of a Rust or Go guest takes seconds, more on a cold
-        // machine.
+        // A rebuild of a Rust, Go, Python or JavaScript guest takes
+        // seconds, more on a cold machine (and an interpreter's component
+        // compiles for seconds before it is swapped in).
         wait_for(&server, &edited, &[HELLO], 300);
         let log = server.log();
         assert!(log.contains("reloaded in "), "{log}");
