@@ -1,16 +1,20 @@
-//! The runner × test matrix: each runner (C, Rust, Go, Python; world
-//! `runner`, exporting `wasi:cli/run`) composed by `witloom compose` with
-//! each implementation of the `test` world (the guest suite's C, Rust, Go
-//! and Python)
-//! and a plug providing `host`, then run by `witloom run`. Every pair must
-//! pass all of the runner's checks.
+//! The runner × test matrix: each runner (C, Rust, Go, Python,
+//! JavaScript; world `runner`, exporting `wasi:cli/run`) composed by
+//! `witloom compose` with each implementation of the `test` world (the
+//! guest suite's C, Rust, Go and Python) and a plug providing `host`, then
+//! run by `witloom run`. Every pair must pass all of the runner's checks.
+//! (JavaScript is not on the test side: componentize-js 0.23.0 garbles
+//! and traps on the suite's integer edges, which the runtime suite pins.)
 
 use crate::common::{text, witloom};
 
 use std::path::{Path, PathBuf};
 
-/// The languages on both sides of the matrix.
+/// The languages of the `test` side of the matrix.
 const LANGUAGES: [&str; 4] = ["c", "rust", "go", "python"];
+
+/// The languages of the runner side.
+const RUNNERS: [&str; 5] = ["c", "rust", "go", "python", "js"];
 
 /// The matrix app, with WASI's WIT linked into `wit/deps`.
 fn matrix_app() -> PathBuf {
@@ -29,7 +33,7 @@ fn every_runner_passes_with_every_implementation() {
     std::fs::create_dir_all(&dir).unwrap();
     let wasm = |name: &str| built.join(format!("{name}.wasm")).display().to_string();
     let mut failures = Vec::new();
-    for runner in LANGUAGES {
+    for runner in RUNNERS {
         for test in LANGUAGES {
             let pair = format!("{runner}-runner x {test}-test");
             let composed = dir.join(format!("{runner}-{test}.wasm"));
@@ -52,12 +56,21 @@ fn every_runner_passes_with_every_implementation() {
             // componentize-py 0.25.1 does not release a dropped resource's
             // Python object (the runtime suite's `Quirks`): with the Python
             // test, that one check fails, and only it.
-            let passed = if test == "python" {
-                out.status.code() == Some(1)
-                    && stdout.contains("FAIL counters-dropped\n")
+            let summary = if test == "python" {
+                stdout.contains("FAIL counters-dropped\n")
                     && stdout.ends_with("25 checks, 1 failed\n")
             } else {
-                out.status.code() == Some(0) && stdout.ends_with("25 checks, 0 failed\n")
+                stdout.ends_with("25 checks, 0 failed\n")
+            };
+            // componentize-js 0.23.0 traps on a negative `s64` given to an
+            // import: the JavaScript runner makes that call after its
+            // summary (see `runner-js/app.js`).
+            let passed = if runner == "js" {
+                summary
+                    && out.status.code() == Some(1)
+                    && text(&out.stderr).contains("Internal bindgen error in coreabi_from_bigint64")
+            } else {
+                summary && out.status.code() == Some(if test == "python" { 1 } else { 0 })
             };
             if !passed {
                 failures.push(format!(
