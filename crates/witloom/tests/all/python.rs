@@ -1,7 +1,8 @@
 //! Python guests as a user meets them: what a broken module, a wrong class
-//! name and a missing componentize-py (or componentize-js) look like, and a hostile guest held
-//! by the run limits. (`init` and the matrix build, run and serve them as
-//! they do the other languages.)
+//! name and a missing componentize-py (or componentize-js) look like, the
+//! stubs editors find, and hostile guests (Python's and JavaScript's
+//! handlers too) held by the run and serve limits. (`init` and the matrix
+//! build, run and serve them as they do the other languages.)
 
 use crate::common::{text, witloom, witloom_within};
 use std::path::{Path, PathBuf};
@@ -213,4 +214,105 @@ fn editors_find_the_worlds_stubs() {
         "{}",
         text(&out.stdout)
     );
+}
+
+/// A Python and a JavaScript handler that loops, grows its memory without
+/// end or recurses without end on request: each such request is answered
+/// 500 within the server's limits, and the next one is served.
+#[test]
+fn hostile_python_and_js_handlers_get_500_and_the_server_goes_on() {
+    use crate::common::served::{Served, client, get};
+    let python = r#"from componentize_py_types import Ok
+from wit_world import exports
+from wit_world.imports.types import Fields, OutgoingBody, OutgoingResponse, ResponseOutparam
+
+
+class IncomingHandler(exports.IncomingHandler):
+    def handle(self, request, response_out) -> None:
+        path = request.path_with_query()
+        if path == "/loop":
+            while True:
+                pass
+        if path == "/grow":
+            hog = []
+            while True:
+                hog.append(bytearray(1 << 20))
+        if path == "/recurse":
+            def down(n):
+                return down(n + 1) + 1
+            down(0)
+        response = OutgoingResponse(Fields.from_list([]))
+        body = response.body()
+        ResponseOutparam.set(response_out, Ok(response))
+        with body.write() as stream:
+            stream.blocking_write_and_flush(b"ok\n")
+        OutgoingBody.finish(body, None)
+"#;
+    let js = r#"import { Fields, OutgoingBody, OutgoingResponse, ResponseOutparam } from "wasi:http/types@0.2.12";
+
+function down(n) {
+  return down(n + 1) + 1;
+}
+
+export const incomingHandler = {
+  handle(request, responseOut) {
+    const path = request.pathWithQuery();
+    if (path === "/loop") for (;;) {}
+    if (path === "/grow") {
+      const hog = [];
+      for (;;) hog.push(new Uint8Array(1 << 20).fill(1));
+    }
+    if (path === "/recurse") down(0);
+    const response = new OutgoingResponse(new Fields());
+    const body = response.body();
+    ResponseOutparam.set(responseOut, { tag: "ok", val: response });
+    const stream = body.write();
+    stream.blockingWriteAndFlush(new TextEncoder().encode("ok\n"));
+    stream[Symbol.dispose]();
+    OutgoingBody.finish(body, undefined);
+  },
+};
+"#;
+    for (lang, file, source) in [("python", "app.py", python), ("js", "app.js", js)] {
+        let app = crate::common::init_template(
+            &format!("hostile-serve/{lang}"),
+            "http",
+            lang,
+            file,
+            source,
+        );
+        let manifest = app.join("witloom.toml");
+        let out = witloom_within(&["build", "--manifest", manifest.to_str().unwrap()], 300);
+        assert_eq!(out.status.code(), Some(0), "{lang}: {}", text(&out.stderr));
+        let server = Served::start(
+            &app.join("target/witloom/handler.wasm"),
+            &["--timeout", "2s", "--max-memory", "128MiB"],
+            &format!("hostile-{lang}"),
+        );
+        let agent = client();
+        let ok = |what: &str| {
+            let (status, said) = get(&agent, &server.url("/"));
+            assert_eq!(
+                (status, text(&said).as_str()),
+                (200, "ok\n"),
+                "{lang} after {what}"
+            );
+        };
+        ok("start");
+        for path in ["/loop", "/grow", "/recurse"] {
+            let start = std::time::Instant::now();
+            let (status, _) = get(&agent, &server.url(path));
+            assert_eq!(status, 500, "{lang} {path}\n{}", server.log());
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(30),
+                "{lang} {path}: {:?}",
+                start.elapsed()
+            );
+            ok(path);
+        }
+        let log = server.log();
+        assert!(log.contains("(--timeout)"), "{lang}: {log}");
+        assert!(log.contains("(--max-memory)"), "{lang}: {log}");
+        assert!(log.contains("path=/recurse status=500"), "{lang}: {log}");
+    }
 }

@@ -40,17 +40,28 @@ pub fn witloom(args: &[&str]) -> Output {
 /// A fresh `witloom init --template command --lang LANG` app under
 /// scratch `rel`, whose component `main`'s module `file` holds `source`.
 pub fn init_command(rel: &str, lang: &str, file: &str, source: &str) -> PathBuf {
+    init_template(rel, "command", lang, file, source)
+}
+
+/// [`init_command`] for `template` (`command`, whose component is `main`,
+/// or `http`, whose component is `handler`).
+pub fn init_template(rel: &str, template: &str, lang: &str, file: &str, source: &str) -> PathBuf {
     let dir = scratch(rel);
     let made = witloom(&[
         "init",
         dir.to_str().unwrap(),
         "--template",
-        "command",
+        template,
         "--lang",
         lang,
     ]);
     assert_eq!(made.status.code(), Some(0), "{}", text(&made.stderr));
-    std::fs::write(dir.join("main").join(file), source).unwrap();
+    let component = if template == "http" {
+        "handler"
+    } else {
+        "main"
+    };
+    std::fs::write(dir.join(component).join(file), source).unwrap();
     dir
 }
 
