@@ -10,14 +10,15 @@
 //!
 //! The components are plain handlers (`tests/serve`'s world `web`, in C
 //! and Rust, release builds), which import nothing witloom-specific, so
-//! both servers run the same file; and a WASI 0.3 handler (`tests/p3`'s
-//! `service-rust`, `GET /hello`), which both servers serve on reused
-//! instances (their defaults: 128 requests, 16 at once, per instance);
-//! and the Python and JavaScript hello handlers `witloom init` makes
-//! (`bench languages`' apps: an interpreter in each instance), with the
-//! goals of the C and Rust ones. Goals for the 0.3 handler: ≥ 1.2×
-//! wasmtime's requests per second, ≤ 0.9× its p99; and what reuse gives is its requests per second over the 0.2 Rust
-//! handler's, an instance per request, in the same run.
+//! both servers run the same file; the WASI 0.3 handlers (`tests/p3`'s
+//! `service-rust` and `service-c`, `GET /hello`), which both servers
+//! serve on reused instances (their defaults: 128 requests, 16 at once,
+//! per instance); and the Python and JavaScript hello handlers `witloom
+//! init` makes (`bench languages`' apps: an interpreter in each
+//! instance), with the goals of the C and Rust ones. Goals for the 0.3
+//! handlers: ≥ 1.2× wasmtime's requests per second, ≤ 0.9× its p99; and
+//! what reuse gives is the Rust 0.3 handler's requests per second over
+//! the 0.2 Rust handler's, an instance per request, in the same run.
 //!
 //! Then the database under load, side by side (goal: embedded SQLite on one
 //! replica at least as fast as PostgreSQL, p99 ≤ 100 ms, no errors): the Rust
@@ -91,7 +92,7 @@ pub fn run(plan: super::Plan) -> Result<()> {
             ])
             .arg(dir.join("witloom.toml")),
     )?;
-    let p3 = apps::build_p3(&witloom, &["service-rust"])?;
+    let p3 = apps::build_p3(&witloom, &["service-rust", "service-c"])?;
     let interpreted = [Language::Python, Language::Js]
         .map(|l| super::languages::hello(&witloom, l, "http", true).map(|(file, _)| file));
     let [python, js] = interpreted;
@@ -120,6 +121,12 @@ pub fn run(plan: super::Plan) -> Result<()> {
         (
             "service-rust (WASI 0.3)",
             p3.wasm("service-rust"),
+            "/hello",
+            (1.2, 0.9),
+        ),
+        (
+            "service-c (WASI 0.3)",
+            p3.wasm("service-c"),
             "/hello",
             (1.2, 0.9),
         ),
