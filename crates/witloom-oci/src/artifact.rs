@@ -23,7 +23,9 @@ pub const MAX_BLOB: u64 = 512 << 20;
 /// (`org.opencontainers.image.*`).
 #[derive(Debug, Clone)]
 pub struct Artifact {
-    pub wasm: Vec<u8>,
+    /// Shared, not copied, by the layer `encode` makes: a component may be
+    /// tens of MB.
+    pub wasm: bytes::Bytes,
     pub config: WasmConfig,
     pub annotations: BTreeMap<String, String>,
     /// The layer's `org.opencontainers.image.title` (`name.wasm`).
@@ -36,7 +38,7 @@ impl Artifact {
     pub fn new(wasm: Vec<u8>, title: &str) -> Result<Artifact, OciError> {
         let config = WasmConfig::of(&wasm)?;
         Ok(Artifact {
-            wasm,
+            wasm: wasm.into(),
             config,
             annotations: BTreeMap::new(),
             title: title.to_string(),

@@ -24,13 +24,22 @@ pub fn push(
             reference: reference.whole(),
         });
     }
-    let (layer, config, manifest) = artifact.encode();
+    // The wasm is hashed (tens of MB for an app with an interpreter in
+    // it) while the client is made (it reads the system's TLS roots): each
+    // takes milliseconds, and there are two cores.
+    let ((layer, config, manifest), (client, auth)) = std::thread::scope(|scope| {
+        let encoded = scope.spawn(|| artifact.encode());
+        let client = client::oci(reference, opts);
+        let encoded = encoded
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (encoded, client)
+    });
     let layer_digest = manifest.layers[0].digest.clone();
     // The manifest as sent is ours, so its digest is known without asking
     // the registry again.
     let body = serde_json::to_vec(&manifest).expect("a manifest serializes");
     let manifest_digest = digest_of(&body);
-    let (client, auth) = client::oci(reference, opts);
     run(reference, opts, async {
         client
             .store_auth_if_needed(reference.resolve_registry(), &auth)
