@@ -80,11 +80,11 @@ impl Backend for Go {
         let go_mod = module.join("go.mod");
         text.push_str(&format!(
             "\nreplace go.bytecodealliance.org/pkg => {}\n",
-            absolute(&pkg).display()
+            crate::absolute(&pkg).display()
         ));
         write(guest, &go_mod, text.as_bytes())?;
 
-        let out = absolute(&guest.work_dir.join("core.wasm"));
+        let out = crate::absolute(&guest.work_dir.join("core.wasm"));
         let ldflags = match guest.profile {
             Profile::Release => "-ldflags=-checklinkname=0 -s -w",
             Profile::Debug => "-ldflags=-checklinkname=0",
@@ -123,10 +123,6 @@ impl Backend for Go {
 
 fn write(guest: &Guest<'_>, path: &Path, bytes: &[u8]) -> Result<(), GuestError> {
     error::write(guest.name, path, bytes)
-}
-
-fn absolute(path: &Path) -> std::path::PathBuf {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Copies the files under `from` into `to`, except a `go.mod`/`go.sum` at

@@ -101,9 +101,9 @@ impl Backend for Js {
         typegen
             .current_dir(&prefix)
             .args(["--input-type=module", "-e", TYPES])
-            .arg(std::path::absolute(bindings.join(WIT)).unwrap_or(bindings.join(WIT)))
+            .arg(crate::absolute(&bindings.join(WIT)))
             .arg(&world)
-            .arg(std::path::absolute(&types).unwrap_or(types.clone()));
+            .arg(crate::absolute(&types));
         let (built, typed) = std::thread::scope(|scope| {
             let typed = scope.spawn(|| typegen.output());
             (

@@ -262,6 +262,12 @@ pub(crate) fn replace_types(guest: &Guest<'_>, written: &Path) -> Result<(), Gue
     )
 }
 
+/// `path` made absolute, for a tool run in another directory (as it is
+/// when that cannot be done).
+pub(crate) fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
 /// `dir`, emptied (or made) for the guest's build to write into.
 pub(crate) fn fresh_dir(guest: &Guest<'_>, dir: &Path) -> Result<(), GuestError> {
     error::io(guest.name, error::Action::Create, dir, recreate_dir(dir))

@@ -90,70 +90,36 @@ pub(crate) struct TopLevel {
 
 impl TopLevel {
     /// The names at the top level; nested modules and components are
-    /// skipped over unread (an interpreter's component is tens of MB of
-    /// them). Nothing is validated: the names are what a config shows and
-    /// what `check_component` tells a WIT package by.
+    /// parsed past. Nothing is validated: the names are what a config
+    /// shows and what `check_component` tells a WIT package by.
     pub fn scan(wasm: &[u8]) -> Result<TopLevel, wasmparser::BinaryReaderError> {
-        use wasmparser::{Chunk, Payload};
         let mut top = TopLevel {
             imports: Vec::new(),
             exports: Vec::new(),
         };
-        let mut parser = wasmparser::Parser::new(0);
-        let mut offset = 0usize;
-        loop {
-            let (payload, consumed) = match parser.parse(&wasm[offset..], true)? {
-                Chunk::Parsed { payload, consumed } => (payload, consumed),
-                // With `eof`, wasmparser says what is missing as an error.
-                Chunk::NeedMoreData(_) => return Err(Self::nested_error(wasm)),
-            };
-            match payload {
-                // The outer parser resumes past the nested one's bytes.
-                Payload::ModuleSection {
-                    unchecked_range, ..
-                }
-                | Payload::ComponentSection {
-                    unchecked_range, ..
-                } => {
-                    match usize::try_from(unchecked_range.end) {
-                        Ok(end) if end <= wasm.len() => offset = end,
-                        // Past the end: read the slow way, whose error
-                        // names the truncation.
-                        _ => return Err(Self::nested_error(wasm)),
-                    }
-                    continue;
-                }
-                Payload::ComponentImportSection(r) => {
+        let mut depth = 0u32;
+        for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+            match payload? {
+                wasmparser::Payload::ModuleSection { .. }
+                | wasmparser::Payload::ComponentSection { .. } => depth += 1,
+                wasmparser::Payload::End(_) => depth = depth.saturating_sub(1),
+                wasmparser::Payload::ComponentImportSection(r) if depth == 0 => {
                     for import in r {
-                        top.imports.push(import?.name.full_name().into_owned());
+                        let import = import?;
+                        top.imports.push(import.name.full_name().into_owned());
                     }
                 }
-                Payload::ComponentExportSection(r) => {
+                wasmparser::Payload::ComponentExportSection(r) if depth == 0 => {
                     for export in r {
                         let export = export?;
                         top.exports
                             .push((export.name.full_name().into_owned(), export.kind));
                     }
                 }
-                Payload::End(_) => return Ok(top),
                 _ => {}
             }
-            offset += consumed;
         }
-    }
-
-    /// wasmparser's own error for bytes the walk of [`TopLevel::scan`]
-    /// cannot skip (a nested module that runs past the end), found by
-    /// parsing every nested module and component.
-    fn nested_error(wasm: &[u8]) -> wasmparser::BinaryReaderError {
-        wasmparser::Parser::new(0)
-            .parse_all(wasm)
-            .find_map(Result::err)
-            .unwrap_or_else(|| {
-                wasmparser::BinaryReader::new(&[], wasm.len() as u64)
-                    .read_u8()
-                    .expect_err("no byte can be read from no bytes")
-            })
+        Ok(top)
     }
 
     /// wit-parser's test: no imports, and only (component) types exported.
@@ -171,14 +137,15 @@ impl TopLevel {
 mod tests {
     use super::TopLevel;
 
-    /// The top level's names, the nested module skipped; and a nested
+    /// The top level's names, not a nested component's; and a nested
     /// module cut short is an error, not a shorter list.
     #[test]
-    fn nested_modules_are_skipped_and_a_truncated_one_is_an_error() {
+    fn only_top_level_names_and_a_truncated_nested_module_is_an_error() {
         let wasm = wat::parse_str(
             r#"(component
                  (import "a" (func))
                  (export "b" (func 0))
+                 (component (import "inner" (func)) (export "deep" (func 0)))
                  (core module (func (export "f")) (func (export "g"))))"#,
         )
         .unwrap();

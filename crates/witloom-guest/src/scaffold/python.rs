@@ -46,12 +46,13 @@ pub(super) fn skeleton(
         app.push_str("from wit_world import exports\n");
     }
     let mut modules = Vec::new();
+    let types = http_types_module(exports);
     for group in &exports.groups {
         let filled = entry.and_then(|e| {
             exports
                 .find(e.host())
                 .filter(|(g, _)| std::ptr::eq(*g, group))
-                .and_then(|_| fill(e, name, &http_types_module(exports)))
+                .map(|_| fill(e, name, &types))
         });
         if let Some(text) = filled {
             app.push_str(&text);
@@ -198,8 +199,8 @@ fn http_types_module(exports: &Exports<'_>) -> String {
 
 /// The entry point's class, working at once. `types` is the module of
 /// `wasi:http/types` ([`http_types_module`]).
-fn fill(entry: Entry, name: &str, types: &str) -> Option<String> {
-    Some(match entry {
+fn fill(entry: Entry, name: &str, types: &str) -> String {
+    match entry {
         Entry::AsyncCommand => format!(
             r#"
 
@@ -276,7 +277,7 @@ class IncomingHandler(exports.IncomingHandler):
         OutgoingBody.finish(body, None)
 "#
         ),
-    })
+    }
 }
 
 #[cfg(test)]
