@@ -4,8 +4,8 @@
 //!
 //! Runs on every `cargo xtask test` and `demo`, so it must be quick when
 //! everything is there: it asks before it installs. The demo needs only
-//! the guests' toolchains; the tests also need a headless browser and an
-//! OCI registry.
+//! the guests' toolchains; the tests also need a headless browser, an
+//! OCI registry, PostgreSQL and containerd.
 
 use anyhow::{Result, bail};
 use std::process::Command;
@@ -29,13 +29,19 @@ const REGISTRY_PACKAGES: &[&str] = &["docker-registry", "skopeo"];
 /// creates, when they run as root).
 const POSTGRES_PACKAGES: &[&str] = &["postgresql"];
 
+/// The containerd shim (`crates/witloom-shim`): `protoc` for its containerd
+/// client's build script, libseccomp to link it, and the containerd (with
+/// runc) its tests start.
+const SHIM_PACKAGES: &[&str] = &["protobuf-compiler", "libseccomp-dev", "containerd"];
+
 /// Everything the tests need: the guests' toolchains, a browser, and an
 /// OCI registry with a client.
 pub fn run() -> Result<()> {
     guests()?;
     debian_packages(BROWSER_PACKAGES, "The docs site's browser test")?;
     debian_packages(REGISTRY_PACKAGES, "The registry tests")?;
-    debian_packages(POSTGRES_PACKAGES, "The PostgreSQL tests")
+    debian_packages(POSTGRES_PACKAGES, "The PostgreSQL tests")?;
+    debian_packages(SHIM_PACKAGES, "The containerd shim's build and tests")
 }
 
 /// What building guests needs (`cargo xtask demo`).
@@ -82,7 +88,7 @@ fn debian_packages(packages: &[&str], who: &str) -> Result<()> {
         .is_err()
     {
         println!(
-            "setup: not a Debian system; C guests need clang, lld and a wasi-libc sysroot (or set WASI_SDK_PATH to a wasi-sdk); the docs' browser test needs chromium; the registry tests need docker-registry and skopeo; the PostgreSQL tests need postgresql"
+            "setup: not a Debian system; C guests need clang, lld and a wasi-libc sysroot (or set WASI_SDK_PATH to a wasi-sdk); the docs' browser test needs chromium; the registry tests need docker-registry and skopeo; the PostgreSQL tests need postgresql; the containerd shim needs protoc and libseccomp to build, and containerd for its tests"
         );
         return Ok(());
     }

@@ -347,6 +347,28 @@ fn write_indented(f: &mut fmt::Formatter<'_>, prefix: &str, head: &str, text: &s
     Ok(())
 }
 
+/// `did you mean `x`?` for the candidates closest to `name`, if any is close.
+pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
+    let limit = (name.chars().count() / 3).max(1);
+    let mut close: Vec<(usize, &str)> = candidates
+        .filter(|c| *c != name)
+        .map(|c| (strsim::levenshtein(name, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .collect();
+    close.sort();
+    close.dedup();
+    let names: Vec<String> = close
+        .iter()
+        .take(3)
+        .map(|(_, c)| format!("`{c}`"))
+        .collect();
+    match names.len() {
+        0 => None,
+        1 => Some(format!("did you mean {}?", names[0])),
+        _ => Some(format!("did you mean one of {}?", names.join(", "))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -515,27 +515,4 @@ fn declared_names<'a>(texts: impl Iterator<Item = &'a str>, with_builtins: bool)
     out
 }
 
-/// `did you mean `x`?` for the candidates closest to `name`, if any is close.
-pub(crate) fn did_you_mean<'a>(
-    name: &str,
-    candidates: impl Iterator<Item = &'a str>,
-) -> Option<String> {
-    let limit = (name.chars().count() / 3).max(1);
-    let mut close: Vec<(usize, &str)> = candidates
-        .filter(|c| *c != name)
-        .map(|c| (strsim::levenshtein(name, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .collect();
-    close.sort();
-    close.dedup();
-    let names: Vec<String> = close
-        .iter()
-        .take(3)
-        .map(|(_, c)| format!("`{c}`"))
-        .collect();
-    match names.len() {
-        0 => None,
-        1 => Some(format!("did you mean {}?", names[0])),
-        _ => Some(format!("did you mean one of {}?", names.join(", "))),
-    }
-}
+pub(crate) use witloom_diag::did_you_mean;

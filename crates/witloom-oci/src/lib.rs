@@ -18,13 +18,17 @@
 //! - failures as [`OciError`], classified by the client's error types,
 //!   with the cause kept where a failure has one.
 //!
-//! The modules are private but [`layout`] and [`ship`]; what callers use
+//! [`image`] writes a component as a container image for containerd and
+//! witloom's shim instead.
+//!
+//! The modules are private but [`image`], [`layout`] and [`ship`]; what callers use
 //! is re-exported here, so that the paths stay when a module is split.
 
 mod artifact;
 mod auth;
 mod client;
 mod error;
+pub mod image;
 pub mod layout;
 mod pull;
 mod push;

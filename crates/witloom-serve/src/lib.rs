@@ -359,13 +359,24 @@ impl Server {
     /// request arrives fails here.
     pub fn new(path: &Path, opts: &ServeOptions) -> Result<Server, ServeError> {
         let bytes = witloom_diag::io::read(path).map_err(RunError::from)?;
+        Server::from_bytes(path, &bytes, opts)
+    }
+
+    /// [`Server::new`] for a component already in memory (a host that
+    /// was handed its bytes, such as the containerd shim); `path` names it
+    /// in errors and is not read.
+    pub fn from_bytes(
+        path: &Path,
+        bytes: &[u8],
+        opts: &ServeOptions,
+    ) -> Result<Server, ServeError> {
         let on_demand = || {
             Engine::new(&config(opts, false)).map_err(|e| RunError::Engine {
                 what: "configure wasmtime",
                 source: e.into_boxed_dyn_error(),
             })
         };
-        let load = |engine: &Engine| witloom_run::load(engine, path, &bytes, opts.no_cache);
+        let load = |engine: &Engine| witloom_run::load(engine, path, bytes, opts.no_cache);
         let (engine, component) = match Engine::new(&config(opts, true)) {
             Ok(pooled) => match load(&pooled) {
                 Ok(component) => (pooled, component),
@@ -752,25 +763,33 @@ pub fn serve_until(
     ready: impl FnOnce(&Server),
     stop: Option<Stop>,
 ) -> Result<(), ServeError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(ServeError::Runtime)?;
-    let server = Server::new(path, opts)?;
-    let result = runtime.block_on(async move {
-        let stop: Stop = match stop {
-            Some(stop) => stop,
-            // The handlers first: a signal right after the ready line must
-            // find them (or it would kill the process outright).
-            None => Box::pin(shutdown_signal().map_err(ServeError::Runtime)?),
-        };
-        ready(&server);
-        server.run(stop).await
-    });
-    // A thread still blocked in host code (a SQL statement finishing) does
-    // not hold the process up for long.
-    runtime.shutdown_timeout(Duration::from_secs(5));
-    result
+    Server::new(path, opts)?.serve(ready, stop)
+}
+
+impl Server {
+    /// Serves until `stop` completes or, without one, until SIGINT or
+    /// SIGTERM, on a runtime of its own; calls `ready` once it listens.
+    pub fn serve(self, ready: impl FnOnce(&Server), stop: Option<Stop>) -> Result<(), ServeError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(ServeError::Runtime)?;
+        let server = self;
+        let result = runtime.block_on(async move {
+            let stop: Stop = match stop {
+                Some(stop) => stop,
+                // The handlers first: a signal right after the ready line must
+                // find them (or it would kill the process outright).
+                None => Box::pin(shutdown_signal().map_err(ServeError::Runtime)?),
+            };
+            ready(&server);
+            server.run(stop).await
+        });
+        // A thread still blocked in host code (a SQL statement finishing)
+        // does not hold the process up for long.
+        runtime.shutdown_timeout(Duration::from_secs(5));
+        result
+    }
 }
 
 /// Completes on the first SIGINT or SIGTERM; a second one exits at once

@@ -7,10 +7,13 @@
 //!   committed here).
 //! - [`registry::LocalRegistry`]: a real OCI registry on a free loopback
 //!   port; [`postgres::LocalPostgres`]: a real PostgreSQL server.
+//! - [`containerd::LocalContainerd`]: a real containerd as root, in a
+//!   directory of its own, with the shim under test on its `PATH`.
 //! - [`scripted::ScriptedServer`]: a hostile HTTP/1.1 server on a free
 //!   loopback port that answers from a script, every read, write and
 //!   connection bounded.
 
+pub mod containerd;
 pub mod golden;
 pub mod postgres;
 pub mod registry;

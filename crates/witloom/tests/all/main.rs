@@ -8,6 +8,7 @@ mod common;
 mod build;
 mod cache;
 mod cli;
+mod containerd;
 mod db;
 mod dev;
 mod fuzz;

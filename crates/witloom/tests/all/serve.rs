@@ -26,7 +26,7 @@ fn app() -> &'static Path {
     })
 }
 
-fn handler(name: &str) -> PathBuf {
+pub(crate) fn handler(name: &str) -> PathBuf {
     app().join(format!("target/witloom/{name}.wasm"))
 }
 

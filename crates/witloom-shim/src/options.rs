@@ -1,0 +1,251 @@
+//! A container's settings: what `witloom run`'s and `witloom serve`'s flags
+//! say on a command line, a container says in its environment (the OCI
+//! spec's `process.env`: `ctr run --env`, a Pod's `env:`), one variable a
+//! flag (`--timeout 2s` is `WITLOOM_TIMEOUT=2s`).
+//!
+//! The shim's own variables are taken out of what the guest sees: a
+//! database URL with its password is the host's, not the guest's. Every
+//! other variable is the guest's environment. A `WITLOOM_…` variable this
+//! shim does not know is an error rather than ignored: a misspelt limit
+//! would otherwise run the guest without it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+use witloom_run::{Limits, ParseLimitError};
+
+/// Where an HTTP handler listens when the container does not say: runwasi's
+/// convention (its wasmtime shim reads the same variable), every address of
+/// the container's network namespace, port 8080.
+pub const DEFAULT_ADDR: &str = "0.0.0.0:8080";
+
+/// The variable runwasi's shims read for the HTTP address.
+pub const ADDR_VAR: &str = "WASMTIME_HTTP_PROXY_SOCKET_ADDR";
+
+/// Every variable the shim reads, with the flag it stands for; the docs'
+/// table and the unknown-variable error list them from here.
+pub const SETTINGS: &[(&str, &str)] = &[
+    (ADDR_VAR, "serve --addr (default 0.0.0.0:8080)"),
+    ("WITLOOM_SQLITE", "--sqlite PATH (a file in a mount)"),
+    (
+        "WITLOOM_SQL",
+        "--sql postgres://USER[:PASSWORD]@HOST:PORT/DB",
+    ),
+    ("WITLOOM_MAX_MEMORY", "--max-memory, e.g. 64MiB"),
+    ("WITLOOM_TIMEOUT", "--timeout, e.g. 2s"),
+    ("WITLOOM_FUEL", "--fuel N"),
+    ("WITLOOM_MAX_WASM_STACK", "--max-wasm-stack, e.g. 1MiB"),
+    ("WITLOOM_INVOKE", "run --invoke CALL (WAVE)"),
+    ("WITLOOM_MAX_RESULT", "run --max-result SIZE"),
+    (
+        "WITLOOM_MAX_CONCURRENT_REQUESTS",
+        "serve --max-concurrent-requests N",
+    ),
+    ("WITLOOM_DB_CONNECTIONS", "serve --db-connections N"),
+    ("WITLOOM_MAX_BODY", "serve --max-body SIZE"),
+    ("WITLOOM_SHUTDOWN_GRACE", "serve --shutdown-grace DURATION"),
+    ("WITLOOM_MAX_INSTANCE_REUSE", "serve --max-instance-reuse N"),
+    (
+        "WITLOOM_MAX_INSTANCE_CONCURRENCY",
+        "serve --max-instance-concurrency N",
+    ),
+    (
+        "WITLOOM_INSTANCE_IDLE_TIMEOUT",
+        "serve --instance-idle-timeout DURATION",
+    ),
+    ("WITLOOM_METRICS", "serve --metrics ADDR"),
+    ("WITLOOM_LOG", "the log filter, as for the CLI (e.g. debug)"),
+];
+
+/// What a container's environment configures.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The guest's environment: the container's, less the shim's own
+    /// variables.
+    pub guest_env: Vec<(String, String)>,
+    pub limits: Limits,
+    pub sqlite: Option<PathBuf>,
+    pub postgres: Option<String>,
+    pub invoke: Option<String>,
+    pub max_result: Option<usize>,
+    pub addr: SocketAddr,
+    pub max_concurrent_requests: Option<usize>,
+    pub db_connections: Option<usize>,
+    pub max_body: Option<u64>,
+    pub shutdown_grace: Option<Duration>,
+    pub reuse: witloom_serve::ReuseOptions,
+    pub metrics: Option<SocketAddr>,
+    /// `WITLOOM_LOG`: a `tracing` filter for the shim's log lines.
+    pub log: Option<String>,
+}
+
+/// A variable of the container's environment the shim cannot use.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingError {
+    #[error("the container sets `{name}`, which witloom's shim does not know")]
+    Unknown { name: String },
+    #[error("the container sets `{name}={value}`, which is not valid")]
+    Invalid {
+        name: &'static str,
+        value: String,
+        #[source]
+        source: Invalid,
+    },
+}
+
+/// Why a setting's value is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum Invalid {
+    #[error(transparent)]
+    Limit(#[from] ParseLimitError),
+    #[error("`{0}` is not a whole number above 0")]
+    Count(String),
+    #[error("`{0}` is not an address; write e.g. 0.0.0.0:8080")]
+    Addr(String),
+    #[error("it is empty")]
+    Empty,
+}
+
+impl From<SettingError> for witloom_diag::Diagnostic {
+    fn from(e: SettingError) -> Self {
+        let d = witloom_diag::Diagnostic::new(e.to_string()).with_causes(witloom_diag::causes(&e));
+        match e {
+            SettingError::Unknown { name } => {
+                let known = || SETTINGS.iter().map(|(name, _)| *name);
+                let d = d.with_note(format!(
+                    "the shim reads {}",
+                    known().collect::<Vec<_>>().join(", ")
+                ));
+                match witloom_diag::did_you_mean(&name, known()) {
+                    Some(close) => d.with_help(format!(
+                        "{close} (correct the name in the container's env; docs/deploy.md says what each one does)"
+                    )),
+                    None => d.with_help("correct the name in the container's env (or remove it); docs/deploy.md says what each one does"),
+                }
+            }
+            SettingError::Invalid { .. } => {
+                d.with_help("correct the value in the container's env (docs/deploy.md)")
+            }
+        }
+    }
+}
+
+impl Settings {
+    /// Reads `env` (`NAME=VALUE` entries, as in the OCI spec).
+    pub fn from_env<S: AsRef<str>>(env: &[S]) -> Result<Settings, SettingError> {
+        let mut s = Settings {
+            guest_env: Vec::new(),
+            limits: Limits::default(),
+            sqlite: None,
+            postgres: None,
+            invoke: None,
+            max_result: None,
+            addr: DEFAULT_ADDR.parse().expect("the default address parses"),
+            max_concurrent_requests: None,
+            db_connections: None,
+            max_body: None,
+            shutdown_grace: None,
+            reuse: witloom_serve::ReuseOptions::default(),
+            metrics: None,
+            log: None,
+        };
+        for entry in env {
+            let entry = entry.as_ref();
+            let (name, value) = entry.split_once('=').unwrap_or((entry, ""));
+            let Some(&(known, _)) = SETTINGS.iter().find(|(n, _)| *n == name) else {
+                if name.starts_with("WITLOOM_") {
+                    return Err(SettingError::Unknown {
+                        name: name.to_string(),
+                    });
+                }
+                s.guest_env.push((name.to_string(), value.to_string()));
+                continue;
+            };
+            let bad = |source: Invalid| SettingError::Invalid {
+                name: known,
+                value: value.to_string(),
+                source,
+            };
+            let text = || match value.trim() {
+                "" => Err(bad(Invalid::Empty)),
+                v => Ok(v.to_string()),
+            };
+            let size = || witloom_run::parse_size(value).map_err(|e| bad(e.into()));
+            let duration = || witloom_run::parse_duration(value).map_err(|e| bad(e.into()));
+            let count = || match value.trim().parse::<usize>() {
+                Ok(n) if n > 0 => Ok(n),
+                _ => Err(bad(Invalid::Count(value.to_string()))),
+            };
+            let addr = || {
+                value
+                    .trim()
+                    .parse::<SocketAddr>()
+                    .map_err(|_| bad(Invalid::Addr(value.to_string())))
+            };
+            match known {
+                ADDR_VAR => s.addr = addr()?,
+                "WITLOOM_SQLITE" => s.sqlite = Some(PathBuf::from(text()?)),
+                "WITLOOM_SQL" => s.postgres = Some(text()?),
+                "WITLOOM_MAX_MEMORY" => s.limits.max_memory = Some(size()?),
+                "WITLOOM_TIMEOUT" => s.limits.timeout = Some(duration()?),
+                "WITLOOM_FUEL" => s.limits.fuel = Some(count()? as u64),
+                "WITLOOM_MAX_WASM_STACK" => {
+                    s.limits.max_wasm_stack =
+                        Some(witloom_run::parse_wasm_stack(value).map_err(|e| bad(e.into()))?)
+                }
+                "WITLOOM_INVOKE" => s.invoke = Some(text()?),
+                "WITLOOM_MAX_RESULT" => s.max_result = Some(size()?),
+                "WITLOOM_MAX_CONCURRENT_REQUESTS" => s.max_concurrent_requests = Some(count()?),
+                "WITLOOM_DB_CONNECTIONS" => s.db_connections = Some(count()?),
+                "WITLOOM_MAX_BODY" => s.max_body = Some(size()? as u64),
+                "WITLOOM_SHUTDOWN_GRACE" => s.shutdown_grace = Some(duration()?),
+                "WITLOOM_MAX_INSTANCE_REUSE" => s.reuse.max_requests = Some(count()?),
+                "WITLOOM_MAX_INSTANCE_CONCURRENCY" => s.reuse.concurrency = Some(count()?),
+                "WITLOOM_INSTANCE_IDLE_TIMEOUT" => s.reuse.idle = Some(duration()?),
+                "WITLOOM_METRICS" => s.metrics = Some(addr()?),
+                "WITLOOM_LOG" => s.log = Some(text()?),
+                _ => unreachable!("every name in SETTINGS is matched"),
+            }
+        }
+        Ok(s)
+    }
+
+    /// `witloom run`'s options for a command given `args` (after its name).
+    /// The guest gets the container's root as `/`: the container is the
+    /// sandbox, and its mounts are where the spec put them.
+    pub fn run_options(&self, args: Vec<String>) -> witloom_run::RunOptions {
+        witloom_run::RunOptions {
+            args,
+            dirs: vec![(PathBuf::from("/"), "/".to_string())],
+            env: self.guest_env.clone(),
+            invoke: self.invoke.clone(),
+            limits: self.limits.clone(),
+            max_result: self.max_result,
+            sqlite: self.sqlite.clone(),
+            postgres: self.postgres.clone(),
+            no_cache: true,
+            profile: None,
+        }
+    }
+
+    /// `witloom serve`'s options.
+    pub fn serve_options(&self) -> witloom_serve::ServeOptions {
+        witloom_serve::ServeOptions {
+            addr: self.addr,
+            limits: self.limits.clone(),
+            max_concurrent_requests: self
+                .max_concurrent_requests
+                .unwrap_or(witloom_serve::DEFAULT_MAX_CONCURRENT_REQUESTS),
+            sqlite: self.sqlite.clone(),
+            postgres: self.postgres.clone(),
+            db_connections: self.db_connections,
+            env: self.guest_env.clone(),
+            no_cache: true,
+            shutdown_grace: self.shutdown_grace,
+            max_body: self.max_body,
+            reuse: self.reuse,
+            metrics: self.metrics,
+            profile: None,
+        }
+    }
+}
