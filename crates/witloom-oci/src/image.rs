@@ -9,7 +9,9 @@
 //! (`application/vnd.bytecodealliance.wasm.component.layer.v0+wasm`) need
 //! containerd 1.6.25+ or 1.7.7+ to be unpacked, and Debian 12's is 1.6.20.
 //! The platform is `wasi/wasm` (as Docker's and Spin's wasm images say), so
-//! `ctr image import` takes it with `--all-platforms`.
+//! `ctr image import` takes it with `--all-platforms`; a node whose
+//! containerd pulls only its own platform can be given an image that
+//! says `linux/amd64` instead (the shim does not look).
 //!
 //! The CNCF wasm artifact of `witloom push` and `witloom package --out` is
 //! another thing and stays as it is: registries and `wkg` read that one.
@@ -21,9 +23,31 @@ use serde_json::{Value, json};
 /// Where the component is in the image, and so the entrypoint.
 pub const ENTRYPOINT: &str = "/app.wasm";
 
-/// The image's platform.
-pub const OS: &str = "wasi";
-pub const ARCHITECTURE: &str = "wasm";
+/// The image's platform by default, `wasi/wasm`.
+pub const PLATFORM: Platform<'static> = Platform {
+    os: "wasi",
+    architecture: "wasm",
+};
+
+/// An image's `os` and `architecture`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Platform<'a> {
+    pub os: &'a str,
+    pub architecture: &'a str,
+}
+
+impl<'a> Platform<'a> {
+    /// `OS/ARCH`, e.g. `wasi/wasm` or `linux/amd64`.
+    pub fn parse(s: &'a str) -> Option<Platform<'a>> {
+        let (os, architecture) = s.split_once('/')?;
+        let word = |w: &str| {
+            !w.is_empty()
+                && w.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        };
+        (word(os) && word(architecture)).then_some(Platform { os, architecture })
+    }
+}
 
 const LAYER_MEDIA_TYPE: &str = "application/vnd.oci.image.layer.v1.tar";
 const CONFIG_MEDIA_TYPE: &str = "application/vnd.oci.image.config.v1+json";
@@ -41,11 +65,13 @@ pub struct ImageArchive {
 }
 
 /// The image of the component `wasm` (read from `shown`, which names it in
-/// errors), named `reference` (e.g. `localhost/wordstats:0.1.0`).
+/// errors), named `reference` (e.g. `localhost/wordstats:0.1.0`), for
+/// `platform` (usually [`PLATFORM`]).
 pub fn image_archive(
     shown: &str,
     wasm: &[u8],
     reference: &str,
+    platform: Platform,
     info: &AppInfo,
 ) -> Result<ImageArchive, OciError> {
     check_component(shown, wasm)?;
@@ -55,8 +81,8 @@ pub fn image_archive(
     let labels = annotations(info, &created);
     let config = json!({
         "created": created,
-        "architecture": ARCHITECTURE,
-        "os": OS,
+        "architecture": platform.architecture,
+        "os": platform.os,
         "config": {
             "Entrypoint": [ENTRYPOINT],
             "Labels": labels,
@@ -82,7 +108,7 @@ pub fn image_archive(
         "io.containerd.image.name": reference,
         "org.opencontainers.image.ref.name": tag,
     });
-    entry["platform"] = json!({"architecture": ARCHITECTURE, "os": OS});
+    entry["platform"] = json!({"architecture": platform.architecture, "os": platform.os});
     let index = to_vec(&json!({
         "schemaVersion": 2,
         "mediaType": INDEX_MEDIA_TYPE,

@@ -347,11 +347,36 @@ pub fn load(
     bytes: &[u8],
     no_cache: bool,
 ) -> Result<Component, RunError> {
-    match (no_cache, user_cache()) {
-        (false, Some(cache)) => {
-            cache.get_or_compile(engine, bytes, || compile(engine, path, bytes))
-        }
-        _ => compile(engine, path, bytes),
+    load_in(engine, path, bytes, cache_for(no_cache, None).as_ref())
+}
+
+/// [`load`] with `cache` (none: compile).
+pub fn load_in(
+    engine: &Engine,
+    path: &Path,
+    bytes: &[u8],
+    cache: Option<&cache::Cache>,
+) -> Result<Component, RunError> {
+    match cache {
+        Some(cache) => cache.get_or_compile(engine, bytes, || compile(engine, path, bytes)),
+        None => compile(engine, path, bytes),
+    }
+}
+
+/// The cache to use: none with `no_cache`; the one in `dir` when given (a
+/// host's own, such as the containerd shim's `WITLOOM_CACHE_DIR`); else
+/// the user's. A directory the cache refuses is skipped with a warning.
+pub fn cache_for(no_cache: bool, dir: Option<&Path>) -> Option<cache::Cache> {
+    match (no_cache, dir) {
+        (true, _) => None,
+        (false, Some(dir)) => match cache::Cache::at(dir) {
+            Ok(cache) => Some(cache),
+            Err(why) => {
+                tracing::warn!("not using the compiled-code cache: {why}");
+                None
+            }
+        },
+        (false, None) => user_cache(),
     }
 }
 

@@ -83,6 +83,9 @@ pub struct ServeOptions {
     pub env: Vec<(String, String)>,
     /// Skip the compiled-code cache.
     pub no_cache: bool,
+    /// Cache compiled code in this directory rather than the user's cache
+    /// (the containerd shim's `WITLOOM_CACHE_DIR`).
+    pub cache_dir: Option<PathBuf>,
     /// How long shutdown waits for requests in flight before it stops
     /// them; `None` is the request timeout plus a second, or
     /// [`DEFAULT_SHUTDOWN_GRACE`] without one.
@@ -166,6 +169,7 @@ impl Default for ServeOptions {
             db_connections: None,
             env: Vec::new(),
             no_cache: false,
+            cache_dir: None,
             shutdown_grace: None,
             max_body: None,
             reuse: ReuseOptions::default(),
@@ -376,7 +380,8 @@ impl Server {
                 source: e.into_boxed_dyn_error(),
             })
         };
-        let load = |engine: &Engine| witloom_run::load(engine, path, bytes, opts.no_cache);
+        let cache = witloom_run::cache_for(opts.no_cache, opts.cache_dir.as_deref());
+        let load = |engine: &Engine| witloom_run::load_in(engine, path, bytes, cache.as_ref());
         let (engine, component) = match Engine::new(&config(opts, true)) {
             Ok(pooled) => match load(&pooled) {
                 Ok(component) => (pooled, component),

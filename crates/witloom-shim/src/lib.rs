@@ -24,8 +24,10 @@
 //! task's stderr. A command's guest sees the container's root as `/`
 //! (the container is its sandbox; mounts are where the spec puts them).
 //!
-//! Compiled code is not cached inside a container: each start compiles
-//! the component (see docs/deploy.md for what that costs).
+//! Compiled code is cached only where the container says
+//! (`WITLOOM_CACHE_DIR`, a mount that outlives the container); without it
+//! each start compiles the component (docs/deploy.md says what that
+//! costs).
 
 pub mod options;
 
@@ -169,7 +171,8 @@ fn run(
     let opts = settings.run_options(args);
     let about = |e: witloom_run::RunError| e.about(path);
     let engine = witloom_run::engine(&opts).map_err(about)?;
-    let component = witloom_run::load(&engine, path, bytes, opts.no_cache).map_err(about)?;
+    let cache = settings.compiled_code_cache();
+    let component = witloom_run::load_in(&engine, path, bytes, cache.as_ref()).map_err(about)?;
     match witloom_run::run_component(&engine, &component, &opts).map_err(about)? {
         witloom_run::Outcome::Exited(code) => Ok(code),
         witloom_run::Outcome::Returned(value) => {

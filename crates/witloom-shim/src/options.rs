@@ -54,6 +54,10 @@ pub const SETTINGS: &[(&str, &str)] = &[
         "serve --instance-idle-timeout DURATION",
     ),
     ("WITLOOM_METRICS", "serve --metrics ADDR"),
+    (
+        "WITLOOM_CACHE_DIR",
+        "a directory (a mount) for compiled code across starts",
+    ),
     ("WITLOOM_LOG", "the log filter, as for the CLI (e.g. debug)"),
 ];
 
@@ -75,6 +79,9 @@ pub struct Settings {
     pub shutdown_grace: Option<Duration>,
     pub reuse: witloom_serve::ReuseOptions,
     pub metrics: Option<SocketAddr>,
+    /// `WITLOOM_CACHE_DIR`: where compiled code is kept across starts (a
+    /// mount); none: each start compiles.
+    pub cache_dir: Option<PathBuf>,
     /// `WITLOOM_LOG`: a `tracing` filter for the shim's log lines.
     pub log: Option<String>,
 }
@@ -147,6 +154,7 @@ impl Settings {
             shutdown_grace: None,
             reuse: witloom_serve::ReuseOptions::default(),
             metrics: None,
+            cache_dir: None,
             log: None,
         };
         for entry in env {
@@ -203,6 +211,7 @@ impl Settings {
                 "WITLOOM_MAX_INSTANCE_CONCURRENCY" => s.reuse.concurrency = Some(count()?),
                 "WITLOOM_INSTANCE_IDLE_TIMEOUT" => s.reuse.idle = Some(duration()?),
                 "WITLOOM_METRICS" => s.metrics = Some(addr()?),
+                "WITLOOM_CACHE_DIR" => s.cache_dir = Some(PathBuf::from(text()?)),
                 "WITLOOM_LOG" => s.log = Some(text()?),
                 _ => unreachable!("every name in SETTINGS is matched"),
             }
@@ -223,9 +232,19 @@ impl Settings {
             max_result: self.max_result,
             sqlite: self.sqlite.clone(),
             postgres: self.postgres.clone(),
+            // The shim loads the component itself, cached only in
+            // `WITLOOM_CACHE_DIR` (`compiled_code_cache`).
             no_cache: true,
             profile: None,
         }
+    }
+
+    /// The compiled-code cache: only the one `WITLOOM_CACHE_DIR` names.
+    /// The user's cache of `witloom run` would be in the container's own
+    /// filesystem, gone with the container.
+    pub fn compiled_code_cache(&self) -> Option<witloom_run::cache::Cache> {
+        let dir = self.cache_dir.as_deref()?;
+        witloom_run::cache_for(false, Some(dir))
     }
 
     /// `witloom serve`'s options.
@@ -240,7 +259,8 @@ impl Settings {
             postgres: self.postgres.clone(),
             db_connections: self.db_connections,
             env: self.guest_env.clone(),
-            no_cache: true,
+            no_cache: self.cache_dir.is_none(),
+            cache_dir: self.cache_dir.clone(),
             shutdown_grace: self.shutdown_grace,
             max_body: self.max_body,
             reuse: self.reuse,

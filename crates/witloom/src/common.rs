@@ -107,6 +107,8 @@ pub enum ArgError {
     NotANumber(String),
     #[error("must be longer than 0")]
     ZeroInterval,
+    #[error("`{0}` is not a platform; write OS/ARCH in lower case, e.g. wasi/wasm or linux/amd64")]
+    Platform(String),
     #[error(transparent)]
     Limit(#[from] witloom_run::ParseLimitError),
 }

@@ -23,6 +23,10 @@ pub struct Args {
     /// being the manifest's app name or the file's].
     #[arg(long, value_name = "REF", requires = "image")]
     name: Option<String>,
+    /// The image's platform with --image, OS/ARCH: wasi/wasm, or the
+    /// node's (e.g. linux/amd64) for a containerd that pulls only its own.
+    #[arg(long, value_name = "OS/ARCH", default_value = "wasi/wasm", requires = "image", value_parser = parse_platform)]
+    platform: String,
     /// The tag [default: the manifest's version, or `latest`].
     #[arg(long)]
     tag: Option<String>,
@@ -50,7 +54,10 @@ impl Args {
                 .name
                 .unwrap_or_else(|| format!("localhost/{app}:{tag}"));
             let shown = self.file.display().to_string();
-            let image = witloom_oci::image::image_archive(&shown, &wasm, &reference, &info)?;
+            let platform = witloom_oci::image::Platform::parse(&self.platform)
+                .expect("clap checked the platform");
+            let image =
+                witloom_oci::image::image_archive(&shown, &wasm, &reference, platform, &info)?;
             witloom_diag::io::write(&out, &image.bytes)?;
             eprintln!(
                 "{:>9} {} as the image {} ({}) in {}",
@@ -75,5 +82,13 @@ impl Args {
         );
         println!("oci:{}:{tag}", out.display());
         Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// `--platform`: `OS/ARCH` in lower case.
+fn parse_platform(s: &str) -> Result<String, crate::common::ArgError> {
+    match witloom_oci::image::Platform::parse(s) {
+        Some(_) => Ok(s.to_string()),
+        None => Err(crate::common::ArgError::Platform(s.to_string())),
     }
 }

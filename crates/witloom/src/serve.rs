@@ -90,6 +90,7 @@ impl ServeFlags {
             db_connections: self.db_connections,
             env: self.env,
             no_cache: self.no_cache,
+            cache_dir: None,
             shutdown_grace: self.shutdown_grace,
             max_body: self.max_body.map(|n| n as u64),
             reuse: witloom_serve::ReuseOptions {

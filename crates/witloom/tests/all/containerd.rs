@@ -41,24 +41,44 @@ fn containerd() -> LocalContainerd {
 /// `witloom package FILE --image` and `ctr image import` of it; returns
 /// the image's name.
 fn import(ctd: &LocalContainerd, component: &Path, name: &str) -> String {
+    import_for(ctd, component, name, None)
+}
+
+/// [`import`] of an image for `platform` (`--platform`), imported as
+/// containerd takes images of its own platform (no `--all-platforms`).
+fn import_for(
+    ctd: &LocalContainerd,
+    component: &Path,
+    name: &str,
+    platform: Option<&str>,
+) -> String {
     let archive = ctd.scratch("images").join(format!("{name}.tar"));
     let reference = format!("localhost/{name}:test");
-    let out = witloom(&[
+    let mut package = vec![
         "package",
         component.to_str().unwrap(),
         "--image",
         archive.to_str().unwrap(),
         "--name",
         &reference,
-    ]);
+    ];
+    if let Some(platform) = platform {
+        package.extend(["--platform", platform]);
+    }
+    let out = witloom(&package);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout).trim(), reference);
-    let out = ctd.ctr(&[
-        "image",
-        "import",
-        "--all-platforms",
-        archive.to_str().unwrap(),
-    ]);
+    let all = if platform.is_some() {
+        None
+    } else {
+        Some("--all-platforms")
+    };
+    let import: Vec<&str> = ["image", "import"]
+        .into_iter()
+        .chain(all)
+        .chain([archive.to_str().unwrap()])
+        .collect();
+    let out = ctd.ctr(&import);
     assert!(out.status.success(), "{}", text(&out.stderr));
     reference
 }
@@ -169,6 +189,22 @@ fn a_command_runs_with_its_arguments_environment_and_mounts_and_bad_input_is_nam
         "{stdout}"
     );
 
+    // An image that says the node's platform is imported and run as any.
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    let native = import_for(
+        &ctd,
+        &component,
+        "cmd-native",
+        Some(&format!("linux/{arch}")),
+    );
+    let (code, stdout, _) = run(&ctd, &options, &native, "native", &["/app.wasm", "n"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("args: n\nwho: containerd\n"), "{stdout}");
+
     // The guest's failure is the task's exit status; a trap is said on the
     // task's stderr as `witloom run` says it.
     let (code, stdout, _) = run(&ctd, &options, &image, "c3", &["/app.wasm", "fail"]);
@@ -235,7 +271,7 @@ fn a_command_runs_with_its_arguments_environment_and_mounts_and_bad_input_is_nam
     // containerd is still well, and nothing of the runs is left.
     let (code, stdout, _) = run(&ctd, &options, &image, "after", &["/app.wasm"]);
     assert_eq!(code, 0, "{stdout}");
-    assert!(stdout.contains("run 5\n"), "{stdout}");
+    assert!(stdout.contains("run 6\n"), "{stdout}");
     let left = ctd.ctr(&["container", "ls", "-q"]);
     assert_eq!(text(&left.stdout).trim(), "", "containers left");
     assert_eq!(ctd.leftover_processes(), Vec::<u32>::new(), "shims left");
@@ -405,4 +441,120 @@ fn two_containers_serve_one_postgres_database_and_drain_on_kill() {
     assert_eq!(ctd.leftover_processes(), Vec::<u32>::new(), "shims left");
     assert_eq!(ctd.leftover_mounts(), Vec::<PathBuf>::new(), "mounts left");
     assert_eq!(ctd.task_state(), Vec::<PathBuf>::new(), "task state left");
+}
+
+/// wordstats (the demo's build of it) under containerd, its texts and its
+/// SQLite file in mounts: the report `witloom run` prints, and totals that
+/// grow on a second run. Compiled code is cached in a mount
+/// (`WITLOOM_CACHE_DIR`), which the second start reads. Called by the
+/// wordstats test, once the demo has built the app.
+pub(crate) fn wordstats_runs_under_the_shim(composed: &Path, texts: &Path) {
+    let ctd = containerd();
+    let image = import(&ctd, composed, "wordstats");
+    let (data, cache) = (
+        ctd.scratch("wordstats-data"),
+        ctd.scratch("wordstats-cache"),
+    );
+    let mounts = [
+        format!(
+            "type=bind,src={},dst=/texts,options=rbind:ro",
+            texts.display()
+        ),
+        format!(
+            "type=bind,src={},dst=/data,options=rbind:rw",
+            data.display()
+        ),
+        format!(
+            "type=bind,src={},dst=/cache,options=rbind:rw",
+            cache.display()
+        ),
+    ];
+    let options = [
+        "--mount",
+        &mounts[0],
+        "--mount",
+        &mounts[1],
+        "--mount",
+        &mounts[2],
+        "--env",
+        "WITLOOM_SQLITE=/data/wordstats.db",
+        "--env",
+        "WITLOOM_CACHE_DIR=/cache",
+    ];
+    let args = ["/app.wasm", "/texts/loom.txt", "/texts/river.txt"];
+    let (code, first, stderr) = run(&ctd, &options, &image, "wordstats-1", &args);
+    assert_eq!(code, 0, "{first}{stderr}\n{}", ctd.log());
+
+    // `witloom run` of the same component, on a database of its own,
+    // prints the same.
+    let db = data.join("direct.db");
+    let direct = witloom(&[
+        "run",
+        composed.to_str().unwrap(),
+        "--sqlite",
+        db.to_str().unwrap(),
+        "--dir",
+        &format!("{}::/texts", texts.display()),
+        "--",
+        "/texts/loom.txt",
+        "/texts/river.txt",
+    ]);
+    assert_eq!(direct.status.code(), Some(0), "{}", text(&direct.stderr));
+    assert_eq!(first, text(&direct.stdout));
+    assert!(first.contains("wordstats run 1: "), "{first}");
+
+    let (code, second, stderr) = run(&ctd, &options, &image, "wordstats-2", &args);
+    assert_eq!(code, 0, "{second}{stderr}");
+    assert!(second.contains("wordstats run 2: "), "{second}");
+    let river = |report: &str| {
+        report
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some("river"))
+            .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+    };
+    assert_eq!(river(&second).as_deref(), Some("river 5 10"), "{second}");
+    assert!(
+        std::fs::read_dir(&cache).unwrap().next().is_some(),
+        "nothing was cached in WITLOOM_CACHE_DIR"
+    );
+}
+
+#[test]
+fn a_wasi_0_3_handler_serves_under_containerd_with_the_reuse_settings() {
+    let ctd = containerd();
+    let handler = PathBuf::from(crate::p3::component("service-rust"));
+    let image = import(&ctd, &handler, "service-p3");
+    let addr = free_addr();
+    let mut c = Container::serve(
+        &ctd,
+        &image,
+        "p3",
+        &addr,
+        &[
+            "WITLOOM_TIMEOUT=10s",
+            "WITLOOM_MAX_INSTANCE_REUSE=2",
+            "WITLOOM_LOG=info,witloom_serve=debug",
+        ],
+    );
+    let agent = client();
+    for _ in 0..3 {
+        let (status, hello) = get(&agent, &format!("http://{addr}/hello"));
+        assert_eq!(
+            (status, text(&hello)),
+            (200, "hello from rust on WASI 0.3\n".to_string()),
+            "{}",
+            c.err()
+        );
+    }
+    assert_eq!(get(&agent, &format!("http://{addr}/nowhere")).0, 404);
+    let kill = ctd.ctr(&["task", "kill", "p3"]);
+    assert!(kill.status.success(), "{}", text(&kill.stderr));
+    assert_eq!(c.wait(Duration::from_secs(30)), Some(0), "{}", c.err());
+    let log = c.err();
+    // Two requests an instance: the third started a second one.
+    assert!(
+        log.lines()
+            .any(|l| l.contains("instance retired") && l.contains("served=2")),
+        "{log}"
+    );
 }

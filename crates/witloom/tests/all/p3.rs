@@ -31,7 +31,7 @@ fn built() -> &'static Path {
     })
 }
 
-fn component(name: &str) -> String {
+pub(crate) fn component(name: &str) -> String {
     built()
         .join(format!("{name}.wasm"))
         .to_str()

@@ -4,7 +4,8 @@
 //!
 //! wordstats: the four guests (C, Go, Python, Rust) build, the check
 //! leaves exactly SQL, log and WASI for the host, the composed app prints
-//! a report that needs all four parts, and its rows are in SQLite and carry over to a second run.
+//! a report that needs all four parts, and its rows are in SQLite and carry over to a second run;
+//! under containerd, through witloom's shim, it prints the same report.
 //!
 //! notes (WASI 0.3): the chain gate → etag → api (with pages) is checked,
 //! composed and served; a write without the token is refused by the C
@@ -181,6 +182,13 @@ fn the_readme_demo_builds_composes_runs_and_remembers() {
     assert_eq!(count("SELECT total FROM words WHERE word = 'river'"), 10);
     assert_eq!(count("SELECT count(*) FROM run_words WHERE run = 1"), 114);
     assert_eq!(count("SELECT count(*) FROM words"), 114);
+
+    // The same app under containerd, through witloom's shim.
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/wordstats");
+    crate::containerd::wordstats_runs_under_the_shim(
+        &example.join("target/wordstats.wasm"),
+        &example.join("texts").canonicalize().unwrap(),
+    );
 
     // notes: served, refused without the token, stored with it, listed.
     let notes = &first[first
