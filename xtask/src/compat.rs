@@ -10,6 +10,12 @@
 //! served chain minus the DB part, which only witloom's host provides),
 //! must answer the same requests with the same statuses, headers and
 //! bodies under `witloom serve` and a stock `wasmtime serve`.
+//!
+//! And the run cases again under containerd through witloom's shim
+//! (`containerd-shim-witloom-v1`, release build, a containerd started
+//! here as root): `witloom package --image`, `ctr image import`, `ctr
+//! run`, with `--dir` as a bind mount and `--env` as the container's; the
+//! same exit code and stdout as `witloom run`.
 
 use crate::apps;
 use anyhow::{Result, bail};
@@ -72,14 +78,102 @@ pub fn run(args: &[&str]) -> Result<()> {
         }
     }
     let (served, requests) = serve(&witloom, &wasmtime, &out)?;
-    if failed + served > 0 {
+    let shimmed = under_the_shim(&witloom, &cases, &out)?;
+    if failed + served + shimmed > 0 {
         bail!(
             "{} of {} cases differ",
-            failed + served,
-            cases.len() + requests
+            failed + served + shimmed,
+            2 * cases.len() + requests
         );
     }
     Ok(())
+}
+
+/// The run `cases` under containerd through witloom's shim, against
+/// `witloom run`; returns how many differ.
+fn under_the_shim(
+    witloom: &std::path::Path,
+    cases: &[(String, std::path::PathBuf, Vec<&str>)],
+    out: &std::path::Path,
+) -> Result<usize> {
+    crate::run(crate::cargo().args(["build", "--quiet", "--release", "-p", "witloom-shim"]))?;
+    let bin = out.join("shim-bin");
+    let _ = std::fs::remove_dir_all(&bin);
+    witloom_diag::io::create_dir_all(&bin)?;
+    std::os::unix::fs::symlink(
+        crate::target_dir().join("release/containerd-shim-witloom-v1"),
+        bin.join("containerd-shim-witloom-v1"),
+    )?;
+    let ctd = witloom_testkit::containerd::LocalContainerd::start(&bin)
+        .map_err(|why| anyhow::anyhow!("the shim's cases need containerd: {why}"))?;
+    println!("compat: witloom run vs containerd-shim-witloom-v1 under containerd");
+    let mut failed = 0;
+    for (i, (name, file, flags)) in cases.iter().enumerate() {
+        let archive = out.join(format!("image-{i}.tar"));
+        let reference = format!("localhost/compat-{i}:latest");
+        apps::check(
+            Command::new(witloom)
+                .arg("package")
+                .arg(file)
+                .arg("--image")
+                .arg(&archive)
+                .args(["--name", &reference]),
+        )?;
+        let imported = ctd.ctr(&[
+            "image",
+            "import",
+            "--all-platforms",
+            &archive.to_string_lossy(),
+        ]);
+        if !imported.status.success() {
+            bail!(
+                "ctr image import: {}",
+                String::from_utf8_lossy(&imported.stderr)
+            );
+        }
+        // `witloom run`'s grants as the container's: a directory is a
+        // (read-only) bind mount, a variable the container's.
+        let mut options: Vec<String> = Vec::new();
+        for pair in flags.chunks(2) {
+            match pair {
+                ["--dir", grant] => {
+                    let (host, guest) = grant.split_once("::").unwrap_or((grant, grant));
+                    options.push("--mount".into());
+                    options.push(format!("type=bind,src={host},dst={guest},options=rbind:ro"));
+                }
+                ["--env", kv] => options.extend(["--env".to_string(), kv.to_string()]),
+                other => bail!("no container form for {other:?}"),
+            }
+        }
+        let id = format!("compat-{i}");
+        let mut args: Vec<&str> = vec!["run", "--rm", "--runtime", "io.containerd.witloom.v1"];
+        args.extend(options.iter().map(String::as_str));
+        args.extend([reference.as_str(), id.as_str(), "/app.wasm"]);
+        let shim = ctd.ctr(&args);
+        let theirs = (
+            shim.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&shim.stdout).into_owned(),
+        );
+        let ours = output(Command::new(witloom).arg("run").args(flags).arg(file))?;
+        if ours == theirs {
+            println!(
+                "  same output ({} lines, exit {}): {name}",
+                ours.1.lines().count(),
+                ours.0
+            );
+        } else {
+            failed += 1;
+            println!("  DIFFERENT: {name} ({})", file.display());
+            println!("    witloom run: exit {}\n{}", ours.0, indent(&ours.1));
+            println!(
+                "    the shim: exit {}\n{}{}",
+                theirs.0,
+                indent(&theirs.1),
+                indent(&String::from_utf8_lossy(&shim.stderr))
+            );
+        }
+    }
+    Ok(failed)
 }
 
 /// Method, path, headers.

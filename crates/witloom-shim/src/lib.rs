@@ -21,8 +21,11 @@
 //! Grants and limits come from the container's environment
 //! ([`options`]); with no database granted, a component importing
 //! `witloom:host/sql` fails to start with `witloom run`'s message, on the
-//! task's stderr. A command's guest sees the container's root as `/`
-//! (the container is its sandbox; mounts are where the spec puts them).
+//! task's stderr. A command's guest is given the container's mounts (the
+//! OCI spec's), each at its path, as `--dir` grants directories to
+//! `witloom run`; not the image's own files, nor `/proc`, `/sys`, `/dev`,
+//! nor the mounts holding the compiled-code cache or the SQLite database
+//! ([`options::preopens`]).
 //!
 //! Compiled code is cached only where the container says
 //! (`WITLOOM_CACHE_DIR`, a mount that outlives the container); without it
@@ -168,7 +171,12 @@ fn run(
     args: Vec<String>,
 ) -> Result<i32, witloom_diag::Diagnostic> {
     exit_on_signals();
-    let opts = settings.run_options(args);
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    let mounts = options::preopens(&mountinfo, settings)
+        .into_iter()
+        .filter(|m| m.is_dir())
+        .collect();
+    let opts = settings.run_options(args, mounts);
     let about = |e: witloom_run::RunError| e.about(path);
     let engine = witloom_run::engine(&opts).map_err(about)?;
     let cache = settings.compiled_code_cache();

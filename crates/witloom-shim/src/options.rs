@@ -219,13 +219,19 @@ impl Settings {
         Ok(s)
     }
 
-    /// `witloom run`'s options for a command given `args` (after its name).
-    /// The guest gets the container's root as `/`: the container is the
-    /// sandbox, and its mounts are where the spec put them.
-    pub fn run_options(&self, args: Vec<String>) -> witloom_run::RunOptions {
+    /// `witloom run`'s options for a command given `args` (after its name)
+    /// and the container's `mounts` ([`preopens`]): each is a directory the
+    /// guest may use, at the same path, as `--dir M::M` grants it.
+    pub fn run_options(&self, args: Vec<String>, mounts: Vec<PathBuf>) -> witloom_run::RunOptions {
         witloom_run::RunOptions {
             args,
-            dirs: vec![(PathBuf::from("/"), "/".to_string())],
+            dirs: mounts
+                .into_iter()
+                .map(|m| {
+                    let guest = m.to_string_lossy().into_owned();
+                    (m, guest)
+                })
+                .collect(),
             env: self.guest_env.clone(),
             invoke: self.invoke.clone(),
             limits: self.limits.clone(),
@@ -268,4 +274,103 @@ impl Settings {
             profile: None,
         }
     }
+}
+
+/// The directories a command's guest is given: the container's mounts
+/// (from its `/proc/self/mountinfo`), which are the OCI spec's, as
+/// `--dir` grants them to `witloom run`. Left out:
+/// - the root (the image's filesystem: the component, nothing of the
+///   guest's) and what the runtime mounts for any process (`/proc`,
+///   `/sys`, `/dev` and what is under them, and pseudo filesystems);
+/// - a mount holding `WITLOOM_CACHE_DIR` (a guest that could write
+///   compiled code would choose what the next start runs) or the
+///   `WITLOOM_SQLITE` database (the host's; the guest reaches it only
+///   through `witloom:host/sql`): give the guest's files a mount of their
+///   own.
+///
+/// Files mounted alone (`/etc/hosts`) are not directories and are left
+/// out by the caller, which can tell.
+pub fn preopens(mountinfo: &str, settings: &Settings) -> Vec<PathBuf> {
+    const PSEUDO: &[&str] = &[
+        "proc",
+        "sysfs",
+        "devpts",
+        "mqueue",
+        "cgroup",
+        "cgroup2",
+        "securityfs",
+        "debugfs",
+        "tracefs",
+        "pstore",
+        "bpf",
+        "fusectl",
+        "configfs",
+        "hugetlbfs",
+        "binfmt_misc",
+        "autofs",
+        "nsfs",
+    ];
+    let system = |p: &std::path::Path| ["/proc", "/sys", "/dev"].iter().any(|s| p.starts_with(s));
+    let hosts: Vec<&std::path::Path> = [settings.cache_dir.as_deref(), settings.sqlite.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut found: Vec<PathBuf> = Vec::new();
+    for line in mountinfo.lines() {
+        let fields: Vec<&str> = line.split(' ').collect();
+        let Some(point) = fields.get(4) else { continue };
+        let Some(dash) = fields.iter().position(|f| *f == "-") else {
+            continue;
+        };
+        let fstype = fields.get(dash + 1).copied().unwrap_or("");
+        let point = PathBuf::from(unescape(point));
+        if !point.is_absolute()
+            || point == std::path::Path::new("/")
+            || system(&point)
+            || PSEUDO.contains(&fstype)
+        {
+            continue;
+        }
+        if !found.contains(&point) {
+            found.push(point);
+        }
+    }
+    // The host's files: the deepest mount holding each.
+    let holders: Vec<PathBuf> = hosts
+        .iter()
+        .filter_map(|h| {
+            found
+                .iter()
+                .filter(|m| h.starts_with(m))
+                .max_by_key(|m| m.components().count())
+                .cloned()
+        })
+        .collect();
+    found.retain(|m| !holders.contains(m));
+    found
+}
+
+/// A mount point as mountinfo writes it: space, tab, newline and
+/// backslash as octal escapes (`\040`).
+fn unescape(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let octal = bytes
+            .get(i + 1..i + 4)
+            .filter(|d| bytes[i] == b'\\' && d.iter().all(|b| (b'0'..=b'7').contains(b)))
+            .and_then(|d| {
+                let n = d.iter().fold(0u32, |n, b| n * 8 + u32::from(b - b'0'));
+                u8::try_from(n).ok()
+            });
+        if let Some(byte) = octal {
+            out.push(byte);
+            i += 4;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

@@ -19,6 +19,7 @@ mod ir;
 mod languages;
 mod run;
 mod serve;
+mod shim;
 mod ship;
 
 use anyhow::{Result, bail};
@@ -43,7 +44,7 @@ impl Plan {
     }
 }
 
-const USAGE: &str = "usage: cargo xtask bench [--quick] [--install] [all|ir|build|bindgen [generation|incremental]|doc|compose|run|serve|languages|dev|ship]";
+const USAGE: &str = "usage: cargo xtask bench [--quick] [--install] [all|ir|build|bindgen [generation|incremental]|doc|compose|run|serve|languages|dev|ship|shim]";
 
 pub fn run(args: &[&str]) -> Result<()> {
     if cfg!(debug_assertions) {
@@ -76,6 +77,7 @@ pub fn run(args: &[&str]) -> Result<()> {
         ["languages"] => languages::run(plan),
         ["dev"] => dev::run(plan),
         ["ship"] => ship::run(plan),
+        ["shim"] => shim::run(plan),
         _ => bail!("{USAGE}"),
     };
     // The goals measured before a failure are listed all the same.
@@ -86,7 +88,7 @@ pub fn run(args: &[&str]) -> Result<()> {
 /// Every benchmark, in order of how long it takes.
 fn all(plan: Plan) -> Result<()> {
     type Bench = fn(Plan) -> Result<()>;
-    let benches: [(&str, Bench); 10] = [
+    let benches: [(&str, Bench); 11] = [
         ("ir", ir::run),
         ("doc", doc::run),
         ("bindgen", |plan| bindgen::run(plan, &[])),
@@ -95,6 +97,7 @@ fn all(plan: Plan) -> Result<()> {
         ("run", run::run),
         ("ship", ship::run),
         ("serve", serve::run),
+        ("shim", shim::run),
         ("languages", languages::run),
         ("dev", dev::run),
     ];

@@ -33,8 +33,8 @@ fn the_shims_variables_become_options_and_the_rest_is_the_guests() {
     assert_eq!(s.addr.to_string(), "127.0.0.1:9000");
     let serve = s.serve_options();
     assert_eq!(serve.env, s.guest_env);
-    let run = s.run_options(vec!["a".into()]);
-    assert_eq!(run.dirs, [("/".into(), "/".to_string())]);
+    let run = s.run_options(vec!["a".into()], vec!["/texts".into()]);
+    assert_eq!(run.dirs, [("/texts".into(), "/texts".to_string())]);
     assert_eq!(run.args, ["a"]);
 }
 
@@ -84,4 +84,53 @@ fn every_setting_is_documented_in_deploy_md() {
             "docs/deploy.md does not name `{name}`"
         );
     }
+}
+
+/// A container's mountinfo as Debian's containerd 1.6 and runc lay it out,
+/// with the mounts a test gives and the files Kubernetes mounts.
+const MOUNTINFO: &str = "\
+612 560 0:52 / / rw,relatime - overlay overlay rw,lowerdir=/x,upperdir=/y,workdir=/z
+613 612 0:55 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw
+614 612 0:56 / /dev rw,nosuid - tmpfs tmpfs rw,size=65536k,mode=755
+615 614 0:57 / /dev/pts rw,nosuid,noexec,relatime - devpts devpts rw,gid=5,mode=620,ptmxmode=666
+616 614 0:58 / /dev/shm rw,nosuid,nodev,noexec,relatime - tmpfs shm rw,size=65536k
+617 614 0:54 / /dev/mqueue rw,nosuid,nodev,noexec,relatime - mqueue mqueue rw
+618 612 0:59 / /sys ro,nosuid,nodev,noexec,relatime - sysfs sysfs ro
+619 618 0:27 / /sys/fs/cgroup ro,nosuid,nodev,noexec,relatime - cgroup2 cgroup rw
+620 612 0:60 / /run rw,nosuid,nodev,noexec,relatime - tmpfs tmpfs rw
+621 612 254:1 /srv/texts /texts ro,relatime - ext4 /dev/vda1 rw
+622 612 254:1 /var/lib/app /data rw,relatime - ext4 /dev/vda1 rw
+623 612 254:1 /var/cache/witloom /cache rw,relatime - ext4 /dev/vda1 rw
+624 612 254:1 /srv/my\\040files /my\\040files rw,relatime - ext4 /dev/vda1 rw
+625 612 254:1 /etc/hosts /etc/hosts rw,relatime - ext4 /dev/vda1 rw
+626 612 0:61 / /var/run/secrets/kubernetes.io/serviceaccount ro,relatime - tmpfs tmpfs rw
+";
+
+#[test]
+fn a_commands_guest_gets_the_containers_mounts_but_the_hosts() {
+    use std::path::PathBuf;
+    let s = Settings::from_env(&[
+        "WITLOOM_SQLITE=/data/app.db",
+        "WITLOOM_CACHE_DIR=/cache/compiled",
+    ])
+    .unwrap();
+    let dirs = witloom_shim::options::preopens(MOUNTINFO, &s);
+    assert_eq!(
+        dirs,
+        [
+            "/run",
+            "/texts",
+            "/my files",
+            "/etc/hosts",
+            "/var/run/secrets/kubernetes.io/serviceaccount",
+        ]
+        .map(PathBuf::from)
+    );
+    // Without those grants, /data and /cache are the guest's like any.
+    let plain =
+        witloom_shim::options::preopens(MOUNTINFO, &Settings::from_env::<&str>(&[]).unwrap());
+    assert!(plain.contains(&PathBuf::from("/data")) && plain.contains(&PathBuf::from("/cache")));
+    // Nothing readable: nothing given.
+    assert!(witloom_shim::options::preopens("", &s).is_empty());
+    assert!(witloom_shim::options::preopens("garbage\n\\777 x y z w -\n", &s).is_empty());
 }

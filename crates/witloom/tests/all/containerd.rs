@@ -120,6 +120,9 @@ impl exports::wasi::cli::run::Guest for Component {
         println!("who: {}", std::env::var("WHO").unwrap_or_else(|_| "(unset)".into()));
         let shim_vars = std::env::vars().filter(|(k, _)| k.starts_with("WITLOOM_")).count();
         println!("shim variables seen: {shim_vars}");
+        // The image's own files and /proc are not the guest's.
+        let seen = ["/app.wasm", "/proc/self/status"].map(|f| std::fs::metadata(f).is_ok());
+        println!("image or /proc visible: {}", seen.iter().any(|s| *s));
         let count = "/data/count.txt";
         let n = std::fs::read_to_string(count)
             .ok()
@@ -131,6 +134,11 @@ impl exports::wasi::cli::run::Guest for Component {
         eprintln!("a line on stderr");
         match args.first().map(String::as_str) {
             Some("trap") => panic!("asked to trap"),
+            Some("sleep") => {
+                println!("sleeping");
+                std::thread::sleep(std::time::Duration::from_secs(120));
+                Ok(())
+            }
             Some("fail") => Err(()),
             _ => Ok(()),
         }
@@ -172,7 +180,7 @@ fn a_command_runs_with_its_arguments_environment_and_mounts_and_bad_input_is_nam
     assert_eq!(code, 0, "{stdout}{stderr}\n{}", ctd.log());
     assert_eq!(
         stdout.replace("\r\n", "\n"),
-        "args: one two\nwho: containerd\nshim variables seen: 0\nrun 1\n"
+        "args: one two\nwho: containerd\nshim variables seen: 0\nimage or /proc visible: false\nrun 1\n"
     );
     assert!(stderr.contains("a line on stderr"), "{stderr}");
     // The mount is the container's: the file is on the host, and a second
@@ -213,6 +221,42 @@ fn a_command_runs_with_its_arguments_environment_and_mounts_and_bad_input_is_nam
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("asked to trap"), "{stderr}");
     assert!(stderr.contains("error: "), "{stderr}");
+
+    // `ctr task kill` (SIGTERM) ends a command at once, with 128 + 15.
+    let mut sleeper = ctd
+        .ctr_command(
+            &[
+                &["run", "--rm", "--runtime", RUNTIME][..],
+                &options,
+                &[&image, "sleeper", "/app.wasm", "sleep"],
+            ]
+            .concat(),
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = std::io::BufReader::new(sleeper.stdout.take().unwrap());
+    let mut lines = std::io::BufRead::lines(stdout);
+    assert!(
+        lines.any(|l| l.is_ok_and(|l| l == "sleeping")),
+        "the command did not start"
+    );
+    let started = Instant::now();
+    let kill = ctd.ctr(&["task", "kill", "sleeper"]);
+    assert!(kill.status.success(), "{}", text(&kill.stderr));
+    let code = loop {
+        if let Some(status) = sleeper.try_wait().unwrap() {
+            break status.code();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "SIGTERM did not end the command"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(code, Some(143));
 
     // Bad input, each with a message on the task's stderr.
     std::fs::write(data.join("notes.txt"), "not wasm\n").unwrap();
@@ -271,7 +315,7 @@ fn a_command_runs_with_its_arguments_environment_and_mounts_and_bad_input_is_nam
     // containerd is still well, and nothing of the runs is left.
     let (code, stdout, _) = run(&ctd, &options, &image, "after", &["/app.wasm"]);
     assert_eq!(code, 0, "{stdout}");
-    assert!(stdout.contains("run 6\n"), "{stdout}");
+    assert!(stdout.contains("run 7\n"), "{stdout}");
     let left = ctd.ctr(&["container", "ls", "-q"]);
     assert_eq!(text(&left.stdout).trim(), "", "containers left");
     assert_eq!(ctd.leftover_processes(), Vec::<u32>::new(), "shims left");
