@@ -242,8 +242,8 @@ fn containerd_version(ctd: &LocalContainerd) -> String {
     let out = ctd.ctr(&["version"]);
     String::from_utf8_lossy(&out.stdout)
         .lines()
-        .filter_map(|l| l.trim().strip_prefix("Version:"))
-        .last()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("Version:"))
         .map_or_else(|| "?".into(), |v| v.trim().to_string())
 }
 
