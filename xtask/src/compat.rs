@@ -64,17 +64,8 @@ pub fn run(args: &[&str]) -> Result<()> {
     for (name, file, flags) in &cases {
         let ours = output(Command::new(&witloom).arg("run").args(flags).arg(file))?;
         let theirs = output(Command::new(&wasmtime).arg("run").args(flags).arg(file))?;
-        if ours == theirs {
-            println!(
-                "  same output ({} lines, exit {}): {name}",
-                ours.1.lines().count(),
-                ours.0
-            );
-        } else {
+        if !same(name, file, &ours, ("wasmtime run", &theirs, "")) {
             failed += 1;
-            println!("  DIFFERENT: {name} ({})", file.display());
-            println!("    witloom run: exit {}\n{}", ours.0, indent(&ours.1));
-            println!("    wasmtime run: exit {}\n{}", theirs.0, indent(&theirs.1));
         }
     }
     let (served, requests) = serve(&witloom, &wasmtime, &out)?;
@@ -96,41 +87,12 @@ fn under_the_shim(
     cases: &[(String, std::path::PathBuf, Vec<&str>)],
     out: &std::path::Path,
 ) -> Result<usize> {
-    crate::run(crate::cargo().args(["build", "--quiet", "--release", "-p", "witloom-shim"]))?;
-    let bin = out.join("shim-bin");
-    let _ = std::fs::remove_dir_all(&bin);
-    witloom_diag::io::create_dir_all(&bin)?;
-    std::os::unix::fs::symlink(
-        crate::target_dir().join("release/containerd-shim-witloom-v1"),
-        bin.join("containerd-shim-witloom-v1"),
-    )?;
-    let ctd = witloom_testkit::containerd::LocalContainerd::start(&bin)
-        .map_err(|why| anyhow::anyhow!("the shim's cases need containerd: {why}"))?;
+    let ctd = crate::bench::shim::containerd(out)?;
     println!("compat: witloom run vs containerd-shim-witloom-v1 under containerd");
     let mut failed = 0;
     for (i, (name, file, flags)) in cases.iter().enumerate() {
-        let archive = out.join(format!("image-{i}.tar"));
-        let reference = format!("localhost/compat-{i}:latest");
-        apps::check(
-            Command::new(witloom)
-                .arg("package")
-                .arg(file)
-                .arg("--image")
-                .arg(&archive)
-                .args(["--name", &reference]),
-        )?;
-        let imported = ctd.ctr(&[
-            "image",
-            "import",
-            "--all-platforms",
-            &archive.to_string_lossy(),
-        ]);
-        if !imported.status.success() {
-            bail!(
-                "ctr image import: {}",
-                String::from_utf8_lossy(&imported.stderr)
-            );
-        }
+        let reference =
+            crate::bench::shim::import(&ctd, witloom, file, &format!("compat-{i}"), out)?;
         // `witloom run`'s grants as the container's: a directory is a
         // (read-only) bind mount, a variable the container's.
         let mut options: Vec<String> = Vec::new();
@@ -155,22 +117,9 @@ fn under_the_shim(
             String::from_utf8_lossy(&shim.stdout).into_owned(),
         );
         let ours = output(Command::new(witloom).arg("run").args(flags).arg(file))?;
-        if ours == theirs {
-            println!(
-                "  same output ({} lines, exit {}): {name}",
-                ours.1.lines().count(),
-                ours.0
-            );
-        } else {
+        let stderr = String::from_utf8_lossy(&shim.stderr);
+        if !same(name, file, &ours, ("the shim", &theirs, &stderr)) {
             failed += 1;
-            println!("  DIFFERENT: {name} ({})", file.display());
-            println!("    witloom run: exit {}\n{}", ours.0, indent(&ours.1));
-            println!(
-                "    the shim: exit {}\n{}{}",
-                theirs.0,
-                indent(&theirs.1),
-                indent(&String::from_utf8_lossy(&shim.stderr))
-            );
         }
     }
     Ok(failed)
@@ -301,6 +250,34 @@ fn compare_served(
         }
     }
     Ok(differ)
+}
+
+/// Whether `witloom run`'s exit code and stdout are the other's, said
+/// either way (with the other's `stderr` when they differ).
+fn same(
+    name: &str,
+    file: &std::path::Path,
+    ours: &(i32, String),
+    other: (&str, &(i32, String), &str),
+) -> bool {
+    let (who, theirs, stderr) = other;
+    if ours == theirs {
+        println!(
+            "  same output ({} lines, exit {}): {name}",
+            ours.1.lines().count(),
+            ours.0
+        );
+        return true;
+    }
+    println!("  DIFFERENT: {name} ({})", file.display());
+    println!("    witloom run: exit {}\n{}", ours.0, indent(&ours.1));
+    println!(
+        "    {who}: exit {}\n{}{}",
+        theirs.0,
+        indent(&theirs.1),
+        indent(stderr)
+    );
+    false
 }
 
 /// Exit code and stdout.

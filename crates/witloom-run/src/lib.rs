@@ -92,6 +92,28 @@ pub fn grant_database(
     }
 }
 
+/// Guests' `witloom:host/log` messages and the host's own log to stderr
+/// through `tracing`, filtered by `filter` (a `WITLOOM_LOG` value: a level,
+/// or a level and per-target ones as `RUST_LOG` takes them,
+/// `info,witloom::sql=debug`; default, or unparsable: info). Colours only
+/// on a terminal. A second call changes nothing.
+pub fn log_to_stderr(filter: Option<&str>) {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let filter = filter
+        .and_then(|l| l.parse::<Targets>().ok())
+        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::INFO));
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())),
+        )
+        .with(filter)
+        .try_init();
+}
+
 /// The default for [`RunOptions::max_result`]: 16 MiB.
 pub const DEFAULT_MAX_RESULT: usize = 16 << 20;
 

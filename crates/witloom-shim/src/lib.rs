@@ -142,7 +142,9 @@ impl Start {
 
     fn try_run(self) -> Result<i32, witloom_diag::Diagnostic> {
         let settings = Settings::from_env(&self.env)?;
-        log_to_stderr(settings.log.as_deref());
+        // The server's access log and the guests' `log` calls go to the
+        // task's stderr, as the CLI's go to its own.
+        witloom_run::log_to_stderr(settings.log.as_deref());
         let (path, bytes) = match self.component {
             Component::File(path) => {
                 let bytes = witloom_diag::io::read(&path)?;
@@ -232,25 +234,6 @@ fn entry_of(bytes: &[u8]) -> Option<Entry> {
         }
     }
     Entry::among(names.iter().map(String::as_str))
-}
-
-/// The container's log lines (the server's access log, the guests' `log`
-/// calls) go to the task's stderr, as the CLI's go to its own.
-fn log_to_stderr(filter: Option<&str>) {
-    use tracing_subscriber::filter::{LevelFilter, Targets};
-    use tracing_subscriber::layer::SubscriberExt;
-    use tracing_subscriber::util::SubscriberInitExt;
-    let filter = filter
-        .and_then(|l| l.parse::<Targets>().ok())
-        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::INFO));
-    let _ = tracing_subscriber::registry()
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
-                .with_ansi(false),
-        )
-        .with(filter)
-        .try_init();
 }
 
 /// A command ends on SIGTERM or SIGINT with the shell's status (128 + the

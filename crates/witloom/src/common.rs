@@ -174,19 +174,5 @@ pub fn parse_interval(s: &str) -> Result<std::time::Duration, ArgError> {
 /// info, warn, error, off; default info), or a level and per-target ones,
 /// as `RUST_LOG` takes them: `info,witloom::sql=debug`.
 pub fn guest_log() {
-    use tracing_subscriber::filter::{LevelFilter, Targets};
-    use tracing_subscriber::layer::SubscriberExt;
-    use tracing_subscriber::util::SubscriberInitExt;
-    let filter = std::env::var("WITLOOM_LOG")
-        .ok()
-        .and_then(|l| l.parse::<Targets>().ok())
-        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::INFO));
-    let _ = tracing_subscriber::registry()
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
-                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())),
-        )
-        .with(filter)
-        .try_init();
+    witloom_run::log_to_stderr(std::env::var("WITLOOM_LOG").ok().as_deref());
 }

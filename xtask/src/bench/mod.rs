@@ -19,7 +19,7 @@ mod ir;
 mod languages;
 mod run;
 mod serve;
-mod shim;
+pub(crate) mod shim;
 mod ship;
 
 use anyhow::{Result, bail};

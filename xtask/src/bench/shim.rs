@@ -37,18 +37,12 @@ const START_LIMIT: Duration = Duration::from_secs(60);
 pub fn run(plan: super::Plan) -> Result<()> {
     let (starts, rounds, seconds) = plan.pick((15, 3, 10), (5, 1, 5));
     let witloom = apps::witloom()?;
-    crate::run(crate::cargo().args(["build", "--quiet", "--release", "-p", "witloom-shim"]))?;
-    let shim = crate::target_dir().join("release/containerd-shim-witloom-v1");
     let wrk = crate::tools::wrk(plan.install)?;
     let (command, _) = super::languages::hello(&witloom, Language::C, "command", true)?;
     let (handler, _) = super::languages::hello(&witloom, Language::C, "http", true)?;
 
     let out = apps::out_dir("bench-shim")?;
-    let bin = out.join("bin");
-    let _ = std::fs::remove_dir_all(&bin);
-    std::fs::create_dir_all(&bin)?;
-    std::os::unix::fs::symlink(&shim, bin.join("containerd-shim-witloom-v1"))?;
-    let ctd = LocalContainerd::start(&bin).map_err(anyhow::Error::msg)?;
+    let ctd = containerd(&out)?;
     let cache = ctd.scratch("cache");
     let mount = format!(
         "type=bind,src={},dst=/cache,options=rbind:rw",
@@ -111,28 +105,32 @@ pub fn run(plan: super::Plan) -> Result<()> {
     );
 
     // Starts of a server: the first answer.
-    let (mut direct, mut shimmed) = (Vec::new(), Vec::new());
-    for i in 0..starts.min(8) + 1 {
-        let addr = free_addr()?;
+    let direct_server = |addr: &str| -> Result<(Duration, Started)> {
         let mut cmd = Command::new(&witloom);
-        cmd.args(["serve", "--addr", &addr])
+        cmd.args(["serve", "--addr", addr])
             .arg(&handler)
             .env("WITLOOM_LOG", "warn");
-        let (t, server) = first_answer(cmd, &addr)?;
-        drop(server);
-        let addr2 = free_addr()?;
-        let id = format!("s{i}");
-        let env = format!("WASMTIME_HTTP_PROXY_SOCKET_ADDR={addr2}");
+        first_answer(cmd, addr)
+    };
+    let shim_server = |id: &str, addr: &str| -> Result<(Duration, Started)> {
+        let env = format!("WASMTIME_HTTP_PROXY_SOCKET_ADDR={addr}");
         let cmd = ctd.ctr_command(
             &[
                 &["run", "--rm", "--net-host", "--runtime", RUNTIME][..],
                 &shim_env,
                 &["--env", &env, "--env", "WITLOOM_LOG=warn"],
-                &[handler_image.as_str(), id.as_str()],
+                &[handler_image.as_str(), id],
             ]
             .concat(),
         );
-        let (ts, server) = first_answer(cmd, &addr2)?;
+        first_answer(cmd, addr)
+    };
+    let (mut direct, mut shimmed) = (Vec::new(), Vec::new());
+    for i in 0..starts.min(8) + 1 {
+        let (t, server) = direct_server(&free_addr()?)?;
+        drop(server);
+        let id = format!("s{i}");
+        let (ts, server) = shim_server(&id, &free_addr()?)?;
         stop(&ctd, &id, server)?;
         // The first of each warms the caches.
         if i > 0 {
@@ -153,26 +151,11 @@ pub fn run(plan: super::Plan) -> Result<()> {
     let (mut direct, mut shimmed) = (Vec::new(), Vec::new());
     for round in 0..rounds {
         let addr = free_addr()?;
-        let mut cmd = Command::new(&witloom);
-        cmd.args(["serve", "--addr", &addr])
-            .arg(&handler)
-            .env("WITLOOM_LOG", "warn");
-        let (_, server) = first_answer(cmd, &addr)?;
+        let (_, server) = direct_server(&addr)?;
         direct.push(super::serve::load(&wrk, &format!("http://{addr}/"), seconds)?.rps);
         drop(server);
-        let addr = free_addr()?;
-        let id = format!("load{round}");
-        let env = format!("WASMTIME_HTTP_PROXY_SOCKET_ADDR={addr}");
-        let cmd = ctd.ctr_command(
-            &[
-                &["run", "--rm", "--net-host", "--runtime", RUNTIME][..],
-                &shim_env,
-                &["--env", &env, "--env", "WITLOOM_LOG=warn"],
-                &[handler_image.as_str(), id.as_str()],
-            ]
-            .concat(),
-        );
-        let (_, server) = first_answer(cmd, &addr)?;
+        let (addr, id) = (free_addr()?, format!("load{round}"));
+        let (_, server) = shim_server(&id, &addr)?;
         shimmed.push(super::serve::load(&wrk, &format!("http://{addr}/"), seconds)?.rps);
         stop(&ctd, &id, server)?;
     }
@@ -189,8 +172,24 @@ pub fn run(plan: super::Plan) -> Result<()> {
     Ok(())
 }
 
-/// `witloom package --image` and `ctr image import` of `component`.
-fn import(
+/// The release shim, built, and a containerd (started as root, files
+/// under `/tmp`) that finds it through a directory in `out`.
+pub(crate) fn containerd(out: &Path) -> Result<LocalContainerd> {
+    crate::run(crate::cargo().args(["build", "--quiet", "--release", "-p", "witloom-shim"]))?;
+    let bin = out.join("shim-bin");
+    let _ = std::fs::remove_dir_all(&bin);
+    std::fs::create_dir_all(&bin)?;
+    std::os::unix::fs::symlink(
+        crate::target_dir().join("release/containerd-shim-witloom-v1"),
+        bin.join("containerd-shim-witloom-v1"),
+    )?;
+    LocalContainerd::start(&bin)
+        .map_err(|why| anyhow::anyhow!("witloom's shim needs containerd: {why}"))
+}
+
+/// `witloom package --image` and `ctr image import` of `component` (the
+/// archive `out/NAME.tar`); returns the image's name.
+pub(crate) fn import(
     ctd: &LocalContainerd,
     witloom: &Path,
     component: &Path,
